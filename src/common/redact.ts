@@ -1,0 +1,57 @@
+/**
+ * Removes secrets from text that may reach a log line, an error message, `/health` or the timeline:
+ * passwords in URLs (`postgres://user:secret@host`), `password=...` / `token=...` pairs in
+ * connection strings and query strings, and bearer tokens.
+ */
+
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):([^\s/@]+)@/gi;
+const KEY_VALUE =
+  /\b(password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key|auth)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,'"]+)/gi;
+const BEARER = /\b(bearer\s+)[a-z0-9._~+/=-]+/gi;
+
+/** The placeholder that replaces a secret. */
+export const REDACTED = '***';
+
+/**
+ * Redact every secret we recognise in `text`.
+ *
+ * @example
+ * ```ts
+ * redactText('connect to postgres://app:hunter2@db:5432/app failed');
+ * // 'connect to postgres://app:***@db:5432/app failed'
+ * ```
+ */
+export function redactText(text: string): string {
+  return text
+    .replace(URL_USERINFO, (_m, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
+    .replace(KEY_VALUE, (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`)
+    .replace(BEARER, (_m, prefix: string) => `${prefix}${REDACTED}`);
+}
+
+/**
+ * A URL safe to show: the password (and any secret query parameter) replaced by `***`.
+ * Unparseable input is redacted as text.
+ */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = REDACTED;
+    for (const key of [...parsed.searchParams.keys()]) {
+      if (/pass|token|secret|key/i.test(key)) parsed.searchParams.set(key, REDACTED);
+    }
+    return parsed.toString().replace(/%2A%2A%2A/g, REDACTED);
+  } catch {
+    return redactText(url);
+  }
+}
+
+/** A one-line, redacted message for any thrown value. */
+export function safeMessage(error: unknown): string {
+  if (error instanceof Error) return redactText(error.message);
+  if (typeof error === 'string') return redactText(error);
+  try {
+    return redactText(JSON.stringify(error) ?? String(error));
+  } catch {
+    return redactText(String(error));
+  }
+}

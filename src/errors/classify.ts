@@ -1,0 +1,161 @@
+import type { ErrorClass } from './classification.js';
+import { isPhasegateError } from './phasegate-error.js';
+
+/**
+ * A classification rule: returns the class of errors it recognises, `undefined` for the rest.
+ *
+ * @example
+ * ```ts
+ * const rateLimited: ClassificationRule = (e) =>
+ *   (e as { status?: number }).status === 429 ? 'capacity' : undefined;
+ * ```
+ */
+export type ClassificationRule = (error: unknown) => ErrorClass | undefined;
+
+/** Classifies any thrown value. */
+export type Classifier = (error: unknown) => ErrorClass;
+
+const NETWORK_TRANSIENT = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ESOCKETTIMEDOUT',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+  'ERR_SOCKET_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
+
+const NETWORK_CAPACITY = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
+
+const NETWORK_CONFIG = new Set([
+  'ERR_INVALID_URL',
+  'ERR_INVALID_ARG_TYPE',
+  'ERR_INVALID_ARG_VALUE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_HAS_EXPIRED',
+]);
+
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/** Postgres SQLSTATE codes, by exact code first and then by two-character class. */
+function classifySqlState(state: string): ErrorClass | undefined {
+  switch (state) {
+    case '53300': // too_many_connections
+    case '57P03': // cannot_connect_now (starting up / recovering)
+      return 'capacity';
+    case '28P01': // invalid_password
+    case '28000': // invalid_authorization_specification
+    case '3D000': // invalid_catalog_name (unknown database)
+    case '42501': // insufficient_privilege
+    case '3F000': // invalid_schema_name
+    case '42P01': // undefined_table
+      return 'permanent';
+    case '57P01': // admin_shutdown
+    case '57P02': // crash_shutdown
+    case '40001': // serialization_failure
+    case '40P01': // deadlock_detected
+    case '55P03': // lock_not_available
+    case '57014': // query_canceled (statement_timeout)
+      return 'transient';
+    default:
+      break;
+  }
+  switch (state.slice(0, 2)) {
+    case '08': // connection exception
+      return 'transient';
+    case '53': // insufficient resources
+      return 'capacity';
+    case '28': // invalid authorization
+      return 'permanent';
+    case '42': // syntax error or access rule violation: our bug
+      return 'internal';
+    default:
+      return undefined;
+  }
+}
+
+/** Messages from `pg` and `ioredis` that carry no code. */
+const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, ErrorClass]> = [
+  [/too many clients|remaining connection slots are reserved/i, 'capacity'],
+  [/the database system is (starting up|shutting down|in recovery)/i, 'capacity'],
+  [/^(ERR )?max number of clients reached/i, 'capacity'],
+  [/^LOADING\b/, 'capacity'],
+  [/^BUSY\b/, 'capacity'],
+  [/^(NOAUTH|WRONGPASS)\b/, 'permanent'],
+  [/invalid username-password pair|password authentication failed/i, 'permanent'],
+  [/^(READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/, 'transient'],
+  [/Connection is closed|Connection terminated|connection timeout|timeout expired|socket hang up/i, 'transient'],
+  [/Stream isn't writeable|Reached the max retries per request limit/i, 'transient'],
+];
+
+/** The built-in rules: our own errors, Node network errors, Postgres SQLSTATEs, Redis replies. */
+export const builtinRule: ClassificationRule = (error) => {
+  if (isPhasegateError(error)) return error.classification;
+  if (typeof error !== 'object' || error === null) return undefined;
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return builtinRule(error.errors[0]);
+  }
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (NETWORK_TRANSIENT.has(code)) return 'transient';
+    if (NETWORK_CAPACITY.has(code)) return 'capacity';
+    if (NETWORK_CONFIG.has(code)) return 'config';
+    if (SQLSTATE.test(code)) {
+      const byState = classifySqlState(code);
+      if (byState) return byState;
+    }
+  }
+  const name = (error as { name?: unknown }).name;
+  if (name === 'TimeoutError') return 'transient';
+  if (name === 'MaxRetriesPerRequestError') return 'transient';
+  const message = (error as { message?: unknown }).message;
+  if (typeof message === 'string') {
+    for (const [pattern, errorClass] of MESSAGE_RULES) if (pattern.test(message)) return errorClass;
+  }
+  return undefined;
+};
+
+/**
+ * Build a classifier that tries `rules` in order before the built-in ones. An error no rule
+ * recognises is `internal`.
+ *
+ * @example
+ * ```ts
+ * const classifyHttp = createClassifier([(e) => ((e as any).status === 503 ? 'capacity' : undefined)]);
+ * classifyHttp(Object.assign(new Error('busy'), { status: 503 })); // 'capacity'
+ * ```
+ */
+export function createClassifier(rules: readonly ClassificationRule[] = []): Classifier {
+  const all = [...rules, builtinRule];
+  return (error) => {
+    for (const rule of all) {
+      const result = rule(error);
+      if (result !== undefined) return result;
+    }
+    return 'internal';
+  };
+}
+
+/**
+ * Classify an error with the built-in rules.
+ *
+ * @example
+ * ```ts
+ * classify({ code: '53300' });        // 'capacity'
+ * classify({ code: '28P01' });        // 'permanent'
+ * classify({ code: 'ECONNREFUSED' }); // 'transient'
+ * ```
+ */
+export const classify: Classifier = createClassifier();

@@ -1,0 +1,38 @@
+import type { ErrorCode } from './codes.js';
+import type { ErrorClass } from './classification.js';
+
+const BRAND = Symbol.for('phasegate.error');
+
+/**
+ * Base class of every error phasegate throws. Carries a stable {@link ErrorCode}, the class of the
+ * failure, and keeps the original error as `cause`.
+ */
+export class PhasegateError extends Error {
+  /** Stable code; see {@link ErrorCodes}. */
+  readonly code: ErrorCode;
+  /** How the failure is classified; decides retries and the exit code. */
+  readonly classification: ErrorClass;
+  /** What a person can do about it, when we know. */
+  readonly hint: string | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; classification: ErrorClass; hint?: string | undefined },
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.classification = options.classification;
+    this.hint = options.hint;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** True for any phasegate error, even one from another copy of the package (no `instanceof`). */
+export function isPhasegateError(value: unknown): value is PhasegateError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}

@@ -1,0 +1,77 @@
+import { redactText } from '../common/redact.js';
+import type { ErrorClass } from './classification.js';
+import type { ErrorCode } from './codes.js';
+import { PhasegateError, isPhasegateError } from './phasegate-error.js';
+
+/** Where and how a startup failed. */
+export interface StartupErrorContext {
+  /** The phase that failed. */
+  readonly phase?: string | undefined;
+  /** The component that failed. */
+  readonly component?: string | undefined;
+  /** How many attempts were made. */
+  readonly attempts?: number | undefined;
+  /** Time from the start of startup to the failure, in ms. */
+  readonly elapsedMs?: number | undefined;
+  /** The startup budget, in ms. */
+  readonly budgetMs?: number | undefined;
+  /** Class of the underlying failure. */
+  readonly classification: ErrorClass;
+  /** What a person can do about it. */
+  readonly hint?: string | undefined;
+  /** The original error, kept intact. */
+  readonly cause?: unknown;
+}
+
+/**
+ * Startup failed. Says which phase and component, after how many attempts and how long, against
+ * which budget, why (the classification), and keeps the original error as `cause`. The message is
+ * redacted: no password or token from a connection string ever appears in it.
+ *
+ * @example
+ * ```ts
+ * try { await orchestrator.start(); }
+ * catch (e) { if (isStartupError(e)) process.exitCode = exitCodeFor(e); }
+ * ```
+ */
+export class StartupError extends PhasegateError {
+  readonly phase: string | undefined;
+  readonly component: string | undefined;
+  readonly attempts: number;
+  readonly elapsedMs: number;
+  readonly budgetMs: number;
+
+  constructor(code: ErrorCode, message: string, context: StartupErrorContext) {
+    super(code, redactText(message), {
+      classification: context.classification,
+      cause: context.cause,
+      hint: context.hint,
+    });
+    this.phase = context.phase;
+    this.component = context.component;
+    this.attempts = context.attempts ?? 0;
+    this.elapsedMs = context.elapsedMs ?? 0;
+    this.budgetMs = context.budgetMs ?? Infinity;
+  }
+
+  /** A JSON-safe, redacted summary (for logs, `/health` and the timeline). */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      class: this.classification,
+      message: this.message,
+      phase: this.phase,
+      component: this.component,
+      attempts: this.attempts,
+      elapsedMs: Math.round(this.elapsedMs),
+      budgetMs: Number.isFinite(this.budgetMs) ? Math.round(this.budgetMs) : null,
+      hint: this.hint,
+    };
+  }
+}
+
+/** True for a {@link StartupError} from any copy of phasegate (no `instanceof`). */
+export function isStartupError(value: unknown): value is StartupError {
+  return isPhasegateError(value) && typeof (value as { attempts?: unknown }).attempts === 'number';
+}

@@ -1,0 +1,138 @@
+import type { CancelTimer, Clock } from '../common/clock.js';
+import { abortReason } from '../common/abort-reason.js';
+
+interface Sleeper {
+  readonly at: number;
+  readonly seq: number;
+  readonly callback: () => void;
+}
+
+/**
+ * A {@link Clock} on virtual time, for tests and the simulator. Nothing happens until you advance
+ * it: {@link FakeClock.advance} runs every timer that falls due, in time order (ties in creation
+ * order), letting promise callbacks settle between timers so that chains of sleeps behave as they
+ * would on real time.
+ *
+ * @example
+ * ```ts
+ * const clock = new FakeClock();
+ * const done = clock.sleep(1000);
+ * await clock.advance(1000); // `done` is resolved now
+ * expect(clock.pending).toBe(0);
+ * ```
+ */
+export class FakeClock implements Clock {
+  private time: number;
+  private seq = 0;
+  private readonly queue: Sleeper[] = [];
+
+  /** @param start Initial virtual time in ms. @default 0 */
+  constructor(start = 0) {
+    this.time = start;
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  timer(ms: number, callback: () => void): CancelTimer {
+    const sleeper: Sleeper = { at: this.time + Math.max(0, ms), seq: this.seq++, callback };
+    this.insert(sleeper);
+    return () => {
+      const index = this.queue.indexOf(sleeper);
+      if (index >= 0) this.queue.splice(index, 1);
+    };
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        cancel();
+        reject(abortReason(signal!));
+      };
+      const cancel = this.timer(ms, () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Number of timers waiting to fire. A finished or aborted operation should leave 0. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Due times of the pending timers, earliest first (for assertions). */
+  get pendingTimes(): number[] {
+    return this.queue.map((s) => s.at);
+  }
+
+  /**
+   * Move time forward by `ms`, running every timer that falls due on the way, in order. Promise
+   * callbacks settle before each timer runs and after the last one.
+   */
+  async advance(ms: number): Promise<void> {
+    const target = this.time + ms;
+    await settle();
+    for (;;) {
+      const next = this.queue[0];
+      if (!next || next.at > target) break;
+      this.queue.shift();
+      this.time = Math.max(this.time, next.at);
+      next.callback();
+      await settle();
+    }
+    this.time = target;
+    await settle();
+  }
+
+  /** Advance to the next pending timer and run it (and any due at the same instant). */
+  async next(): Promise<boolean> {
+    await settle();
+    const next = this.queue[0];
+    if (!next) return false;
+    await this.advance(next.at - this.time);
+    return true;
+  }
+
+  /**
+   * Run timers until none is left, or until `limit` timers have run (a guard against a loop that
+   * keeps scheduling). Returns the number of timers run.
+   */
+  async runAll(limit = 10_000): Promise<number> {
+    let count = 0;
+    await settle();
+    while (this.queue.length > 0) {
+      if (count >= limit) throw new Error(`FakeClock.runAll: more than ${limit} timers; is something looping?`);
+      const next = this.queue.shift()!;
+      this.time = Math.max(this.time, next.at);
+      next.callback();
+      count++;
+      await settle();
+    }
+    return count;
+  }
+
+  private insert(sleeper: Sleeper): void {
+    let lo = 0;
+    let hi = this.queue.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const other = this.queue[mid]!;
+      if (other.at < sleeper.at || (other.at === sleeper.at && other.seq < sleeper.seq)) lo = mid + 1;
+      else hi = mid;
+    }
+    this.queue.splice(lo, 0, sleeper);
+  }
+}
+
+/**
+ * Let every pending promise callback run. Node drains the whole microtask queue before a
+ * `setImmediate` callback, so one macrotask turn settles any chain of awaits; no wall-clock time is
+ * waited for.
+ */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
