@@ -6,7 +6,7 @@
 
 const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):([^\s/@]+)@/gi;
 const KEY_VALUE =
-  /\b(password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key|auth)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,'"]+)/gi;
+  /\b(password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key|auth)(["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,'"]+)/gi;
 const BEARER = /\b(bearer\s+)[a-z0-9._~+/=-]+/gi;
 
 /** The placeholder that replaces a secret. */

@@ -61,7 +61,10 @@ export class Scope {
   }
 
   /** A root scope. `budgetMs` defaults to unbounded; `signal` lets an outside caller cancel it. */
-  static root(clock: Clock, options: { budgetMs?: number; signal?: AbortSignal; label?: string } = {}): Scope {
+  static root(
+    clock: Clock,
+    options: { budgetMs?: number; signal?: AbortSignal; label?: string } = {},
+  ): Scope {
     const budgetMs = options.budgetMs ?? Infinity;
     return new Scope(clock, clock.now() + budgetMs, options.label ?? 'startup', options.signal, budgetMs);
   }

@@ -11,7 +11,13 @@
 export type ErrorClass = 'transient' | 'capacity' | 'permanent' | 'config' | 'internal';
 
 /** All error classes, in order of how hopeful they are. */
-export const ERROR_CLASSES: readonly ErrorClass[] = ['transient', 'capacity', 'permanent', 'config', 'internal'];
+export const ERROR_CLASSES: readonly ErrorClass[] = [
+  'transient',
+  'capacity',
+  'permanent',
+  'config',
+  'internal',
+];
 
 /** Whether retrying an error of this class can help. Only `transient` and `capacity` are retried. */
 export function isRetryableClass(errorClass: ErrorClass): boolean {

@@ -96,7 +96,10 @@ const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, ErrorClass]> = [
   [/^(NOAUTH|WRONGPASS)\b/, 'permanent'],
   [/invalid username-password pair|password authentication failed/i, 'permanent'],
   [/^(READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/, 'transient'],
-  [/Connection is closed|Connection terminated|connection timeout|timeout expired|socket hang up/i, 'transient'],
+  [
+    /Connection is closed|Connection terminated|connection timeout|timeout expired|socket hang up/i,
+    'transient',
+  ],
   [/Stream isn't writeable|Reached the max retries per request limit/i, 'transient'],
 ];
 

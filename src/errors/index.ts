@@ -7,5 +7,11 @@ export { DeadlineExceededError } from './deadline-exceeded-error.js';
 export { AttemptTimeoutError } from './attempt-timeout-error.js';
 export { BreakerOpenError } from './breaker-open-error.js';
 export { AbortedError } from './aborted-error.js';
-export { classify, createClassifier, builtinRule, type Classifier, type ClassificationRule } from './classify.js';
+export {
+  classify,
+  createClassifier,
+  builtinRule,
+  type Classifier,
+  type ClassificationRule,
+} from './classify.js';
 export { ExitCodes, exitCodeFor, type ExitCode } from './exit-codes.js';

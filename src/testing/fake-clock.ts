@@ -105,7 +105,8 @@ export class FakeClock implements Clock {
     let count = 0;
     await settle();
     while (this.queue.length > 0) {
-      if (count >= limit) throw new Error(`FakeClock.runAll: more than ${limit} timers; is something looping?`);
+      if (count >= limit)
+        throw new Error(`FakeClock.runAll: more than ${limit} timers; is something looping?`);
       const next = this.queue.shift()!;
       this.time = Math.max(this.time, next.at);
       next.callback();

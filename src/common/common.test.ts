@@ -1,0 +1,110 @@
+import { describe, expect, it, vi } from 'vitest';
+import { systemClock } from './clock.js';
+import { Emitter } from './events.js';
+import { seededRandom } from './random.js';
+import { redactText, redactUrl, safeMessage } from './redact.js';
+
+describe('redact', () => {
+  it.each([
+    ['postgres://app:hunter2@db:5432/app', 'postgres://app:***@db:5432/app'],
+    ['redis://:s3cr3t@cache:6379', 'redis://:***@cache:6379'],
+    ['host=db password=hunter2 user=app', 'host=db password=*** user=app'],
+    ['?sslmode=require&password=hunter2&x=1', '?sslmode=require&password=***&x=1'],
+    ['Authorization: Bearer abc.def-ghi', 'Authorization: Bearer ***'],
+    ['token: "abc"', 'token: ***'],
+    ['nothing secret here', 'nothing secret here'],
+  ])('redactText(%s)', (input, expected) => {
+    expect(redactText(input)).toBe(expected);
+  });
+
+  it('redactUrl hides the password and secret query parameters', () => {
+    expect(redactUrl('postgres://app:hunter2@db/app?password=x&sslmode=require')).toBe(
+      'postgres://app:***@db/app?password=***&sslmode=require',
+    );
+    expect(redactUrl('not a url password=x')).toBe('not a url password=***');
+  });
+
+  it('safeMessage handles any thrown value', () => {
+    expect(safeMessage(new Error('postgres://a:b@h/d'))).toBe('postgres://a:***@h/d');
+    expect(safeMessage('password=x')).toBe('password=***');
+    expect(safeMessage({ password: 'x' })).toBe('{"password":***}');
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    expect(safeMessage(circular)).toBe('[object Object]');
+  });
+});
+
+describe('seededRandom', () => {
+  it('is deterministic per seed and uniform-ish in [0, 1)', () => {
+    const a = seededRandom(42);
+    const b = seededRandom(42);
+    const xs = Array.from({ length: 1000 }, () => a());
+    expect(Array.from({ length: 1000 }, () => b())).toEqual(xs);
+    expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...xs)).toBeLessThan(1);
+    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+    expect(mean).toBeGreaterThan(0.45);
+    expect(mean).toBeLessThan(0.55);
+    expect(seededRandom(1)()).not.toBe(seededRandom(2)());
+  });
+});
+
+describe('Emitter', () => {
+  it('delivers to listeners until disposed', () => {
+    const emitter = new Emitter<number>();
+    const seen: number[] = [];
+    expect(emitter.hasListeners).toBe(false);
+    const sub = emitter.event((n) => seen.push(n));
+    expect(emitter.hasListeners).toBe(true);
+    emitter.emit(1);
+    sub.dispose();
+    emitter.emit(2);
+    expect(seen).toEqual([1]);
+    emitter.event((n) => seen.push(n));
+    emitter.clear();
+    emitter.emit(3);
+    expect(seen).toEqual([1]);
+  });
+
+  it('a throwing listener does not stop the others', async () => {
+    const emitter = new Emitter<string>();
+    const seen: string[] = [];
+    const thrown = new Promise<unknown>((resolve) => {
+      const original = globalThis.queueMicrotask;
+      vi.spyOn(globalThis, 'queueMicrotask').mockImplementationOnce((cb) =>
+        original(() => {
+          try {
+            cb();
+          } catch (e) {
+            resolve(e);
+          }
+        }),
+      );
+    });
+    emitter.event(() => {
+      throw new Error('listener bug');
+    });
+    emitter.event((s) => seen.push(s));
+    emitter.emit('x');
+    expect(seen).toEqual(['x']);
+    expect(await thrown).toEqual(new Error('listener bug'));
+    vi.restoreAllMocks();
+  });
+});
+
+describe('systemClock', () => {
+  it('sleep honours an abort, and a timer can be cancelled', async () => {
+    const controller = new AbortController();
+    const sleeping = systemClock.sleep(60_000, controller.signal);
+    controller.abort(new Error('cancelled'));
+    await expect(sleeping).rejects.toThrow('cancelled');
+    await expect(systemClock.sleep(1, controller.signal)).rejects.toThrow('cancelled');
+    const fired = vi.fn();
+    const cancel = systemClock.timer(60_000, fired);
+    cancel();
+    expect(fired).not.toHaveBeenCalled();
+    const before = systemClock.now();
+    await systemClock.sleep(0);
+    expect(systemClock.now()).toBeGreaterThanOrEqual(before);
+  });
+});

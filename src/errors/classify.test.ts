@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { classify, createClassifier } from './classify.js';
+import { AttemptTimeoutError } from './attempt-timeout-error.js';
+import { BreakerOpenError } from './breaker-open-error.js';
+import { ConfigError } from './config-error.js';
+import { DeadlineExceededError } from './deadline-exceeded-error.js';
+import type { ErrorClass } from './classification.js';
+import { isRetryableClass } from './classification.js';
+
+const withCode = (code: string, message = 'boom'): Error => Object.assign(new Error(message), { code });
+
+describe('classify', () => {
+  const table: Array<[string, unknown, ErrorClass]> = [
+    ['ECONNREFUSED', withCode('ECONNREFUSED'), 'transient'],
+    ['ECONNRESET', withCode('ECONNRESET'), 'transient'],
+    ['ETIMEDOUT', withCode('ETIMEDOUT'), 'transient'],
+    ['EHOSTUNREACH', withCode('EHOSTUNREACH'), 'transient'],
+    ['ENOTFOUND', withCode('ENOTFOUND'), 'transient'],
+    ['EAI_AGAIN', withCode('EAI_AGAIN'), 'transient'],
+    ['EMFILE', withCode('EMFILE'), 'capacity'],
+    ['ERR_INVALID_URL', withCode('ERR_INVALID_URL'), 'config'],
+    ['53300 too_many_connections', withCode('53300'), 'capacity'],
+    ['57P03 cannot_connect_now', withCode('57P03'), 'capacity'],
+    ['53200 out_of_memory (class 53)', withCode('53200'), 'capacity'],
+    ['08006 connection_failure (class 08)', withCode('08006'), 'transient'],
+    ['57P01 admin_shutdown', withCode('57P01'), 'transient'],
+    ['40001 serialization_failure', withCode('40001'), 'transient'],
+    ['28P01 invalid_password', withCode('28P01'), 'permanent'],
+    ['28000 invalid_authorization', withCode('28000'), 'permanent'],
+    ['3D000 unknown database', withCode('3D000'), 'permanent'],
+    ['42601 syntax error is our bug', withCode('42601'), 'internal'],
+    ['pg message without code', new Error('sorry, too many clients already'), 'capacity'],
+    ['pg starting up message', new Error('the database system is starting up'), 'capacity'],
+    ['pg terminated', new Error('Connection terminated unexpectedly'), 'transient'],
+    ['redis NOAUTH', new Error('NOAUTH Authentication required.'), 'permanent'],
+    ['redis WRONGPASS', new Error('WRONGPASS invalid username-password pair'), 'permanent'],
+    ['redis LOADING', new Error('LOADING Redis is loading the dataset in memory'), 'capacity'],
+    ['redis max clients', new Error('ERR max number of clients reached'), 'capacity'],
+    ['redis closed', new Error('Connection is closed.'), 'transient'],
+    [
+      'ioredis MaxRetriesPerRequestError',
+      Object.assign(new Error('x'), { name: 'MaxRetriesPerRequestError' }),
+      'transient',
+    ],
+    ['DOM TimeoutError', Object.assign(new Error('x'), { name: 'TimeoutError' }), 'transient'],
+    ['AggregateError uses its first error', new AggregateError([withCode('ECONNREFUSED')]), 'transient'],
+    ['our attempt timeout', new AttemptTimeoutError(100), 'transient'],
+    ['our deadline', new DeadlineExceededError('startup', 100), 'transient'],
+    ['our breaker open', new BreakerOpenError(1000), 'capacity'],
+    ['our config error', new ConfigError('port', 'must be a number'), 'config'],
+    ['unknown error', new Error('something else'), 'internal'],
+    ['a string', 'nope', 'internal'],
+    ['null', null, 'internal'],
+  ];
+
+  it.each(table)('%s', (_name, error, expected) => {
+    expect(classify(error)).toBe(expected);
+  });
+
+  it('user rules run before the built-in ones', () => {
+    const custom = createClassifier([
+      (e) => ((e as { status?: number }).status === 429 ? 'capacity' : undefined),
+      (e) => ((e as { code?: string }).code === 'ECONNREFUSED' ? 'permanent' : undefined),
+    ]);
+    expect(custom(Object.assign(new Error('slow down'), { status: 429 }))).toBe('capacity');
+    expect(custom(withCode('ECONNREFUSED'))).toBe('permanent');
+    expect(custom(withCode('53300'))).toBe('capacity');
+  });
+
+  it('only transient and capacity are retryable', () => {
+    expect(
+      ['transient', 'capacity', 'permanent', 'config', 'internal'].filter((c) =>
+        isRetryableClass(c as ErrorClass),
+      ),
+    ).toEqual(['transient', 'capacity']);
+  });
+});

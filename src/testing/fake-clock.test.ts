@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from './fake-clock.js';
+
+describe('FakeClock', () => {
+  it('runs due sleepers in time order, ties in creation order', async () => {
+    const clock = new FakeClock(100);
+    const order: string[] = [];
+    void clock.sleep(30).then(() => order.push(`b@${clock.now()}`));
+    void clock.sleep(10).then(() => order.push(`a@${clock.now()}`));
+    clock.timer(30, () => order.push(`c@${clock.now()}`));
+    expect(clock.pendingTimes).toEqual([110, 130, 130]);
+    await clock.advance(20);
+    expect(order).toEqual(['a@110']);
+    expect(clock.now()).toBe(120);
+    await clock.advance(100);
+    expect(order).toEqual(['a@110', 'b@130', 'c@130']);
+    expect(clock.now()).toBe(220);
+  });
+
+  it('lets chained sleeps continue within one advance', async () => {
+    const clock = new FakeClock();
+    const times: number[] = [];
+    const chain = (async () => {
+      for (let i = 0; i < 3; i++) {
+        await clock.sleep(100);
+        times.push(clock.now());
+      }
+    })();
+    await clock.advance(1000);
+    await chain;
+    expect(times).toEqual([100, 200, 300]);
+  });
+
+  it('rejects an aborted sleep and leaves nothing pending', async () => {
+    const clock = new FakeClock();
+    const controller = new AbortController();
+    const sleeping = clock.sleep(1000, controller.signal);
+    controller.abort(new Error('stop'));
+    await expect(sleeping).rejects.toThrow('stop');
+    expect(clock.pending).toBe(0);
+    await expect(clock.sleep(1, controller.signal)).rejects.toThrow('stop');
+  });
+
+  it('cancelling a timer removes it; cancelling twice is harmless', () => {
+    const clock = new FakeClock();
+    const cancel = clock.timer(5, () => undefined);
+    cancel();
+    cancel();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('next() and runAll() drive time to the next timers', async () => {
+    const clock = new FakeClock();
+    let fired = 0;
+    clock.timer(50, () => fired++);
+    clock.timer(70, () => fired++);
+    expect(await clock.next()).toBe(true);
+    expect(clock.now()).toBe(50);
+    expect(await clock.runAll()).toBe(1);
+    expect(clock.now()).toBe(70);
+    expect(fired).toBe(2);
+    expect(await clock.next()).toBe(false);
+  });
+
+  it('runAll refuses to loop forever', async () => {
+    const clock = new FakeClock();
+    const again = (): void => {
+      clock.timer(1, again);
+    };
+    again();
+    await expect(clock.runAll(10)).rejects.toThrow(/more than 10 timers/);
+  });
+});
