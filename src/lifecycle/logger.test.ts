@@ -1,0 +1,99 @@
+import { Writable } from 'node:stream';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { StartupError } from '../errors/startup-error.js';
+import { ErrorCodes } from '../errors/codes.js';
+import { createLogger } from './logger.js';
+
+/** A stream that keeps every line pino writes. */
+function capture(): { stream: Writable; lines: () => string[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      chunks.push(chunk.toString());
+      callback();
+    },
+  });
+  return { stream, lines: () => chunks.join('').split('\n').filter(Boolean) };
+}
+
+const SECRET = 'hunter2-Sup3rS3cret';
+const URL_WITH_SECRET = `postgres://app:${SECRET}@db.internal:5432/app`;
+
+describe('createLogger redacts at the logger', () => {
+  it('removes secrets from messages, format arguments, fields, errors, causes and bindings', () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ stream, level: 'debug' });
+    const inner = new Error(`connect failed for ${URL_WITH_SECRET}`);
+    const outer = new StartupError(ErrorCodes.COMPONENT_FAILED, `database failed: ${URL_WITH_SECRET}`, {
+      classification: 'transient',
+      component: 'postgres',
+      cause: inner,
+    });
+
+    logger.info(`connecting to ${URL_WITH_SECRET}`);
+    logger.info('connecting to %s', URL_WITH_SECRET);
+    logger.info({ url: URL_WITH_SECRET, nested: { deeper: { list: [URL_WITH_SECRET] } } }, 'nested');
+    logger.info({ password: SECRET, config: { token: SECRET, apiKey: SECRET } }, 'keys');
+    logger.info({ headers: { authorization: `Bearer ${SECRET}` } }, 'header');
+    logger.warn({ dsn: `host=db password=${SECRET} user=app` }, 'libpq string');
+    logger.error(inner);
+    logger.error({ err: outer }, 'startup failed');
+    logger.child({ databaseUrl: URL_WITH_SECRET }).info('from a child');
+    logger.debug({ deep: { a: { b: { c: { d: { password: SECRET } } } } } }, 'deep key');
+
+    const out = lines();
+    expect(out).toHaveLength(10);
+    for (const line of out) {
+      expect(() => JSON.parse(line)).not.toThrow();
+      expect(line).not.toContain(SECRET);
+    }
+    const parsed = out.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed[0]!.msg).toBe('connecting to postgres://app:***@db.internal:5432/app');
+    expect(parsed[1]!.msg).toBe('connecting to postgres://app:***@db.internal:5432/app');
+    expect((parsed[3]!.config as Record<string, unknown>).token).toBe('***');
+    const err = parsed[7]!.err as Record<string, unknown>;
+    expect(err.message).toContain('postgres://app:***@db.internal');
+    expect(String(err.stack)).toContain('***');
+    expect(err.code).toBe(ErrorCodes.COMPONENT_FAILED);
+    expect((err.cause as Record<string, unknown>).message).toContain('app:***@');
+  });
+
+  it('keeps the bindings of every ancestor in a grandchild, redacted', () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ stream });
+    logger.child({ service: 'chat' }).child({ url: URL_WITH_SECRET }).info('grandchild');
+    const [line] = lines();
+    expect(line).not.toContain(SECRET);
+    expect(JSON.parse(line!)).toMatchObject({
+      service: 'chat',
+      url: 'postgres://app:***@db.internal:5432/app',
+    });
+  });
+
+  it('writes one JSON event per line with level label, time and pid', () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ stream, name: 'svc' });
+    logger.info({ event: 'phase.start', phase: 'database' }, 'phase started');
+    logger.debug('not written at info');
+    const [line, ...rest] = lines();
+    expect(rest).toEqual([]);
+    const event = JSON.parse(line!) as Record<string, unknown>;
+    expect(event).toMatchObject({ level: 'info', name: 'svc', event: 'phase.start', pid: process.pid });
+    expect(typeof event.time).toBe('string');
+  });
+
+  it('never writes a URL password, whatever the password (property)', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9]{6,24}$/), (raw) => {
+        const secret = `Zq${raw}`;
+        const { stream, lines } = capture();
+        const logger = createLogger({ stream });
+        const url = `redis://default:${secret}@cache:6379/0`;
+        logger.info({ url, err: new Error(`refused ${url}`) }, `using ${url}`);
+        return lines().every((line) => !line.includes(secret));
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * Structured JSON logs through pino, one event per line, with secrets removed at the logger itself:
+ * no call site has to remember to redact a URL, an error message or a stack.
+ */
+
+import {
+  pino,
+  stdSerializers,
+  stdTimeFunctions,
+  type DestinationStream,
+  type Level,
+  type Logger,
+} from 'pino';
+import { REDACTED, redactText } from '../common/redact.js';
+
+export type { Logger } from 'pino';
+
+/** Options of {@link createLogger}; every field is optional. */
+export interface LoggerOptionsInput {
+  /** Lowest level written. @default 'info' */
+  readonly level?: Level | 'silent';
+  /** Where lines go. @default process.stdout */
+  readonly stream?: DestinationStream;
+  /** Value of the `name` field of every line. @default undefined (no `name` field) */
+  readonly name?: string;
+  /** Fields added to every line. @default { pid } */
+  readonly base?: Readonly<Record<string, unknown>>;
+  /** More pino `redact` paths, on top of {@link SECRET_PATHS}. @default [] */
+  readonly redactPaths?: readonly string[];
+}
+
+/**
+ * Object paths whose values are always replaced by `***`, wherever they appear at the top level or
+ * one level down (pino `redact` syntax).
+ */
+export const SECRET_PATHS: readonly string[] = [
+  'password',
+  'token',
+  'secret',
+  'apiKey',
+  'authorization',
+  'cookie',
+  '*.password',
+  '*.token',
+  '*.secret',
+  '*.apiKey',
+  '*.authorization',
+  '*.cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'req.headers.authorization',
+  'req.headers.cookie',
+];
+
+/** Keys whose values are secrets at any depth (the deep walk below censors them). */
+const SECRET_KEY =
+  /^(password|passwd|pwd|pass|token|secret|api[-_]?key|access[-_]?key|authorization|cookie)$/i;
+
+/** Nesting depth beyond which the walk stops and writes a placeholder (guards against huge objects). */
+const MAX_DEPTH = 8;
+
+/** A redacted copy of an error: name, code, message, stack and cause, each with secrets removed. */
+export function serializeError(error: unknown, depth = 0): Record<string, unknown> {
+  if (!(error instanceof Error)) {
+    return { message: typeof error === 'string' ? redactText(error) : redactValue(error, depth + 1) };
+  }
+  const base = stdSerializers.err(error) as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(base)) {
+    if (key === 'cause' || key === 'aggregateErrors') continue;
+    out[key] = SECRET_KEY.test(key) ? REDACTED : redactValue(value, depth + 1);
+  }
+  if (error.cause !== undefined && depth < MAX_DEPTH) out.cause = serializeError(error.cause, depth + 1);
+  return out;
+}
+
+/**
+ * A copy of `value` in which every string is passed through `redactText`, every secret-looking key
+ * is censored, and every `Error` is serialized with {@link serializeError}.
+ */
+export function redactValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) return '[depth]';
+  if (value instanceof Error) return serializeError(value, depth);
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
+  if (value instanceof Date) return value;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return redactValue((value as { toJSON(): unknown }).toJSON(), depth + 1);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = SECRET_KEY.test(key) && item !== undefined ? REDACTED : redactValue(item, depth + 1);
+  }
+  return out;
+}
+
+/**
+ * A pino logger that writes one JSON event per line and removes secrets before anything is
+ * written: the message, every string field at any depth, and error messages, stacks and causes.
+ *
+ * @example
+ * ```ts
+ * const logger = createLogger({ level: 'debug' });
+ * logger.info({ url: 'postgres://app:hunter2@db/app' }, 'connecting');
+ * // {"level":30,...,"url":"postgres://app:***@db/app","msg":"connecting"}
+ * ```
+ */
+export function createLogger(options: LoggerOptionsInput = {}): Logger {
+  const stream = options.stream ?? process.stdout;
+  const logger = pino(
+    {
+      level: options.level ?? 'info',
+      ...(options.name === undefined ? {} : { name: options.name }),
+      base: { pid: process.pid, ...options.base },
+      timestamp: stdTimeFunctions.isoTime,
+      redact: { paths: [...SECRET_PATHS, ...(options.redactPaths ?? [])], censor: REDACTED },
+      formatters: {
+        level: (label) => ({ level: label }),
+        bindings: (bindings) => redactValue(bindings) as Record<string, unknown>,
+        log: (object) => redactValue(object) as Record<string, unknown>,
+      },
+      serializers: {
+        msg: (message: unknown) => (typeof message === 'string' ? redactText(message) : message),
+        err: (error: unknown) => (error instanceof Error ? serializeError(error) : redactValue(error)),
+      },
+    },
+    stream,
+  );
+  // pino applies `formatters.bindings` to the root's bindings only; redact a child's bindings here.
+  // Children are created with Object.create(parent), so every descendant inherits this override.
+  type ChildFactory = (this: unknown, bindings: Record<string, unknown>, options?: object) => Logger;
+  const child = logger.child as unknown as ChildFactory;
+  const redactingChild: ChildFactory = function (bindings, childOptions) {
+    return child.call(this, redactValue(bindings) as Record<string, unknown>, childOptions);
+  };
+  logger.child = redactingChild as unknown as Logger['child'];
+  return logger;
+}
