@@ -1,0 +1,50 @@
+/**
+ * The health endpoints as Express middleware (Express 4 and 5, and Connect-style routers).
+ *
+ * Typed with `node:http` types only: Express's `Request`/`Response` extend them, so the middleware is
+ * assignable wherever Express takes a handler, and phasegate needs neither `express` nor
+ * `@types/express` at run time or in its published types.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SnapshotSource } from '../orchestrator/snapshot.js';
+import { createHealthHandler, type HealthHandler } from './handler.js';
+import type { HealthOptionsInput } from './options.js';
+
+/** A Connect/Express-style middleware. */
+export type HealthMiddleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+) => void;
+
+function isHealthHandler(value: SnapshotSource | HealthHandler): value is HealthHandler {
+  return typeof value === 'function' && typeof (value as Partial<HealthHandler>).setDraining === 'function';
+}
+
+/**
+ * Express middleware answering the health endpoints; any other path goes to `next()`. Paths are
+ * matched against `req.url`, so `app.use('/ops', healthMiddleware(...))` serves `/ops/readyz`.
+ *
+ * @param health A handler from {@link createHealthHandler} (share it to call `setDraining()` on
+ *   shutdown), or a snapshot source, for which a handler is made from `options`.
+ *
+ * @example
+ * ```ts
+ * const health = createHealthHandler(orchestrator);
+ * app.use(healthMiddleware(health));
+ * process.once('SIGTERM', () => health.setDraining());
+ * ```
+ */
+export function healthMiddleware(health: HealthHandler): HealthMiddleware;
+export function healthMiddleware(source: SnapshotSource, options?: HealthOptionsInput): HealthMiddleware;
+export function healthMiddleware(
+  healthOrSource: HealthHandler | SnapshotSource,
+  options: HealthOptionsInput = {},
+): HealthMiddleware {
+  const handler = isHealthHandler(healthOrSource)
+    ? healthOrSource
+    : createHealthHandler(healthOrSource, options);
+  return (req, res, next) => {
+    if (!handler(req, res)) next();
+  };
+}

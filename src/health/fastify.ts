@@ -1,0 +1,98 @@
+/**
+ * The health endpoints as a Fastify plugin (Fastify 4 and 5).
+ *
+ * phasegate does not depend on Fastify, at run time or in its published types: the plugin is typed
+ * against the few members it uses ({@link FastifyLikeInstance}), which a real `FastifyInstance`
+ * satisfies, so `app.register(phasegateHealthPlugin, ...)` type-checks without `fastify` being a
+ * dependency of phasegate.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SnapshotSource } from '../orchestrator/snapshot.js';
+import { createHealthHandler, type HealthHandler } from './handler.js';
+import type { HealthOptionsInput } from './options.js';
+import { HealthPaths } from './states.js';
+
+/** The request members the plugin reads. */
+export interface FastifyLikeRequest {
+  readonly raw: IncomingMessage;
+}
+
+/** The reply members the plugin uses. */
+export interface FastifyLikeReply {
+  readonly raw: ServerResponse;
+  hijack(): unknown;
+}
+
+/** The instance members the plugin uses. */
+export interface FastifyLikeInstance {
+  route(options: {
+    method: Array<'GET' | 'HEAD'>;
+    url: string;
+    handler: (request: FastifyLikeRequest, reply: FastifyLikeReply) => void;
+  }): unknown;
+}
+
+/** Options of {@link phasegateHealthPlugin}: either a ready-made `health` handler or a `source`. */
+export interface FastifyHealthOptions extends HealthOptionsInput {
+  /**
+   * A handler from {@link createHealthHandler}; share it to drive `/readyz` with
+   * `health.setDraining()` on shutdown. When given, the other options are ignored.
+   */
+  readonly health?: HealthHandler;
+  /** The snapshot source, when no `health` is given (a handler is then made from the options). */
+  readonly source?: SnapshotSource;
+}
+
+const PATHS = Object.values(HealthPaths);
+
+/**
+ * Fastify plugin that registers `GET`/`HEAD` `/livez`, `/startupz`, `/readyz`, `/health` and
+ * `/metrics`, answered by the same handler as the standalone server (same rules, same redaction,
+ * same prepared replies). The reply is written to `reply.raw` after `reply.hijack()`; Fastify still
+ * runs `onResponse` hooks and logs the request.
+ *
+ * @example
+ * ```ts
+ * const health = createHealthHandler(orchestrator, { token: process.env.HEALTH_TOKEN });
+ * await app.register(phasegateHealthPlugin, { health });
+ * process.once('SIGTERM', () => health.setDraining());
+ * ```
+ */
+export function phasegateHealthPlugin(
+  instance: FastifyLikeInstance,
+  options: FastifyHealthOptions,
+  done: (error?: Error) => void,
+): void {
+  let health: HealthHandler;
+  try {
+    health = resolveHandler(options);
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
+  const handler = (request: FastifyLikeRequest, reply: FastifyLikeReply): void => {
+    reply.hijack();
+    health(request.raw, reply.raw);
+  };
+  for (const url of PATHS) instance.route({ method: ['GET', 'HEAD'], url, handler });
+  done();
+}
+
+function resolveHandler(options: FastifyHealthOptions): HealthHandler {
+  if (options.health !== undefined) return options.health;
+  if (options.source === undefined) {
+    throw new TypeError('phasegateHealthPlugin: pass `health` (from createHealthHandler) or `source`');
+  }
+  const { source, health: _health, ...rest } = options;
+  return createHealthHandler(source, rest);
+}
+
+// The health paths are fixed by DESIGN.md and probes expect them at the root. Fastify would run a
+// plugin in its own encapsulated child context (where a `prefix` applies); `skip-override` is the
+// flag fastify-plugin sets to register into the parent context instead. We set it ourselves rather
+// than depend on fastify-plugin at run time. The display name shows in Fastify's plugin tree/errors.
+Object.defineProperties(phasegateHealthPlugin, {
+  [Symbol.for('skip-override')]: { value: true },
+  [Symbol.for('fastify.display-name')]: { value: 'phasegate-health' },
+  [Symbol.for('plugin-meta')]: { value: { name: 'phasegate-health', fastify: '4.x || 5.x' } },
+});

@@ -1,0 +1,253 @@
+/**
+ * The health endpoints as one `node:http` request handler, mountable in any `node:http` server (and
+ * so in Express, or in Fastify through `reply.raw`).
+ *
+ * The probes (`/livez`, `/startupz`, `/readyz`) answer with bodies and headers built once, at
+ * creation: the request path only reads the snapshot, applies the rule and writes a prepared reply.
+ * Only `/health` and `/metrics` serialize.
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ServiceStatus, SnapshotSource, StartupSnapshot } from '../orchestrator/snapshot.js';
+import { healthBody, publicHealthBody } from './health-body.js';
+import { createHealthMetrics, type HealthMetrics } from './metrics.js';
+import { resolveHealthOptions, type HealthOptions, type HealthOptionsInput } from './options.js';
+import {
+  HealthPaths,
+  LivenessReasons,
+  ReadinessReasons,
+  SERVICE_STATUSES,
+  StartupReasons,
+  readinessOf,
+  reportedStatus,
+  startupOf,
+  type ReadinessReason,
+  type StartupReason,
+} from './states.js';
+
+/** A `node:http` handler for the health endpoints, with the lifecycle's draining switch. */
+export interface HealthHandler {
+  /**
+   * Answer `req` if its path is a health endpoint; returns true when it did (then `res` is handled),
+   * false to let the caller route the request elsewhere.
+   */
+  (req: IncomingMessage, res: ServerResponse): boolean;
+  /**
+   * Flip readiness for shutdown: while draining, `/readyz` is 503 and `/health` reports `draining`,
+   * whatever the snapshot says. A snapshot whose status is `draining` has the same effect.
+   */
+  setDraining(draining?: boolean): void;
+  /** Whether {@link setDraining} turned draining on. */
+  readonly draining: boolean;
+  /** The metrics served on `/metrics`, if on. */
+  readonly metrics: HealthMetrics | undefined;
+  /** The resolved options. */
+  readonly options: HealthOptions;
+}
+
+interface PreparedReply {
+  readonly statusCode: number;
+  readonly headers: OutgoingHttpHeaders;
+  readonly body: Buffer;
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function prepare(
+  statusCode: number,
+  body: string,
+  contentType = TEXT,
+  extra: OutgoingHttpHeaders = {},
+): PreparedReply {
+  const buffer = Buffer.from(body, 'utf8');
+  return {
+    statusCode,
+    headers: {
+      'content-type': contentType,
+      'content-length': buffer.length,
+      'cache-control': 'no-store',
+      ...extra,
+    },
+    body: buffer,
+  };
+}
+
+function send(req: IncomingMessage, res: ServerResponse, reply: PreparedReply): void {
+  res.writeHead(reply.statusCode, reply.headers);
+  if (req.method === 'HEAD') res.end();
+  else res.end(reply.body);
+}
+
+function sendDynamic(
+  req: IncomingMessage,
+  res: ServerResponse,
+  statusCode: number,
+  contentType: string,
+  body: string,
+): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(statusCode, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  });
+  if (req.method === 'HEAD') res.end();
+  else res.end(body);
+}
+
+function byReason<R extends string>(reasons: Record<string, R>, ok: R): ReadonlyMap<R, PreparedReply> {
+  return new Map(Object.values(reasons).map((r) => [r, prepare(r === ok ? 200 : 503, `${r}\n`)]));
+}
+
+const LIVE = prepare(200, `${LivenessReasons.LIVE}\n`);
+const STALLED = prepare(503, `${LivenessReasons.STALLED}\n`);
+const READINESS = byReason(ReadinessReasons, ReadinessReasons.READY);
+const STARTUP = byReason(StartupReasons, StartupReasons.STARTED);
+const METHOD_NOT_ALLOWED = prepare(405, 'method not allowed\n', TEXT, { allow: 'GET, HEAD' });
+const METRICS_OFF = prepare(404, 'metrics are off\n');
+const PUBLIC_HEALTH: ReadonlyMap<ServiceStatus, readonly [PreparedReply, PreparedReply]> = new Map(
+  SERVICE_STATUSES.map((s) => {
+    const body = JSON.stringify(publicHealthBody(s));
+    return [s, [prepare(200, body, JSON_TYPE), prepare(503, body, JSON_TYPE)]] as const;
+  }),
+);
+const UNKNOWN_HEALTH = prepare(503, '{"status":"unknown"}', JSON_TYPE);
+
+/**
+ * Create the health endpoints for `source`: `/livez`, `/startupz`, `/readyz`, `/health`, `/metrics`
+ * (see DESIGN.md). GET and HEAD are answered; other methods get 405. `/health` answers with the
+ * `/readyz` status code and the redacted snapshot (full detail only to trusted callers).
+ *
+ * @example
+ * ```ts
+ * const health = createHealthHandler(orchestrator, { token: process.env.HEALTH_TOKEN });
+ * http.createServer((req, res) => {
+ *   if (health(req, res)) return;
+ *   app(req, res);
+ * }).listen(8080);
+ * process.once('SIGTERM', () => health.setDraining());
+ * ```
+ */
+export function createHealthHandler(source: SnapshotSource, input: HealthOptionsInput = {}): HealthHandler {
+  const options = resolveHealthOptions(input);
+  const metrics =
+    options.metrics === true
+      ? createHealthMetrics(source)
+      : options.metrics === false
+        ? undefined
+        : options.metrics;
+  const degradedIsReady = options.degradedIsReady;
+  let draining = false;
+  let startedBefore = false;
+  // Identity cache: a source that hands back the same snapshot object until something changes costs
+  // one comparison per probe.
+  let lastSnapshot: StartupSnapshot | undefined;
+  let lastDraining = false;
+  let lastReadiness: ReadinessReason = ReadinessReasons.STARTING;
+
+  const readiness = (snapshot: StartupSnapshot): ReadinessReason => {
+    if (snapshot !== lastSnapshot || draining !== lastDraining) {
+      lastReadiness = readinessOf(snapshot, { degradedIsReady, draining });
+      lastSnapshot = snapshot;
+      lastDraining = draining;
+    }
+    return lastReadiness;
+  };
+  const startup = (snapshot: StartupSnapshot): StartupReason => {
+    const reason = startupOf(snapshot, startedBefore);
+    if (reason === StartupReasons.STARTED) startedBefore = true;
+    return reason;
+  };
+  const take = (): StartupSnapshot | undefined => {
+    try {
+      return source.snapshot();
+    } catch {
+      return undefined;
+    }
+  };
+
+  const health = (req: IncomingMessage, res: ServerResponse): void => {
+    const snapshot = take();
+    if (snapshot === undefined) return send(req, res, UNKNOWN_HEALTH);
+    const ready = readiness(snapshot) === ReadinessReasons.READY;
+    const status = reportedStatus(snapshot.status, draining);
+    if (!options.isTrusted(req)) {
+      const pair = PUBLIC_HEALTH.get(status);
+      return send(req, res, pair === undefined ? UNKNOWN_HEALTH : pair[ready ? 0 : 1]);
+    }
+    sendDynamic(req, res, ready ? 200 : 503, JSON_TYPE, JSON.stringify(healthBody(snapshot, status)));
+  };
+
+  const serveMetrics = (req: IncomingMessage, res: ServerResponse): void => {
+    if (metrics === undefined) return send(req, res, METRICS_OFF);
+    metrics.render().then(
+      (text) => sendDynamic(req, res, 200, metrics.contentType, text),
+      () => sendDynamic(req, res, 500, TEXT, 'metrics collection failed\n'),
+    );
+  };
+
+  const handler = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    if (
+      path !== HealthPaths.READYZ &&
+      path !== HealthPaths.LIVEZ &&
+      path !== HealthPaths.STARTUPZ &&
+      path !== HealthPaths.HEALTH &&
+      path !== HealthPaths.METRICS
+    ) {
+      return false;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(req, res, METHOD_NOT_ALLOWED);
+      return true;
+    }
+    switch (path) {
+      case HealthPaths.READYZ: {
+        const snapshot = take();
+        const reason = snapshot === undefined ? ReadinessReasons.SNAPSHOT_ERROR : readiness(snapshot);
+        send(req, res, READINESS.get(reason)!);
+        break;
+      }
+      case HealthPaths.LIVEZ:
+        send(req, res, safeLive(options.live) ? LIVE : STALLED);
+        break;
+      case HealthPaths.STARTUPZ: {
+        const snapshot = take();
+        send(
+          req,
+          res,
+          STARTUP.get(snapshot === undefined ? StartupReasons.SNAPSHOT_ERROR : startup(snapshot))!,
+        );
+        break;
+      }
+      case HealthPaths.HEALTH:
+        health(req, res);
+        break;
+      default:
+        serveMetrics(req, res);
+    }
+    return true;
+  };
+
+  return Object.defineProperties(handler, {
+    setDraining: {
+      value: (value = true): void => {
+        draining = value;
+      },
+    },
+    draining: { get: () => draining, enumerable: true },
+    metrics: { value: metrics, enumerable: true },
+    options: { value: options, enumerable: true },
+  }) as HealthHandler;
+}
+
+/** A throwing `live` hook must not turn liveness into a crash; it counts as live. */
+function safeLive(live: () => boolean): boolean {
+  try {
+    return live() !== false;
+  } catch {
+    return true;
+  }
+}

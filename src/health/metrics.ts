@@ -1,0 +1,294 @@
+/**
+ * Prometheus metrics of startup and health, on a dedicated prom-client registry (never the global
+ * default one, so importing phasegate registers nothing behind your back). Gauges are filled from the
+ * source's snapshot at scrape time, through prom-client `collect` callbacks; one snapshot is taken per
+ * scrape and shared by every gauge. Component start durations come from events
+ * ({@link HealthMetrics.observeComponentStart}), because a snapshot does not carry them.
+ */
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { redactText } from '../common/redact.js';
+import { AVAILABILITY_LEVELS } from '../orchestrator/availability.js';
+import type { BreakerStateName, SnapshotSource, StartupSnapshot } from '../orchestrator/snapshot.js';
+import { ConfigError } from '../errors/config-error.js';
+import { SERVICE_STATUSES } from './states.js';
+
+/** Options of {@link createHealthMetrics}. */
+export interface HealthMetricsOptionsInput {
+  /**
+   * Registry to register on. Share yours to serve application metrics on the same `/metrics`.
+   * @default a new, dedicated `Registry`
+   */
+  readonly registry?: Registry;
+  /**
+   * Prefix of every metric name.
+   * @default 'phasegate_'
+   */
+  readonly prefix?: string;
+  /**
+   * Also collect prom-client's default process metrics (CPU, memory, event loop lag) on the registry.
+   * @default false
+   */
+  readonly defaultMetrics?: boolean;
+  /**
+   * Buckets of the component start-duration histogram, in seconds.
+   * @default [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
+   */
+  readonly startBuckets?: readonly number[];
+}
+
+/** How a component's start ended, for {@link HealthMetrics.observeComponentStart}. */
+export type ComponentStartOutcome = 'ready' | 'degraded' | 'failed';
+
+/** One finished component start. */
+export interface ComponentStartObservation {
+  readonly component: string;
+  readonly phase: string;
+  readonly durationMs: number;
+  readonly outcome: ComponentStartOutcome;
+}
+
+/** The metrics of one service. */
+export interface HealthMetrics {
+  /** The registry the metrics are on. */
+  readonly registry: Registry;
+  /** The `Content-Type` of {@link render}'s output. */
+  readonly contentType: string;
+  /** The registry in Prometheus text format (refreshes every gauge from one snapshot). */
+  render(): Promise<string>;
+  /** Record how long a component took to start; wire it to the orchestrator's component events. */
+  observeComponentStart(observation: ComponentStartObservation): void;
+  /** Remove these metrics from the registry (for a shared registry). Idempotent. */
+  dispose(): void;
+}
+
+/** Numeric value of a breaker state: 0 closed, 1 half-open, 2 open. */
+export const BREAKER_STATE_VALUES: Readonly<Record<BreakerStateName, number>> = {
+  closed: 0,
+  'half-open': 1,
+  open: 2,
+};
+
+const DEFAULT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const seconds = (ms: number): number => ms / 1000;
+
+/**
+ * Create the startup and health metrics for `source`.
+ *
+ * Series (with the default prefix): `phasegate_status{status}` and `phasegate_availability{level}`
+ * (one-hot), `phasegate_startup_duration_seconds`, `phasegate_phase_duration_seconds{phase}`,
+ * `phasegate_component_start_duration_seconds{component,phase,outcome}` (histogram),
+ * `phasegate_component_attempts{component,phase}`, `phasegate_component_up{component,phase,critical}`,
+ * `phasegate_breaker_state{component}` (0 closed, 1 half-open, 2 open),
+ * `phasegate_pool_connections{component,kind="open"|"target"|"max"|"idle"|"waiting"}`,
+ * `phasegate_admission_wait_seconds{backend}`.
+ *
+ * @example
+ * ```ts
+ * const metrics = createHealthMetrics(orchestrator);
+ * res.setHeader('Content-Type', metrics.contentType);
+ * res.end(await metrics.render());
+ * ```
+ */
+export function createHealthMetrics(
+  source: SnapshotSource,
+  input: HealthMetricsOptionsInput = {},
+): HealthMetrics {
+  const prefix = input.prefix ?? 'phasegate_';
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
+    throw new ConfigError(
+      'metrics.prefix',
+      `"${prefix}" is not a valid metric name prefix`,
+      'use [a-zA-Z_:][a-zA-Z0-9_:]*',
+    );
+  }
+  const buckets = input.startBuckets ?? DEFAULT_BUCKETS;
+  if (buckets.length === 0 || buckets.some((b) => !(b > 0) || !Number.isFinite(b))) {
+    throw new ConfigError(
+      'metrics.startBuckets',
+      'expected a non-empty list of positive seconds',
+      'e.g. [0.1, 1, 10]',
+    );
+  }
+  const registry = input.registry ?? new Registry();
+  const registers = [registry];
+
+  // One snapshot per scrape: prom-client calls every metric's collect() in the same synchronous pass
+  // of registry.metrics(), so the first one takes the snapshot and a microtask forgets it.
+  let current: StartupSnapshot | undefined;
+  const snapshot = (): StartupSnapshot => {
+    if (current === undefined) {
+      current = source.snapshot();
+      queueMicrotask(() => {
+        current = undefined;
+      });
+    }
+    return current;
+  };
+
+  const status: Gauge<'status'> = new Gauge({
+    name: `${prefix}status`,
+    help: 'Lifecycle status of the service (1 for the current status, 0 for the others).',
+    labelNames: ['status'],
+    registers,
+    collect() {
+      const now = snapshot().status;
+      for (const s of SERVICE_STATUSES) status.set({ status: s }, s === now ? 1 : 0);
+    },
+  });
+  const availability: Gauge<'level'> = new Gauge({
+    name: `${prefix}availability`,
+    help: 'How much of the service works (1 for the current level, 0 for the others).',
+    labelNames: ['level'],
+    registers,
+    collect() {
+      const now = snapshot().availability;
+      for (const level of AVAILABILITY_LEVELS) availability.set({ level }, level === now ? 1 : 0);
+    },
+  });
+  const startup: Gauge = new Gauge({
+    name: `${prefix}startup_duration_seconds`,
+    help: 'Time from the start of startup until the service was ready (absent until then).',
+    registers,
+    collect() {
+      startup.reset();
+      const { startedAt, readyAt } = snapshot();
+      if (startedAt !== null && readyAt !== null) startup.set(seconds(readyAt - startedAt));
+    },
+  });
+  const phaseDuration: Gauge<'phase'> = new Gauge({
+    name: `${prefix}phase_duration_seconds`,
+    help: 'Duration of each finished startup phase.',
+    labelNames: ['phase'],
+    registers,
+    collect() {
+      phaseDuration.reset();
+      for (const p of snapshot().phases) {
+        if (p.durationMs !== null) phaseDuration.set({ phase: redactText(p.name) }, seconds(p.durationMs));
+      }
+    },
+  });
+  const attempts: Gauge<'component' | 'phase'> = new Gauge({
+    name: `${prefix}component_attempts`,
+    help: 'Start or connect attempts each component has made.',
+    labelNames: ['component', 'phase'],
+    registers,
+    collect() {
+      attempts.reset();
+      for (const c of snapshot().components) {
+        attempts.set({ component: redactText(c.name), phase: redactText(c.phase) }, c.attempts);
+      }
+    },
+  });
+  const up: Gauge<'component' | 'phase' | 'critical'> = new Gauge({
+    name: `${prefix}component_up`,
+    help: 'Whether each component serves (1 when ready or degraded, else 0).',
+    labelNames: ['component', 'phase', 'critical'],
+    registers,
+    collect() {
+      up.reset();
+      for (const c of snapshot().components) {
+        const labels = {
+          component: redactText(c.name),
+          phase: redactText(c.phase),
+          critical: String(c.critical),
+        };
+        up.set(labels, c.state === 'ready' || c.state === 'degraded' ? 1 : 0);
+      }
+    },
+  });
+  const breaker: Gauge<'component'> = new Gauge({
+    name: `${prefix}breaker_state`,
+    help: 'Circuit-breaker state of each component: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['component'],
+    registers,
+    collect() {
+      breaker.reset();
+      for (const c of snapshot().components) {
+        const value = c.breaker === null ? undefined : BREAKER_STATE_VALUES[c.breaker];
+        if (value !== undefined) breaker.set({ component: redactText(c.name) }, value);
+      }
+    },
+  });
+  const pool: Gauge<'component' | 'kind'> = new Gauge({
+    name: `${prefix}pool_connections`,
+    help: 'Connection pool figures: open connections, the current target (fair share), the configured max.',
+    labelNames: ['component', 'kind'],
+    registers,
+    collect() {
+      pool.reset();
+      for (const c of snapshot().components) {
+        if (c.pool === undefined) continue;
+        const component = redactText(c.name);
+        pool.set({ component, kind: 'open' }, c.pool.open);
+        pool.set({ component, kind: 'target' }, c.pool.target);
+        pool.set({ component, kind: 'max' }, c.pool.max);
+        if (c.pool.idle !== undefined) pool.set({ component, kind: 'idle' }, c.pool.idle);
+        if (c.pool.waiting !== undefined) pool.set({ component, kind: 'waiting' }, c.pool.waiting);
+      }
+    },
+  });
+  const admissionWait: Gauge<'backend'> = new Gauge({
+    name: `${prefix}admission_wait_seconds`,
+    help: 'Time spent waiting for a fleet admission slot.',
+    labelNames: ['backend'],
+    registers,
+    collect() {
+      admissionWait.reset();
+      const admission = snapshot().admission;
+      if (admission !== undefined)
+        admissionWait.set({ backend: redactText(admission.backend) }, seconds(admission.waitedMs));
+    },
+  });
+  const componentStart = new Histogram<'component' | 'phase' | 'outcome'>({
+    name: `${prefix}component_start_duration_seconds`,
+    help: 'How long each component took to start, by outcome.',
+    labelNames: ['component', 'phase', 'outcome'],
+    buckets: [...buckets],
+    registers,
+  });
+
+  const names = [
+    'status',
+    'availability',
+    'startup_duration_seconds',
+    'phase_duration_seconds',
+    'component_attempts',
+    'component_up',
+    'breaker_state',
+    'pool_connections',
+    'admission_wait_seconds',
+    'component_start_duration_seconds',
+  ].map((name) => `${prefix}${name}`);
+
+  let stopDefault: (() => void) | undefined;
+  if (input.defaultMetrics === true) {
+    collectDefaultMetrics({ register: registry });
+    stopDefault = () => {
+      // prom-client offers no handle to stop default metrics; they are plain collect-time gauges,
+      // so removing the registry's remaining metrics is enough (only when we own the registry).
+      if (input.registry === undefined) registry.clear();
+    };
+  }
+
+  let disposed = false;
+  return {
+    registry,
+    get contentType() {
+      return registry.contentType;
+    },
+    render: () => registry.metrics(),
+    observeComponentStart(o) {
+      if (disposed || !(o.durationMs >= 0)) return;
+      componentStart.observe(
+        { component: redactText(o.component), phase: redactText(o.phase), outcome: o.outcome },
+        seconds(o.durationMs),
+      );
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      for (const name of names) registry.removeSingleMetric(name);
+      stopDefault?.();
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * Options of the health handler and server: an `...OptionsInput` (all optional, readonly) resolved
+ * once, and validated up front, into `...Options` (all required).
+ */
+import { ConfigError } from '../errors/config-error.js';
+import type { HealthMetrics } from './metrics.js';
+import { createTrustPredicate, type TrustPredicate } from './trust.js';
+
+/** Options of {@link createHealthHandler}. */
+export interface HealthOptionsInput {
+  /**
+   * Whether a DEGRADED service (status `degraded`, availability `DEGRADED`/`MINIMAL`, or a critical
+   * component in state `degraded`) counts as ready on `/readyz`.
+   * @default false
+   */
+  readonly degradedIsReady?: boolean;
+  /**
+   * A bearer token that grants the full `/health` detail (`Authorization: Bearer <token>`), compared
+   * in constant time. Never logged or reported.
+   * @default undefined (no token accepted)
+   */
+  readonly token?: string | undefined;
+  /**
+   * Whether loopback callers (127.0.0.0/8, ::1, ::ffff:127.0.0.1) get the full `/health` detail.
+   * Set it to false when a proxy on the same host forwards outside traffic without adding
+   * `X-Forwarded-For`/`Forwarded` (requests carrying those headers are never trusted by address).
+   * @default true
+   */
+  readonly trustLoopback?: boolean;
+  /**
+   * Replaces the trust rule entirely (the rule made from `token` and `trustLoopback` is then unused).
+   * @default loopback (when `trustLoopback`) or the bearer `token`
+   */
+  readonly isTrusted?: TrustPredicate;
+  /**
+   * Liveness hook: return false when the process cannot make progress (an event-loop stall, a
+   * wedged worker) and a restart would help. It must never look at dependencies.
+   * @default () => true
+   */
+  readonly live?: () => boolean;
+  /**
+   * Metrics served on `/metrics`: true makes a dedicated registry for the source (see
+   * {@link createHealthMetrics}); pass your own {@link HealthMetrics} to share a registry; false
+   * turns `/metrics` off (404).
+   * @default true
+   */
+  readonly metrics?: HealthMetrics | boolean;
+}
+
+/** Resolved {@link HealthOptionsInput}. */
+export interface HealthOptions {
+  readonly degradedIsReady: boolean;
+  readonly trustLoopback: boolean;
+  readonly hasToken: boolean;
+  readonly isTrusted: TrustPredicate;
+  readonly live: () => boolean;
+  readonly metrics: HealthMetrics | boolean;
+}
+
+function checkBoolean(path: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new ConfigError(path, `expected a boolean, got ${typeof value}`, `pass true or false`);
+  }
+}
+
+function checkFunction(path: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new ConfigError(
+      path,
+      `expected a function, got ${typeof value}`,
+      `pass a function or leave it out`,
+    );
+  }
+}
+
+/** Validate and resolve {@link HealthOptionsInput}; throws {@link ConfigError} naming the option. */
+export function resolveHealthOptions(input: HealthOptionsInput = {}, prefix = 'health'): HealthOptions {
+  checkBoolean(`${prefix}.degradedIsReady`, input.degradedIsReady);
+  checkBoolean(`${prefix}.trustLoopback`, input.trustLoopback);
+  checkFunction(`${prefix}.isTrusted`, input.isTrusted);
+  checkFunction(`${prefix}.live`, input.live);
+  const token = input.token;
+  if (token !== undefined) {
+    // The token itself never goes into the message.
+    if (typeof token !== 'string' || token.length === 0 || /\s/.test(token)) {
+      throw new ConfigError(
+        `${prefix}.token`,
+        'the token must be a non-empty string without whitespace',
+        'generate one, e.g. `openssl rand -hex 32`, or leave the option out',
+      );
+    }
+  }
+  const metrics = input.metrics ?? true;
+  if (typeof metrics !== 'boolean' && (typeof metrics !== 'object' || metrics === null)) {
+    throw new ConfigError(
+      `${prefix}.metrics`,
+      'expected true, false or a HealthMetrics',
+      'see createHealthMetrics',
+    );
+  }
+  const trustLoopback = input.trustLoopback ?? true;
+  return {
+    degradedIsReady: input.degradedIsReady ?? false,
+    trustLoopback,
+    hasToken: token !== undefined,
+    isTrusted: input.isTrusted ?? createTrustPredicate({ token, trustLoopback }),
+    live: input.live ?? (() => true),
+    metrics,
+  };
+}
+
+/** Options of {@link startHealthServer}: the handler's, plus where to listen. */
+export interface HealthServerOptionsInput extends HealthOptionsInput {
+  /**
+   * TCP port; 0 picks a free one (read it back from `HealthServer.port`).
+   * @default 9000
+   */
+  readonly port?: number;
+  /**
+   * Interface to bind. Probes from the platform (kubelet) connect to the pod IP, so the default
+   * binds every interface.
+   * @default undefined (all interfaces, as `server.listen` does)
+   */
+  readonly host?: string | undefined;
+}
+
+/** Resolved {@link HealthServerOptionsInput} (listen part). */
+export interface HealthListenOptions {
+  readonly port: number;
+  readonly host: string | undefined;
+}
+
+/** Validate the listen part of {@link HealthServerOptionsInput}. */
+export function resolveListenOptions(
+  input: HealthServerOptionsInput,
+  prefix = 'health',
+): HealthListenOptions {
+  const port = input.port ?? 9000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(
+      `${prefix}.port`,
+      `expected an integer 0..65535, got ${String(port)}`,
+      'use 0 for any free port',
+    );
+  }
+  const host = input.host;
+  if (host !== undefined && (typeof host !== 'string' || host.length === 0)) {
+    throw new ConfigError(
+      `${prefix}.host`,
+      'expected a non-empty host name or address',
+      'e.g. "0.0.0.0" or "::"',
+    );
+  }
+  return { port, host };
+}

@@ -1,0 +1,116 @@
+/**
+ * The health endpoints on their own `node:http` server and port.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigError } from '../errors/config-error.js';
+import type { SnapshotSource } from '../orchestrator/snapshot.js';
+import { createHealthHandler, type HealthHandler } from './handler.js';
+import { resolveListenOptions, type HealthServerOptionsInput } from './options.js';
+
+/** A running health server. */
+export interface HealthServer extends AsyncDisposable {
+  /** Base URL, e.g. `http://127.0.0.1:9000` (loopback when bound to every interface). */
+  readonly url: string;
+  /** The port it listens on (the real one when `port: 0` was asked). */
+  readonly port: number;
+  /** The handler serving the endpoints (shares its draining switch and metrics). */
+  readonly handler: HealthHandler;
+  /** Same as `handler.setDraining`: `/readyz` answers 503 from now on (or again 200 with `false`). */
+  setDraining(draining?: boolean): void;
+  /**
+   * Stop listening, end every connection (keep-alive ones included) and remove the server's
+   * listeners. Idempotent: later calls return the same promise.
+   */
+  close(): Promise<void>;
+}
+
+const NOT_FOUND = Buffer.from('not found\n');
+const NOT_FOUND_HEADERS = {
+  'content-type': 'text/plain; charset=utf-8',
+  'content-length': NOT_FOUND.length,
+  'cache-control': 'no-store',
+};
+
+const LISTEN_CONFIG_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL']);
+
+/**
+ * Start the health endpoints on their own port. Other paths answer 404.
+ *
+ * @throws {ConfigError} when the options are invalid or the port cannot be bound (in use, not
+ *   permitted, or the host is not a local address).
+ *
+ * @example
+ * ```ts
+ * await using health = await startHealthServer(orchestrator, { port: 9000 });
+ * // ...later, on SIGTERM:
+ * health.setDraining();
+ * ```
+ */
+export async function startHealthServer(
+  source: SnapshotSource,
+  input: HealthServerOptionsInput = {},
+): Promise<HealthServer> {
+  const { port, host } = resolveListenOptions(input);
+  const handler = createHealthHandler(source, input);
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (handler(req, res)) return;
+    res.writeHead(404, NOT_FOUND_HEADERS);
+    res.end(req.method === 'HEAD' ? undefined : NOT_FOUND);
+  };
+  const server = createServer(onRequest);
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      server.removeListener('request', onRequest);
+      const where = `${host ?? '*'}:${port}`;
+      if (error.code !== undefined && LISTEN_CONFIG_ERRORS.has(error.code)) {
+        reject(
+          new ConfigError(
+            'health.port',
+            `cannot listen on ${where} (${error.code})`,
+            'choose a free port and a local host',
+            error,
+          ),
+        );
+      } else {
+        reject(error);
+      }
+    };
+    server.once('error', onError);
+    server.listen({ port, host }, () => {
+      server.removeListener('error', onError);
+      resolve();
+    });
+  });
+
+  const address = server.address() as AddressInfo;
+  const shownHost =
+    host === undefined || host === '0.0.0.0' || host === '::'
+      ? '127.0.0.1'
+      : address.family === 'IPv6'
+        ? `[${address.address}]`
+        : address.address;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      server.close(() => {
+        server.removeListener('request', onRequest);
+        resolve();
+      });
+      // Keep-alive and in-flight connections would hold close() open until their timeouts.
+      server.closeAllConnections();
+    });
+    return closing;
+  };
+
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    port: address.port,
+    handler,
+    setDraining: (draining = true) => handler.setDraining(draining),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
