@@ -1,0 +1,153 @@
+/**
+ * The chat service: stores messages in Postgres, lists them in id order, and tells listeners (the
+ * WebSocket broadcast) about each new one.
+ */
+
+import type pg from 'pg';
+import { z } from 'zod';
+import { Emitter, type Event } from '../../src/common/events.js';
+
+/** What the service needs from a Postgres pool (a `pg.Pool` fits). */
+export type Database = Pick<pg.Pool, 'query' | 'connect'>;
+
+/** A stored message, as the API returns it. */
+export interface Message {
+  readonly id: number;
+  readonly text: string;
+  /** ISO 8601. */
+  readonly createdAt: string;
+}
+
+/** Longest message, in characters (Unicode code points, as Postgres counts them). */
+export const MAX_TEXT_LENGTH = 4000;
+
+/** Tables the service cannot run without; checked after the migration. */
+export const REQUIRED_TABLES = ['messages'] as const;
+
+const MIGRATION = `
+CREATE TABLE IF NOT EXISTS messages (
+  id         bigserial PRIMARY KEY,
+  text       text NOT NULL CHECK (char_length(text) BETWEEN 1 AND ${MAX_TEXT_LENGTH}),
+  created_at timestamptz NOT NULL DEFAULT now()
+)`;
+
+/** Advisory-lock key that serialises the migration across instances starting at once. */
+const MIGRATION_LOCK = 7_100_423;
+
+/**
+ * Create the schema if it is missing. Instances that start together would race on
+ * `CREATE TABLE IF NOT EXISTS` (it can fail with a duplicate pg_type row), so the migration runs
+ * under a transaction-scoped advisory lock.
+ */
+export async function migrate(db: Database): Promise<void> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query(MIGRATION);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Throws an error naming the tables that are missing. */
+export async function checkRequiredTables(db: Database): Promise<void> {
+  const result = await db.query<{ name: string; found: string | null }>(
+    'SELECT name, to_regclass(name)::text AS found FROM unnest($1::text[]) AS name',
+    [REQUIRED_TABLES],
+  );
+  const missing = result.rows.filter((row) => row.found === null).map((row) => row.name);
+  if (missing.length > 0) {
+    throw Object.assign(new Error(`required tables are missing: ${missing.join(', ')}`), { code: '42P01' });
+  }
+}
+
+const messageBody = z.object({
+  text: z
+    .string({ error: 'text must be a string' })
+    .refine((text) => [...text].length >= 1, 'text must not be empty')
+    .refine(
+      (text) => [...text].length <= MAX_TEXT_LENGTH,
+      `text must be at most ${MAX_TEXT_LENGTH} characters`,
+    )
+    .refine((text) => !text.includes('\u0000'), 'text must not contain NUL characters'),
+});
+
+/** The result of validating a `POST /messages` body. */
+export type BodyCheck =
+  { readonly ok: true; readonly text: string } | { readonly ok: false; readonly reason: string };
+
+/** Validate a parsed `POST /messages` body: `{ "text": string }`, 1 to 4,000 characters. */
+export function checkMessageBody(body: unknown): BodyCheck {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, reason: 'body must be a JSON object like {"text": "hello"}' };
+  }
+  const result = messageBody.safeParse(body);
+  if (result.success) return { ok: true, text: result.data.text };
+  const issue = result.error.issues[0];
+  const reason =
+    issue?.code === 'invalid_type' && issue.path[0] === 'text' ? 'text must be a string' : issue?.message;
+  return { ok: false, reason: reason ?? 'invalid body' };
+}
+
+interface MessageRow {
+  id: string;
+  text: string;
+  created_at: Date;
+}
+
+const toMessage = (row: MessageRow): Message => ({
+  id: Number(row.id),
+  text: row.text,
+  createdAt: row.created_at.toISOString(),
+});
+
+/**
+ * Stores and lists messages.
+ *
+ * @example
+ * ```ts
+ * const chat = new ChatService(pool);
+ * chat.onMessage((m) => broadcast(m));
+ * await chat.post('hello');
+ * ```
+ */
+export class ChatService {
+  private readonly created = new Emitter<Message>();
+
+  constructor(private readonly db: Database) {}
+
+  /** Fires after each message is stored. */
+  get onMessage(): Event<Message> {
+    return this.created.event;
+  }
+
+  /** Store a message (the text must already be valid, see {@link checkMessageBody}). */
+  async post(text: string): Promise<Message> {
+    const result = await this.db.query<MessageRow>(
+      'INSERT INTO messages (text) VALUES ($1) RETURNING id, text, created_at',
+      [text],
+    );
+    const message = toMessage(result.rows[0]!);
+    this.created.emit(message);
+    return message;
+  }
+
+  /** Messages with an id greater than `after`, in id order, at most `limit` of them. */
+  async list(after: number, limit: number): Promise<Message[]> {
+    const result = await this.db.query<MessageRow>(
+      'SELECT id, text, created_at FROM messages WHERE id > $1 ORDER BY id LIMIT $2',
+      [after, limit],
+    );
+    return result.rows.map(toMessage);
+  }
+
+  /** Forget every listener. */
+  close(): void {
+    this.created.clear();
+  }
+}

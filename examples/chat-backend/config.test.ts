@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { exitCodeFor } from '../../src/errors/exit-codes.js';
+import { isConfigError } from '../../src/errors/config-error.js';
+import { describeConfig, loadConfig } from './config.js';
+
+function configError(env: Record<string, string>): { path: string; message: string; exit: number } {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (!isConfigError(error)) throw error;
+    return { path: error.path, message: error.message, exit: exitCodeFor(error) };
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      port: 8080,
+      startupMode: 'deterministic',
+      startupBudgetMs: 60_000,
+      dbPoolMax: 10,
+      dbPoolMinReady: 2,
+      fleetSize: 1,
+      fleetAdmission: 'postgres',
+      instance: `chat-backend-${process.pid}`,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://app:pw@db:5432/app',
+      REDIS_URL: 'redis://cache:6379',
+      PORT: '3000',
+      STARTUP_MODE: 'graceful',
+      STARTUP_BUDGET_MS: '90000',
+      DB_POOL_MAX: '8',
+      DB_POOL_MIN_READY: '1',
+      FLEET_SIZE: '8',
+      FLEET_ADMISSION: 'redis',
+      APP_INSTANCE: 'chat-7',
+    });
+    expect(config).toMatchObject({
+      port: 3000,
+      startupMode: 'graceful',
+      startupBudgetMs: 90_000,
+      dbPoolMax: 8,
+      dbPoolMinReady: 1,
+      fleetSize: 8,
+      fleetAdmission: 'redis',
+      instance: 'chat-7',
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ STARTUP_MODE: 'fast' }, 'STARTUP_MODE'],
+    [{ STARTUP_BUDGET_MS: '-5' }, 'STARTUP_BUDGET_MS'],
+    [{ DB_POOL_MAX: '0' }, 'DB_POOL_MAX'],
+    [{ DB_POOL_MAX: '4', DB_POOL_MIN_READY: '5' }, 'DB_POOL_MIN_READY'],
+    [{ FLEET_SIZE: '1.5' }, 'FLEET_SIZE'],
+    [{ FLEET_ADMISSION: 'zookeeper' }, 'FLEET_ADMISSION'],
+    [{ FLEET_ADMISSION: 'redis' }, 'FLEET_ADMISSION'],
+    [{ DATABASE_URL: 'mysql://db' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+  ])('rejects %j with a ConfigError naming %s, and exit code 78', (env, variable) => {
+    const error = configError(env);
+    expect(error.path).toBe(variable);
+    expect(error.message).toContain(variable);
+    expect(error.message).toContain('fix:');
+    expect(error.exit).toBe(78);
+  });
+
+  it('never puts a password from a bad URL into the error or the description', () => {
+    const error = configError({ DATABASE_URL: 'postgres://app:s3cretpw@db:5432/app with space' });
+    expect(error.message).not.toContain('s3cretpw');
+    const described = JSON.stringify(
+      describeConfig(
+        loadConfig({ DATABASE_URL: 'postgres://app:s3cretpw@db:5432/app', HEALTH_TOKEN: 'x'.repeat(32) }),
+      ),
+    );
+    expect(described).not.toContain('s3cretpw');
+    expect(described).not.toContain('x'.repeat(32));
+  });
+});

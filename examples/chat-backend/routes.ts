@@ -1,0 +1,118 @@
+/**
+ * The chat backend's HTTP routes on plain `node:http`: `POST /messages` and `GET /messages?after=ID`.
+ * Health endpoints are served by the lifecycle in front of these.
+ */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { classify } from '../../src/errors/classify.js';
+import type { Logger } from '../../src/lifecycle/logger.js';
+import { checkMessageBody, type ChatService } from './chat-service.js';
+import type { SigningKey } from './signing-key.js';
+
+/** Largest accepted request body, in bytes (4,000 characters of up to 4 UTF-8 bytes, plus JSON). */
+export const MAX_BODY_BYTES = 20_000;
+
+/** Default and largest page size of `GET /messages`. */
+const PAGE = { default: 100, max: 500 } as const;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function reply(res: ServerResponse, status: number, body: unknown, key?: SigningKey): void {
+  const text = JSON.stringify(body);
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  };
+  if (key) headers['x-signature'] = key.sign(text);
+  res.writeHead(status, headers);
+  res.end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'content-type must be application/json');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `body must be at most ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new HttpError(400, 'body must be valid JSON like {"text": "hello"}');
+  }
+}
+
+function nonNegativeInteger(
+  value: string | null,
+  name: string,
+  fallback: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (value === null || value === '') return fallback;
+  if (!/^\d{1,16}$/.test(value) || Number(value) > max) {
+    throw new HttpError(400, `${name} must be an integer between 0 and ${max}`);
+  }
+  return Number(value);
+}
+
+/**
+ * The request handler of the chat API. Answers 404 for other paths and 405 for other methods.
+ * Database errors become 503 when waiting may help (transient, capacity) and 500 otherwise.
+ */
+export function createChatRoutes(
+  chat: ChatService,
+  options: { readonly logger: Logger; readonly key: SigningKey },
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const { logger, key } = options;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/messages') throw new HttpError(404, `no route for ${url.pathname}`);
+    if (req.method === 'POST') {
+      const check = checkMessageBody(await readJson(req));
+      if (!check.ok) throw new HttpError(400, check.reason);
+      reply(res, 201, await chat.post(check.text), key);
+      return;
+    }
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      const after = nonNegativeInteger(url.searchParams.get('after'), 'after', 0);
+      const limit = nonNegativeInteger(url.searchParams.get('limit'), 'limit', PAGE.default, PAGE.max);
+      reply(res, 200, await chat.list(after, Math.max(1, limit)), key);
+      return;
+    }
+    res.setHeader('allow', 'GET, HEAD, POST');
+    throw new HttpError(405, `method ${req.method ?? '?'} not allowed`);
+  };
+
+  return (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof HttpError) {
+        reply(res, error.status, { error: error.message });
+        return;
+      }
+      const errorClass = classify(error);
+      const status = errorClass === 'transient' || errorClass === 'capacity' ? 503 : 500;
+      logger.error(
+        { event: 'http.error', err: error, method: req.method, path: req.url, status },
+        'request failed',
+      );
+      if (status === 503) res.setHeader('retry-after', '1');
+      reply(res, status, { error: status === 503 ? 'temporarily unavailable, retry' : 'internal error' });
+    });
+  };
+}
