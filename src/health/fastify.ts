@@ -87,10 +87,12 @@ function resolveHandler(options: FastifyHealthOptions): HealthHandler {
   return createHealthHandler(source, rest);
 }
 
-// The health paths are fixed by DESIGN.md and probes expect them at the root. Fastify would run a
-// plugin in its own encapsulated child context (where a `prefix` applies); `skip-override` is the
-// flag fastify-plugin sets to register into the parent context instead. We set it ourselves rather
-// than depend on fastify-plugin at run time. The display name shows in Fastify's plugin tree/errors.
+// The health paths are fixed by DESIGN.md and the platform's probes expect them exactly there.
+// Fastify normally runs a plugin in a new encapsulated child context, where a `prefix` register
+// option would move its routes (to /api/readyz, say). `skip-override` is the flag fastify-plugin sets
+// to run the plugin in the registering context instead, which also makes Fastify ignore `prefix`.
+// We set the symbol ourselves so that phasegate does not depend on fastify-plugin (or Fastify) at
+// run time. The display name and metadata show in Fastify's plugin tree and version check.
 Object.defineProperties(phasegateHealthPlugin, {
   [Symbol.for('skip-override')]: { value: true },
   [Symbol.for('fastify.display-name')]: { value: 'phasegate-health' },
