@@ -22,6 +22,8 @@ export const ErrorCodes = {
   ADMISSION: 'PG_ERR_ADMISSION',
   /** A bug: an error nobody classified. Exit 1. */
   INTERNAL: 'PG_ERR_INTERNAL',
+  /** A component could not start (or be used) because a component it depends on is down. */
+  DEPENDENCY_UNAVAILABLE: 'PG_ERR_DEPENDENCY_UNAVAILABLE',
 } as const;
 
 /** One of {@link ErrorCodes}. */
