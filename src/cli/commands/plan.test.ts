@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import { runPlan, type PlanDependencies, type PlanFlags } from './plan.js';
+import type { LiveLimits } from '../../fleet/live-limits.js';
+
+interface Captured {
+  out: string;
+  err: string;
+}
+
+function capture(): Captured & { io: { out(text: string): void; err(text: string): void } } {
+  const captured = { out: '', err: '' };
+  return {
+    get out() {
+      return captured.out;
+    },
+    get err() {
+      return captured.err;
+    },
+    io: {
+      out: (text: string) => void (captured.out += text),
+      err: (text: string) => void (captured.err += text),
+    },
+  };
+}
+
+const noIo: PlanDependencies = {
+  readLiveLimits: () => Promise.reject(new Error('no database in unit tests')),
+  readFile: (path) =>
+    Promise.reject(Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' })),
+};
+
+function withFiles(files: Record<string, string>, live?: LiveLimits): PlanDependencies {
+  return {
+    readLiveLimits: live ? () => Promise.resolve(live) : noIo.readLiveLimits,
+    readFile: (path) => (path in files ? Promise.resolve(files[path]!) : noIo.readFile(path)),
+  };
+}
+
+const incident: PlanFlags = {
+  instances: '2',
+  poolSize: '20',
+  maxOverflow: '30',
+  maxConnections: '100',
+  reserved: '3',
+};
+
+describe('phasegate plan', () => {
+  it('the incident: prints JSON with the verdict and the numbers that fit, exit 1', async () => {
+    const c = capture();
+    const code = await runPlan({ ...incident, json: true }, c.io, noIo);
+    expect(code).toBe(1);
+    const json = JSON.parse(c.out) as Record<string, unknown>;
+    expect(json).toMatchObject({
+      fits: false,
+      peakConnections: 100,
+      availableConnections: 97,
+      overcommittedBy: 3,
+      perInstanceFairShare: 48,
+      recommended: { poolMax: 46, minReady: 12, admissionWidth: 2 },
+    });
+    expect(c.err).toBe('');
+  });
+
+  it('prints a human table with the verdict and reasons', async () => {
+    const c = capture();
+    const code = await runPlan(incident, c.io, noIo);
+    expect(code).toBe(1);
+    expect(c.out).toMatch(/verdict\s+OVERCOMMITTED by 3/);
+    expect(c.out).toMatch(/DB_POOL_MAX\s+46/);
+    expect(c.out).toContain('Overcommitted as soon as 2 instances run');
+  });
+
+  it('exits 0 when the plan fits, and derives a startup budget from the probe flags', async () => {
+    const c = capture();
+    const code = await runPlan(
+      {
+        instances: '2',
+        poolMax: '10',
+        maxConnections: '100',
+        probePeriod: '10',
+        probeFailureThreshold: '6',
+        json: true,
+      },
+      c.io,
+      noIo,
+    );
+    expect(code).toBe(0);
+    const json = JSON.parse(c.out) as { fits: boolean; recommended: { startupBudgetMs: number } };
+    expect(json.fits).toBe(true);
+    expect(json.recommended.startupBudgetMs).toBe(48_000);
+  });
+
+  it.each<[string, PlanFlags, RegExp]>([
+    ['a non-number', { ...incident, instances: 'two' }, /--instances: must be a number, got "two"/],
+    [
+      'a fraction where a count is needed',
+      { ...incident, maxOverflow: '1.5' },
+      /--max-overflow: must be a whole number/,
+    ],
+    ['a missing required flag', { poolMax: '5', maxConnections: '100' }, /--instances: is required/],
+    [
+      'mixed pool shapes',
+      { ...incident, poolMax: '10' },
+      /--pool-size\/--max-overflow or --pool-min\/--pool-max: mixes/,
+    ],
+    ['surge below replicas', { ...incident, maxInstances: '1' }, /--max-instances: must be at least/],
+    [
+      'reserved above the limit',
+      { ...incident, reserved: '100' },
+      /--reserved: must be below maxConnections/,
+    ],
+    ['a zero probe period', { ...incident, probePeriod: '0' }, /--probe-period: must be a number > 0/],
+  ])('exits 78 on %s, naming the flag and the fix', async (_label, flags, message) => {
+    const c = capture();
+    expect(await runPlan(flags, c.io, noIo)).toBe(78);
+    expect(c.err).toMatch(message);
+    expect(c.err).toContain('fix:');
+    expect(c.out).toBe('');
+  });
+
+  it('reads a YAML file, and flags override it', async () => {
+    const file = [
+      'instances: 4',
+      'maxInstances: 5',
+      'pool: { min: 2, max: 10 }',
+      'maxConnections: 100',
+      'otherClients: 6',
+    ].join('\n');
+    const deps = withFiles({ 'plan.yaml': file });
+    const fromFile = capture();
+    expect(await runPlan({ file: 'plan.yaml', json: true }, fromFile.io, deps)).toBe(0);
+    expect(JSON.parse(fromFile.out)).toMatchObject({
+      maxInstances: 5,
+      peakConnections: 56,
+      availableConnections: 91,
+    });
+
+    const overridden = capture();
+    expect(await runPlan({ file: 'plan.yaml', poolMax: '30', json: true }, overridden.io, deps)).toBe(1);
+    expect(JSON.parse(overridden.out)).toMatchObject({ peakConnections: 156, recommended: { poolMax: 17 } });
+  });
+
+  it('names the file and key when the YAML is wrong', async () => {
+    const deps = withFiles({
+      'bad.yaml': 'instances: 2\npool: { poolSize: "twenty" }\nmaxConections: 100\n',
+      'broken.yaml': 'instances: [2\n',
+      'semantic.yaml': 'instances: 3\nmaxInstances: 2\npool: { max: 5 }\nmaxConnections: 100\n',
+    });
+    const bad = capture();
+    expect(await runPlan({ file: 'bad.yaml' }, bad.io, deps)).toBe(78);
+    expect(bad.err).toContain('bad.yaml: pool.poolSize');
+    expect(bad.err).toContain('Unrecognized key: "maxConections"');
+
+    const broken = capture();
+    expect(await runPlan({ file: 'broken.yaml' }, broken.io, deps)).toBe(78);
+    expect(broken.err).toContain('broken.yaml: is not valid YAML');
+
+    const semantic = capture();
+    expect(await runPlan({ file: 'semantic.yaml' }, semantic.io, deps)).toBe(78);
+    expect(semantic.err).toContain('maxInstances in semantic.yaml: must be at least instances (3)');
+
+    const missing = capture();
+    expect(await runPlan({ file: 'nope.yaml' }, missing.io, deps)).toBe(78);
+    expect(missing.err).toContain('--file: cannot read nope.yaml');
+  });
+
+  it('--database-url fills max_connections, reserved and other clients; flags still win; the password is never printed', async () => {
+    const live: LiveLimits = {
+      maxConnections: 50,
+      superuserReserved: 3,
+      reservedConnections: 2,
+      otherClients: 7,
+      serverVersion: '16.4',
+    };
+    const url = 'postgres://app:hunter2@db.internal:5432/app';
+    const deps = withFiles({}, live);
+    const c = capture();
+    expect(await runPlan({ instances: '2', poolMax: '10', databaseUrl: url, json: true }, c.io, deps)).toBe(
+      0,
+    );
+    const json = JSON.parse(c.out) as { availableConnections: number; live: { database: string } };
+    expect(json.availableConnections).toBe(50 - 5 - 7);
+    expect(json.live.database).toBe('postgres://app:***@db.internal:5432/app');
+
+    const overridden = capture();
+    await runPlan(
+      { instances: '2', poolMax: '10', databaseUrl: url, otherClients: '0' },
+      overridden.io,
+      deps,
+    );
+    expect(overridden.out).toMatch(/available connections\s+45/);
+    expect(overridden.out).toContain('postgres://app:***@db.internal');
+    expect(overridden.out + overridden.err + c.out).not.toContain('hunter2');
+  });
+
+  it('--database-url that cannot be reached exits 3; bad credentials exit 78; neither prints the password', async () => {
+    const url = 'postgres://app:hunter2@db.internal:5432/app';
+    const refused = capture();
+    const refusedDeps: PlanDependencies = {
+      ...noIo,
+      readLiveLimits: () =>
+        Promise.reject(
+          Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+        ),
+    };
+    expect(await runPlan({ ...incident, databaseUrl: url }, refused.io, refusedDeps)).toBe(3);
+    expect(refused.err).toContain('could not read limits from postgres://app:***@db.internal:5432/app');
+
+    const denied = capture();
+    const deniedDeps: PlanDependencies = {
+      ...noIo,
+      readLiveLimits: () =>
+        Promise.reject(
+          Object.assign(new Error('password authentication failed for user "app"'), { code: '28P01' }),
+        ),
+    };
+    expect(await runPlan({ ...incident, databaseUrl: url }, denied.io, deniedDeps)).toBe(78);
+    expect(refused.err + denied.err).not.toContain('hunter2');
+  });
+});

@@ -1,0 +1,293 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { classify } from '../../errors/classify.js';
+import { ConfigError, isConfigError } from '../../errors/config-error.js';
+import { redactUrl, safeMessage } from '../../common/redact.js';
+import { parseBudgetFile, type BudgetFile } from '../../fleet/budget-file.js';
+import { planConnectionBudget, type ConnectionBudget } from '../../fleet/connection-budget.js';
+import type { ConnectionBudgetInput, PoolSettingsInput } from '../../fleet/connection-budget-options.js';
+import { formatConnectionBudget } from '../../fleet/format-budget.js';
+import { readLiveLimits, type LiveLimits } from '../../fleet/live-limits.js';
+import { ExitCodes } from '../../errors/exit-codes.js';
+// Type-only: a value import from main.ts would be circular (main.ts registers this command).
+import type { CliIo } from '../main.js';
+
+/** The raw flags of `phasegate plan`, as commander hands them over (strings, unvalidated). */
+export interface PlanFlags {
+  readonly instances?: string;
+  readonly maxInstances?: string;
+  readonly poolSize?: string;
+  readonly maxOverflow?: string;
+  readonly poolMin?: string;
+  readonly poolMax?: string;
+  readonly maxConnections?: string;
+  readonly reserved?: string;
+  readonly otherClients?: string;
+  readonly headroom?: string;
+  readonly probePeriod?: string;
+  readonly probeFailureThreshold?: string;
+  readonly startupMargin?: string;
+  readonly minReadyFraction?: string;
+  readonly setupRate?: string;
+  readonly connectLatency?: string;
+  readonly warmupConcurrency?: string;
+  readonly file?: string;
+  readonly databaseUrl?: string;
+  readonly json?: boolean;
+}
+
+/** Side effects of `phasegate plan` beyond output, injectable for tests. */
+export interface PlanDependencies {
+  readonly readLiveLimits: (databaseUrl: string) => Promise<LiveLimits>;
+  readonly readFile: (path: string) => Promise<string>;
+}
+
+const defaultDependencies: PlanDependencies = {
+  readLiveLimits: (url) => readLiveLimits(url),
+  readFile: (path) => readFile(path, 'utf8'),
+};
+
+/** Exit codes of `phasegate plan`. */
+export const PlanExitCodes = {
+  /** The plan fits. */
+  FITS: 0,
+  /** The plan is overcommitted. */
+  OVERCOMMITTED: 1,
+  /** `--database-url` could not be read (the database is unreachable). */
+  DATABASE_UNREACHABLE: 3,
+  /** Bad input: a flag, the file, bad credentials or an unknown database. */
+  BAD_INPUT: ExitCodes.CONFIG,
+} as const;
+
+/** Budget field → the flag that sets it. */
+const FLAG_OF: Readonly<Record<string, string>> = {
+  instances: '--instances',
+  maxInstances: '--max-instances',
+  pool: '--pool-size/--max-overflow or --pool-min/--pool-max',
+  'pool.poolSize': '--pool-size',
+  'pool.maxOverflow': '--max-overflow',
+  'pool.min': '--pool-min',
+  'pool.max': '--pool-max',
+  maxConnections: '--max-connections',
+  superuserReserved: '--reserved',
+  otherClients: '--other-clients',
+  headroom: '--headroom',
+  'probe.periodSeconds': '--probe-period',
+  'probe.failureThreshold': '--probe-failure-threshold',
+  startupMargin: '--startup-margin',
+  minReadyFraction: '--min-ready-fraction',
+  setupRatePerSecond: '--setup-rate',
+  connectLatencyMs: '--connect-latency',
+  warmupConcurrency: '--warmup-concurrency',
+};
+
+type Origin = 'flag' | 'file' | 'database';
+
+/** Register `phasegate plan` on `program`. */
+export function registerPlan(
+  program: Command,
+  io: CliIo,
+  deps: PlanDependencies = defaultDependencies,
+): Command {
+  return program
+    .command('plan')
+    .summary("plan the fleet's database connections against max_connections")
+    .description(
+      "Plan the fleet's database connections: does the rollout peak fit max_connections, and which " +
+        'DB_POOL_MAX, DB_POOL_MIN_READY, admission width and startup budget do. Exit 0 when it fits, ' +
+        '1 when it is overcommitted, 78 for bad input, 3 when --database-url cannot be reached.',
+    )
+    .option('--instances <n>', 'instances in steady state (replicas)')
+    .option(
+      '--max-instances <n>',
+      'most instances alive during a rollout: replicas plus surge (default: --instances)',
+    )
+    .option('--pool-size <n>', 'per-instance pool_size (SQLAlchemy style; with --max-overflow)')
+    .option('--max-overflow <n>', 'per-instance max_overflow (default 0)')
+    .option('--pool-min <n>', 'per-instance pool min (min/max style; instead of --pool-size)')
+    .option('--pool-max <n>', 'per-instance pool max (min/max style)')
+    .option('--max-connections <n>', "the server's max_connections")
+    .option(
+      '--reserved <n>',
+      'superuser_reserved_connections (+ reserved_connections on Postgres 16+) (default 3)',
+    )
+    .option('--other-clients <n>', 'connections held by other clients (default 0)')
+    .option('--headroom <n>', 'connections the recommendation leaves free (default max(2, 5 % of available))')
+    .option('--probe-period <s>', 'startup probe periodSeconds (default 10 when the threshold is given)')
+    .option(
+      '--probe-failure-threshold <n>',
+      'startup probe failureThreshold (default 3 when the period is given)',
+    )
+    .option('--startup-margin <share>', 'share of the probe window kept as margin (default 0.2)')
+    .option('--min-ready-fraction <share>', 'minReady as a share of the pool max (default 0.25)')
+    .option(
+      '--setup-rate <n>',
+      'new connections/s the path to the database accepts (default 50, an assumption)',
+    )
+    .option('--connect-latency <ms>', 'time to set up one connection (default 100)')
+    .option(
+      '--warmup-concurrency <n>',
+      'connections one instance opens in parallel while warming (default 2)',
+    )
+    .option('--file <plan.yaml>', 'read the inputs from a YAML file (flags override it)')
+    .option('--database-url <url>', 'read max_connections, reserved and other clients from a live server')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (flags: PlanFlags) => {
+      io.exit(await runPlan(flags, io, deps));
+    });
+}
+
+/**
+ * The `phasegate plan` command: merge the file, the live server and the flags (flags win), plan the
+ * budget, print it, and return the exit code ({@link PlanExitCodes}).
+ */
+export async function runPlan(
+  flags: PlanFlags,
+  io: Pick<CliIo, 'out' | 'err'>,
+  deps: PlanDependencies = defaultDependencies,
+): Promise<number> {
+  const origins = new Map<string, Origin>();
+  let plan: ConnectionBudget;
+  let live: LiveLimits | undefined;
+  try {
+    const file = flags.file === undefined ? {} : await loadFile(flags.file, deps);
+    for (const key of Object.keys(file)) origins.set(key, 'file');
+    if (flags.databaseUrl !== undefined) {
+      try {
+        live = await deps.readLiveLimits(flags.databaseUrl);
+      } catch (error) {
+        io.err(
+          `phasegate plan: could not read limits from ${redactUrl(flags.databaseUrl)}: ${safeMessage(error)}\n`,
+        );
+        const cls = classify(error);
+        return cls === 'config' || cls === 'permanent'
+          ? PlanExitCodes.BAD_INPUT
+          : PlanExitCodes.DATABASE_UNREACHABLE;
+      }
+    }
+    plan = planConnectionBudget(mergeInputs(file, live, flags, origins));
+  } catch (error) {
+    if (!isConfigError(error)) throw error;
+    io.err(`phasegate plan: ${describeConfigError(error, origins, flags.file)}\n`);
+    return PlanExitCodes.BAD_INPUT;
+  }
+  if (flags.json) {
+    const source =
+      live && flags.databaseUrl ? { live: { database: redactUrl(flags.databaseUrl), ...live } } : {};
+    io.out(`${JSON.stringify({ ...plan, ...source }, null, 2)}\n`);
+  } else {
+    if (live && flags.databaseUrl) {
+      io.out(
+        `Read from ${redactUrl(flags.databaseUrl)} (Postgres ${live.serverVersion}): max_connections ${live.maxConnections}, ` +
+          `reserved ${live.superuserReserved + live.reservedConnections}, other clients ${live.otherClients}\n\n`,
+      );
+    }
+    io.out(formatConnectionBudget(plan));
+  }
+  return plan.fits ? PlanExitCodes.FITS : PlanExitCodes.OVERCOMMITTED;
+}
+
+async function loadFile(path: string, deps: PlanDependencies): Promise<BudgetFile> {
+  let text: string;
+  try {
+    text = await deps.readFile(path);
+  } catch (error) {
+    throw new ConfigError('--file', `cannot read ${path}: ${safeMessage(error)}`, 'check the path', error);
+  }
+  return parseBudgetFile(text, path);
+}
+
+function numberFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*$/.test(value)) {
+    throw new ConfigError(flag, `must be a number, got ${JSON.stringify(value)}`, `e.g. ${flag} 10`);
+  }
+  return Number(value);
+}
+
+function mergeInputs(
+  file: BudgetFile,
+  live: LiveLimits | undefined,
+  flags: PlanFlags,
+  origins: Map<string, Origin>,
+): ConnectionBudgetInput {
+  const merged: Record<string, unknown> = { ...file };
+  const set = (key: string, value: number | undefined, origin: Origin): void => {
+    if (value === undefined) return;
+    merged[key] = value;
+    origins.set(key, origin);
+  };
+  if (live) {
+    set('maxConnections', live.maxConnections, 'database');
+    set('superuserReserved', live.superuserReserved + live.reservedConnections, 'database');
+    set('otherClients', live.otherClients, 'database');
+  }
+  set('instances', numberFlag('--instances', flags.instances), 'flag');
+  set('maxInstances', numberFlag('--max-instances', flags.maxInstances), 'flag');
+  set('maxConnections', numberFlag('--max-connections', flags.maxConnections), 'flag');
+  set('superuserReserved', numberFlag('--reserved', flags.reserved), 'flag');
+  set('otherClients', numberFlag('--other-clients', flags.otherClients), 'flag');
+  set('headroom', numberFlag('--headroom', flags.headroom), 'flag');
+  set('startupMargin', numberFlag('--startup-margin', flags.startupMargin), 'flag');
+  set('minReadyFraction', numberFlag('--min-ready-fraction', flags.minReadyFraction), 'flag');
+  set('setupRatePerSecond', numberFlag('--setup-rate', flags.setupRate), 'flag');
+  set('connectLatencyMs', numberFlag('--connect-latency', flags.connectLatency), 'flag');
+  set('warmupConcurrency', numberFlag('--warmup-concurrency', flags.warmupConcurrency), 'flag');
+
+  const pool = {
+    poolSize: numberFlag('--pool-size', flags.poolSize),
+    maxOverflow: numberFlag('--max-overflow', flags.maxOverflow),
+    min: numberFlag('--pool-min', flags.poolMin),
+    max: numberFlag('--pool-max', flags.poolMax),
+  };
+  const poolFlags = Object.entries(pool).filter(([, value]) => value !== undefined);
+  if (poolFlags.length > 0) {
+    merged.pool = Object.fromEntries(poolFlags) as PoolSettingsInput;
+    for (const [key] of poolFlags) origins.set(`pool.${key}`, 'flag');
+    origins.set('pool', 'flag');
+  } else if (file.pool) {
+    for (const key of Object.keys(file.pool)) origins.set(`pool.${key}`, 'file');
+  }
+
+  const period = numberFlag('--probe-period', flags.probePeriod);
+  const threshold = numberFlag('--probe-failure-threshold', flags.probeFailureThreshold);
+  if (period !== undefined || threshold !== undefined) {
+    // Kubernetes defaults fill in the half that was not given.
+    merged.probe = {
+      periodSeconds: period ?? file.probe?.periodSeconds ?? 10,
+      failureThreshold: threshold ?? file.probe?.failureThreshold ?? 3,
+    };
+    origins.set('probe.periodSeconds', period === undefined ? 'file' : 'flag');
+    origins.set('probe.failureThreshold', threshold === undefined ? 'file' : 'flag');
+  } else if (file.probe) {
+    origins.set('probe.periodSeconds', 'file');
+    origins.set('probe.failureThreshold', 'file');
+  }
+  return merged as unknown as ConnectionBudgetInput;
+}
+
+/** A config error in terms of what the user typed: the flag, the file key, or the live server. */
+function describeConfigError(
+  error: ConfigError,
+  origins: Map<string, Origin>,
+  fileName: string | undefined,
+): string {
+  const flag = FLAG_OF[error.path];
+  const hint = error.hint ? ` (fix: ${error.hint})` : '';
+  if (!flag) return `${error.path}: ${error.problem}${hint}`;
+  const origin = origins.get(error.path);
+  const where =
+    origin === 'file'
+      ? `${error.path} in ${fileName}`
+      : origin === 'database'
+        ? `${error.path} read from the database`
+        : origin === 'flag'
+          ? flag
+          : `${flag}${fileName ? ` (or ${error.path} in ${fileName})` : ''}`;
+  const fix = origin === 'file' ? hint : hint.replace(new RegExp(`\\b${escape(error.path)}\\b`, 'g'), flag);
+  return `${where}: ${error.problem}${fix}`;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

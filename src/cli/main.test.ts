@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { buildProgram, main, packageVersion, type CliIo } from './main.js';
+
+function recorder(): CliIo & { out_: string; err_: string; codes: number[] } {
+  const io = {
+    out_: '',
+    err_: '',
+    codes: [] as number[],
+    out(text: string) {
+      io.out_ += text;
+    },
+    err(text: string) {
+      io.err_ += text;
+    },
+    exit(code: number) {
+      io.codes.push(code);
+    },
+  };
+  return io;
+}
+
+const argv = (...args: string[]): string[] => ['node', 'phasegate', ...args];
+
+describe('phasegate program', () => {
+  it('reads its version from package.json', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(packageVersion()).toBe(pkg.version);
+    const io = recorder();
+    await main(argv('--version'), io);
+    expect(io.out_.trim()).toBe(pkg.version);
+    expect(io.codes).toEqual([0]);
+  });
+
+  it('--help lists the commands and exits 0', async () => {
+    const io = recorder();
+    await main(argv('--help'), io);
+    expect(io.out_).toContain('Usage: phasegate');
+    expect(io.out_).toMatch(/plan \[options\]/);
+    expect(io.codes).toEqual([0]);
+  });
+
+  it('plan --help lists the flags', async () => {
+    const io = recorder();
+    await main(argv('plan', '--help'), io);
+    for (const flag of [
+      '--instances',
+      '--max-instances',
+      '--pool-size',
+      '--max-overflow',
+      '--pool-min',
+      '--pool-max',
+      '--max-connections',
+      '--reserved',
+      '--other-clients',
+      '--probe-period',
+      '--probe-failure-threshold',
+      '--file',
+      '--database-url',
+      '--json',
+    ]) {
+      expect(io.out_).toContain(flag);
+    }
+    expect(io.codes).toEqual([0]);
+  });
+
+  it('an unknown flag or command is bad input: exit 78', async () => {
+    const unknownFlag = recorder();
+    await main(argv('plan', '--pool-sise', '5'), unknownFlag);
+    expect(unknownFlag.err_).toContain("unknown option '--pool-sise'");
+    expect(unknownFlag.codes).toEqual([78]);
+
+    const unknownCommand = recorder();
+    await main(argv('deploy'), unknownCommand);
+    expect(unknownCommand.codes).toEqual([78]);
+  });
+
+  it('runs plan through the program: the incident exits 1', async () => {
+    const io = recorder();
+    await buildProgram(io).parseAsync(
+      [
+        'plan',
+        '--instances',
+        '2',
+        '--pool-size',
+        '20',
+        '--max-overflow',
+        '30',
+        '--max-connections',
+        '100',
+        '--json',
+      ],
+      { from: 'user' },
+    );
+    expect(JSON.parse(io.out_)).toMatchObject({ fits: false, overcommittedBy: 3 });
+    expect(io.codes).toEqual([1]);
+  });
+});

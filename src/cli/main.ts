@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+/**
+ * The `phasegate` command line. Each command lives in `src/cli/commands/<name>.ts` and exports a
+ * `registerXxx(program, io)` function; adding a command is one line in {@link buildProgram}.
+ */
+import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { ExitCodes } from '../errors/exit-codes.js';
+import { redactText } from '../common/redact.js';
+import { registerPlan } from './commands/plan.js';
+
+/** Exit code for bad input on the command line (EX_CONFIG, as for any configuration error). */
+export const EXIT_BAD_INPUT = ExitCodes.CONFIG;
+
+/**
+ * Where a command writes and how it ends. Injected so that commands can be tested without spawning a
+ * process or touching `process.stdout`.
+ */
+export interface CliIo {
+  /** Write to standard output (text includes its own newlines). */
+  out(text: string): void;
+  /** Write to standard error. */
+  err(text: string): void;
+  /** Record the exit code. The process version sets `process.exitCode`, so output is flushed first. */
+  exit(code: number): void;
+}
+
+/** The {@link CliIo} of the running process. */
+export const processIo: CliIo = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+  exit: (code) => {
+    process.exitCode = code;
+  },
+};
+
+/** The package version, read from package.json at run time (works from `src/` under tsx and from `dist/`). */
+export function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require('../../package.json') as { version: string }).version;
+}
+
+/**
+ * The whole `phasegate` program with every command registered. Parse errors and `--help` /
+ * `--version` do not exit the process: they end in `io.exit(code)` (0 for help and version, 78 for bad
+ * input), so that the program can be driven in tests.
+ *
+ * @example
+ * ```ts
+ * await buildProgram(io).parseAsync(['plan', '--instances', '2'], { from: 'user' });
+ * ```
+ */
+export function buildProgram(io: CliIo = processIo): Command {
+  const program = new Command('phasegate')
+    .description('Deterministic, capacity-aware startup for Node.js services: plan, simulate and run.')
+    .version(packageVersion(), '-v, --version', 'print the version')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
+    .showHelpAfterError('(add --help for usage)');
+  registerPlan(program, io);
+  return program;
+}
+
+/** Run the program on `argv` (as in `process.argv`) and report the exit code through `io.exit`. */
+export async function main(argv: readonly string[] = process.argv, io: CliIo = processIo): Promise<void> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    const shownOnRequest = error.code === 'commander.helpDisplayed' || error.code === 'commander.version';
+    io.exit(shownOnRequest ? 0 : EXIT_BAD_INPUT);
+  }
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main().catch((error: unknown) => {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`phasegate: internal error: ${redactText(detail)}\n`);
+    process.exitCode = 1;
+  });
+}

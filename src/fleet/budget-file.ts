@@ -1,0 +1,80 @@
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../errors/config-error.js';
+
+const count = z.number().int().min(0);
+const positiveCount = z.number().int().min(1);
+
+/**
+ * Schema of a budget file (`phasegate plan --file plan.yaml`). Every field is optional here, since
+ * flags can supply or override it; `planConnectionBudget` checks that the required ones are set.
+ * Unknown keys are rejected so that a typo does not silently fall back to a default.
+ *
+ * @example
+ * ```yaml
+ * instances: 4
+ * maxInstances: 5          # replicas plus surge
+ * pool: { poolSize: 20, maxOverflow: 30 }   # or { min: 2, max: 10 }
+ * maxConnections: 100
+ * superuserReserved: 3
+ * otherClients: 6
+ * probe: { periodSeconds: 10, failureThreshold: 9 }
+ * ```
+ */
+export const budgetFileSchema = z
+  .object({
+    instances: positiveCount.optional(),
+    maxInstances: positiveCount.optional(),
+    pool: z
+      .object({
+        poolSize: count.optional(),
+        maxOverflow: count.optional(),
+        min: count.optional(),
+        max: positiveCount.optional(),
+      })
+      .strict()
+      .optional(),
+    otherClients: count.optional(),
+    maxConnections: positiveCount.optional(),
+    superuserReserved: count.optional(),
+    headroom: count.optional(),
+    probe: z
+      .object({ periodSeconds: z.number().positive(), failureThreshold: positiveCount })
+      .strict()
+      .optional(),
+    startupMargin: z.number().min(0).lt(1).optional(),
+    minReadyFraction: z.number().gt(0).max(1).optional(),
+    setupRatePerSecond: z.number().positive().optional(),
+    connectLatencyMs: z.number().positive().optional(),
+    warmupConcurrency: positiveCount.optional(),
+  })
+  .strict();
+
+/** A parsed budget file: any subset of `ConnectionBudgetInput`. */
+export type BudgetFile = z.infer<typeof budgetFileSchema>;
+
+/**
+ * Parse and validate the YAML text of a budget file. Throws a {@link ConfigError} whose path names the
+ * file and the key (`plan.yaml: pool.maxOverflow`), listing every problem found.
+ */
+export function parseBudgetFile(text: string, fileName: string): BudgetFile {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ConfigError(fileName, `is not valid YAML: ${reason}`, 'fix the YAML syntax', error);
+  }
+  const result = budgetFileSchema.safeParse(data ?? {});
+  if (result.success) return result.data;
+  const issues = result.error.issues;
+  const first = issues[0]!;
+  const where = (path: readonly PropertyKey[]): string =>
+    path.length ? path.map(String).join('.') : '(top level)';
+  const problems = issues.map((issue) => `${where(issue.path)}: ${issue.message}`).join('; ');
+  throw new ConfigError(
+    `${fileName}: ${where(first.path)}`,
+    problems,
+    'see `phasegate plan --help` for the keys and their meaning',
+  );
+}

@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { planConnectionBudget } from './connection-budget.js';
+import type { ConnectionBudgetInput } from './connection-budget-options.js';
+import { isConfigError } from '../errors/config-error.js';
+
+const incident: ConnectionBudgetInput = {
+  instances: 2,
+  pool: { poolSize: 20, maxOverflow: 30 },
+  maxConnections: 100,
+  superuserReserved: 3,
+};
+
+function configErrorPath(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (isConfigError(error)) return error.path;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('planConnectionBudget: the incident', () => {
+  it('is overcommitted as soon as two instances run, and says by how much', () => {
+    const plan = planConnectionBudget(incident);
+    expect(plan.fits).toBe(false);
+    expect(plan.perInstanceMax).toBe(50);
+    expect(plan.peakConnections).toBe(100);
+    expect(plan.availableConnections).toBe(97);
+    expect(plan.overcommittedBy).toBe(3);
+    expect(plan.maxInstancesThatFit).toBe(1);
+    expect(plan.perInstanceFairShare).toBe(48);
+    expect(plan.reasons.join('\n')).toContain('Overcommitted as soon as 2 instances run');
+  });
+
+  it('one instance of the same pool fits', () => {
+    const plan = planConnectionBudget({ ...incident, instances: 1 });
+    expect(plan.fits).toBe(true);
+    expect(plan.overcommittedBy).toBe(0);
+  });
+
+  it('recommends numbers that fit, with headroom, minReady and an admission width', () => {
+    const { recommended } = planConnectionBudget(incident);
+    expect(recommended.feasible).toBe(true);
+    expect(recommended.headroom).toBe(5); // max(2, ceil(97 × 0.05))
+    expect(recommended.poolMax).toBe(46); // floor((97 − 5) / 2)
+    expect(recommended.minReady).toBe(12); // ceil(46 × 0.25)
+    expect(recommended.admissionWidth).toBe(2); // floor(50 / (2 × 1000 / 100)) = 2, clamped to 2 instances
+    expect(recommended.startupBudgetMs).toBeNull();
+    // Applying the recommendation makes the plan fit.
+    const again = planConnectionBudget({ ...incident, pool: { max: recommended.poolMax } });
+    expect(again.fits).toBe(true);
+  });
+
+  it('a rollout surge counts at peak: 3 instances of the staging pool through a 100 limit', () => {
+    const plan = planConnectionBudget({ ...incident, instances: 2, maxInstances: 3, otherClients: 4 });
+    expect(plan.peakConnections).toBe(3 * 50 + 4);
+    expect(plan.availableConnections).toBe(93);
+    expect(plan.overcommittedBy).toBe(154 - 97);
+    expect(plan.perInstanceFairShare).toBe(31);
+    expect(plan.recommended.poolMax).toBe(Math.floor((93 - 5) / 3));
+  });
+});
+
+describe('planConnectionBudget: recommendation details', () => {
+  it('keeps a smaller requested pool rather than inflating it to the fair share', () => {
+    const plan = planConnectionBudget({ instances: 3, pool: { min: 2, max: 10 }, maxConnections: 100 });
+    expect(plan.fits).toBe(true);
+    expect(plan.recommended.poolMax).toBe(10);
+    expect(plan.recommended.minReady).toBe(3);
+  });
+
+  it('derives the startup budget from the probe window with a 20 % margin', () => {
+    const plan = planConnectionBudget({ ...incident, probe: { periodSeconds: 10, failureThreshold: 3 } });
+    expect(plan.probeWindowMs).toBe(30_000);
+    expect(plan.recommended.startupBudgetMs).toBe(24_000);
+    const custom = planConnectionBudget({
+      ...incident,
+      probe: { periodSeconds: 240, failureThreshold: 1 },
+      startupMargin: 0.1,
+    });
+    expect(custom.recommended.startupBudgetMs).toBe(216_000);
+  });
+
+  it('warns when the fleet cannot reach minReady within the startup budget at the setup rate', () => {
+    const plan = planConnectionBudget({
+      instances: 100,
+      pool: { max: 8 },
+      maxConnections: 2000,
+      probe: { periodSeconds: 1, failureThreshold: 2 },
+      setupRatePerSecond: 20,
+    });
+    expect(plan.estimates.allReadyMs).toBeGreaterThan(plan.recommended.startupBudgetMs!);
+    expect(plan.reasons.join('\n')).toContain('more than the startup budget');
+  });
+
+  it('narrows the admission width when the setup rate is low', () => {
+    const base = { instances: 10, pool: { max: 8 }, maxConnections: 500 } as const;
+    expect(planConnectionBudget({ ...base, setupRatePerSecond: 1000 }).recommended.admissionWidth).toBe(10);
+    expect(planConnectionBudget({ ...base, setupRatePerSecond: 60 }).recommended.admissionWidth).toBe(3);
+    expect(planConnectionBudget({ ...base, setupRatePerSecond: 5 }).recommended.admissionWidth).toBe(1);
+  });
+
+  it('shrinks the headroom rather than leave an instance without a connection', () => {
+    const plan = planConnectionBudget({ instances: 9, pool: { max: 5 }, maxConnections: 13 });
+    expect(plan.availableConnections).toBe(10);
+    expect(plan.recommended.headroom).toBe(1);
+    expect(plan.recommended.poolMax).toBe(1);
+  });
+
+  it('says plainly when nothing fits', () => {
+    const plan = planConnectionBudget({
+      instances: 5,
+      pool: { max: 5 },
+      maxConnections: 25,
+      otherClients: 20,
+    });
+    expect(plan.availableConnections).toBe(2);
+    expect(plan.recommended).toMatchObject({ feasible: false, poolMax: 0, minReady: 0, admissionWidth: 1 });
+    expect(plan.reasons.join('\n')).toContain('No setting fits');
+  });
+});
+
+describe('planConnectionBudget: validation names the field', () => {
+  it.each<[string, Partial<ConnectionBudgetInput> | Record<string, unknown>]>([
+    ['instances', { instances: 0 }],
+    ['instances', { instances: 1.5 }],
+    ['maxInstances', { maxInstances: 1 }],
+    ['maxConnections', { maxConnections: Number.NaN }],
+    ['superuserReserved', { superuserReserved: 100 }],
+    ['otherClients', { otherClients: -1 }],
+    ['pool', { pool: { poolSize: 5, max: 10 } }],
+    ['pool.poolSize', { pool: { maxOverflow: 10 } }],
+    ['pool.poolSize', { pool: { poolSize: 0, maxOverflow: 0 } }],
+    ['pool.maxOverflow', { pool: { poolSize: 5, maxOverflow: -2 } }],
+    ['pool.max', { pool: { min: 2 } }],
+    ['pool.min', { pool: { min: 20, max: 10 } }],
+    ['probe.periodSeconds', { probe: { periodSeconds: 0, failureThreshold: 3 } }],
+    ['probe.failureThreshold', { probe: { periodSeconds: 10, failureThreshold: 0 } }],
+    ['startupMargin', { startupMargin: 1 }],
+    ['minReadyFraction', { minReadyFraction: 0 }],
+    ['headroom', { headroom: -1 }],
+    ['setupRatePerSecond', { setupRatePerSecond: 0 }],
+    ['warmupConcurrency', { warmupConcurrency: 0.5 }],
+  ])('%s', (path, patch) => {
+    const input = { ...incident, ...patch } as ConnectionBudgetInput;
+    expect(configErrorPath(() => planConnectionBudget(input))).toBe(path);
+  });
+});
+
+describe('planConnectionBudget: properties', () => {
+  const inputs = fc
+    .record({
+      instances: fc.integer({ min: 1, max: 200 }),
+      surge: fc.integer({ min: 0, max: 50 }),
+      max: fc.integer({ min: 1, max: 200 }),
+      maxConnections: fc.integer({ min: 1, max: 10_000 }),
+      reservedShare: fc.double({ min: 0, max: 0.99, noNaN: true }),
+      otherClients: fc.integer({ min: 0, max: 500 }),
+      headroom: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }),
+      setupRatePerSecond: fc.integer({ min: 1, max: 5000 }),
+      minReadyFraction: fc.double({ min: 0.01, max: 1, noNaN: true }),
+    })
+    .map((r): ConnectionBudgetInput => ({
+      instances: r.instances,
+      maxInstances: r.instances + r.surge,
+      pool: { max: r.max },
+      maxConnections: r.maxConnections,
+      superuserReserved: Math.floor(r.reservedShare * r.maxConnections),
+      otherClients: r.otherClients,
+      headroom: r.headroom,
+      setupRatePerSecond: r.setupRatePerSecond,
+      minReadyFraction: r.minReadyFraction,
+    }));
+
+  it('recommended numbers always fit when any do', () => {
+    fc.assert(
+      fc.property(inputs, (input) => {
+        const plan = planConnectionBudget(input);
+        const { recommended: r, maxInstances } = plan;
+        const poolLimit = input.maxConnections - (input.superuserReserved ?? 3);
+        expect(r.feasible).toBe(plan.availableConnections >= maxInstances);
+        expect(r.admissionWidth).toBeGreaterThanOrEqual(1);
+        expect(r.admissionWidth).toBeLessThanOrEqual(maxInstances);
+        if (!r.feasible) return;
+        expect(maxInstances * r.poolMax + (input.otherClients ?? 0)).toBeLessThanOrEqual(poolLimit);
+        expect(maxInstances * r.poolMax).toBeLessThanOrEqual(plan.availableConnections - r.headroom);
+        expect(r.poolMax).toBeGreaterThanOrEqual(1);
+        expect(r.poolMax).toBeLessThanOrEqual(plan.perInstanceMax);
+        expect(r.poolMax).toBeLessThanOrEqual(plan.perInstanceFairShare);
+        expect(r.minReady).toBeGreaterThanOrEqual(1);
+        expect(r.minReady).toBeLessThanOrEqual(r.poolMax);
+        // Applying the recommendation gives a plan that fits.
+        expect(planConnectionBudget({ ...input, pool: { max: r.poolMax } }).fits).toBe(true);
+      }),
+    );
+  });
+
+  it('the verdict agrees with the arithmetic', () => {
+    fc.assert(
+      fc.property(inputs, (input) => {
+        const plan = planConnectionBudget(input);
+        expect(plan.fits).toBe(plan.peakConnections <= input.maxConnections - (input.superuserReserved ?? 3));
+        expect(plan.overcommittedBy).toBe(
+          Math.max(0, plan.maxInstances * plan.perInstanceMax - plan.availableConnections),
+        );
+        expect(plan.fits).toBe(plan.maxInstancesThatFit >= plan.maxInstances);
+        expect(plan.estimates.allWarmMs).toBeGreaterThanOrEqual(plan.estimates.allReadyMs);
+      }),
+    );
+  });
+});
