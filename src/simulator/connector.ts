@@ -1,0 +1,201 @@
+/**
+ * A model of the network connector between a fleet and its database (for example a Serverless VPC
+ * Access connector): a limited number of concurrent connection setups, each taking a while, that
+ * scales out by a step after sustained pressure, with a delay, up to a maximum, and never scales in.
+ */
+
+import type { Random } from '../common/random.js';
+import type { SimulationEngine } from './engine.js';
+import type { ScheduledEvent } from './event-queue.js';
+import { sample, type Range } from './range.js';
+
+/** Resolved connector settings (see `ConnectorSchema` in scenario.ts for the documented input). */
+export interface ConnectorOptions {
+  /** Concurrent connection setups the connector carries at first. */
+  readonly slots: number;
+  /** Most slots it scales out to. */
+  readonly maxSlots: number;
+  /** Slots added per scale-out. */
+  readonly step: number;
+  /** Time one connection setup holds a slot, in ms. */
+  readonly setupMs: Range;
+  /** How long setups must queue without a break before a scale-out starts, in ms. */
+  readonly pressureMs: number;
+  /** Time from the start of a scale-out until its slots carry traffic, in ms. */
+  readonly scaleUpDelayMs: Range;
+  /** Most setups started per second (a throughput limit); `Infinity` for none. */
+  readonly maxSetupsPerSecond: number;
+}
+
+/** A setup waiting for, or holding, a connector slot. `cancel()` gives it up (idempotent). */
+export interface ConnectorTicket {
+  cancel(): void;
+}
+
+interface Waiter extends ConnectorTicket {
+  readonly done: () => void;
+  state: 'queued' | 'setup' | 'done' | 'cancelled';
+  event: ScheduledEvent | undefined;
+}
+
+/** Live figures, for the time series and the result. */
+export interface ConnectorStats {
+  /** Current slots. */
+  readonly slots: number;
+  /** Slots in use now. */
+  readonly busy: number;
+  /** Setups waiting for a slot now. */
+  readonly queued: number;
+  /** Setups that went through. */
+  readonly setups: number;
+  /** Scale-outs completed. */
+  readonly scaleUps: number;
+}
+
+/**
+ * The connector. Setups queue first-in first-out for a slot; a setup holds its slot for `setupMs`
+ * and then goes on to the database. When the queue has been non-empty for `pressureMs` without a
+ * break and no scale-out is under way, a scale-out starts and adds `step` slots after
+ * `scaleUpDelayMs`. A cancelled setup (the client timed out) frees its place at once.
+ *
+ * @example
+ * ```ts
+ * const connector = new ConnectorModel(engine, options, random);
+ * const ticket = connector.request(() => database.accept(...));
+ * // later, if the client gives up:
+ * ticket.cancel();
+ * ```
+ */
+export class ConnectorModel {
+  private slotsNow: number;
+  private busyNow = 0;
+  private queue: Waiter[] = [];
+  private head = 0;
+  private queuedNow = 0;
+  private setupsDone = 0;
+  private scaleUpsDone = 0;
+  private scaling = false;
+  private pressureCheck: ScheduledEvent | undefined;
+  private nextStartAt = 0;
+  private wake: ScheduledEvent | undefined;
+  private readonly spacingMs: number;
+
+  constructor(
+    private readonly engine: SimulationEngine,
+    private readonly options: ConnectorOptions,
+    private readonly random: Random,
+  ) {
+    this.slotsNow = options.slots;
+    this.spacingMs = Number.isFinite(options.maxSetupsPerSecond) ? 1000 / options.maxSetupsPerSecond : 0;
+  }
+
+  /** Queue a setup; `done` runs when it has gone through the connector. */
+  request(done: () => void): ConnectorTicket {
+    const waiter: Waiter = {
+      done,
+      state: 'queued',
+      event: undefined,
+      cancel: () => this.cancel(waiter),
+    };
+    this.queue.push(waiter);
+    this.queuedNow++;
+    if (this.queuedNow === 1) this.armPressure();
+    this.pump();
+    return waiter;
+  }
+
+  /** Current figures. */
+  stats(): ConnectorStats {
+    return {
+      slots: this.slotsNow,
+      busy: this.busyNow,
+      queued: this.queuedNow,
+      setups: this.setupsDone,
+      scaleUps: this.scaleUpsDone,
+    };
+  }
+
+  /** Current slots (cheap, for sampling). */
+  get slots(): number {
+    return this.slotsNow;
+  }
+
+  private cancel(waiter: Waiter): void {
+    if (waiter.state === 'queued') {
+      waiter.state = 'cancelled';
+      this.queuedNow--;
+      if (this.queuedNow === 0) this.disarmPressure();
+    } else if (waiter.state === 'setup') {
+      waiter.state = 'cancelled';
+      if (waiter.event) this.engine.cancel(waiter.event);
+      this.busyNow--;
+      this.pump();
+    }
+  }
+
+  private pump(): void {
+    while (this.busyNow < this.slotsNow && this.queuedNow > 0) {
+      const now = this.engine.now();
+      if (now < this.nextStartAt) {
+        if (this.wake === undefined) {
+          this.wake = this.engine.at(this.nextStartAt, () => {
+            this.wake = undefined;
+            this.pump();
+          });
+        }
+        return;
+      }
+      const waiter = this.shift();
+      this.nextStartAt = now + this.spacingMs;
+      waiter.state = 'setup';
+      this.busyNow++;
+      waiter.event = this.engine.at(now + sample(this.options.setupMs, this.random), () => {
+        waiter.state = 'done';
+        waiter.event = undefined;
+        this.busyNow--;
+        this.setupsDone++;
+        this.pump();
+        waiter.done();
+      });
+    }
+  }
+
+  private shift(): Waiter {
+    for (;;) {
+      const waiter = this.queue[this.head++]!;
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
+      if (waiter.state === 'queued') {
+        this.queuedNow--;
+        if (this.queuedNow === 0) this.disarmPressure();
+        return waiter;
+      }
+    }
+  }
+
+  private armPressure(): void {
+    if (this.scaling || this.slotsNow >= this.options.maxSlots || this.pressureCheck) return;
+    this.pressureCheck = this.engine.at(this.engine.now() + this.options.pressureMs, () => {
+      this.pressureCheck = undefined;
+      if (this.queuedNow > 0) this.startScaleUp();
+    });
+  }
+
+  private disarmPressure(): void {
+    if (this.pressureCheck) this.engine.cancel(this.pressureCheck);
+    this.pressureCheck = undefined;
+  }
+
+  private startScaleUp(): void {
+    this.scaling = true;
+    this.engine.at(this.engine.now() + sample(this.options.scaleUpDelayMs, this.random), () => {
+      this.scaling = false;
+      this.scaleUpsDone++;
+      this.slotsNow = Math.min(this.options.maxSlots, this.slotsNow + this.options.step);
+      if (this.queuedNow > 0) this.armPressure();
+      this.pump();
+    });
+  }
+}

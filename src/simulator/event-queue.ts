@@ -1,0 +1,136 @@
+/**
+ * The simulator's agenda: a binary min-heap of timed callbacks ordered by due time, ties broken by
+ * insertion order, so that a run is a pure function of what was scheduled and when.
+ */
+
+/** One scheduled callback. Cancelling marks it; the heap drops it lazily when it surfaces. */
+export interface ScheduledEvent {
+  /** Virtual due time, in ms. */
+  readonly at: number;
+  /** Insertion sequence number: breaks ties between events due at the same instant. */
+  readonly seq: number;
+  /** What to run. */
+  readonly callback: () => void;
+  /** Set when the event was cancelled; it will not run. */
+  cancelled: boolean;
+}
+
+function before(a: ScheduledEvent, b: ScheduledEvent): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
+
+/**
+ * A binary min-heap on `(at, seq)` with lazy cancellation. `push`/`pop` cost O(log n); cancelled
+ * entries are compacted away when they outnumber the live ones, so a workload that cancels most of
+ * its timers (attempt timeouts that never fire) keeps the heap small.
+ *
+ * @example
+ * ```ts
+ * const queue = new EventQueue();
+ * const event = queue.push(10, () => console.log('ten'));
+ * queue.cancel(event);
+ * queue.size; // 0
+ * ```
+ */
+export class EventQueue {
+  private heap: ScheduledEvent[] = [];
+  private seq = 0;
+  private live = 0;
+
+  /** Number of events that are scheduled and not cancelled. */
+  get size(): number {
+    return this.live;
+  }
+
+  /** Schedule `callback` at virtual time `at`. */
+  push(at: number, callback: () => void): ScheduledEvent {
+    const event: ScheduledEvent = { at, seq: this.seq++, callback, cancelled: false };
+    this.heap.push(event);
+    this.siftUp(this.heap.length - 1);
+    this.live++;
+    return event;
+  }
+
+  /** Cancel an event. Cancelling one that already ran or was cancelled does nothing. */
+  cancel(event: ScheduledEvent): void {
+    if (event.cancelled) return;
+    event.cancelled = true;
+    this.live--;
+    if (this.heap.length > 64 && this.live < this.heap.length >>> 2) this.compact();
+  }
+
+  /** The earliest live event, without removing it; `undefined` when empty. */
+  peek(): ScheduledEvent | undefined {
+    this.dropCancelledTop();
+    return this.heap[0];
+  }
+
+  /** Remove and return the earliest live event; `undefined` when empty. */
+  pop(): ScheduledEvent | undefined {
+    this.dropCancelledTop();
+    const top = this.heap[0];
+    if (top === undefined) return undefined;
+    this.removeTop();
+    this.live--;
+    // A popped event counts as done: cancelling it later must not change `live`.
+    top.cancelled = true;
+    return top;
+  }
+
+  /** Due times of the live events, earliest first (for tests and diagnostics; O(n log n)). */
+  times(): number[] {
+    return this.heap
+      .filter((e) => !e.cancelled)
+      .sort((a, b) => (before(a, b) ? -1 : 1))
+      .map((e) => e.at);
+  }
+
+  private dropCancelledTop(): void {
+    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.removeTop();
+  }
+
+  private removeTop(): void {
+    const last = this.heap.pop()!;
+    if (this.heap.length > 0) {
+      this.heap[0] = last;
+      this.siftDown(0);
+    }
+  }
+
+  private compact(): void {
+    this.heap = this.heap.filter((e) => !e.cancelled);
+    for (let i = (this.heap.length >>> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private siftUp(index: number): void {
+    const heap = this.heap;
+    const item = heap[index]!;
+    let i = index;
+    while (i > 0) {
+      const parent = (i - 1) >>> 1;
+      const p = heap[parent]!;
+      if (!before(item, p)) break;
+      heap[i] = p;
+      i = parent;
+    }
+    heap[i] = item;
+  }
+
+  private siftDown(index: number): void {
+    const heap = this.heap;
+    const n = heap.length;
+    const item = heap[index]!;
+    let i = index;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      let child = left;
+      if (right < n && before(heap[right]!, heap[left]!)) child = right;
+      if (!before(heap[child]!, item)) break;
+      heap[i] = heap[child]!;
+      i = child;
+    }
+    heap[i] = item;
+  }
+}

@@ -1,0 +1,266 @@
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../common/random.js';
+import { classify } from '../errors/classify.js';
+import { ConnectorModel, type ConnectorOptions } from './connector.js';
+import { DatabaseModel, type DatabaseOptions } from './database.js';
+import { SimulationEngine } from './engine.js';
+import { SimulatedInfrastructure } from './infra.js';
+import type { SimConnection } from './sim-connection.js';
+
+const connectorOptions = (over: Partial<ConnectorOptions> = {}): ConnectorOptions => ({
+  slots: 2,
+  maxSlots: 2,
+  step: 2,
+  setupMs: 100,
+  pressureMs: 1_000,
+  scaleUpDelayMs: 5_000,
+  maxSetupsPerSecond: Infinity,
+  ...over,
+});
+
+const databaseOptions = (over: Partial<DatabaseOptions> = {}): DatabaseOptions => ({
+  maxConnections: 5,
+  reserved: 3,
+  otherClients: 0,
+  acceptMs: 10,
+  authMs: 5,
+  queryMs: 1,
+  restart: undefined,
+  ...over,
+});
+
+describe('ConnectorModel', () => {
+  it('carries at most `slots` setups at once, first come first served', async () => {
+    const engine = new SimulationEngine();
+    const connector = new ConnectorModel(engine, connectorOptions({ pressureMs: 1e9 }), seededRandom(1));
+    const done: Array<[number, number]> = [];
+    for (let i = 0; i < 5; i++) connector.request(() => done.push([i, engine.now()]));
+    expect(connector.stats()).toMatchObject({ busy: 2, queued: 3 });
+    await engine.run();
+    expect(done).toEqual([
+      [0, 100],
+      [1, 100],
+      [2, 200],
+      [3, 200],
+      [4, 300],
+    ]);
+    expect(connector.stats()).toMatchObject({ busy: 0, queued: 0, setups: 5, scaleUps: 0 });
+  });
+
+  it('scales out by a step after sustained pressure and a delay, up to the maximum, never in', async () => {
+    const engine = new SimulationEngine();
+    const connector = new ConnectorModel(
+      engine,
+      connectorOptions({ maxSlots: 5, setupMs: 1_000 }),
+      seededRandom(1),
+    );
+    const slotsAt: Record<number, number> = {};
+    for (const t of [5_999, 6_001, 11_999, 12_001, 30_000])
+      engine.timer(t, () => (slotsAt[t] = connector.slots));
+    for (let i = 0; i < 60; i++) connector.request(() => undefined);
+    await engine.run();
+    // Queue non-empty from 0: pressure at 1 000, slots at 6 000; pressure again at 7 000, slots at 12 000.
+    expect(slotsAt).toEqual({ 5999: 2, 6001: 4, 11999: 4, 12001: 5, 30000: 5 });
+    expect(connector.stats()).toMatchObject({ scaleUps: 2, slots: 5, setups: 60 });
+  });
+
+  it('does not scale out when the queue drains before the pressure window', async () => {
+    const engine = new SimulationEngine();
+    const connector = new ConnectorModel(engine, connectorOptions({ maxSlots: 10 }), seededRandom(1));
+    for (let i = 0; i < 6; i++) connector.request(() => undefined); // queue empties at 200 < 1 000
+    await engine.run();
+    expect(connector.stats().scaleUps).toBe(0);
+  });
+
+  it('a cancelled setup gives up its place or its slot at once', async () => {
+    const engine = new SimulationEngine();
+    const connector = new ConnectorModel(engine, connectorOptions({ pressureMs: 1e9 }), seededRandom(1));
+    const done: number[] = [];
+    const a = connector.request(() => done.push(0));
+    connector.request(() => done.push(1));
+    const c = connector.request(() => done.push(2));
+    connector.request(() => done.push(3));
+    c.cancel();
+    engine.timer(50, () => a.cancel());
+    await engine.run();
+    expect(done).toEqual([1, 3]);
+    expect(connector.stats()).toMatchObject({ setups: 2, busy: 0, queued: 0 });
+    expect(engine.now()).toBe(150); // 3 took a's slot at 50
+  });
+
+  it('spaces setups out under a throughput limit', async () => {
+    const engine = new SimulationEngine();
+    const options = connectorOptions({ slots: 100, maxSlots: 100, setupMs: 1, maxSetupsPerSecond: 10 });
+    const connector = new ConnectorModel(engine, options, seededRandom(1));
+    const done: number[] = [];
+    for (let i = 0; i < 4; i++) connector.request(() => done.push(engine.now()));
+    await engine.run();
+    expect(done).toEqual([1, 101, 201, 301]);
+  });
+});
+
+describe('DatabaseModel', () => {
+  const accept = (database: DatabaseModel) =>
+    new Promise<{ at: number; error?: Error & { code?: string }; release?: () => void }>((resolve) => {
+      database.accept((outcome) => {
+        const at = (database as unknown as { engine: SimulationEngine }).engine.now();
+        if ('error' in outcome) resolve({ at, error: outcome.error });
+        else resolve({ at, release: () => outcome.slot.release() });
+      });
+    });
+
+  it('accepts one connection at a time, then authenticates in parallel', async () => {
+    const engine = new SimulationEngine();
+    const database = new DatabaseModel(engine, databaseOptions({ maxConnections: 10 }), seededRandom(1));
+    const outcomes = [accept(database), accept(database), accept(database)];
+    await engine.run();
+    expect((await Promise.all(outcomes)).map((o) => o.at)).toEqual([15, 25, 35]);
+    expect(database.open).toBe(3);
+  });
+
+  it('refuses with 53300 when ordinary slots are gone, and a released slot is reusable', async () => {
+    const engine = new SimulationEngine();
+    const database = new DatabaseModel(engine, databaseOptions(), seededRandom(1));
+    const outcomes = [accept(database), accept(database), accept(database)];
+    await engine.run();
+    const [a, , c] = await Promise.all(outcomes);
+    expect(c!.error?.code).toBe('53300');
+    expect(c!.error?.message).toMatch(/reserved for roles with the SUPERUSER attribute/);
+    expect(classify(c!.error)).toBe('capacity');
+    expect(database.open).toBe(2);
+    expect(database.peak).toBe(2);
+    a!.release!();
+    a!.release!();
+    expect(database.open).toBe(1);
+    const d = accept(database);
+    await engine.run();
+    expect((await d).error).toBeUndefined();
+  });
+
+  it('says "too many clients" when even reserved slots are taken', async () => {
+    const engine = new SimulationEngine();
+    const database = new DatabaseModel(
+      engine,
+      databaseOptions({ maxConnections: 2, reserved: 0 }),
+      seededRandom(1),
+    );
+    const outcomes = [accept(database), accept(database), accept(database)];
+    await engine.run();
+    const c = (await Promise.all(outcomes))[2]!;
+    expect(c.error?.message).toBe('sorry, too many clients already');
+  });
+
+  it('answers 57P03 during the restart window', async () => {
+    const engine = new SimulationEngine();
+    const options = databaseOptions({ maxConnections: 10, restart: { atMs: 0, durationMs: 12 } });
+    const database = new DatabaseModel(engine, options, seededRandom(1));
+    const outcomes = [accept(database), accept(database)];
+    await engine.run();
+    const [a, b] = await Promise.all(outcomes);
+    expect(a!.error?.code).toBe('57P03');
+    expect(classify(a!.error)).toBe('capacity');
+    expect(b!.error).toBeUndefined();
+  });
+
+  it('frees the slot of a client that hangs up while authenticating', async () => {
+    const engine = new SimulationEngine();
+    const database = new DatabaseModel(engine, databaseOptions({ maxConnections: 10 }), seededRandom(1));
+    let called = false;
+    const ticket = database.accept(() => (called = true));
+    engine.timer(12, () => ticket.cancel());
+    engine.timer(13, () => expect(database.open).toBe(0));
+    await engine.run();
+    expect(called).toBe(false);
+    expect(database.peak).toBe(1);
+  });
+});
+
+describe('SimulatedInfrastructure', () => {
+  const make = (egressDelayMs = 0) => {
+    const engine = new SimulationEngine();
+    const infra = new SimulatedInfrastructure(
+      engine,
+      {
+        connector: connectorOptions({ slots: 10, maxSlots: 10 }),
+        database: databaseOptions(),
+        egressDelayMs,
+      },
+      seededRandom(1),
+    );
+    return { engine, infra };
+  };
+
+  it('hands out connections that answer the component queries and free their slot on end()', async () => {
+    const { engine, infra } = make();
+    const endpoint = infra.endpoint();
+    const seen: unknown[] = [];
+    void (async () => {
+      const connection = await endpoint.connect();
+      seen.push(engine.now());
+      seen.push((await connection.query('SHOW max_connections')).rows[0]);
+      seen.push((await connection.query('show superuser_reserved_connections')).rows[0]);
+      seen.push((await connection.query('SELECT count(*) FROM pg_stat_activity')).rows[0]!.count);
+      seen.push((await connection.query('SELECT 1')).rows[0]);
+      await connection.end();
+      seen.push(infra.database.open);
+      await expect(connection.query('SELECT 1')).rejects.toThrow('Connection terminated');
+    })();
+    await engine.run();
+    expect(seen).toEqual([
+      115,
+      { max_connections: '5' },
+      { superuser_reserved_connections: '3' },
+      1,
+      { '?column?': 1 },
+      0,
+    ]);
+    expect(infra.stats()).toEqual({ attempts: 1, wasted: 0, inFlight: 0, open: 0 });
+  });
+
+  it('counts refused and timed-out attempts as wasted', async () => {
+    const { engine, infra } = make();
+    const endpoint = infra.endpoint();
+    const results: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      endpoint.connect().then(
+        () => results.push('ok'),
+        (e: { code?: string }) => results.push(String(e.code)),
+      );
+    }
+    const controller = new AbortController();
+    endpoint.connect(controller.signal).catch((e: Error) => results.push(e.message));
+    engine.timer(50, () => controller.abort(new Error('timed out')));
+    await engine.run();
+    expect(results.sort()).toEqual(['53300', 'ok', 'ok', 'timed out']);
+    expect(infra.stats()).toEqual({ attempts: 4, wasted: 2, inFlight: 0, open: 2 });
+  });
+
+  it('waits for the egress delay of a fresh process', async () => {
+    const { engine, infra } = make(1_000);
+    const endpoint = infra.endpoint();
+    let at = 0;
+    void endpoint.connect().then(() => (at = engine.now()));
+    await engine.run();
+    expect(at).toBe(1_115);
+  });
+
+  it('a killed endpoint drops its attempts and closes its connections', async () => {
+    const { engine, infra } = make();
+    const endpoint = infra.endpoint();
+    const settled: string[] = [];
+    let first: SimConnection | undefined;
+    void endpoint.connect().then((c) => (first = c));
+    engine.timer(200, () => {
+      endpoint.connect().then(
+        () => settled.push('resolved'),
+        () => settled.push('rejected'),
+      );
+    });
+    engine.timer(250, () => endpoint.kill());
+    await engine.run();
+    expect(first?.ended).toBe(true);
+    expect(settled).toEqual([]);
+    expect(infra.stats()).toEqual({ attempts: 2, wasted: 1, inFlight: 0, open: 0 });
+    expect(infra.database.open).toBe(0);
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * The physical lower bound of a scenario: no strategy can make the whole fleet ready sooner, because
+ * the connector and the database cannot set up the connections any faster.
+ */
+
+import { rangeMin } from './range.js';
+import type { Scenario } from './scenario.js';
+
+/** The bound and the figures it was computed from. */
+export interface LowerBound {
+  /**
+   * Earliest time (ms from the start of the rollout) at which every instance can hold `minReady`
+   * connections; `null` when the database cannot hold them all at once (no strategy can succeed).
+   */
+  readonly ms: number | null;
+  /** Connection setups needed: `instances × minReady`. */
+  readonly setupsNeeded: number;
+  /** Connections ordinary roles can hold: `max_connections − reserved − otherClients`. */
+  readonly capacity: number;
+  /** Which term of the formula decided the bound. */
+  readonly limitedBy: 'connector' | 'database' | 'latency' | 'capacity';
+}
+
+/**
+ * Compute the lower bound. With S = instances × minReady setups needed, every duration at its
+ * minimum, and E = the egress delay:
+ *
+ * - **Connector**: `slots(t)` starts at `slots` and grows by `step` (up to `maxSlots`) at
+ *   `E + k·(pressureMs + min scaleUpDelayMs)` for k = 1, 2, …, the earliest the scale-outs could
+ *   complete if setups queued from the first moment. A slot completes at most one setup per
+ *   `min setupMs`, and at most `maxSetupsPerSecond` start per second, so the S-th setup leaves the
+ *   connector no earlier than `Tc`, the solution of `∫_E^Tc min(slots(t) / setupMs, rate) dt = S`.
+ * - **Database**: accepts are serial, `acceptMs` each, and the first cannot arrive before
+ *   `E + setupMs`; so the S-th accept ends no earlier than `max(Tc + acceptMs, E + setupMs + S·acceptMs)`.
+ * - **Latency**: the last instance starts at `startSpreadMs` and needs at least one full setup:
+ *   `startSpreadMs + E + setupMs + acceptMs`.
+ *
+ * `lowerBoundMs = max(connector, database, latency) + authMs`. When S exceeds the capacity, it is
+ * `null`. The bound ignores the database restart window and query round trips, which can only make
+ * the true optimum later, so it stays a lower bound.
+ *
+ * @example
+ * ```ts
+ * lowerBound(scenario).ms; // e.g. 1234.5
+ * ```
+ */
+export function lowerBound(scenario: Scenario): LowerBound {
+  const { connector, database, fleet, platform, service } = scenario;
+  const setupsNeeded = fleet.instances * service.minReady;
+  const capacity = database.maxConnections - database.reserved - database.otherClients;
+  if (setupsNeeded > capacity) return { ms: null, setupsNeeded, capacity, limitedBy: 'capacity' };
+
+  const egress = rangeMin(platform.egressDelayMs);
+  const setup = rangeMin(connector.setupMs);
+  const accept = rangeMin(database.acceptMs);
+  const auth = rangeMin(database.authMs);
+
+  const connectorDone = connectorFinish(scenario, setupsNeeded, egress, setup);
+  const terms = {
+    connector: connectorDone + accept,
+    database: egress + setup + setupsNeeded * accept,
+    latency: fleet.startSpreadMs + egress + setup + accept,
+  };
+  let limitedBy: LowerBound['limitedBy'] = 'connector';
+  for (const key of ['database', 'latency'] as const) {
+    if (terms[key] > terms[limitedBy]) limitedBy = key;
+  }
+  return { ms: terms[limitedBy] + auth, setupsNeeded, capacity, limitedBy };
+}
+
+/** Earliest time the S-th setup can leave the connector (see {@link lowerBound}). */
+function connectorFinish(scenario: Scenario, setups: number, egress: number, setupMs: number): number {
+  const c = scenario.connector;
+  const maxSlots = c.maxSlots ?? c.slots;
+  const step = c.step ?? c.slots;
+  const stepEvery = c.pressureMs + rangeMin(c.scaleUpDelayMs);
+  const ratePerMs = c.maxSetupsPerSecond === undefined ? Infinity : c.maxSetupsPerSecond / 1000;
+  let slots = stepEvery > 0 ? c.slots : maxSlots;
+  let start = egress;
+  let remaining = setups;
+  for (let k = 1; ; k++) {
+    const rate = Math.min(setupMs > 0 ? slots / setupMs : Infinity, ratePerMs);
+    if (rate === Infinity) return start;
+    const end = slots < maxSlots ? egress + k * stepEvery : Infinity;
+    const capacity = (end - start) * rate;
+    if (capacity >= remaining) return start + remaining / rate;
+    remaining -= capacity;
+    start = end;
+    slots = Math.min(maxSlots, slots + step);
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * Simulator scenarios: a YAML file describing a fleet, its platform, the connector and the
+ * database, validated with zod into a fully resolved {@link Scenario}. Every default below is either
+ * a figure from the incident or a documented platform default; assumptions are marked as such.
+ */
+
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../errors/config-error.js';
+
+const ms = z.number().finite().nonnegative();
+const positiveMs = z.number().finite().positive();
+const count = z.number().int().nonnegative();
+const positiveCount = z.number().int().positive();
+
+/** A duration: a number of ms, or `{ min, max }` drawn uniformly. */
+export const RangeSchema = z.union([
+  ms,
+  z
+    .strictObject({ min: ms, max: ms })
+    .refine((r) => r.min <= r.max, { message: 'min must not exceed max', path: ['max'] }),
+]);
+
+/** The fleet being rolled out. */
+export const FleetSchema = z.strictObject({
+  /** Instances started. */
+  instances: positiveCount,
+  /** Instances start uniformly spread over this window; 0 starts them all at once. @default 0 */
+  startSpreadMs: ms.default(0),
+});
+
+/** What the platform does with a starting instance. */
+export const PlatformSchema = z.strictObject({
+  /**
+   * The startup probe window (failureThreshold × periodSeconds): an instance not ready by then is
+   * killed and restarted. @default 240000 (Cloud Run's upper limit for a startup probe)
+   */
+  startupWindowMs: positiveMs.default(240_000),
+  /** Restart delay after an exit or a kill (Kubernetes CrashLoopBackOff). */
+  crashLoop: z
+    .strictObject({
+      /** @default 10000 */
+      initialMs: ms.default(10_000),
+      /** @default 300000 */
+      maxMs: ms.default(300_000),
+      /** A process that ran this long resets the delay. @default 600000 */
+      resetAfterMs: ms.default(600_000),
+    })
+    .prefault({}),
+  /**
+   * Time after a process starts before its outbound traffic passes (direct VPC egress on a fresh
+   * instance: 20–40 s observed, estuary/flow PR #3062). @default 0
+   */
+  egressDelayMs: RangeSchema.default(0),
+});
+
+/** The network connector between the fleet and the database. */
+export const ConnectorSchema = z
+  .strictObject({
+    /** Concurrent connection setups at first. @default 50 (the incident's connector limit) */
+    slots: positiveCount.default(50),
+    /** Most slots after scaling out. @default slots (no scaling) */
+    maxSlots: positiveCount.optional(),
+    /** Slots added per scale-out. @default slots */
+    step: positiveCount.optional(),
+    /** Time one setup holds a slot. @default { min: 50, max: 150 } (assumption: TCP + TLS handshakes) */
+    setupMs: RangeSchema.default({ min: 50, max: 150 }),
+    /** Queueing without a break for this long starts a scale-out. @default 5000 (assumption) */
+    pressureMs: ms.default(5_000),
+    /** Scale-out delay. @default { min: 10000, max: 30000 } (observed in the incident) */
+    scaleUpDelayMs: RangeSchema.default({ min: 10_000, max: 30_000 }),
+    /** Most setups started per second; omit for no limit. */
+    maxSetupsPerSecond: z.number().finite().positive().optional(),
+  })
+  .refine((c) => (c.maxSlots ?? c.slots) >= c.slots, {
+    message: 'maxSlots must be at least slots',
+    path: ['maxSlots'],
+  });
+
+/** The database. */
+export const DatabaseSchema = z
+  .strictObject({
+    /** `max_connections`. @default 100 (Postgres default; the incident's assumed limit) */
+    maxConnections: positiveCount.default(100),
+    /** `superuser_reserved_connections`. @default 3 (Postgres default) */
+    reserved: count.default(3),
+    /** Connections other clients hold throughout. @default 0 */
+    otherClients: count.default(0),
+    /**
+     * Serial postmaster time per connection. @default 3 (assumption: SCRAM over TLS manages
+     * "hundreds per second"; 0.3 ms without TLS)
+     */
+    acceptMs: RangeSchema.default(3),
+    /** Backend start-up and authentication, in parallel. @default { min: 5, max: 15 } (assumption) */
+    authMs: RangeSchema.default({ min: 5, max: 15 }),
+    /** One simple query's round trip. @default { min: 1, max: 3 } (assumption) */
+    queryMs: RangeSchema.default({ min: 1, max: 3 }),
+    /** New connections get 57P03 during this window. */
+    restart: z.strictObject({ atMs: ms, durationMs: positiveMs }).optional(),
+  })
+  .refine((d) => d.reserved + d.otherClients < d.maxConnections, {
+    message: 'reserved + otherClients must leave at least one connection',
+    path: ['reserved'],
+  });
+
+/** What each instance of the service wants from the database. */
+export const ServiceSchema = z
+  .strictObject({
+    /** Pool size. @default 20 (the incident's engine) */
+    poolSize: positiveCount.default(20),
+    /** Overflow above the pool size. @default 30 (the incident's engine) */
+    maxOverflow: count.default(30),
+    /** Connections an instance needs before it can serve; the lower bound's unit. @default 2 */
+    minReady: positiveCount.default(2),
+  })
+  .refine((s) => s.minReady <= s.poolSize + s.maxOverflow, {
+    message: 'minReady must not exceed poolSize + maxOverflow',
+    path: ['minReady'],
+  });
+
+/** One strategy to run: a registered name plus that strategy's own options. */
+export const StrategyEntrySchema = z.looseObject({ name: z.string().min(1) });
+
+/** The whole scenario file. */
+export const ScenarioSchema = z.strictObject({
+  /** Short name, shown in reports. */
+  name: z.string().min(1),
+  /** What the scenario models and where its numbers come from. */
+  description: z.string().default(''),
+  /** Seed of every random stream. @default 1 */
+  seed: z.number().int().nonnegative().default(1),
+  /** Virtual time simulated. @default 600000 (10 minutes) */
+  durationMs: positiveMs.default(600_000),
+  /** Interval of the time series in the report. @default 1000 */
+  sampleMs: positiveMs.default(1_000),
+  fleet: FleetSchema,
+  platform: PlatformSchema.prefault({}),
+  connector: ConnectorSchema.prefault({}),
+  database: DatabaseSchema.prefault({}),
+  service: ServiceSchema.prefault({}),
+  /** Strategies, in report order. @default incident, naive-backoff, phasegate */
+  strategies: z
+    .array(StrategyEntrySchema)
+    .min(1)
+    .default([{ name: 'incident' }, { name: 'naive-backoff' }, { name: 'phasegate' }]),
+});
+
+/** A scenario as written in YAML (everything with a default may be left out). */
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+/** A fully resolved scenario. */
+export type Scenario = z.output<typeof ScenarioSchema>;
+/** One strategy entry of a scenario. */
+export type StrategyEntry = z.output<typeof StrategyEntrySchema>;
+
+/** `['strategies', 1, 'name']` → `strategies[1].name`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>, prefix = ''): string {
+  let out = prefix;
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+/** Turn the first zod issue into a {@link ConfigError} naming the bad field. */
+export function zodConfigError(error: z.ZodError, prefix = '', hint?: string): ConfigError {
+  const issue = error.issues[0]!;
+  let path = issue.path;
+  let problem = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    path = [...issue.path, issue.keys[0]!];
+    problem = 'unknown field';
+  }
+  return new ConfigError(formatPath(path, prefix), problem, hint ?? 'see examples/scenarios/ for the format');
+}
+
+/**
+ * Validate a parsed scenario object and fill in the defaults.
+ *
+ * @throws ConfigError naming the path of the first bad field, e.g. `database.maxConnections`.
+ */
+export function parseScenario(input: unknown): Scenario {
+  const result = ScenarioSchema.safeParse(input);
+  if (!result.success) throw zodConfigError(result.error);
+  return result.data;
+}
+
+/**
+ * Read and validate a scenario file (YAML or JSON).
+ *
+ * @example
+ * ```ts
+ * const scenario = await loadScenario('examples/scenarios/incident.yaml');
+ * ```
+ */
+export async function loadScenario(file: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(file, 'cannot read the scenario file', 'check the path', error);
+  }
+  return parseScenarioText(text, file);
+}
+
+/** Parse and validate scenario YAML text. `source` names it in errors. */
+export function parseScenarioText(text: string, source = 'scenario'): Scenario {
+  let data: unknown;
+  try {
+    data = parseYaml(text, { prettyErrors: true });
+  } catch (error) {
+    const where = error instanceof YAMLParseError && error.linePos ? `:${error.linePos[0].line}` : '';
+    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    throw new ConfigError(`${source}${where}`, `not valid YAML: ${message}`, 'fix the YAML syntax', error);
+  }
+  return parseScenario(data);
+}
+
+/** Apply command-line overrides (`--instances`, `--seed`). */
+export function withOverrides(
+  scenario: Scenario,
+  overrides: { readonly instances?: number | undefined; readonly seed?: number | undefined },
+): Scenario {
+  return parseScenario({
+    ...scenario,
+    seed: overrides.seed ?? scenario.seed,
+    fleet: { ...scenario.fleet, instances: overrides.instances ?? scenario.fleet.instances },
+  });
+}
