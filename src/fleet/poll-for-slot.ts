@@ -1,0 +1,115 @@
+import { abortReason } from '../common/abort-reason.js';
+import type { Clock } from '../common/clock.js';
+import type { Random } from '../common/random.js';
+import { Scope } from '../common/scope.js';
+import { AdmissionTimeoutError } from './admission-timeout-error.js';
+
+/** One backend's way of taking a slot, for {@link pollForSlot}. */
+export interface SlotAttempt<T> {
+  /**
+   * Try once to take a slot without waiting. Resolves with what was taken, or `undefined` when every
+   * slot is busy. Should stop early when `signal` aborts.
+   */
+  tryOnce(signal: AbortSignal): Promise<T | undefined>;
+  /** Give back a slot that was taken after the caller stopped waiting (abort or deadline). */
+  giveBack(taken: T): Promise<void>;
+}
+
+/** Where and how long {@link pollForSlot} waits. */
+export interface PollForSlotOptions {
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  /** The caller's cancellation. */
+  readonly signal: AbortSignal;
+  /** Absolute deadline on `clock` (`Infinity` for none). */
+  readonly deadline: number;
+  /** For the timeout error. */
+  readonly backend: string;
+  /** For the timeout error. */
+  readonly width: number;
+}
+
+/** A slot and the time it took to get it. */
+export interface PolledSlot<T> {
+  readonly taken: T;
+  readonly waitedMs: number;
+}
+
+/**
+ * Try to take a slot, and while every slot is busy wait with decorrelated jitter
+ * (`next = min(maxDelay, uniform(initialDelay, 3 × previous))`, never past the deadline) and try again.
+ *
+ * - Abort: rejects at once with the signal's reason; the sleep's timer is cancelled, and a try still in
+ *   flight that later succeeds is given back.
+ * - Deadline: no try starts at or after the deadline, the last wait ends at it, and a try still in
+ *   flight when it passes is abandoned (and given back if it succeeds). Then rejects with
+ *   {@link AdmissionTimeoutError}.
+ *
+ * Errors of a try (a lost connection, say) end the wait and propagate as they are.
+ */
+export async function pollForSlot<T>(attempt: SlotAttempt<T>, options: PollForSlotOptions): Promise<PolledSlot<T>> {
+  const { clock, signal } = options;
+  const start = clock.now();
+  const timeout = (): AdmissionTimeoutError =>
+    new AdmissionTimeoutError(options.backend, options.width, clock.now() - start);
+  if (signal.aborted) throw abortReason(signal);
+  if (options.deadline <= start) throw timeout();
+  const scope = Scope.root(clock, { budgetMs: options.deadline - start, signal, label: 'admission' });
+  try {
+    let delay = options.initialDelayMs;
+    for (;;) {
+      const taken = await raceAbort(attempt.tryOnce(scope.signal), scope.signal, attempt);
+      if (taken !== undefined) {
+        if (scope.aborted) {
+          await attempt.giveBack(taken).catch(() => undefined);
+          throw abortReason(scope.signal);
+        }
+        return { taken, waitedMs: clock.now() - start };
+      }
+      const remaining = options.deadline - clock.now();
+      if (remaining <= 0) throw timeout();
+      const spread = Math.max(0, delay * 3 - options.initialDelayMs);
+      delay = Math.min(options.maxDelayMs, options.initialDelayMs + options.random() * spread);
+      await clock.sleep(Math.min(delay, remaining), scope.signal);
+    }
+  } catch (error) {
+    if (signal.aborted) throw abortReason(signal);
+    if (scope.aborted) throw timeout();
+    throw error;
+  } finally {
+    scope.dispose();
+  }
+}
+
+/**
+ * `promise`, unless `signal` aborts first: then reject with its reason at once, and give back whatever
+ * the promise still takes.
+ */
+function raceAbort<T>(promise: Promise<T | undefined>, signal: AbortSignal, attempt: SlotAttempt<T>): Promise<T | undefined> {
+  const giveBackLate = (): void => {
+    promise.then((taken) => (taken === undefined ? undefined : attempt.giveBack(taken))).catch(() => undefined);
+  };
+  if (signal.aborted) {
+    giveBackLate();
+    return Promise.reject(abortReason(signal));
+  }
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = (): void => {
+      giveBackLate();
+      reject(abortReason(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (taken) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(taken);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,182 @@
+import pg from 'pg';
+import { Scope } from '../common/scope.js';
+import { abortReason } from '../common/abort-reason.js';
+import { ConfigError } from '../errors/config-error.js';
+import {
+  resolveCommonOptions,
+  type AdmissionCommonOptions,
+  type AdmissionCommonOptionsInput,
+  type AdmissionRequest,
+  type FleetAdmission,
+  type FleetAdmissionLease,
+} from './admission.js';
+import { AdmissionTimeoutError } from './admission-timeout-error.js';
+import { pollForSlot } from './poll-for-slot.js';
+
+/** The part of a pg client (or pool client) the Postgres backend uses. */
+export interface SqlSession {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/** Options of {@link PostgresAdmission}. */
+export interface PostgresAdmissionOptionsInput extends AdmissionCommonOptionsInput {
+  /**
+   * Open a dedicated connection for each lease instead of using the instance's first connection
+   * (`request.firstConnection`). It costs one connection per waiting instance, and is closed when the
+   * lease is released. @default none: use `firstConnection`
+   */
+  readonly connection?: string | pg.ClientConfig;
+}
+
+/**
+ * The advisory-lock key (`classid`) of a namespace: FNV-1a (32-bit) of its UTF-8 bytes, masked to 31
+ * bits so that it is a non-negative int4. Slot `i` is the lock `(key, i)`, which `pg_locks` shows as
+ * `classid = key, objid = i, objsubid = 2`.
+ *
+ * @example
+ * ```sql
+ * SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = <advisoryLockKey('svc')>;
+ * ```
+ */
+export function advisoryLockKey(namespace: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(namespace, 'utf8')) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash & 0x7fffffff;
+}
+
+const TRY_LOCK = 'SELECT pg_try_advisory_lock($1::int4, $2::int4) AS locked';
+const UNLOCK = 'SELECT pg_advisory_unlock($1::int4, $2::int4) AS unlocked';
+
+/**
+ * Fleet admission on Postgres advisory locks, with no extra infrastructure: K slots are K session-level
+ * advisory locks `(advisoryLockKey(namespace), 0..K−1)`. An instance tries the slots (from a random
+ * one) with `pg_try_advisory_lock` on its first connection, polls with jitter while all are held, and
+ * releases with `pg_advisory_unlock`. A holder that dies frees its slot, because the lock ends with its
+ * session.
+ *
+ * The session must stay open and stay with this instance while the lease is held: do not hand a pool
+ * client holding a lease back to its pool. Two leases taken on the same session are the same lock taken
+ * twice (advisory locks are re-entrant per session), so take at most one per session.
+ *
+ * @example
+ * ```ts
+ * const admission = new PostgresAdmission({ width: 2, namespace: 'chat-backend' });
+ * const lease = await admission.acquire({ signal, deadline, firstConnection: client });
+ * try { await growPool(); } finally { await lease.release(); }
+ * ```
+ */
+export class PostgresAdmission implements FleetAdmission {
+  readonly backend = 'postgres' as const;
+  readonly width: number;
+  /** The advisory-lock key of the namespace (see {@link advisoryLockKey}). */
+  readonly lockKey: number;
+  private readonly options: AdmissionCommonOptions;
+  private readonly connection: string | pg.ClientConfig | undefined;
+
+  constructor(options: PostgresAdmissionOptionsInput) {
+    this.options = resolveCommonOptions(options);
+    this.width = this.options.width;
+    this.lockKey = advisoryLockKey(this.options.namespace);
+    this.connection = options.connection;
+  }
+
+  async acquire(request: AdmissionRequest): Promise<FleetAdmissionLease> {
+    const { clock } = this.options;
+    const start = clock.now();
+    if (request.signal.aborted) throw abortReason(request.signal);
+    const dedicated = this.connection === undefined ? undefined : await this.connect(request, start);
+    const session = dedicated ?? sessionOf(request.firstConnection);
+    try {
+      const { taken: slot } = await pollForSlot<number>(
+        { tryOnce: (signal) => this.trySlots(session, signal), giveBack: (slot) => this.unlock(session, slot) },
+        { ...this.options, ...this.options.poll, signal: request.signal, deadline: request.deadline, backend: this.backend },
+      );
+      return this.lease(session, slot, clock.now() - start, dedicated);
+    } catch (error) {
+      await dedicated?.end().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  private async trySlots(session: SqlSession, signal: AbortSignal): Promise<number | undefined> {
+    const offset = Math.floor(this.options.random() * this.width);
+    for (let i = 0; i < this.width && !signal.aborted; i++) {
+      const slot = (offset + i) % this.width;
+      const { rows } = await session.query(TRY_LOCK, [this.lockKey, slot]);
+      if ((rows[0] as { locked?: unknown } | undefined)?.locked === true) return slot;
+    }
+    return undefined;
+  }
+
+  private async unlock(session: SqlSession, slot: number): Promise<void> {
+    await session.query(UNLOCK, [this.lockKey, slot]);
+  }
+
+  /** Open the dedicated connection, bounded by the request's deadline and signal (on the clock). */
+  private async connect(request: AdmissionRequest, start: number): Promise<pg.Client> {
+    const { clock } = this.options;
+    if (request.deadline <= start) throw new AdmissionTimeoutError(this.backend, this.width, 0);
+    const config = typeof this.connection === 'string' ? { connectionString: this.connection } : this.connection;
+    const client = new pg.Client({ application_name: 'phasegate-admission', ...config });
+    client.on('error', () => undefined); // a dropped session frees its lock; the next query reports it
+    const scope = Scope.root(clock, { budgetMs: request.deadline - start, signal: request.signal, label: 'admission' });
+    const onAbort = (): void => void client.end().catch(() => undefined);
+    scope.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await client.connect();
+      if (scope.aborted) throw abortReason(scope.signal);
+      return client;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      if (request.signal.aborted) throw abortReason(request.signal);
+      if (scope.aborted) throw new AdmissionTimeoutError(this.backend, this.width, clock.now() - start);
+      throw error;
+    } finally {
+      scope.signal.removeEventListener('abort', onAbort);
+      scope.dispose();
+    }
+  }
+
+  private lease(session: SqlSession, slot: number, waitedMs: number, dedicated: pg.Client | undefined): FleetAdmissionLease {
+    let released = false;
+    return {
+      backend: this.backend,
+      waitedMs,
+      slot,
+      get released() {
+        return released;
+      },
+      release: async () => {
+        if (released) return;
+        released = true;
+        if (dedicated) {
+          // Ending the session releases the lock even if the unlock fails.
+          await this.unlock(session, slot).catch(() => undefined);
+          await dedicated.end().catch(() => undefined);
+        } else {
+          await this.unlock(session, slot);
+        }
+      },
+    };
+  }
+}
+
+function sessionOf(firstConnection: unknown): SqlSession {
+  if (
+    typeof firstConnection !== 'object' ||
+    firstConnection === null ||
+    typeof (firstConnection as { query?: unknown }).query !== 'function'
+  ) {
+    throw new ConfigError(
+      'admission.firstConnection',
+      'is not a pg client (it has no query method)',
+      "pass the instance's first connection, or give the Postgres admission a dedicated `connection`",
+    );
+  }
+  return firstConnection as SqlSession;
+}
