@@ -2,3 +2,11 @@
  * Test helpers for users of phasegate: `import { FakeClock } from 'phasegate/testing'`.
  */
 export { FakeClock } from './fake-clock.js';
+export {
+  fakeComponent,
+  type FakeComponent,
+  type FakeComponentOptionsInput,
+  type FakeHandle,
+  type FakeAttemptEvent,
+} from './fake-component.js';
+export { runUntilSettled, type Settled } from './run-until-settled.js';

@@ -1,0 +1,124 @@
+import { safeMessage } from '../common/redact.js';
+import type { Classifier } from '../errors/classify.js';
+import type { Policy } from '../policies/policy.js';
+import type { Availability } from './availability.js';
+import type { ComponentReport, ComponentSpec } from './component.js';
+import type { BreakerStateName, ComponentSnapshot, ComponentState, ErrorSummary } from './snapshot.js';
+
+/** What the orchestrator tracks about one component (internal). */
+export interface ComponentRuntime {
+  readonly spec: ComponentSpec;
+  readonly phase: string;
+  readonly critical: boolean;
+  readonly degradable: boolean;
+  readonly degradesTo: Availability;
+  readonly policy: Policy;
+  state: ComponentState;
+  /** All start attempts so far, recovery included. */
+  attempts: number;
+  lastError: unknown;
+  hasError: boolean;
+  handle: unknown;
+  hasHandle: boolean;
+  report: ComponentReport;
+  /** Aborted when the component is stopped (or given up on). */
+  lifetime: AbortController;
+  /** Clock time when it went down (degraded), for `downMs`. */
+  downSince: number;
+}
+
+/** A fresh runtime record. */
+export function createRuntime(spec: ComponentSpec, phase: string, policy: Policy): ComponentRuntime {
+  return {
+    spec,
+    phase,
+    critical: spec.critical ?? true,
+    degradable: spec.degradable ?? false,
+    degradesTo: spec.degradesTo ?? 'DEGRADED',
+    policy,
+    state: 'pending',
+    attempts: 0,
+    lastError: undefined,
+    hasError: false,
+    handle: undefined,
+    hasHandle: false,
+    report: {},
+    lifetime: new AbortController(),
+    downSince: 0,
+  };
+}
+
+/** States in which a component's handle is usable. */
+export function isUp(runtime: ComponentRuntime): boolean {
+  return runtime.state === 'ready' || runtime.state === 'unhealthy';
+}
+
+/**
+ * What a component contributes to availability: nothing while up or never started; while down
+ * (degraded, unhealthy, failed), its `degradesTo` if degradable, `UNAVAILABLE` if critical, and
+ * nothing if optional.
+ */
+export function availabilityContribution(runtime: ComponentRuntime): Availability {
+  const down = runtime.state === 'degraded' || runtime.state === 'unhealthy' || runtime.state === 'failed';
+  if (!down) return 'FULL';
+  if (runtime.degradable) return runtime.degradesTo;
+  return runtime.critical ? 'UNAVAILABLE' : 'FULL';
+}
+
+/** A stable code for any thrown value: its string `code`, else its name. */
+export function errorCodeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code !== '') return code;
+  if (typeof code === 'number') return String(code);
+  if (error instanceof Error) return error.name;
+  return 'UNKNOWN';
+}
+
+/** The redacted `{code, class, message}` of an error. */
+export function summarizeError(error: unknown, classify: Classifier): ErrorSummary {
+  return { code: errorCodeOf(error), class: classify(error), message: safeMessage(error) };
+}
+
+const BREAKER_NAMES: Readonly<Record<string, BreakerStateName>> = {
+  closed: 'closed',
+  open: 'open',
+  'half-open': 'half-open',
+  halfopen: 'half-open',
+  half_open: 'half-open',
+  halfOpen: 'half-open',
+  isolated: 'open',
+};
+
+/**
+ * The breaker state of a policy, duck-typed: a `state` (or `breakerState`) getter with a breaker
+ * state name on the policy itself, or on one of the policies it wraps (`policies`). Null when there
+ * is no breaker.
+ */
+export function breakerStateOf(policy: unknown, depth = 0): BreakerStateName | null {
+  if (typeof policy !== 'object' || policy === null || depth > 4) return null;
+  const p = policy as { state?: unknown; breakerState?: unknown; policies?: unknown };
+  for (const value of [p.breakerState, p.state]) {
+    if (typeof value === 'string' && value in BREAKER_NAMES) return BREAKER_NAMES[value]!;
+  }
+  if (Array.isArray(p.policies)) {
+    for (const inner of p.policies) {
+      const found = breakerStateOf(inner, depth + 1);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** The snapshot entry of a component. */
+export function componentSnapshot(runtime: ComponentRuntime, classify: Classifier): ComponentSnapshot {
+  return {
+    name: runtime.spec.name,
+    phase: runtime.phase,
+    critical: runtime.critical,
+    state: runtime.state,
+    attempts: runtime.attempts,
+    lastError: runtime.hasError ? summarizeError(runtime.lastError, classify) : null,
+    breaker: breakerStateOf(runtime.policy),
+    ...(runtime.report.pool ? { pool: runtime.report.pool } : {}),
+  };
+}

@@ -1,0 +1,80 @@
+import type { CancelTimer } from '../common/clock.js';
+import { boundedCall } from './bounded-call.js';
+import type { ComponentRuntime } from './component-runtime.js';
+import type { OrchestratorCore } from './core.js';
+
+/**
+ * Post-start health checks: every `checkIntervalMs` on the clock, each up component with a `check`
+ * is checked (concurrently, each bounded by `checkTimeoutMs`). A check that throws, returns `false`
+ * or times out makes the component `unhealthy`; a passing check makes an unhealthy one `ready`
+ * again. Transitions emit `component-unhealthy` / `component-healthy` and update availability.
+ * Rounds never overlap: the next is scheduled when one ends.
+ */
+export class HealthChecks {
+  private cancelTimer: CancelTimer | undefined;
+  private round: Promise<void> | undefined;
+  private readonly controller = new AbortController();
+
+  constructor(private readonly core: OrchestratorCore) {}
+
+  /** Schedule the first round (no-op when checks are off or nothing has a check). */
+  start(): void {
+    const interval = this.core.options.checkIntervalMs;
+    if (!Number.isFinite(interval) || this.controller.signal.aborted) return;
+    const hasChecks = [...this.core.runtimes.values()].some((r) => r.spec.check);
+    if (!hasChecks) return;
+    this.cancelTimer = this.core.options.clock.timer(interval, () => {
+      this.cancelTimer = undefined;
+      this.round = this.runRound().finally(() => {
+        this.round = undefined;
+        this.start();
+      });
+    });
+  }
+
+  /** Run one round now (also what the timer does). */
+  async runRound(): Promise<void> {
+    const targets = [...this.core.runtimes.values()].filter(
+      (r) => r.spec.check && r.hasHandle && (r.state === 'ready' || r.state === 'unhealthy'),
+    );
+    await Promise.all(targets.map((runtime) => this.checkOne(runtime)));
+  }
+
+  /** Cancel the timer and any check in flight; resolves when the current round has ended. */
+  async stop(): Promise<void> {
+    this.controller.abort();
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    await this.round;
+  }
+
+  private async checkOne(runtime: ComponentRuntime): Promise<void> {
+    const { core } = this;
+    const check = runtime.spec.check!;
+    const handle = runtime.handle;
+    const result = await boundedCall(
+      core.options.clock,
+      core.options.checkTimeoutMs,
+      (signal) => check.call(runtime.spec, handle, { signal }),
+      this.controller.signal,
+    );
+    if (result.outcome === 'aborted' || !runtime.hasHandle || runtime.handle !== handle) return;
+    const healthy = result.outcome === 'ok' && result.value !== false;
+    const base = { phase: runtime.phase, component: runtime.spec.name };
+    if (!healthy && runtime.state === 'ready') {
+      runtime.state = 'unhealthy';
+      const error =
+        result.outcome === 'ok'
+          ? new Error(`health check of "${runtime.spec.name}" returned false`)
+          : result.error;
+      runtime.lastError = error;
+      runtime.hasError = true;
+      core.emit({ type: 'component-unhealthy', ...base, error });
+      core.updateAvailability();
+    } else if (healthy && runtime.state === 'unhealthy') {
+      runtime.state = 'ready';
+      core.emit({ type: 'component-healthy', ...base });
+      core.updateAvailability();
+    }
+  }
+}

@@ -1,0 +1,147 @@
+import { systemClock, wallClockNow, type Clock } from '../common/clock.js';
+import { defaultRandom, type Random } from '../common/random.js';
+import { classify as defaultClassify, type Classifier } from '../errors/classify.js';
+import { ConfigError } from '../errors/config-error.js';
+import type { Backoff } from '../policies/index.js';
+import { decorrelatedJitterBackoff } from '../policies/index.js';
+import type { Policy } from '../policies/policy.js';
+import type { ComponentSpec } from './component.js';
+import { defaultComponentPolicy } from './default-policy.js';
+
+/**
+ * - `deterministic`: any critical failure aborts startup (exit 3 or 78).
+ * - `graceful`: a `degradable` component that fails leaves the service up at lower availability
+ *   and is recovered in the background; other critical failures still abort.
+ */
+export type OrchestratorMode = 'deterministic' | 'graceful';
+
+/** What a {@link PolicyFactory} is given to build a component's policy. */
+export interface PolicyFactoryContext {
+  readonly phase: string;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly classify: Classifier;
+}
+
+/** Builds the policy of a component that has none; called once per component. */
+export type PolicyFactory = (component: ComponentSpec, context: PolicyFactoryContext) => Policy;
+
+/** Options of the orchestrator; every field is optional. */
+export interface OrchestratorOptionsInput {
+  /** @default 'deterministic' */
+  readonly mode?: OrchestratorMode;
+  /**
+   * Total startup budget in ms: the platform's startup window (e.g. `failureThreshold ×
+   * periodSeconds` of a Kubernetes startupProbe). `Infinity` for none. @default 60_000
+   */
+  readonly budgetMs?: number;
+  /** Every timer goes through it. @default systemClock */
+  readonly clock?: Clock;
+  /** Epoch ms for the timestamps shown in `/health` (never used for durations). @default wallClockNow */
+  readonly wallClock?: () => number;
+  /** Jitter source of the default policy and of recovery backoff. @default Math.random */
+  readonly random?: Random;
+  /** Classifies failures (retries, StartupError.classification, exit codes). @default classify */
+  readonly classify?: Classifier;
+  /**
+   * Policy for components without one. @default retry with decorrelated jitter (250 ms to 10 s)
+   * until the phase deadline, around an adaptive per-attempt timeout ({@link defaultComponentPolicy})
+   */
+  readonly defaultPolicy?: PolicyFactory;
+  /** Bound of each component's `stop`. @default 5_000 */
+  readonly stopTimeoutMs?: number;
+  /** Backoff between background recovery rounds (graceful mode). @default decorrelated jitter 1 s to 30 s */
+  readonly recoveryBackoff?: Backoff;
+  /** Deadline of one recovery round (the component's policy runs within it). @default 30_000 */
+  readonly recoveryAttemptMs?: number;
+  /** Interval of post-start health checks; `Infinity` turns them off. @default 10_000 */
+  readonly checkIntervalMs?: number;
+  /** Bound of one health check. @default 5_000 */
+  readonly checkTimeoutMs?: number;
+  /**
+   * Called once with the text waterfall ({@link formatWaterfall}) when startup ends, ready or not.
+   * @default none
+   * @example `onWaterfall: (text) => logger.info(text)`
+   */
+  readonly onWaterfall?: (text: string) => void;
+}
+
+/** Resolved {@link OrchestratorOptionsInput}. */
+export interface OrchestratorOptions {
+  readonly mode: OrchestratorMode;
+  readonly budgetMs: number;
+  readonly clock: Clock;
+  readonly wallClock: () => number;
+  readonly random: Random;
+  readonly classify: Classifier;
+  readonly defaultPolicy: PolicyFactory;
+  readonly stopTimeoutMs: number;
+  readonly recoveryBackoff: Backoff;
+  readonly recoveryAttemptMs: number;
+  readonly checkIntervalMs: number;
+  readonly checkTimeoutMs: number;
+  readonly onWaterfall: ((text: string) => void) | undefined;
+}
+
+const positive = (path: string, value: number, allowInfinity: boolean): number => {
+  const ok =
+    typeof value === 'number' && value > 0 && (allowInfinity ? !Number.isNaN(value) : Number.isFinite(value));
+  if (!ok) {
+    throw new ConfigError(
+      path,
+      `${String(value)} is not a valid number of milliseconds`,
+      `use a positive${allowInfinity ? '' : ', finite'} number${allowInfinity ? ' (Infinity for none)' : ''}`,
+    );
+  }
+  return value;
+};
+
+const fn = <T>(path: string, value: T): T => {
+  if (typeof value !== 'function')
+    throw new ConfigError(path, 'must be a function', `pass a function or leave ${path} out`);
+  return value;
+};
+
+/** Resolve and validate orchestrator options. @throws ConfigError naming the option and the fix. */
+export function resolveOrchestratorOptions(input: OrchestratorOptionsInput = {}): OrchestratorOptions {
+  const mode = input.mode ?? 'deterministic';
+  if (mode !== 'deterministic' && mode !== 'graceful') {
+    throw new ConfigError(
+      'options.mode',
+      `unknown mode ${JSON.stringify(mode)}`,
+      'use "deterministic" or "graceful"',
+    );
+  }
+  const clock = input.clock ?? systemClock;
+  if (
+    typeof clock.now !== 'function' ||
+    typeof clock.sleep !== 'function' ||
+    typeof clock.timer !== 'function'
+  ) {
+    throw new ConfigError('options.clock', 'not a Clock', 'pass systemClock or a FakeClock');
+  }
+  const recoveryBackoff =
+    input.recoveryBackoff ?? decorrelatedJitterBackoff({ initialMs: 1_000, maxMs: 30_000 });
+  if (typeof recoveryBackoff.start !== 'function') {
+    throw new ConfigError(
+      'options.recoveryBackoff',
+      'not a Backoff',
+      'pass e.g. decorrelatedJitterBackoff({...})',
+    );
+  }
+  return {
+    mode,
+    budgetMs: positive('options.budgetMs', input.budgetMs ?? 60_000, true),
+    clock,
+    wallClock: fn('options.wallClock', input.wallClock ?? wallClockNow),
+    random: fn('options.random', input.random ?? defaultRandom),
+    classify: fn('options.classify', input.classify ?? defaultClassify),
+    defaultPolicy: fn('options.defaultPolicy', input.defaultPolicy ?? defaultComponentPolicy),
+    stopTimeoutMs: positive('options.stopTimeoutMs', input.stopTimeoutMs ?? 5_000, false),
+    recoveryBackoff,
+    recoveryAttemptMs: positive('options.recoveryAttemptMs', input.recoveryAttemptMs ?? 30_000, false),
+    checkIntervalMs: positive('options.checkIntervalMs', input.checkIntervalMs ?? 10_000, true),
+    checkTimeoutMs: positive('options.checkTimeoutMs', input.checkTimeoutMs ?? 5_000, false),
+    onWaterfall: input.onWaterfall === undefined ? undefined : fn('options.onWaterfall', input.onWaterfall),
+  };
+}

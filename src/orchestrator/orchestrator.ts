@@ -1,0 +1,310 @@
+import { abortReason } from '../common/abort-reason.js';
+import type { Disposable, Event } from '../common/events.js';
+import { Scope } from '../common/scope.js';
+import { AbortedError } from '../errors/aborted-error.js';
+import { ConfigError } from '../errors/config-error.js';
+import type { Availability } from './availability.js';
+import { componentSnapshot, type ComponentRuntime } from './component-runtime.js';
+import { OrchestratorCore } from './core.js';
+import { DependencyUnavailableError } from './dependency-unavailable-error.js';
+import { HealthChecks } from './health-checks.js';
+import { resolveOrchestratorOptions, type OrchestratorOptionsInput } from './orchestrator-options.js';
+import type { OrchestratorEvent, OrchestratorEventOf, OrchestratorEventType } from './orchestrator-events.js';
+import { phaseBudget, validatePlanBudget } from './phase-budget.js';
+import { abortedByDeadline, runPhase } from './phase-runner.js';
+import { definePlan, type Plan, type PlanInput } from './plan.js';
+import type { AdmissionSnapshot, ServiceStatus, SnapshotSource, StartupSnapshot } from './snapshot.js';
+import { startupErrorFor } from './startup-failure.js';
+import type { Timeline } from './timeline.js';
+import { formatWaterfall } from './waterfall.js';
+
+/**
+ * Runs a {@link Plan}: phases in order under one startup budget, the components of a phase
+ * concurrently as their dependencies allow, each under its policy. See `start`, `stop` and the mode
+ * rules on {@link OrchestratorOptionsInput.mode}.
+ *
+ * @example
+ * ```ts
+ * const orchestrator = createOrchestrator(plan, { budgetMs: 90_000, mode: 'graceful' });
+ * try {
+ *   await orchestrator.start(shutdownSignal);
+ * } catch (error) {
+ *   process.exitCode = exitCodeFor(error); // 3 for a dependency, 78 for configuration
+ * }
+ * const pool = orchestrator.get<Pool>('postgres');
+ * ```
+ */
+export class Orchestrator implements SnapshotSource, AsyncDisposable {
+  /** Every event, as it happens. */
+  readonly onEvent: Event<OrchestratorEvent>;
+  private readonly core: OrchestratorCore;
+  private readonly checks: HealthChecks;
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private running = false;
+
+  /** @throws ConfigError for invalid options or phase budgets that do not fit the total budget. */
+  constructor(plan: Plan, options: OrchestratorOptionsInput = {}) {
+    const resolved = resolveOrchestratorOptions(options);
+    validatePlanBudget(plan, resolved.budgetMs);
+    this.core = new OrchestratorCore(plan, resolved);
+    this.checks = new HealthChecks(this.core);
+    this.onEvent = this.core.emitter.event;
+  }
+
+  /** Subscribe to events of one type. */
+  on<K extends OrchestratorEventType>(
+    type: K,
+    listener: (event: OrchestratorEventOf<K>) => void,
+  ): Disposable {
+    return this.core.emitter.event((event) => {
+      if (event.type === type) listener(event as OrchestratorEventOf<K>);
+    });
+  }
+
+  /** The record of every event (see {@link Timeline.toJSON} and {@link formatWaterfall}). */
+  get timeline(): Timeline {
+    return this.core.timeline;
+  }
+
+  get status(): ServiceStatus {
+    return this.core.status;
+  }
+
+  get availability(): Availability {
+    return this.core.availability;
+  }
+
+  /**
+   * Run the plan. Resolves when every phase is done (status `ready`, or `degraded` in graceful mode).
+   * Calling it again returns the same promise.
+   *
+   * @param signal Cancels startup (e.g. on SIGTERM): everything started is stopped in reverse order
+   *   and the promise rejects with the signal's reason, unchanged, so `exitCodeFor` sees it.
+   * @throws StartupError when a critical component fails (code, phase, component, attempts,
+   *   classification, cause); everything started is stopped first, in reverse order.
+   */
+  start(signal?: AbortSignal): Promise<void> {
+    this.starting ??= this.run(signal);
+    return this.starting;
+  }
+
+  /**
+   * Stop: cancel a startup in flight, background recovery and health checks, then stop every up
+   * component in reverse order of coming up, each bounded by `stopTimeoutMs`. Idempotent; never
+   * rejects. After it resolves, nothing of the orchestrator is left on the clock.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  /** Alias of {@link Orchestrator.stop}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
+  /** The `/health` body (redacted). */
+  snapshot(): StartupSnapshot {
+    const { core } = this;
+    const wall = (clockTime: number | null): number | null =>
+      clockTime === null || core.startWall === null || core.startClock === null
+        ? null
+        : Math.round(core.startWall + clockTime - core.startClock);
+    const admission = admissionOf([...core.runtimes.values()]);
+    return {
+      status: core.status,
+      availability: core.availability,
+      startedAt: core.startWall === null ? null : Math.round(core.startWall),
+      readyAt: core.readyWall === null ? null : Math.round(core.readyWall),
+      phases: core.plan.phases.map((phase) => {
+        const record = core.phases.get(phase.name)!;
+        return {
+          name: phase.name,
+          state: record.state,
+          startedAt: wall(record.startedAt),
+          durationMs: record.durationMs === null ? null : Math.round(record.durationMs),
+        };
+      }),
+      components: [...core.runtimes.values()].map((r) => componentSnapshot(r, core.options.classify)),
+      ...(admission ? { admission } : {}),
+    };
+  }
+
+  /**
+   * Whether the service should take traffic: status `ready` (or `degraded` when `degradedIsReady`)
+   * and every critical component `ready` (or `degraded`, when allowed). A critical component that a
+   * health check found unhealthy makes it false.
+   */
+  isReady(options: { readonly degradedIsReady?: boolean } = {}): boolean {
+    const allowDegraded = options.degradedIsReady ?? false;
+    const status = this.core.status;
+    if (status !== 'ready' && !(status === 'degraded' && allowDegraded)) return false;
+    for (const runtime of this.core.runtimes.values()) {
+      if (!runtime.critical || runtime.state === 'ready') continue;
+      if (runtime.state === 'degraded' && allowDegraded) continue;
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * The handle of an up component (e.g. the pool of `postgres`).
+   * @throws ConfigError for an unknown name; DependencyUnavailableError when it is not up.
+   */
+  get<T>(name: string): T {
+    const runtime = this.core.runtimes.get(name);
+    if (!runtime) {
+      throw new ConfigError(
+        `get(${JSON.stringify(name)})`,
+        'no component has this name',
+        `use one of ${[...this.core.runtimes.keys()].join(', ')}`,
+      );
+    }
+    if (!runtime.hasHandle) {
+      const errorClass = runtime.hasError ? this.core.options.classify(runtime.lastError) : 'transient';
+      throw new DependencyUnavailableError(name, name, runtime.state, errorClass, runtime.lastError);
+    }
+    return runtime.handle as T;
+  }
+
+  /** The handle of an up component, or `undefined`. */
+  tryGet<T>(name: string): T | undefined {
+    const runtime = this.core.runtimes.get(name);
+    return runtime?.hasHandle ? (runtime.handle as T) : undefined;
+  }
+
+  /** Run one round of health checks now (the same as a scheduled round). */
+  checkNow(): Promise<void> {
+    return this.checks.runRound();
+  }
+
+  private async run(signal: AbortSignal | undefined): Promise<void> {
+    const { core } = this;
+    const { clock, budgetMs } = core.options;
+    if (this.stopping) throw new AbortedError('The orchestrator was stopped before it started');
+    this.running = true;
+    core.startClock = clock.now();
+    core.startWall = core.options.wallClock();
+    core.emit({
+      type: 'startup-start',
+      budgetMs,
+      wallTime: core.startWall,
+      phases: core.plan.phases.map((p) => p.name),
+    });
+    const root = Scope.root(clock, { budgetMs, signal, label: 'startup' });
+    core.root = root;
+    let failure: { error: unknown; aborted: boolean } | undefined;
+    try {
+      for (const phase of core.plan.phases) {
+        const record = core.phases.get(phase.name)!;
+        const budget = phaseBudget(core.plan.phases, phase.index, root.remaining());
+        const scope = root.child({ budgetMs: budget, label: `phase "${phase.name}"` });
+        if (root.aborted) {
+          failure = abortedByDeadline(root.signal)
+            ? { error: startupErrorFor(core, { phase, scope, budgetMs: budget }, undefined), aborted: false }
+            : { error: abortReason(root.signal), aborted: true };
+          scope.dispose();
+          break;
+        }
+        record.state = 'running';
+        record.startedAt = clock.now();
+        core.emit({ type: 'phase-start', phase: phase.name, budgetMs: budget, deadline: scope.deadline });
+        const fatal = await runPhase(core, phase, scope);
+        const cancelled = root.aborted && !abortedByDeadline(root.signal);
+        if (fatal)
+          failure = {
+            error: startupErrorFor(core, { phase, scope, budgetMs: budget }, fatal),
+            aborted: false,
+          };
+        else if (cancelled) failure = { error: abortReason(root.signal), aborted: true };
+        scope.dispose();
+        record.state = failure === undefined ? 'done' : 'failed';
+        record.durationMs = clock.now() - record.startedAt;
+        core.emit({
+          type: 'phase-end',
+          phase: phase.name,
+          state: record.state,
+          durationMs: record.durationMs,
+        });
+        if (failure !== undefined) break;
+      }
+    } finally {
+      root.dispose();
+    }
+    if (failure !== undefined) return this.fail(failure);
+    core.settled = true;
+    core.readyWall = core.startWall + core.elapsed();
+    core.setStatus(core.availability === 'FULL' ? 'ready' : 'degraded');
+    this.end(core.availability === 'FULL' ? 'ready' : 'degraded');
+    this.checks.start();
+  }
+
+  /** Stop what started (reverse order), settle the status, and reject with the failure. */
+  private async fail({ error, aborted }: { error: unknown; aborted: boolean }): Promise<never> {
+    const { core } = this;
+    for (const record of core.phases.values()) if (record.state === 'pending') record.state = 'skipped';
+    await core.stopAll();
+    core.setStatus(aborted ? 'stopped' : 'failed');
+    this.end(aborted ? 'aborted' : 'failed', error);
+    throw error;
+  }
+
+  private end(outcome: 'ready' | 'degraded' | 'failed' | 'aborted', error?: unknown): void {
+    const { core } = this;
+    this.running = false;
+    core.emit({
+      type: 'startup-end',
+      outcome,
+      durationMs: core.elapsed(),
+      availability: core.availability,
+      ...(error === undefined ? {} : { error }),
+    });
+    const print = core.options.onWaterfall;
+    if (!print) return;
+    try {
+      print(formatWaterfall(core.timeline));
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    const { core } = this;
+    if (this.running) {
+      core.root?.abort(new AbortedError('Startup was stopped'));
+      await this.starting?.catch(() => undefined);
+    }
+    const finalStatus: ServiceStatus = core.status === 'failed' ? 'failed' : 'stopped';
+    if (core.status === 'ready' || core.status === 'degraded') core.setStatus('draining');
+    await this.checks.stop();
+    await core.stopAll();
+    core.setStatus(finalStatus);
+  }
+}
+
+/** Sum of admission waits reported by components (backends joined when several). */
+function admissionOf(runtimes: readonly ComponentRuntime[]): AdmissionSnapshot | undefined {
+  const reports = runtimes
+    .map((r) => r.report.admission)
+    .filter((a): a is AdmissionSnapshot => a !== undefined);
+  if (reports.length === 0) return undefined;
+  const backends = [...new Set(reports.map((a) => a.backend))];
+  return { backend: backends.join(','), waitedMs: reports.reduce((sum, a) => sum + a.waitedMs, 0) };
+}
+
+/**
+ * Validate `plan` (a {@link Plan} or the input of {@link definePlan}) and `options`, and return an
+ * {@link Orchestrator}.
+ *
+ * @throws ConfigError naming the offending path and the fix.
+ */
+export function createOrchestrator(
+  plan: Plan | PlanInput,
+  options: OrchestratorOptionsInput = {},
+): Orchestrator {
+  const isPlan = (plan as Partial<Plan>).components instanceof Map;
+  return new Orchestrator(isPlan ? (plan as Plan) : definePlan(plan), options);
+}

@@ -1,0 +1,162 @@
+import type { Clock } from '../common/clock.js';
+import type { Availability } from '../orchestrator/availability.js';
+import type { ComponentCallContext, ComponentContext, ComponentSpec } from '../orchestrator/component.js';
+import type { Policy } from '../policies/policy.js';
+
+/** The handle a {@link fakeComponent} returns from `start`. */
+export interface FakeHandle {
+  readonly name: string;
+  /** Which attempt produced it (1-based, counting every attempt the component ever made). */
+  readonly attempt: number;
+}
+
+/** Options of {@link fakeComponent}. */
+export interface FakeComponentOptionsInput {
+  readonly name: string;
+  /** The clock its delays run on (a {@link FakeClock} in tests). */
+  readonly clock: Clock;
+  /** Fail this many attempts before succeeding; `Infinity` never succeeds. @default 0 */
+  readonly failTimes?: number;
+  /**
+   * What a failing attempt throws (a function gets the attempt number).
+   * @default an `ECONNREFUSED` error (classified transient)
+   */
+  readonly error?: unknown;
+  /** How long each attempt takes before it succeeds or fails. @default 0 */
+  readonly startMs?: number;
+  /** Ignore the attempt's signal (a badly behaved component that keeps running). @default false */
+  readonly ignoreSignal?: boolean;
+  /** How long `stop` takes; `Infinity` never finishes (ignoring its signal). @default 0 */
+  readonly stopMs?: number;
+  /** Whether the component has a `check`; see {@link FakeComponent.healthy}. @default false */
+  readonly withCheck?: boolean;
+  /** Whether the component has a `stop`. @default true */
+  readonly withStop?: boolean;
+  /** A log shared by several fake components, to assert order across them (`start:db`, `stop:db`...). */
+  readonly log?: string[];
+  readonly critical?: boolean;
+  readonly degradable?: boolean;
+  readonly degradesTo?: Availability;
+  readonly dependsOn?: readonly string[];
+  readonly policy?: Policy;
+}
+
+/** A time at which something happened to one attempt. */
+export interface FakeAttemptEvent {
+  readonly attempt: number;
+  readonly at: number;
+}
+
+/** A scripted {@link ComponentSpec} that records everything done to it. */
+export interface FakeComponent extends ComponentSpec<FakeHandle> {
+  /** Attempts made so far. */
+  readonly attempts: number;
+  /** Attempts currently running (0 once everything has settled or been aborted). */
+  readonly running: number;
+  /** When each attempt began, on the clock. */
+  readonly started: readonly FakeAttemptEvent[];
+  /** When an attempt's signal aborted while it was running. */
+  readonly aborted: readonly FakeAttemptEvent[];
+  /** Handles given to `stop`, in order. */
+  readonly stopped: readonly FakeHandle[];
+  /** The contexts of every attempt (to inspect deadlines, or call `report`/`mark`). */
+  readonly contexts: readonly ComponentContext[];
+  /** Failures still to come before attempts succeed; set it to make a component fail again. */
+  remainingFailures: number;
+  /** What `check` answers: `true`, `false`, or an error to throw. */
+  healthy: boolean | Error;
+}
+
+const defaultError = (name: string): Error =>
+  Object.assign(new Error(`connect ECONNREFUSED 127.0.0.1:5432 (${name})`), { code: 'ECONNREFUSED' });
+
+/**
+ * A fake component for tests of code that runs plans: it fails a scripted number of times, takes a
+ * scripted time on the clock, and records attempts, aborts and stops.
+ *
+ * @example
+ * ```ts
+ * const clock = new FakeClock();
+ * const db = fakeComponent({ name: 'db', clock, failTimes: 2, startMs: 100 });
+ * const orchestrator = createOrchestrator({ phases: [{ name: 'database', components: [db] }] }, { clock });
+ * const started = orchestrator.start();
+ * await clock.runAll();
+ * await started;
+ * db.attempts; // 3
+ * ```
+ */
+export function fakeComponent(options: FakeComponentOptionsInput): FakeComponent {
+  const { name, clock, log } = options;
+  const startMs = options.startMs ?? 0;
+  const stopMs = options.stopMs ?? 0;
+  const started: FakeAttemptEvent[] = [];
+  const aborted: FakeAttemptEvent[] = [];
+  const stopped: FakeHandle[] = [];
+  const contexts: ComponentContext[] = [];
+  let attempts = 0;
+  let running = 0;
+
+  const start = async (context: ComponentContext): Promise<FakeHandle> => {
+    const attempt = ++attempts;
+    running++;
+    contexts.push(context);
+    started.push({ attempt, at: clock.now() });
+    log?.push(`start:${name}`);
+    const onAbort = (): void => {
+      aborted.push({ attempt, at: clock.now() });
+      log?.push(`abort:${name}`);
+    };
+    context.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (startMs > 0) await clock.sleep(startMs, options.ignoreSignal ? undefined : context.signal);
+      else if (!options.ignoreSignal && context.signal.aborted) throw context.signal.reason;
+      if (component.remainingFailures > 0) {
+        component.remainingFailures--;
+        const error = options.error ?? defaultError(name);
+        throw typeof error === 'function' ? (error as (n: number) => unknown)(attempt) : error;
+      }
+      log?.push(`ready:${name}`);
+      return { name, attempt };
+    } finally {
+      context.signal.removeEventListener('abort', onAbort);
+      running--;
+    }
+  };
+
+  const stop = async (handle: FakeHandle, context: ComponentCallContext): Promise<void> => {
+    stopped.push(handle);
+    log?.push(`stop:${name}`);
+    if (stopMs === Infinity) await new Promise<never>(() => undefined);
+    if (stopMs > 0) await clock.sleep(stopMs, context.signal);
+  };
+
+  const check = (): boolean => {
+    if (component.healthy instanceof Error) throw component.healthy;
+    return component.healthy;
+  };
+
+  const component: FakeComponent = {
+    name,
+    ...(options.critical === undefined ? {} : { critical: options.critical }),
+    ...(options.degradable === undefined ? {} : { degradable: options.degradable }),
+    ...(options.degradesTo === undefined ? {} : { degradesTo: options.degradesTo }),
+    ...(options.dependsOn === undefined ? {} : { dependsOn: options.dependsOn }),
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
+    start,
+    ...(options.withStop === false ? {} : { stop }),
+    ...(options.withCheck ? { check } : {}),
+    get attempts() {
+      return attempts;
+    },
+    get running() {
+      return running;
+    },
+    started,
+    aborted,
+    stopped,
+    contexts,
+    remainingFailures: options.failTimes ?? 0,
+    healthy: true,
+  };
+  return component;
+}
