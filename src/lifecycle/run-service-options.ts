@@ -1,0 +1,197 @@
+/**
+ * Options of {@link runService}: a `RunServiceOptionsInput` (all optional, readonly) resolved once,
+ * and validated up front, into `RunServiceOptions` (all required).
+ */
+
+import type { RequestListener, Server } from 'node:http';
+import { systemClock, type Clock } from '../common/clock.js';
+import { ConfigError } from '../errors/config-error.js';
+import type { HealthOptionsInput } from '../health/options.js';
+import type { OrchestratorMode, OrchestratorOptionsInput } from '../orchestrator/orchestrator-options.js';
+import { createLogger, type Logger } from './logger.js';
+import type { ProcessLike, StopSignal } from './process-hooks.js';
+import type { ServiceContext } from './service-context.js';
+
+/** Something `runService` closes on shutdown (in reverse order of `listen`'s result). */
+export interface Closable {
+  close(): unknown;
+}
+
+/** What `listen` may return: nothing, or what to close on shutdown before the components stop. */
+export type ListenResult = void | Closable | readonly Closable[];
+
+/** The output stream: process.stdout or a stand-in (a TTY gets the live view). */
+export interface OutputStream {
+  write(chunk: string): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+}
+
+/** Orchestrator options that runService does not set itself. */
+export type PassedOrchestratorOptions = Omit<
+  OrchestratorOptionsInput,
+  'mode' | 'budgetMs' | 'clock' | 'onWaterfall'
+>;
+
+/** Options of {@link runService}; every field is optional. */
+export interface RunServiceOptionsInput {
+  /** Startup mode (see DESIGN.md). @default 'deterministic' */
+  readonly mode?: OrchestratorMode;
+  /**
+   * Total startup budget in ms: the platform's startup window, e.g. a Kubernetes startupProbe's
+   * `failureThreshold × periodSeconds × 1000`. @default 60_000
+   */
+  readonly startupBudgetMs?: number;
+  /**
+   * Called once the plan has started: mount the routes (`ctx.mount(handler)`), start consumers.
+   * Return what must be closed on shutdown. Until it resolves `/readyz` stays 503.
+   * @default none (request listeners of `server`, if any, become the application)
+   */
+  readonly listen?: (context: ServiceContext) => ListenResult | Promise<ListenResult>;
+  /**
+   * Your `node:http` server: the health endpoints are mounted into it, in front of its own request
+   * listeners, and it is made to listen on `port` unless it already listens.
+   * @default a new server (the health endpoints on their own port)
+   */
+  readonly server?: Server;
+  /** Port to listen on; 0 picks a free one (see `RunningService.port`). @default 8080 */
+  readonly port?: number;
+  /** Interface to bind. @default undefined (every interface) */
+  readonly host?: string;
+  /** Options of the health endpoints (bearer token, whether DEGRADED is ready, ...). @default {} */
+  readonly health?: HealthOptionsInput;
+  /**
+   * After a stop signal, how long to keep serving with `/readyz` at 503 so that load balancers stop
+   * sending traffic before the server closes. @default 5_000
+   */
+  readonly drainDelayMs?: number;
+  /**
+   * Everything after a stop signal (drain, close, stop) must finish within this; then the process
+   * exits anyway, with 1. Keep it below the platform's grace period (Kubernetes
+   * `terminationGracePeriodSeconds`, 30 s by default; Cloud Run gives 10 s). @default 25_000
+   */
+  readonly gracePeriodMs?: number;
+  /** Signals that stop the service; a second one forces the exit. @default ['SIGTERM', 'SIGINT'] */
+  readonly signals?: readonly StopSignal[];
+  /** The logger. @default createLogger({ stream: stdout }) */
+  readonly logger?: Logger;
+  /** Where the waterfall, the live view and (by default) the logs go. @default process.stdout */
+  readonly stdout?: OutputStream;
+  /** Show the live view of phases and components. @default stdout.isTTY */
+  readonly liveView?: boolean;
+  /** Ends the process. @default process.exit */
+  readonly exit?: (code: number) => void;
+  /** Source of signals and of unhandled errors. @default process */
+  readonly process?: ProcessLike;
+  /** Every timer goes through it. @default systemClock */
+  readonly clock?: Clock;
+  /** More orchestrator options (policies, stop timeout, check interval...). @default {} */
+  readonly orchestrator?: PassedOrchestratorOptions;
+}
+
+/** Resolved {@link RunServiceOptionsInput}. */
+export interface RunServiceOptions {
+  readonly mode: OrchestratorMode;
+  readonly startupBudgetMs: number;
+  readonly listen: ((context: ServiceContext) => ListenResult | Promise<ListenResult>) | undefined;
+  readonly server: Server | undefined;
+  readonly port: number;
+  readonly host: string | undefined;
+  readonly health: HealthOptionsInput;
+  readonly drainDelayMs: number;
+  readonly gracePeriodMs: number;
+  readonly signals: readonly StopSignal[];
+  readonly stdout: OutputStream;
+  /** The logger; when undefined, runService creates one on stdout (through the live view on a TTY). */
+  readonly logger: Logger | undefined;
+  readonly liveView: boolean;
+  readonly exit: (code: number) => void;
+  readonly process: ProcessLike;
+  readonly clock: Clock;
+  readonly orchestrator: PassedOrchestratorOptions;
+}
+
+function milliseconds(path: string, value: number, min: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new ConfigError(
+      path,
+      `${String(value)} is not a valid duration`,
+      `use a finite number of ms >= ${min}`,
+    );
+  }
+  return value;
+}
+
+/** Resolve and validate {@link RunServiceOptionsInput}. @throws ConfigError naming the option. */
+export function resolveRunServiceOptions(input: RunServiceOptionsInput = {}): RunServiceOptions {
+  const mode = input.mode ?? 'deterministic';
+  if (mode !== 'deterministic' && mode !== 'graceful') {
+    throw new ConfigError(
+      'mode',
+      `unknown mode ${JSON.stringify(mode)}`,
+      'use "deterministic" or "graceful"',
+    );
+  }
+  const port = input.port ?? 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(
+      'port',
+      `${String(port)} is not a port`,
+      'use an integer 0..65535 (0: any free port)',
+    );
+  }
+  const drainDelayMs = milliseconds('drainDelayMs', input.drainDelayMs ?? 5_000, 0);
+  const gracePeriodMs = milliseconds('gracePeriodMs', input.gracePeriodMs ?? 25_000, 1);
+  if (drainDelayMs >= gracePeriodMs) {
+    throw new ConfigError(
+      'drainDelayMs',
+      `the drain delay (${drainDelayMs} ms) leaves no time to stop within the grace period (${gracePeriodMs} ms)`,
+      'make drainDelayMs well below gracePeriodMs',
+    );
+  }
+  const signals = input.signals ?? ['SIGTERM', 'SIGINT'];
+  for (const [i, signal] of signals.entries()) {
+    if (signal !== 'SIGTERM' && signal !== 'SIGINT') {
+      throw new ConfigError(
+        `signals[${i}]`,
+        `unsupported signal ${String(signal)}`,
+        'use SIGTERM and/or SIGINT',
+      );
+    }
+  }
+  if (input.listen !== undefined && typeof input.listen !== 'function') {
+    throw new ConfigError(
+      'listen',
+      'must be a function',
+      'pass async (ctx) => { ctx.mount(app) } or leave it out',
+    );
+  }
+  const stdout = input.stdout ?? process.stdout;
+  return {
+    mode,
+    startupBudgetMs: milliseconds('startupBudgetMs', input.startupBudgetMs ?? 60_000, 1),
+    listen: input.listen,
+    server: input.server,
+    port,
+    host: input.host,
+    health: input.health ?? {},
+    drainDelayMs,
+    gracePeriodMs,
+    signals,
+    stdout,
+    logger: input.logger,
+    liveView: input.liveView ?? stdout.isTTY === true,
+    exit: input.exit ?? ((code) => process.exit(code)),
+    process: input.process ?? (process as unknown as ProcessLike),
+    clock: input.clock ?? systemClock,
+    orchestrator: input.orchestrator ?? {},
+  };
+}
+
+/** A logger on `stream` (used when the caller gave none). */
+export function defaultLogger(stream: { write(chunk: string): unknown }): Logger {
+  return createLogger({ stream: { write: (chunk: string) => void stream.write(chunk) } });
+}
+
+/** A request listener, for `ServiceContext.mount`. */
+export type AppHandler = RequestListener;

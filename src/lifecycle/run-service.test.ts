@@ -1,0 +1,330 @@
+import { EventEmitter } from 'node:events';
+import { get } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors/config-error.js';
+import { FakeClock } from '../testing/fake-clock.js';
+import { fakeComponent, type FakeComponent } from '../testing/fake-component.js';
+import type { PlanInput } from '../orchestrator/plan.js';
+import { runService, type RunningService } from './run-service.js';
+import type { RunServiceOptionsInput } from './run-service-options.js';
+
+const SECRET = 'pw-Zq81hunter';
+
+/** Everything a test injects, and what it observed. */
+function harness() {
+  const clock = new FakeClock();
+  const proc = new EventEmitter();
+  const exits: number[] = [];
+  let out = '';
+  const stdout = { write: (chunk: string) => void (out += chunk), isTTY: false };
+  const log: string[] = [];
+  return {
+    clock,
+    proc,
+    exits,
+    log,
+    output: () => out,
+    lines: () =>
+      out
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    options: (extra: RunServiceOptionsInput = {}): RunServiceOptionsInput => ({
+      port: 0,
+      host: '127.0.0.1',
+      clock,
+      process: proc,
+      stdout,
+      exit: (code) => void exits.push(code),
+      drainDelayMs: 1_000,
+      gracePeriodMs: 10_000,
+      startupBudgetMs: 30_000,
+      ...extra,
+    }),
+  };
+}
+
+type Harness = ReturnType<typeof harness>;
+
+function status(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject);
+  });
+}
+
+/** Let real I/O and promise callbacks run (no virtual time passes). */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 2_000; i++) {
+    if (condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function plan(...phases: Array<[string, FakeComponent[]]>): PlanInput {
+  return { phases: phases.map(([name, components]) => ({ name, components })) };
+}
+
+let service: RunningService | undefined;
+let h: Harness;
+
+afterEach(async () => {
+  // Never leave a server or a timer behind, even when a test failed half-way.
+  if (service && service.state !== 'exited') {
+    void service.shutdown('SIGTERM');
+    void service.shutdown('SIGTERM');
+  }
+  await service?.exited;
+  service = undefined;
+});
+
+describe('runService: startup and clean stop', () => {
+  it('serves /livez at once, keeps /startupz and /readyz at 503 while starting, then runs and stops cleanly', async () => {
+    h = harness();
+    const db = fakeComponent({ name: 'db', clock: h.clock, startMs: 500, log: h.log });
+    const api = fakeComponent({ name: 'api', clock: h.clock, log: h.log });
+    let listened = 0;
+    service = runService(
+      plan(['database', [db]], ['services', [api]]),
+      h.options({ listen: () => void listened++ }),
+    );
+    const port = (await service.listening)!;
+
+    expect(await status(port, '/livez')).toBe(200);
+    expect(await status(port, '/startupz')).toBe(503);
+    expect(await status(port, '/readyz')).toBe(503);
+    expect(await status(port, '/messages')).toBe(503);
+
+    await h.clock.advance(500);
+    await until(() => service!.state === 'running', 'running');
+    expect(listened).toBe(1);
+    expect(await status(port, '/startupz')).toBe(200);
+    expect(await status(port, '/readyz')).toBe(200);
+    expect(await status(port, '/anything')).toBe(404);
+    expect(h.output()).toContain('database'); // the waterfall was printed
+
+    h.proc.emit('SIGTERM');
+    await until(() => service!.state === 'stopping', 'stopping');
+    // Draining: not ready, still live, still serving.
+    expect(await status(port, '/readyz')).toBe(503);
+    expect(await status(port, '/livez')).toBe(200);
+    expect(h.exits).toEqual([]);
+
+    await h.clock.advance(1_000);
+    expect(await service.exited).toBe(0);
+    expect(h.exits).toEqual([0]);
+    expect(h.log.filter((e) => e.startsWith('stop:'))).toEqual(['stop:api', 'stop:db']);
+    for (const event of ['SIGTERM', 'SIGINT', 'unhandledRejection', 'uncaughtException']) {
+      expect(h.proc.listenerCount(event)).toBe(0);
+    }
+    expect(h.clock.pending).toBe(0);
+    await expect(status(port, '/livez')).rejects.toThrow();
+  });
+
+  it('keeps /readyz at 503 until listen has finished, then closes what listen returned before stopping components', async () => {
+    h = harness();
+    const db = fakeComponent({ name: 'db', clock: h.clock, log: h.log });
+    let release!: () => void;
+    const listening = new Promise<void>((resolve) => (release = resolve));
+    service = runService(
+      plan(['database', [db]]),
+      h.options({
+        drainDelayMs: 0,
+        listen: async (ctx) => {
+          ctx.mount((_req, res) => res.end('app'));
+          await listening;
+          return { close: () => void h.log.push('close:listener') };
+        },
+      }),
+    );
+    const port = (await service.listening)!;
+    await until(() => service!.state === 'listening', 'listen called');
+    expect(await status(port, '/readyz')).toBe(503);
+    expect(await status(port, '/startupz')).toBe(503);
+    release();
+    await until(() => service!.state === 'running', 'running');
+    expect(await status(port, '/readyz')).toBe(200);
+
+    expect(await service.shutdown('SIGINT')).toBe(0);
+    expect(h.log.slice(-2)).toEqual(['close:listener', 'stop:db']);
+  });
+
+  it('prints the waterfall and logs JSON lines, one event per line', async () => {
+    h = harness();
+    service = runService(plan(['init', [fakeComponent({ name: 'config', clock: h.clock })]]), h.options());
+    await until(() => service!.state === 'running', 'running');
+    const events = h.lines().map((line) => line.event);
+    expect(events).toContain('service.listening');
+    expect(events).toContain('orchestrator.phase-end');
+    expect(events).toContain('service.ready');
+    expect(h.output()).toMatch(/config/);
+  });
+});
+
+describe('runService: exit codes', () => {
+  it('exits 143 on SIGTERM during startup, after stopping what started and aborting what was starting', async () => {
+    h = harness();
+    const db = fakeComponent({ name: 'db', clock: h.clock, log: h.log });
+    const cache = fakeComponent({ name: 'cache', clock: h.clock, startMs: 60_000, log: h.log });
+    service = runService(plan(['database', [db]], ['cache', [cache]]), h.options());
+    await until(() => cache.running === 1, 'cache starting');
+    h.proc.emit('SIGTERM');
+    expect(await service.exited).toBe(143);
+    expect(h.exits).toEqual([143]);
+    expect(cache.aborted).toHaveLength(1);
+    expect(h.log).toContain('stop:db');
+    expect(h.proc.listenerCount('SIGTERM')).toBe(0);
+    expect(h.clock.pending).toBe(0);
+  });
+
+  it('exits 130 on SIGINT during startup', async () => {
+    h = harness();
+    const slow = fakeComponent({ name: 'slow', clock: h.clock, startMs: 60_000 });
+    service = runService(plan(['database', [slow]]), h.options());
+    await until(() => slow.running === 1, 'starting');
+    h.proc.emit('SIGINT');
+    expect(await service.exited).toBe(130);
+  });
+
+  it('exits 3 when a critical dependency keeps failing until the budget is spent', async () => {
+    h = harness();
+    const db = fakeComponent({ name: 'db', clock: h.clock, failTimes: Infinity });
+    service = runService(plan(['database', [db]]), h.options({ startupBudgetMs: 5_000 }));
+    await until(() => db.attempts === 1, 'first attempt');
+    await h.clock.advance(5_000);
+    expect(await service.exited).toBe(3);
+    const failed = h.lines().find((line) => line.event === 'service.startup-failed');
+    expect(failed).toMatchObject({ exitCode: 3 });
+    expect(h.output()).toMatch(/db/);
+  });
+
+  it('exits 78 at once on a permanent failure (bad password), without retrying', async () => {
+    h = harness();
+    const error = Object.assign(new Error('password authentication failed for user "app"'), {
+      code: '28P01',
+    });
+    const db = fakeComponent({ name: 'db', clock: h.clock, failTimes: Infinity, error });
+    service = runService(plan(['database', [db]]), h.options());
+    expect(await service.exited).toBe(78);
+    expect(db.attempts).toBe(1);
+  });
+
+  it('exits 78 when the plan is invalid or building it throws a ConfigError', async () => {
+    h = harness();
+    service = runService({ phases: [] }, h.options());
+    expect(await service.exited).toBe(78);
+    h = harness();
+    service = runService(() => {
+      throw new ConfigError('DB_POOL_MAX', 'must be a number', 'set DB_POOL_MAX=10');
+    }, h.options());
+    expect(await service.exited).toBe(78);
+    expect(h.output()).toContain('DB_POOL_MAX');
+  });
+
+  it('exits 78 on invalid runService options, naming the option', async () => {
+    h = harness();
+    const exits: number[] = [];
+    service = runService(plan(['a', [fakeComponent({ name: 'a', clock: h.clock })]]), {
+      ...h.options(),
+      drainDelayMs: 30_000,
+      gracePeriodMs: 10_000,
+      exit: (code) => void exits.push(code),
+    });
+    expect(await service.exited).toBe(78);
+    expect(exits).toEqual([78]);
+    expect(h.output()).toContain('drainDelayMs');
+  });
+
+  it('exits 1 when listen throws a bug, after stopping the components', async () => {
+    h = harness();
+    const db = fakeComponent({ name: 'db', clock: h.clock, log: h.log });
+    service = runService(
+      plan(['database', [db]]),
+      h.options({
+        listen: () => {
+          throw new TypeError('undefined is not a function');
+        },
+      }),
+    );
+    expect(await service.exited).toBe(1);
+    expect(h.log).toContain('stop:db');
+  });
+});
+
+describe('runService: signals and fatal errors', () => {
+  it('a second signal during the drain forces the exit at once', async () => {
+    h = harness();
+    const db = fakeComponent({ name: 'db', clock: h.clock, log: h.log });
+    service = runService(plan(['database', [db]]), h.options({ drainDelayMs: 5_000 }));
+    await until(() => service!.state === 'running', 'running');
+    h.proc.emit('SIGTERM');
+    await until(() => service!.state === 'stopping', 'stopping');
+    h.proc.emit('SIGINT');
+    expect(await service.exited).toBe(130);
+    expect(h.exits).toEqual([130]);
+    expect(h.log).not.toContain('stop:db'); // forced: no cleanup waited for
+    expect(h.proc.listenerCount('SIGTERM') + h.proc.listenerCount('SIGINT')).toBe(0);
+  });
+
+  it('exits 1 when cleanup does not finish within the grace period', async () => {
+    h = harness();
+    const db = fakeComponent({ name: 'db', clock: h.clock });
+    service = runService(
+      plan(['database', [db]]),
+      h.options({
+        drainDelayMs: 0,
+        gracePeriodMs: 2_000,
+        listen: () => ({ close: () => new Promise(() => {}) }),
+      }),
+    );
+    await until(() => service!.state === 'running', 'running');
+    h.proc.emit('SIGTERM');
+    await until(() => service!.state === 'stopping', 'stopping');
+    await h.clock.advance(2_000);
+    expect(await service.exited).toBe(1);
+    expect(h.lines().some((line) => line.event === 'service.grace-exceeded')).toBe(true);
+  });
+
+  it('an unhandled rejection after ready is logged, cleaned up, and exits 1', async () => {
+    h = harness();
+    const db = fakeComponent({ name: 'db', clock: h.clock, log: h.log });
+    service = runService(plan(['database', [db]]), h.options());
+    await until(() => service!.state === 'running', 'running');
+    h.proc.emit('unhandledRejection', new Error(`lost connection to postgres://app:${SECRET}@db/app`));
+    expect(await service.exited).toBe(1);
+    expect(h.log).toContain('stop:db');
+    const fatal = h.lines().find((line) => line.event === 'service.unhandledRejection');
+    expect(fatal).toBeDefined();
+    expect(h.output()).not.toContain(SECRET);
+  });
+
+  it('an uncaught exception during startup aborts it and exits 1', async () => {
+    h = harness();
+    const slow = fakeComponent({ name: 'slow', clock: h.clock, startMs: 60_000 });
+    service = runService(plan(['database', [slow]]), h.options());
+    await until(() => slow.running === 1, 'starting');
+    h.proc.emit('uncaughtException', new Error('boom'));
+    expect(await service.exited).toBe(1);
+    expect(slow.aborted).toHaveLength(1);
+  });
+
+  it('never writes a secret from a failing component into the logs or the waterfall', async () => {
+    h = harness();
+    const error = Object.assign(
+      new Error(`connect ECONNREFUSED postgres://app:${SECRET}@10.0.0.5:5432/app`),
+      {
+        code: 'ECONNREFUSED',
+      },
+    );
+    const db = fakeComponent({ name: 'db', clock: h.clock, failTimes: Infinity, error });
+    service = runService(plan(['database', [db]]), h.options({ startupBudgetMs: 2_000 }));
+    await until(() => db.attempts === 1, 'first attempt');
+    await h.clock.advance(2_000);
+    expect(await service.exited).toBe(3);
+    expect(h.output()).toContain('app:***@10.0.0.5');
+    expect(h.output()).not.toContain(SECRET);
+  });
+});

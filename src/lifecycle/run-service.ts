@@ -1,0 +1,378 @@
+/**
+ * `runService(plan, options)`: the whole life of a service, from the first health probe to the exit
+ * code. See DESIGN.md for the exit codes and the health endpoints.
+ */
+
+import type { RequestListener } from 'node:http';
+import type { CancelTimer } from '../common/clock.js';
+import { AbortedError } from '../errors/aborted-error.js';
+import { classify as defaultClassify } from '../errors/classify.js';
+import { exitCodeFor } from '../errors/exit-codes.js';
+import { createHealthHandler, type HealthHandler } from '../health/handler.js';
+import { createOrchestrator, type Orchestrator } from '../orchestrator/orchestrator.js';
+import type { Plan, PlanInput } from '../orchestrator/plan.js';
+import type { StartupSnapshot } from '../orchestrator/snapshot.js';
+import type { Disposable } from '../common/events.js';
+import { logEvent } from './event-log.js';
+import { mountServer, type MountedServer } from './http-mount.js';
+import { LiveView } from './live-view.js';
+import { createLogger, type Logger } from './logger.js';
+import { installProcessHooks, signalExitCode, type ProcessHooks, type StopSignal } from './process-hooks.js';
+import {
+  defaultLogger,
+  resolveRunServiceOptions,
+  type Closable,
+  type ListenResult,
+  type RunServiceOptions,
+  type RunServiceOptionsInput,
+} from './run-service-options.js';
+import type { ServiceContext } from './service-context.js';
+
+/**
+ * Where a service is in its life: `starting` (the plan runs), `listening` (`listen` runs), `running`,
+ * `stopping` (drain, close, stop), `exited`.
+ */
+export type LifecycleState = 'starting' | 'listening' | 'running' | 'stopping' | 'exited';
+
+/** A service started by {@link runService}. */
+export interface RunningService {
+  /** Resolves with the port once the server listens, or `undefined` if the service exits first. */
+  readonly listening: Promise<number | undefined>;
+  /** Resolves with the exit code after cleanup, right before `exit` is called. */
+  readonly exited: Promise<number>;
+  /** Where the lifecycle is now. */
+  readonly state: LifecycleState;
+  /** The orchestrator (undefined if the options or the plan were invalid). */
+  readonly orchestrator: Orchestrator | undefined;
+  /** Begin a shutdown as if `signal` had arrived; resolves with the exit code. */
+  shutdown(signal?: StopSignal): Promise<number>;
+}
+
+/** A plan, the input of `definePlan`, or a function that builds one (its errors exit like startup's). */
+export type PlanSource = Plan | PlanInput | (() => Plan | PlanInput);
+
+const NOT_FOUND = Buffer.from('{"error":"not found"}');
+
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+const asClosables = (result: ListenResult): Closable[] =>
+  result === undefined
+    ? []
+    : Array.isArray(result)
+      ? [...(result as readonly Closable[])]
+      : [result as Closable];
+
+/**
+ * Run a service: serve the health endpoints at once (`/livez` 200, `/startupz` and `/readyz` 503),
+ * start the plan within the startup budget, call `listen`, then serve until SIGTERM or SIGINT.
+ *
+ * On a stop signal: `/readyz` turns 503, the service keeps serving for the drain delay, then closes
+ * the HTTP server and what `listen` returned, and stops the components in reverse order, all within
+ * the grace period; a second signal exits at once. A signal during startup aborts it, cleans up and
+ * exits 130 (SIGINT) or 143 (SIGTERM). A failed startup exits with `exitCodeFor(error)`: 3 for a
+ * dependency, 78 for configuration. An unhandled rejection or uncaught exception is logged, cleaned
+ * up, and exits 1. Logs are JSON lines with secrets redacted; on a TTY a live view shows the phases;
+ * the waterfall is printed when startup ends.
+ *
+ * @example
+ * ```ts
+ * runService(sevenPhasePlan({ database: [postgres], services: [api] }), {
+ *   mode: 'deterministic',
+ *   startupBudgetMs: 90_000,
+ *   port: Number(process.env.PORT ?? 8080),
+ *   listen: (ctx) => ctx.mount(createApp(ctx.get('postgres'))),
+ * });
+ * ```
+ */
+export function runService(plan: PlanSource, options: RunServiceOptionsInput = {}): RunningService {
+  const lifecycle = new ServiceLifecycle(options);
+  void lifecycle.run(plan);
+  return lifecycle.handle();
+}
+
+class ServiceLifecycle {
+  state: LifecycleState = 'starting';
+  orchestrator: Orchestrator | undefined;
+  private options: RunServiceOptions | undefined;
+  private logger: Logger;
+  private liveView: LiveView | undefined;
+  private hooks: ProcessHooks | undefined;
+  private subscription: Disposable | undefined;
+  private health: HealthHandler | undefined;
+  private mounted: MountedServer | undefined;
+  private closables: Closable[] = [];
+  private everRunning = false;
+  private stopSignal: StopSignal | undefined;
+  private fatal = false;
+  private finished = false;
+  private graceDeadline = Infinity;
+  private cancelGrace: CancelTimer | undefined;
+  private readonly startup = new AbortController();
+  private readonly stopping = new AbortController();
+  private readonly exited = deferred<number>();
+  private readonly listening = deferred<number | undefined>();
+
+  constructor(private readonly input: RunServiceOptionsInput) {
+    this.logger = input.logger ?? defaultLogger(input.stdout ?? process.stdout);
+  }
+
+  handle(): RunningService {
+    const state = (): LifecycleState => this.state;
+    const orchestrator = (): Orchestrator | undefined => this.orchestrator;
+    return {
+      listening: this.listening.promise,
+      exited: this.exited.promise,
+      get state() {
+        return state();
+      },
+      get orchestrator() {
+        return orchestrator();
+      },
+      shutdown: (signal: StopSignal = 'SIGTERM') => {
+        this.onSignal(signal);
+        return this.exited.promise;
+      },
+    };
+  }
+
+  async run(plan: PlanSource): Promise<void> {
+    let options: RunServiceOptions;
+    try {
+      options = resolveRunServiceOptions(this.input);
+    } catch (error) {
+      this.logger.fatal({ event: 'service.config-error', err: error }, 'invalid runService options');
+      return this.finish(exitCodeFor(error), this.input.exit ?? ((code) => process.exit(code)));
+    }
+    this.options = options;
+    if (options.liveView) this.liveView = new LiveView(options.stdout);
+    if (!options.logger) {
+      const out = this.liveView?.stream ?? options.stdout;
+      this.logger = createLogger({ stream: { write: (chunk: string) => void out.write(chunk) } });
+    }
+    this.hooks = installProcessHooks(options.process, options.signals, {
+      onSignal: (signal) => this.onSignal(signal),
+      onFatal: (kind, error) => this.onFatal(kind, error),
+    });
+    try {
+      const orchestrator = createOrchestrator(typeof plan === 'function' ? plan() : plan, {
+        ...options.orchestrator,
+        mode: options.mode,
+        budgetMs: options.startupBudgetMs,
+        clock: options.clock,
+        onWaterfall: (text) => this.printWaterfall(text),
+      });
+      this.orchestrator = orchestrator;
+      this.subscription = orchestrator.onEvent((event) => {
+        logEvent(this.logger, event);
+        this.liveView?.update(this.snapshot());
+      });
+      this.health = createHealthHandler({ snapshot: () => this.snapshot() }, options.health);
+      if (this.stopSignal) this.health.setDraining();
+      this.mounted = await mountServer(this.health, {
+        server: options.server,
+        port: options.port,
+        host: options.host,
+      });
+      this.listening.resolve(this.mounted.port);
+      this.logger.info(
+        {
+          event: 'service.listening',
+          port: this.mounted.port,
+          mode: options.mode,
+          budgetMs: options.startupBudgetMs,
+        },
+        `health endpoints up on port ${this.mounted.port}; starting`,
+      );
+      this.startup.signal.throwIfAborted();
+      this.liveView?.update(this.snapshot());
+      await orchestrator.start(this.startup.signal);
+      this.startup.signal.throwIfAborted();
+      this.state = 'listening';
+      this.closables.push(...asClosables(await options.listen?.(this.context(this.mounted, orchestrator))));
+      this.startup.signal.throwIfAborted();
+      this.mounted.mountDefault(notFound);
+      this.state = 'running';
+      this.everRunning = true;
+      this.logger.info(
+        {
+          event: 'service.ready',
+          port: this.mounted.port,
+          status: orchestrator.status,
+          availability: orchestrator.availability,
+        },
+        `service ${orchestrator.status} on port ${this.mounted.port}`,
+      );
+    } catch (error) {
+      await this.failStartup(error);
+    }
+  }
+
+  private context(mounted: MountedServer, orchestrator: Orchestrator): ServiceContext {
+    return {
+      server: mounted.server,
+      port: mounted.port,
+      logger: this.logger,
+      health: this.health!,
+      orchestrator,
+      signal: this.stopping.signal,
+      mount: (handler) => mounted.mount(handler),
+      get: <T>(name: string) => orchestrator.get<T>(name),
+      tryGet: <T>(name: string) => orchestrator.tryGet<T>(name),
+      snapshot: () => this.snapshot(),
+    };
+  }
+
+  /**
+   * The `/health` snapshot as the platform should see it: until `listen` has finished, a started plan
+   * still counts as starting, so no traffic arrives before the routes exist.
+   */
+  private snapshot(): StartupSnapshot {
+    const snapshot = this.orchestrator!.snapshot();
+    if (this.everRunning || (snapshot.status !== 'ready' && snapshot.status !== 'degraded')) return snapshot;
+    return { ...snapshot, status: 'starting', readyAt: null };
+  }
+
+  private printWaterfall(text: string): void {
+    const output = `${text.endsWith('\n') ? text : `${text}\n`}`;
+    if (this.liveView) {
+      if (this.orchestrator) this.liveView.update(this.snapshot());
+      this.liveView.close();
+    }
+    this.options!.stdout.write(output);
+  }
+
+  private async failStartup(error: unknown): Promise<void> {
+    if (this.finished) return;
+    this.state = 'stopping';
+    this.armGrace();
+    const classify = this.options?.orchestrator.classify ?? defaultClassify;
+    const code = this.fatal
+      ? 1
+      : this.stopSignal
+        ? signalExitCode(this.stopSignal)
+        : exitCodeFor(error, classify);
+    if (this.stopSignal && !this.fatal) {
+      this.logger.warn(
+        { event: 'service.startup-aborted', signal: this.stopSignal, exitCode: code },
+        'startup aborted',
+      );
+    } else {
+      this.logger.error(
+        { event: 'service.startup-failed', err: error, errorClass: classify(error), exitCode: code },
+        'startup failed',
+      );
+    }
+    await this.cleanup();
+    this.finish(code);
+  }
+
+  private onSignal(signal: StopSignal): void {
+    if (this.finished) return;
+    if (this.state === 'stopping') {
+      this.logger.warn({ event: 'service.forced-exit', signal }, `second ${signal}: exiting now`);
+      this.finish(signalExitCode(signal));
+      return;
+    }
+    this.stopSignal = signal;
+    this.logger.info({ event: 'service.signal', signal, state: this.state }, `received ${signal}`);
+    if (this.state === 'running') {
+      void this.shutdown();
+      return;
+    }
+    this.state = 'stopping';
+    this.armGrace();
+    this.health?.setDraining();
+    this.startup.abort(new AbortedError(`Startup was aborted by ${signal}`, signal));
+  }
+
+  private onFatal(kind: 'unhandledRejection' | 'uncaughtException', error: unknown): void {
+    this.logger.fatal({ event: `service.${kind}`, err: error }, `${kind}: cleaning up and exiting with 1`);
+    this.fatal = true;
+    if (this.finished || this.state === 'stopping') return;
+    const wasRunning = this.state === 'running';
+    this.state = 'stopping';
+    this.armGrace();
+    if (wasRunning) void this.cleanup().then(() => this.finish(1));
+    else this.startup.abort(error);
+  }
+
+  private async shutdown(): Promise<void> {
+    const options = this.options!;
+    this.state = 'stopping';
+    this.armGrace();
+    this.health?.setDraining();
+    this.mounted?.setDraining();
+    this.logger.info(
+      { event: 'service.draining', drainDelayMs: options.drainDelayMs, gracePeriodMs: options.gracePeriodMs },
+      `draining for ${options.drainDelayMs} ms before closing`,
+    );
+    if (options.drainDelayMs > 0) await options.clock.sleep(options.drainDelayMs);
+    await this.cleanup();
+    this.finish(this.fatal ? 1 : 0);
+  }
+
+  /** Close what `listen` returned (reverse order), the HTTP server, then stop the components. */
+  private async cleanup(): Promise<void> {
+    const options = this.options!;
+    this.stopping.abort();
+    this.health?.setDraining();
+    this.mounted?.setDraining();
+    for (const closable of this.closables.reverse()) {
+      try {
+        await closable.close();
+      } catch (error) {
+        this.logger.warn({ event: 'service.close-error', err: error }, 'closing a listener failed');
+      }
+    }
+    this.closables = [];
+    const remaining = Math.max(0, this.graceDeadline - options.clock.now());
+    await this.mounted?.close(Math.min(remaining / 2, 10_000), options.clock);
+    await this.orchestrator?.stop();
+  }
+
+  private armGrace(): void {
+    if (this.cancelGrace || !this.options) return;
+    const { clock, gracePeriodMs } = this.options;
+    this.graceDeadline = clock.now() + gracePeriodMs;
+    this.cancelGrace = clock.timer(gracePeriodMs, () => {
+      this.logger.error(
+        { event: 'service.grace-exceeded', gracePeriodMs },
+        'cleanup did not finish within the grace period',
+      );
+      this.finish(1);
+    });
+  }
+
+  private finish(code: number, exit = this.options?.exit): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.state = 'exited';
+    this.cancelGrace?.();
+    this.subscription?.dispose();
+    this.hooks?.dispose();
+    this.liveView?.close();
+    // A forced exit skips the rest of the cleanup; at least stop listening (the process may live on
+    // when `exit` is not process.exit, as in tests).
+    const server = this.mounted?.server;
+    if (server?.listening) {
+      server.close();
+      server.closeAllConnections();
+    }
+    this.logger.info({ event: 'service.exit', exitCode: code }, `exiting with ${code}`);
+    this.listening.resolve(undefined);
+    this.exited.resolve(code);
+    exit?.(code);
+  }
+}
+
+const notFound: RequestListener = (_req, res) => {
+  res.writeHead(404, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': NOT_FOUND.length,
+  });
+  res.end(NOT_FOUND);
+};
