@@ -3,21 +3,21 @@
  * Postgres component calls is {@link AdmissionProvider} (src/components/admission-hook.ts); the fleet
  * backends implement it with a few more things a caller can use: the time waited, the slot, `close()`.
  */
-import type { AdmissionLease, AdmissionProvider } from '../components/admission-hook.js';
+import type { AdmissionLease, AdmissionProvider, AdmissionRequest } from '../components/admission-hook.js';
 import type { Clock } from '../common/clock.js';
 import { systemClock } from '../common/clock.js';
 import { defaultRandom, type Random } from '../common/random.js';
 import { ConfigError } from '../errors/config-error.js';
 
-export type { AdmissionLease, AdmissionProvider };
+export type { AdmissionLease, AdmissionProvider, AdmissionRequest };
 
 /** The admission backends. */
 export type AdmissionBackendName = 'postgres' | 'redis' | 'local';
 
-/** What {@link AdmissionProvider.acquire} is given. */
-export type AdmissionRequest = Parameters<AdmissionProvider['acquire']>[0];
-
-/** A slot held by one instance. Releasing twice is harmless. */
+/**
+ * A slot held by one instance. Releasing twice is harmless, and `release()` never rejects: a slot
+ * whose session or lease is already gone is free anyway.
+ */
 export interface FleetAdmissionLease extends AdmissionLease {
   /** The backend that granted it. */
   readonly backend: AdmissionBackendName;
@@ -95,7 +95,11 @@ export function resolveCommonOptions(input: AdmissionCommonOptionsInput): Admiss
   const initialDelayMs = input.poll?.initialDelayMs ?? 200;
   const maxDelayMs = input.poll?.maxDelayMs ?? 2000;
   if (!(initialDelayMs > 0) || !Number.isFinite(initialDelayMs)) {
-    throw new ConfigError('admission.poll.initialDelayMs', `must be a number > 0, got ${initialDelayMs}`, 'e.g. 200');
+    throw new ConfigError(
+      'admission.poll.initialDelayMs',
+      `must be a number > 0, got ${initialDelayMs}`,
+      'e.g. 200',
+    );
   }
   if (!(maxDelayMs >= initialDelayMs) || !Number.isFinite(maxDelayMs)) {
     throw new ConfigError(

@@ -84,7 +84,10 @@ describe('createAdmission', () => {
     [{ backend: 'postgres', width: 1.5 }, 'admission.width'],
     [{ backend: 'postgres', width: 2, namespace: '' }, 'admission.namespace'],
     [{ backend: 'postgres', width: 2, poll: { initialDelayMs: 0 } }, 'admission.poll.initialDelayMs'],
-    [{ backend: 'postgres', width: 2, poll: { initialDelayMs: 500, maxDelayMs: 100 } }, 'admission.poll.maxDelayMs'],
+    [
+      { backend: 'postgres', width: 2, poll: { initialDelayMs: 500, maxDelayMs: 100 } },
+      'admission.poll.maxDelayMs',
+    ],
     [{ backend: 'redis', width: 2 }, 'admission.redis'],
     [{ backend: 'redis', width: 2, url: 'redis://x', leaseMs: 10 }, 'admission.leaseMs'],
     [{ backend: 'redis', width: 2, url: 'redis://x', leaseMs: 1000, refreshMs: 900 }, 'admission.refreshMs'],

@@ -129,7 +129,10 @@ describe('pollForSlot', () => {
     const given: number[] = [];
     const hanging: SlotAttempt<number> = {
       tryOnce: () => new Promise((resolve) => (grant = resolve)),
-      giveBack: (taken) => void given.push(taken) ?? Promise.resolve(),
+      giveBack: (taken) => {
+        given.push(taken);
+        return Promise.resolve();
+      },
     };
     const outcome = pollForSlot(hanging, options(clock, { deadline: 2000 })).catch((e: unknown) => e);
     await clock.advance(2000);
@@ -143,7 +146,10 @@ describe('pollForSlot', () => {
   it('a failing try ends the wait with its own error', async () => {
     const clock = new FakeClock();
     const failure = Object.assign(new Error('Connection terminated'), { code: 'ECONNRESET' });
-    const broken: SlotAttempt<number> = { tryOnce: () => Promise.reject(failure), giveBack: () => Promise.resolve() };
+    const broken: SlotAttempt<number> = {
+      tryOnce: () => Promise.reject(failure),
+      giveBack: () => Promise.resolve(),
+    };
     await expect(pollForSlot(broken, options(clock, { deadline: 1000 }))).rejects.toBe(failure);
     expect(clock.pending).toBe(0);
   });
@@ -154,7 +160,9 @@ describe('pollForSlot', () => {
     const controller = new AbortController();
     controller.abort(new Error('gone'));
     await expect(pollForSlot(slots, options(clock, { signal: controller.signal }))).rejects.toThrow('gone');
-    await expect(pollForSlot(slots, options(clock, { deadline: 5000 }))).rejects.toBeInstanceOf(AdmissionTimeoutError);
+    await expect(pollForSlot(slots, options(clock, { deadline: 5000 }))).rejects.toBeInstanceOf(
+      AdmissionTimeoutError,
+    );
     expect(slots.tries).toEqual([]);
     expect(clock.pending).toBe(0);
   });

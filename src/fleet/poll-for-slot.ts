@@ -49,7 +49,10 @@ export interface PolledSlot<T> {
  *
  * Errors of a try (a lost connection, say) end the wait and propagate as they are.
  */
-export async function pollForSlot<T>(attempt: SlotAttempt<T>, options: PollForSlotOptions): Promise<PolledSlot<T>> {
+export async function pollForSlot<T>(
+  attempt: SlotAttempt<T>,
+  options: PollForSlotOptions,
+): Promise<PolledSlot<T>> {
   const { clock, signal } = options;
   const start = clock.now();
   const timeout = (): AdmissionTimeoutError =>
@@ -87,9 +90,15 @@ export async function pollForSlot<T>(attempt: SlotAttempt<T>, options: PollForSl
  * `promise`, unless `signal` aborts first: then reject with its reason at once, and give back whatever
  * the promise still takes.
  */
-function raceAbort<T>(promise: Promise<T | undefined>, signal: AbortSignal, attempt: SlotAttempt<T>): Promise<T | undefined> {
+function raceAbort<T>(
+  promise: Promise<T | undefined>,
+  signal: AbortSignal,
+  attempt: SlotAttempt<T>,
+): Promise<T | undefined> {
   const giveBackLate = (): void => {
-    promise.then((taken) => (taken === undefined ? undefined : attempt.giveBack(taken))).catch(() => undefined);
+    promise
+      .then((taken) => (taken === undefined ? undefined : attempt.giveBack(taken)))
+      .catch(() => undefined);
   };
   if (signal.aborted) {
     giveBackLate();

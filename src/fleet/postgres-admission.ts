@@ -13,9 +13,9 @@ import {
 import { AdmissionTimeoutError } from './admission-timeout-error.js';
 import { pollForSlot } from './poll-for-slot.js';
 
-/** The part of a pg client (or pool client) the Postgres backend uses. */
+/** The part of a pg client (or the component's `PgConnection`) the Postgres backend uses. */
 export interface SqlSession {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  query(text: string, values?: readonly unknown[]): Promise<{ readonly rows: ReadonlyArray<unknown> }>;
 }
 
 /** Options of {@link PostgresAdmission}. */
@@ -91,8 +91,17 @@ export class PostgresAdmission implements FleetAdmission {
     const session = dedicated ?? sessionOf(request.firstConnection);
     try {
       const { taken: slot } = await pollForSlot<number>(
-        { tryOnce: (signal) => this.trySlots(session, signal), giveBack: (slot) => this.unlock(session, slot) },
-        { ...this.options, ...this.options.poll, signal: request.signal, deadline: request.deadline, backend: this.backend },
+        {
+          tryOnce: (signal) => this.trySlots(session, signal),
+          giveBack: (slot) => this.unlock(session, slot),
+        },
+        {
+          ...this.options,
+          ...this.options.poll,
+          signal: request.signal,
+          deadline: request.deadline,
+          backend: this.backend,
+        },
       );
       return this.lease(session, slot, clock.now() - start, dedicated);
     } catch (error) {
@@ -121,18 +130,23 @@ export class PostgresAdmission implements FleetAdmission {
   private async connect(request: AdmissionRequest, start: number): Promise<pg.Client> {
     const { clock } = this.options;
     if (request.deadline <= start) throw new AdmissionTimeoutError(this.backend, this.width, 0);
-    const config = typeof this.connection === 'string' ? { connectionString: this.connection } : this.connection;
+    const config =
+      typeof this.connection === 'string' ? { connectionString: this.connection } : this.connection;
     const client = new pg.Client({ application_name: 'phasegate-admission', ...config });
     client.on('error', () => undefined); // a dropped session frees its lock; the next query reports it
-    const scope = Scope.root(clock, { budgetMs: request.deadline - start, signal: request.signal, label: 'admission' });
-    const onAbort = (): void => void client.end().catch(() => undefined);
+    const scope = Scope.root(clock, {
+      budgetMs: request.deadline - start,
+      signal: request.signal,
+      label: 'admission',
+    });
+    const onAbort = (): void => destroy(client);
     scope.signal.addEventListener('abort', onAbort, { once: true });
     try {
       await client.connect();
       if (scope.aborted) throw abortReason(scope.signal);
       return client;
     } catch (error) {
-      await client.end().catch(() => undefined);
+      destroy(client);
       if (request.signal.aborted) throw abortReason(request.signal);
       if (scope.aborted) throw new AdmissionTimeoutError(this.backend, this.width, clock.now() - start);
       throw error;
@@ -142,7 +156,12 @@ export class PostgresAdmission implements FleetAdmission {
     }
   }
 
-  private lease(session: SqlSession, slot: number, waitedMs: number, dedicated: pg.Client | undefined): FleetAdmissionLease {
+  private lease(
+    session: SqlSession,
+    slot: number,
+    waitedMs: number,
+    dedicated: pg.Client | undefined,
+  ): FleetAdmissionLease {
     let released = false;
     return {
       backend: this.backend,
@@ -154,16 +173,20 @@ export class PostgresAdmission implements FleetAdmission {
       release: async () => {
         if (released) return;
         released = true;
-        if (dedicated) {
-          // Ending the session releases the lock even if the unlock fails.
-          await this.unlock(session, slot).catch(() => undefined);
-          await dedicated.end().catch(() => undefined);
-        } else {
-          await this.unlock(session, slot);
-        }
+        // An unlock can only fail on a session that is broken or closed, and its locks end with it.
+        await this.unlock(session, slot).catch(() => undefined);
+        if (dedicated) await dedicated.end().catch(() => undefined);
       },
     };
   }
+}
+
+/** Close a client at once, even one still connecting (whose `end()` alone waits for the socket). */
+function destroy(client: pg.Client): void {
+  client.end().catch(() => undefined);
+  (
+    client as unknown as { connection?: { stream?: { destroy?: () => void } } }
+  ).connection?.stream?.destroy?.();
 }
 
 function sessionOf(firstConnection: unknown): SqlSession {

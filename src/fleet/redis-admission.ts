@@ -80,11 +80,19 @@ export class RedisAdmission implements FleetAdmission {
     this.options = resolveCommonOptions(options);
     this.width = this.options.width;
     if ((options.redis === undefined) === (options.url === undefined)) {
-      throw new ConfigError('admission.redis', 'give exactly one of `redis` (a client) or `url`', 'e.g. url: process.env.REDIS_URL');
+      throw new ConfigError(
+        'admission.redis',
+        'give exactly one of `redis` (a client) or `url`',
+        'e.g. url: process.env.REDIS_URL',
+      );
     }
     const leaseMs = options.leaseMs ?? 10_000;
     if (!Number.isInteger(leaseMs) || leaseMs < 100) {
-      throw new ConfigError('admission.leaseMs', `must be a whole number of ms >= 100, got ${leaseMs}`, 'e.g. 10000');
+      throw new ConfigError(
+        'admission.leaseMs',
+        `must be a whole number of ms >= 100, got ${leaseMs}`,
+        'e.g. 10000',
+      );
     }
     const refreshMs = options.refreshMs ?? Math.floor(leaseMs / 3);
     if (!(refreshMs > 0) || refreshMs > leaseMs / 2) {
@@ -114,7 +122,13 @@ export class RedisAdmission implements FleetAdmission {
         },
         giveBack: (taken) => this.remove(taken),
       },
-      { ...this.options, ...this.options.poll, signal: request.signal, deadline: request.deadline, backend: this.backend },
+      {
+        ...this.options,
+        ...this.options.poll,
+        signal: request.signal,
+        deadline: request.deadline,
+        backend: this.backend,
+      },
     );
     return this.hold(id, this.options.clock.now() - start);
   }
@@ -151,7 +165,8 @@ export class RedisAdmission implements FleetAdmission {
         released = true;
         cancelRefresh?.();
         this.held.delete(lease);
-        await this.remove(id);
+        // If Redis cannot be reached the lease still expires after leaseMs.
+        await this.remove(id).catch(() => undefined);
       },
     };
     const refresh = async (): Promise<void> => {

@@ -1,0 +1,209 @@
+/**
+ * Fleet admission on a real Redis: the lease semaphore across many clients and processes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/common/clock.js';
+import { FakeClock } from '../../src/testing/fake-clock.js';
+import { AdmissionTimeoutError } from '../../src/fleet/admission-timeout-error.js';
+import { RedisAdmission, type RedisAdmissionLease } from '../../src/fleet/redis-admission.js';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const fastPoll = { initialDelayMs: 10, maxDelayMs: 60 };
+
+let observer: Redis;
+const admissions: RedisAdmission[] = [];
+const children: ChildProcess[] = [];
+
+function admission(
+  options: Omit<ConstructorParameters<typeof RedisAdmission>[0], 'url' | 'redis'>,
+): RedisAdmission {
+  const created = new RedisAdmission({ url: REDIS_URL, poll: fastPoll, ...options });
+  admissions.push(created);
+  return created;
+}
+
+const keyOf = (namespace: string): string => `phasegate:admission:${namespace}`;
+
+/** Poll `condition` every 20 ms until it holds, failing after `timeoutMs`. */
+async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const request = (deadline = Infinity, signal = new AbortController().signal) => ({
+  signal,
+  deadline,
+  firstConnection: undefined,
+});
+
+beforeAll(() => {
+  observer = new Redis(REDIS_URL);
+});
+
+afterEach(async () => {
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await Promise.all(admissions.splice(0).map((a) => a.close()));
+});
+
+afterAll(async () => {
+  await observer.quit();
+});
+
+describe('RedisAdmission (real Redis)', () => {
+  it('never lets more than K of 10 concurrent contenders (each with its own client) hold a lease', async () => {
+    const namespace = `redis-admission-${randomUUID()}`;
+    const width = 3;
+    let holding = 0;
+    let maxHolding = 0;
+    let maxOnServer = 0;
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const lease = await admission({ width, namespace }).acquire(request(systemClock.now() + 30_000));
+        holding++;
+        maxHolding = Math.max(maxHolding, holding);
+        maxOnServer = Math.max(maxOnServer, await observer.zcard(keyOf(namespace)));
+        await systemClock.sleep(40);
+        holding--;
+        await lease.release();
+      }),
+    );
+    expect(maxHolding).toBe(width);
+    expect(maxOnServer).toBeLessThanOrEqual(width);
+    expect(await observer.exists(keyOf(namespace))).toBe(0);
+  });
+
+  it('a holder killed with SIGKILL frees its slot when its lease expires', async () => {
+    const namespace = `redis-admission-${randomUUID()}`;
+    const leaseMs = 1500;
+    const script = `
+      import { RedisAdmission } from ${JSON.stringify(`${REPO}src/fleet/redis-admission.ts`)};
+      const admission = new RedisAdmission({ width: 1, url: process.env.REDIS_URL, namespace: process.env.NAMESPACE, leaseMs: ${leaseMs} });
+      const lease = await admission.acquire({ signal: new AbortController().signal, deadline: Infinity, firstConnection: undefined });
+      process.stdout.write(JSON.stringify({ id: lease.id }) + '\\n');
+      setInterval(() => {}, 1 << 30);
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: REPO,
+      env: { ...process.env, REDIS_URL, NAMESPACE: namespace },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    const holder = JSON.parse(
+      await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).once('line', resolve);
+        child.once('exit', (code) => reject(new Error(`holder exited early with ${code}`)));
+      }),
+    ) as { id: string };
+    expect(await observer.zrange(keyOf(namespace), 0, -1)).toEqual([holder.id]);
+
+    const waiter = admission({ width: 1, namespace, leaseMs });
+    // While the holder lives it refreshes its lease, so the slot stays taken for longer than leaseMs.
+    await expect(waiter.acquire(request(systemClock.now() + leaseMs + 500))).rejects.toBeInstanceOf(
+      AdmissionTimeoutError,
+    );
+
+    child.kill('SIGKILL');
+    const lease = await waiter.acquire(request(systemClock.now() + 15_000));
+    expect(lease.waitedMs).toBeLessThanOrEqual(leaseMs + 1000);
+    expect(await observer.zrange(keyOf(namespace), 0, -1)).toEqual([lease.id]);
+    await lease.release();
+    expect(await observer.exists(keyOf(namespace))).toBe(0);
+  });
+
+  it('abort during the wait leaves nothing behind: no member, no key of its own, no timer', async () => {
+    const namespace = `redis-admission-${randomUUID()}`;
+    const held = await admission({ width: 1, namespace }).acquire(request());
+
+    const clock = new FakeClock();
+    const waiting = admission({ width: 1, namespace, clock, poll: { initialDelayMs: 500, maxDelayMs: 500 } });
+    const controller = new AbortController();
+    const outcome = waiting.acquire(request(Infinity, controller.signal)).catch((error: unknown) => error);
+    await waitFor(() => clock.pending === 1, 5000, 'the waiter to try and go to sleep');
+    await clock.advance(500);
+    await waitFor(() => clock.pending === 1, 5000, 'the second try');
+
+    const reason = new Error('shutting down');
+    controller.abort(reason);
+    expect(await outcome).toBe(reason);
+    expect(clock.pending).toBe(0);
+    expect(await observer.zrange(keyOf(namespace), 0, -1)).toEqual([(held as RedisAdmissionLease).id]);
+
+    await held.release();
+    expect(await observer.exists(keyOf(namespace))).toBe(0);
+  });
+
+  it('refreshes a held lease on its clock, and reports a lease that expired unrefreshed as lost', async () => {
+    const namespace = `redis-admission-${randomUUID()}`;
+    const clock = new FakeClock();
+    const lost: string[] = [];
+    const leaseMs = 300;
+    const slow = admission({
+      width: 1,
+      namespace,
+      clock,
+      leaseMs,
+      onLeaseLost: (lease) => lost.push(lease.id),
+    });
+    const lease = await slow.acquire(request());
+    const firstExpiry = Number(await observer.zscore(keyOf(namespace), lease.id));
+    expect(clock.pending).toBe(1); // the refresh timer
+
+    // Refreshing (advancing the lease's clock) pushes the expiry forward on the server.
+    // Lease times are Redis server time: let it move on by a few ms so a refresh is visible.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await clock.advance(100);
+    await waitFor(
+      async () => Number(await observer.zscore(keyOf(namespace), lease.id)) > firstExpiry,
+      2000,
+      'the refresh',
+    );
+
+    // Without refreshes (the clock stands still) the lease expires on Redis time and the slot is free.
+    const other = admission({ width: 1, namespace });
+    const taken = await other.acquire(request(systemClock.now() + 5000));
+    expect(taken.waitedMs).toBeGreaterThan(0);
+    await clock.advance(100);
+    await waitFor(() => lease.lost, 2000, 'the lost lease to be noticed');
+    expect(lost).toEqual([lease.id]);
+    expect(clock.pending).toBe(0);
+    await lease.release();
+    expect(await observer.zrange(keyOf(namespace), 0, -1)).toEqual([taken.id]);
+    await taken.release();
+  });
+
+  it('gives up at the deadline with AdmissionTimeoutError', async () => {
+    const namespace = `redis-admission-${randomUUID()}`;
+    const held = await admission({ width: 1, namespace }).acquire(request());
+    const error = await admission({ width: 1, namespace })
+      .acquire(request(systemClock.now() + 200))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AdmissionTimeoutError);
+    expect(error).toMatchObject({ code: 'PG_ERR_ADMISSION', backend: 'redis', width: 1 });
+    expect(await observer.zcard(keyOf(namespace))).toBe(1);
+    await held.release();
+  });
+
+  it('close() releases leases still held and closes its own client', async () => {
+    const namespace = `redis-admission-${randomUUID()}`;
+    const owner = new RedisAdmission({ width: 2, url: REDIS_URL, namespace });
+    await owner.acquire(request());
+    await owner.acquire(request());
+    expect(await observer.zcard(keyOf(namespace))).toBe(2);
+    await owner.close();
+    expect(await observer.exists(keyOf(namespace))).toBe(0);
+  });
+});

@@ -1,0 +1,189 @@
+/**
+ * The `phasegate` command line as a user runs it: a separate process, real exit codes, a real Postgres
+ * for `--database-url`. Uses the build (`dist/cli/main.js`, made by `npm test` before the suite) when it
+ * exists, else runs the source through tsx.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const DIST = join(REPO, 'dist/cli/main.js');
+const fromDist = existsSync(DIST);
+const command = fromDist ? [DIST] : ['--import', 'tsx', join(REPO, 'src/cli/main.ts')];
+const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function phasegate(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [...command, ...args],
+      { cwd: REPO, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** The test database URL with a password added, to prove it never reaches the output (trust auth ignores it). */
+function withPassword(url: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.password = password;
+  return parsed.toString();
+}
+
+let workDir: string;
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'phasegate-cli-'));
+});
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe(`phasegate CLI (${fromDist ? 'dist/cli/main.js' : 'src via tsx'})`, () => {
+  it('--help lists the plan command and exits 0', async () => {
+    const run = await phasegate('--help');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Usage: phasegate');
+    expect(run.stdout).toContain('plan');
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    const run = await phasegate('--version');
+    expect(run).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+
+  it.runIf(fromDist)('the built bin starts with a node shebang', () => {
+    expect(readFileSync(DIST, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+  });
+
+  it('the incident: 2 × (20 + 30) against 100 − 3 does not fit, exit 1', async () => {
+    const run = await phasegate(
+      'plan',
+      '--instances',
+      '2',
+      '--pool-size',
+      '20',
+      '--max-overflow',
+      '30',
+      '--max-connections',
+      '100',
+      '--reserved',
+      '3',
+      '--json',
+    );
+    expect(run.code).toBe(1);
+    const plan = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(plan).toMatchObject({
+      fits: false,
+      peakConnections: 100,
+      availableConnections: 97,
+      overcommittedBy: 3,
+      perInstanceFairShare: 48,
+      recommended: { poolMax: 46, minReady: 12, admissionWidth: 2 },
+    });
+  });
+
+  it('the recommended numbers fit: exit 0, and the human table says so', async () => {
+    const run = await phasegate(
+      'plan',
+      '--instances',
+      '2',
+      '--pool-max',
+      '46',
+      '--max-connections',
+      '100',
+      '--reserved',
+      '3',
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/verdict\s+FITS/);
+  });
+
+  it('bad input exits 78 and names the flag', async () => {
+    const run = await phasegate('plan', '--instances', 'many', '--pool-max', '5', '--max-connections', '100');
+    expect(run.code).toBe(78);
+    expect(run.stderr).toContain('--instances');
+    const unknown = await phasegate('plan', '--pool', '5');
+    expect(unknown.code).toBe(78);
+  });
+
+  it('--file reads YAML, and a wrong key is reported with its path', async () => {
+    const good = join(workDir, 'plan.yaml');
+    await writeFile(
+      good,
+      'instances: 3\nmaxInstances: 4\npool:\n  poolSize: 10\n  maxOverflow: 5\nmaxConnections: 100\nprobe: { periodSeconds: 10, failureThreshold: 6 }\n',
+    );
+    const run = await phasegate('plan', '--file', good, '--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      peakConnections: 60,
+      recommended: { startupBudgetMs: 48_000 },
+    });
+
+    const bad = join(workDir, 'bad.yaml');
+    await writeFile(bad, 'instances: 3\npool:\n  poolSize: ten\n');
+    const failed = await phasegate('plan', '--file', bad);
+    expect(failed.code).toBe(78);
+    expect(failed.stderr).toContain(`${bad}: pool.poolSize`);
+  });
+
+  it('--database-url reads the live limits from Postgres and never prints the password', async () => {
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    const { rows } = await client.query<{ max: number; reserved: number }>(
+      `SELECT current_setting('max_connections')::int AS max,
+              current_setting('superuser_reserved_connections')::int AS reserved`,
+    );
+    await client.end();
+    const url = withPassword(DATABASE_URL, 'sup3rs3cret');
+    const run = await phasegate(
+      'plan',
+      '--instances',
+      '2',
+      '--pool-max',
+      '5',
+      '--database-url',
+      url,
+      '--json',
+    );
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(run.stdout) as {
+      live: { maxConnections: number; superuserReserved: number; database: string };
+    };
+    expect(plan.live.maxConnections).toBe(rows[0]!.max);
+    expect(plan.live.superuserReserved).toBe(rows[0]!.reserved);
+    expect(plan.live.database).toContain(':***@');
+    const table = await phasegate('plan', '--instances', '2', '--pool-max', '5', '--database-url', url);
+    expect(run.stdout + run.stderr + table.stdout + table.stderr).not.toContain('sup3rs3cret');
+  });
+
+  it('--database-url that cannot be reached exits 3 with a redacted message', async () => {
+    const run = await phasegate(
+      'plan',
+      '--instances',
+      '2',
+      '--pool-max',
+      '5',
+      '--database-url',
+      'postgres://app:sup3rs3cret@127.0.0.1:1/app',
+    );
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('postgres://app:***@127.0.0.1:1/app');
+    expect(run.stderr).not.toContain('sup3rs3cret');
+  });
+});
