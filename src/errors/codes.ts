@@ -24,6 +24,11 @@ export const ErrorCodes = {
   INTERNAL: 'PG_ERR_INTERNAL',
   /** A component could not start (or be used) because a component it depends on is down. */
   DEPENDENCY_UNAVAILABLE: 'PG_ERR_DEPENDENCY_UNAVAILABLE',
+  /**
+   * A dependency (database, cache, TCP or HTTP endpoint) refused or failed a connection or a check.
+   * The driver's own code (SQLSTATE, errno, Redis reply, HTTP status) is in `driverCode`.
+   */
+  DEPENDENCY: 'PG_ERR_DEPENDENCY',
 } as const;
 
 /** One of {@link ErrorCodes}. */

@@ -1,0 +1,156 @@
+import { safeMessage } from '../common/redact.js';
+import type { ErrorClass } from '../errors/classification.js';
+import { classify as defaultClassify, type Classifier } from '../errors/classify.js';
+import { ErrorCodes } from '../errors/codes.js';
+import { PhasegateError, isPhasegateError } from '../errors/phasegate-error.js';
+
+/** What a {@link DependencyError} is built from. */
+export interface DependencyErrorInit {
+  /** Kind of dependency: `postgres`, `redis`, `tcp`, `http`. */
+  readonly dependency: string;
+  /** Where it is, redacted (`user@host:5432/db`, `https://host/health`). Never contains a secret. */
+  readonly target: string;
+  /** How the failure is classified; decides whether the policy retries. */
+  readonly classification: ErrorClass;
+  /** What went wrong, already free of secrets. */
+  readonly problem: string;
+  /** The driver's own code: a SQLSTATE (`28P01`), an errno (`ECONNREFUSED`), `HTTP 503`. */
+  readonly driverCode?: string | undefined;
+  /** What a person can do about it. @default a hint chosen from `driverCode` */
+  readonly hint?: string | undefined;
+  /** The original error, kept intact. */
+  readonly cause?: unknown;
+}
+
+/**
+ * A dependency refused or failed a connection, a round trip or a check. Its `classification` is
+ * decided once, from the driver's error, so every policy sees the same answer: a bad password is
+ * `permanent` (never retried, exit 78), a full server is `capacity`, a refused socket `transient`.
+ * The message names the dependency and its redacted target, and never contains a password.
+ *
+ * @example
+ * ```ts
+ * try { await pool.query('SELECT 1'); }
+ * catch (e) { if (e instanceof DependencyError) console.log(e.driverCode, e.classification); }
+ * ```
+ */
+export class DependencyError extends PhasegateError {
+  /** Kind of dependency: `postgres`, `redis`, `tcp`, `http`. */
+  readonly dependency: string;
+  /** Redacted location of the dependency. */
+  readonly target: string;
+  /** The driver's own code, when it had one. */
+  readonly driverCode: string | undefined;
+
+  constructor(init: DependencyErrorInit) {
+    const code = init.driverCode && !init.problem.includes(init.driverCode) ? ` [${init.driverCode}]` : '';
+    super(ErrorCodes.DEPENDENCY, `${init.dependency} ${init.target}: ${init.problem}${code}`, {
+      classification: init.classification,
+      cause: init.cause,
+      hint: init.hint ?? hintFor(init.driverCode, init.classification),
+    });
+    this.dependency = init.dependency;
+    this.target = init.target;
+    this.driverCode = init.driverCode;
+  }
+}
+
+/** True for a {@link DependencyError} from any copy of phasegate (no `instanceof`). */
+export function isDependencyError(value: unknown): value is DependencyError {
+  return (
+    isPhasegateError(value) &&
+    value.code === ErrorCodes.DEPENDENCY &&
+    typeof (value as { dependency?: unknown }).dependency === 'string'
+  );
+}
+
+const HINTS: Readonly<Record<string, string>> = {
+  '28P01': 'check the user name and password',
+  '28000': 'check the user name, password and the server access rules (pg_hba.conf)',
+  '3D000': 'create the database, or correct its name in the connection settings',
+  '53300': 'the server has no free connection slot: lower the pool size or raise the limit',
+  '57P03': 'the server is starting up; waiting helps',
+  WRONGPASS: 'check the Redis user name and password',
+  NOAUTH: 'the Redis server needs a password: add it to the connection settings',
+  ECONNREFUSED: 'is the server running and listening on that address?',
+  ENOTFOUND: 'check the host name',
+  EAI_AGAIN: 'the host name could not be resolved right now (DNS)',
+};
+
+function hintFor(driverCode: string | undefined, classification: ErrorClass): string | undefined {
+  if (driverCode && HINTS[driverCode]) return HINTS[driverCode];
+  if (classification === 'capacity') return 'the far side is full or starting; it is retried with backoff';
+  return undefined;
+}
+
+/** The causes of an error, outermost first (`fetch` wraps the socket error in `cause`). */
+function causeChain(error: unknown, limit = 5): unknown[] {
+  const chain: unknown[] = [];
+  let current: unknown = error;
+  while (current !== undefined && current !== null && chain.length < limit) {
+    chain.push(current);
+    current = typeof current === 'object' ? (current as { cause?: unknown }).cause : undefined;
+  }
+  return chain;
+}
+
+/**
+ * Classify a driver error, looking through its `cause` chain when the outer error says nothing
+ * (`TypeError: fetch failed` whose cause is an `ECONNREFUSED`).
+ */
+export function classifyDriverError(error: unknown, classify: Classifier = defaultClassify): ErrorClass {
+  for (const candidate of causeChain(error)) {
+    const errorClass = classify(candidate);
+    if (errorClass !== 'internal') return errorClass;
+  }
+  return 'internal';
+}
+
+/** The first string `code` in the error's `cause` chain (`28P01`, `ECONNREFUSED`), or a Redis reply word. */
+export function driverCodeOf(error: unknown): string | undefined {
+  for (const candidate of causeChain(error)) {
+    if (isPhasegateError(candidate)) continue;
+    const code = (candidate as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== '') return code;
+    const message = (candidate as { message?: unknown }).message;
+    const reply = typeof message === 'string' ? /^(NOAUTH|WRONGPASS|LOADING|BUSY)\b/.exec(message) : null;
+    if (reply) return reply[1];
+  }
+  return undefined;
+}
+
+/**
+ * Wrap any error a driver threw into a {@link DependencyError}, classified with `classify`. An
+ * error that already is one is returned as it is. The message is redacted.
+ *
+ * @example
+ * ```ts
+ * throw toDependencyError('redis', 'cache:6379/0', error); // NOAUTH -> permanent
+ * ```
+ */
+export function toDependencyError(
+  dependency: string,
+  target: string,
+  error: unknown,
+  classify: Classifier = defaultClassify,
+): DependencyError {
+  if (isDependencyError(error)) return error;
+  return new DependencyError({
+    dependency,
+    target,
+    classification: classifyDriverError(error, classify),
+    problem: problemOf(error),
+    driverCode: driverCodeOf(error),
+    cause: error,
+  });
+}
+
+/** A redacted one-line description, including the cause when the outer message says little. */
+function problemOf(error: unknown): string {
+  const [outer, inner] = causeChain(error, 2);
+  const message = safeMessage(outer) || (outer instanceof Error ? outer.name : 'unknown error');
+  if (inner !== undefined && /^(fetch failed|connect failed)$/i.test(message)) {
+    return `${message}: ${safeMessage(inner)}`;
+  }
+  return message;
+}

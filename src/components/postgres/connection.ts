@@ -1,0 +1,131 @@
+/**
+ * The small surface the Postgres pool needs from one connection, so the same pool, warm-up and
+ * capacity logic runs on a real `pg.Client` in production and on a simulated database (virtual
+ * time) in the simulator and the unit tests.
+ */
+
+import pg from 'pg';
+import { abortReason } from '../../common/abort-reason.js';
+
+/** Rows of a query, as `pg` returns them. */
+export interface PgQueryResult {
+  readonly rows: ReadonlyArray<Readonly<Record<string, unknown>>>;
+}
+
+/**
+ * One open connection. A `pg.Client` wrapped by {@link pgConnectionFactory} is one; so is the
+ * simulator's connection.
+ */
+export interface PgConnection {
+  /** Run one statement. Rejects with the server's error (it carries the SQLSTATE as `code`). */
+  query(text: string, values?: readonly unknown[]): Promise<PgQueryResult>;
+  /** Close the connection. Safe to call more than once. */
+  end(): Promise<void>;
+  /**
+   * Listen for the connection dying while idle (server restart, network cut). Optional: a
+   * connection without it is found broken on its next query instead.
+   */
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/**
+ * Opens one connection. Must honour `signal`: when it aborts, stop connecting, close whatever was
+ * opened, and reject with `signal.reason`.
+ */
+export type ConnectionFactory = (signal: AbortSignal) => Promise<PgConnection>;
+
+/** Connection settings: a connection string, or a `pg` client configuration. */
+export type PostgresConnectionConfig = string | pg.ClientConfig;
+
+/** A `pg.Client` seen as a {@link PgConnection}. `client` is there for code that needs the driver. */
+export class PgClientConnection implements PgConnection {
+  constructor(
+    /** The underlying driver client. */
+    readonly client: pg.Client,
+  ) {}
+
+  async query(text: string, values?: readonly unknown[]): Promise<PgQueryResult> {
+    return this.client.query(text, values ? [...values] : undefined);
+  }
+
+  end(): Promise<void> {
+    return this.client.end().catch(() => undefined);
+  }
+
+  on(event: 'error', listener: (error: Error) => void): this {
+    this.client.on(event, listener);
+    return this;
+  }
+}
+
+/** Close a client at once, even one still connecting (whose `end()` would wait for the socket). */
+function destroyClient(client: pg.Client): void {
+  client.end().catch(() => undefined);
+  const internals = client as unknown as { connection?: { stream?: { destroy?: () => void } } };
+  internals.connection?.stream?.destroy?.();
+}
+
+/** Normalise {@link PostgresConnectionConfig} into a `pg` client configuration. */
+export function toClientConfig(config: PostgresConnectionConfig): pg.ClientConfig {
+  return typeof config === 'string' ? { connectionString: config } : { ...config };
+}
+
+/**
+ * The default {@link ConnectionFactory}: a new `pg.Client` per connection. An `error` listener is
+ * attached before connecting, so a socket that dies never crashes the process. Aborting destroys
+ * the socket at once and rejects with the abort reason.
+ *
+ * @example
+ * ```ts
+ * const factory = pgConnectionFactory({ connectionString: process.env.DATABASE_URL, application_name: 'api' });
+ * const connection = await factory(AbortSignal.timeout(5000));
+ * ```
+ */
+export function pgConnectionFactory(config: PostgresConnectionConfig): ConnectionFactory {
+  const clientConfig = toClientConfig(config);
+  return (signal) => {
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    const client = new pg.Client(clientConfig);
+    client.on('error', () => undefined);
+    return new Promise<PgConnection>((resolve, reject) => {
+      const onAbort = (): void => {
+        destroyClient(client);
+        reject(abortReason(signal));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      client.connect().then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(new PgClientConnection(client));
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          destroyClient(client);
+          reject(error);
+        },
+      );
+    });
+  };
+}
+
+/**
+ * A redacted description of where the settings point: `user@host:port/database`. Never contains
+ * the password.
+ */
+export function describePostgresTarget(config: PostgresConnectionConfig): string {
+  const clientConfig = toClientConfig(config);
+  let { user, host, port, database } = clientConfig;
+  if (clientConfig.connectionString) {
+    try {
+      const url = new URL(clientConfig.connectionString);
+      user ??= decodeURIComponent(url.username) || undefined;
+      host ??= url.hostname || undefined;
+      port ??= url.port ? Number(url.port) : undefined;
+      database ??= decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined;
+    } catch {
+      return '(unparseable connection string)';
+    }
+  }
+  const where = `${host ?? 'localhost'}:${port ?? 5432}/${database ?? user ?? 'postgres'}`;
+  return user ? `${user}@${where}` : where;
+}

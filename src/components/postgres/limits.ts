@@ -1,0 +1,169 @@
+/**
+ * How many connections one instance should hold: the smaller of the configured max and its fair
+ * share of the server, read live through one of its own connections.
+ */
+
+import { untilAborted } from '../abort.js';
+import type { PgConnection } from './connection.js';
+
+/** Connection limits and current usage, read from the server. */
+export interface ServerLimits {
+  /** `max_connections`. */
+  readonly maxConnections: number;
+  /** `superuser_reserved_connections`. */
+  readonly superuserReserved: number;
+  /** `reserved_connections` (Postgres 16+; 0 before). */
+  readonly reservedConnections: number;
+  /** Client connections to the whole server, this instance's included. */
+  readonly totalConnections: number;
+  /** The role's `rolconnlimit`; -1 when unlimited. */
+  readonly roleConnectionLimit: number;
+  /** Client connections of the current role, across databases. */
+  readonly roleConnections: number;
+  /** The database's `datconnlimit`; -1 when unlimited. */
+  readonly databaseConnectionLimit: number;
+  /** Client connections to the current database, across roles. */
+  readonly databaseConnections: number;
+  /** Whether the role is a superuser (role and database limits do not apply to it). */
+  readonly superuser: boolean;
+}
+
+/**
+ * The usage query. Its column names are the contract with fake and simulated connections: a fake
+ * answers any query that reads `pg_stat_activity` with one row carrying these names.
+ */
+export const SERVER_USAGE_QUERY = `SELECT
+  coalesce(current_setting('reserved_connections', true), '0')::int AS reserved_connections,
+  (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend') AS total_connections,
+  (SELECT count(*)::int FROM pg_stat_activity
+     WHERE backend_type = 'client backend' AND usename = current_user) AS role_connections,
+  (SELECT count(*)::int FROM pg_stat_activity
+     WHERE backend_type = 'client backend' AND datname = current_database()) AS database_connections,
+  (SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user) AS role_connection_limit,
+  (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
+  (SELECT datconnlimit FROM pg_database WHERE datname = current_database()) AS database_connection_limit`;
+
+function integer(value: unknown, fallback: number): number {
+  const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+  return Number.isFinite(number) ? Math.trunc(number) : fallback;
+}
+
+async function show(connection: PgConnection, setting: string, signal?: AbortSignal): Promise<number> {
+  const { rows } = await untilAborted(connection.query(`SHOW ${setting}`), signal);
+  const value = integer(rows[0]?.[setting], NaN);
+  if (Number.isNaN(value)) throw new Error(`SHOW ${setting} returned no number`);
+  return value;
+}
+
+/**
+ * Read the limits with three round trips: `SHOW max_connections`, `SHOW
+ * superuser_reserved_connections`, and {@link SERVER_USAGE_QUERY} (counts from `pg_stat_activity`,
+ * the role's and the database's connection limits). A column the server does not return counts as
+ * "no limit" / 0.
+ */
+export async function readServerLimits(
+  connection: PgConnection,
+  signal?: AbortSignal,
+): Promise<ServerLimits> {
+  const maxConnections = await show(connection, 'max_connections', signal);
+  const superuserReserved = await show(connection, 'superuser_reserved_connections', signal);
+  const { rows } = await untilAborted(connection.query(SERVER_USAGE_QUERY), signal);
+  const row = rows[0] ?? {};
+  return {
+    maxConnections,
+    superuserReserved,
+    reservedConnections: integer(row.reserved_connections, 0),
+    totalConnections: integer(row.total_connections, 0),
+    roleConnectionLimit: integer(row.role_connection_limit, -1),
+    roleConnections: integer(row.role_connections, 0),
+    databaseConnectionLimit: integer(row.database_connection_limit, -1),
+    databaseConnections: integer(row.database_connections, 0),
+    superuser: row.superuser === true || row.superuser === 't',
+  };
+}
+
+/**
+ * One instance's fair share of the server: `floor((max_connections - reserved - headroom) /
+ * instances)`, never negative.
+ *
+ * @example
+ * ```ts
+ * fairShare({ maxConnections: 100, reserved: 3, headroom: 0, instances: 2 }); // 48
+ * ```
+ */
+export function fairShare(input: {
+  readonly maxConnections: number;
+  readonly reserved: number;
+  readonly headroom: number;
+  readonly instances: number;
+}): number {
+  const usable = input.maxConnections - input.reserved - input.headroom;
+  return Math.max(0, Math.floor(usable / Math.max(1, input.instances)));
+}
+
+/** What limited a pool's target. */
+export type TargetLimit =
+  | 'max'
+  | 'server-share'
+  | 'server-free'
+  | 'role-share'
+  | 'role-free'
+  | 'database-share'
+  | 'database-free'
+  | 'min-ready';
+
+/** The inputs of {@link decidePoolTarget}. */
+export interface PoolTargetInput {
+  /** The configured pool max. */
+  readonly max: number;
+  /** Connections needed before ready; the target never goes below it. */
+  readonly minReady: number;
+  /** Instances expected to share the server (this one included). */
+  readonly expectedInstances: number;
+  /** Connections left free for everyone else (admin, migrations). */
+  readonly headroom: number;
+  /** Connections this instance holds now (they are counted in the live figures). */
+  readonly ownOpen: number;
+  /** Live figures; without them the target is the configured max. */
+  readonly limits?: ServerLimits | undefined;
+}
+
+/** The target and why. */
+export interface PoolTargetDecision {
+  readonly target: number;
+  /** The instance's fair share of the server, or `null` without live limits. */
+  readonly fairShare: number | null;
+  readonly limitedBy: TargetLimit;
+}
+
+/**
+ * The pool's target: the smallest of the configured max, the instance's fair share of the server
+ * (and of the role's and the database's connection limit, when set and the role is no superuser),
+ * and what is free right now on each of them plus what this instance already holds. Never below
+ * `minReady`, never above `max`.
+ */
+export function decidePoolTarget(input: PoolTargetInput): PoolTargetDecision {
+  const caps: Array<readonly [number, TargetLimit]> = [[input.max, 'max']];
+  const instances = Math.max(1, input.expectedInstances);
+  const live = input.limits;
+  let share: number | null = null;
+  if (live) {
+    const reserved = live.superuserReserved + live.reservedConnections;
+    share = fairShare({ maxConnections: live.maxConnections, reserved, headroom: input.headroom, instances });
+    const usable = live.maxConnections - reserved - input.headroom;
+    caps.push([share, 'server-share'], [input.ownOpen + usable - live.totalConnections, 'server-free']);
+    if (!live.superuser && live.roleConnectionLimit >= 0) {
+      const limit = live.roleConnectionLimit;
+      caps.push([Math.floor(limit / instances), 'role-share']);
+      caps.push([input.ownOpen + limit - live.roleConnections, 'role-free']);
+    }
+    if (!live.superuser && live.databaseConnectionLimit >= 0) {
+      const limit = live.databaseConnectionLimit;
+      caps.push([Math.floor(limit / instances), 'database-share']);
+      caps.push([input.ownOpen + limit - live.databaseConnections, 'database-free']);
+    }
+  }
+  let [target, limitedBy] = caps.reduce((a, b) => (b[0] < a[0] ? b : a));
+  if (target < input.minReady) [target, limitedBy] = [input.minReady, 'min-ready'];
+  return { target: Math.min(input.max, target), fairShare: share, limitedBy };
+}

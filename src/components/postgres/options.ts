@@ -1,0 +1,145 @@
+import { defaultRandom, type Random } from '../../common/random.js';
+import { ConfigError } from '../../errors/config-error.js';
+import type { Availability } from '../../orchestrator/availability.js';
+import type { Policy } from '../../policies/policy.js';
+import {
+  requireInteger,
+  requireNonNegative,
+  requireOrdered,
+  requirePositive,
+  requirePositiveOrInfinity,
+} from '../../policies/validate.js';
+import type { AdmissionProvider } from '../admission-hook.js';
+import {
+  describePostgresTarget,
+  pgConnectionFactory,
+  type ConnectionFactory,
+  type PostgresConnectionConfig,
+} from './connection.js';
+
+/** Options of {@link postgresComponent}. Give `connection` or `connectionFactory`. */
+export interface PostgresComponentOptionsInput {
+  /** Component name. @default 'postgres' */
+  readonly name?: string;
+  /**
+   * A connection string or a `pg` client configuration. Its password never appears in a message.
+   * @example 'postgres://app:secret@db:5432/app'
+   */
+  readonly connection?: PostgresConnectionConfig;
+  /** Opens connections instead of `pg` (the simulator, tests). Overrides `connection`. */
+  readonly connectionFactory?: ConnectionFactory;
+  /** How the server is named in messages when `connectionFactory` is given. @default 'postgres' */
+  readonly targetLabel?: string;
+  /** Most connections the pool may hold. @default 10 */
+  readonly max?: number;
+  /** Connections that must be open (each verified) before the component is ready. @default 1 */
+  readonly minReady?: number;
+  /** Connections opened at the same time, at most. @default 2 */
+  readonly maxConcurrentOpens?: number;
+  /** Instances expected to share the server, this one included, for the fair share. @default 1 */
+  readonly expectedInstances?: number;
+  /** Connections left free on the server for everyone else. @default 0 */
+  readonly headroom?: number;
+  /** Read limits and usage from the server to set the target. @default true */
+  readonly readLiveLimits?: boolean;
+  /** Each background open first waits a random `[0, openJitterMs)`. @default 250 */
+  readonly openJitterMs?: number;
+  /** First backoff after a failed growth round (decorrelated jitter). @default 500 */
+  readonly growthBackoffMs?: number;
+  /** Longest backoff between growth rounds. @default 30_000 */
+  readonly growthBackoffCapMs?: number;
+  /** Failed growth rounds in a row before the pool settles at what it has. @default 6 */
+  readonly maxGrowthRetries?: number;
+  /** Bound of one connection open, its `SELECT 1` included. @default 15_000 */
+  readonly openTimeoutMs?: number;
+  /** How long a caller waits for a free connection. @default 10_000 */
+  readonly acquireTimeoutMs?: number;
+  /** Fleet admission taken before growing past `minReady`. @default none */
+  readonly admission?: AdmissionProvider;
+  /** Longest wait for an admission slot; past it the pool stays at `minReady`. @default 300_000 */
+  readonly admissionTimeoutMs?: number;
+  /** Jitter source; inject a seeded one for reproducible runs. @default Math.random */
+  readonly random?: Random;
+  /** See {@link ComponentSpec.critical}. @default true */
+  readonly critical?: boolean;
+  /** See {@link ComponentSpec.degradable}. @default false */
+  readonly degradable?: boolean;
+  /** See {@link ComponentSpec.degradesTo}. */
+  readonly degradesTo?: Availability;
+  /** See {@link ComponentSpec.dependsOn}. */
+  readonly dependsOn?: readonly string[];
+  /** See {@link ComponentSpec.policy}. */
+  readonly policy?: Policy;
+}
+
+/** {@link PostgresComponentOptionsInput} resolved and validated. */
+export interface PostgresComponentOptions {
+  readonly name: string;
+  readonly factory: ConnectionFactory;
+  readonly target: string;
+  readonly max: number;
+  readonly minReady: number;
+  readonly maxConcurrentOpens: number;
+  readonly expectedInstances: number;
+  readonly headroom: number;
+  readonly readLiveLimits: boolean;
+  readonly openJitterMs: number;
+  readonly growthBackoffMs: number;
+  readonly growthBackoffCapMs: number;
+  readonly maxGrowthRetries: number;
+  readonly openTimeoutMs: number;
+  readonly acquireTimeoutMs: number;
+  readonly admission: AdmissionProvider | undefined;
+  readonly admissionTimeoutMs: number;
+  readonly random: Random;
+}
+
+/**
+ * Resolve and validate the options once.
+ *
+ * @throws ConfigError naming the option and the fix.
+ */
+export function resolvePostgresOptions(input: PostgresComponentOptionsInput): PostgresComponentOptions {
+  const path = (key: string): string => `postgres.${key}`;
+  if (!input.connection && !input.connectionFactory) {
+    throw new ConfigError(
+      path('connection'),
+      'no connection settings',
+      'pass connection: a postgres:// URL or a pg client config (or connectionFactory)',
+    );
+  }
+  const max = requireInteger(path('max'), input.max ?? 10, 1);
+  const minReady = requireInteger(path('minReady'), input.minReady ?? 1, 1);
+  requireOrdered(path('minReady'), minReady, path('max'), max);
+  const growthBackoffMs = requirePositive(path('growthBackoffMs'), input.growthBackoffMs ?? 500);
+  const growthBackoffCapMs = requirePositive(path('growthBackoffCapMs'), input.growthBackoffCapMs ?? 30_000);
+  requireOrdered(path('growthBackoffMs'), growthBackoffMs, path('growthBackoffCapMs'), growthBackoffCapMs);
+  if (input.admission !== undefined && typeof input.admission?.acquire !== 'function') {
+    throw new ConfigError(path('admission'), 'must have an acquire() method', 'pass an AdmissionProvider');
+  }
+  return {
+    name: input.name ?? 'postgres',
+    factory: input.connectionFactory ?? pgConnectionFactory(input.connection!),
+    target: input.connectionFactory
+      ? (input.targetLabel ?? 'postgres')
+      : describePostgresTarget(input.connection!),
+    max,
+    minReady,
+    maxConcurrentOpens: requireInteger(path('maxConcurrentOpens'), input.maxConcurrentOpens ?? 2, 1),
+    expectedInstances: requireInteger(path('expectedInstances'), input.expectedInstances ?? 1, 1),
+    headroom: requireInteger(path('headroom'), input.headroom ?? 0, 0),
+    readLiveLimits: input.readLiveLimits ?? true,
+    openJitterMs: requireNonNegative(path('openJitterMs'), input.openJitterMs ?? 250),
+    growthBackoffMs,
+    growthBackoffCapMs,
+    maxGrowthRetries: requireInteger(path('maxGrowthRetries'), input.maxGrowthRetries ?? 6, 0),
+    openTimeoutMs: requirePositive(path('openTimeoutMs'), input.openTimeoutMs ?? 15_000),
+    acquireTimeoutMs: requirePositive(path('acquireTimeoutMs'), input.acquireTimeoutMs ?? 10_000),
+    admission: input.admission,
+    admissionTimeoutMs: requirePositiveOrInfinity(
+      path('admissionTimeoutMs'),
+      input.admissionTimeoutMs ?? 300_000,
+    ),
+    random: input.random ?? defaultRandom,
+  };
+}

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../testing/fake-clock.js';
+import { isDependencyError } from '../dependency-error.js';
+import { FakePostgres, sqlError } from './fake-postgres.js';
+import { PostgresPool, type PoolStats } from './pool.js';
+
+function setup(options: { max?: number; connectMs?: number } = {}) {
+  const clock = new FakeClock();
+  const server = new FakePostgres(clock, { connectMs: options.connectMs ?? 10 });
+  const pool = new PostgresPool({
+    factory: server.factory,
+    clock,
+    max: options.max ?? 5,
+    acquireTimeoutMs: 1_000,
+    openTimeoutMs: 500,
+  });
+  return { clock, server, pool };
+}
+
+async function open(pool: PostgresPool, clock: FakeClock, count: number): Promise<void> {
+  const opens = Array.from({ length: count }, () => pool.openConnection());
+  await clock.advance(100);
+  await Promise.all(opens);
+}
+
+describe('PostgresPool', () => {
+  it('verifies each new connection with a round trip before counting it', async () => {
+    const { clock, server, pool } = setup();
+    const opening = pool.openConnection();
+    await clock.advance(5);
+    expect(pool.stats).toMatchObject({ open: 0, opening: 1 });
+    await clock.advance(20);
+    await opening;
+    expect(server.queries).toEqual(['SELECT 1']);
+    expect(pool.stats).toEqual({ open: 1, idle: 1, waiting: 0, opening: 0, target: 5, max: 5 });
+    await pool.end();
+  });
+
+  it('hands connections to waiters in arrival order and times out the ones left waiting', async () => {
+    const { clock, pool } = setup();
+    await open(pool, clock, 1);
+    const first = await pool.acquire();
+    const order: string[] = [];
+    const second = pool.acquire().then((lease) => {
+      order.push('second');
+      return lease;
+    });
+    const third = pool.acquire().then((lease) => {
+      order.push('third');
+      lease.release();
+    });
+    await clock.advance(1);
+    expect(pool.stats.waiting).toBe(2);
+    first.release();
+    (await second).release();
+    await third;
+    expect(order).toEqual(['second', 'third']);
+    expect(pool.stats).toMatchObject({ waiting: 0, open: 1 });
+
+    const busy = await pool.acquire();
+    const late = pool.acquire();
+    const settled = late.catch((error: unknown) => error);
+    await clock.advance(1_000);
+    const error = await settled;
+    expect(isDependencyError(error)).toBe(true);
+    expect((error as { classification: string }).classification).toBe('capacity');
+    busy.release();
+    await pool.end();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('removes an aborted waiter and leaves no timer behind', async () => {
+    const { clock, pool } = setup();
+    const controller = new AbortController();
+    const waiting = pool.acquire(controller.signal).catch((error: unknown) => error);
+    await clock.advance(1);
+    expect(clock.pending).toBe(1);
+    controller.abort(new Error('gave up'));
+    expect(((await waiting) as Error).message).toBe('gave up');
+    expect(pool.stats.waiting).toBe(0);
+    expect(clock.pending).toBe(0);
+    await pool.end();
+  });
+
+  it('drops a connection the server kills, and one whose query fails at the connection level', async () => {
+    const { clock, server, pool } = setup();
+    await open(pool, clock, 3);
+    server.kill(1);
+    expect(pool.stats.open).toBe(2);
+
+    const lease = await pool.acquire();
+    const failing = lease.connection as unknown as { query: (text: string) => Promise<unknown> };
+    const original = failing.query.bind(lease.connection);
+    failing.query = () => Promise.reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    await expect(lease.query('SELECT 1')).rejects.toThrow('socket hang up');
+    failing.query = original;
+    lease.release();
+    expect(pool.stats.open).toBe(1);
+
+    const kept = await pool.acquire();
+    const statement = kept.connection as unknown as { query: (text: string) => Promise<unknown> };
+    statement.query = () => Promise.reject(sqlError('42P01', 'relation "x" does not exist'));
+    await expect(kept.query('SELECT * FROM x')).rejects.toThrow('does not exist');
+    kept.release();
+    expect(pool.stats).toMatchObject({ open: 1, idle: 1 });
+    await pool.end();
+    expect(server.open).toBe(0);
+  });
+
+  it('bounds one open by openTimeoutMs and leaves nothing open', async () => {
+    const { clock, server, pool } = setup({ connectMs: 10_000 });
+    const opening = pool.openConnection().catch((error: unknown) => error);
+    await clock.advance(500);
+    expect(((await opening) as { code: string }).code).toBe('PG_ERR_ATTEMPT_TIMEOUT');
+    expect(pool.stats).toMatchObject({ open: 0, opening: 0 });
+    expect(server.open).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('end() closes idle, borrowed and half-open connections and rejects waiters', async () => {
+    const { clock, server, pool } = setup();
+    await open(pool, clock, 2);
+    const borrowed = await pool.acquire();
+    const opening = pool.openConnection().catch((error: unknown) => error);
+    await clock.advance(1);
+    const other = await pool.acquire();
+    const waiter = pool.acquire().catch((error: unknown) => error);
+    await clock.advance(1);
+    await pool.end();
+    expect(((await waiter) as { code: string }).code).toBe('PG_ERR_ABORTED');
+    expect(((await opening) as { code: string }).code).toBe('PG_ERR_ABORTED');
+    borrowed.release();
+    other.release();
+    expect(server.open).toBe(0);
+    expect(pool.stats).toMatchObject({ open: 0, idle: 0, waiting: 0, opening: 0 });
+    expect(clock.pending).toBe(0);
+    await expect(pool.acquire()).rejects.toThrow('closed');
+  });
+
+  it('reports every change once', async () => {
+    const { clock, pool } = setup();
+    const seen: PoolStats[] = [];
+    pool.onChange((stats) => seen.push(stats));
+    await open(pool, clock, 1);
+    pool.setTarget(3);
+    pool.setTarget(3);
+    pool.setTarget(99);
+    expect(seen.map((s) => [s.opening, s.open, s.target])).toEqual([
+      [1, 0, 5],
+      [1, 1, 5],
+      [0, 1, 5],
+      [0, 1, 3],
+      [0, 1, 5],
+    ]);
+    await pool.end();
+  });
+});

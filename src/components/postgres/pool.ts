@@ -1,0 +1,422 @@
+/**
+ * phasegate's own connection pool, deliberately not a wrapper around `pg.Pool`:
+ *
+ * - its size is a live `target` (fair share, lowered on 53300) that the warm-up loop grows toward
+ *   in the background, with a bound on concurrent opens, instead of a fixed max opened on demand;
+ * - every connection is verified with a round trip before it counts;
+ * - it runs over a {@link ConnectionFactory} and an injected {@link Clock}, so the simulator drives
+ *   this exact code on virtual time against a simulated database.
+ *
+ * It hands out connections (acquire / release, FIFO waiters with a timeout), drops connections that
+ * die, reports its figures on every change, and `end()` closes every connection, including ones
+ * still being opened.
+ */
+
+import { abortReason } from '../../common/abort-reason.js';
+import type { CancelTimer, Clock } from '../../common/clock.js';
+import { Emitter, type Event } from '../../common/events.js';
+import { AbortedError } from '../../errors/aborted-error.js';
+import { AttemptTimeoutError } from '../../errors/attempt-timeout-error.js';
+import { linkSignals, untilAborted } from '../abort.js';
+import { DependencyError } from '../dependency-error.js';
+import type { ConnectionFactory, PgConnection, PgQueryResult } from './connection.js';
+
+/** A pool's figures at one moment. */
+export interface PoolStats {
+  /** Connections open (idle + in use). */
+  readonly open: number;
+  /** Open connections not in use. */
+  readonly idle: number;
+  /** Callers waiting for a connection. */
+  readonly waiting: number;
+  /** Connections being opened right now. */
+  readonly opening: number;
+  /** How many connections the pool aims to hold. */
+  readonly target: number;
+  /** The configured upper bound; the target never exceeds it. */
+  readonly max: number;
+}
+
+/** Options of {@link PostgresPool}. */
+export interface PostgresPoolOptions {
+  /** Opens one connection. */
+  readonly factory: ConnectionFactory;
+  /** Clock for every timer (acquire and open timeouts, background stop bound). */
+  readonly clock: Clock;
+  /** Upper bound of the target. */
+  readonly max: number;
+  /** Initial target. @default max */
+  readonly target?: number;
+  /** Redacted description of the server, for error messages. @default 'postgres' */
+  readonly label?: string;
+  /** How long `acquire` waits for a free connection. @default 10_000 */
+  readonly acquireTimeoutMs?: number;
+  /** Bound of one open, round trip included. @default 15_000 */
+  readonly openTimeoutMs?: number;
+  /** How long `end()` lets background tasks finish (e.g. release an admission slot). @default 2_000 */
+  readonly backgroundStopMs?: number;
+}
+
+/** A connection borrowed from the pool; give it back with {@link PoolLease.release}. */
+export interface PoolLease {
+  /** The borrowed connection. */
+  readonly connection: PgConnection;
+  /** Run a statement on it; a connection-level failure marks it broken. */
+  query(text: string, values?: readonly unknown[]): Promise<PgQueryResult>;
+  /** Give it back (`destroy` closes it instead). A second call does nothing. */
+  release(destroy?: boolean): void;
+}
+
+interface Entry {
+  readonly connection: PgConnection;
+  broken: boolean;
+  busy: boolean;
+}
+
+interface Waiter {
+  grant(entry: Entry): void;
+  fail(error: unknown): void;
+}
+
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/** A statement error keeps the connection; anything else (socket, 08xxx, admin shutdown) drops it. */
+function breaksConnection(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return !(typeof code === 'string' && SQLSTATE.test(code) && !/^(08|57P0)/.test(code));
+}
+
+/**
+ * A Postgres connection pool with a live target.
+ *
+ * @example
+ * ```ts
+ * const pool = new PostgresPool({ factory: pgConnectionFactory(url), clock: systemClock, max: 10 });
+ * await pool.openConnection();
+ * const { rows } = await pool.query('SELECT now()');
+ * await pool.end();
+ * ```
+ */
+export class PostgresPool {
+  private readonly entries = new Set<Entry>();
+  private readonly idleList: Entry[] = [];
+  private readonly waiters: Waiter[] = [];
+  private readonly background = new Set<Promise<void>>();
+  private readonly lifetimeController = new AbortController();
+  private readonly changed = new Emitter<PoolStats>();
+  private readonly options: Required<PostgresPoolOptions>;
+  private openingCount = 0;
+  private targetValue: number;
+  private ending: Promise<void> | undefined;
+
+  /** Fires whenever a figure of {@link PostgresPool.stats} changes. */
+  readonly onChange: Event<PoolStats> = this.changed.event;
+
+  constructor(options: PostgresPoolOptions) {
+    this.options = {
+      target: options.max,
+      label: 'postgres',
+      acquireTimeoutMs: 10_000,
+      openTimeoutMs: 15_000,
+      backgroundStopMs: 2_000,
+      ...options,
+    };
+    this.targetValue = Math.min(this.options.max, Math.max(0, this.options.target));
+  }
+
+  /** Current figures. */
+  get stats(): PoolStats {
+    return {
+      open: this.entries.size,
+      idle: this.idleList.length,
+      waiting: this.waiters.length,
+      opening: this.openingCount,
+      target: this.targetValue,
+      max: this.options.max,
+    };
+  }
+
+  /** Connections open. */
+  get open(): number {
+    return this.entries.size;
+  }
+
+  /** Connections being opened. */
+  get opening(): number {
+    return this.openingCount;
+  }
+
+  /** The number of connections the pool aims to hold. */
+  get target(): number {
+    return this.targetValue;
+  }
+
+  /** Aborts when {@link PostgresPool.end} is called; background work bound to the pool uses it. */
+  get lifetime(): AbortSignal {
+    return this.lifetimeController.signal;
+  }
+
+  /** Whether {@link PostgresPool.end} was called. */
+  get closed(): boolean {
+    return this.ending !== undefined;
+  }
+
+  /** Set the target, clamped to `[0, max]`. */
+  setTarget(target: number): void {
+    const next = Math.min(this.options.max, Math.max(0, Math.floor(target)));
+    if (next === this.targetValue) return;
+    this.targetValue = next;
+    this.emitChange();
+  }
+
+  /** The oldest open connection (admission backends lock on it), or `undefined` when none. */
+  firstConnection(): PgConnection | undefined {
+    for (const entry of this.entries) if (!entry.broken) return entry.connection;
+    return undefined;
+  }
+
+  /**
+   * Open one connection, verify it with `SELECT 1`, and add it to the pool as idle. Bounded by
+   * `openTimeoutMs`, `signal` and the pool's lifetime. Rejects with the driver's error, an
+   * {@link AttemptTimeoutError}, or the abort reason; a failed open leaves nothing open.
+   */
+  async openConnection(signal?: AbortSignal): Promise<void> {
+    if (this.closed) throw new AbortedError('The Postgres pool is closed');
+    const link = linkSignals(signal, this.lifetime);
+    const cancelTimer = this.options.clock.timer(this.options.openTimeoutMs, () =>
+      link.abort(new AttemptTimeoutError(this.options.openTimeoutMs)),
+    );
+    this.openingCount++;
+    this.emitChange();
+    let connection: PgConnection | undefined;
+    try {
+      connection = await untilAborted(this.options.factory(link.signal), link.signal);
+      await untilAborted(connection.query('SELECT 1'), link.signal);
+      this.add(connection);
+    } catch (error) {
+      void connection?.end().catch(() => undefined);
+      throw link.signal.aborted ? abortReason(link.signal) : error;
+    } finally {
+      cancelTimer();
+      link.dispose();
+      this.openingCount--;
+      this.emitChange();
+    }
+  }
+
+  /** Borrow a connection, waiting up to `acquireTimeoutMs` (or until `signal` aborts). */
+  acquire(signal?: AbortSignal): Promise<PoolLease> {
+    if (this.closed) return Promise.reject(new AbortedError('The Postgres pool is closed'));
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const entry = this.idleList.shift();
+    if (entry) {
+      entry.busy = true;
+      this.emitChange();
+      return Promise.resolve(this.lease(entry));
+    }
+    return new Promise<PoolLease>((resolve, reject) => {
+      let cancelTimer: CancelTimer = () => undefined;
+      const settle = (): void => {
+        cancelTimer();
+        signal?.removeEventListener('abort', onAbort);
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+      };
+      const waiter: Waiter = {
+        grant: (granted) => {
+          settle();
+          resolve(this.lease(granted));
+        },
+        fail: (error) => {
+          settle();
+          reject(error);
+          this.emitChange();
+        },
+      };
+      const onAbort = (): void => waiter.fail(abortReason(signal!));
+      cancelTimer = this.options.clock.timer(this.options.acquireTimeoutMs, () =>
+        waiter.fail(this.acquireTimeoutError()),
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+      this.emitChange();
+    });
+  }
+
+  /** Run one statement on a borrowed connection. */
+  async query(text: string, values?: readonly unknown[], signal?: AbortSignal): Promise<PgQueryResult> {
+    const lease = await this.acquire(signal);
+    try {
+      return await untilAborted(lease.query(text, values), signal);
+    } catch (error) {
+      lease.release(signal?.aborted === true);
+      throw error;
+    } finally {
+      lease.release();
+    }
+  }
+
+  /**
+   * Run `fn` with one connection (for a transaction), and give it back afterwards.
+   *
+   * @example
+   * ```ts
+   * await pool.withConnection(async (c) => { await c.query('BEGIN'); ...; await c.query('COMMIT'); });
+   * ```
+   */
+  async withConnection<T>(fn: (lease: PoolLease) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const lease = await this.acquire(signal);
+    try {
+      return await fn(lease);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** Resolves with the next change of {@link PostgresPool.stats}; rejects when `signal` aborts. */
+  nextChange(signal: AbortSignal): Promise<PoolStats> {
+    return new Promise<PoolStats>((resolve, reject) => {
+      if (signal.aborted) return reject(abortReason(signal));
+      const onAbort = (): void => {
+        subscription.dispose();
+        reject(abortReason(signal));
+      };
+      const subscription = this.changed.event((stats) => {
+        subscription.dispose();
+        signal.removeEventListener('abort', onAbort);
+        resolve(stats);
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Run `task` in the background for as long as the pool lives. Its signal aborts on
+   * {@link PostgresPool.end} (or when `signal` does); `end()` lets it finish within
+   * `backgroundStopMs` before closing the connections.
+   */
+  runInBackground(task: (signal: AbortSignal) => Promise<void>, signal?: AbortSignal): void {
+    const link = linkSignals(this.lifetime, signal);
+    const run = Promise.resolve()
+      .then(() => task(link.signal))
+      .catch(() => undefined)
+      .finally(() => {
+        link.dispose();
+        this.background.delete(run);
+      });
+    this.background.add(run);
+  }
+
+  /**
+   * Stop background work and close every connection: idle, in use, and being opened. Waiters are
+   * rejected. Idempotent; resolves when everything is closed.
+   */
+  end(): Promise<void> {
+    this.ending ??= this.close();
+    return this.ending;
+  }
+
+  private async close(): Promise<void> {
+    const closedError = new AbortedError('The Postgres pool was stopped');
+    this.lifetimeController.abort(closedError);
+    for (const waiter of [...this.waiters]) waiter.fail(closedError);
+    if (this.background.size > 0) {
+      const bound = new AbortController();
+      await Promise.race([
+        Promise.allSettled([...this.background]),
+        this.options.clock.sleep(this.options.backgroundStopMs, bound.signal).catch(() => undefined),
+      ]);
+      bound.abort();
+    }
+    const closing = [...this.entries].map((entry) => entry.connection.end().catch(() => undefined));
+    this.entries.clear();
+    this.idleList.length = 0;
+    this.emitChange();
+    await Promise.all(closing);
+  }
+
+  private add(connection: PgConnection): void {
+    if (this.closed) throw new AbortedError('The Postgres pool was stopped');
+    const entry: Entry = { connection, broken: false, busy: false };
+    connection.on?.('error', () => this.markBroken(entry));
+    this.entries.add(entry);
+    this.makeAvailable(entry);
+  }
+
+  private lease(entry: Entry): PoolLease {
+    let released = false;
+    return {
+      connection: entry.connection,
+      query: async (text, values) => {
+        try {
+          return await entry.connection.query(text, values);
+        } catch (error) {
+          if (breaksConnection(error)) entry.broken = true;
+          throw error;
+        }
+      },
+      release: (destroy = false) => {
+        if (released) return;
+        released = true;
+        entry.busy = false;
+        if (destroy) entry.broken = true;
+        if (entry.broken || !this.entries.has(entry)) this.drop(entry);
+        else this.makeAvailable(entry);
+      },
+    };
+  }
+
+  private makeAvailable(entry: Entry): void {
+    const waiter = this.waiters[0];
+    if (waiter) {
+      entry.busy = true;
+      waiter.grant(entry);
+    } else {
+      this.idleList.push(entry);
+    }
+    this.emitChange();
+  }
+
+  private markBroken(entry: Entry): void {
+    entry.broken = true;
+    if (!entry.busy) this.drop(entry);
+  }
+
+  private drop(entry: Entry): void {
+    const index = this.idleList.indexOf(entry);
+    if (index >= 0) this.idleList.splice(index, 1);
+    if (!this.entries.delete(entry)) return;
+    void entry.connection.end().catch(() => undefined);
+    this.emitChange();
+  }
+
+  private acquireTimeoutError(): DependencyError {
+    const { open, waiting } = this.stats;
+    return new DependencyError({
+      dependency: 'postgres',
+      target: this.options.label,
+      classification: 'capacity',
+      driverCode: 'POOL_TIMEOUT',
+      problem: `no connection became free within ${this.options.acquireTimeoutMs} ms (open ${open}, waiting ${waiting})`,
+    });
+  }
+
+  private lastEmitted: PoolStats | undefined;
+
+  private emitChange(): void {
+    const stats = this.stats;
+    const last = this.lastEmitted;
+    if (
+      last &&
+      last.open === stats.open &&
+      last.idle === stats.idle &&
+      last.waiting === stats.waiting &&
+      last.opening === stats.opening &&
+      last.target === stats.target
+    ) {
+      return;
+    }
+    this.lastEmitted = stats;
+    this.changed.emit(stats);
+  }
+}

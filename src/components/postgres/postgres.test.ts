@@ -1,0 +1,275 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { seededRandom, type Random } from '../../common/random.js';
+import { classify } from '../../errors/classify.js';
+import type { ComponentContext, ComponentReport } from '../../orchestrator/component.js';
+import { FakeClock } from '../../testing/fake-clock.js';
+import type { AdmissionProvider } from '../admission-hook.js';
+import { FakePostgres, sqlError } from './fake-postgres.js';
+import type { PostgresComponentOptionsInput } from './options.js';
+import type { PostgresPool } from './pool.js';
+import { postgresComponent } from './postgres.js';
+
+interface Harness {
+  readonly clock: FakeClock;
+  readonly server: FakePostgres;
+  readonly ctx: ComponentContext;
+  readonly start: AbortController;
+  readonly lifetime: AbortController;
+  readonly marks: Array<{ event: string; data: Readonly<Record<string, unknown>> | undefined }>;
+  readonly reports: ComponentReport[];
+}
+
+function harness(server: (clock: FakeClock) => FakePostgres): Harness {
+  const clock = new FakeClock();
+  const start = new AbortController();
+  const lifetime = new AbortController();
+  const marks: Harness['marks'] = [];
+  const reports: ComponentReport[] = [];
+  const ctx: ComponentContext = {
+    name: 'postgres',
+    phase: 'database',
+    clock,
+    attempt: 1,
+    signal: start.signal,
+    deadline: Infinity,
+    lifetime: lifetime.signal,
+    remaining: () => Infinity,
+    report: (report) => reports.push(report),
+    mark: (event, data) => marks.push({ event, data }),
+  };
+  return { clock, server: server(clock), ctx, start, lifetime, marks, reports };
+}
+
+function component(h: Harness, options: Partial<PostgresComponentOptionsInput> = {}) {
+  return postgresComponent({
+    connectionFactory: h.server.factory,
+    max: 8,
+    minReady: 2,
+    maxConcurrentOpens: 2,
+    openJitterMs: 50,
+    growthBackoffMs: 100,
+    growthBackoffCapMs: 1_000,
+    random: seededRandom(7),
+    ...options,
+  });
+}
+
+/** Advance virtual time in small steps until `promise` settles (at most 60 s of it). */
+async function settle<T>(h: Harness, promise: Promise<T>): Promise<T> {
+  let done = false;
+  void promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  for (let i = 0; i < 12_000 && !done; i++) await h.clock.advance(5);
+  return promise;
+}
+
+async function startReady(h: Harness, options: Partial<PostgresComponentOptionsInput> = {}) {
+  const spec = component(h, options);
+  const pool: PostgresPool = await settle(h, spec.start(h.ctx));
+  return { spec, pool };
+}
+
+const events = (h: Harness): string[] => h.marks.map((m) => m.event);
+
+describe('postgresComponent', () => {
+  it('is ready with minReady verified connections, then grows to its target in the background', async () => {
+    const h = harness((clock) => new FakePostgres(clock, { maxConnections: 100 }));
+    const { spec, pool } = await startReady(h, { readLiveLimits: false });
+    expect(pool.open).toBe(2);
+    expect(h.server.queries.filter((q) => q === 'SELECT 1')).toHaveLength(2);
+    expect(events(h)).toContain('pool-ready');
+    await h.clock.advance(2_000);
+    expect(pool.stats).toMatchObject({ open: 8, target: 8 });
+    expect(events(h)).toContain('pool-at-target');
+    expect(h.reports.at(-1)?.pool).toMatchObject({ open: 8, target: 8, max: 8 });
+    await spec.stop!(pool, { signal: new AbortController().signal });
+    expect(h.server.open).toBe(0);
+    expect(h.clock.pending).toBe(0);
+  });
+
+  it('sets the target to the fair share read live from the server', async () => {
+    const h = harness((clock) => new FakePostgres(clock, { maxConnections: 23, superuserReserved: 3 }));
+    const { spec, pool } = await startReady(h, { expectedInstances: 4 });
+    expect(pool.target).toBe(5);
+    expect(h.marks.find((m) => m.event === 'pool-target')?.data).toMatchObject({
+      target: 5,
+      fairShare: 5,
+      limitedBy: 'server-share',
+    });
+    await h.clock.advance(2_000);
+    expect(pool.open).toBe(5);
+    await spec.stop!(pool, { signal: new AbortController().signal });
+  });
+
+  it('lowers the target on 53300 while growing, backs off, and stays ready', async () => {
+    const h = harness((clock) => new FakePostgres(clock, { roleConnectionLimit: 5 }));
+    const { spec, pool } = await startReady(h, { readLiveLimits: false, maxGrowthRetries: 2 });
+    await h.clock.advance(60_000);
+    expect(pool.open).toBe(5);
+    expect(pool.target).toBe(5);
+    const lowered = h.marks.filter((m) => m.event === 'pool-target-lowered');
+    expect(lowered[0]?.data).toMatchObject({ to: 5, code: '53300' });
+    expect(events(h)).toContain('pool-growth-backoff');
+    expect(events(h)).toContain('pool-growth-gave-up');
+    const checking = Promise.resolve(spec.check!(pool, { signal: new AbortController().signal }));
+    await expect(settle(h, checking)).resolves.toBeUndefined();
+    await spec.stop!(pool, { signal: new AbortController().signal });
+    expect(h.clock.pending).toBe(0);
+  });
+
+  it('grows again after a backoff when the capacity error was passing (57P03)', async () => {
+    const h = harness((clock) => new FakePostgres(clock));
+    h.server.failAttempt = (n) =>
+      n === 4 ? sqlError('57P03', 'the database system is starting up') : undefined;
+    const { spec, pool } = await startReady(h, { readLiveLimits: false, maxConcurrentOpens: 1 });
+    await h.clock.advance(5_000);
+    expect(pool.stats).toMatchObject({ open: 8, target: 8 });
+    expect(events(h)).toContain('pool-target-lowered');
+    expect(events(h)).not.toContain('pool-growth-gave-up');
+    await spec.stop!(pool, { signal: new AbortController().signal });
+  });
+
+  it('fails permanent at once on bad credentials, after exactly one connection attempt', async () => {
+    const h = harness((clock) => new FakePostgres(clock));
+    h.server.failAttempt = () => sqlError('28P01', 'password authentication failed for user "app"');
+    const spec = component(h, { minReady: 3 });
+    const starting = spec.start(h.ctx).catch((error: unknown) => error);
+    await h.clock.advance(100);
+    const error = await starting;
+    expect(classify(error)).toBe('permanent');
+    expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', driverCode: '28P01' });
+    expect(h.server.attempts).toBe(1);
+    expect(h.clock.pending).toBe(0);
+  });
+
+  it('honours the start signal: aborting leaves no connection and no timer', async () => {
+    const h = harness((clock) => new FakePostgres(clock, { connectMs: 1_000 }));
+    const spec = component(h, { minReady: 4 });
+    const starting = spec.start(h.ctx).catch((error: unknown) => error);
+    await h.clock.advance(1_500);
+    h.start.abort(new Error('attempt timed out'));
+    expect(((await starting) as Error).message).toBe('attempt timed out');
+    await h.clock.advance(5_000);
+    expect(h.server.open).toBe(0);
+    expect(h.clock.pending).toBe(0);
+  });
+
+  it('stops growing when its lifetime ends and stop() closes everything, half-open ones included', async () => {
+    const h = harness((clock) => new FakePostgres(clock, { connectMs: 200 }));
+    const { spec, pool } = await startReady(h, { readLiveLimits: false });
+    await h.clock.advance(300);
+    expect(h.server.opening).toBeGreaterThan(0);
+    const stopping = spec.stop!(pool, { signal: new AbortController().signal });
+    await h.clock.advance(10);
+    await stopping;
+    expect(h.server.open).toBe(0);
+    expect(h.server.opening).toBe(0);
+    expect(h.clock.pending).toBe(0);
+  });
+
+  it('spreads background opens with the injected jitter', async () => {
+    const late: Random = () => 0.99;
+    const h = harness((clock) => new FakePostgres(clock));
+    const { spec, pool } = await startReady(h, { readLiveLimits: false, openJitterMs: 1_000, random: late });
+    const attemptsAtReady = h.server.attempts;
+    await h.clock.advance(900);
+    expect(h.server.attempts).toBe(attemptsAtReady);
+    await h.clock.advance(200);
+    expect(h.server.attempts).toBe(attemptsAtReady + 2);
+    await spec.stop!(pool, { signal: new AbortController().signal });
+  });
+
+  it('replaces connections the server drops', async () => {
+    const h = harness((clock) => new FakePostgres(clock));
+    const { spec, pool } = await startReady(h, { readLiveLimits: false, max: 4 });
+    await h.clock.advance(2_000);
+    h.server.kill(3);
+    expect(pool.open).toBe(1);
+    await h.clock.advance(2_000);
+    expect(pool.open).toBe(4);
+    await spec.stop!(pool, { signal: new AbortController().signal });
+  });
+
+  it('takes an admission slot before growing past minReady and releases it at the target', async () => {
+    const h = harness((clock) => new FakePostgres(clock));
+    const log: string[] = [];
+    const admission: AdmissionProvider = {
+      backend: 'test',
+      acquire: async ({ firstConnection, deadline }) => {
+        log.push(`acquire open=${h.server.open} first=${firstConnection !== undefined} deadline=${deadline}`);
+        await h.clock.sleep(700);
+        return { release: async () => void log.push(`release open=${h.server.open}`) };
+      },
+    };
+    const { spec, pool } = await startReady(h, {
+      readLiveLimits: false,
+      admission,
+      admissionTimeoutMs: 9_000,
+    });
+    await h.clock.advance(500);
+    expect(pool.open).toBe(2);
+    await h.clock.advance(3_000);
+    expect(pool.open).toBe(8);
+    expect(log[0]).toMatch(/^acquire open=2 first=true deadline=\d+$/);
+    expect(log[1]).toBe('release open=8');
+    const wait = h.marks.find((m) => m.event === 'admission-wait');
+    expect(wait?.data).toEqual({ waitedMs: 700, backend: 'test' });
+    expect(h.reports.find((r) => r.admission)?.admission).toEqual({ backend: 'test', waitedMs: 700 });
+    await spec.stop!(pool, { signal: new AbortController().signal });
+  });
+
+  it('releases the admission slot when stopped while growing', async () => {
+    const h = harness((clock) => new FakePostgres(clock, { connectMs: 500 }));
+    let released = 0;
+    const admission: AdmissionProvider = {
+      backend: 'test',
+      acquire: async () => ({ release: async () => void released++ }),
+    };
+    const { spec, pool } = await startReady(h, { readLiveLimits: false, admission });
+    await h.clock.advance(100);
+    await spec.stop!(pool, { signal: new AbortController().signal });
+    expect(released).toBe(1);
+    expect(h.server.open).toBe(0);
+    expect(h.clock.pending).toBe(0);
+  });
+
+  it('never has more than maxConcurrentOpens opens in flight and ends at its target (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          max: fc.integer({ min: 1, max: 12 }),
+          minReadyFraction: fc.double({ min: 0, max: 1, noNaN: true }),
+          maxConcurrentOpens: fc.integer({ min: 1, max: 4 }),
+          roleConnectionLimit: fc.integer({ min: 1, max: 14 }),
+          seed: fc.integer(),
+        }),
+        async (p) => {
+          const minReady = Math.max(1, Math.round(p.max * p.minReadyFraction));
+          fc.pre(minReady <= p.roleConnectionLimit);
+          const h = harness(
+            (clock) => new FakePostgres(clock, { roleConnectionLimit: p.roleConnectionLimit }),
+          );
+          const { spec, pool } = await startReady(h, {
+            max: p.max,
+            minReady,
+            maxConcurrentOpens: p.maxConcurrentOpens,
+            readLiveLimits: false,
+            maxGrowthRetries: 1,
+            random: seededRandom(p.seed),
+          });
+          await h.clock.advance(30_000);
+          expect(h.server.peakOpening).toBeLessThanOrEqual(p.maxConcurrentOpens);
+          expect(pool.open).toBe(Math.min(p.max, p.roleConnectionLimit));
+          expect(pool.target).toBe(pool.open);
+          await spec.stop!(pool, { signal: new AbortController().signal });
+          expect(h.server.open).toBe(0);
+          expect(h.clock.pending).toBe(0);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});

@@ -1,0 +1,179 @@
+import { abortReason } from '../../common/abort-reason.js';
+import { safeMessage } from '../../common/redact.js';
+import type { ComponentContext, ComponentSpec } from '../../orchestrator/component.js';
+import type { PoolSummary } from '../../orchestrator/snapshot.js';
+import { toDependencyError } from '../dependency-error.js';
+import { decidePoolTarget, readServerLimits, type PoolTargetDecision } from './limits.js';
+import {
+  resolvePostgresOptions,
+  type PostgresComponentOptions,
+  type PostgresComponentOptionsInput,
+} from './options.js';
+import { PostgresPool, type PoolStats } from './pool.js';
+import { runPoolGrowth, type GrowthEvent } from './warmup.js';
+
+/** Read live limits through the pool's first connection and decide the target. */
+async function decideTarget(
+  o: PostgresComponentOptions,
+  pool: PostgresPool,
+  signal: AbortSignal,
+): Promise<PoolTargetDecision> {
+  const base = {
+    max: o.max,
+    minReady: o.minReady,
+    expectedInstances: o.expectedInstances,
+    headroom: o.headroom,
+    ownOpen: pool.open,
+  };
+  if (!o.readLiveLimits) return decidePoolTarget(base);
+  const limits = await pool.withConnection((lease) => readServerLimits(lease.connection, signal), signal);
+  return decidePoolTarget({ ...base, ownOpen: pool.open, limits });
+}
+
+/** Open `count` more connections, at most `concurrency` at a time. */
+async function openMore(
+  pool: PostgresPool,
+  count: number,
+  concurrency: number,
+  signal: AbortSignal,
+): Promise<void> {
+  let left = count;
+  const worker = async (): Promise<void> => {
+    while (left > 0) {
+      left--;
+      await pool.openConnection(signal);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(count, concurrency) }, worker));
+}
+
+function summary(stats: PoolStats): PoolSummary {
+  return { open: stats.open, target: stats.target, max: stats.max, idle: stats.idle, waiting: stats.waiting };
+}
+
+function sameSummary(a: PoolSummary | undefined, b: PoolSummary): boolean {
+  return (
+    a !== undefined &&
+    a.open === b.open &&
+    a.target === b.target &&
+    a.max === b.max &&
+    a.idle === b.idle &&
+    a.waiting === b.waiting
+  );
+}
+
+/** Forward growth steps to the timeline and `/health`. */
+function reportGrowth(ctx: ComponentContext, event: GrowthEvent): void {
+  const { type, ...data } = event;
+  if (type === 'admission-wait') {
+    ctx.mark('admission-wait', { waitedMs: Math.round(event.waitedMs), backend: event.backend });
+    ctx.report({ admission: { backend: event.backend, waitedMs: Math.round(event.waitedMs) } });
+    return;
+  }
+  ctx.mark(type, data);
+}
+
+/**
+ * Start the pool: one connection first (so a bad password or an unknown database costs exactly one
+ * attempt and fails `permanent` at once), then the live target, then the rest of `minReady`, each
+ * verified with `SELECT 1`. After that the pool grows in the background, bounded by the
+ * component's lifetime.
+ */
+async function startPool(o: PostgresComponentOptions, ctx: ComponentContext): Promise<PostgresPool> {
+  const pool = new PostgresPool({
+    factory: o.factory,
+    clock: ctx.clock,
+    max: o.max,
+    target: o.max,
+    label: o.target,
+    openTimeoutMs: o.openTimeoutMs,
+    acquireTimeoutMs: o.acquireTimeoutMs,
+  });
+  let last: PoolSummary | undefined;
+  const publish = (stats: PoolStats): void => {
+    const next = summary(stats);
+    if (sameSummary(last, next)) return;
+    last = next;
+    ctx.report({ pool: next });
+  };
+  pool.onChange(publish);
+  try {
+    await pool.openConnection(ctx.signal);
+    const decision = await decideTarget(o, pool, ctx.signal).catch((error: unknown) => {
+      if (ctx.signal.aborted) throw abortReason(ctx.signal);
+      ctx.mark('pool-limits-unavailable', { message: safeMessage(error) });
+      return decidePoolTarget({ ...o, ownOpen: pool.open });
+    });
+    pool.setTarget(decision.target);
+    ctx.mark('pool-target', { ...decision });
+    await openMore(pool, o.minReady - pool.open, o.maxConcurrentOpens, ctx.signal);
+  } catch (error) {
+    await pool.end();
+    if (ctx.signal.aborted) throw abortReason(ctx.signal);
+    throw toDependencyError('postgres', o.target, error);
+  }
+  publish(pool.stats);
+  ctx.mark('pool-ready', { open: pool.open, target: pool.target });
+  pool.runInBackground(
+    (signal) =>
+      runPoolGrowth({
+        pool,
+        clock: ctx.clock,
+        random: o.random,
+        signal,
+        minReady: o.minReady,
+        maxConcurrentOpens: o.maxConcurrentOpens,
+        openJitterMs: o.openJitterMs,
+        backoff: { baseMs: o.growthBackoffMs, capMs: o.growthBackoffCapMs },
+        maxGrowthRetries: o.maxGrowthRetries,
+        decideTarget: async (s) => (await decideTarget(o, pool, s)).target,
+        admission: o.admission,
+        admissionTimeoutMs: o.admissionTimeoutMs,
+        onEvent: (event) => reportGrowth(ctx, event),
+      }),
+    ctx.lifetime,
+  );
+  return pool;
+}
+
+/**
+ * A Postgres pool as a startup component. Ready once `minReady` connections are open and verified;
+ * then it grows toward `min(max, fair share)` in the background (under fleet admission, with
+ * jitter, at most `maxConcurrentOpens` at once). A full server (53300, 57P03) while growing lowers
+ * the target and backs off; it never fails a ready instance. Bad credentials (28P01, 28000) or an
+ * unknown database (3D000) fail at once as `permanent`. `check` runs `SELECT 1`; `stop` closes every
+ * connection. Pool figures go to `/health` and `/metrics` through `ctx.report`.
+ *
+ * @example
+ * ```ts
+ * const database = postgresComponent({
+ *   connection: process.env.DATABASE_URL!,
+ *   max: 20,
+ *   minReady: 2,
+ *   expectedInstances: 8,
+ * });
+ * // in a plan: { name: 'database', components: [database] }
+ * ```
+ * @throws ConfigError when an option is invalid.
+ */
+export function postgresComponent(input: PostgresComponentOptionsInput): ComponentSpec<PostgresPool> {
+  const o = resolvePostgresOptions(input);
+  return {
+    name: o.name,
+    ...(input.critical !== undefined ? { critical: input.critical } : {}),
+    ...(input.degradable !== undefined ? { degradable: input.degradable } : {}),
+    ...(input.degradesTo !== undefined ? { degradesTo: input.degradesTo } : {}),
+    ...(input.dependsOn !== undefined ? { dependsOn: input.dependsOn } : {}),
+    ...(input.policy !== undefined ? { policy: input.policy } : {}),
+    start: (ctx) => startPool(o, ctx),
+    stop: (pool) => pool.end(),
+    check: async (pool, { signal }) => {
+      try {
+        await pool.query('SELECT 1', undefined, signal);
+      } catch (error) {
+        if (signal.aborted) throw abortReason(signal);
+        throw toDependencyError('postgres', o.target, error);
+      }
+    },
+  };
+}

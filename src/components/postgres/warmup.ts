@@ -1,0 +1,191 @@
+/**
+ * The background growth loop of a ready pool: it takes a fleet admission slot, grows the pool from
+ * `minReady` toward its target with jittered opens (never more than `maxConcurrentOpens` at once),
+ * lowers the target and backs off when the server is full (53300 / 57P03), releases the slot when
+ * the target is reached or growth gives up, and then replaces connections that die. It never fails
+ * the instance: the pool stays ready with what it has.
+ */
+
+import { abortReason } from '../../common/abort-reason.js';
+import type { Clock } from '../../common/clock.js';
+import type { Random } from '../../common/random.js';
+import { safeMessage } from '../../common/redact.js';
+import type { ErrorClass } from '../../errors/classification.js';
+import type { AdmissionLease, AdmissionProvider } from '../admission-hook.js';
+import { classifyDriverError, driverCodeOf } from '../dependency-error.js';
+import type { PostgresPool } from './pool.js';
+
+/** A step of the growth loop, for the timeline. */
+export type GrowthEvent =
+  | { readonly type: 'admission-wait'; readonly backend: string; readonly waitedMs: number }
+  | { readonly type: 'admission-failed'; readonly backend: string; readonly message: string }
+  | { readonly type: 'pool-growing'; readonly open: number; readonly target: number }
+  | {
+      readonly type: 'pool-target-lowered';
+      readonly from: number;
+      readonly to: number;
+      readonly code: string | undefined;
+    }
+  | { readonly type: 'pool-growth-backoff'; readonly delayMs: number; readonly failures: number }
+  | { readonly type: 'pool-at-target'; readonly open: number; readonly target: number }
+  | {
+      readonly type: 'pool-growth-gave-up';
+      readonly open: number;
+      readonly class: ErrorClass;
+      readonly message: string;
+    };
+
+/** Options of {@link runPoolGrowth}. */
+export interface PoolGrowthOptions {
+  readonly pool: PostgresPool;
+  readonly clock: Clock;
+  /** Source of jitter. */
+  readonly random: Random;
+  /** Stops the loop (the pool's lifetime). */
+  readonly signal: AbortSignal;
+  /** The pool never gives up below this many connections. */
+  readonly minReady: number;
+  /** Opens in flight at most. */
+  readonly maxConcurrentOpens: number;
+  /** Each open waits a random `[0, openJitterMs)` first, to spread a fleet's opens. */
+  readonly openJitterMs: number;
+  /** Backoff after a failed round: decorrelated jitter between `baseMs` and `capMs`. */
+  readonly backoff: { readonly baseMs: number; readonly capMs: number };
+  /** Failed rounds in a row before growth settles at what it has (while at least `minReady`). */
+  readonly maxGrowthRetries: number;
+  /** The target to aim for again after a backoff (re-reads live limits when allowed). */
+  readonly decideTarget: (signal: AbortSignal) => Promise<number>;
+  /** Fleet admission; without it growth starts at once. */
+  readonly admission?: AdmissionProvider | undefined;
+  /** Longest wait for an admission slot. */
+  readonly admissionTimeoutMs: number;
+  /** Told about each step. */
+  readonly onEvent: (event: GrowthEvent) => void;
+}
+
+type RoundResult = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
+
+/** Open connections until open + opening reaches the target, `maxConcurrentOpens` at a time. */
+async function fillRound(o: PoolGrowthOptions): Promise<RoundResult> {
+  const { pool, signal } = o;
+  let failure: { error: unknown } | undefined;
+  const wanted = (): boolean => !failure && pool.open + pool.opening < pool.target;
+  const worker = async (): Promise<void> => {
+    while (wanted()) {
+      await o.clock.sleep(o.random() * o.openJitterMs, signal);
+      if (!wanted()) break;
+      try {
+        await pool.openConnection(signal);
+      } catch (error) {
+        if (signal.aborted) throw abortReason(signal);
+        failure ??= { error };
+      }
+    }
+  };
+  const workers = Math.min(o.maxConcurrentOpens, pool.target - pool.open - pool.opening);
+  await Promise.all(Array.from({ length: Math.max(0, workers) }, worker));
+  return failure ? { ok: false, error: failure.error } : { ok: true };
+}
+
+/**
+ * Grow (or refill) to the target. Returns when the target is reached, or when growth settles after
+ * `maxGrowthRetries` failed rounds in a row without progress (or a failure waiting cannot fix);
+ * below `minReady` it keeps trying. Rejects only on abort.
+ */
+async function fill(o: PoolGrowthOptions): Promise<void> {
+  const { pool } = o;
+  let failures = 0;
+  let delay = o.backoff.baseMs;
+  for (;;) {
+    const before = pool.open;
+    const result = await fillRound(o);
+    if (pool.open > before) {
+      failures = 0;
+      delay = o.backoff.baseMs;
+    }
+    if (result.ok) {
+      o.onEvent({ type: 'pool-at-target', open: pool.open, target: pool.target });
+      return;
+    }
+    const errorClass = classifyDriverError(result.error);
+    const retryable = errorClass === 'transient' || errorClass === 'capacity';
+    if (errorClass === 'capacity') {
+      const from = pool.target;
+      pool.setTarget(Math.max(o.minReady, pool.open));
+      o.onEvent({ type: 'pool-target-lowered', from, to: pool.target, code: driverCodeOf(result.error) });
+    }
+    failures++;
+    if ((!retryable || failures > o.maxGrowthRetries) && pool.open >= o.minReady) {
+      pool.setTarget(pool.open);
+      o.onEvent({
+        type: 'pool-growth-gave-up',
+        open: pool.open,
+        class: errorClass,
+        message: safeMessage(result.error),
+      });
+      return;
+    }
+    const spread = Math.max(0, delay * 3 - o.backoff.baseMs);
+    delay = Math.min(o.backoff.capMs, o.backoff.baseMs + o.random() * spread);
+    o.onEvent({ type: 'pool-growth-backoff', delayMs: Math.round(delay), failures });
+    await o.clock.sleep(delay, o.signal);
+    const next = await o.decideTarget(o.signal).catch(() => {
+      if (o.signal.aborted) throw abortReason(o.signal);
+      return pool.target;
+    });
+    pool.setTarget(Math.max(next, pool.open, o.minReady));
+  }
+}
+
+/** Wait for an admission slot; `undefined` when there is no provider or the wait failed. */
+async function admit(o: PoolGrowthOptions): Promise<AdmissionLease | undefined> {
+  const { admission, clock, pool } = o;
+  const firstConnection = pool.firstConnection();
+  if (!admission || !firstConnection) return undefined;
+  const began = clock.now();
+  try {
+    const lease = await admission.acquire({
+      signal: o.signal,
+      deadline: began + o.admissionTimeoutMs,
+      firstConnection,
+    });
+    o.onEvent({ type: 'admission-wait', backend: admission.backend, waitedMs: clock.now() - began });
+    return lease;
+  } catch (error) {
+    if (o.signal.aborted) throw abortReason(o.signal);
+    o.onEvent({ type: 'admission-failed', backend: admission.backend, message: safeMessage(error) });
+    throw error;
+  }
+}
+
+/**
+ * Run the growth loop until `signal` aborts: warm up under admission, then keep the pool at its
+ * target. Never rejects.
+ */
+export async function runPoolGrowth(o: PoolGrowthOptions): Promise<void> {
+  const { pool, signal } = o;
+  try {
+    if (pool.open < pool.target) {
+      let lease: AdmissionLease | undefined;
+      try {
+        lease = await admit(o);
+        o.onEvent({ type: 'pool-growing', open: pool.open, target: pool.target });
+        await fill(o);
+      } catch (error) {
+        if (signal.aborted) throw error;
+        // The admission wait failed: stay at what we have rather than grow unadmitted.
+        pool.setTarget(pool.open);
+      } finally {
+        await lease?.release().catch(() => undefined);
+      }
+    } else {
+      o.onEvent({ type: 'pool-at-target', open: pool.open, target: pool.target });
+    }
+    for (;;) {
+      while (pool.open + pool.opening >= pool.target) await pool.nextChange(signal);
+      await fill(o);
+    }
+  } catch {
+    // Only an abort ends the loop; the pool is stopping.
+  }
+}
