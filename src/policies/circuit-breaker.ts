@@ -1,0 +1,287 @@
+import { systemClock, type Clock } from '../common/clock.js';
+import { Emitter, type Event } from '../common/events.js';
+import { ERROR_CLASSES, type ErrorClass } from '../errors/classification.js';
+import { classify as defaultClassify, type Classifier } from '../errors/classify.js';
+import { BreakerOpenError } from '../errors/breaker-open-error.js';
+import { ConfigError } from '../errors/config-error.js';
+import type { BreakerStrategy, FailureCounter, FailureCounterState } from './breaker/breaker-strategy.js';
+import { consecutiveBreaker } from './breaker/consecutive-breaker.js';
+import { ChainedPolicy, callNext, runInChain, type ChainLink, type PolicyFn } from './chain.js';
+import { abortableSignal } from './context.js';
+import type { PolicyContext } from './policy.js';
+import { requireFunction, requireInteger, requireNonNegative } from './validate.js';
+
+/** The states of a circuit breaker. */
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+/** A circuit breaker's state as JSON, from {@link CircuitBreakerPolicy.toJSON}. */
+export interface CircuitBreakerSnapshot {
+  readonly state: CircuitState;
+  /** When open: ms left (at save time) before a probe is admitted; 0 otherwise. */
+  readonly halfOpenInMs: number;
+  /** The strategy's counts. */
+  readonly counter: FailureCounterState;
+}
+
+/** Options of {@link circuitBreaker}. */
+export interface CircuitBreakerOptionsInput {
+  /** When to open. @default consecutiveBreaker(5) */
+  readonly breaker?: BreakerStrategy;
+  /** How long it stays open before admitting probes, in ms. @default 10000 */
+  readonly halfOpenAfterMs?: number;
+  /** Probes allowed at once while half-open (integer >= 1). @default 1 */
+  readonly halfOpenMaxProbes?: number;
+  /** Clock of the open period and of sampling windows. @default systemClock */
+  readonly clock?: Clock;
+  /** State to start from, as saved by `toJSON()`. @default closed, no failures */
+  readonly initialState?: CircuitBreakerSnapshot;
+  /** Classifies failures. @default classify */
+  readonly classify?: Classifier;
+  /**
+   * Classes of failure that count towards opening. The default counts what says the far side is
+   * unhealthy or full (`transient`, `capacity`; timeouts and open inner breakers are among them) and
+   * ignores what waiting cannot fix or what is ours (`permanent`, `config`, `internal`): a wrong
+   * password should not trip a breaker for everyone. Ignored failures neither count nor reset the
+   * count; calls the caller aborted are ignored too.
+   * @default ['transient', 'capacity']
+   */
+  readonly failureClasses?: readonly ErrorClass[];
+}
+
+/** {@link CircuitBreakerOptionsInput}, resolved. */
+export interface CircuitBreakerOptions {
+  readonly breaker: BreakerStrategy;
+  readonly halfOpenAfterMs: number;
+  readonly halfOpenMaxProbes: number;
+  readonly clock: Clock;
+  readonly initialState: CircuitBreakerSnapshot | undefined;
+  readonly classify: Classifier;
+  readonly failureClasses: readonly ErrorClass[];
+}
+
+/** Emitted on every state change. */
+export interface CircuitStateChange {
+  readonly from: CircuitState;
+  readonly to: CircuitState;
+}
+
+/** Emitted when the breaker opens (from closed, or again from half-open). */
+export interface CircuitBreakEvent {
+  /** The failure that opened it. */
+  readonly error: unknown;
+  readonly errorClass: ErrorClass;
+}
+
+/**
+ * A circuit breaker. See {@link circuitBreaker}.
+ */
+export class CircuitBreakerPolicy extends ChainedPolicy {
+  private readonly stateEmitter = new Emitter<CircuitStateChange>();
+  private readonly breakEmitter = new Emitter<CircuitBreakEvent>();
+  private readonly resetEmitter = new Emitter<void>();
+  private readonly halfOpenEmitter = new Emitter<void>();
+  /** Every state change. */
+  readonly onStateChange: Event<CircuitStateChange> = this.stateEmitter.event;
+  /** The breaker opened. */
+  readonly onBreak: Event<CircuitBreakEvent> = this.breakEmitter.event;
+  /** The breaker closed again after a successful probe. */
+  readonly onReset: Event<void> = this.resetEmitter.event;
+  /** The breaker started admitting probes. */
+  readonly onHalfOpen: Event<void> = this.halfOpenEmitter.event;
+
+  private readonly counter: FailureCounter;
+  private readonly counted: ReadonlySet<ErrorClass>;
+  private current: CircuitState = 'closed';
+  private openedAt = 0;
+  /** Bumped on every state change; outcomes of calls admitted under an older state are ignored. */
+  private generation = 0;
+  private probes = 0;
+  private lastFailure: unknown;
+
+  constructor(
+    /** The resolved options. */
+    readonly options: CircuitBreakerOptions,
+  ) {
+    super();
+    this.counted = new Set(options.failureClasses);
+    const saved = options.initialState;
+    this.counter = options.breaker.create(options.clock, saved?.counter);
+    if (saved !== undefined) {
+      this.current = saved.state;
+      if (saved.state === 'open') {
+        this.openedAt = options.clock.now() - Math.max(0, options.halfOpenAfterMs - saved.halfOpenInMs);
+      }
+    }
+  }
+
+  /**
+   * The current state. It changes only when a call arrives or ends: an open breaker whose wait has
+   * passed still reads `open` until the next call makes it half-open.
+   */
+  get state(): CircuitState {
+    return this.current;
+  }
+
+  /** Probes running now (half-open). */
+  get probesInFlight(): number {
+    return this.probes;
+  }
+
+  /** The state as JSON, to pass back as `initialState` (e.g. across a restart). */
+  toJSON(): CircuitBreakerSnapshot {
+    const halfOpenInMs =
+      this.current === 'open'
+        ? Math.max(0, this.openedAt + this.options.halfOpenAfterMs - this.options.clock.now())
+        : 0;
+    return { state: this.current, halfOpenInMs, counter: this.counter.toJSON() };
+  }
+
+  /** @internal */
+  [runInChain]<T>(
+    fn: PolicyFn<T>,
+    context: PolicyContext,
+    chain: readonly ChainLink[],
+    next: number,
+  ): Promise<T> {
+    let probe = false;
+    let result: PromiseLike<T> | T;
+    if (this.current !== 'closed') {
+      try {
+        probe = this.admitProbe();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const generation = this.generation;
+    try {
+      result = callNext(fn, context, chain, next);
+    } catch (error) {
+      this.failed(error, context, generation, probe);
+      return Promise.reject(error);
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        if (probe) this.probeSucceeded(generation);
+        else if (generation === this.generation) this.counter.success();
+        return value;
+      },
+      (error: unknown) => {
+        this.failed(error, context, generation, probe);
+        throw error;
+      },
+    );
+  }
+
+  /** Not closed: admit the call as a probe, or throw a {@link BreakerOpenError}. */
+  private admitProbe(): true {
+    if (this.current === 'open') {
+      const wait = this.openedAt + this.options.halfOpenAfterMs - this.options.clock.now();
+      if (wait > 0) throw new BreakerOpenError(wait, this.lastFailure);
+      this.transition('half-open');
+      if (this.halfOpenEmitter.hasListeners) this.halfOpenEmitter.emit();
+    }
+    if (this.probes >= this.options.halfOpenMaxProbes) throw new BreakerOpenError(0, this.lastFailure);
+    this.probes++;
+    return true;
+  }
+
+  private probeSucceeded(generation: number): void {
+    this.probes--;
+    if (generation !== this.generation) return;
+    this.counter.reset();
+    this.transition('closed');
+    if (this.resetEmitter.hasListeners) this.resetEmitter.emit();
+  }
+
+  private failed(error: unknown, context: PolicyContext, generation: number, probe: boolean): void {
+    if (probe) this.probes--;
+    if (generation !== this.generation) return;
+    if (abortableSignal(context)?.aborted) return;
+    const errorClass = this.options.classify(error);
+    if (!this.counted.has(errorClass)) return;
+    if (probe || this.counter.failure()) this.open(error, errorClass);
+  }
+
+  private open(error: unknown, errorClass: ErrorClass): void {
+    this.lastFailure = error;
+    this.openedAt = this.options.clock.now();
+    this.transition('open');
+    if (this.breakEmitter.hasListeners) this.breakEmitter.emit({ error, errorClass });
+  }
+
+  private transition(to: CircuitState): void {
+    const from = this.current;
+    this.current = to;
+    this.generation++;
+    if (this.stateEmitter.hasListeners) this.stateEmitter.emit({ from, to });
+  }
+}
+
+/**
+ * A circuit breaker: after enough failures (per `breaker`) it opens and rejects calls at once with a
+ * {@link BreakerOpenError} (`retryAfterMs` = time left), sparing a struggling dependency and the
+ * caller's budget. After `halfOpenAfterMs` it is half-open: it admits up to `halfOpenMaxProbes`
+ * probes at once (other calls get `BreakerOpenError` with `retryAfterMs` 0); a successful probe
+ * closes it, a failed one opens it again.
+ *
+ * It schedules no timer: the state changes only when a call arrives or ends, which keeps it cheap
+ * and lets tests drive it by advancing a clock. Save and restore it with `toJSON()` /
+ * `initialState`.
+ *
+ * @example
+ * ```ts
+ * const breaker = circuitBreaker({ breaker: consecutiveBreaker(3), halfOpenAfterMs: 5000 });
+ * breaker.onStateChange(({ from, to }) => log.warn({ from, to }, 'database breaker'));
+ * const policy = wrap(retry({ maxAttempts: 5 }), breaker, timeout({ ms: 2000 }));
+ * ```
+ */
+export function circuitBreaker(input: CircuitBreakerOptionsInput = {}): CircuitBreakerPolicy {
+  const options: CircuitBreakerOptions = {
+    breaker: input.breaker ?? consecutiveBreaker(5),
+    halfOpenAfterMs: input.halfOpenAfterMs ?? 10_000,
+    halfOpenMaxProbes: input.halfOpenMaxProbes ?? 1,
+    clock: input.clock ?? systemClock,
+    initialState: input.initialState,
+    classify: input.classify ?? defaultClassify,
+    failureClasses: input.failureClasses ?? ['transient', 'capacity'],
+  };
+  if (typeof options.breaker?.create !== 'function') {
+    throw new ConfigError(
+      'circuitBreaker.breaker',
+      'must be a BreakerStrategy',
+      'use consecutiveBreaker(n) or samplingBreaker({...})',
+    );
+  }
+  requireNonNegative('circuitBreaker.halfOpenAfterMs', options.halfOpenAfterMs);
+  requireInteger('circuitBreaker.halfOpenMaxProbes', options.halfOpenMaxProbes, 1);
+  requireFunction('circuitBreaker.classify', options.classify);
+  for (const [i, errorClass] of options.failureClasses.entries()) {
+    if (!ERROR_CLASSES.includes(errorClass)) {
+      throw new ConfigError(
+        `circuitBreaker.failureClasses[${i}]`,
+        `unknown class "${String(errorClass)}"`,
+        `use one of ${ERROR_CLASSES.join(', ')}`,
+      );
+    }
+  }
+  const saved = options.initialState;
+  if (saved !== undefined) {
+    const states: readonly unknown[] = ['closed', 'open', 'half-open'];
+    if (typeof saved !== 'object' || saved === null || !states.includes(saved.state)) {
+      throw new ConfigError(
+        'circuitBreaker.initialState.state',
+        `must be closed, open or half-open, got ${String(saved?.state)}`,
+        'pass what toJSON() returned',
+      );
+    }
+    requireNonNegative('circuitBreaker.initialState.halfOpenInMs', saved.halfOpenInMs);
+    if (typeof saved.counter !== 'object' || saved.counter === null) {
+      throw new ConfigError(
+        'circuitBreaker.initialState.counter',
+        'is missing',
+        'pass what toJSON() returned',
+      );
+    }
+  }
+  return new CircuitBreakerPolicy(options);
+}

@@ -1,0 +1,51 @@
+import type { ExecuteOptions, PolicyContext } from './policy.js';
+
+/**
+ * The {@link PolicyContext} a policy passes inward when it keeps the caller's signal.
+ *
+ * Its `signal` is the caller's. When the caller gave none, a fresh signal that never aborts is made
+ * the first time someone reads it: the success path allocates no `AbortController`, and no two calls
+ * share one signal on which forgotten listeners could pile up.
+ *
+ * @internal
+ */
+export class CallContext implements PolicyContext {
+  private own: AbortSignal | undefined;
+
+  constructor(
+    /** The signal that can abort this call; `undefined` when nothing can. */
+    readonly callerSignal: AbortSignal | undefined,
+    readonly deadline: number,
+    readonly attempt: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.callerSignal ?? (this.own ??= new AbortController().signal);
+  }
+}
+
+/**
+ * The signal that can abort `context`, or `undefined` when nothing can. Does not allocate for a
+ * {@link CallContext}.
+ *
+ * @internal
+ */
+export function abortableSignal(context: PolicyContext): AbortSignal | undefined {
+  return context instanceof CallContext ? context.callerSignal : context.signal;
+}
+
+/**
+ * Normalise the `options` argument of `execute` (nothing, a signal, or a signal plus a deadline).
+ *
+ * @internal
+ */
+export function toCallContext(options: ExecuteOptions | AbortSignal | undefined): CallContext {
+  if (options === undefined) return new CallContext(undefined, Infinity, 1);
+  if (options instanceof AbortSignal) return new CallContext(options, Infinity, 1);
+  const deadline = options.deadline ?? Infinity;
+  if (typeof deadline !== 'number' || Number.isNaN(deadline)) {
+    throw new TypeError(`execute(): options.deadline must be a number (clock time), got ${String(deadline)}`);
+  }
+  const signal = options instanceof CallContext ? options.callerSignal : (options.signal ?? undefined);
+  return new CallContext(signal, deadline, 1);
+}

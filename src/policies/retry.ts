@@ -1,0 +1,299 @@
+import { abortReason } from '../common/abort-reason.js';
+import { systemClock, type Clock } from '../common/clock.js';
+import { Emitter, type Event } from '../common/events.js';
+import { defaultRandom, type Random } from '../common/random.js';
+import { isRetryableClass, type ErrorClass } from '../errors/classification.js';
+import { classify as defaultClassify, type Classifier } from '../errors/classify.js';
+import { ConfigError } from '../errors/config-error.js';
+import { DeadlineExceededError } from '../errors/deadline-exceeded-error.js';
+import type { Backoff, BackoffStep } from './backoff/backoff.js';
+import { decorrelatedJitterBackoff } from './backoff/decorrelated-jitter-backoff.js';
+import { ChainedPolicy, callNext, runInChain, type ChainLink, type PolicyFn } from './chain.js';
+import { CallContext, abortableSignal } from './context.js';
+import type { PolicyContext } from './policy.js';
+import { RetryExhaustedError, type GiveUpReason } from './retry-exhausted-error.js';
+import {
+  requireFunction,
+  requireInteger,
+  requireNonNegative,
+  requirePositiveOrInfinity,
+} from './validate.js';
+
+/** Options of {@link retry}. */
+export interface RetryOptionsInput {
+  /** Attempts in total, the first included (`Infinity`: limited by time only). @default 5 */
+  readonly maxAttempts?: number;
+  /** Time budget for all attempts and sleeps, from the first attempt's start, in ms. @default Infinity */
+  readonly maxElapsedMs?: number;
+  /** Delays between attempts. @default decorrelatedJitterBackoff({ initialMs: 100, maxMs: 10_000 }) */
+  readonly backoff?: Backoff;
+  /** Jitter source handed to `backoff.start()`. @default Math.random */
+  readonly random?: Random;
+  /** Clock of the sleeps and of the deadline checks. @default systemClock */
+  readonly clock?: Clock;
+  /** Decides what is retried: only `transient` and `capacity`. @default classify */
+  readonly classify?: Classifier;
+  /**
+   * The least time an attempt needs, in ms (or a function that says it). An attempt is never
+   * started, and no sleep is begun, when less than this would be left before the deadline (or
+   * `maxElapsedMs`). `'auto'` asks the first adaptive timeout inside the same {@link wrap}
+   * (`expectedAttemptMs()`), and is 0 without one.
+   * @default 'auto'
+   */
+  readonly minAttemptMs?: number | (() => number) | 'auto';
+}
+
+/** {@link RetryOptionsInput}, resolved. */
+export type RetryOptions = Required<RetryOptionsInput>;
+
+/** Emitted before sleeping ahead of another attempt. */
+export interface RetryEvent {
+  /** The attempt that just failed (1-based). */
+  readonly attempt: number;
+  /** How long the policy sleeps before the next attempt, in ms. */
+  readonly delayMs: number;
+  /** The error of the failed attempt. */
+  readonly error: unknown;
+  /** Its class. */
+  readonly errorClass: ErrorClass;
+}
+
+/** Emitted when the policy stops trying. */
+export interface GiveUpEvent {
+  /** Attempts made. */
+  readonly attempts: number;
+  /** The last error (the abort reason for `aborted`). */
+  readonly error: unknown;
+  /** Why it stopped. */
+  readonly reason: GiveUpReason;
+  /** Time since the first attempt started, in ms. */
+  readonly elapsedMs: number;
+}
+
+/** Emitted when an attempt succeeds. */
+export interface RetrySuccessEvent {
+  /** Attempts made, the successful one included. */
+  readonly attempts: number;
+  /** Time since the first attempt started, in ms. */
+  readonly elapsedMs: number;
+}
+
+/** Something inside a chain that knows how long an attempt needs (an adaptive timeout). */
+interface AttemptDurationHint {
+  expectedAttemptMs(): number;
+}
+
+/**
+ * Retries failures that may pass. See {@link retry}.
+ */
+export class RetryPolicy extends ChainedPolicy {
+  private readonly retryEmitter = new Emitter<RetryEvent>();
+  private readonly giveUpEmitter = new Emitter<GiveUpEvent>();
+  private readonly successEmitter = new Emitter<RetrySuccessEvent>();
+  /** Before each sleep. */
+  readonly onRetry: Event<RetryEvent> = this.retryEmitter.event;
+  /** When the policy stops trying (it then throws). */
+  readonly onGiveUp: Event<GiveUpEvent> = this.giveUpEmitter.event;
+  /** When an attempt succeeds. */
+  readonly onSuccess: Event<RetrySuccessEvent> = this.successEmitter.event;
+
+  constructor(
+    /** The resolved options. */
+    readonly options: RetryOptions,
+  ) {
+    super();
+  }
+
+  /** @internal */
+  [runInChain]<T>(
+    fn: PolicyFn<T>,
+    context: PolicyContext,
+    chain: readonly ChainLink[],
+    next: number,
+  ): Promise<T> {
+    const { clock } = this.options;
+    const signal = abortableSignal(context);
+    const startedAt = clock.now();
+    const limit = Math.min(context.deadline, startedAt + this.options.maxElapsedMs);
+    if (signal?.aborted) return Promise.reject(this.abandon(signal, 0, startedAt));
+    if (limit !== Infinity) {
+      const room = limit - startedAt;
+      if (room <= 0 || room < this.minAttemptMs(chain, next)) {
+        const why = new DeadlineExceededError('attempt', Math.max(0, room));
+        return Promise.reject(this.exhausted(limitReason(limit, context), 0, startedAt, why, 'transient'));
+      }
+    }
+    const call: RetryCall<T> = { fn, context, chain, next, signal, startedAt, limit };
+    const attemptContext =
+      context instanceof CallContext && context.attempt === 1 && limit === context.deadline
+        ? context
+        : new CallContext(signal, limit, 1);
+    // The first attempt stays off the async slow path: one `then` on success.
+    return attemptOnce(call, attemptContext).then(
+      this.successEmitter.hasListeners ? (value) => this.succeeded(call, 1, value) : undefined,
+      (error: unknown) => this.retryAfter(call, error),
+    );
+  }
+
+  /** The slow path: the first attempt failed; decide, sleep, and try again until done. */
+  private async retryAfter<T>(call: RetryCall<T>, firstError: unknown): Promise<T> {
+    const { clock } = this.options;
+    const { signal, startedAt, limit } = call;
+    let error = firstError;
+    let attempt = 1;
+    let step: BackoffStep | undefined;
+    for (;;) {
+      if (signal?.aborted) throw this.abandon(signal, attempt, startedAt);
+      const errorClass = this.options.classify(error);
+      if (!isRetryableClass(errorClass))
+        throw this.exhausted('not-retryable', attempt, startedAt, error, errorClass);
+      if (attempt >= this.options.maxAttempts)
+        throw this.exhausted('attempts', attempt, startedAt, error, errorClass);
+      step = step === undefined ? this.options.backoff.start(this.options.random) : step.next();
+      const delayMs = Math.max(step.duration, retryAfterOf(error));
+      if (limit !== Infinity) {
+        const room = limit - (clock.now() + delayMs);
+        if (room <= 0 || room < this.minAttemptMs(call.chain, call.next)) {
+          throw this.exhausted(limitReason(limit, call.context), attempt, startedAt, error, errorClass);
+        }
+      }
+      if (this.retryEmitter.hasListeners) this.retryEmitter.emit({ attempt, delayMs, error, errorClass });
+      try {
+        await clock.sleep(delayMs, signal);
+      } catch (sleepError) {
+        if (signal?.aborted) throw this.abandon(signal, attempt, startedAt);
+        throw sleepError;
+      }
+      attempt++;
+      try {
+        const value = await attemptOnce(call, new CallContext(signal, limit, attempt));
+        return this.succeeded(call, attempt, value);
+      } catch (attemptError) {
+        error = attemptError;
+      }
+    }
+  }
+
+  private succeeded<T>(call: RetryCall<T>, attempts: number, value: T): T {
+    if (this.successEmitter.hasListeners) {
+      this.successEmitter.emit({ attempts, elapsedMs: this.options.clock.now() - call.startedAt });
+    }
+    return value;
+  }
+
+  /** The least time the next attempt needs (see {@link RetryOptionsInput.minAttemptMs}). */
+  private minAttemptMs(chain: readonly ChainLink[], next: number): number {
+    const { minAttemptMs } = this.options;
+    if (typeof minAttemptMs === 'number') return minAttemptMs;
+    if (typeof minAttemptMs === 'function') return minAttemptMs();
+    for (let i = next; i < chain.length; i++) {
+      const link = chain[i] as Partial<AttemptDurationHint>;
+      if (typeof link.expectedAttemptMs === 'function') return link.expectedAttemptMs();
+    }
+    return 0;
+  }
+
+  private exhausted(
+    reason: Exclude<GiveUpReason, 'aborted'>,
+    attempts: number,
+    startedAt: number,
+    error: unknown,
+    errorClass: ErrorClass,
+  ): RetryExhaustedError {
+    const elapsedMs = this.options.clock.now() - startedAt;
+    if (this.giveUpEmitter.hasListeners) this.giveUpEmitter.emit({ attempts, error, reason, elapsedMs });
+    return new RetryExhaustedError(reason, attempts, elapsedMs, error, errorClass);
+  }
+
+  /** The caller aborted: report it and hand back the abort reason to throw. */
+  private abandon(signal: AbortSignal, attempts: number, startedAt: number): unknown {
+    const error = abortReason(signal);
+    if (this.giveUpEmitter.hasListeners) {
+      const elapsedMs = this.options.clock.now() - startedAt;
+      this.giveUpEmitter.emit({ attempts, error, reason: 'aborted', elapsedMs });
+    }
+    return error;
+  }
+}
+
+/** One `execute` call, as the slow path needs it. */
+interface RetryCall<T> {
+  readonly fn: PolicyFn<T>;
+  readonly context: PolicyContext;
+  readonly chain: readonly ChainLink[];
+  readonly next: number;
+  readonly signal: AbortSignal | undefined;
+  readonly startedAt: number;
+  /** Deadline of the whole call: the caller's, or `maxElapsedMs` after the start if nearer. */
+  readonly limit: number;
+}
+
+/** Run one attempt through the rest of the chain, as a promise (a synchronous throw rejects it). */
+function attemptOnce<T>(call: RetryCall<T>, context: PolicyContext): Promise<T> {
+  try {
+    return Promise.resolve(callNext(call.fn, context, call.chain, call.next));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** Which limit ran out: `maxElapsedMs` when it was nearer than the caller's deadline. */
+function limitReason(limit: number, context: PolicyContext): 'elapsed' | 'deadline' {
+  return limit < context.deadline ? 'elapsed' : 'deadline';
+}
+
+/** A wait the error asks for (`retryAfterMs`, as on a `BreakerOpenError`), or 0. */
+function retryAfterOf(error: unknown): number {
+  if (typeof error !== 'object' || error === null) return 0;
+  const value = (error as { retryAfterMs?: unknown }).retryAfterMs;
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+/**
+ * Retry what may pass: errors that `classify` marks `transient` or `capacity`. Anything else (a
+ * bad password, our own misconfiguration, a bug) fails at once.
+ *
+ * - Sleeps between attempts follow `backoff` (by default decorrelated jitter from 100 ms to 10 s,
+ *   so a fleet that failed together does not retry together); an error carrying `retryAfterMs`
+ *   (an open circuit breaker's `BreakerOpenError`) makes it sleep at least that long.
+ * - It never starts an attempt, and never begins a sleep, when the attempt could not finish before
+ *   the deadline (`ExecuteOptions.deadline` and `maxElapsedMs`, whichever is nearer): it gives up at
+ *   once instead of sleeping through the rest of the budget.
+ * - When it gives up it throws a {@link RetryExhaustedError} whose `cause` is the last error and whose
+ *   `classification` is that error's class. When the caller aborts it throws the abort reason at
+ *   once (a sleep is cancelled; nothing is left pending). It does not interrupt a running attempt;
+ *   put a {@link timeout} inside it for that.
+ *
+ * @example
+ * ```ts
+ * const policy = retry({ maxAttempts: 5, backoff: fullJitterBackoff({ initialMs: 200, maxMs: 5000 }) });
+ * policy.onRetry(({ attempt, delayMs, errorClass }) => log.info({ attempt, delayMs, errorClass }, 'retrying'));
+ * const client = await policy.execute(({ signal }) => connect({ signal }), scope);
+ * ```
+ */
+export function retry(input: RetryOptionsInput = {}): RetryPolicy {
+  const options: RetryOptions = {
+    maxAttempts: input.maxAttempts ?? 5,
+    maxElapsedMs: input.maxElapsedMs ?? Infinity,
+    backoff: input.backoff ?? decorrelatedJitterBackoff({ initialMs: 100, maxMs: 10_000 }),
+    random: input.random ?? defaultRandom,
+    clock: input.clock ?? systemClock,
+    classify: input.classify ?? defaultClassify,
+    minAttemptMs: input.minAttemptMs ?? 'auto',
+  };
+  requireInteger('retry.maxAttempts', options.maxAttempts, 1, true);
+  requirePositiveOrInfinity('retry.maxElapsedMs', options.maxElapsedMs);
+  if (typeof options.backoff?.start !== 'function') {
+    throw new ConfigError(
+      'retry.backoff',
+      'must be a Backoff (an object with start())',
+      'use e.g. fullJitterBackoff()',
+    );
+  }
+  requireFunction('retry.random', options.random);
+  requireFunction('retry.classify', options.classify);
+  if (typeof options.minAttemptMs === 'number')
+    requireNonNegative('retry.minAttemptMs', options.minAttemptMs);
+  else if (options.minAttemptMs !== 'auto') requireFunction('retry.minAttemptMs', options.minAttemptMs);
+  return new RetryPolicy(options);
+}

@@ -1,0 +1,140 @@
+import type { Clock } from '../common/clock.js';
+import { AttemptTimeoutError } from '../errors/attempt-timeout-error.js';
+import { unwatchAbort, watchAbort, type AbortWatcher } from './abort-watch.js';
+import { callNext, type ChainLink, type PolicyFn } from './chain.js';
+import type { DeadlineEntry, DeadlineQueue } from './deadline-queue.js';
+import type { PolicyContext } from './policy.js';
+
+/** What a timeout policy learns from each attempt it bounds. @internal */
+export interface AttemptObserver {
+  /** Whether {@link AttemptObserver.succeeded} wants the latency (it costs two clock reads). */
+  readonly tracksLatency: boolean;
+  /** The attempt settled with a value after `latencyMs`. */
+  succeeded(latencyMs: number): void;
+  /** The attempt ran out of time; `cappedByDeadline` when the deadline, not the timeout, bound it. */
+  timedOut(timeoutMs: number, cappedByDeadline: boolean, attempt: number): void;
+}
+
+/**
+ * One attempt under a timeout, and the {@link PolicyContext} its function sees.
+ *
+ * It settles with the function's outcome, or rejects with an {@link AttemptTimeoutError} as soon as
+ * its due time passes (the shared {@link DeadlineQueue} of the clock calls `expire`), or with the caller's abort reason as soon as the caller aborts, whichever comes
+ * first; a late outcome is ignored. Its `signal` is created only when the function reads it (the
+ * success path of a function that never looks allocates no `AbortController`), and is already
+ * aborted if the attempt ended before that.
+ *
+ * @internal
+ */
+export class TimedAttempt<T> implements PolicyContext, DeadlineEntry, AbortWatcher {
+  /** @internal */
+  heapIndex = -1;
+  /** When the attempt times out, on the clock. */
+  readonly due: number;
+  readonly promise: Promise<T>;
+  private resolve!: (value: T) => void;
+  private reject!: (error: unknown) => void;
+  private controller: AbortController | undefined;
+  private reason: unknown;
+  private aborted = false;
+  private settled = false;
+
+  constructor(
+    private readonly observer: AttemptObserver,
+    private readonly clock: Clock,
+    private readonly queue: DeadlineQueue,
+    private readonly outer: AbortSignal | undefined,
+    readonly deadline: number,
+    readonly attempt: number,
+    private readonly timeoutMs: number,
+    private readonly cappedByDeadline: boolean,
+    private readonly startedAt: number,
+  ) {
+    this.due = startedAt + timeoutMs;
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    if (timeoutMs !== Infinity) queue.add(this);
+    if (outer !== undefined) watchAbort(outer, this);
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Start the function (through the rest of the chain) and return the settled outcome. */
+  run(fn: PolicyFn<T>, chain: readonly ChainLink[], next: number): Promise<T> {
+    let result: PromiseLike<T> | T;
+    try {
+      result = callNext(fn, this, chain, next);
+    } catch (error) {
+      this.fail(error);
+      return this.promise;
+    }
+    if (isThenable(result)) {
+      result.then(
+        (value) => this.succeed(value),
+        (error: unknown) => this.fail(error),
+      );
+    } else {
+      this.succeed(result);
+    }
+    return this.promise;
+  }
+
+  /** The timeout passed (called by the deadline queue). @internal */
+  expire(): void {
+    if (this.settled) return;
+    this.finish();
+    const error = new AttemptTimeoutError(this.timeoutMs);
+    this.abort(error);
+    this.observer.timedOut(this.timeoutMs, this.cappedByDeadline, this.attempt);
+    this.reject(error);
+  }
+
+  /** The caller aborted. @internal */
+  onAbort(reason: unknown): void {
+    if (this.settled) return;
+    this.finish();
+    this.abort(reason);
+    this.reject(reason);
+  }
+
+  private succeed(value: T): void {
+    if (this.settled) return;
+    this.finish();
+    if (this.observer.tracksLatency) this.observer.succeeded(this.clock.now() - this.startedAt);
+    this.resolve(value);
+  }
+
+  private fail(error: unknown): void {
+    if (this.settled) return;
+    this.finish();
+    this.reject(error);
+  }
+
+  private abort(reason: unknown): void {
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+
+  private finish(): void {
+    this.settled = true;
+    this.queue.remove(this);
+    if (this.outer !== undefined) unwatchAbort(this.outer, this);
+  }
+}
+
+function isThenable<T>(value: PromiseLike<T> | T): value is PromiseLike<T> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}

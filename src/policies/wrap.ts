@@ -1,0 +1,70 @@
+import { ChainedPolicy, callNext, runInChain, toChainLink, type ChainLink, type PolicyFn } from './chain.js';
+import { toCallContext } from './context.js';
+import type { ExecuteOptions, Policy, PolicyContext } from './policy.js';
+
+/**
+ * Several policies run as one. See {@link wrap}.
+ */
+export class WrappedPolicy extends ChainedPolicy {
+  /** The policies, outermost first (nested wraps flattened). */
+  readonly policies: readonly Policy[];
+  private readonly links: readonly ChainLink[];
+
+  constructor(policies: readonly Policy[]) {
+    super();
+    const flat: Policy[] = [];
+    for (const policy of policies) {
+      if (policy instanceof WrappedPolicy) flat.push(...policy.policies);
+      else flat.push(policy);
+    }
+    this.policies = flat;
+    this.links = flat.map(toChainLink);
+  }
+
+  override execute<T>(fn: PolicyFn<T>, options?: ExecuteOptions | AbortSignal): Promise<T> {
+    const first = this.links[0];
+    try {
+      const context = toCallContext(options);
+      if (first === undefined) return Promise.resolve(fn(context));
+      return first[runInChain](fn, context, this.links, 1);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** @internal */
+  async [runInChain]<T>(
+    fn: PolicyFn<T>,
+    context: PolicyContext,
+    chain: readonly ChainLink[],
+    next: number,
+  ): Promise<T> {
+    return callNext((inner) => callNext(fn, inner, chain, next), context, this.links, 0);
+  }
+}
+
+/**
+ * Compose policies into one, outermost first: `wrap(retry, breaker, timeout)` retries calls that
+ * pass through the breaker, each attempt under the timeout. The composition is itself a
+ * {@link Policy} with one `execute(fn, options)`; the function sees the innermost context (its
+ * `signal` aborts on the timeout, the caller's abort, or the deadline; `attempt` is the retry's
+ * count). Built-in policies call one another directly, without a closure per layer.
+ *
+ * @example
+ * ```ts
+ * const policy = wrap(
+ *   retry({ maxAttempts: Infinity, clock }),
+ *   circuitBreaker({ breaker: consecutiveBreaker(3), halfOpenAfterMs: 5000, clock }),
+ *   adaptiveTimeout({ initialMs: 5000, floorMs: 250, clock }),
+ * );
+ * await policy.execute(({ signal, attempt }) => connect({ signal }), scope); // scope: signal + deadline
+ * ```
+ */
+export function wrap(...policies: Policy[]): WrappedPolicy {
+  for (const [i, policy] of policies.entries()) {
+    if (typeof policy?.execute !== 'function') {
+      throw new TypeError(`wrap(): argument ${i} is not a policy (it has no execute method)`);
+    }
+  }
+  return new WrappedPolicy(policies);
+}
