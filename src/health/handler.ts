@@ -6,7 +6,7 @@
  * creation: the request path only reads the snapshot, applies the rule and writes a prepared reply.
  * Only `/health` and `/metrics` serialize.
  */
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceStatus, SnapshotSource, StartupSnapshot } from '../orchestrator/snapshot.js';
 import { healthBody, publicHealthBody } from './health-body.js';
 import { createHealthMetrics, type HealthMetrics } from './metrics.js';
@@ -46,29 +46,37 @@ export interface HealthHandler {
 
 interface PreparedReply {
   readonly statusCode: number;
-  readonly headers: OutgoingHttpHeaders;
-  readonly body: Buffer;
+  /** Flat `[name, value, ...]`: `writeHead` takes it with less work than an object. */
+  readonly headers: string[];
+  /**
+   * A string, not a Buffer: Node joins a string body with the header block into one write, where a
+   * Buffer body costs a second chunk and a `writev` (measured: ~25% more server CPU per probe).
+   */
+  readonly body: string;
 }
 
-const TEXT = 'text/plain; charset=utf-8';
+// The probe bodies are ASCII; no charset keeps the prepared header block short.
+const TEXT = 'text/plain';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 function prepare(
   statusCode: number,
   body: string,
   contentType = TEXT,
-  extra: OutgoingHttpHeaders = {},
+  extra: readonly string[] = [],
 ): PreparedReply {
-  const buffer = Buffer.from(body, 'utf8');
   return {
     statusCode,
-    headers: {
-      'content-type': contentType,
-      'content-length': buffer.length,
-      'cache-control': 'no-store',
+    headers: [
+      'content-type',
+      contentType,
+      'content-length',
+      String(Buffer.byteLength(body, 'utf8')),
+      'cache-control',
+      'no-store',
       ...extra,
-    },
-    body: buffer,
+    ],
+    body,
   };
 }
 
@@ -103,7 +111,7 @@ const LIVE = prepare(200, `${LivenessReasons.LIVE}\n`);
 const STALLED = prepare(503, `${LivenessReasons.STALLED}\n`);
 const READINESS = byReason(ReadinessReasons, ReadinessReasons.READY);
 const STARTUP = byReason(StartupReasons, StartupReasons.STARTED);
-const METHOD_NOT_ALLOWED = prepare(405, 'method not allowed\n', TEXT, { allow: 'GET, HEAD' });
+const METHOD_NOT_ALLOWED = prepare(405, 'method not allowed\n', TEXT, ['allow', 'GET, HEAD']);
 const METRICS_OFF = prepare(404, 'metrics are off\n');
 const PUBLIC_HEALTH: ReadonlyMap<ServiceStatus, readonly [PreparedReply, PreparedReply]> = new Map(
   SERVICE_STATUSES.map((s) => {

@@ -25,10 +25,10 @@ export interface HealthServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-const NOT_FOUND = Buffer.from('not found\n');
+const NOT_FOUND = 'not found\n';
 const NOT_FOUND_HEADERS = {
   'content-type': 'text/plain; charset=utf-8',
-  'content-length': NOT_FOUND.length,
+  'content-length': Buffer.byteLength(NOT_FOUND),
   'cache-control': 'no-store',
 };
 

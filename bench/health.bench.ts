@@ -1,0 +1,403 @@
+/**
+ * Benchmark: `/readyz` requests per second under wrk, phasegate's health server against a bare
+ * `node:http` server, lightship 7.3 (`/ready`) and @godaddy/terminus (its health-check route), all in
+ * the same run. Each server runs in its own child process (this same file with `--serve <kind>`), so
+ * the benchmark process and wrk do not take the server's CPU; on Linux the server is pinned to one
+ * CPU and wrk to another when `taskset` exists and there are at least two CPUs.
+ *
+ * Run: `npx tsx bench/health.bench.ts [--duration 5] [--rounds 3] [--connections 32]`.
+ * It prints a table and a JSON summary; `run()` returns the summary.
+ *
+ * Target (issue 3): phasegate >= 0.9x bare node:http on /readyz.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import type { StartupSnapshot } from '../src/orchestrator/snapshot.js';
+
+const run$ = promisify(execFile);
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..');
+const WRK = '/usr/bin/wrk';
+
+/** The servers compared. */
+const KINDS = ['bare', 'phasegate', 'phasegate-orchestrator', 'lightship', 'terminus'] as const;
+type Kind = (typeof KINDS)[number];
+
+const PATHS: Record<Kind, string> = {
+  bare: '/readyz',
+  phasegate: '/readyz',
+  'phasegate-orchestrator': '/readyz',
+  lightship: '/ready',
+  terminus: '/readyz',
+};
+
+const DESCRIPTIONS: Record<Kind, string> = {
+  bare: 'node:http, res.end("ok") on every request',
+  phasegate: 'startHealthServer, source returns the same ready snapshot object (identity cache hit)',
+  'phasegate-orchestrator':
+    'startHealthServer on a started Orchestrator (7 phases x 1 fake component): a fresh snapshot per probe',
+  lightship:
+    'lightship 7.3 /ready after signalReady() (from its TypeScript source: the 7.3 package ships no dist/)',
+  terminus: '@godaddy/terminus 4, healthChecks { "/readyz": async () => {} }',
+};
+
+/** A ready seven-phase service with one component per phase, as the orchestrator would report it. */
+function benchSnapshot(): StartupSnapshot {
+  const phases = ['init', 'dependencies', 'database', 'cache', 'services', 'websocket', 'finalize'];
+  return {
+    status: 'ready',
+    availability: 'FULL',
+    startedAt: 1_700_000_000_000,
+    readyAt: 1_700_000_004_000,
+    phases: phases.map((name, i) => ({
+      name,
+      state: 'done',
+      startedAt: 1_700_000_000_000 + i * 500,
+      durationMs: 500,
+    })),
+    components: phases.map((phase, i) => ({
+      name: `${phase}-component`,
+      phase,
+      critical: i !== 3,
+      state: 'ready',
+      attempts: 1,
+      lastError: null,
+      breaker: 'closed',
+      ...(phase === 'database' ? { pool: { open: 5, target: 12, max: 20 } } : {}),
+    })),
+    admission: { backend: 'local', waitedMs: 0 },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server side: `--serve <kind>` starts one server on 127.0.0.1:0 and prints {"port": n}.
+// ---------------------------------------------------------------------------------------------
+
+async function serve(kind: Kind): Promise<number> {
+  switch (kind) {
+    case 'bare': {
+      const server = createServer((_req, res) => {
+        res.end('ok\n');
+      });
+      await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+      return (server.address() as { port: number }).port;
+    }
+    case 'phasegate': {
+      const { startHealthServer } = await import('../src/health/server.js');
+      const snapshot = benchSnapshot();
+      const server = await startHealthServer({ snapshot: () => snapshot }, { port: 0, host: '127.0.0.1' });
+      return server.port;
+    }
+    case 'phasegate-orchestrator': {
+      const { startHealthServer } = await import('../src/health/server.js');
+      const { createOrchestrator, sevenPhasePlan, SEVEN_PHASES } =
+        await import('../src/orchestrator/index.js');
+      const { fakeComponent } = await import('../src/testing/fake-component.js');
+      const { systemClock } = await import('../src/common/clock.js');
+      const components = Object.fromEntries(
+        SEVEN_PHASES.map((phase) => [
+          phase,
+          [fakeComponent({ name: `${phase}-component`, clock: systemClock })],
+        ]),
+      );
+      const orchestrator = createOrchestrator(sevenPhasePlan(components), { budgetMs: 10_000 });
+      await orchestrator.start();
+      const server = await startHealthServer(orchestrator, { port: 0, host: '127.0.0.1' });
+      return server.port;
+    }
+    case 'lightship': {
+      // lightship 7.3.0 on npm has no dist/ (its exports point at a missing ./dist/index.js), so load
+      // its TypeScript source through tsx, as this benchmark already runs under tsx.
+      const entry = join(ROOT, 'node_modules/lightship/src/index.ts');
+      const { createLightship } = (await import(pathToFileURL(entry).href)) as {
+        createLightship: (c: object) => Promise<{ server: { address(): unknown }; signalReady(): void }>;
+      };
+      const lightship = await createLightship({
+        detectKubernetes: false,
+        port: 0,
+        signals: [],
+        terminate: () => undefined,
+      });
+      lightship.signalReady();
+      return (lightship.server.address() as { port: number }).port;
+    }
+    case 'terminus': {
+      const { createTerminus } = await import('@godaddy/terminus');
+      const server = createServer((_req, res) => {
+        res.statusCode = 404;
+        res.end();
+      });
+      createTerminus(server, { healthChecks: { '/readyz': async () => undefined }, signals: [] });
+      await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+      return (server.address() as { port: number }).port;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driver side.
+// ---------------------------------------------------------------------------------------------
+
+/** Options of {@link run}. */
+export interface HealthBenchOptions {
+  /** Seconds per measurement. @default 5 */
+  readonly durationSeconds?: number;
+  /** Interleaved rounds; the median is reported. @default 3 */
+  readonly rounds?: number;
+  /** wrk connections. @default 32 */
+  readonly connections?: number;
+  /** Seconds of warm-up per server and round. @default 1 */
+  readonly warmupSeconds?: number;
+}
+
+/** One server's result. */
+export interface HealthBenchRow {
+  readonly name: Kind;
+  readonly path: string;
+  readonly description: string;
+  /** Median requests per second over the rounds. */
+  readonly reqPerSec: number;
+  /** Every round's requests per second. */
+  readonly rounds: readonly number[];
+  /** reqPerSec / bare's reqPerSec. */
+  readonly ratioVsBare: number;
+  /** Status 200 check: wrk's count of non-2xx/3xx responses summed over rounds (must be 0). */
+  readonly non2xx: number;
+  /** Mean latency of the median round, ms. */
+  readonly latencyMsAvg: number;
+  /**
+   * Median server CPU time (user + system) per request, µs: less sensitive than req/s to other load
+   * on the machine, and the cost the server itself adds.
+   */
+  readonly cpuUsPerRequest: number;
+  /** cpuUsPerRequest / bare's (lower is better; 1/this bounds the req/s ratio when CPU-bound). */
+  readonly cpuRatioVsBare: number;
+}
+
+/** The JSON summary. */
+export interface HealthBenchSummary {
+  readonly name: 'health';
+  readonly tool: string;
+  readonly node: string;
+  readonly cpus: number;
+  readonly pinned: boolean;
+  readonly rows: readonly HealthBenchRow[];
+  readonly target: {
+    readonly metric: string;
+    readonly min: number;
+    readonly actual: number;
+    readonly met: boolean;
+  };
+}
+
+interface Started {
+  readonly child: ChildProcess;
+  readonly port: number;
+  /** The next line the server prints. */
+  readonly nextLine: () => Promise<string>;
+}
+
+const canPin = (): boolean =>
+  process.platform === 'linux' && existsSync('/usr/bin/taskset') && availableParallelism() >= 2;
+
+async function startServer(kind: Kind, pin: boolean): Promise<Started> {
+  const self = fileURLToPath(import.meta.url);
+  const node = [process.execPath, '--import', 'tsx', self, '--serve', kind];
+  const [command, ...args] = pin ? ['/usr/bin/taskset', '-c', '1', ...node] : node;
+  const child = spawn(command!, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const exited = new Promise<never>((_ok, fail) =>
+    child.once('exit', (code) => fail(new Error(`${kind} server exited with ${code}`))),
+  );
+  exited.catch(() => undefined);
+  const nextLine = async (): Promise<string> => {
+    const next = await Promise.race([lines.next(), exited]);
+    if (next.done === true) throw new Error(`${kind} server closed its output`);
+    return next.value;
+  };
+  const port = (JSON.parse(await nextLine()) as { port: number }).port;
+  return { child, port, nextLine };
+}
+
+async function stopServer(started: Started): Promise<void> {
+  if (started.child.exitCode !== null || started.child.signalCode !== null) return;
+  const exited = new Promise((ok) => started.child.once('exit', ok));
+  started.child.kill('SIGKILL');
+  await exited;
+}
+
+interface WrkResult {
+  readonly reqPerSec: number;
+  readonly requests: number;
+  readonly non2xx: number;
+  readonly latencyMsAvg: number;
+}
+
+interface Measurement extends WrkResult {
+  /** Server CPU time (user + system) per request, µs. */
+  readonly cpuUsPerRequest: number;
+}
+
+function parseLatencyMs(text: string): number {
+  const match = /Latency\s+([\d.]+)(us|ms|s)\b/.exec(text);
+  if (match === null) return Number.NaN;
+  const value = Number(match[1]);
+  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
+}
+
+async function wrk(url: string, seconds: number, connections: number, pin: boolean): Promise<WrkResult> {
+  const wrkArgs = ['-t1', `-c${connections}`, `-d${seconds}s`, url];
+  const [command, args] = pin ? ['/usr/bin/taskset', ['-c', '0', WRK, ...wrkArgs]] : [WRK, wrkArgs];
+  const { stdout } = await run$(command, args, { timeout: (seconds + 30) * 1000 });
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
+  const requests = /(\d+) requests in/.exec(stdout);
+  if (rps === null || requests === null) throw new Error(`could not read wrk output:\n${stdout}`);
+  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout);
+  return {
+    reqPerSec: Number(rps[1]),
+    requests: Number(requests[1]),
+    non2xx: non2xx === null ? 0 : Number(non2xx[1]),
+    latencyMsAvg: parseLatencyMs(stdout),
+  };
+}
+
+async function measure(
+  started: Started,
+  url: string,
+  seconds: number,
+  connections: number,
+  pin: boolean,
+): Promise<Measurement> {
+  started.child.stdin!.write('m\n');
+  const result = await wrk(url, seconds, connections, pin);
+  started.child.stdin!.write('r\n');
+  const cpu = JSON.parse(await started.nextLine()) as { user: number; system: number };
+  return { ...result, cpuUsPerRequest: (cpu.user + cpu.system) / Math.max(1, result.requests) };
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * Run the benchmark and return a JSON-able summary.
+ */
+export default async function run(options: HealthBenchOptions = {}): Promise<HealthBenchSummary> {
+  if (!existsSync(WRK)) throw new Error(`wrk not found at ${WRK}; install it (apt-get install wrk)`);
+  const duration = options.durationSeconds ?? 5;
+  const rounds = options.rounds ?? 3;
+  const connections = options.connections ?? 32;
+  const warmup = options.warmupSeconds ?? 1;
+  const pin = canPin();
+
+  const results = new Map<Kind, Measurement[]>(KINDS.map((k) => [k, []]));
+  for (let round = 0; round < rounds; round += 1) {
+    // Rotate the order each round so no server always runs first (or right after a hot one).
+    const order = KINDS.map((_, i) => KINDS[(i + round) % KINDS.length]!);
+    for (const kind of order) {
+      const started = await startServer(kind, pin);
+      try {
+        const url = `http://127.0.0.1:${started.port}${PATHS[kind]}`;
+        if (warmup > 0) await wrk(url, warmup, connections, pin);
+        results.get(kind)!.push(await measure(started, url, duration, connections, pin));
+      } finally {
+        await stopServer(started);
+      }
+    }
+  }
+
+  const bare = median(results.get('bare')!.map((r) => r.reqPerSec));
+  const bareCpu = median(results.get('bare')!.map((r) => r.cpuUsPerRequest));
+  const rows: HealthBenchRow[] = KINDS.map((kind) => {
+    const list = results.get(kind)!;
+    const rps = list.map((r) => r.reqPerSec);
+    const med = median(rps);
+    const medianRound = list.reduce((best, r) =>
+      Math.abs(r.reqPerSec - med) < Math.abs(best.reqPerSec - med) ? r : best,
+    );
+    return {
+      name: kind,
+      path: PATHS[kind],
+      description: DESCRIPTIONS[kind],
+      reqPerSec: Math.round(med),
+      rounds: rps.map(Math.round),
+      ratioVsBare: Number((med / bare).toFixed(3)),
+      non2xx: list.reduce((sum, r) => sum + r.non2xx, 0),
+      latencyMsAvg: medianRound.latencyMsAvg,
+      cpuUsPerRequest: Number(median(list.map((r) => r.cpuUsPerRequest)).toFixed(2)),
+      cpuRatioVsBare: Number((median(list.map((r) => r.cpuUsPerRequest)) / bareCpu).toFixed(3)),
+    };
+  });
+  const phasegate = rows.find((r) => r.name === 'phasegate')!;
+  return {
+    name: 'health',
+    tool: `wrk -t1 -c${connections} -d${duration}s, ${rounds} interleaved rounds (median), ${warmup}s warm-up each`,
+    node: process.version,
+    cpus: availableParallelism(),
+    pinned: pin,
+    rows,
+    target: {
+      metric: 'phasegate /readyz req/s ÷ bare node:http req/s',
+      min: 0.9,
+      actual: phasegate.ratioVsBare,
+      met: phasegate.ratioVsBare >= 0.9,
+    },
+  };
+}
+
+function formatTable(summary: HealthBenchSummary): string {
+  const lines = [
+    `health endpoints: ${summary.tool}; node ${summary.node}; ${summary.cpus} CPUs; pinned: ${summary.pinned}`,
+    `${'server'.padEnd(26)}${'path'.padEnd(9)}${'req/s'.padStart(9)}${'× bare'.padStart(8)}${'lat ms'.padStart(8)}${'cpu µs/req'.padStart(12)}${'× bare'.padStart(8)}  rounds (req/s)`,
+  ];
+  for (const r of summary.rows) {
+    lines.push(
+      `${r.name.padEnd(26)}${r.path.padEnd(9)}${String(r.reqPerSec).padStart(9)}${r.ratioVsBare.toFixed(2).padStart(8)}${r.latencyMsAvg.toFixed(2).padStart(8)}${r.cpuUsPerRequest.toFixed(1).padStart(12)}${r.cpuRatioVsBare.toFixed(2).padStart(8)}  ${r.rounds.join(', ')}${r.non2xx > 0 ? `  (${r.non2xx} non-2xx!)` : ''}`,
+    );
+  }
+  const t = summary.target;
+  lines.push(`target: ${t.metric} >= ${t.min}: ${t.actual.toFixed(2)} ${t.met ? 'MET' : 'NOT MET'}`);
+  return lines.join('\n');
+}
+
+function flag(argv: readonly string[], name: string): number | undefined {
+  const i = argv.indexOf(name);
+  return i === -1 ? undefined : Number(argv[i + 1]);
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) {
+  const argv = process.argv.slice(2);
+  const serveIndex = argv.indexOf('--serve');
+  if (serveIndex !== -1) {
+    const kind = argv[serveIndex + 1] as Kind;
+    if (!KINDS.includes(kind)) throw new Error(`unknown server kind ${kind}`);
+    const port = await serve(kind);
+    process.stdout.write(`${JSON.stringify({ port })}\n`);
+    // 'm' marks the start of a measurement, 'r' reports the server's CPU time since the mark.
+    let mark = process.cpuUsage();
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (data: string) => {
+      if (data.includes('m')) mark = process.cpuUsage();
+      if (data.includes('r')) process.stdout.write(`${JSON.stringify(process.cpuUsage(mark))}\n`);
+    });
+  } else {
+    const summary = await run({
+      durationSeconds: flag(argv, '--duration'),
+      rounds: flag(argv, '--rounds'),
+      connections: flag(argv, '--connections'),
+      warmupSeconds: flag(argv, '--warmup'),
+    });
+    console.log(formatTable(summary));
+    console.log(JSON.stringify(summary, null, 2));
+  }
+}
