@@ -107,7 +107,8 @@ export class Timeline {
   record(event: OrchestratorEvent): void {
     this.recorded.push(event);
     if (event.type === 'startup-end') this.startupEvents = this.recorded.length;
-    if (this.recorded.length > this.maxEvents && this.recorded.length > this.startupEvents) {
+    // The newest event is always kept; startup events are never dropped.
+    if (this.recorded.length > this.maxEvents && this.recorded.length - 1 > this.startupEvents) {
       this.recorded.splice(this.startupEvents, 1);
       this.droppedCount++;
     }

@@ -18,7 +18,8 @@ interface Row {
  * duration, share of the whole startup and a bar placed on the time axis; for components, the
  * attempts and their outcomes (`x3 (2 transient, ok)`), waits recorded with `mark()` (any mark
  * with a numeric `waitedMs`, e.g. `admission-wait`), and background recovery. The last line is the
- * verdict: `READY in 31060 ms`, or `FAILED after ... : code, class, phase/component`.
+ * verdict: `READY in 31060 ms`, `DEGRADED in ...`, `ABORTED after ...`, `FAILED after ...: code,
+ * class, phase/component after N attempts`, or `STARTING (last event at ... ms)` while running.
  *
  * @example
  * ```ts
@@ -92,7 +93,8 @@ function componentRow(name: string, events: readonly TimelineEntry[], total: num
           ? 'failed'
           : (end.outcome ?? 'failed');
   const parts = [...[...classes].map(([cls, n]) => `${n} ${cls}`), final];
-  const details = [`x${attempts.length} (${parts.join(', ')})`];
+  const count = startup.filter((e) => e.type === 'component-attempt').length;
+  const details = [`x${count} (${parts.join(', ')})`];
   if (end?.type === 'component-failed' || end?.type === 'component-degraded') {
     details.push(`${end.errorCode ?? 'error'}: ${end.message ?? ''}`.trim());
   }
@@ -121,7 +123,7 @@ function verdict(json: TimelineJSON): string {
   const end = json.events.find((e) => e.type === 'startup-end');
   if (!end || json.outcome === null) {
     const lastT = json.events.reduce((max, e) => Math.max(max, e.t), 0);
-    return `STARTING (${lastT} ms so far)`;
+    return `STARTING (last event at ${lastT} ms)`;
   }
   const availability = json.availability ?? 'UNAVAILABLE';
   switch (json.outcome) {

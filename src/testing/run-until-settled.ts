@@ -25,14 +25,12 @@ export async function runUntilSettled<T>(
     (value) => (result = { ok: true, value }),
     (error: unknown) => (result = { ok: false, error }),
   );
-  for (let timers = 0; result === undefined; timers++) {
+  // Let promise callbacks run before each timer, so that time stops where the promise settles.
+  for (let timers = 0; ; timers++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (result !== undefined) return result;
     if (timers >= limit) throw new Error(`runUntilSettled: still pending after ${limit} timers`);
-    const moved = await clock.next();
-    if (!moved && result === undefined) {
-      await new Promise((resolve) => setImmediate(resolve));
-      if (result === undefined)
-        throw new Error('runUntilSettled: pending, but no timer is left on the clock');
-    }
+    if (clock.pending === 0) throw new Error('runUntilSettled: pending, but no timer is left on the clock');
+    await clock.next();
   }
-  return result;
 }
