@@ -1,0 +1,132 @@
+import { abortReason } from '../common/abort-reason.js';
+import { redactUrl } from '../common/redact.js';
+import type { ErrorClass } from '../errors/classification.js';
+import { ConfigError } from '../errors/config-error.js';
+import type { Availability } from '../orchestrator/availability.js';
+import type { ComponentSpec } from '../orchestrator/component.js';
+import type { Policy } from '../policies/policy.js';
+import { DependencyError, toDependencyError } from './dependency-error.js';
+
+/**
+ * The class of an unexpected HTTP status: 429 and 503 say "full or starting" (`capacity`); 408 and
+ * other 5xx are `transient`; any other status (401, 404, a redirect to a login page) will not change
+ * by waiting (`permanent`).
+ */
+export function classifyHttpStatus(status: number): ErrorClass {
+  if (status === 429 || status === 503) return 'capacity';
+  if (status === 408 || (status >= 500 && status <= 599)) return 'transient';
+  return 'permanent';
+}
+
+/**
+ * An endpoint answered with a status it was not expected to. Classified by
+ * {@link classifyHttpStatus}; `driverCode` is `HTTP <status>`.
+ */
+export class HttpStatusError extends DependencyError {
+  constructor(
+    /** The redacted URL. */
+    url: string,
+    /** The status received. */
+    readonly status: number,
+    /** The statuses that were expected. */
+    readonly expected: readonly number[],
+  ) {
+    super({
+      dependency: 'http',
+      target: url,
+      classification: classifyHttpStatus(status),
+      driverCode: `HTTP ${status}`,
+      problem: `GET answered ${status}, expected ${expected.join(' or ')}`,
+    });
+  }
+}
+
+/** Options of {@link httpComponent}. */
+export interface HttpComponentOptionsInput {
+  /** Component name. @default `http:<host>` */
+  readonly name?: string;
+  /** The URL to GET. A password or token in it never appears in a message. */
+  readonly url: string;
+  /** Status (or statuses) that count as up. @default 200 */
+  readonly expectStatus?: number | readonly number[];
+  /** Request headers (e.g. an authorization header; never shown). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** See {@link ComponentSpec.critical}. @default true */
+  readonly critical?: boolean;
+  /** See {@link ComponentSpec.degradable}. @default false */
+  readonly degradable?: boolean;
+  /** See {@link ComponentSpec.degradesTo}. */
+  readonly degradesTo?: Availability;
+  /** See {@link ComponentSpec.dependsOn}. */
+  readonly dependsOn?: readonly string[];
+  /** See {@link ComponentSpec.policy}. */
+  readonly policy?: Policy;
+}
+
+/** The handle of a started {@link httpComponent}. */
+export interface HttpEndpoint {
+  /** The redacted URL. */
+  readonly url: string;
+  /** Status of the last answer. */
+  lastStatus: number;
+}
+
+/**
+ * An HTTP endpoint as a startup component: `start` and `check` send `GET url` (with the attempt's
+ * signal) and expect `expectStatus`. The body is discarded. A refused socket is `transient`; 429 and
+ * 503 are `capacity`; other 5xx `transient`; other unexpected statuses `permanent`.
+ *
+ * @example
+ * ```ts
+ * const auth = httpComponent({ url: 'http://auth.internal/healthz', expectStatus: [200, 204] });
+ * ```
+ * @throws ConfigError when `url` or `expectStatus` is invalid.
+ */
+export function httpComponent(input: HttpComponentOptionsInput): ComponentSpec<HttpEndpoint> {
+  let parsed: URL;
+  try {
+    parsed = new URL(input.url);
+  } catch {
+    throw new ConfigError(
+      'http.url',
+      `${redactUrl(String(input.url))} is not a URL`,
+      'e.g. http://host/health',
+    );
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError('http.url', `protocol ${parsed.protocol} is not supported`, 'use http: or https:');
+  }
+  const expected = [input.expectStatus ?? 200].flat();
+  if (expected.length === 0 || !expected.every((s) => Number.isInteger(s) && s >= 100 && s <= 599)) {
+    throw new ConfigError('http.expectStatus', 'must be HTTP statuses (100-599)', 'e.g. 200 or [200, 204]');
+  }
+  const url = redactUrl(input.url);
+
+  const probe = async (signal: AbortSignal): Promise<number> => {
+    let response: Response;
+    try {
+      response = await fetch(input.url, { method: 'GET', headers: input.headers, signal });
+    } catch (error) {
+      if (signal.aborted) throw abortReason(signal);
+      throw toDependencyError('http', url, error);
+    }
+    await response.body?.cancel().catch(() => undefined);
+    if (!expected.includes(response.status)) throw new HttpStatusError(url, response.status, expected);
+    return response.status;
+  };
+
+  return {
+    name: input.name ?? `http:${parsed.host}`,
+    ...(input.critical !== undefined ? { critical: input.critical } : {}),
+    ...(input.degradable !== undefined ? { degradable: input.degradable } : {}),
+    ...(input.degradesTo !== undefined ? { degradesTo: input.degradesTo } : {}),
+    ...(input.dependsOn !== undefined ? { dependsOn: input.dependsOn } : {}),
+    ...(input.policy !== undefined ? { policy: input.policy } : {}),
+    async start(ctx) {
+      return { url, lastStatus: await probe(ctx.signal) };
+    },
+    async check(endpoint, { signal }) {
+      endpoint.lastStatus = await probe(signal);
+    },
+  };
+}
