@@ -204,6 +204,7 @@ export class CircuitBreakerPolicy extends ChainedPolicy {
 
   private open(error: unknown, errorClass: ErrorClass): void {
     this.lastFailure = error;
+    this.counter.reset();
     this.openedAt = this.options.clock.now();
     this.transition('open');
     if (this.breakEmitter.hasListeners) this.breakEmitter.emit({ error, errorClass });

@@ -1,0 +1,427 @@
+import { describe, expect, it } from 'vitest';
+import { BreakerOpenError } from '../errors/breaker-open-error.js';
+import { ConfigError, isConfigError } from '../errors/config-error.js';
+import { exitCodeFor } from '../errors/exit-codes.js';
+import { FakeClock } from '../testing/fake-clock.js';
+import { constantBackoff } from './backoff/constant-backoff.js';
+import { adaptiveTimeout } from './adaptive-timeout.js';
+import type { PolicyContext } from './policy.js';
+import { isRetryExhaustedError, type RetryExhaustedError } from './retry-exhausted-error.js';
+import { retry, type GiveUpEvent, type RetryEvent } from './retry.js';
+import { wrap } from './wrap.js';
+
+const refused = (): Error =>
+  Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code: 'ECONNREFUSED' });
+const tooMany = (): Error => Object.assign(new Error('sorry, too many clients already'), { code: '53300' });
+const badPassword = (): Error =>
+  Object.assign(new Error('password authentication failed for postgres://app:hunter2@db/app'), {
+    code: '28P01',
+  });
+
+/** Capture a promise's outcome without an unhandled rejection. */
+function outcome<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+}
+
+describe('retry', () => {
+  it('retries transient and capacity failures with the backoff, then returns the value', async () => {
+    const clock = new FakeClock();
+    const policy = retry({ clock, backoff: constantBackoff(100), maxAttempts: 5 });
+    const retries: RetryEvent[] = [];
+    policy.onRetry((e) => retries.push(e));
+    const seen: Array<[number, number]> = [];
+    const failures = [refused(), tooMany()];
+    const result = outcome(
+      policy.execute(({ attempt }) => {
+        seen.push([attempt, clock.now()]);
+        const failure = failures.shift();
+        if (failure) throw failure;
+        return 'connected';
+      }),
+    );
+    await clock.runAll();
+    expect(await result).toEqual({ value: 'connected' });
+    expect(seen).toEqual([
+      [1, 0],
+      [2, 100],
+      [3, 200],
+    ]);
+    expect(retries.map(({ attempt, delayMs, errorClass }) => [attempt, delayMs, errorClass])).toEqual([
+      [1, 100, 'transient'],
+      [2, 100, 'capacity'],
+    ]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it.each([
+    ['permanent (bad password)', badPassword, 'permanent', 78],
+    ['config', () => new ConfigError('port', 'must be a number'), 'config', 78],
+    ['internal (unrecognised)', () => new TypeError('undefined is not a function'), 'internal', 1],
+  ])('does not retry %s errors', async (_name, makeError, errorClass, exitCode) => {
+    const clock = new FakeClock();
+    const policy = retry({ clock, backoff: constantBackoff(100) });
+    const giveUps: GiveUpEvent[] = [];
+    policy.onGiveUp((e) => giveUps.push(e));
+    const error = makeError();
+    let calls = 0;
+    const result = await outcome(
+      policy.execute(() => {
+        calls++;
+        throw error;
+      }),
+    );
+    expect(calls).toBe(1);
+    const exhausted = result.error as RetryExhaustedError;
+    expect(isRetryExhaustedError(exhausted)).toBe(true);
+    expect(exhausted.code).toBe('PG_ERR_RETRY_EXHAUSTED');
+    expect(exhausted.reason).toBe('not-retryable');
+    expect(exhausted.cause).toBe(error);
+    expect(exhausted.classification).toBe(errorClass);
+    expect(exhausted.attempts).toBe(1);
+    expect(exitCodeFor(exhausted)).toBe(exitCode);
+    expect(giveUps).toEqual([{ attempts: 1, error, reason: 'not-retryable', elapsedMs: 0 }]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('redacts secrets of the last error in its message but keeps the cause intact', async () => {
+    const error = badPassword();
+    const result = await outcome(retry({ clock: new FakeClock() }).execute(() => Promise.reject(error)));
+    const exhausted = result.error as RetryExhaustedError;
+    expect(exhausted.message).toContain('app:***@db');
+    expect(exhausted.message).not.toContain('hunter2');
+    expect(exhausted.cause).toBe(error);
+  });
+
+  it('gives up after maxAttempts with the last error and its class', async () => {
+    const clock = new FakeClock();
+    const policy = retry({ clock, backoff: constantBackoff(250), maxAttempts: 3 });
+    const errors = [refused(), refused(), tooMany()];
+    const result = outcome(policy.execute(() => Promise.reject(errors.shift())));
+    await clock.runAll();
+    const exhausted = (await result).error as RetryExhaustedError;
+    expect(exhausted.reason).toBe('attempts');
+    expect(exhausted.attempts).toBe(3);
+    expect(exhausted.elapsedMs).toBe(500);
+    expect(exhausted.classification).toBe('capacity');
+    expect((exhausted.cause as { code: string }).code).toBe('53300');
+    expect(exitCodeFor(exhausted)).toBe(3);
+  });
+
+  it('never starts an attempt that cannot finish before the deadline, and gives up at once', async () => {
+    const clock = new FakeClock(1000);
+    const deadline = 2000;
+    const policy = retry({ clock, backoff: constantBackoff(200), maxAttempts: Infinity, minAttemptMs: 300 });
+    const giveUps: GiveUpEvent[] = [];
+    policy.onGiveUp((e) => giveUps.push(e));
+    const starts: number[] = [];
+    const result = outcome(
+      policy.execute(
+        async ({ signal, deadline: seen }) => {
+          expect(seen).toBe(deadline);
+          starts.push(clock.now());
+          await clock.sleep(300, signal);
+          throw refused();
+        },
+        { deadline },
+      ),
+    );
+    await clock.runAll();
+    const exhausted = (await result).error as RetryExhaustedError;
+    // Attempts at 1000-1300 and 1500-1800; a third would start at 2000 with no time left.
+    expect(starts).toEqual([1000, 1500]);
+    for (const start of starts) expect(start + 300).toBeLessThanOrEqual(deadline);
+    expect(exhausted.reason).toBe('deadline');
+    expect(exhausted.attempts).toBe(2);
+    // It gave up when the second attempt failed, instead of sleeping until the deadline.
+    expect(clock.now()).toBe(1800);
+    expect(exhausted.elapsedMs).toBe(800);
+    expect(giveUps.map((e) => e.reason)).toEqual(['deadline']);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('stops within maxElapsedMs (reason "elapsed") and hands that limit inward as the deadline', async () => {
+    const clock = new FakeClock();
+    const policy = retry({ clock, backoff: constantBackoff(100), maxAttempts: Infinity, maxElapsedMs: 1000 });
+    const deadlines: number[] = [];
+    const result = outcome(
+      policy.execute(
+        async ({ deadline }) => {
+          deadlines.push(deadline);
+          await clock.sleep(150);
+          throw refused();
+        },
+        { deadline: 5000 },
+      ),
+    );
+    await clock.runAll();
+    const exhausted = (await result).error as RetryExhaustedError;
+    expect(exhausted.reason).toBe('elapsed');
+    // Attempts start at 0, 250, 500, 750; the next sleep would end at 1000 with nothing left.
+    expect(deadlines).toEqual([1000, 1000, 1000, 1000]);
+    expect(exhausted.attempts).toBe(4);
+    expect(clock.now()).toBe(900);
+  });
+
+  it('makes no attempt when the deadline has passed or leaves less than minAttemptMs', async () => {
+    const clock = new FakeClock(500);
+    let calls = 0;
+    const fn = (): string => {
+      calls++;
+      return 'never';
+    };
+    const passed = await outcome(retry({ clock }).execute(fn, { deadline: 500 }));
+    const tooShort = await outcome(retry({ clock, minAttemptMs: () => 200 }).execute(fn, { deadline: 600 }));
+    for (const { error } of [passed, tooShort]) {
+      expect(isRetryExhaustedError(error)).toBe(true);
+      expect((error as RetryExhaustedError).attempts).toBe(0);
+      expect((error as RetryExhaustedError).reason).toBe('deadline');
+      expect((error as RetryExhaustedError).classification).toBe('transient');
+      expect((error as RetryExhaustedError).cause).toMatchObject({ code: 'PG_ERR_DEADLINE_EXCEEDED' });
+    }
+    expect(calls).toBe(0);
+  });
+
+  it('sleeps at least the retryAfterMs of an open breaker', async () => {
+    const clock = new FakeClock();
+    const policy = retry({ clock, backoff: constantBackoff(10) });
+    const starts: number[] = [];
+    const result = outcome(
+      policy.execute(() => {
+        starts.push(clock.now());
+        if (starts.length === 1) throw new BreakerOpenError(5000);
+        return 'ok';
+      }),
+    );
+    await clock.runAll();
+    expect(await result).toEqual({ value: 'ok' });
+    expect(starts).toEqual([0, 5000]);
+  });
+
+  it('gives up at once when the breaker opens for longer than the deadline allows', async () => {
+    const clock = new FakeClock();
+    const policy = retry({ clock, backoff: constantBackoff(10) });
+    let calls = 0;
+    const result = await outcome(
+      policy.execute(
+        () => {
+          calls++;
+          throw new BreakerOpenError(60_000);
+        },
+        { deadline: 30_000 },
+      ),
+    );
+    expect(calls).toBe(1);
+    expect((result.error as RetryExhaustedError).reason).toBe('deadline');
+    expect((result.error as RetryExhaustedError).classification).toBe('capacity');
+    expect(clock.now()).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('an abort during a retry sleep rejects at once with the reason and leaves nothing pending', async () => {
+    const clock = new FakeClock();
+    const controller = new AbortController();
+    const policy = retry({ clock, backoff: constantBackoff(10_000), maxAttempts: 5 });
+    const giveUps: GiveUpEvent[] = [];
+    policy.onGiveUp((e) => giveUps.push(e));
+    let running = 0;
+    let started = 0;
+    const result = outcome(
+      policy.execute(async () => {
+        started++;
+        running++;
+        try {
+          await clock.sleep(100);
+          throw refused();
+        } finally {
+          running--;
+        }
+      }, controller.signal),
+    );
+    await clock.advance(500); // first attempt failed at 100; now sleeping until 10 100
+    expect(clock.pending).toBe(1);
+    const reason = new Error('SIGTERM');
+    controller.abort(reason);
+    expect((await result).error).toBe(reason);
+    expect(clock.pending).toBe(0);
+    expect(running).toBe(0);
+    expect(started).toBe(1);
+    expect(giveUps).toEqual([{ attempts: 1, error: reason, reason: 'aborted', elapsedMs: 500 }]);
+    await clock.runAll();
+    expect(started).toBe(1);
+  });
+
+  it('an already aborted signal rejects without calling the function', async () => {
+    const clock = new FakeClock();
+    const controller = new AbortController();
+    controller.abort(new Error('stopped'));
+    let calls = 0;
+    const result = await outcome(
+      retry({ clock }).execute(() => {
+        calls++;
+      }, controller.signal),
+    );
+    expect((result.error as Error).message).toBe('stopped');
+    expect(calls).toBe(0);
+  });
+
+  it('an abort that fails the attempt is not retried', async () => {
+    const clock = new FakeClock();
+    const controller = new AbortController();
+    let calls = 0;
+    const result = outcome(
+      retry({ clock, backoff: constantBackoff(10) }).execute(async ({ signal }) => {
+        calls++;
+        await clock.sleep(1000, signal);
+      }, controller.signal),
+    );
+    await clock.advance(100);
+    controller.abort(new Error('shutdown'));
+    expect(((await result).error as Error).message).toBe('shutdown');
+    expect(calls).toBe(1);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('uses decorrelated jitter from 100 ms by default, with the injected random source', async () => {
+    const clock = new FakeClock();
+    const policy = retry({ clock, random: () => 0, maxAttempts: 3 });
+    const delays: number[] = [];
+    policy.onRetry((e) => delays.push(e.delayMs));
+    const result = outcome(policy.execute(() => Promise.reject(refused())));
+    await clock.runAll();
+    await result;
+    expect(delays).toEqual([100, 100]);
+    const seeded = retry({ clock, random: () => 0.5, maxAttempts: 3 });
+    const jittered: number[] = [];
+    seeded.onRetry((e) => jittered.push(e.delayMs));
+    const again = outcome(seeded.execute(() => Promise.reject(refused())));
+    await clock.runAll();
+    await again;
+    expect(jittered).toEqual([200, 350]);
+  });
+
+  it('follows a custom classifier', async () => {
+    const clock = new FakeClock();
+    const policy = retry({
+      clock,
+      backoff: constantBackoff(1),
+      classify: (e) => ((e as { status?: number }).status === 503 ? 'capacity' : 'permanent'),
+    });
+    let calls = 0;
+    const result = outcome(
+      policy.execute(() => {
+        calls++;
+        if (calls < 3) throw Object.assign(new Error('busy'), { status: 503 });
+        throw refused(); // 'permanent' by this classifier
+      }),
+    );
+    await clock.runAll();
+    expect(((await result).error as RetryExhaustedError).reason).toBe('not-retryable');
+    expect(calls).toBe(3);
+  });
+
+  it('reports success with attempts and elapsed time, and passes synchronous values through', async () => {
+    const clock = new FakeClock();
+    const policy = retry({ clock, backoff: constantBackoff(50) });
+    const successes: unknown[] = [];
+    policy.onSuccess((e) => successes.push(e));
+    expect(await policy.execute(() => 7)).toBe(7);
+    let calls = 0;
+    const result = outcome(
+      policy.execute(() => {
+        if (++calls === 1) throw refused();
+        return 'second';
+      }),
+    );
+    await clock.runAll();
+    expect(await result).toEqual({ value: 'second' });
+    expect(successes).toEqual([
+      { attempts: 1, elapsedMs: 0 },
+      { attempts: 2, elapsedMs: 50 },
+    ]);
+  });
+
+  it('hands each attempt a context with its number, the deadline and a usable signal', async () => {
+    const clock = new FakeClock();
+    const contexts: PolicyContext[] = [];
+    const result = outcome(
+      retry({ clock, backoff: constantBackoff(5), maxAttempts: 2 }).execute(
+        (context) => {
+          contexts.push(context);
+          return Promise.reject(refused());
+        },
+        { deadline: 10_000 },
+      ),
+    );
+    await clock.runAll();
+    await result;
+    expect(contexts.map((c) => [c.attempt, c.deadline, c.signal.aborted])).toEqual([
+      [1, 10_000, false],
+      [2, 10_000, false],
+    ]);
+    expect(contexts[0]!.signal).not.toBe(contexts[1]!.signal);
+  });
+
+  it('asks an adaptive timeout inside the same wrap how long an attempt needs', async () => {
+    const clock = new FakeClock();
+    const attemptTimeout = adaptiveTimeout({ clock, initialMs: 5000, floorMs: 400 });
+    const policy = wrap(
+      retry({ clock, backoff: constantBackoff(100), maxAttempts: Infinity }),
+      attemptTimeout,
+    );
+    // Cold start: the floor (400 ms) is what an attempt needs. 300 ms left: no attempt at all.
+    const early = await outcome(policy.execute(() => 'x', { deadline: 300 }));
+    expect((early.error as RetryExhaustedError).attempts).toBe(0);
+    // Teach it that attempts take 1 s: the timeout becomes 2 s, and so does the least time needed.
+    const learn = outcome(policy.execute(() => clock.sleep(1000)));
+    await clock.runAll();
+    await learn;
+    expect(attemptTimeout.expectedAttemptMs()).toBe(2000);
+    const starts: number[] = [];
+    const result = outcome(
+      policy.execute(
+        async () => {
+          starts.push(clock.now());
+          await clock.sleep(1000);
+          throw refused();
+        },
+        { deadline: clock.now() + 5000 },
+      ),
+    );
+    await clock.runAll();
+    const exhausted = (await result).error as RetryExhaustedError;
+    expect(exhausted.reason).toBe('deadline');
+    // Attempts fail 1000 ms after they start; each sleep is 100 ms. After the third fails (+3200), a
+    // fourth would start at +3300 with 1700 ms left, less than the 2000 ms an attempt needs.
+    expect(starts.map((s) => s - starts[0]!)).toEqual([0, 1100, 2200]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it.each<[string, () => unknown, string]>([
+    ['maxAttempts 0', () => retry({ maxAttempts: 0 }), 'retry.maxAttempts'],
+    ['maxAttempts 1.5', () => retry({ maxAttempts: 1.5 }), 'retry.maxAttempts'],
+    ['maxElapsedMs -1', () => retry({ maxElapsedMs: -1 }), 'retry.maxElapsedMs'],
+    ['backoff not a backoff', () => retry({ backoff: {} as never }), 'retry.backoff'],
+    ['random not a function', () => retry({ random: 3 as never }), 'retry.random'],
+    ['classify not a function', () => retry({ classify: 'x' as never }), 'retry.classify'],
+    ['minAttemptMs -1', () => retry({ minAttemptMs: -1 }), 'retry.minAttemptMs'],
+    ['minAttemptMs a string', () => retry({ minAttemptMs: 'soon' as never }), 'retry.minAttemptMs'],
+  ])('rejects %s with a ConfigError naming the option', (_name, make, path) => {
+    let caught: unknown;
+    try {
+      make();
+    } catch (error) {
+      caught = error;
+    }
+    expect(isConfigError(caught)).toBe(true);
+    expect((caught as ConfigError).path).toBe(path);
+  });
+
+  it('accepts maxAttempts: Infinity and resolves defaults', () => {
+    const policy = retry({ maxAttempts: Infinity });
+    expect(policy.options.maxAttempts).toBe(Infinity);
+    expect(retry().options).toMatchObject({ maxAttempts: 5, maxElapsedMs: Infinity, minAttemptMs: 'auto' });
+  });
+});
