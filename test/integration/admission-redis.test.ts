@@ -12,7 +12,8 @@ import { FakeClock } from '../../src/testing/fake-clock.js';
 import { AdmissionTimeoutError } from '../../src/fleet/admission-timeout-error.js';
 import { RedisAdmission, type RedisAdmissionLease } from '../../src/fleet/redis-admission.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+// The same source as test/integration/global-setup.ts uses.
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const fastPoll = { initialDelayMs: 10, maxDelayMs: 60 };
 
