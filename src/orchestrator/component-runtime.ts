@@ -3,7 +3,13 @@ import type { Classifier } from '../errors/classify.js';
 import type { Policy } from '../policies/policy.js';
 import type { Availability } from './availability.js';
 import type { ComponentReport, ComponentSpec } from './component.js';
-import type { BreakerStateName, ComponentSnapshot, ComponentState, ErrorSummary } from './snapshot.js';
+import type {
+  AdmissionSnapshot,
+  BreakerStateName,
+  ComponentSnapshot,
+  ComponentState,
+  ErrorSummary,
+} from './snapshot.js';
 
 /** What the orchestrator tracks about one component (internal). */
 export interface ComponentRuntime {
@@ -121,4 +127,17 @@ export function componentSnapshot(runtime: ComponentRuntime, classify: Classifie
     breaker: breakerStateOf(runtime.policy),
     ...(runtime.report.pool ? { pool: runtime.report.pool } : {}),
   };
+}
+
+/**
+ * The admission figures of the whole service: waits reported by components summed, backends joined
+ * with `,` when several components report different ones. Undefined when none reported.
+ */
+export function admissionOf(runtimes: readonly ComponentRuntime[]): AdmissionSnapshot | undefined {
+  const reports = runtimes
+    .map((r) => r.report.admission)
+    .filter((a): a is AdmissionSnapshot => a !== undefined);
+  if (reports.length === 0) return undefined;
+  const backends = [...new Set(reports.map((a) => a.backend))];
+  return { backend: backends.join(','), waitedMs: reports.reduce((sum, a) => sum + a.waitedMs, 0) };
 }

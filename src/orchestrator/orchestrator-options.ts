@@ -9,9 +9,24 @@ import type { ComponentSpec } from './component.js';
 import { defaultComponentPolicy } from './default-policy.js';
 
 /**
- * - `deterministic`: any critical failure aborts startup (exit 3 or 78).
- * - `graceful`: a `degradable` component that fails leaves the service up at lower availability
- *   and is recovered in the background; other critical failures still abort.
+ * How the orchestrator treats a component that fails to start (its policy gave up, or its phase or
+ * the total budget ran out):
+ *
+ * - `deterministic`: a critical component's failure aborts startup: sibling starts are cancelled,
+ *   everything started is stopped in reverse order, and `start()` rejects with a `StartupError`
+ *   (exit 3 for transient/capacity, 78 for permanent/config). `degradable` is ignored.
+ * - `graceful`: a `degradable` component's failure leaves the service up: the component is
+ *   `degraded`, availability drops to the worst `degradesTo` of the components that are down, and it
+ *   is recovered in the background (with `recoveryBackoff`, until it is back or `stop()`); when it
+ *   is back it is `ready` and availability rises. A critical component that is not degradable still
+ *   aborts startup.
+ *
+ * In both modes an optional component (`critical: false`, not degradable in graceful mode) that fails
+ * is skipped (state `failed`), and does not lower availability.
+ *
+ * Dependents of a component that is down are never started with it missing: they fail at once with a
+ * `DependencyUnavailableError` carrying the dependency's error class, and then follow the same rules
+ * (degrade and recover once the dependency is back, be skipped, or abort startup).
  */
 export type OrchestratorMode = 'deterministic' | 'graceful';
 

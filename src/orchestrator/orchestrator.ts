@@ -4,7 +4,7 @@ import { Scope } from '../common/scope.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { ConfigError } from '../errors/config-error.js';
 import type { Availability } from './availability.js';
-import { componentSnapshot, type ComponentRuntime } from './component-runtime.js';
+import { admissionOf, componentSnapshot } from './component-runtime.js';
 import { OrchestratorCore } from './core.js';
 import { DependencyUnavailableError } from './dependency-unavailable-error.js';
 import { HealthChecks } from './health-checks.js';
@@ -13,7 +13,7 @@ import type { OrchestratorEvent, OrchestratorEventOf, OrchestratorEventType } fr
 import { phaseBudget, validatePlanBudget } from './phase-budget.js';
 import { abortedByDeadline, runPhase } from './phase-runner.js';
 import { definePlan, type Plan, type PlanInput } from './plan.js';
-import type { AdmissionSnapshot, ServiceStatus, SnapshotSource, StartupSnapshot } from './snapshot.js';
+import type { ServiceStatus, SnapshotSource, StartupSnapshot } from './snapshot.js';
 import { startupErrorFor } from './startup-failure.js';
 import type { Timeline } from './timeline.js';
 import { formatWaterfall } from './waterfall.js';
@@ -283,16 +283,6 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
     await core.stopAll();
     core.setStatus(finalStatus);
   }
-}
-
-/** Sum of admission waits reported by components (backends joined when several). */
-function admissionOf(runtimes: readonly ComponentRuntime[]): AdmissionSnapshot | undefined {
-  const reports = runtimes
-    .map((r) => r.report.admission)
-    .filter((a): a is AdmissionSnapshot => a !== undefined);
-  if (reports.length === 0) return undefined;
-  const backends = [...new Set(reports.map((a) => a.backend))];
-  return { backend: backends.join(','), waitedMs: reports.reduce((sum, a) => sum + a.waitedMs, 0) };
 }
 
 /**
