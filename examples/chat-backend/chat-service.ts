@@ -3,12 +3,32 @@
  * WebSocket broadcast) about each new one.
  */
 
-import type pg from 'pg';
 import { z } from 'zod';
 import { Emitter, type Event } from '../../src/common/events.js';
 
-/** What the service needs from a Postgres pool (a `pg.Pool` fits). */
-export type Database = Pick<pg.Pool, 'query' | 'connect'>;
+/** Rows of a query. */
+export interface QueryResult {
+  readonly rows: ReadonlyArray<Readonly<Record<string, unknown>>>;
+}
+
+/** One borrowed connection. */
+export interface Session {
+  query(text: string, values?: readonly unknown[]): Promise<QueryResult>;
+}
+
+/** What the service needs from a Postgres pool (phasegate's `PostgresPool` fits). */
+export interface Database extends Session {
+  /** Run `fn` on one connection (for a transaction). */
+  withConnection<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+}
+
+/** The database is not up (graceful mode, while it recovers): the API answers 503. */
+export class DatabaseUnavailableError extends Error {
+  readonly code = 'CHAT_DATABASE_UNAVAILABLE';
+  constructor() {
+    super('the database is not available yet');
+  }
+}
 
 /** A stored message, as the API returns it. */
 export interface Message {
@@ -40,27 +60,26 @@ const MIGRATION_LOCK = 7_100_423;
  * under a transaction-scoped advisory lock.
  */
 export async function migrate(db: Database): Promise<void> {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query(MIGRATION);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  await db.withConnection(async (session) => {
+    await session.query('BEGIN');
+    try {
+      await session.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await session.query(MIGRATION);
+      await session.query('COMMIT');
+    } catch (error) {
+      await session.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
 }
 
 /** Throws an error naming the tables that are missing. */
 export async function checkRequiredTables(db: Database): Promise<void> {
-  const result = await db.query<{ name: string; found: string | null }>(
+  const result = await db.query(
     'SELECT name, to_regclass(name)::text AS found FROM unnest($1::text[]) AS name',
     [REQUIRED_TABLES],
   );
-  const missing = result.rows.filter((row) => row.found === null).map((row) => row.name);
+  const missing = result.rows.filter((row) => row.found === null).map((row) => String(row.name));
   if (missing.length > 0) {
     throw Object.assign(new Error(`required tables are missing: ${missing.join(', ')}`), { code: '42P01' });
   }
@@ -94,16 +113,10 @@ export function checkMessageBody(body: unknown): BodyCheck {
   return { ok: false, reason: reason ?? 'invalid body' };
 }
 
-interface MessageRow {
-  id: string;
-  text: string;
-  created_at: Date;
-}
-
-const toMessage = (row: MessageRow): Message => ({
+const toMessage = (row: Readonly<Record<string, unknown>>): Message => ({
   id: Number(row.id),
-  text: row.text,
-  createdAt: row.created_at.toISOString(),
+  text: String(row.text),
+  createdAt: (row.created_at as Date).toISOString(),
 });
 
 /**
@@ -111,7 +124,7 @@ const toMessage = (row: MessageRow): Message => ({
  *
  * @example
  * ```ts
- * const chat = new ChatService(pool);
+ * const chat = new ChatService(() => orchestrator.tryGet('postgres'));
  * chat.onMessage((m) => broadcast(m));
  * await chat.post('hello');
  * ```
@@ -119,7 +132,14 @@ const toMessage = (row: MessageRow): Message => ({
 export class ChatService {
   private readonly created = new Emitter<Message>();
 
-  constructor(private readonly db: Database) {}
+  /** @param database The pool, or undefined while the database is down (then calls reject with {@link DatabaseUnavailableError}). */
+  constructor(private readonly database: () => Database | undefined) {}
+
+  private get db(): Database {
+    const db = this.database();
+    if (!db) throw new DatabaseUnavailableError();
+    return db;
+  }
 
   /** Fires after each message is stored. */
   get onMessage(): Event<Message> {
@@ -128,7 +148,7 @@ export class ChatService {
 
   /** Store a message (the text must already be valid, see {@link checkMessageBody}). */
   async post(text: string): Promise<Message> {
-    const result = await this.db.query<MessageRow>(
+    const result = await this.db.query(
       'INSERT INTO messages (text) VALUES ($1) RETURNING id, text, created_at',
       [text],
     );
@@ -139,7 +159,7 @@ export class ChatService {
 
   /** Messages with an id greater than `after`, in id order, at most `limit` of them. */
   async list(after: number, limit: number): Promise<Message[]> {
-    const result = await this.db.query<MessageRow>(
+    const result = await this.db.query(
       'SELECT id, text, created_at FROM messages WHERE id > $1 ORDER BY id LIMIT $2',
       [after, limit],
     );

@@ -37,6 +37,8 @@ export interface ChatConfig {
   readonly healthToken: string | undefined;
   readonly drainDelayMs: number;
   readonly gracePeriodMs: number;
+  /** Interval of the post-start health checks of every component. */
+  readonly checkIntervalMs: number;
   /** Port of the embedded Postgres (only used without DATABASE_URL). */
   readonly embeddedPgPort: number;
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -105,6 +107,10 @@ const VARIABLES = {
   GRACE_PERIOD_MS: {
     schema: int(1_000, 3_600_000).default(25_000),
     hint: 'set terminationGracePeriodSeconds x 1000 minus a margin, e.g. 25000',
+  },
+  HEALTH_CHECK_INTERVAL_MS: {
+    schema: int(100, 3_600_000).default(5_000),
+    hint: 'set how often components are health-checked after startup, in ms, e.g. 5000',
   },
   EMBEDDED_PG_PORT: { schema: int(1, 65535).default(54329), hint: 'set a free TCP port, e.g. 54329' },
   LOG_LEVEL: {
@@ -179,6 +185,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     healthToken: v('HEALTH_TOKEN'),
     drainDelayMs,
     gracePeriodMs,
+    checkIntervalMs: v('HEALTH_CHECK_INTERVAL_MS'),
     embeddedPgPort: v('EMBEDDED_PG_PORT'),
     logLevel: v('LOG_LEVEL'),
   };

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classify } from '../../src/errors/classify.js';
 import type { Logger } from '../../src/lifecycle/logger.js';
-import { checkMessageBody, type ChatService } from './chat-service.js';
+import { DatabaseUnavailableError, checkMessageBody, type ChatService } from './chat-service.js';
 import type { SigningKey } from './signing-key.js';
 
 /** Largest accepted request body, in bytes (4,000 characters of up to 4 UTF-8 bytes, plus JSON). */
@@ -106,7 +106,8 @@ export function createChatRoutes(
         return;
       }
       const errorClass = classify(error);
-      const status = errorClass === 'transient' || errorClass === 'capacity' ? 503 : 500;
+      const unavailable = error instanceof DatabaseUnavailableError;
+      const status = unavailable || errorClass === 'transient' || errorClass === 'capacity' ? 503 : 500;
       logger.error(
         { event: 'http.error', err: error, method: req.method, path: req.url, status },
         'request failed',

@@ -5,8 +5,8 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { Disposable } from '../../src/common/events.js';
-import type { ChatService } from './chat-service.js';
+import type { Disposable, Event } from '../../src/common/events.js';
+import type { ChatService, Message } from './chat-service.js';
 
 /** The running broadcast. */
 export interface Broadcast {
@@ -19,11 +19,19 @@ export interface Broadcast {
 /** Path of the WebSocket endpoint. */
 export const WS_PATH = '/ws';
 
+/** Where messages come from and go to besides this instance's own chat service. */
+export interface Fanout {
+  /** Messages other instances stored. */
+  readonly remote: Event<Message>;
+  /** Share a message this instance stored (no-op without a cache). */
+  publish(message: Message): void;
+}
+
 /**
- * Accept WebSocket upgrades on `GET /ws` of `server` and send every message `chat` stores to every
- * client. Other upgrade paths are refused with 404.
+ * Accept WebSocket upgrades on `GET /ws` of `server` and send every message `chat` stores, and every
+ * message other instances share through `fanout`, to every client. Other upgrade paths get 404.
  */
-export function startBroadcast(server: Server, chat: ChatService): Broadcast {
+export function startBroadcast(server: Server, chat: ChatService, fanout?: Fanout): Broadcast {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -39,12 +47,19 @@ export function startBroadcast(server: Server, chat: ChatService): Broadcast {
   // Clients only listen; anything they send is ignored. Dead peers are found by the TCP stack.
   wss.on('connection', (ws: WebSocket) => ws.on('error', () => ws.terminate()));
 
-  const subscription: Disposable = chat.onMessage((message) => {
+  const send = (message: Message): void => {
     const frame = JSON.stringify(message);
     for (const client of wss.clients) {
       if (client.readyState === WebSocket.OPEN) client.send(frame);
     }
-  });
+  };
+  const subscriptions: Disposable[] = [
+    chat.onMessage((message) => {
+      send(message);
+      fanout?.publish(message);
+    }),
+  ];
+  if (fanout) subscriptions.push(fanout.remote(send));
 
   return {
     get clients() {
@@ -52,7 +67,7 @@ export function startBroadcast(server: Server, chat: ChatService): Broadcast {
     },
     close: () =>
       new Promise<void>((resolve) => {
-        subscription.dispose();
+        for (const subscription of subscriptions) subscription.dispose();
         server.off('upgrade', onUpgrade);
         for (const client of wss.clients) client.close(1001, 'server shutting down');
         // Give clients a moment to answer the close frame, then cut what is left.

@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../common/clock.js';
 import { ConfigError } from '../errors/config-error.js';
 import type { HealthOptionsInput } from '../health/options.js';
 import type { OrchestratorMode, OrchestratorOptionsInput } from '../orchestrator/orchestrator-options.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger, type LoggerOptionsInput } from './logger.js';
 import type { ProcessLike, StopSignal } from './process-hooks.js';
 import type { ServiceContext } from './service-context.js';
 
@@ -73,8 +73,21 @@ export interface RunServiceOptionsInput {
   readonly gracePeriodMs?: number;
   /** Signals that stop the service; a second one forces the exit. @default ['SIGTERM', 'SIGINT'] */
   readonly signals?: readonly StopSignal[];
-  /** The logger. @default createLogger({ stream: stdout }) */
+  /**
+   * A repeat of the same signal within this window of the first is taken as the same signal
+   * delivered twice, not as a request to force the exit: a Ctrl-C reaches every process of the
+   * terminal's process group, and wrappers (`npm start`, `tsx`, `timeout`) forward it to the child
+   * as well, so the service sees it twice within milliseconds. @default 1_000
+   */
+  readonly duplicateSignalWindowMs?: number;
+  /**
+   * The logger. Without one, runService creates it from {@link RunServiceOptionsInput.loggerOptions}
+   * on `stdout` (through the live view on a TTY, so log lines scroll above it), and hands it to a plan
+   * factory and to `listen`. @default createLogger({ ...loggerOptions, stream: stdout })
+   */
   readonly logger?: Logger;
+  /** Options of the logger runService creates (ignored when `logger` is given). @default {} */
+  readonly loggerOptions?: Omit<LoggerOptionsInput, 'stream'>;
   /** Where the waterfall, the live view and (by default) the logs go. @default process.stdout */
   readonly stdout?: OutputStream;
   /** Show the live view of phases and components. @default stdout.isTTY */
@@ -101,9 +114,11 @@ export interface RunServiceOptions {
   readonly drainDelayMs: number;
   readonly gracePeriodMs: number;
   readonly signals: readonly StopSignal[];
+  readonly duplicateSignalWindowMs: number;
   readonly stdout: OutputStream;
   /** The logger; when undefined, runService creates one on stdout (through the live view on a TTY). */
   readonly logger: Logger | undefined;
+  readonly loggerOptions: Omit<LoggerOptionsInput, 'stream'>;
   readonly liveView: boolean;
   readonly exit: (code: number) => void;
   readonly process: ProcessLike;
@@ -178,8 +193,14 @@ export function resolveRunServiceOptions(input: RunServiceOptionsInput = {}): Ru
     drainDelayMs,
     gracePeriodMs,
     signals,
+    duplicateSignalWindowMs: milliseconds(
+      'duplicateSignalWindowMs',
+      input.duplicateSignalWindowMs ?? 1_000,
+      0,
+    ),
     stdout,
     logger: input.logger,
+    loggerOptions: input.loggerOptions ?? {},
     liveView: input.liveView ?? stdout.isTTY === true,
     exit: input.exit ?? ((code) => process.exit(code)),
     process: input.process ?? (process as unknown as ProcessLike),
@@ -189,8 +210,11 @@ export function resolveRunServiceOptions(input: RunServiceOptionsInput = {}): Ru
 }
 
 /** A logger on `stream` (used when the caller gave none). */
-export function defaultLogger(stream: { write(chunk: string): unknown }): Logger {
-  return createLogger({ stream: { write: (chunk: string) => void stream.write(chunk) } });
+export function defaultLogger(
+  stream: { write(chunk: string): unknown },
+  options: Omit<LoggerOptionsInput, 'stream'> = {},
+): Logger {
+  return createLogger({ ...options, stream: { write: (chunk: string) => void stream.write(chunk) } });
 }
 
 /** A request listener, for `ServiceContext.mount`. */

@@ -75,7 +75,7 @@ afterEach(async () => {
   // Never leave a server or a timer behind, even when a test failed half-way.
   if (service && service.state !== 'exited') {
     void service.shutdown('SIGTERM');
-    void service.shutdown('SIGTERM');
+    await h.clock.advance(60_000);
   }
   await service?.exited;
   service = undefined;
@@ -267,6 +267,21 @@ describe('runService: signals and fatal errors', () => {
     expect(h.exits).toEqual([130]);
     expect(h.log).not.toContain('stop:db'); // forced: no cleanup waited for
     expect(h.proc.listenerCount('SIGTERM') + h.proc.listenerCount('SIGINT')).toBe(0);
+  });
+
+  it('takes the same signal delivered twice at once (terminal + npm wrapper) as one, and a later repeat as a force', async () => {
+    h = harness();
+    const db = fakeComponent({ name: 'db', clock: h.clock, log: h.log });
+    service = runService(plan(['database', [db]]), h.options({ drainDelayMs: 5_000 }));
+    await until(() => service!.state === 'running', 'running');
+    h.proc.emit('SIGINT');
+    h.proc.emit('SIGINT');
+    await until(() => service!.state === 'stopping', 'stopping');
+    expect(h.exits).toEqual([]);
+    await h.clock.advance(1_500);
+    h.proc.emit('SIGINT');
+    expect(await service.exited).toBe(130);
+    expect(h.log).not.toContain('stop:db');
   });
 
   it('exits 1 when cleanup does not finish within the grace period', async () => {

@@ -16,7 +16,7 @@ import type { Disposable } from '../common/events.js';
 import { logEvent } from './event-log.js';
 import { mountServer, type MountedServer } from './http-mount.js';
 import { LiveView } from './live-view.js';
-import { createLogger, type Logger } from './logger.js';
+import type { Logger } from './logger.js';
 import { installProcessHooks, signalExitCode, type ProcessHooks, type StopSignal } from './process-hooks.js';
 import {
   defaultLogger,
@@ -48,8 +48,17 @@ export interface RunningService {
   shutdown(signal?: StopSignal): Promise<number>;
 }
 
-/** A plan, the input of `definePlan`, or a function that builds one (its errors exit like startup's). */
-export type PlanSource = Plan | PlanInput | (() => Plan | PlanInput);
+/** What a plan factory is given. */
+export interface PlanSetup {
+  /** The service's logger (through the live view on a TTY). */
+  readonly logger: Logger;
+}
+
+/**
+ * A plan, the input of `definePlan`, or a function that builds one once the logger exists (its
+ * errors exit like startup's: a ConfigError exits 78).
+ */
+export type PlanSource = Plan | PlanInput | ((setup: PlanSetup) => Plan | PlanInput);
 
 const NOT_FOUND = Buffer.from('{"error":"not found"}');
 
@@ -107,6 +116,7 @@ class ServiceLifecycle {
   private closables: Closable[] = [];
   private everRunning = false;
   private stopSignal: StopSignal | undefined;
+  private firstSignalAt = -Infinity;
   private fatal = false;
   private finished = false;
   private graceDeadline = Infinity;
@@ -117,7 +127,7 @@ class ServiceLifecycle {
   private readonly listening = deferred<number | undefined>();
 
   constructor(private readonly input: RunServiceOptionsInput) {
-    this.logger = input.logger ?? defaultLogger(input.stdout ?? process.stdout);
+    this.logger = input.logger ?? defaultLogger(input.stdout ?? process.stdout, input.loggerOptions);
   }
 
   handle(): RunningService {
@@ -149,22 +159,23 @@ class ServiceLifecycle {
     }
     this.options = options;
     if (options.liveView) this.liveView = new LiveView(options.stdout);
-    if (!options.logger) {
-      const out = this.liveView?.stream ?? options.stdout;
-      this.logger = createLogger({ stream: { write: (chunk: string) => void out.write(chunk) } });
-    }
+    if (!options.logger)
+      this.logger = defaultLogger(this.liveView?.stream ?? options.stdout, options.loggerOptions);
     this.hooks = installProcessHooks(options.process, options.signals, {
       onSignal: (signal) => this.onSignal(signal),
       onFatal: (kind, error) => this.onFatal(kind, error),
     });
     try {
-      const orchestrator = createOrchestrator(typeof plan === 'function' ? plan() : plan, {
-        ...options.orchestrator,
-        mode: options.mode,
-        budgetMs: options.startupBudgetMs,
-        clock: options.clock,
-        onWaterfall: (text) => this.printWaterfall(text),
-      });
+      const orchestrator = createOrchestrator(
+        typeof plan === 'function' ? plan({ logger: this.logger }) : plan,
+        {
+          ...options.orchestrator,
+          mode: options.mode,
+          budgetMs: options.startupBudgetMs,
+          clock: options.clock,
+          onWaterfall: (text) => this.printWaterfall(text),
+        },
+      );
       this.orchestrator = orchestrator;
       this.subscription = orchestrator.onEvent((event) => {
         logEvent(this.logger, event);
@@ -273,11 +284,23 @@ class ServiceLifecycle {
   private onSignal(signal: StopSignal): void {
     if (this.finished) return;
     if (this.state === 'stopping') {
+      const options = this.options!;
+      if (
+        signal === this.stopSignal &&
+        options.clock.now() - this.firstSignalAt < options.duplicateSignalWindowMs
+      ) {
+        this.logger.debug(
+          { event: 'service.duplicate-signal', signal },
+          `${signal} delivered twice; ignored`,
+        );
+        return;
+      }
       this.logger.warn({ event: 'service.forced-exit', signal }, `second ${signal}: exiting now`);
       this.finish(signalExitCode(signal));
       return;
     }
     this.stopSignal = signal;
+    this.firstSignalAt = this.options?.clock.now() ?? 0;
     this.logger.info({ event: 'service.signal', signal, state: this.state }, `received ${signal}`);
     if (this.state === 'running') {
       void this.shutdown();

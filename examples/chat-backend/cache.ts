@@ -1,0 +1,90 @@
+/**
+ * The cache phase: Redis, optional and degradable. The chat backend uses it to fan messages out
+ * across instances (Redis pub/sub), so a WebSocket client connected to one instance sees messages
+ * posted to any other. Without Redis each instance broadcasts only its own messages.
+ */
+
+import type { Redis } from 'ioredis';
+import { Emitter } from '../../src/common/events.js';
+import type { Logger } from '../../src/lifecycle/logger.js';
+import type { Message } from './chat-service.js';
+
+/** The pub/sub channel messages travel on. */
+export const CHANNEL = 'chat-backend:messages';
+
+/** Cross-instance fan-out of new messages. */
+export interface MessageCache {
+  /** Share a message this instance stored with every other instance (best effort). */
+  publish(message: Message): void;
+  /** Stop listening (the client itself belongs to the Redis component). */
+  close(): Promise<void>;
+}
+
+interface Envelope {
+  readonly origin: string;
+  readonly message: Message;
+}
+
+function isEnvelope(value: unknown): value is Envelope {
+  const v = value as Partial<Envelope> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.origin === 'string' &&
+    typeof v.message?.id === 'number' &&
+    typeof v.message.text === 'string' &&
+    typeof v.message.createdAt === 'string'
+  );
+}
+
+/**
+ * Subscribe to {@link CHANNEL} on a duplicate of `client` (a subscribed connection can do nothing
+ * else) and emit, on `remote`, every message another instance published.
+ */
+export async function startFanout(
+  client: Redis,
+  options: { readonly instance: string; readonly remote: Emitter<Message>; readonly logger: Logger },
+): Promise<MessageCache> {
+  const { instance, remote, logger } = options;
+  // Unlike the component's client (whose retries the policy owns), the subscriber reconnects and
+  // resubscribes by itself, so the fan-out survives a Redis restart.
+  const subscriber = client.duplicate({
+    lazyConnect: true,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+  subscriber.on('error', (error: unknown) =>
+    logger.debug({ event: 'chat.fanout-error', err: error }, 'fan-out subscriber error'),
+  );
+  subscriber.on('message', (_channel: string, payload: string) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload);
+    } catch {
+      return;
+    }
+    if (isEnvelope(parsed) && parsed.origin !== instance) remote.emit(parsed.message);
+  });
+  try {
+    await subscriber.connect();
+    await subscriber.subscribe(CHANNEL);
+  } catch (error) {
+    subscriber.disconnect();
+    throw error;
+  }
+  return {
+    publish(message) {
+      const envelope: Envelope = { origin: instance, message };
+      client.publish(CHANNEL, JSON.stringify(envelope)).catch((error: unknown) => {
+        logger.warn(
+          { event: 'chat.fanout-publish-failed', err: error },
+          'could not publish a message to Redis',
+        );
+      });
+    },
+    async close() {
+      await subscriber.quit().catch(() => subscriber.disconnect());
+    },
+  };
+}

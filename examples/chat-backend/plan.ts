@@ -1,0 +1,286 @@
+/**
+ * The chat backend's startup plan, in the seven-phase shape:
+ *
+ * | phase        | components                                   |
+ * |--------------|----------------------------------------------|
+ * | init         | config (data directory, effective settings)  |
+ * | dependencies | embedded-postgres (no DATABASE_URL), signing-key |
+ * | database     | postgres (pool), migrations                  |
+ * | cache        | redis (only with REDIS_URL; optional)        |
+ * | services     | chat                                          |
+ * | websocket    | broadcast                                     |
+ * | finalize     | self-check                                    |
+ *
+ * In graceful mode the database components are degradable: the service starts DEGRADED without a
+ * database, answers 503 on the API, and recovers to FULL when the database comes back.
+ */
+
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import { get, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { abortReason } from '../../src/common/abort-reason.js';
+import { pgConnectionFactory, describePostgresTarget } from '../../src/components/postgres/connection.js';
+import type { PostgresPool } from '../../src/components/postgres/pool.js';
+import { postgresComponent } from '../../src/components/postgres/postgres.js';
+import { redisComponent } from '../../src/components/redis.js';
+import type { Redis } from 'ioredis';
+import { ConfigError } from '../../src/errors/config-error.js';
+import { createAdmission } from '../../src/fleet/create-admission.js';
+import type { FleetAdmission } from '../../src/fleet/admission.js';
+import type { Logger } from '../../src/lifecycle/logger.js';
+import type { ComponentSpec } from '../../src/orchestrator/component.js';
+import type { Plan } from '../../src/orchestrator/plan.js';
+import { sevenPhasePlan } from '../../src/orchestrator/seven-phase.js';
+import { ChatService, checkRequiredTables, migrate } from './chat-service.js';
+import { describeConfig, type ChatConfig } from './config.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-db.js';
+import { Emitter } from '../../src/common/events.js';
+import { startFanout, type MessageCache } from './cache.js';
+import type { Message } from './chat-service.js';
+import { loadOrCreateSigningKey, type SigningKey } from './signing-key.js';
+import { startBroadcast, type Broadcast } from './websocket.js';
+
+/** What the plan's components share with each other and with `listen`. */
+export interface ChatRuntime {
+  databaseUrl: string | undefined;
+  key: SigningKey | undefined;
+  pool: PostgresPool | undefined;
+  cache: MessageCache | undefined;
+  chat: ChatService | undefined;
+  broadcast: Broadcast | undefined;
+  admission: FleetAdmission | undefined;
+}
+
+/** The plan and the state its components fill in. */
+export interface ChatPlan {
+  readonly plan: Plan;
+  readonly runtime: ChatRuntime;
+}
+
+/** Instances that may warm their pools at once: a quarter of the fleet, at least one. */
+export function admissionWidth(fleetSize: number): number {
+  return Math.max(1, Math.ceil(fleetSize / 4));
+}
+
+function selfCheckHttp(server: Server, signal: AbortSignal): Promise<void> {
+  const { port } = server.address() as AddressInfo;
+  return new Promise<void>((resolve, reject) => {
+    const request = get({ host: '127.0.0.1', port, path: '/livez', signal, agent: false }, (res) => {
+      res.resume();
+      if (res.statusCode === 200) resolve();
+      else reject(new Error(`self-check: GET /livez answered ${res.statusCode ?? '?'}`));
+    });
+    request.on('error', (error) => reject(signal.aborted ? abortReason(signal) : error));
+  });
+}
+
+/**
+ * Build the plan from a validated configuration.
+ *
+ * @param server The server the service listens on (the broadcast and the self-check use it).
+ */
+export function buildChatPlan(config: ChatConfig, server: Server, logger: Logger): ChatPlan {
+  const graceful = config.startupMode === 'graceful';
+  const runtime: ChatRuntime = {
+    databaseUrl: config.databaseUrl,
+    key: undefined,
+    pool: undefined,
+    cache: undefined,
+    chat: undefined,
+    broadcast: undefined,
+    admission: undefined,
+  };
+  /** Messages other instances published through Redis. */
+  const remote = new Emitter<Message>();
+
+  const configComponent: ComponentSpec<ChatConfig> = {
+    name: 'config',
+    start: async () => {
+      await mkdir(config.dataDir, { recursive: true });
+      await access(config.dataDir, constants.W_OK).catch((error: unknown) => {
+        throw new ConfigError(
+          'DATA_DIR',
+          `${config.dataDir} is not writable`,
+          'point DATA_DIR at a writable directory',
+          error,
+        );
+      });
+      logger.info({ event: 'chat.config', config: describeConfig(config) }, 'configuration');
+      return config;
+    },
+  };
+
+  const embeddedComponent: ComponentSpec<EmbeddedDatabase> = {
+    name: 'embedded-postgres',
+    start: async ({ signal }) => {
+      const embedded = await startEmbeddedPostgres({
+        dataDir: config.dataDir,
+        port: config.embeddedPgPort,
+        logger,
+        signal,
+      });
+      runtime.databaseUrl = embedded.url;
+      return embedded;
+    },
+    stop: (db) => db.stop(),
+  };
+
+  const keyComponent: ComponentSpec<SigningKey> = {
+    name: 'signing-key',
+    start: async () => {
+      const key = await loadOrCreateSigningKey(config.dataDir);
+      logger.info(
+        { event: 'chat.signing-key', file: key.file, generated: key.generated },
+        'signing key ready',
+      );
+      runtime.key = key;
+      return key;
+    },
+  };
+
+  if (config.fleetAdmission !== 'redis' || config.redisUrl) {
+    const width = admissionWidth(config.fleetSize);
+    runtime.admission =
+      config.fleetAdmission === 'redis'
+        ? createAdmission({ backend: 'redis', width, url: config.redisUrl!, namespace: 'chat-backend' })
+        : config.fleetAdmission === 'postgres'
+          ? createAdmission({ backend: 'postgres', width, namespace: 'chat-backend' })
+          : createAdmission({ backend: 'local', width, maxStartDelayMs: 1_000 });
+  }
+
+  const connect = (signal: AbortSignal) =>
+    pgConnectionFactory({ connectionString: runtime.databaseUrl!, application_name: config.instance })(
+      signal,
+    );
+  const pool = postgresComponent({
+    name: 'postgres',
+    connectionFactory: connect,
+    targetLabel: config.databaseUrl ? describePostgresTarget(config.databaseUrl) : 'embedded postgres',
+    max: config.dbPoolMax,
+    minReady: config.dbPoolMinReady,
+    expectedInstances: config.fleetSize,
+    ...(runtime.admission ? { admission: runtime.admission } : {}),
+    ...(config.databaseUrl ? {} : { dependsOn: ['embedded-postgres'] }),
+    degradable: graceful,
+  });
+  const poolComponent: ComponentSpec<PostgresPool> = {
+    ...pool,
+    start: async (ctx) => {
+      const started = await pool.start(ctx);
+      runtime.pool = started;
+      return started;
+    },
+    stop: async (handle, ctx) => {
+      if (runtime.pool === handle) runtime.pool = undefined;
+      await pool.stop?.(handle, ctx);
+      // The pool has released its admission slot; close what the admission opened itself.
+      await runtime.admission?.close();
+    },
+  };
+
+  const migrations: ComponentSpec<true> = {
+    name: 'migrations',
+    dependsOn: ['postgres'],
+    degradable: graceful,
+    start: async () => {
+      const db = runtime.pool!;
+      await migrate(db);
+      await checkRequiredTables(db);
+      return true;
+    },
+  };
+
+  const chatComponent: ComponentSpec<ChatService> = {
+    name: 'chat',
+    start: async () => {
+      runtime.chat = new ChatService(() => (runtime.pool?.closed === false ? runtime.pool : undefined));
+      return runtime.chat;
+    },
+    stop: (chat) => chat.close(),
+  };
+
+  const broadcastComponent: ComponentSpec<Broadcast> = {
+    name: 'broadcast',
+    dependsOn: ['chat'],
+    start: async () => {
+      runtime.broadcast = startBroadcast(server, runtime.chat!, {
+        remote: remote.event,
+        publish: (message) => runtime.cache?.publish(message),
+      });
+      return runtime.broadcast;
+    },
+    stop: (broadcast) => broadcast.close(),
+  };
+
+  const selfCheck: ComponentSpec<true> = {
+    name: 'self-check',
+    dependsOn: ['migrations', 'broadcast', 'signing-key'],
+    degradable: graceful,
+    start: async ({ signal }) => {
+      await selfCheckHttp(server, signal);
+      await runtime.chat!.list(Number.MAX_SAFE_INTEGER, 1);
+      const key = runtime.key!;
+      if (key.sign('self-check') !== key.sign('self-check'))
+        throw new Error('self-check: signing is not stable');
+      return true;
+    },
+  };
+
+  const plan = sevenPhasePlan(
+    {
+      init: [configComponent],
+      dependencies: config.databaseUrl ? [keyComponent] : [embeddedComponent, keyComponent],
+      database: [poolComponent, migrations],
+      ...(config.redisUrl ? { cache: [cacheComponent(config, runtime, remote, logger)] } : {}),
+      services: [chatComponent],
+      websocket: [broadcastComponent],
+      finalize: [selfCheck],
+    },
+    // The database gets most of the budget; time other phases leave unused flows forward.
+    {
+      budgets: {
+        init: { share: 0.5 },
+        dependencies: { share: 2 },
+        database: { share: 6 },
+        finalize: { share: 0.5 },
+      },
+    },
+  );
+
+  return { plan, runtime };
+}
+
+/**
+ * The Redis component: optional (the chat works without it) and degradable (graceful mode keeps
+ * trying in the background). Its handle is the cross-instance fan-out.
+ */
+function cacheComponent(
+  config: ChatConfig,
+  runtime: ChatRuntime,
+  remote: Emitter<Message>,
+  logger: Logger,
+): ComponentSpec<MessageCache> {
+  const redis = redisComponent({ name: 'redis', url: config.redisUrl!, critical: false, degradable: true });
+  const handles = new WeakMap<MessageCache, Redis>();
+  return {
+    ...redis,
+    start: async (ctx) => {
+      const client = await redis.start(ctx);
+      try {
+        runtime.cache = await startFanout(client, { instance: config.instance, remote, logger });
+      } catch (error) {
+        await redis.stop?.(client, ctx);
+        throw error;
+      }
+      handles.set(runtime.cache, client);
+      return runtime.cache;
+    },
+    check: (cache, ctx) => redis.check?.(handles.get(cache)!, ctx),
+    stop: async (cache, ctx) => {
+      if (runtime.cache === cache) runtime.cache = undefined;
+      await cache.close();
+      await redis.stop?.(handles.get(cache)!, ctx);
+    },
+  };
+}
