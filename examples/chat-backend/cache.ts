@@ -5,7 +5,7 @@
  */
 
 import type { Redis } from 'ioredis';
-import { Emitter } from '../../src/common/events.js';
+import type { Emitter } from '../../src/common/events.js';
 import type { Logger } from '../../src/lifecycle/logger.js';
 import type { Message } from './chat-service.js';
 
