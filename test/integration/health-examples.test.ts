@@ -1,0 +1,101 @@
+/**
+ * The Fastify and Express examples, run on port 0 against a real Orchestrator: probes during
+ * startup, after it, degraded and failed startups, and the drain on shutdown.
+ */
+import { describe, expect, it } from 'vitest';
+import { startExpressExample } from '../../examples/health-express/main.js';
+import { startFastifyExample } from '../../examples/health-fastify/main.js';
+import { httpRequest } from './health-fixtures.js';
+
+async function codes(url: string): Promise<Record<string, number>> {
+  const paths = ['/livez', '/startupz', '/readyz'];
+  const answers = await Promise.all(paths.map((p) => httpRequest(url + p)));
+  return Object.fromEntries(paths.map((p, i) => [p, answers[i]!.status]));
+}
+
+describe('examples/health-fastify', () => {
+  it('starts, becomes ready, and drains before closing', async () => {
+    const example = await startFastifyExample({ port: 0, databaseConnectMs: 300, drainDelayMs: 300 });
+    try {
+      expect(await codes(example.url)).toEqual({ '/livez': 200, '/startupz': 503, '/readyz': 503 });
+      await example.started;
+      expect(await codes(example.url)).toEqual({ '/livez': 200, '/startupz': 200, '/readyz': 200 });
+      expect(JSON.parse((await httpRequest(`${example.url}/hello`)).body)).toEqual({
+        hello: 'world',
+        availability: 'FULL',
+      });
+      const metrics = await httpRequest(`${example.url}/metrics`);
+      expect(metrics.body).toContain('phasegate_pool_connections{component="database",kind="target"} 10');
+
+      const stopped = example.shutdown();
+      expect((await httpRequest(`${example.url}/readyz`)).status).toBe(503);
+      expect((await httpRequest(`${example.url}/livez`)).status).toBe(200);
+      await stopped;
+      expect(example.orchestrator.status).toBe('stopped');
+      await expect(httpRequest(`${example.url}/livez`)).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      await example.shutdown();
+    }
+  });
+
+  it('with the cache down: started DEGRADED, not ready, and the secret stays out of /health', async () => {
+    const example = await startFastifyExample({
+      port: 0,
+      databaseConnectMs: 10,
+      cacheDown: true,
+      budgetMs: 2_000,
+      drainDelayMs: 0,
+    });
+    try {
+      await example.started;
+      expect(await codes(example.url)).toEqual({ '/livez': 200, '/startupz': 200, '/readyz': 503 });
+      const health = await httpRequest(`${example.url}/health`);
+      const body = JSON.parse(health.body);
+      expect([body.status, body.availability]).toEqual(['degraded', 'DEGRADED']);
+      expect(health.body).toContain('ECONNREFUSED');
+      expect(health.body).not.toContain('s3cret');
+    } finally {
+      await example.shutdown();
+    }
+  });
+});
+
+describe('examples/health-express', () => {
+  it('starts and becomes ready; /health detail needs loopback or the token', async () => {
+    const example = await startExpressExample({
+      port: 0,
+      databaseConnectMs: 200,
+      drainDelayMs: 0,
+      healthToken: 'tok',
+    });
+    try {
+      expect(await codes(example.url)).toEqual({ '/livez': 200, '/startupz': 503, '/readyz': 503 });
+      await example.started;
+      expect(await codes(example.url)).toEqual({ '/livez': 200, '/startupz': 200, '/readyz': 200 });
+      expect(JSON.parse((await httpRequest(`${example.url}/health`)).body).components).toHaveLength(1);
+      expect(JSON.parse((await httpRequest(`${example.url}/hello`)).body).status).toBe('ready');
+    } finally {
+      await example.shutdown();
+    }
+  });
+
+  it('with the database down: startup fails, /livez stays 200, no secret leaks', async () => {
+    const example = await startExpressExample({
+      port: 0,
+      databaseConnectMs: 10,
+      databaseDown: true,
+      budgetMs: 1_500,
+      drainDelayMs: 0,
+    });
+    try {
+      await example.started;
+      expect(example.orchestrator.status).toBe('failed');
+      expect(await codes(example.url)).toEqual({ '/livez': 200, '/startupz': 503, '/readyz': 503 });
+      const health = await httpRequest(`${example.url}/health`);
+      expect(JSON.parse(health.body).status).toBe('failed');
+      expect(health.body).not.toContain('s3cret');
+    } finally {
+      await example.shutdown();
+    }
+  });
+});
