@@ -22,7 +22,9 @@ import { defaultComponentPolicy } from './default-policy.js';
  *   aborts startup.
  *
  * In both modes an optional component (`critical: false`, not degradable in graceful mode) that fails
- * is skipped (state `failed`), and does not lower availability.
+ * is skipped (state `failed`), and does not lower availability. Its phase still waits for it until
+ * its policy gives up (at the latest the phase deadline): give an optional component a policy with
+ * few attempts to keep startup short.
  *
  * Dependents of a component that is down are never started with it missing: they fail at once with a
  * `DependencyUnavailableError` carrying the dependency's error class, and then follow the same rules

@@ -131,6 +131,22 @@ describe('Orchestrator: phases and concurrency', () => {
     await orchestrator.stop();
   });
 
+  it('gives the first attempt a chance in a phase with a small fixed budget (default policy)', async () => {
+    const { clock, orchestrator } = setup(
+      (clock, log) => [
+        {
+          name: 'init',
+          budgetMs: 300,
+          components: [fake(clock, log, 'config', { startMs: 50 })],
+        },
+      ],
+      { budgetMs: 1_000 },
+    );
+    expect((await runUntilSettled(clock, orchestrator.start())).ok).toBe(true);
+    expect(orchestrator.snapshot().components[0]).toMatchObject({ state: 'ready', attempts: 1 });
+    await orchestrator.stop();
+  });
+
   it('hands components a context whose deadline never passes the phase deadline', async () => {
     const passThrough: Policy = {
       execute: (fn, options) => {
