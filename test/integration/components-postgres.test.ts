@@ -1,0 +1,151 @@
+/**
+ * The Postgres component against a real server (TEST_DATABASE_URL, or the embedded one of
+ * global-setup). Every test names its connections with a unique application_name and checks in
+ * pg_stat_activity that none is left.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { classify } from '../../src/errors/classify.js';
+import { postgresComponent } from '../../src/components/postgres/postgres.js';
+import type { PostgresComponentOptionsInput } from '../../src/components/postgres/options.js';
+import type { PostgresPool } from '../../src/components/postgres/pool.js';
+import { componentContext } from './helpers/component-context.js';
+import {
+  countConnections,
+  createTemporaryRole,
+  databaseUrl,
+  uniqueName,
+  withAdmin,
+  withApplicationName,
+} from './helpers/database.js';
+import { waitUntil } from './helpers/wait-until.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A component on `url` under a fresh application_name; its pool is stopped after the test. */
+function setup(options: Partial<PostgresComponentOptionsInput> & { url?: string } = {}) {
+  const app = uniqueName('pg-component');
+  const { url = databaseUrl(), ...rest } = options;
+  const spec = postgresComponent({
+    connection: withApplicationName(url, app),
+    openJitterMs: 20,
+    growthBackoffMs: 20,
+    growthBackoffCapMs: 200,
+    ...rest,
+  });
+  const t = componentContext({ name: spec.name });
+  const start = async (): Promise<PostgresPool> => {
+    const pool = await spec.start(t.ctx);
+    cleanups.push(async () => {
+      t.lifetime.abort();
+      await spec.stop!(pool, { signal: AbortSignal.timeout(5_000) });
+    });
+    return pool;
+  };
+  const connections = (): Promise<number> => countConnections(app);
+  return { app, spec, t, start, connections };
+}
+
+describe('postgresComponent (real Postgres)', () => {
+  it('is ready with minReady verified connections, grows to its target in the background, and stop() closes all', async () => {
+    const { spec, t, start, connections } = setup({ max: 6, minReady: 2, maxConcurrentOpens: 2 });
+    const pool = await start();
+    expect(t.mark('pool-ready')).toEqual({ open: 2, target: 6 });
+    await waitUntil(() => pool.open === 6, { message: 'pool grown to 6' });
+    expect(await connections()).toBe(6);
+    expect(t.mark('pool-at-target')).toMatchObject({ open: 6, target: 6 });
+    expect(t.reports.at(-1)?.pool).toMatchObject({ open: 6, target: 6, max: 6 });
+    await expect(spec.check!(pool, { signal: AbortSignal.timeout(5_000) })).resolves.toBeUndefined();
+    expect((await pool.query('SELECT 41 + 1 AS answer')).rows[0]).toEqual({ answer: 42 });
+
+    await spec.stop!(pool, { signal: AbortSignal.timeout(5_000) });
+    await waitUntil(async () => (await connections()) === 0, { message: 'no connection left' });
+  });
+
+  it('stop() during growth ends connections that are still being opened', async () => {
+    const { spec, start, connections } = setup({
+      max: 20,
+      minReady: 1,
+      maxConcurrentOpens: 4,
+      openJitterMs: 0,
+    });
+    const pool = await start();
+    await spec.stop!(pool, { signal: AbortSignal.timeout(5_000) });
+    await waitUntil(async () => (await connections()) === 0, { message: 'no connection left' });
+    expect(pool.stats).toMatchObject({ open: 0, opening: 0 });
+  });
+
+  it('an aborted start leaves no connection behind', async () => {
+    const app = uniqueName('pg-abort');
+    const spec = postgresComponent({
+      connection: withApplicationName(databaseUrl(), app),
+      max: 5,
+      minReady: 5,
+      maxConcurrentOpens: 1,
+    });
+    const t = componentContext({
+      onMark: (event) => {
+        if (event === 'pool-target') t.attempt.abort(new Error('attempt timed out'));
+      },
+    });
+    await expect(spec.start(t.ctx)).rejects.toThrow('attempt timed out');
+    await waitUntil(async () => (await countConnections(app)) === 0, { message: 'no connection left' });
+  });
+
+  it('sets its target from live limits: the fair share of a role CONNECTION LIMIT', async () => {
+    const role = await createTemporaryRole({ connectionLimit: 12 });
+    cleanups.push(() => role.drop());
+    const { start, t } = setup({ url: role.url, max: 10, minReady: 1, expectedInstances: 3 });
+    const pool = await start();
+    expect(t.mark('pool-target')).toMatchObject({ target: 4, limitedBy: 'role-share' });
+    await waitUntil(() => pool.open === 4, { message: 'pool grown to its fair share' });
+    expect(t.marks.some((m) => m.event === 'pool-target-lowered')).toBe(false);
+  });
+
+  it('sets its target from live limits: the fair share of the server', async () => {
+    const { max, reserved } = await withAdmin(async (client) => {
+      const { rows } = await client.query<{ max: number; reserved: number }>(
+        `SELECT current_setting('max_connections')::int AS max,
+                current_setting('superuser_reserved_connections')::int
+                  + coalesce(current_setting('reserved_connections', true), '0')::int AS reserved`,
+      );
+      return rows[0]!;
+    });
+    // Leave 9 usable connections for 3 instances: a fair share of 3.
+    const { start, t } = setup({ max: 10, minReady: 1, expectedInstances: 3, headroom: max - reserved - 9 });
+    const pool = await start();
+    const decision = t.mark('pool-target')!;
+    expect(decision.fairShare).toBe(3);
+    expect(['server-share', 'server-free', 'min-ready']).toContain(decision.limitedBy);
+    expect(pool.target).toBeLessThanOrEqual(3);
+  });
+
+  it('at a role CONNECTION LIMIT, growth hits 53300, lowers its target and stays ready', async () => {
+    const role = await createTemporaryRole({ connectionLimit: 3 });
+    cleanups.push(() => role.drop());
+    const { spec, start, t, connections } = setup({
+      url: role.url,
+      max: 6,
+      minReady: 1,
+      readLiveLimits: false,
+      maxGrowthRetries: 2,
+    });
+    const pool = await start();
+    await waitUntil(() => t.mark('pool-growth-gave-up'), { message: 'growth settled' });
+    expect(t.mark('pool-target-lowered')).toMatchObject({ from: 6, to: 3, code: '53300' });
+    expect(pool.stats).toMatchObject({ open: 3, target: 3 });
+    expect(await connections()).toBe(3);
+    await expect(spec.check!(pool, { signal: AbortSignal.timeout(5_000) })).resolves.toBeUndefined();
+  });
+
+  it('fails permanent at once on an unknown database', async () => {
+    const missing = new URL(databaseUrl());
+    missing.pathname = `/${uniqueName('no_such_db')}`;
+    const { spec, t } = setup({ url: missing.toString() });
+    const error = await spec.start(t.ctx).catch((e: unknown) => e);
+    expect(classify(error)).toBe('permanent');
+    expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', driverCode: '3D000', dependency: 'postgres' });
+  });
+});
