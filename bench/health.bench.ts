@@ -5,8 +5,8 @@
  * the benchmark process and wrk do not take the server's CPU; on Linux the server is pinned to one
  * CPU and wrk to another when `taskset` exists and there are at least two CPUs.
  *
- * Run: `npx tsx bench/health.bench.ts [--duration 5] [--rounds 3] [--connections 32]`.
- * It prints a table and a JSON summary; `run()` returns the summary.
+ * Run: `npm run bench -- health`, or alone: `npx tsx bench/health.bench.ts [--duration 5] [--rounds 3]
+ * [--connections 32] [--warmup 1] [--json]`. It prints a table; `run()` returns a `BenchResult`.
  *
  * Target (issue 3): phasegate >= 0.9x bare node:http on /readyz.
  */
@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import type { StartupSnapshot } from '../src/orchestrator/snapshot.js';
+import { isMain, type BenchCase, type BenchCheck, type BenchResult } from './run.js';
 
 const run$ = promisify(execFile);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -187,13 +188,14 @@ export interface HealthBenchSummary {
   readonly node: string;
   readonly cpus: number;
   readonly pinned: boolean;
+  readonly durationSeconds: number;
   readonly rows: readonly HealthBenchRow[];
-  readonly target: {
+  readonly targets: ReadonlyArray<{
     readonly metric: string;
     readonly min: number;
     readonly actual: number;
     readonly met: boolean;
-  };
+  }>;
 }
 
 interface Started {
@@ -287,10 +289,8 @@ const median = (values: readonly number[]): number => {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-/**
- * Run the benchmark and return a JSON-able summary.
- */
-export default async function run(options: HealthBenchOptions = {}): Promise<HealthBenchSummary> {
+/** Run the measurements and return a JSON-able summary. */
+export async function measureHealth(options: HealthBenchOptions = {}): Promise<HealthBenchSummary> {
   if (!existsSync(WRK)) throw new Error(`wrk not found at ${WRK}; install it (apt-get install wrk)`);
   const duration = options.durationSeconds ?? 5;
   const rounds = options.rounds ?? 3;
@@ -337,23 +337,50 @@ export default async function run(options: HealthBenchOptions = {}): Promise<Hea
     };
   });
   const phasegate = rows.find((r) => r.name === 'phasegate')!;
+  const withOrchestrator = rows.find((r) => r.name === 'phasegate-orchestrator')!;
   return {
     name: 'health',
     tool: `wrk -t1 -c${connections} -d${duration}s, ${rounds} interleaved rounds (median), ${warmup}s warm-up each`,
     node: process.version,
     cpus: availableParallelism(),
     pinned: pin,
+    durationSeconds: duration,
     rows,
-    target: {
-      metric: 'phasegate /readyz req/s ÷ bare node:http req/s',
+    targets: [phasegate, withOrchestrator].map((row) => ({
+      metric: `${row.name} /readyz req/s ÷ bare node:http req/s`,
       min: 0.9,
-      actual: phasegate.ratioVsBare,
-      met: phasegate.ratioVsBare >= 0.9,
-    },
+      actual: row.ratioVsBare,
+      met: row.ratioVsBare >= 0.9,
+    })),
   };
 }
 
-function formatTable(summary: HealthBenchSummary): string {
+/**
+ * The bench convention (bench/run.ts): measure, print the table, and return a {@link BenchResult}.
+ * A case's `medianNs` is the time per request at the measured throughput (1e9 / req/s); the
+ * server CPU per request and the ratios are in `extra.rows`.
+ */
+export default async function run(options: HealthBenchOptions = {}): Promise<BenchResult> {
+  const summary = await measureHealth(options);
+  console.log(formatSummary(summary));
+  const cases: BenchCase[] = summary.rows.map((row) => ({
+    name: `${row.name} ${row.path}`,
+    medianNs: Math.round(1e9 / row.reqPerSec),
+    minNs: Math.round(1e9 / Math.max(...row.rounds)),
+    maxNs: Math.round(1e9 / Math.min(...row.rounds)),
+    opsPerRound: Math.round(row.reqPerSec * summary.durationSeconds),
+    rounds: row.rounds.length,
+  }));
+  const checks: BenchCheck[] = summary.targets.map((t) => ({
+    name: `${t.metric} >= ${t.min}`,
+    pass: t.met,
+    detail: `${t.actual.toFixed(2)}x`,
+  }));
+  const { rows, targets: _targets, ...environment } = summary;
+  return { name: 'health', cases, checks, extra: { ...environment, rows } };
+}
+
+function formatSummary(summary: HealthBenchSummary): string {
   const lines = [
     `health endpoints: ${summary.tool}; node ${summary.node}; ${summary.cpus} CPUs; pinned: ${summary.pinned}`,
     `${'server'.padEnd(26)}${'path'.padEnd(9)}${'req/s'.padStart(9)}${'× bare'.padStart(8)}${'lat ms'.padStart(8)}${'cpu µs/req'.padStart(12)}${'× bare'.padStart(8)}  rounds (req/s)`,
@@ -363,8 +390,9 @@ function formatTable(summary: HealthBenchSummary): string {
       `${r.name.padEnd(26)}${r.path.padEnd(9)}${String(r.reqPerSec).padStart(9)}${r.ratioVsBare.toFixed(2).padStart(8)}${r.latencyMsAvg.toFixed(2).padStart(8)}${r.cpuUsPerRequest.toFixed(1).padStart(12)}${r.cpuRatioVsBare.toFixed(2).padStart(8)}  ${r.rounds.join(', ')}${r.non2xx > 0 ? `  (${r.non2xx} non-2xx!)` : ''}`,
     );
   }
-  const t = summary.target;
-  lines.push(`target: ${t.metric} >= ${t.min}: ${t.actual.toFixed(2)} ${t.met ? 'MET' : 'NOT MET'}`);
+  for (const t of summary.targets) {
+    lines.push(`target: ${t.metric} >= ${t.min}: ${t.actual.toFixed(2)} ${t.met ? 'MET' : 'NOT MET'}`);
+  }
   return lines.join('\n');
 }
 
@@ -373,9 +401,7 @@ function flag(argv: readonly string[], name: string): number | undefined {
   return i === -1 ? undefined : Number(argv[i + 1]);
 }
 
-const invokedDirectly =
-  process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (invokedDirectly) {
+if (isMain(import.meta.url)) {
   const argv = process.argv.slice(2);
   const serveIndex = argv.indexOf('--serve');
   if (serveIndex !== -1) {
@@ -391,13 +417,12 @@ if (invokedDirectly) {
       if (data.includes('r')) process.stdout.write(`${JSON.stringify(process.cpuUsage(mark))}\n`);
     });
   } else {
-    const summary = await run({
+    const result = await run({
       durationSeconds: flag(argv, '--duration'),
       rounds: flag(argv, '--rounds'),
       connections: flag(argv, '--connections'),
       warmupSeconds: flag(argv, '--warmup'),
     });
-    console.log(formatTable(summary));
-    console.log(JSON.stringify(summary, null, 2));
+    if (argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
   }
 }
