@@ -1,0 +1,103 @@
+/**
+ * The Redis component against a real Redis (REDIS_URL or redis://127.0.0.1:6379). Each client is
+ * named (CLIENT SETNAME) so the test can see in CLIENT LIST that none is left.
+ */
+import net from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisComponent } from '../../src/components/redis.js';
+import { classify } from '../../src/errors/classify.js';
+import { componentContext } from './helpers/component-context.js';
+import { uniqueName } from './helpers/database.js';
+import { freePort } from './helpers/free-port.js';
+import { requireRedis } from './helpers/redis.js';
+import { waitUntil } from './helpers/wait-until.js';
+
+let url: string;
+let admin: Redis;
+
+beforeAll(async () => {
+  url = requireRedis();
+  admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await admin.connect();
+});
+afterAll(() => {
+  admin?.disconnect();
+});
+
+async function clientsNamed(name: string): Promise<number> {
+  const list = (await admin.client('LIST')) as string;
+  return list.split('\n').filter((line) => line.includes(` name=${name} `)).length;
+}
+
+describe('redisComponent (real Redis)', () => {
+  it('starts, checks with PING, and stop() leaves no connection', async () => {
+    const connectionName = uniqueName('redis-component');
+    const spec = redisComponent({ url, options: { connectionName } });
+    const client = await spec.start(componentContext().ctx);
+    expect(await clientsNamed(connectionName)).toBe(1);
+    await expect(spec.check!(client, { signal: AbortSignal.timeout(5_000) })).resolves.toBeUndefined();
+    await spec.stop!(client, { signal: AbortSignal.timeout(5_000) });
+    await waitUntil(async () => (await clientsNamed(connectionName)) === 0, { message: 'client gone' });
+  });
+
+  it('check reconnects after the server dropped the connection', async () => {
+    const connectionName = uniqueName('redis-reconnect');
+    const spec = redisComponent({ url, options: { connectionName } });
+    const client = await spec.start(componentContext().ctx);
+    await admin.call('CLIENT', 'KILL', 'ID', String(await client.client('ID')));
+    await waitUntil(() => client.status === 'end', { message: 'client noticed the drop' });
+    await expect(spec.check!(client, { signal: AbortSignal.timeout(5_000) })).resolves.toBeUndefined();
+    expect(client.status).toBe('ready');
+    await spec.stop!(client, { signal: AbortSignal.timeout(5_000) });
+  });
+
+  it('a wrong password is permanent, and the password appears in no message', async () => {
+    const user = uniqueName('phasegate_user');
+    await admin.call('ACL', 'SETUSER', user, 'on', '>right-password-3d1', '~*', '+@all');
+    try {
+      const secret = 'wrong-password-77af';
+      const spec = redisComponent({ url: url.replace('redis://', `redis://${user}:${secret}@`) });
+      const error = await spec.start(componentContext().ctx).catch((e: unknown) => e);
+      expect(classify(error)).toBe('permanent');
+      expect(error).toMatchObject({
+        code: 'PG_ERR_DEPENDENCY',
+        driverCode: 'WRONGPASS',
+        dependency: 'redis',
+      });
+      expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain(secret);
+    } finally {
+      await admin.call('ACL', 'DELUSER', user);
+    }
+  });
+
+  it('an unreachable server is transient (the policy retries it)', async () => {
+    const port = await freePort();
+    const spec = redisComponent({ url: `redis://127.0.0.1:${port}` });
+    const error = await spec.start(componentContext().ctx).catch((e: unknown) => e);
+    expect(classify(error)).toBe('transient');
+    expect(error).toMatchObject({ driverCode: 'ECONNREFUSED' });
+  });
+
+  it('honours the attempt signal: a server that never answers is dropped on abort', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => {
+      socket.resume(); // read (and ignore) what the client sends, as a real server would
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const spec = redisComponent({ url: `redis://127.0.0.1:${port}` });
+      const t = componentContext();
+      const starting = spec.start(t.ctx).catch((e: unknown) => e);
+      await waitUntil(() => sockets.size === 1, { message: 'client connected' });
+      t.attempt.abort(new Error('attempt timed out'));
+      expect(((await starting) as Error).message).toBe('attempt timed out');
+      await waitUntil(() => sockets.size === 0, { message: 'socket closed after abort' });
+    } finally {
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+});

@@ -1,0 +1,132 @@
+/**
+ * The TCP and HTTP components against local servers on port 0.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpComponent } from '../../src/components/http.js';
+import { tcpComponent } from '../../src/components/tcp.js';
+import { classify } from '../../src/errors/classify.js';
+import { componentContext } from './helpers/component-context.js';
+import { freePort } from './helpers/free-port.js';
+import { waitUntil } from './helpers/wait-until.js';
+
+const signal = (): AbortSignal => AbortSignal.timeout(5_000);
+
+describe('tcpComponent', () => {
+  let server: net.Server;
+  let port: number;
+  let accepted = 0;
+  const open = new Set<net.Socket>();
+
+  beforeAll(async () => {
+    server = net.createServer((socket) => {
+      accepted++;
+      open.add(socket);
+      socket.on('close', () => open.delete(socket));
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  afterAll(async () => {
+    for (const socket of open) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('starts once a connection opens, checks by connecting again, and leaves no socket open', async () => {
+    const spec = tcpComponent({ host: '127.0.0.1', port });
+    const endpoint = await spec.start(componentContext().ctx);
+    expect(endpoint).toMatchObject({ host: '127.0.0.1', port });
+    await spec.check!(endpoint, { signal: signal() });
+    expect(accepted).toBe(2);
+    await waitUntil(() => open.size === 0, { message: 'probe sockets closed' });
+  });
+
+  it('a refused port is transient', async () => {
+    const spec = tcpComponent({ host: '127.0.0.1', port: await freePort() });
+    const error = await spec.start(componentContext().ctx).catch((e: unknown) => e);
+    expect(classify(error)).toBe('transient');
+    expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', driverCode: 'ECONNREFUSED', dependency: 'tcp' });
+  });
+
+  it('an aborted attempt rejects with the abort reason', async () => {
+    const spec = tcpComponent({ host: '127.0.0.1', port });
+    const t = componentContext();
+    t.attempt.abort(new Error('phase deadline'));
+    await expect(spec.start(t.ctx)).rejects.toThrow('phase deadline');
+  });
+
+  it('rejects bad settings up front', () => {
+    expect(() => tcpComponent({ host: '', port: 1 })).toThrow(/tcp\.host/);
+    expect(() => tcpComponent({ host: 'x', port: 70_000 })).toThrow(/tcp\.port/);
+  });
+});
+
+describe('httpComponent', () => {
+  let server: http.Server;
+  let base: string;
+  const hanging = new Set<http.ServerResponse>();
+
+  beforeAll(async () => {
+    server = http.createServer((request, response) => {
+      const status = Number(new URL(request.url ?? '/', 'http://x').searchParams.get('status') ?? 200);
+      if (request.url?.startsWith('/hang')) {
+        hanging.add(response);
+        response.on('close', () => hanging.delete(response));
+        return;
+      }
+      response.writeHead(status, { 'content-type': 'text/plain' }).end('body');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('starts and checks when the expected status comes back', async () => {
+    const spec = httpComponent({ url: `${base}/health?status=204`, expectStatus: [200, 204] });
+    const endpoint = await spec.start(componentContext().ctx);
+    expect(endpoint.lastStatus).toBe(204);
+    await expect(spec.check!(endpoint, { signal: signal() })).resolves.toBeUndefined();
+  });
+
+  it.each([
+    [503, 'capacity'],
+    [429, 'capacity'],
+    [500, 'transient'],
+    [502, 'transient'],
+    [404, 'permanent'],
+    [401, 'permanent'],
+  ])('classifies an unexpected %i as %s', async (status, expected) => {
+    const spec = httpComponent({ url: `${base}/health?status=${status}` });
+    const error = await spec.start(componentContext().ctx).catch((e: unknown) => e);
+    expect(classify(error)).toBe(expected);
+    expect(error).toMatchObject({ status, driverCode: `HTTP ${status}`, dependency: 'http' });
+  });
+
+  it('a refused connection is transient', async () => {
+    const spec = httpComponent({ url: `http://127.0.0.1:${await freePort()}/health` });
+    const error = await spec.start(componentContext().ctx).catch((e: unknown) => e);
+    expect(classify(error)).toBe('transient');
+    expect(error).toMatchObject({ driverCode: 'ECONNREFUSED' });
+  });
+
+  it('honours the attempt signal on a server that never answers', async () => {
+    const spec = httpComponent({ url: `${base}/hang` });
+    const t = componentContext();
+    const starting = spec.start(t.ctx).catch((e: unknown) => e);
+    await waitUntil(() => hanging.size === 1, { message: 'request arrived' });
+    t.attempt.abort(new Error('attempt timed out'));
+    expect(((await starting) as Error).message).toBe('attempt timed out');
+    await waitUntil(() => hanging.size === 0, { message: 'request closed after abort' });
+  });
+
+  it('keeps a token in the URL out of its messages', async () => {
+    const spec = httpComponent({ url: `${base}/health?status=500&token=s3cr3t-tok` });
+    const error = await spec.start(componentContext().ctx).catch((e: unknown) => e);
+    expect((error as Error).message).not.toContain('s3cr3t-tok');
+  });
+});
