@@ -16,11 +16,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export interface BenchCase {
   /** What was measured. */
   readonly name: string;
-  /** Median cost of one operation over the rounds, in ns. */
+  /**
+   * Median CPU time of one operation over the rounds, in ns (user + system time of this process,
+   * so time the OS gave to other processes on a busy machine does not count).
+   */
   readonly medianNs: number;
-  /** Fastest and slowest round, in ns per operation. */
+  /** Fastest and slowest round, CPU ns per operation. */
   readonly minNs: number;
   readonly maxNs: number;
+  /** Median wall-clock time of one operation, in ns (includes time lost to other processes). */
+  readonly medianWallNs: number;
   /** Operations per round. */
   readonly opsPerRound: number;
   /** Rounds measured (after warm-up). */
@@ -57,13 +62,23 @@ export interface MeasureOptions {
   readonly roundMs?: number;
 }
 
-async function runBatch(op: BenchOp, ops: number): Promise<number> {
-  const start = process.hrtime.bigint();
+interface BatchTime {
+  /** CPU ns per operation. */
+  readonly cpu: number;
+  /** Wall-clock ns per operation. */
+  readonly wall: number;
+}
+
+async function runBatch(op: BenchOp, ops: number): Promise<BatchTime> {
+  const cpuStart = process.cpuUsage();
+  const wallStart = process.hrtime.bigint();
   for (let i = 0; i < ops; i++) {
     const result = op();
     if (result instanceof Promise) await result;
   }
-  return Number(process.hrtime.bigint() - start) / ops;
+  const wall = Number(process.hrtime.bigint() - wallStart) / ops;
+  const cpu = process.cpuUsage(cpuStart);
+  return { cpu: ((cpu.user + cpu.system) * 1000) / ops, wall };
 }
 
 function median(values: readonly number[]): number {
@@ -75,7 +90,8 @@ function median(values: readonly number[]): number {
 /**
  * Measure several operations fairly on a noisy machine: each is warmed up and calibrated on its
  * own, then the rounds interleave the cases (round 1 of every case, then round 2, ...) so drift in
- * machine load hits all of them alike. Reports the median ns/op per case.
+ * machine load hits all of them alike. Reports the median CPU ns/op per case (and the wall time):
+ * CPU time is what an operation costs, and it holds still on a machine shared with other work.
  *
  * @example
  * ```ts
@@ -97,38 +113,41 @@ export async function measureInterleaved(
     let spentMs = 0;
     let nsPerOp = 0;
     while (spentMs < warmupMs) {
-      nsPerOp = await runBatch(op, batch);
+      nsPerOp = (await runBatch(op, batch)).wall;
       spentMs += (nsPerOp * batch) / 1e6;
       batch = Math.min(batch * 2, 1_000_000);
     }
     perRound.set(name, Math.max(100, Math.round((roundMs * 1e6) / Math.max(nsPerOp, 1))));
   }
-  const samples = new Map<string, number[]>(names.map((name) => [name, []]));
+  const samples = new Map<string, BatchTime[]>(names.map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const name of names) samples.get(name)!.push(await runBatch(ops[name]!, perRound.get(name)!));
   }
   return names.map((name) => {
-    const values = samples.get(name)!;
+    const cpu = samples.get(name)!.map((t) => t.cpu);
+    const wall = samples.get(name)!.map((t) => t.wall);
     return {
       name,
-      medianNs: median(values),
-      minNs: Math.min(...values),
-      maxNs: Math.max(...values),
+      medianNs: median(cpu),
+      minNs: Math.min(...cpu),
+      maxNs: Math.max(...cpu),
+      medianWallNs: median(wall),
       opsPerRound: perRound.get(name)!,
       rounds,
     };
   });
 }
 
-/** Format cases as a text table, with each case's ratio to the `reference` case. */
+/** Format cases as a text table, with each case's ratio (of CPU medians) to each of `columns`. */
 export function formatTable(cases: readonly BenchCase[], columns: readonly string[] = []): string {
-  const header = ['case', 'median ns/op', 'min', 'max', ...columns.map((c) => `÷ ${c}`)];
+  const header = ['case', 'CPU ns/op (median)', 'min', 'max', 'wall ns/op', ...columns.map((c) => `÷ ${c}`)];
   const byName = new Map(cases.map((c) => [c.name, c]));
   const rows = cases.map((c) => [
     c.name,
     c.medianNs.toFixed(0),
     c.minNs.toFixed(0),
     c.maxNs.toFixed(0),
+    c.medianWallNs.toFixed(0),
     ...columns.map((column) => {
       const other = byName.get(column);
       return other ? (c.medianNs / other.medianNs).toFixed(2) : '';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BreakerOpenError } from '../errors/breaker-open-error.js';
-import { ConfigError, isConfigError } from '../errors/config-error.js';
+import type { ConfigError } from '../errors/config-error.js';
+import { isConfigError } from '../errors/config-error.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { consecutiveBreaker } from './breaker/consecutive-breaker.js';
 import { samplingBreaker } from './breaker/sampling-breaker.js';

@@ -6,7 +6,15 @@ import { BreakerOpenError } from '../errors/breaker-open-error.js';
 import { ConfigError } from '../errors/config-error.js';
 import type { BreakerStrategy, FailureCounter, FailureCounterState } from './breaker/breaker-strategy.js';
 import { consecutiveBreaker } from './breaker/consecutive-breaker.js';
-import { ChainedPolicy, callNext, runInChain, type ChainLink, type PolicyFn } from './chain.js';
+import {
+  ChainedPolicy,
+  callNext,
+  reportFailure,
+  runInChain,
+  type ChainLink,
+  type OutcomeObserver,
+  type PolicyFn,
+} from './chain.js';
 import { abortableSignal } from './context.js';
 import type { PolicyContext } from './policy.js';
 import { requireFunction, requireInteger, requireNonNegative } from './validate.js';
@@ -142,47 +150,45 @@ export class CircuitBreakerPolicy extends ChainedPolicy {
     context: PolicyContext,
     chain: readonly ChainLink[],
     next: number,
+    observer: OutcomeObserver | undefined,
   ): Promise<T> {
     let probe = false;
-    let result: PromiseLike<T> | T;
     if (this.current !== 'closed') {
-      try {
-        probe = this.admitProbe();
-      } catch (error) {
-        return Promise.reject(error);
-      }
+      const rejection = this.admitProbe();
+      if (rejection !== undefined) return reportFailure(rejection, observer);
+      probe = true;
     }
-    const generation = this.generation;
-    try {
-      result = callNext(fn, context, chain, next);
-    } catch (error) {
-      this.failed(error, context, generation, probe);
-      return Promise.reject(error);
-    }
-    return Promise.resolve(result).then(
-      (value) => {
-        if (probe) this.probeSucceeded(generation);
-        else if (generation === this.generation) this.counter.success();
-        return value;
-      },
-      (error: unknown) => {
-        this.failed(error, context, generation, probe);
-        throw error;
-      },
-    );
+    const call = new BreakerCall(this, this.generation, probe, context, observer);
+    return Promise.resolve(callNext(fn, context, chain, next, call));
   }
 
-  /** Not closed: admit the call as a probe, or throw a {@link BreakerOpenError}. */
-  private admitProbe(): true {
+  /** A call admitted under `generation` succeeded. @internal */
+  recordSuccess(generation: number, probe: boolean): void {
+    if (probe) this.probeSucceeded(generation);
+    else if (generation === this.generation) this.counter.success();
+  }
+
+  /** A call admitted under `generation` failed. @internal */
+  recordFailure(error: unknown, context: PolicyContext, generation: number, probe: boolean): void {
+    if (probe) this.probes--;
+    if (generation !== this.generation) return;
+    if (abortableSignal(context)?.aborted) return;
+    const errorClass = this.options.classify(error);
+    if (!this.counted.has(errorClass)) return;
+    if (probe || this.counter.failure()) this.open(error, errorClass);
+  }
+
+  /** Not closed: admit the call as a probe, or return the {@link BreakerOpenError} to reject it with. */
+  private admitProbe(): BreakerOpenError | undefined {
     if (this.current === 'open') {
       const wait = this.openedAt + this.options.halfOpenAfterMs - this.options.clock.now();
-      if (wait > 0) throw new BreakerOpenError(wait, this.lastFailure);
+      if (wait > 0) return new BreakerOpenError(wait, this.lastFailure);
       this.transition('half-open');
       if (this.halfOpenEmitter.hasListeners) this.halfOpenEmitter.emit();
     }
-    if (this.probes >= this.options.halfOpenMaxProbes) throw new BreakerOpenError(0, this.lastFailure);
+    if (this.probes >= this.options.halfOpenMaxProbes) return new BreakerOpenError(0, this.lastFailure);
     this.probes++;
-    return true;
+    return undefined;
   }
 
   private probeSucceeded(generation: number): void {
@@ -191,15 +197,6 @@ export class CircuitBreakerPolicy extends ChainedPolicy {
     this.counter.reset();
     this.transition('closed');
     if (this.resetEmitter.hasListeners) this.resetEmitter.emit();
-  }
-
-  private failed(error: unknown, context: PolicyContext, generation: number, probe: boolean): void {
-    if (probe) this.probes--;
-    if (generation !== this.generation) return;
-    if (abortableSignal(context)?.aborted) return;
-    const errorClass = this.options.classify(error);
-    if (!this.counted.has(errorClass)) return;
-    if (probe || this.counter.failure()) this.open(error, errorClass);
   }
 
   private open(error: unknown, errorClass: ErrorClass): void {
@@ -215,6 +212,27 @@ export class CircuitBreakerPolicy extends ChainedPolicy {
     this.current = to;
     this.generation++;
     if (this.stateEmitter.hasListeners) this.stateEmitter.emit({ from, to });
+  }
+}
+
+/** One call through a breaker: reports its outcome to the breaker, then to the outer layers. */
+class BreakerCall implements OutcomeObserver {
+  constructor(
+    private readonly breaker: CircuitBreakerPolicy,
+    private readonly generation: number,
+    private readonly probe: boolean,
+    private readonly context: PolicyContext,
+    private readonly outer: OutcomeObserver | undefined,
+  ) {}
+
+  succeeded(value: unknown): void {
+    this.breaker.recordSuccess(this.generation, this.probe);
+    this.outer?.succeeded(value);
+  }
+
+  failed(error: unknown): PromiseLike<unknown> | undefined {
+    this.breaker.recordFailure(error, this.context, this.generation, this.probe);
+    return this.outer?.failed(error);
   }
 }
 

@@ -8,7 +8,16 @@ import { ConfigError } from '../errors/config-error.js';
 import { DeadlineExceededError } from '../errors/deadline-exceeded-error.js';
 import type { Backoff, BackoffStep } from './backoff/backoff.js';
 import { decorrelatedJitterBackoff } from './backoff/decorrelated-jitter-backoff.js';
-import { ChainedPolicy, callNext, runInChain, type ChainLink, type PolicyFn } from './chain.js';
+import {
+  ChainedPolicy,
+  callNext,
+  observe,
+  reportFailure,
+  runInChain,
+  type ChainLink,
+  type OutcomeObserver,
+  type PolicyFn,
+} from './chain.js';
 import { CallContext, abortableSignal } from './context.js';
 import type { PolicyContext } from './policy.js';
 import { RetryExhaustedError, type GiveUpReason } from './retry-exhausted-error.js';
@@ -110,33 +119,33 @@ export class RetryPolicy extends ChainedPolicy {
     context: PolicyContext,
     chain: readonly ChainLink[],
     next: number,
+    observer: OutcomeObserver | undefined,
   ): Promise<T> {
     const { clock } = this.options;
     const signal = abortableSignal(context);
     const startedAt = clock.now();
     const limit = Math.min(context.deadline, startedAt + this.options.maxElapsedMs);
-    if (signal?.aborted) return Promise.reject(this.abandon(signal, 0, startedAt));
+    if (signal?.aborted) return reportFailure(this.abandon(signal, 0, startedAt), observer);
     if (limit !== Infinity) {
       const room = limit - startedAt;
       if (room <= 0 || room < this.minAttemptMs(chain, next)) {
         const why = new DeadlineExceededError('attempt', Math.max(0, room));
-        return Promise.reject(this.exhausted(limitReason(limit, context), 0, startedAt, why, 'transient'));
+        const error = this.exhausted(limitReason(limit, context), 0, startedAt, why, 'transient');
+        return reportFailure(error, observer);
       }
     }
-    const call: RetryCall<T> = { fn, context, chain, next, signal, startedAt, limit };
+    const call = new RetryCall(this, fn, context, chain, next, signal, startedAt, limit, observer);
     const attemptContext =
       context instanceof CallContext && context.attempt === 1 && limit === context.deadline
         ? context
         : new CallContext(signal, limit, 1);
-    // The first attempt stays off the async slow path: one `then` on success.
-    return attemptOnce(call, attemptContext).then(
-      this.successEmitter.hasListeners ? (value) => this.succeeded(call, 1, value) : undefined,
-      (error: unknown) => this.retryAfter(call, error),
-    );
+    // The first attempt reports to `call`: on success nothing else runs; a failure starts the slow
+    // path, whose outcome the call then settles with.
+    return Promise.resolve(callNext(fn, attemptContext, chain, next, call));
   }
 
-  /** The slow path: the first attempt failed; decide, sleep, and try again until done. */
-  private async retryAfter<T>(call: RetryCall<T>, firstError: unknown): Promise<T> {
+  /** The slow path: the first attempt failed; decide, sleep, and try again until done. @internal */
+  async retryAfter<T>(call: RetryCall<T>, firstError: unknown): Promise<T> {
     const { clock } = this.options;
     const { signal, startedAt, limit } = call;
     let error = firstError;
@@ -167,18 +176,19 @@ export class RetryPolicy extends ChainedPolicy {
       attempt++;
       try {
         const value = await attemptOnce(call, new CallContext(signal, limit, attempt));
-        return this.succeeded(call, attempt, value);
+        this.succeeded(call.startedAt, attempt);
+        return value;
       } catch (attemptError) {
         error = attemptError;
       }
     }
   }
 
-  private succeeded<T>(call: RetryCall<T>, attempts: number, value: T): T {
+  /** An attempt succeeded. @internal */
+  succeeded(startedAt: number, attempts: number): void {
     if (this.successEmitter.hasListeners) {
-      this.successEmitter.emit({ attempts, elapsedMs: this.options.clock.now() - call.startedAt });
+      this.successEmitter.emit({ attempts, elapsedMs: this.options.clock.now() - startedAt });
     }
-    return value;
   }
 
   /** The least time the next attempt needs (see {@link RetryOptionsInput.minAttemptMs}). */
@@ -216,22 +226,39 @@ export class RetryPolicy extends ChainedPolicy {
   }
 }
 
-/** One `execute` call, as the slow path needs it. */
-interface RetryCall<T> {
-  readonly fn: PolicyFn<T>;
-  readonly context: PolicyContext;
-  readonly chain: readonly ChainLink[];
-  readonly next: number;
-  readonly signal: AbortSignal | undefined;
-  readonly startedAt: number;
-  /** Deadline of the whole call: the caller's, or `maxElapsedMs` after the start if nearer. */
-  readonly limit: number;
+/**
+ * One `execute` call. It observes the first attempt: a success is reported on at once; a failure
+ * is answered with the slow path's promise, which the call then settles with.
+ */
+class RetryCall<T> implements OutcomeObserver {
+  constructor(
+    private readonly policy: RetryPolicy,
+    readonly fn: PolicyFn<T>,
+    readonly context: PolicyContext,
+    readonly chain: readonly ChainLink[],
+    readonly next: number,
+    readonly signal: AbortSignal | undefined,
+    readonly startedAt: number,
+    /** Deadline of the whole call: the caller's, or `maxElapsedMs` after the start if nearer. */
+    readonly limit: number,
+    private readonly outer: OutcomeObserver | undefined,
+  ) {}
+
+  succeeded(value: unknown): void {
+    this.policy.succeeded(this.startedAt, 1);
+    this.outer?.succeeded(value);
+  }
+
+  failed(error: unknown): PromiseLike<unknown> {
+    const rest = this.policy.retryAfter(this, error);
+    return this.outer === undefined ? rest : observe(rest, this.outer);
+  }
 }
 
 /** Run one attempt through the rest of the chain, as a promise (a synchronous throw rejects it). */
 function attemptOnce<T>(call: RetryCall<T>, context: PolicyContext): Promise<T> {
   try {
-    return Promise.resolve(callNext(call.fn, context, call.chain, call.next));
+    return Promise.resolve(callNext(call.fn, context, call.chain, call.next, undefined));
   } catch (error) {
     return Promise.reject(error);
   }

@@ -1,7 +1,7 @@
 import type { Clock } from '../common/clock.js';
 import { AttemptTimeoutError } from '../errors/attempt-timeout-error.js';
 import { unwatchAbort, watchAbort, type AbortWatcher } from './abort-watch.js';
-import { callNext, type ChainLink, type PolicyFn } from './chain.js';
+import { callNext, type ChainLink, type OutcomeObserver, type PolicyFn } from './chain.js';
 import type { DeadlineEntry, DeadlineQueue } from './deadline-queue.js';
 import type { PolicyContext } from './policy.js';
 
@@ -20,7 +20,8 @@ export interface AttemptObserver {
  *
  * It settles with the function's outcome, or rejects with an {@link AttemptTimeoutError} as soon as
  * its due time passes (the shared {@link DeadlineQueue} of the clock calls `expire`), or with the caller's abort reason as soon as the caller aborts, whichever comes
- * first; a late outcome is ignored. Its `signal` is created only when the function reads it (the
+ * first; a late outcome is ignored. The outer layers' {@link OutcomeObserver} hears the outcome
+ * first, and may replace a failure (a retry's further attempts). Its `signal` is created only when the function reads it (the
  * success path of a function that never looks allocates no `AbortController`), and is already
  * aborted if the attempt ended before that.
  *
@@ -32,7 +33,7 @@ export class TimedAttempt<T> implements PolicyContext, DeadlineEntry, AbortWatch
   /** When the attempt times out, on the clock. */
   readonly due: number;
   readonly promise: Promise<T>;
-  private resolve!: (value: T) => void;
+  private resolve!: (value: T | PromiseLike<T>) => void;
   private reject!: (error: unknown) => void;
   private controller: AbortController | undefined;
   private reason: unknown;
@@ -41,6 +42,7 @@ export class TimedAttempt<T> implements PolicyContext, DeadlineEntry, AbortWatch
 
   constructor(
     private readonly observer: AttemptObserver,
+    private readonly outcome: OutcomeObserver | undefined,
     private readonly clock: Clock,
     private readonly queue: DeadlineQueue,
     private readonly outer: AbortSignal | undefined,
@@ -71,7 +73,7 @@ export class TimedAttempt<T> implements PolicyContext, DeadlineEntry, AbortWatch
   run(fn: PolicyFn<T>, chain: readonly ChainLink[], next: number): Promise<T> {
     let result: PromiseLike<T> | T;
     try {
-      result = callNext(fn, this, chain, next);
+      result = callNext(fn, this, chain, next, undefined);
     } catch (error) {
       this.fail(error);
       return this.promise;
@@ -94,7 +96,7 @@ export class TimedAttempt<T> implements PolicyContext, DeadlineEntry, AbortWatch
     const error = new AttemptTimeoutError(this.timeoutMs);
     this.abort(error);
     this.observer.timedOut(this.timeoutMs, this.cappedByDeadline, this.attempt);
-    this.reject(error);
+    this.settleFailure(error);
   }
 
   /** The caller aborted. @internal */
@@ -102,20 +104,36 @@ export class TimedAttempt<T> implements PolicyContext, DeadlineEntry, AbortWatch
     if (this.settled) return;
     this.finish();
     this.abort(reason);
-    this.reject(reason);
+    this.settleFailure(reason);
   }
 
   private succeed(value: T): void {
     if (this.settled) return;
     this.finish();
     if (this.observer.tracksLatency) this.observer.succeeded(this.clock.now() - this.startedAt);
+    this.outcome?.succeeded(value);
     this.resolve(value);
   }
 
   private fail(error: unknown): void {
     if (this.settled) return;
     this.finish();
-    this.reject(error);
+    this.settleFailure(error);
+  }
+
+  /** Reject with `error`, unless the outer layers recover from it (a retry). */
+  private settleFailure(error: unknown): void {
+    if (this.outcome === undefined) {
+      this.reject(error);
+      return;
+    }
+    try {
+      const recovery = this.outcome.failed(error);
+      if (recovery === undefined) this.reject(error);
+      else this.resolve(recovery as T | PromiseLike<T>);
+    } catch (thrown) {
+      this.reject(thrown);
+    }
   }
 
   private abort(reason: unknown): void {

@@ -2,7 +2,14 @@ import { abortReason } from '../common/abort-reason.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { Emitter, type Event } from '../common/events.js';
 import { DeadlineExceededError } from '../errors/deadline-exceeded-error.js';
-import { ChainedPolicy, runInChain, type ChainLink, type PolicyFn } from './chain.js';
+import {
+  ChainedPolicy,
+  reportFailure,
+  runInChain,
+  type ChainLink,
+  type OutcomeObserver,
+  type PolicyFn,
+} from './chain.js';
 import { abortableSignal } from './context.js';
 import { deadlineQueueFor, type DeadlineQueue } from './deadline-queue.js';
 import type { PolicyContext } from './policy.js';
@@ -92,16 +99,17 @@ export class TimeoutPolicy extends ChainedPolicy implements AttemptObserver {
     context: PolicyContext,
     chain: readonly ChainLink[],
     next: number,
+    observer: OutcomeObserver | undefined,
   ): Promise<T> {
     const outer = abortableSignal(context);
-    if (outer?.aborted) return Promise.reject(abortReason(outer));
+    if (outer?.aborted) return reportFailure(abortReason(outer), observer);
     const deadline = context.deadline;
     let ms = this.baseTimeoutMs();
     let capped = false;
     const now = this.clock.now();
     if (deadline !== Infinity) {
       const remaining = deadline - now;
-      if (remaining <= 0) return Promise.reject(new DeadlineExceededError('attempt', 0));
+      if (remaining <= 0) return reportFailure(new DeadlineExceededError('attempt', 0), observer);
       if (remaining < ms) {
         ms = remaining;
         capped = true;
@@ -109,6 +117,7 @@ export class TimeoutPolicy extends ChainedPolicy implements AttemptObserver {
     }
     const attempt = new TimedAttempt<T>(
       this,
+      observer,
       this.clock,
       this.queue,
       outer,

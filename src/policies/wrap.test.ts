@@ -8,6 +8,7 @@ import type { ExecuteOptions, Policy, PolicyContext } from './policy.js';
 import type { RetryExhaustedError } from './retry-exhausted-error.js';
 import { retry } from './retry.js';
 import { timeout } from './timeout.js';
+import { runInChain } from './chain.js';
 import { wrap } from './wrap.js';
 
 const refused = (): Error => Object.assign(new Error('ECONNREFUSED'), { code: 'ECONNREFUSED' });
@@ -184,5 +185,86 @@ describe('wrap', () => {
 
   it('rejects something that is not a policy', () => {
     expect(() => wrap({} as Policy)).toThrow(/argument 0 is not a policy/);
+  });
+});
+
+describe('wrap: failures inside the machinery', () => {
+  it('a classifier that throws surfaces as the call error instead of leaving the call hanging', async () => {
+    const clock = new FakeClock();
+    const broken = (): never => {
+      throw new Error('classifier bug');
+    };
+    const policy = wrap(circuitBreaker({ clock, classify: broken }), timeout({ ms: 100, clock }));
+    // The attempt fails inside the timeout; the breaker's observer throws while recording it.
+    await expect(policy.execute(() => Promise.reject(refused()))).rejects.toThrow('classifier bug');
+    // The timeout refuses a call whose deadline has passed; recording that throws too.
+    await expect(policy.execute(() => 1, { deadline: clock.now() })).rejects.toThrow('classifier bug');
+    // At the end of the chain (no timeout inside), the same holds.
+    await expect(
+      wrap(circuitBreaker({ clock, classify: broken })).execute(() => Promise.reject(refused())),
+    ).rejects.toThrow('classifier bug');
+    expect(clock.pending).toBe(0);
+  });
+
+  it('a foreign policy whose execute throws synchronously rejects the call', async () => {
+    const throwing: Policy = {
+      execute() {
+        throw new Error('foreign bug');
+      },
+    };
+    await expect(
+      wrap(retry({ clock: new FakeClock(), maxAttempts: 1 }), throwing).execute(() => 1),
+    ).rejects.toThrow('foreign bug');
+  });
+
+  it('a retry whose clock fails to sleep passes that failure on', async () => {
+    const clock = new FakeClock();
+    const failingSleep = {
+      now: () => clock.now(),
+      timer: clock.timer.bind(clock),
+      sleep: () => Promise.reject(new Error('no timers')),
+    };
+    const result = retry({ clock: failingSleep, backoff: constantBackoff(10) }).execute(() =>
+      Promise.reject(refused()),
+    );
+    await expect(result).rejects.toThrow('no timers');
+  });
+
+  it('a wrapped policy run as a link of an outer chain runs its links, then the rest of that chain', async () => {
+    const clock = new FakeClock();
+    const inner = wrap(timeout({ ms: 100, clock }));
+    const seen: number[] = [];
+    const outerLink = timeout({ ms: 200, clock });
+    const context = { signal: new AbortController().signal, deadline: Infinity, attempt: 3 };
+    const value = await inner[runInChain](
+      (ctx) => (seen.push(ctx.attempt), 'done'),
+      context,
+      [outerLink],
+      0,
+      undefined,
+    );
+    expect(value).toBe('done');
+    expect(seen).toEqual([3]);
+    const failing = inner[runInChain](
+      () => {
+        throw new Error('sync');
+      },
+      context,
+      [],
+      0,
+      undefined,
+    );
+    await expect(failing).rejects.toThrow('sync');
+    await expect(
+      wrap()[runInChain](
+        () => {
+          throw new Error('empty');
+        },
+        context,
+        [],
+        0,
+        undefined,
+      ),
+    ).rejects.toThrow('empty');
   });
 });

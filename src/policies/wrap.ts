@@ -1,4 +1,13 @@
-import { ChainedPolicy, callNext, runInChain, toChainLink, type ChainLink, type PolicyFn } from './chain.js';
+import {
+  ChainedPolicy,
+  callNext,
+  reportFailure,
+  runInChain,
+  toChainLink,
+  type ChainLink,
+  type OutcomeObserver,
+  type PolicyFn,
+} from './chain.js';
 import { toCallContext } from './context.js';
 import type { ExecuteOptions, Policy, PolicyContext } from './policy.js';
 
@@ -26,20 +35,31 @@ export class WrappedPolicy extends ChainedPolicy {
     try {
       const context = toCallContext(options);
       if (first === undefined) return Promise.resolve(fn(context));
-      return first[runInChain](fn, context, this.links, 1);
+      return first[runInChain](fn, context, this.links, 1, undefined);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** @internal */
-  async [runInChain]<T>(
+  /**
+   * Only reached when a wrapped policy is chained without `wrap` flattening it (a foreign policy
+   * calling it, say): run its links, then the rest of the outer chain.
+   *
+   * @internal
+   */
+  [runInChain]<T>(
     fn: PolicyFn<T>,
     context: PolicyContext,
     chain: readonly ChainLink[],
     next: number,
+    observer: OutcomeObserver | undefined,
   ): Promise<T> {
-    return callNext((inner) => callNext(fn, inner, chain, next), context, this.links, 0);
+    const rest: PolicyFn<T> = (inner) => callNext(fn, inner, chain, next, undefined);
+    try {
+      return Promise.resolve(callNext(rest, context, this.links, 0, observer));
+    } catch (error) {
+      return reportFailure(error, observer);
+    }
   }
 }
 
