@@ -1,0 +1,164 @@
+/**
+ * Issue 3, service level: the chat-backend example's HTTP surface on one port: `/health` redacted
+ * and detailed only for loopback or a bearer token, the chat API, and the WebSocket broadcast (across
+ * instances through Redis).
+ */
+
+import { WebSocket } from 'ws';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { databaseUrl, withAdmin, withCredentials } from './helpers/database.js';
+import { requireRedis } from './helpers/redis.js';
+import { waitUntil } from './helpers/wait-until.js';
+import { roleWithSchema, startChat, stopAllChats, type ChatInstance } from './service-harness.js';
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const TOKEN = 'health-token-0123456789abcdef';
+
+describe('/health: redacted, full detail only for loopback or the token', () => {
+  let role: Awaited<ReturnType<typeof roleWithSchema>>;
+  let chat: ChatInstance;
+  const password = 'Sup3r-secret-pw-42';
+
+  beforeAll(async () => {
+    role = await roleWithSchema();
+    // The role's real password is in the URL the instance gets; it must never be shown.
+    await withAdmin((client) =>
+      client.query(
+        `ALTER ROLE ${client.escapeIdentifier(role.name)} PASSWORD ${client.escapeLiteral(password)}`,
+      ),
+    );
+    chat = await startChat({
+      DATABASE_URL: withCredentials(databaseUrl(), role.name, password),
+      HEALTH_TOKEN: TOKEN,
+    });
+    await chat.waitFor('/readyz', 200);
+  }, 90_000);
+  afterAll(async () => {
+    await stopAllChats();
+    await role?.drop();
+  });
+
+  it('gives loopback callers the full snapshot, with no password anywhere', async () => {
+    const reply = await chat.request('GET', '/health');
+    expect(reply.status).toBe(200);
+    const body = JSON.parse(reply.body) as Record<string, unknown>;
+    expect(body).toMatchObject({ status: 'ready', availability: 'FULL' });
+    expect(Array.isArray(body.phases)).toBe(true);
+    expect((body.components as Array<{ name: string }>).map((c) => c.name)).toContain('postgres');
+    expect(reply.body).not.toContain(password);
+    expect(chat.output()).not.toContain(password);
+    expect(chat.output()).not.toContain(TOKEN);
+  });
+
+  it('gives a forwarded (non-loopback) caller only {status}, and the full snapshot with the bearer token', async () => {
+    const forwarded = { 'x-forwarded-for': '203.0.113.7' };
+    const anonymous = await chat.request('GET', '/health', { headers: forwarded });
+    expect(JSON.parse(anonymous.body)).toEqual({ status: 'ready' });
+    const wrong = await chat.request('GET', '/health', {
+      headers: { ...forwarded, authorization: 'Bearer nope' },
+    });
+    expect(JSON.parse(wrong.body)).toEqual({ status: 'ready' });
+    const withToken = await chat.request('GET', '/health', {
+      headers: { ...forwarded, authorization: `Bearer ${TOKEN}` },
+    });
+    expect(Object.keys(JSON.parse(withToken.body) as object)).toEqual(
+      expect.arrayContaining(['status', 'availability', 'phases', 'components']),
+    );
+    expect(withToken.body).not.toContain(password);
+  });
+
+  it('serves /metrics in Prometheus text format on the same port', async () => {
+    const reply = await chat.request('GET', '/metrics');
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatch(/^# (HELP|TYPE) /m);
+    expect(reply.body).not.toContain(password);
+  });
+});
+
+describe('the chat API and the WebSocket broadcast', () => {
+  afterEach(stopAllChats);
+
+  it('stores messages (201), lists them in id order after an id, rejects bad bodies with a reason, and broadcasts', async () => {
+    const role = await roleWithSchema();
+    try {
+      const chat = await startChat({ DATABASE_URL: role.url });
+      await chat.waitFor('/readyz', 200);
+      const socket = new WebSocket(`ws://127.0.0.1:${chat.port}/ws`);
+      const received: unknown[] = [];
+      socket.on('message', (data) => received.push(JSON.parse(String(data))));
+      await new Promise<void>((resolve, reject) =>
+        socket.once('open', () => resolve()).once('error', reject),
+      );
+
+      const first = await chat.request('POST', '/messages', {
+        body: '{"text":"hello"}',
+        headers: JSON_HEADERS,
+      });
+      expect(first.status).toBe(201);
+      const one = JSON.parse(first.body) as { id: number; text: string; createdAt: string };
+      expect(one).toMatchObject({ text: 'hello' });
+      expect(Number.isNaN(Date.parse(one.createdAt))).toBe(false);
+      const second = JSON.parse(
+        (await chat.request('POST', '/messages', { body: '{"text":"world"}', headers: JSON_HEADERS })).body,
+      ) as { id: number };
+      expect(second.id).toBeGreaterThan(one.id);
+
+      const all = JSON.parse((await chat.request('GET', '/messages?after=0')).body) as Array<{ id: number }>;
+      expect(all.map((m) => m.id)).toEqual([one.id, second.id]);
+      const after = JSON.parse((await chat.request('GET', `/messages?after=${one.id}`)).body) as Array<{
+        text: string;
+      }>;
+      expect(after.map((m) => m.text)).toEqual(['world']);
+
+      for (const [body, reason] of [
+        ['{"text":""}', 'empty'],
+        [JSON.stringify({ text: 'x'.repeat(4001) }), '4000'],
+        ['{"text":42}', 'string'],
+        ['not json', 'JSON'],
+      ] as const) {
+        const bad = await chat.request('POST', '/messages', { body, headers: JSON_HEADERS });
+        expect(bad.status, body).toBe(400);
+        expect((JSON.parse(bad.body) as { error: string }).error).toContain(reason);
+      }
+      expect((await chat.request('GET', '/messages?after=abc')).status).toBe(400);
+
+      await waitUntil(() => received.length === 2, { message: 'two broadcasts' });
+      expect(received).toEqual([JSON.parse(first.body), expect.objectContaining({ text: 'world' })]);
+      socket.close();
+    } finally {
+      await stopAllChats();
+      await role.drop();
+    }
+  });
+
+  it('fans messages out across instances through Redis', async () => {
+    const redisUrl = requireRedis();
+    const role = await roleWithSchema();
+    try {
+      const [a, b] = await Promise.all([
+        startChat({ DATABASE_URL: role.url, REDIS_URL: redisUrl }),
+        startChat({ DATABASE_URL: role.url, REDIS_URL: redisUrl }),
+      ]);
+      await Promise.all([a!.waitFor('/readyz', 200), b!.waitFor('/readyz', 200)]);
+      const socket = new WebSocket(`ws://127.0.0.1:${b!.port}/ws`);
+      const received: Array<{ text: string }> = [];
+      socket.on('message', (data) => received.push(JSON.parse(String(data)) as { text: string }));
+      await new Promise<void>((resolve, reject) =>
+        socket.once('open', () => resolve()).once('error', reject),
+      );
+      const posted = await a!.request('POST', '/messages', {
+        body: '{"text":"via redis"}',
+        headers: JSON_HEADERS,
+      });
+      expect(posted.status).toBe(201);
+      await waitUntil(() => received.some((m) => m.text === 'via redis'), {
+        message: 'fan-out to the other instance',
+      });
+      expect(received).toHaveLength(1);
+      socket.close();
+    } finally {
+      await stopAllChats();
+      await role.drop();
+    }
+  });
+});

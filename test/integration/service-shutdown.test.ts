@@ -1,0 +1,104 @@
+/**
+ * Issue 3, service level: stopping the chat-backend example (SIGTERM during startup and after
+ * ready) leaves no connection behind, and a critical component that goes unhealthy after ready
+ * turns /readyz to 503 (and back) while /livez stays 200.
+ */
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { databaseUrl } from './helpers/database.js';
+import { waitUntil } from './helpers/wait-until.js';
+import { TcpProxy, connectionsOf, roleWithSchema, startChat, stopAllChats } from './service-harness.js';
+
+afterEach(stopAllChats);
+
+describe('SIGTERM leaves no connection of the instance behind', () => {
+  it('during startup: exits 143 and pg_stat_activity shows none of its connections', async () => {
+    // A role with room for one connection while the instance needs two before it is ready: startup
+    // holds one connection open and keeps waiting for the second.
+    const role = await roleWithSchema(1);
+    try {
+      const chat = await startChat({
+        DATABASE_URL: role.url,
+        STARTUP_BUDGET_MS: '60000',
+        DB_POOL_MAX: '4',
+        DB_POOL_MIN_READY: '2',
+        FLEET_ADMISSION: 'local',
+      });
+      await waitUntil(async () => (await connectionsOf(chat.instance)) >= 1, {
+        timeoutMs: 30_000,
+        message: 'the instance holds a connection while starting',
+      });
+      expect(await chat.status('/startupz')).toBe(503);
+      chat.signal('SIGTERM');
+      const exit = await chat.exited;
+      expect(exit.code, chat.output()).toBe(143);
+      expect(await connectionsOf(chat.instance)).toBe(0);
+    } finally {
+      await stopAllChats();
+      await role.drop();
+    }
+  });
+
+  it('after ready: drains (/readyz 503, /livez 200), exits 0, and pg_stat_activity shows none of its connections', async () => {
+    const chat = await startChat({ DATABASE_URL: databaseUrl(), DRAIN_DELAY_MS: '1500', DB_POOL_MAX: '4' });
+    await chat.waitFor('/readyz', 200);
+    await waitUntil(async () => (await connectionsOf(chat.instance)) >= 2, { message: 'pool open' });
+
+    chat.signal('SIGTERM');
+    await waitUntil(async () => (await chat.status('/readyz')) === 503, {
+      message: 'readiness drops on SIGTERM',
+    });
+    expect(await chat.status('/livez')).toBe(200);
+    const exit = await chat.exited;
+    expect(exit.code, chat.output()).toBe(0);
+    expect(await connectionsOf(chat.instance)).toBe(0);
+    expect(chat.events('service.draining')).toHaveLength(1);
+  });
+});
+
+describe('a critical component going unhealthy after ready', () => {
+  it('turns /readyz to 503 while /livez stays 200, and back to 200 when it recovers', async () => {
+    const target = new URL(databaseUrl());
+    const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+    try {
+      proxy.forward();
+      const chat = await startChat({
+        DATABASE_URL: proxy.via(databaseUrl()),
+        HEALTH_CHECK_INTERVAL_MS: '300',
+      });
+      await chat.waitFor('/readyz', 200);
+
+      proxy.refuse(); // the database "goes away": open connections are cut, new ones reset
+      await chat.waitFor('/readyz', 503, 20_000);
+      expect(await chat.status('/livez')).toBe(200);
+      const health = JSON.parse((await chat.request('GET', '/health')).body) as {
+        components: Array<{ name: string; state: string }>;
+      };
+      expect(health.components.find((c) => c.name === 'postgres')?.state).toBe('unhealthy');
+
+      proxy.forward();
+      await chat.waitFor('/readyz', 200, 30_000);
+      expect(chat.hasExited()).toBe(false);
+      const reply = await chat.request('GET', '/messages?after=0');
+      expect(reply.status).toBe(200);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe('connections are released on a clean stop even when clients are connected', () => {
+  it('closes keep-alive HTTP clients and WebSocket clients within the grace period', async () => {
+    const chat = await startChat({ DATABASE_URL: databaseUrl(), DRAIN_DELAY_MS: '100' });
+    await chat.waitFor('/readyz', 200);
+    const { WebSocket } = await import('ws');
+    const socket = new WebSocket(`ws://127.0.0.1:${chat.port}/ws`);
+    await new Promise<void>((resolve, reject) => socket.once('open', () => resolve()).once('error', reject));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    chat.signal('SIGTERM');
+    expect(await closed).toBe(1001);
+    const exit = await chat.exited;
+    expect(exit.code).toBe(0);
+    expect(await connectionsOf(chat.instance)).toBe(0);
+  });
+});
