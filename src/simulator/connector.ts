@@ -6,7 +6,7 @@
 
 import type { Random } from '../common/random.js';
 import type { SimulationEngine } from './engine.js';
-import type { ScheduledEvent } from './event-queue.js';
+import type { Firable, ScheduledEvent } from './event-queue.js';
 import { sample, type Range } from './range.js';
 
 /** Resolved connector settings (see `ConnectorSchema` in scenario.ts for the documented input). */
@@ -32,10 +32,32 @@ export interface ConnectorTicket {
   cancel(): void;
 }
 
-interface Waiter extends ConnectorTicket {
-  readonly done: () => void;
-  state: 'queued' | 'setup' | 'done' | 'cancelled';
-  event: ScheduledEvent | undefined;
+/** Who is told when a setup has gone through. */
+export interface ConnectorClient {
+  /**
+   * The setup went through the connector. Runs inside a quiet engine event (see
+   * `SimulationEngine.at`): call `engine.touch()` before settling a promise in it.
+   */
+  throughConnector(): void;
+}
+
+class Waiter implements ConnectorTicket, Firable {
+  state: 'queued' | 'setup' | 'done' | 'cancelled' = 'queued';
+  event: ScheduledEvent | undefined = undefined;
+
+  constructor(
+    private readonly connector: ConnectorModel,
+    readonly client: ConnectorClient,
+  ) {}
+
+  cancel(): void {
+    this.connector.cancel(this);
+  }
+
+  /** The setup's time is up. */
+  fire(): void {
+    this.connector.finish(this);
+  }
 }
 
 /** Live figures, for the time series and the result. */
@@ -61,7 +83,7 @@ export interface ConnectorStats {
  * @example
  * ```ts
  * const connector = new ConnectorModel(engine, options, random);
- * const ticket = connector.request(() => database.accept(...));
+ * const ticket = connector.request({ throughConnector: () => database.accept(...) });
  * // later, if the client gives up:
  * ticket.cancel();
  * ```
@@ -89,14 +111,9 @@ export class ConnectorModel {
     this.spacingMs = Number.isFinite(options.maxSetupsPerSecond) ? 1000 / options.maxSetupsPerSecond : 0;
   }
 
-  /** Queue a setup; `done` runs when it has gone through the connector. */
-  request(done: () => void): ConnectorTicket {
-    const waiter: Waiter = {
-      done,
-      state: 'queued',
-      event: undefined,
-      cancel: () => this.cancel(waiter),
-    };
+  /** Queue a setup; `client.throughConnector()` runs when it has gone through. */
+  request(client: ConnectorClient): ConnectorTicket {
+    const waiter = new Waiter(this, client);
     this.queue.push(waiter);
     this.queuedNow++;
     if (this.queuedNow === 1) this.armPressure();
@@ -120,7 +137,8 @@ export class ConnectorModel {
     return this.slotsNow;
   }
 
-  private cancel(waiter: Waiter): void {
+  /** @internal A waiter gave up. */
+  cancel(waiter: Waiter): void {
     if (waiter.state === 'queued') {
       waiter.state = 'cancelled';
       this.queuedNow--;
@@ -138,10 +156,14 @@ export class ConnectorModel {
       const now = this.engine.now();
       if (now < this.nextStartAt) {
         if (this.wake === undefined) {
-          this.wake = this.engine.at(this.nextStartAt, () => {
-            this.wake = undefined;
-            this.pump();
-          });
+          this.wake = this.engine.at(
+            this.nextStartAt,
+            () => {
+              this.wake = undefined;
+              this.pump();
+            },
+            true,
+          );
         }
         return;
       }
@@ -149,15 +171,18 @@ export class ConnectorModel {
       this.nextStartAt = now + this.spacingMs;
       waiter.state = 'setup';
       this.busyNow++;
-      waiter.event = this.engine.at(now + sample(this.options.setupMs, this.random), () => {
-        waiter.state = 'done';
-        waiter.event = undefined;
-        this.busyNow--;
-        this.setupsDone++;
-        this.pump();
-        waiter.done();
-      });
+      waiter.event = this.engine.at(now + sample(this.options.setupMs, this.random), waiter, true);
     }
+  }
+
+  /** @internal A setup's time is up: free the slot, start the next, pass this one on. */
+  finish(waiter: Waiter): void {
+    waiter.state = 'done';
+    waiter.event = undefined;
+    this.busyNow--;
+    this.setupsDone++;
+    this.pump();
+    waiter.client.throughConnector();
   }
 
   private shift(): Waiter {
@@ -177,10 +202,14 @@ export class ConnectorModel {
 
   private armPressure(): void {
     if (this.scaling || this.slotsNow >= this.options.maxSlots || this.pressureCheck) return;
-    this.pressureCheck = this.engine.at(this.engine.now() + this.options.pressureMs, () => {
-      this.pressureCheck = undefined;
-      if (this.queuedNow > 0) this.startScaleUp();
-    });
+    this.pressureCheck = this.engine.at(
+      this.engine.now() + this.options.pressureMs,
+      () => {
+        this.pressureCheck = undefined;
+        if (this.queuedNow > 0) this.startScaleUp();
+      },
+      true,
+    );
   }
 
   private disarmPressure(): void {
@@ -190,12 +219,16 @@ export class ConnectorModel {
 
   private startScaleUp(): void {
     this.scaling = true;
-    this.engine.at(this.engine.now() + sample(this.options.scaleUpDelayMs, this.random), () => {
-      this.scaling = false;
-      this.scaleUpsDone++;
-      this.slotsNow = Math.min(this.options.maxSlots, this.slotsNow + this.options.step);
-      if (this.queuedNow > 0) this.armPressure();
-      this.pump();
-    });
+    this.engine.at(
+      this.engine.now() + sample(this.options.scaleUpDelayMs, this.random),
+      () => {
+        this.scaling = false;
+        this.scaleUpsDone++;
+        this.slotsNow = Math.min(this.options.maxSlots, this.slotsNow + this.options.step);
+        if (this.queuedNow > 0) this.armPressure();
+        this.pump();
+      },
+      true,
+    );
   }
 }

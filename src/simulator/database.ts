@@ -6,7 +6,7 @@
 
 import type { Random } from '../common/random.js';
 import type { SimulationEngine } from './engine.js';
-import type { ScheduledEvent } from './event-queue.js';
+import type { Firable, ScheduledEvent } from './event-queue.js';
 import { sample, type Range } from './range.js';
 
 /** Resolved database settings (see `DatabaseSchema` in scenario.ts for the documented input). */
@@ -23,6 +23,11 @@ export interface DatabaseOptions {
   readonly authMs: Range;
   /** Round trip of one simple query, in ms. */
   readonly queryMs: Range;
+  /**
+   * Connections that may wait for the postmaster's `accept()` (the listen backlog). Postgres asks for
+   * `2 × max_connections`, and Linux caps it at `net.core.somaxconn` (4096).
+   */
+  readonly backlog: number;
   /** A restart window during which new connections get `57P03`. */
   readonly restart?: { readonly atMs: number; readonly durationMs: number } | undefined;
 }
@@ -33,20 +38,33 @@ export interface PostgresServerError extends Error {
   readonly severity: 'FATAL';
 }
 
+/**
+ * A server error as `pg` would deliver it. It has no stack trace: a server's refusal says nothing
+ * about our call stack, and a storm creates hundreds of thousands of them.
+ */
+function serverError(message: string, code: string): PostgresServerError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return Object.assign(new Error(message), { code, severity: 'FATAL' as const });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** `53300 too_many_connections`, worded as Postgres words it. */
 export function tooManyClients(reservedOnly: boolean): PostgresServerError {
-  const message = reservedOnly
-    ? 'remaining connection slots are reserved for roles with the SUPERUSER attribute'
-    : 'sorry, too many clients already';
-  return Object.assign(new Error(message), { code: '53300', severity: 'FATAL' as const });
+  return serverError(
+    reservedOnly
+      ? 'remaining connection slots are reserved for roles with the SUPERUSER attribute'
+      : 'sorry, too many clients already',
+    '53300',
+  );
 }
 
 /** `57P03 cannot_connect_now`. */
 export function startingUp(): PostgresServerError {
-  return Object.assign(new Error('the database system is starting up'), {
-    code: '57P03',
-    severity: 'FATAL' as const,
-  });
+  return serverError('the database system is starting up', '57P03');
 }
 
 /** A connection attempt at the database. `cancel()` means the client hung up (idempotent). */
@@ -54,8 +72,16 @@ export interface DatabaseTicket {
   cancel(): void;
 }
 
-/** What the database answers an accepted attempt with: a backend slot, or a server error. */
-export type AcceptCallback = (result: { readonly slot: BackendSlot } | { readonly error: Error }) => void;
+/**
+ * Who is told how an attempt ended. Both run inside a quiet engine event (see
+ * `SimulationEngine.at`): call `engine.touch()` before settling a promise in them.
+ */
+export interface DatabaseClient {
+  /** Refused: `53300`, `57P03`, or `ETIMEDOUT` when every SYN was dropped. */
+  refused(error: Error): void;
+  /** Connected: the backend holds `slot` until it is released. */
+  admitted(slot: BackendSlot): void;
+}
 
 /** A backend holding one connection slot until released. */
 export interface BackendSlot {
@@ -63,29 +89,78 @@ export interface BackendSlot {
   release(): void;
 }
 
-interface Attempt extends DatabaseTicket {
-  readonly callback: AcceptCallback;
-  state: 'accepting' | 'auth' | 'done' | 'cancelled';
-  event: ScheduledEvent | undefined;
+/** Linux's SYN retransmission waits with `tcp_syn_retries = 6`: 1, 2, 4 … 32 s, then 64 s to give up. */
+const SYN_WAITS_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000];
+
+/** `connect ETIMEDOUT`: every SYN was dropped. */
+function connectTimedOut(): Error {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+class Attempt implements DatabaseTicket, Firable {
+  state: 'syn' | 'backlog' | 'auth' | 'done' | 'cancelled' = 'syn';
+  /** Waiting for its accept (even after the client hung up: the accept still happens). */
+  inBacklog = false;
+  event: ScheduledEvent | undefined = undefined;
+  synsDropped = 0;
+
+  constructor(
+    private readonly database: DatabaseModel,
+    readonly client: DatabaseClient,
+  ) {}
+
+  cancel(): void {
+    this.database.cancel(this);
+  }
+
+  /** Its next step is due: a SYN retransmission, its accept, or the end of authentication. */
+  fire(): void {
+    this.database.step(this);
+  }
+}
+
+/** Backend slots are counted, not tracked one by one. */
+class Slot implements BackendSlot {
+  private held = true;
+
+  constructor(private readonly database: DatabaseModel) {}
+
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.database.releaseSlot();
+  }
 }
 
 /**
- * The database. An attempt waits for the postmaster (one accept at a time, `acceptMs` each; a
- * client that hung up still costs its accept, as a real backlog does), is refused with `53300` if no
- * ordinary slot is free, and otherwise takes a slot and is ready after `authMs`.
+ * The database. A connection first needs room in the listen backlog; when the backlog is full its
+ * SYN is dropped and retransmitted (after 1, 2, 4 … 32 s; `ETIMEDOUT` after 127 s, as Linux does).
+ * In the backlog it waits for the postmaster, which accepts one connection at a time (`acceptMs`
+ * each; a client that hung up meanwhile still costs its accept, as in a real backlog). It is then
+ * refused with `53300` if no ordinary slot is free, or `57P03` during the restart window, and
+ * otherwise takes a slot and is ready after `authMs`.
  *
  * @example
  * ```ts
  * const database = new DatabaseModel(engine, options, random);
- * database.accept((result) => ('error' in result ? fail(result.error) : use(result.slot)));
+ * database.accept({ refused: (error) => fail(error), admitted: (slot) => use(slot) });
  * ```
  */
 export class DatabaseModel {
   private postmasterFreeAt = 0;
+  private backlogNow = 0;
   private openNow: number;
   private peakNow: number;
   private accepted = 0;
   private refused = 0;
+  private synDrops = 0;
+  private readonly advisoryLocks = new Map<string, object>();
 
   constructor(
     private readonly engine: SimulationEngine,
@@ -111,9 +186,42 @@ export class DatabaseModel {
     return this.options.maxConnections - this.options.reserved;
   }
 
-  /** Attempts that got a slot, and attempts refused with 53300 or 57P03. */
-  stats(): { readonly accepted: number; readonly refused: number } {
-    return { accepted: this.accepted, refused: this.refused };
+  /** Connections waiting in the listen backlog now. */
+  get backlog(): number {
+    return this.backlogNow;
+  }
+
+  /** Attempts that got a slot, attempts refused (53300 / 57P03), and SYNs dropped on a full backlog. */
+  stats(): { readonly accepted: number; readonly refused: number; readonly synDrops: number } {
+    return { accepted: this.accepted, refused: this.refused, synDrops: this.synDrops };
+  }
+
+  /**
+   * `pg_try_advisory_lock(key)` for `session`: true when the lock is free or already its own.
+   * Session-level locks, as Postgres has them: they last until unlocked or until the session ends.
+   */
+  tryAdvisoryLock(key: string, session: object): boolean {
+    const holder = this.advisoryLocks.get(key);
+    if (holder !== undefined && holder !== session) return false;
+    this.advisoryLocks.set(key, session);
+    return true;
+  }
+
+  /** `pg_advisory_unlock(key)`: true when `session` held the lock. */
+  advisoryUnlock(key: string, session: object): boolean {
+    if (this.advisoryLocks.get(key) !== session) return false;
+    this.advisoryLocks.delete(key);
+    return true;
+  }
+
+  /** Release every advisory lock of a session that ended. */
+  releaseSession(session: object): void {
+    for (const [key, holder] of this.advisoryLocks) if (holder === session) this.advisoryLocks.delete(key);
+  }
+
+  /** Advisory locks held now. */
+  get advisoryLockCount(): number {
+    return this.advisoryLocks.size;
   }
 
   /** Whether `time` falls in the restart window. */
@@ -122,68 +230,100 @@ export class DatabaseModel {
     return restart !== undefined && time >= restart.atMs && time < restart.atMs + restart.durationMs;
   }
 
-  /** A new connection arrives at the postmaster. */
-  accept(callback: AcceptCallback): DatabaseTicket {
-    const now = this.engine.now();
-    const start = this.postmasterFreeAt > now ? this.postmasterFreeAt : now;
-    this.postmasterFreeAt = start + sample(this.options.acceptMs, this.random);
-    const attempt: Attempt = {
-      callback,
-      state: 'accepting',
-      event: undefined,
-      cancel: () => this.cancel(attempt),
-    };
-    attempt.event = this.engine.at(this.postmasterFreeAt, () => this.finishAccept(attempt));
+  /**
+   * A new connection arrives. `callback` runs inside a quiet engine event (see
+   * `SimulationEngine.at`): call `engine.touch()` before settling a promise in it.
+   */
+  accept(client: DatabaseClient): DatabaseTicket {
+    const attempt = new Attempt(this, client);
+    this.arrive(attempt);
     return attempt;
   }
 
-  private finishAccept(attempt: Attempt): void {
+  /** @internal An attempt's event fired. */
+  step(attempt: Attempt): void {
     attempt.event = undefined;
-    if (attempt.state === 'cancelled') return;
+    if (attempt.inBacklog) this.finishAccept(attempt);
+    else if (attempt.state === 'syn') this.arrive(attempt);
+    else if (attempt.state === 'auth') this.finishAuth(attempt);
+  }
+
+  /** @internal The client hung up. */
+  cancel(attempt: Attempt): void {
+    switch (attempt.state) {
+      case 'syn':
+        if (attempt.event) this.engine.cancel(attempt.event);
+        attempt.event = undefined;
+        attempt.state = 'cancelled';
+        break;
+      case 'backlog':
+        // The accept still happens (and costs postmaster time); its event then does nothing.
+        attempt.state = 'cancelled';
+        break;
+      case 'auth':
+        if (attempt.event) this.engine.cancel(attempt.event);
+        attempt.event = undefined;
+        attempt.state = 'cancelled';
+        this.openNow--;
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** @internal A {@link BackendSlot} was given back. */
+  releaseSlot(): void {
+    this.openNow--;
+  }
+
+  private arrive(attempt: Attempt): void {
+    const now = this.engine.now();
+    if (this.backlogNow >= this.options.backlog) {
+      this.synDrops++;
+      const wait = SYN_WAITS_MS[attempt.synsDropped++];
+      if (wait === undefined) {
+        attempt.state = 'done';
+        this.refused++;
+        attempt.client.refused(connectTimedOut());
+        return;
+      }
+      attempt.event = this.engine.at(now + wait, attempt, true);
+      return;
+    }
+    attempt.state = 'backlog';
+    attempt.inBacklog = true;
+    this.backlogNow++;
+    const start = this.postmasterFreeAt > now ? this.postmasterFreeAt : now;
+    this.postmasterFreeAt = start + sample(this.options.acceptMs, this.random);
+    this.engine.at(this.postmasterFreeAt, attempt, true);
+  }
+
+  private finishAccept(attempt: Attempt): void {
+    attempt.inBacklog = false;
+    this.backlogNow--;
+    if (attempt.state !== 'backlog') return;
     const now = this.engine.now();
     if (this.restarting(now)) {
       attempt.state = 'done';
       this.refused++;
-      attempt.callback({ error: startingUp() });
+      attempt.client.refused(startingUp());
       return;
     }
     if (this.openNow >= this.usable) {
       attempt.state = 'done';
       this.refused++;
-      attempt.callback({ error: tooManyClients(this.openNow < this.options.maxConnections) });
+      attempt.client.refused(tooManyClients(this.openNow < this.options.maxConnections));
       return;
     }
     this.openNow++;
     if (this.openNow > this.peakNow) this.peakNow = this.openNow;
     attempt.state = 'auth';
-    attempt.event = this.engine.at(now + sample(this.options.authMs, this.random), () => {
-      attempt.event = undefined;
-      attempt.state = 'done';
-      this.accepted++;
-      attempt.callback({ slot: this.slot() });
-    });
+    attempt.event = this.engine.at(now + sample(this.options.authMs, this.random), attempt, true);
   }
 
-  private cancel(attempt: Attempt): void {
-    if (attempt.state === 'accepting') {
-      attempt.state = 'cancelled';
-      // The accept still happens (and costs postmaster time); the event then does nothing.
-    } else if (attempt.state === 'auth') {
-      attempt.state = 'cancelled';
-      if (attempt.event) this.engine.cancel(attempt.event);
-      attempt.event = undefined;
-      this.openNow--;
-    }
-  }
-
-  private slot(): BackendSlot {
-    let held = true;
-    return {
-      release: () => {
-        if (!held) return;
-        held = false;
-        this.openNow--;
-      },
-    };
+  private finishAuth(attempt: Attempt): void {
+    attempt.state = 'done';
+    this.accepted++;
+    attempt.client.admitted(new Slot(this));
   }
 }

@@ -3,16 +3,36 @@
  * insertion order, so that a run is a pure function of what was scheduled and when.
  */
 
+/**
+ * Something an event runs without a closure of its own: models that schedule many events keep their
+ * per-request state in one object and are called back through `fire()`.
+ */
+export interface Firable {
+  fire(): void;
+}
+
 /** One scheduled callback. Cancelling marks it; the heap drops it lazily when it surfaces. */
 export interface ScheduledEvent {
   /** Virtual due time, in ms. */
   readonly at: number;
   /** Insertion sequence number: breaks ties between events due at the same instant. */
   readonly seq: number;
-  /** What to run. */
-  readonly callback: () => void;
+  /** What to run: `target.fire()`, or `callback()` when there is no target. */
+  readonly target: Firable | undefined;
+  readonly callback: (() => void) | undefined;
+  /**
+   * A quiet event settles no promise by itself (an infrastructure model moving a request along), so
+   * the engine need not let continuations settle after it unless it says otherwise.
+   */
+  readonly quiet: boolean;
   /** Set when the event was cancelled; it will not run. */
   cancelled: boolean;
+}
+
+/** Run an event's callback or target. */
+export function fire(event: ScheduledEvent): void {
+  if (event.target !== undefined) event.target.fire();
+  else event.callback!();
 }
 
 function before(a: ScheduledEvent, b: ScheduledEvent): boolean {
@@ -42,9 +62,12 @@ export class EventQueue {
     return this.live;
   }
 
-  /** Schedule `callback` at virtual time `at`. */
-  push(at: number, callback: () => void): ScheduledEvent {
-    const event: ScheduledEvent = { at, seq: this.seq++, callback, cancelled: false };
+  /** Schedule a callback or a {@link Firable} at virtual time `at` (see {@link ScheduledEvent.quiet}). */
+  push(at: number, what: (() => void) | Firable, quiet = false): ScheduledEvent {
+    const event: ScheduledEvent =
+      typeof what === 'function'
+        ? { at, seq: this.seq++, target: undefined, callback: what, quiet, cancelled: false }
+        : { at, seq: this.seq++, target: what, callback: undefined, quiet, cancelled: false };
     this.heap.push(event);
     this.siftUp(this.heap.length - 1);
     this.live++;

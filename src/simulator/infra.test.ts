@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../common/random.js';
 import { classify } from '../errors/classify.js';
-import { ConnectorModel, type ConnectorOptions } from './connector.js';
+import { ConnectorModel, type ConnectorClient, type ConnectorOptions } from './connector.js';
 import { DatabaseModel, type DatabaseOptions } from './database.js';
 import { SimulationEngine } from './engine.js';
 import { SimulatedInfrastructure } from './infra.js';
 import type { SimConnection } from './sim-connection.js';
+
+const through = (fn: () => unknown): ConnectorClient => ({ throughConnector: () => void fn() });
 
 const connectorOptions = (over: Partial<ConnectorOptions> = {}): ConnectorOptions => ({
   slots: 2,
@@ -25,6 +27,7 @@ const databaseOptions = (over: Partial<DatabaseOptions> = {}): DatabaseOptions =
   acceptMs: 10,
   authMs: 5,
   queryMs: 1,
+  backlog: 100,
   restart: undefined,
   ...over,
 });
@@ -34,7 +37,7 @@ describe('ConnectorModel', () => {
     const engine = new SimulationEngine();
     const connector = new ConnectorModel(engine, connectorOptions({ pressureMs: 1e9 }), seededRandom(1));
     const done: Array<[number, number]> = [];
-    for (let i = 0; i < 5; i++) connector.request(() => done.push([i, engine.now()]));
+    for (let i = 0; i < 5; i++) connector.request(through(() => done.push([i, engine.now()])));
     expect(connector.stats()).toMatchObject({ busy: 2, queued: 3 });
     await engine.run();
     expect(done).toEqual([
@@ -57,7 +60,7 @@ describe('ConnectorModel', () => {
     const slotsAt: Record<number, number> = {};
     for (const t of [5_999, 6_001, 11_999, 12_001, 30_000])
       engine.timer(t, () => (slotsAt[t] = connector.slots));
-    for (let i = 0; i < 60; i++) connector.request(() => undefined);
+    for (let i = 0; i < 60; i++) connector.request(through(() => undefined));
     await engine.run();
     // Queue non-empty from 0: pressure at 1 000, slots at 6 000; pressure again at 7 000, slots at 12 000.
     expect(slotsAt).toEqual({ 5999: 2, 6001: 4, 11999: 4, 12001: 5, 30000: 5 });
@@ -67,7 +70,7 @@ describe('ConnectorModel', () => {
   it('does not scale out when the queue drains before the pressure window', async () => {
     const engine = new SimulationEngine();
     const connector = new ConnectorModel(engine, connectorOptions({ maxSlots: 10 }), seededRandom(1));
-    for (let i = 0; i < 6; i++) connector.request(() => undefined); // queue empties at 200 < 1 000
+    for (let i = 0; i < 6; i++) connector.request(through(() => undefined)); // queue empties at 200 < 1 000
     await engine.run();
     expect(connector.stats().scaleUps).toBe(0);
   });
@@ -76,10 +79,10 @@ describe('ConnectorModel', () => {
     const engine = new SimulationEngine();
     const connector = new ConnectorModel(engine, connectorOptions({ pressureMs: 1e9 }), seededRandom(1));
     const done: number[] = [];
-    const a = connector.request(() => done.push(0));
-    connector.request(() => done.push(1));
-    const c = connector.request(() => done.push(2));
-    connector.request(() => done.push(3));
+    const a = connector.request(through(() => done.push(0)));
+    connector.request(through(() => done.push(1)));
+    const c = connector.request(through(() => done.push(2)));
+    connector.request(through(() => done.push(3)));
     c.cancel();
     engine.timer(50, () => a.cancel());
     await engine.run();
@@ -93,7 +96,7 @@ describe('ConnectorModel', () => {
     const options = connectorOptions({ slots: 100, maxSlots: 100, setupMs: 1, maxSetupsPerSecond: 10 });
     const connector = new ConnectorModel(engine, options, seededRandom(1));
     const done: number[] = [];
-    for (let i = 0; i < 4; i++) connector.request(() => done.push(engine.now()));
+    for (let i = 0; i < 4; i++) connector.request(through(() => done.push(engine.now())));
     await engine.run();
     expect(done).toEqual([1, 101, 201, 301]);
   });
@@ -102,10 +105,10 @@ describe('ConnectorModel', () => {
 describe('DatabaseModel', () => {
   const accept = (database: DatabaseModel) =>
     new Promise<{ at: number; error?: Error & { code?: string }; release?: () => void }>((resolve) => {
-      database.accept((outcome) => {
-        const at = (database as unknown as { engine: SimulationEngine }).engine.now();
-        if ('error' in outcome) resolve({ at, error: outcome.error });
-        else resolve({ at, release: () => outcome.slot.release() });
+      const now = (): number => (database as unknown as { engine: SimulationEngine }).engine.now();
+      database.accept({
+        refused: (error) => resolve({ at: now(), error }),
+        admitted: (slot) => resolve({ at: now(), release: () => slot.release() }),
       });
     });
 
@@ -162,11 +165,32 @@ describe('DatabaseModel', () => {
     expect(b!.error).toBeUndefined();
   });
 
+  it('drops SYNs while the backlog is full, retransmits, and times out after 127 s', async () => {
+    const engine = new SimulationEngine();
+    const options = databaseOptions({ maxConnections: 10, backlog: 1, acceptMs: 1_500 });
+    const database = new DatabaseModel(engine, options, seededRandom(1));
+    const outcomes = [accept(database), accept(database)];
+    await engine.run();
+    // First accepted at 1 500 (+5 auth); second dropped at 0, retried at 1 000 (still full), at 3 000.
+    expect((await Promise.all(outcomes)).map((o) => o.at)).toEqual([1_505, 4_505]);
+    expect(database.stats()).toMatchObject({ synDrops: 2 });
+
+    const stuck = new DatabaseModel(engine, databaseOptions({ backlog: 1, acceptMs: 1e9 }), seededRandom(1));
+    const start = engine.now();
+    void accept(stuck);
+    const late = accept(stuck);
+    await engine.run({ until: start + 200_000 });
+    const outcome = await late;
+    expect(outcome.error?.code).toBe('ETIMEDOUT');
+    expect(classify(outcome.error)).toBe('transient');
+    expect(outcome.at - start).toBe(127_000);
+  });
+
   it('frees the slot of a client that hangs up while authenticating', async () => {
     const engine = new SimulationEngine();
     const database = new DatabaseModel(engine, databaseOptions({ maxConnections: 10 }), seededRandom(1));
     let called = false;
-    const ticket = database.accept(() => (called = true));
+    const ticket = database.accept({ refused: () => (called = true), admitted: () => (called = true) });
     engine.timer(12, () => ticket.cancel());
     engine.timer(13, () => expect(database.open).toBe(0));
     await engine.run();
@@ -199,7 +223,7 @@ describe('SimulatedInfrastructure', () => {
       seen.push(engine.now());
       seen.push((await connection.query('SHOW max_connections')).rows[0]);
       seen.push((await connection.query('show superuser_reserved_connections')).rows[0]);
-      seen.push((await connection.query('SELECT count(*) FROM pg_stat_activity')).rows[0]!.count);
+      seen.push((await connection.query('SELECT count(*) FROM pg_stat_activity')).rows[0]!.total_connections);
       seen.push((await connection.query('SELECT 1')).rows[0]);
       await connection.end();
       seen.push(infra.database.open);
@@ -215,6 +239,33 @@ describe('SimulatedInfrastructure', () => {
       0,
     ]);
     expect(infra.stats()).toEqual({ attempts: 1, wasted: 0, inFlight: 0, open: 0 });
+  });
+
+  it('keeps session-level advisory locks that end with their connection', async () => {
+    const { engine, infra } = make();
+    const endpoint = infra.endpoint();
+    const seen: unknown[] = [];
+    const lock = 'SELECT pg_try_advisory_lock($1::int4, $2::int4) AS locked';
+    void (async () => {
+      const a = await endpoint.connect();
+      const b = await endpoint.connect();
+      seen.push((await a.query(lock, [7, 0])).rows[0]);
+      seen.push((await a.query(lock, [7, 0])).rows[0]);
+      seen.push((await b.query(lock, [7, 0])).rows[0]);
+      seen.push((await b.query(lock, [7, 1])).rows[0]);
+      seen.push((await b.query('SELECT pg_advisory_unlock($1::int4, $2::int4) AS unlocked', [7, 0])).rows[0]);
+      await a.end();
+      seen.push((await b.query(lock, [7, 0])).rows[0]);
+    })();
+    await engine.run();
+    expect(seen).toEqual([
+      { locked: true },
+      { locked: true },
+      { locked: false },
+      { locked: true },
+      { unlocked: false },
+      { locked: true },
+    ]);
   });
 
   it('counts refused and timed-out attempts as wasted', async () => {

@@ -6,10 +6,21 @@
 
 import { abortReason } from '../common/abort-reason.js';
 import type { Random } from '../common/random.js';
-import { ConnectorModel, type ConnectorOptions, type ConnectorTicket } from './connector.js';
-import { DatabaseModel, type DatabaseOptions, type DatabaseTicket } from './database.js';
+import {
+  ConnectorModel,
+  type ConnectorClient,
+  type ConnectorOptions,
+  type ConnectorTicket,
+} from './connector.js';
+import {
+  DatabaseModel,
+  type BackendSlot,
+  type DatabaseClient,
+  type DatabaseOptions,
+  type DatabaseTicket,
+} from './database.js';
 import type { SimulationEngine } from './engine.js';
-import type { ScheduledEvent } from './event-queue.js';
+import type { Firable, ScheduledEvent } from './event-queue.js';
 import { sample, type Range } from './range.js';
 import { SimConnection } from './sim-connection.js';
 
@@ -37,11 +48,6 @@ export interface AttemptStats {
   readonly inFlight: number;
   /** Connections the fleet holds now. */
   readonly open: number;
-}
-
-interface Attempt {
-  stage: ScheduledEvent | ConnectorTicket | DatabaseTicket | undefined;
-  readonly fail: () => void;
 }
 
 /**
@@ -78,6 +84,7 @@ export class SimulatedInfrastructure {
   private wastedCount = 0;
   private inFlightNow = 0;
   private openNow = 0;
+  private readonly watched = new WeakMap<AbortSignal, Set<PendingConnect>>();
 
   constructor(
     private readonly engine: SimulationEngine,
@@ -105,86 +112,179 @@ export class SimulatedInfrastructure {
 
   /** A new process's endpoint; its egress opens after `egressDelayMs`. */
   endpoint(): NetworkEndpoint {
-    const engine = this.engine;
-    const egressAt = engine.now() + sample(this.options.egressDelayMs, this.random);
-    const attempts = new Set<Attempt>();
-    const connections = new Set<SimConnection>();
-    let alive = true;
-    const onEnd = (connection: SimConnection): void => {
-      if (connections.delete(connection)) this.openNow--;
-    };
+    return new Endpoint(
+      this,
+      this.engine,
+      this.engine.now() + sample(this.options.egressDelayMs, this.random),
+    );
+  }
 
-    const connect: SimConnectionFactory = (signal) => {
-      if (!alive) return new Promise<SimConnection>(() => undefined);
-      if (signal?.aborted) return Promise.reject(abortReason(signal));
-      this.started++;
-      this.inFlightNow++;
-      return new Promise<SimConnection>((resolve, reject) => {
-        const settle = (): void => {
-          attempts.delete(attempt);
-          this.inFlightNow--;
-          signal?.removeEventListener('abort', onAbort);
-        };
-        const attempt: Attempt = {
-          stage: undefined,
-          fail: () => {
-            cancelStage(attempt);
-            this.wastedCount++;
-            settle();
-          },
-        };
-        const onAbort = (): void => {
-          attempt.fail();
-          reject(abortReason(signal!));
-        };
-        const atDatabase = (): void => {
-          attempt.stage = this.database.accept((outcome) => {
-            attempt.stage = undefined;
-            if ('error' in outcome) {
-              this.wastedCount++;
-              settle();
-              reject(outcome.error);
-              return;
-            }
-            const connection = new SimConnection(engine, this.database, outcome.slot, this.random, onEnd);
-            connections.add(connection);
-            this.openNow++;
-            settle();
-            resolve(connection);
-          });
-        };
-        const atConnector = (): void => {
-          attempt.stage = this.connector.request(atDatabase);
-        };
-        attempts.add(attempt);
-        signal?.addEventListener('abort', onAbort, { once: true });
-        if (engine.now() < egressAt) {
-          attempt.stage = engine.at(egressAt, atConnector);
-        } else {
-          atConnector();
-        }
-      });
-    };
-
-    return {
-      connect,
-      get openConnections() {
-        return connections.size;
-      },
-      kill: () => {
-        if (!alive) return;
-        alive = false;
-        for (const attempt of [...attempts]) attempt.fail();
-        for (const connection of [...connections]) connection.close();
-      },
-    };
-
-    function cancelStage(attempt: Attempt): void {
-      const stage = attempt.stage;
-      attempt.stage = undefined;
-      if (stage === undefined) return;
-      if ('cancel' in stage) stage.cancel();
-      else engine.cancel(stage);
+  /** @internal Attempt bookkeeping for {@link PendingConnect}. */
+  count(event: 'start' | 'wasted' | 'settled' | 'opened' | 'closed'): void {
+    switch (event) {
+      case 'start':
+        this.started++;
+        this.inFlightNow++;
+        break;
+      case 'wasted':
+        this.wastedCount++;
+        break;
+      case 'settled':
+        this.inFlightNow--;
+        break;
+      case 'opened':
+        this.openNow++;
+        break;
+      case 'closed':
+        this.openNow--;
+        break;
     }
+  }
+
+  /** @internal A new connection to the database. */
+  connection(slot: BackendSlot, onEnd: (connection: SimConnection) => void): SimConnection {
+    return new SimConnection(this.engine, this.database, slot, this.random, onEnd);
+  }
+
+  /**
+   * @internal One `abort` listener per signal, however many attempts share it (a pool warming 50
+   * connections under one attempt signal): EventTarget listeners are the costliest part of an attempt.
+   */
+  watch(signal: AbortSignal, attempt: PendingConnect): void {
+    let watched = this.watched.get(signal);
+    if (watched === undefined) {
+      const set = new Set<PendingConnect>();
+      watched = set;
+      this.watched.set(signal, set);
+      signal.addEventListener(
+        'abort',
+        () => {
+          this.watched.delete(signal);
+          const error = abortReason(signal);
+          for (const waiting of [...set]) waiting.abort(error);
+        },
+        { once: true },
+      );
+    }
+    watched.add(attempt);
+  }
+
+  /** @internal */
+  unwatch(signal: AbortSignal, attempt: PendingConnect): void {
+    this.watched.get(signal)?.delete(attempt);
+  }
+}
+
+/** One process's endpoint: its attempts and connections, which die with it. */
+class Endpoint implements NetworkEndpoint {
+  readonly attempts = new Set<PendingConnect>();
+  readonly connections = new Set<SimConnection>();
+  alive = true;
+  readonly connect: SimConnectionFactory;
+  readonly onEnd = (connection: SimConnection): void => {
+    if (this.connections.delete(connection)) this.infra.count('closed');
+  };
+
+  constructor(
+    readonly infra: SimulatedInfrastructure,
+    readonly engine: SimulationEngine,
+    readonly egressAt: number,
+  ) {
+    this.connect = (signal) => {
+      if (!this.alive) return new Promise<SimConnection>(() => undefined);
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
+      return new Promise<SimConnection>((resolve, reject) =>
+        new PendingConnect(this, signal, resolve, reject).start(),
+      );
+    };
+  }
+
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  kill(): void {
+    if (!this.alive) return;
+    this.alive = false;
+    for (const attempt of [...this.attempts]) attempt.abort(undefined);
+    for (const connection of [...this.connections]) connection.close();
+  }
+}
+
+/**
+ * One connection attempt on its way: egress, connector, database. Its state lives in this one
+ * object, which is also what the models call back, so an attempt costs few allocations.
+ */
+class PendingConnect implements ConnectorClient, DatabaseClient, Firable {
+  private stage: ScheduledEvent | ConnectorTicket | DatabaseTicket | undefined = undefined;
+
+  constructor(
+    private readonly endpoint: Endpoint,
+    private readonly signal: AbortSignal | undefined,
+    private readonly resolve: (connection: SimConnection) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  start(): void {
+    const { endpoint, signal } = this;
+    endpoint.infra.count('start');
+    endpoint.attempts.add(this);
+    if (signal) endpoint.infra.watch(signal, this);
+    if (endpoint.engine.now() < endpoint.egressAt)
+      this.stage = endpoint.engine.at(endpoint.egressAt, this, true);
+    else this.fire();
+  }
+
+  /** Egress is open: on to the connector. */
+  fire(): void {
+    this.stage = this.endpoint.infra.connector.request(this);
+  }
+
+  throughConnector(): void {
+    this.stage = this.endpoint.infra.database.accept(this);
+  }
+
+  refused(error: Error): void {
+    this.stage = undefined;
+    this.settle();
+    this.endpoint.infra.count('wasted');
+    this.endpoint.engine.touch();
+    this.reject(error);
+  }
+
+  admitted(slot: BackendSlot): void {
+    this.stage = undefined;
+    this.settle();
+    const { endpoint } = this;
+    const connection = endpoint.infra.connection(slot, endpoint.onEnd);
+    endpoint.connections.add(connection);
+    endpoint.infra.count('opened');
+    endpoint.engine.touch();
+    this.resolve(connection);
+  }
+
+  /**
+   * Give up: the caller's signal aborted (reject with `error`), or the process died (`undefined`:
+   * nothing is left to observe the promise, so it never settles).
+   */
+  abort(error: unknown): void {
+    const stage = this.stage;
+    this.stage = undefined;
+    if (stage !== undefined) {
+      if ('cancel' in stage) stage.cancel();
+      else this.endpoint.engine.cancel(stage);
+    }
+    this.settle();
+    this.endpoint.infra.count('wasted');
+    if (error !== undefined) {
+      this.endpoint.engine.touch();
+      this.reject(error);
+    }
+  }
+
+  private settle(): void {
+    this.endpoint.attempts.delete(this);
+    this.endpoint.infra.count('settled');
+    if (this.signal) this.endpoint.infra.unwatch(this.signal, this);
   }
 }

@@ -96,6 +96,12 @@ export const DatabaseSchema = z
     authMs: RangeSchema.default({ min: 5, max: 15 }),
     /** One simple query's round trip. @default { min: 1, max: 3 } (assumption) */
     queryMs: RangeSchema.default({ min: 1, max: 3 }),
+    /**
+     * Connections that may wait for the postmaster's accept; beyond it SYNs are dropped and
+     * retransmitted. @default min(2 × maxConnections, 4096) (Postgres' listen() backlog, capped by
+     * Linux's somaxconn)
+     */
+    backlog: positiveCount.optional(),
     /** New connections get 57P03 during this window. */
     restart: z.strictObject({ atMs: ms, durationMs: positiveMs }).optional(),
   })
@@ -119,8 +125,14 @@ export const ServiceSchema = z
     path: ['minReady'],
   });
 
-/** One strategy to run: a registered name plus that strategy's own options. */
-export const StrategyEntrySchema = z.looseObject({ name: z.string().min(1) });
+/**
+ * One strategy to run: a registered name, an optional label for the report (to run one strategy
+ * twice with different options), plus that strategy's own options.
+ */
+export const StrategyEntrySchema = z.looseObject({
+  name: z.string().min(1),
+  label: z.string().min(1).optional(),
+});
 
 /** The whole scenario file. */
 export const ScenarioSchema = z.strictObject({

@@ -30,9 +30,13 @@ function result(rows: Array<Record<string, unknown>>): SimQueryResult {
  * - `SELECT 1` → `[{ '?column?': 1 }]`;
  * - `SHOW max_connections` / `SHOW superuser_reserved_connections` → the setting, as text, as
  *   Postgres returns it;
- * - anything reading `pg_stat_activity` → one row whose numeric columns are the database's open
- *   connection count, under the names `count`, `total`, `used`, `open` and `connections` (the
- *   query's own aliases are not parsed);
+ * - anything reading `pg_stat_activity` → one row with the columns of the Postgres component's
+ *   usage query (`total_connections`, `role_connections`, `database_connections`: the database's
+ *   open connections; `reserved_connections` 0; no role or database limit; not a superuser) and
+ *   `count`; the query's own aliases are not parsed;
+ * - `pg_try_advisory_lock($1, $2)` / `pg_advisory_unlock($1, $2)` → session-level advisory locks
+ *   keyed by the bound values, released when the connection ends (what the Postgres admission
+ *   backend uses); the boolean comes back under the query's `AS` alias;
  * - anything else → an empty result.
  */
 export class SimConnection {
@@ -52,12 +56,12 @@ export class SimConnection {
   }
 
   /** Run a query; resolves after one simulated round trip. */
-  query(text: string, _values?: readonly unknown[]): Promise<SimQueryResult> {
+  query(text: string, values?: readonly unknown[]): Promise<SimQueryResult> {
     if (this.closed) return Promise.reject(connectionTerminated());
     return new Promise((resolve, reject) => {
       this.engine.timer(sample(this.database.options.queryMs, this.random), () => {
         if (this.closed) reject(connectionTerminated());
-        else resolve(this.answer(text));
+        else resolve(this.answer(text, values));
       });
     });
   }
@@ -73,11 +77,22 @@ export class SimConnection {
     if (this.closed) return;
     this.closed = true;
     this.slot.release();
+    if (this.database.advisoryLockCount > 0) this.database.releaseSession(this);
     this.onEnd(this);
   }
 
-  private answer(text: string): SimQueryResult {
+  private answer(text: string, values: readonly unknown[] | undefined): SimQueryResult {
     const options = this.database.options;
+    const lock = /pg_(try_advisory_lock|advisory_unlock)\s*\(/i.exec(text);
+    if (lock) {
+      const key = (values ?? []).map(String).join(':');
+      const column = /\bas\s+(\w+)/i.exec(text)?.[1] ?? lock[1]!.toLowerCase();
+      const ok =
+        lock[1]!.toLowerCase() === 'try_advisory_lock'
+          ? this.database.tryAdvisoryLock(key, this)
+          : this.database.advisoryUnlock(key, this);
+      return result([{ [column]: ok }]);
+    }
     if (/show\s+max_connections/i.test(text)) {
       return result([{ max_connections: String(options.maxConnections) }]);
     }
@@ -85,8 +100,20 @@ export class SimConnection {
       return result([{ superuser_reserved_connections: String(options.reserved) }]);
     }
     if (/pg_stat_activity/i.test(text)) {
+      // The columns of the Postgres component's SERVER_USAGE_QUERY, plus a plain `count`.
       const n = this.database.open;
-      return result([{ count: n, total: n, used: n, open: n, connections: n }]);
+      return result([
+        {
+          count: n,
+          reserved_connections: 0,
+          total_connections: n,
+          role_connections: n,
+          database_connections: n,
+          role_connection_limit: -1,
+          superuser: false,
+          database_connection_limit: -1,
+        },
+      ]);
     }
     if (/^\s*select\s+1\b/i.test(text)) return result([{ '?column?': 1 }]);
     return result([]);

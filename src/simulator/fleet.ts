@@ -1,0 +1,226 @@
+/**
+ * Runs one strategy for a whole fleet on one engine: starts every instance, plays the platform
+ * (startup-probe kills, crash-loop restarts), and records what happened.
+ */
+
+import { seededRandom } from '../common/random.js';
+import { exitCodeFor } from '../errors/exit-codes.js';
+import { SimulationEngine, type SettleMode, type SimProcess } from './engine.js';
+import type { CancelTimer } from '../common/clock.js';
+import { SimulatedInfrastructure } from './infra.js';
+import { deriveSeed } from './range.js';
+import type { Scenario, StrategyEntry } from './scenario.js';
+import type { SimInstance, StrategyDefinition } from './strategy.js';
+import { TimeSeries } from './time-series.js';
+
+/** Raw outcome of one strategy's simulation (see `StrategyResult` for the rounded, public form). */
+export interface FleetRun {
+  readonly name: string;
+  readonly instances: number;
+  /** Per instance: virtual time it became ready (from the start of the rollout), or `Infinity`. */
+  readonly readyAt: readonly number[];
+  /** Per instance: virtual time its pools reached their target, or `Infinity`. */
+  readonly warmAt: readonly number[];
+  /** Exits by exit code. */
+  readonly exits: Readonly<Record<number, number>>;
+  /** Processes the platform killed because the startup window closed. */
+  readonly probeKills: number;
+  /** Processes started after the first one of each instance. */
+  readonly restarts: number;
+  readonly attempts: number;
+  readonly wasted: number;
+  readonly peakConnections: number;
+  readonly connectorScaleUps: number;
+  readonly connectorSlots: number;
+  /** Virtual time at which the simulation stopped. */
+  readonly endMs: number;
+  /** Events the engine ran. */
+  readonly events: number;
+  readonly series: TimeSeries;
+}
+
+/** Options of {@link runFleet}. */
+export interface RunFleetOptions {
+  /** How the engine settles continuations. @default 'tick' */
+  readonly settle?: SettleMode;
+}
+
+interface InstanceState {
+  readonly index: number;
+  readonly startAt: number;
+  run: number;
+  failures: number;
+  readyAt: number;
+  warmAt: number;
+}
+
+/** Random stream purposes, so that adding one never shifts the others. */
+const STREAM_INFRA = 1;
+const STREAM_INSTANCE = 2;
+const STREAM_STRATEGY = 3;
+
+/**
+ * Simulate `definition` on `scenario`. Every strategy of a scenario gets a fresh engine and fresh
+ * infrastructure with the same seeds, so they face the same conditions.
+ */
+export async function runFleet(
+  scenario: Scenario,
+  definition: StrategyDefinition,
+  entry: StrategyEntry,
+  path: string,
+  options: RunFleetOptions = {},
+): Promise<FleetRun> {
+  const engine = new SimulationEngine({ settle: options.settle ?? 'tick' });
+  const seed = scenario.seed;
+  const infra = new SimulatedInfrastructure(
+    engine,
+    {
+      connector: {
+        ...scenario.connector,
+        maxSlots: scenario.connector.maxSlots ?? scenario.connector.slots,
+        step: scenario.connector.step ?? scenario.connector.slots,
+        maxSetupsPerSecond: scenario.connector.maxSetupsPerSecond ?? Infinity,
+      },
+      database: {
+        ...scenario.database,
+        backlog: scenario.database.backlog ?? Math.min(2 * scenario.database.maxConnections, 4096),
+        restart: scenario.database.restart,
+      },
+      egressDelayMs: scenario.platform.egressDelayMs,
+    },
+    seededRandom(deriveSeed(seed, STREAM_INFRA)),
+  );
+  const strategy = definition.create({
+    scenario,
+    entry,
+    path,
+    clock: engine,
+    random: seededRandom(deriveSeed(seed, STREAM_STRATEGY)),
+  });
+
+  const n = scenario.fleet.instances;
+  const spread = scenario.fleet.startSpreadMs;
+  const { startupWindowMs, crashLoop } = scenario.platform;
+  const exits: Record<number, number> = {};
+  let probeKills = 0;
+  let restarts = 0;
+  let ready = 0;
+  let warm = 0;
+  const states: InstanceState[] = [];
+
+  const launch = (state: InstanceState): void => {
+    if (state.run > 0) restarts++;
+    const run = state.run++;
+    const startedAt = engine.now();
+    const process: SimProcess = engine.process();
+    const endpoint = infra.endpoint();
+    const exitListeners: Array<() => void> = [];
+    let cancelProbe: CancelTimer | undefined;
+
+    const die = (): void => {
+      if (!process.alive) return;
+      process.kill();
+      cancelProbe?.();
+      endpoint.kill();
+      for (const listener of exitListeners) listener();
+      const ranFor = engine.now() - startedAt;
+      if (ranFor >= crashLoop.resetAfterMs) state.failures = 0;
+      const delay = Math.min(crashLoop.maxMs, crashLoop.initialMs * 2 ** state.failures);
+      state.failures++;
+      engine.timer(delay, () => launch(state));
+    };
+
+    cancelProbe = engine.timer(startupWindowMs, () => {
+      cancelProbe = undefined;
+      if (!process.alive) return;
+      probeKills++;
+      die();
+    });
+
+    const instance: SimInstance = {
+      index: state.index,
+      run,
+      clock: process.clock,
+      random: seededRandom(deriveSeed(seed, STREAM_INSTANCE, state.index, run)),
+      connect: endpoint.connect,
+      scenario,
+      warm: () => {
+        if (!process.alive || state.warmAt !== Infinity) return;
+        state.warmAt = engine.now();
+        warm++;
+      },
+      onExit: (listener) => void exitListeners.push(listener),
+    };
+
+    let launched: Promise<void>;
+    try {
+      launched = strategy.launch(instance);
+    } catch (error) {
+      launched = Promise.reject(error);
+    }
+    launched.then(
+      () => {
+        if (!process.alive || state.readyAt !== Infinity) return;
+        cancelProbe?.();
+        cancelProbe = undefined;
+        state.readyAt = engine.now();
+        ready++;
+      },
+      (error: unknown) => {
+        if (!process.alive) return;
+        const code = exitCodeFor(error);
+        exits[code] = (exits[code] ?? 0) + 1;
+        die();
+      },
+    );
+  };
+
+  for (let i = 0; i < n; i++) {
+    const state: InstanceState = {
+      index: i,
+      startAt: n > 1 ? (spread * i) / (n - 1) : 0,
+      run: 0,
+      failures: 0,
+      readyAt: Infinity,
+      warmAt: Infinity,
+    };
+    states.push(state);
+    engine.at(state.startAt, () => launch(state));
+  }
+
+  const series = new TimeSeries();
+  const sample = (): void => {
+    series.push(engine.now(), ready, infra.database.open, infra.inFlight, infra.connector.slots);
+  };
+  const sampler = (): void => {
+    sample();
+    engine.at(engine.now() + scenario.sampleMs, sampler, true);
+  };
+  engine.at(0, sampler, true);
+
+  const result = await engine.run({
+    until: scenario.durationMs,
+    stopWhen: () => ready === n && warm === n,
+  });
+  if (series.lastTime() !== engine.now()) sample();
+
+  const stats = infra.stats();
+  const connector = infra.connector.stats();
+  return {
+    name: strategy.name,
+    instances: n,
+    readyAt: states.map((s) => s.readyAt),
+    warmAt: states.map((s) => s.warmAt),
+    exits,
+    probeKills,
+    restarts,
+    attempts: stats.attempts,
+    wasted: stats.wasted,
+    peakConnections: infra.database.peak,
+    connectorScaleUps: connector.scaleUps,
+    connectorSlots: connector.slots,
+    endMs: result.time,
+    events: result.events,
+    series,
+  };
+}

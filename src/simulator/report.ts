@@ -1,0 +1,238 @@
+/**
+ * How a simulation is shown: byte-stable JSON, a table for the terminal, and a self-contained HTML
+ * page with inline SVG charts (no scripts, no network).
+ */
+
+import type { SimulationOutcome, SimulationResult, StrategyResult } from './result.js';
+import type { Scenario } from './scenario.js';
+import { escapeXml, lineChart, type ChartLine, type ChartReference } from './svg-chart.js';
+
+/**
+ * The result as JSON: keys in a fixed order, numbers rounded, no timestamps, so the same scenario
+ * and seed always give the same bytes.
+ */
+export function toJson(result: SimulationResult): string {
+  return `${JSON.stringify(result, null, 2)}\n`;
+}
+
+/** `12345` → `12.3 s`; `null` → `—`. */
+export function formatMs(ms: number | null): string {
+  if (ms === null) return '—';
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
+}
+
+const ratio = (value: number | null): string => (value === null ? '—' : `${value.toFixed(2)}×`);
+
+/** One line summing up a strategy's outcome. */
+export function headline(strategy: StrategyResult): string {
+  const { ready, instances } = strategy;
+  if (ready === instances && strategy.allReadyMs.max !== null) {
+    return `all ${instances} ready in ${formatMs(strategy.allReadyMs.max)}`;
+  }
+  const exits = strategy.exit3 > 0 ? `, ${strategy.exit3} exits with code 3` : '';
+  const kills = strategy.probeKills > 0 ? `, ${strategy.probeKills} killed by the startup probe` : '';
+  return `${ready} of ${instances} ready${exits}${kills}`;
+}
+
+/** A table for people, as printed by `phasegate simulate`. */
+export function formatTable(result: SimulationResult): string {
+  const bound = result.lowerBoundMs;
+  const lines = [
+    `Scenario ${result.scenario.name} (seed ${result.scenario.seed}): ${result.scenario.instances} instances, ${formatMs(result.scenario.durationMs)} simulated at most`,
+    bound === null
+      ? `Lower bound: none — the database cannot hold ${result.lowerBound.setupsNeeded} connections (capacity ${result.lowerBound.capacity}); no strategy can make every instance ready`
+      : `Lower bound: ${formatMs(bound)} (${result.lowerBound.setupsNeeded} setups, limited by the ${result.lowerBound.limitedBy})`,
+    '',
+  ];
+  const header = [
+    'strategy',
+    'ready',
+    'exit 3',
+    'restarts',
+    'p50 ready',
+    'p99 ready',
+    'all ready',
+    'all warm',
+    'attempts',
+    'wasted',
+    'peak conns',
+    '× bound',
+  ];
+  const rows = result.strategies.map((s) => [
+    s.name,
+    `${s.ready}/${s.instances}`,
+    String(s.exit3),
+    String(s.restarts),
+    formatMs(s.allReadyMs.p50),
+    formatMs(s.allReadyMs.p99),
+    formatMs(s.allReadyMs.max),
+    formatMs(s.allWarmMs),
+    String(s.attempts),
+    String(s.wasted),
+    String(s.peakConnections),
+    ratio(s.ratioToLowerBound),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const render = (cells: string[]): string =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  lines.push(render(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(render));
+  return `${lines.join('\n')}\n`;
+}
+
+const PALETTE: Readonly<Record<string, string>> = {
+  incident: '#c8324b',
+  'naive-backoff': '#d98b0b',
+  phasegate: '#0b7a75',
+};
+const EXTRA = ['#3b5ba9', '#7b3fa0', '#5b8c2a', '#8c5a2a'];
+const DASHES = [undefined, '9 5', '3 4', '12 4 3 4'];
+
+/** A stable colour per strategy name. */
+function colors(names: readonly string[]): string[] {
+  let extra = 0;
+  return names.map((name) => PALETTE[name] ?? EXTRA[extra++ % EXTRA.length]!);
+}
+
+const STYLE = `
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1140px;color:#1d2733;background:#f4f6f8}
+h1{font-size:26px;margin:0 0 4px}
+p.lead{color:#4a5866;margin:0 0 18px;max-width:900px;line-height:1.45}
+.cards{display:flex;gap:14px;margin:0 0 18px;flex-wrap:wrap}
+.card{flex:1;min-width:220px;background:#fff;border-radius:10px;padding:14px 16px;border-top:6px solid var(--c);box-shadow:0 1px 3px rgba(0,0,0,.08)}
+.card .name{font-weight:700;color:var(--c);font-size:15px;text-transform:uppercase;letter-spacing:.04em}
+.card .big{font-size:22px;font-weight:700;margin:6px 0 4px}
+.card .small{color:#4a5866;font-size:13px;line-height:1.5}
+.chart{background:#fff;border-radius:10px;margin:0 0 14px;box-shadow:0 1px 3px rgba(0,0,0,.08);overflow:hidden}
+.chart svg{display:block;width:100%;height:auto}
+.chart-title{font-size:16px;font-weight:700;fill:#1d2733}
+.tick{font-size:12px;fill:#5b6875}.label{font-size:12px;fill:#5b6875}.legend{font-size:13px;fill:#1d2733}
+.grid{stroke:#e6eaee;stroke-width:1}.axis{stroke:#8a96a3;stroke-width:1}
+.ref{stroke:#55606b;stroke-width:1.2;stroke-dasharray:5 4}.ref-label{font-size:12px;fill:#55606b}
+table{border-collapse:collapse;width:100%;background:#fff;border-radius:10px;overflow:hidden;box-shadow:0 1px 3px rgba(0,0,0,.08);font-size:13px}
+th,td{padding:7px 10px;text-align:right;border-bottom:1px solid #e6eaee}th:first-child,td:first-child{text-align:left}
+th{background:#eef1f4;font-weight:600}
+.notes{color:#4a5866;font-size:13px;line-height:1.5;margin-top:14px}
+`;
+
+/**
+ * A self-contained HTML report: a card per strategy, then charts of instances ready, connections
+ * open, attempts in flight and connector slots over time (one line per strategy), then the table.
+ * No scripts and no external resources, so it opens anywhere, offline.
+ */
+export function renderHtml(outcome: SimulationOutcome, scenario: Scenario): string {
+  const { result, series } = outcome;
+  const names = series.map((s) => s.name);
+  const palette = colors(names);
+  const xMaxMs = Math.max(1, ...result.strategies.map((s) => s.simulatedMs));
+  const lines = (
+    pick: (data: SimulationOutcome['series'][number]['data']) => readonly number[],
+  ): ChartLine[] =>
+    series.map((s, i) => ({
+      name: s.name,
+      color: palette[i]!,
+      dash: DASHES[i % DASHES.length],
+      t: s.data.t,
+      values: pick(s.data),
+    }));
+  const bound: ChartReference[] =
+    result.lowerBoundMs === null
+      ? []
+      : [{ x: result.lowerBoundMs, label: `lower bound ${formatMs(result.lowerBoundMs)}` }];
+  const usable = scenario.database.maxConnections - scenario.database.reserved;
+  const charts = [
+    lineChart({
+      title: 'Instances ready',
+      yLabel: 'instances',
+      xMaxMs,
+      lines: lines((d) => d.ready),
+      references: [{ y: result.scenario.instances, label: `fleet: ${result.scenario.instances}` }, ...bound],
+    }),
+    lineChart({
+      title: 'Connections open at the database',
+      yLabel: 'connections',
+      xMaxMs,
+      lines: lines((d) => d.connections),
+      references: [
+        { y: scenario.database.maxConnections, label: `max_connections ${scenario.database.maxConnections}` },
+        { y: usable, label: `usable ${usable}` },
+      ],
+    }),
+    lineChart({
+      title: 'Connection attempts in flight',
+      yLabel: 'attempts',
+      xMaxMs,
+      lines: lines((d) => d.attemptsInFlight),
+    }),
+    lineChart({
+      title: 'Connector setup slots',
+      yLabel: 'slots',
+      xMaxMs,
+      lines: lines((d) => d.connectorSlots),
+    }),
+  ];
+  const cards = result.strategies.map((s, i) => {
+    const details = [
+      `p50 ready ${formatMs(s.allReadyMs.p50)} · all warm ${formatMs(s.allWarmMs)}`,
+      `${s.attempts} attempts, ${s.wasted} wasted · peak ${s.peakConnections} connections`,
+      `${s.exit3} exits (code 3) · ${s.restarts} restarts · ${ratio(s.ratioToLowerBound)} the lower bound`,
+    ];
+    return `<div class="card" style="--c:${palette[i]}"><div class="name">${escapeXml(s.name)}</div><div class="big">${escapeXml(headline(s))}</div><div class="small">${details.map(escapeXml).join('<br>')}</div></div>`;
+  });
+  const table = formatHtmlTable(result);
+  const boundText =
+    result.lowerBoundMs === null
+      ? `No lower bound: the database cannot hold ${result.lowerBound.setupsNeeded} connections at once (capacity ${result.lowerBound.capacity}), so no strategy can make every instance ready.`
+      : `Lower bound ${formatMs(result.lowerBoundMs)}: ${result.lowerBound.setupsNeeded} connection setups (instances × minReady) through the connector and the database at their fastest, with scale-outs at the earliest; limited by the ${result.lowerBound.limitedBy}.`;
+  return [
+    '<!doctype html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<title>phasegate simulation: ${escapeXml(result.scenario.name)}</title>`,
+    `<style>${STYLE}</style></head><body>`,
+    `<h1>Startup storm: ${escapeXml(result.scenario.name)}</h1>`,
+    `<p class="lead">${escapeXml(scenario.description || '')} ${result.scenario.instances} instances, seed ${result.scenario.seed}. ${escapeXml(boundText)}</p>`,
+    `<div class="cards">${cards.join('')}</div>`,
+    ...charts.map((svg) => `<div class="chart">${svg}</div>`),
+    table,
+    `<p class="notes">Times are virtual, from the start of the rollout. “Ready” means the instance passed its readiness check; “warm” means its pools reached their target. Wasted attempts are connection attempts that yielded no connection (refused with 53300/57P03, timed out, or cut off by an exit). Each strategy ran on its own copy of the same infrastructure with the same seed.</p>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+}
+
+function formatHtmlTable(result: SimulationResult): string {
+  const head = [
+    'strategy',
+    'ready',
+    'exit 3',
+    'restarts',
+    'p50 ready',
+    'p99 ready',
+    'all ready',
+    'all warm',
+    'attempts',
+    'wasted',
+    'peak connections',
+    '× lower bound',
+  ];
+  const rows = result.strategies.map((s) =>
+    [
+      s.name,
+      `${s.ready}/${s.instances}`,
+      String(s.exit3),
+      String(s.restarts),
+      formatMs(s.allReadyMs.p50),
+      formatMs(s.allReadyMs.p99),
+      formatMs(s.allReadyMs.max),
+      formatMs(s.allWarmMs),
+      String(s.attempts),
+      String(s.wasted),
+      String(s.peakConnections),
+      ratio(s.ratioToLowerBound),
+    ]
+      .map((cell) => `<td>${escapeXml(cell)}</td>`)
+      .join(''),
+  );
+  return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r}</tr>`).join('')}</tbody></table>`;
+}

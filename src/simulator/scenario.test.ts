@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { isConfigError } from '../errors/config-error.js';
+import { lowerBound } from './lower-bound.js';
+import { parseScenario, parseScenarioText, withOverrides, type ScenarioInput } from './scenario.js';
+
+const base: ScenarioInput = {
+  name: 'test',
+  fleet: { instances: 10 },
+  platform: { egressDelayMs: 0 },
+  connector: { slots: 4, setupMs: 100, pressureMs: 1_000, scaleUpDelayMs: 2_000, maxSlots: 4 },
+  database: { maxConnections: 100, reserved: 3, acceptMs: 1, authMs: 10 },
+  service: { minReady: 2 },
+};
+
+const configError = (fn: () => unknown): { path: string; problem: string } => {
+  try {
+    fn();
+  } catch (error) {
+    if (isConfigError(error)) return { path: error.path, problem: error.problem };
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('scenario', () => {
+  it('fills in the documented defaults', () => {
+    const scenario = parseScenario({ name: 'x', fleet: { instances: 3 } });
+    expect(scenario.seed).toBe(1);
+    expect(scenario.durationMs).toBe(600_000);
+    expect(scenario.database).toMatchObject({ maxConnections: 100, reserved: 3, otherClients: 0 });
+    expect(scenario.platform.crashLoop).toEqual({ initialMs: 10_000, maxMs: 300_000, resetAfterMs: 600_000 });
+    expect(scenario.service).toEqual({ poolSize: 20, maxOverflow: 30, minReady: 2 });
+    expect(scenario.strategies.map((s) => s.name)).toEqual(['incident', 'naive-backoff', 'phasegate']);
+  });
+
+  it('names the path of a bad field', () => {
+    expect(configError(() => parseScenario({ ...base, database: { maxConnections: -1 } })).path).toBe(
+      'database.maxConnections',
+    );
+    expect(configError(() => parseScenario({ ...base, connector: { slots: 4, maxSlots: 2 } })).path).toBe(
+      'connector.maxSlots',
+    );
+    expect(
+      configError(() => parseScenario({ ...base, platform: { egressDelayMs: { min: 5, max: 1 } } })).path,
+    ).toBe('platform.egressDelayMs.max');
+    expect(configError(() => parseScenario({ ...base, strategies: [{ name: '' }] })).path).toBe(
+      'strategies[0].name',
+    );
+    const unknown = configError(() => parseScenario({ ...base, fleet: { instances: 1, instancs: 2 } }));
+    expect(unknown).toEqual({ path: 'fleet.instancs', problem: 'unknown field' });
+    expect(configError(() => parseScenario({ name: 'x' })).path).toBe('fleet');
+  });
+
+  it('reports YAML syntax errors with the line', () => {
+    const error = configError(() => parseScenarioText('name: x\nfleet: [1, 2\n', 'bad.yaml'));
+    expect(error.path).toMatch(/^bad\.yaml:\d+$/);
+  });
+
+  it('applies --instances and --seed overrides, validated', () => {
+    const scenario = withOverrides(parseScenario(base), { instances: 7, seed: 9 });
+    expect(scenario.fleet.instances).toBe(7);
+    expect(scenario.seed).toBe(9);
+    expect(configError(() => withOverrides(scenario, { instances: 0 })).path).toBe('fleet.instances');
+  });
+});
+
+describe('lowerBound', () => {
+  it('is null when the database cannot hold minReady for every instance', () => {
+    const bound = lowerBound(parseScenario({ ...base, fleet: { instances: 60 } }));
+    expect(bound).toEqual({ ms: null, setupsNeeded: 120, capacity: 97, limitedBy: 'capacity' });
+  });
+
+  it('follows the connector rate without scale-out', () => {
+    // 20 setups through 4 slots of 100 ms: 500 ms; + accept 1 + auth 10.
+    const bound = lowerBound(parseScenario(base));
+    expect(bound).toEqual({ ms: 511, setupsNeeded: 20, capacity: 97, limitedBy: 'connector' });
+  });
+
+  it('counts scale-outs at the earliest (pressure + minimum delay each)', () => {
+    // 4 slots until 3 000 ms (120 setups), then 8 slots: 40 more setups take 500 ms.
+    const scenario = parseScenario({
+      ...base,
+      fleet: { instances: 80 },
+      connector: { ...base.connector, maxSlots: 8, step: 4, scaleUpDelayMs: { min: 2_000, max: 9_000 } },
+      database: { ...base.database, maxConnections: 500 },
+    });
+    expect(lowerBound(scenario).ms).toBe(3_000 + 500 + 1 + 10);
+  });
+
+  it('is limited by the serial postmaster when accepts are slow', () => {
+    const scenario = parseScenario({ ...base, database: { ...base.database, acceptMs: 50 } });
+    // egress 0 + setup 100 + 20 × 50 + auth 10
+    expect(lowerBound(scenario)).toMatchObject({ ms: 1_110, limitedBy: 'database' });
+  });
+
+  it('is limited by the last start and the egress delay when the fleet starts spread out', () => {
+    const scenario = parseScenario({
+      ...base,
+      fleet: { instances: 10, startSpreadMs: 60_000 },
+      platform: { egressDelayMs: { min: 20_000, max: 40_000 } },
+    });
+    expect(lowerBound(scenario)).toMatchObject({ ms: 60_000 + 20_000 + 100 + 1 + 10, limitedBy: 'latency' });
+  });
+
+  it('honours a throughput limit', () => {
+    const scenario = parseScenario({ ...base, connector: { ...base.connector, maxSetupsPerSecond: 10 } });
+    expect(lowerBound(scenario).ms).toBe(2_000 + 1 + 10);
+  });
+});
