@@ -177,6 +177,8 @@ export interface HealthBenchRow {
    * on the machine, and the cost the server itself adds.
    */
   readonly cpuUsPerRequest: number;
+  /** Every round's server CPU per request, µs. */
+  readonly cpuRounds: readonly number[];
   /** cpuUsPerRequest / bare's (lower is better; 1/this bounds the req/s ratio when CPU-bound). */
   readonly cpuRatioVsBare: number;
 }
@@ -333,6 +335,7 @@ export async function measureHealth(options: HealthBenchOptions = {}): Promise<H
       non2xx: list.reduce((sum, r) => sum + r.non2xx, 0),
       latencyMsAvg: medianRound.latencyMsAvg,
       cpuUsPerRequest: Number(median(list.map((r) => r.cpuUsPerRequest)).toFixed(2)),
+      cpuRounds: list.map((r) => Number(r.cpuUsPerRequest.toFixed(2))),
       cpuRatioVsBare: Number((median(list.map((r) => r.cpuUsPerRequest)) / bareCpu).toFixed(3)),
     };
   });
@@ -357,17 +360,19 @@ export async function measureHealth(options: HealthBenchOptions = {}): Promise<H
 
 /**
  * The bench convention (bench/run.ts): measure, print the table, and return a {@link BenchResult}.
- * A case's `medianNs` is the time per request at the measured throughput (1e9 / req/s); the
- * server CPU per request and the ratios are in `extra.rows`.
+ * A case's `medianNs` is the server's CPU time per request (user + system of the server process),
+ * `medianWallNs` the time per request at the measured throughput (1e9 / req/s); req/s and the
+ * ratios to bare node:http are in `extra.rows`.
  */
 export default async function run(options: HealthBenchOptions = {}): Promise<BenchResult> {
   const summary = await measureHealth(options);
   console.log(formatSummary(summary));
   const cases: BenchCase[] = summary.rows.map((row) => ({
     name: `${row.name} ${row.path}`,
-    medianNs: Math.round(1e9 / row.reqPerSec),
-    minNs: Math.round(1e9 / Math.max(...row.rounds)),
-    maxNs: Math.round(1e9 / Math.min(...row.rounds)),
+    medianNs: Math.round(row.cpuUsPerRequest * 1000),
+    minNs: Math.round(Math.min(...row.cpuRounds) * 1000),
+    maxNs: Math.round(Math.max(...row.cpuRounds) * 1000),
+    medianWallNs: Math.round(1e9 / row.reqPerSec),
     opsPerRound: Math.round(row.reqPerSec * summary.durationSeconds),
     rounds: row.rounds.length,
   }));

@@ -78,7 +78,11 @@ export async function startExpressExample(options: ExpressExampleOptions = {}): 
     { phases: [{ name: 'database', components: [database(options)] }] },
     { budgetMs: options.budgetMs ?? 10_000 },
   );
-  const health = createHealthHandler(orchestrator, { token: options.healthToken });
+  const health = createHealthHandler(orchestrator, {
+    token: options.healthToken,
+    // Component start durations come from the orchestrator's events; the rest from its snapshot.
+    metrics: { events: orchestrator.onEvent },
+  });
 
   const app = express();
   app.use(healthMiddleware(health));

@@ -92,7 +92,11 @@ export async function startFastifyExample(options: FastifyExampleOptions = {}): 
     },
     { mode: 'graceful', budgetMs: options.budgetMs ?? 10_000, recoveryAttemptMs: 2_000 },
   );
-  const health = createHealthHandler(orchestrator, { token: options.healthToken });
+  const health = createHealthHandler(orchestrator, {
+    token: options.healthToken,
+    // Component start durations come from the orchestrator's events; the rest from its snapshot.
+    metrics: { events: orchestrator.onEvent },
+  });
 
   const app = Fastify();
   await app.register(phasegateHealthPlugin, { health });

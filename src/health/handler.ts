@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceStatus, SnapshotSource, StartupSnapshot } from '../orchestrator/snapshot.js';
 import { healthBody, publicHealthBody } from './health-body.js';
-import { createHealthMetrics, type HealthMetrics } from './metrics.js';
+import { createHealthMetrics, type HealthMetrics, type HealthMetricsOptionsInput } from './metrics.js';
 import { resolveHealthOptions, type HealthOptions, type HealthOptionsInput } from './options.js';
 import {
   HealthPaths,
@@ -138,12 +138,7 @@ const UNKNOWN_HEALTH = prepare(503, '{"status":"unknown"}', JSON_TYPE);
  */
 export function createHealthHandler(source: SnapshotSource, input: HealthOptionsInput = {}): HealthHandler {
   const options = resolveHealthOptions(input);
-  const metrics =
-    options.metrics === true
-      ? createHealthMetrics(source)
-      : options.metrics === false
-        ? undefined
-        : options.metrics;
+  const metrics = metricsFor(source, options.metrics);
   const degradedIsReady = options.degradedIsReady;
   let draining = false;
   let startedBefore = false;
@@ -249,6 +244,13 @@ export function createHealthHandler(source: SnapshotSource, input: HealthOptions
     metrics: { value: metrics, enumerable: true },
     options: { value: options, enumerable: true },
   }) as HealthHandler;
+}
+
+function metricsFor(source: SnapshotSource, option: HealthOptions['metrics']): HealthMetrics | undefined {
+  if (option === false) return undefined;
+  if (option === true) return createHealthMetrics(source);
+  if (typeof (option as Partial<HealthMetrics>).render === 'function') return option as HealthMetrics;
+  return createHealthMetrics(source, option as HealthMetricsOptionsInput);
 }
 
 /** A throwing `live` hook must not turn liveness into a crash; it counts as live. */

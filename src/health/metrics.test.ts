@@ -1,5 +1,7 @@
 import { Registry, register as globalRegistry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { Emitter } from '../common/events.js';
+import type { OrchestratorEvent } from '../orchestrator/orchestrator-events.js';
 import type { SnapshotSource, StartupSnapshot } from '../orchestrator/snapshot.js';
 import { createHealthMetrics } from './metrics.js';
 
@@ -126,6 +128,40 @@ describe('createHealthMetrics', () => {
     expect(text).toContain(
       'phasegate_component_start_duration_seconds_sum{component="postgres",phase="database",outcome="ready"} 1.8',
     );
+  });
+
+  it('records component starts from orchestrator events, and stops listening on dispose', async () => {
+    const events = new Emitter<OrchestratorEvent>();
+    const metrics = createHealthMetrics(sourceOf(base), { events: events.event });
+    const common = { at: 0, phase: 'database', attempts: 2, durationMs: 3_000 };
+    events.emit({ ...common, type: 'component-ready', component: 'postgres' });
+    events.emit({
+      ...common,
+      type: 'component-degraded',
+      component: 'redis',
+      phase: 'cache',
+      degradesTo: 'DEGRADED',
+      error: new Error('down'),
+      errorClass: 'transient',
+    });
+    const failed = {
+      ...common,
+      type: 'component-failed',
+      critical: true,
+      error: 1,
+      errorClass: 'transient',
+    } as const;
+    events.emit({ ...failed, component: 'a', outcome: 'fatal' });
+    events.emit({ ...failed, component: 'b', outcome: 'aborted' });
+    const text = await metrics.render();
+    const count = (labels: string): string => `phasegate_component_start_duration_seconds_count{${labels}} 1`;
+    expect(text).toContain(count('component="postgres",phase="database",outcome="ready"'));
+    expect(text).toContain(count('component="redis",phase="cache",outcome="degraded"'));
+    expect(text).toContain(count('component="a",phase="database",outcome="failed"'));
+    expect(text).not.toContain('component="b"');
+    expect(events.hasListeners).toBe(true);
+    metrics.dispose();
+    expect(events.hasListeners).toBe(false);
   });
 
   it('uses a dedicated registry, never the global one, and disposes cleanly from a shared one', async () => {

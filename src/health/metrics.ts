@@ -10,6 +10,8 @@ import { redactText } from '../common/redact.js';
 import { AVAILABILITY_LEVELS } from '../orchestrator/availability.js';
 import type { BreakerStateName, SnapshotSource, StartupSnapshot } from '../orchestrator/snapshot.js';
 import { ConfigError } from '../errors/config-error.js';
+import type { Event } from '../common/events.js';
+import type { OrchestratorEvent } from '../orchestrator/orchestrator-events.js';
 import { SERVICE_STATUSES } from './states.js';
 
 /** Options of {@link createHealthMetrics}. */
@@ -34,6 +36,12 @@ export interface HealthMetricsOptionsInput {
    * @default [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
    */
   readonly startBuckets?: readonly number[];
+  /**
+   * Orchestrator events (`orchestrator.onEvent`): component starts are then recorded in the
+   * start-duration histogram by themselves (ready, degraded, or failed). Unsubscribed by `dispose()`.
+   * @default undefined (record them with {@link HealthMetrics.observeComponentStart})
+   */
+  readonly events?: Event<OrchestratorEvent>;
 }
 
 /** How a component's start ended, for {@link HealthMetrics.observeComponentStart}. */
@@ -271,22 +279,39 @@ export function createHealthMetrics(
   }
 
   let disposed = false;
+  const observe = (o: ComponentStartObservation): void => {
+    if (disposed || !(o.durationMs >= 0)) return;
+    componentStart.observe(
+      { component: redactText(o.component), phase: redactText(o.phase), outcome: o.outcome },
+      seconds(o.durationMs),
+    );
+  };
+  const subscription = input.events?.((event) => {
+    switch (event.type) {
+      case 'component-ready':
+        return observe({ ...event, outcome: 'ready' });
+      case 'component-degraded':
+        return observe({ ...event, outcome: 'degraded' });
+      case 'component-failed':
+        // An aborted start (a sibling failed, stop()) says nothing about this component.
+        if (event.outcome !== 'aborted') observe({ ...event, outcome: 'failed' });
+        return undefined;
+      default:
+        return undefined;
+    }
+  });
+
   return {
     registry,
     get contentType() {
       return registry.contentType;
     },
     render: () => registry.metrics(),
-    observeComponentStart(o) {
-      if (disposed || !(o.durationMs >= 0)) return;
-      componentStart.observe(
-        { component: redactText(o.component), phase: redactText(o.phase), outcome: o.outcome },
-        seconds(o.durationMs),
-      );
-    },
+    observeComponentStart: observe,
     dispose() {
       if (disposed) return;
       disposed = true;
+      subscription?.dispose();
       for (const name of names) registry.removeSingleMetric(name);
       stopDefault?.();
     },

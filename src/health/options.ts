@@ -3,7 +3,7 @@
  * once, and validated up front, into `...Options` (all required).
  */
 import { ConfigError } from '../errors/config-error.js';
-import type { HealthMetrics } from './metrics.js';
+import type { HealthMetrics, HealthMetricsOptionsInput } from './metrics.js';
 import { createTrustPredicate, type TrustPredicate } from './trust.js';
 
 /** Options of {@link createHealthHandler}. */
@@ -39,12 +39,13 @@ export interface HealthOptionsInput {
    */
   readonly live?: () => boolean;
   /**
-   * Metrics served on `/metrics`: true makes a dedicated registry for the source (see
-   * {@link createHealthMetrics}); pass your own {@link HealthMetrics} to share a registry; false
-   * turns `/metrics` off (404).
+   * Metrics served on `/metrics`: true makes them on a dedicated registry (see
+   * {@link createHealthMetrics}); {@link HealthMetricsOptionsInput} does the same with those options
+   * (e.g. `{ events: orchestrator.onEvent }`); a {@link HealthMetrics} is served as is (share a
+   * registry with your app); false turns `/metrics` off (404).
    * @default true
    */
-  readonly metrics?: HealthMetrics | boolean;
+  readonly metrics?: HealthMetrics | HealthMetricsOptionsInput | boolean;
 }
 
 /** Resolved {@link HealthOptionsInput}. */
@@ -54,7 +55,7 @@ export interface HealthOptions {
   readonly hasToken: boolean;
   readonly isTrusted: TrustPredicate;
   readonly live: () => boolean;
-  readonly metrics: HealthMetrics | boolean;
+  readonly metrics: HealthMetrics | HealthMetricsOptionsInput | boolean;
 }
 
 function checkBoolean(path: string, value: unknown): void {

@@ -26,6 +26,9 @@ describe('examples/health-fastify', () => {
       });
       const metrics = await httpRequest(`${example.url}/metrics`);
       expect(metrics.body).toContain('phasegate_pool_connections{component="database",kind="target"} 10');
+      expect(metrics.body).toContain(
+        'phasegate_component_start_duration_seconds_count{component="database",phase="database",outcome="ready"} 1',
+      );
 
       const stopped = example.shutdown();
       expect((await httpRequest(`${example.url}/readyz`)).status).toBe(503);
