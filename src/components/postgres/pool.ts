@@ -13,78 +13,17 @@
  */
 
 import { abortReason } from '../../common/abort-reason.js';
-import type { CancelTimer, Clock } from '../../common/clock.js';
 import { Emitter, type Event } from '../../common/events.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { AttemptTimeoutError } from '../../errors/attempt-timeout-error.js';
 import { linkSignals, untilAborted } from '../abort.js';
 import { DependencyError } from '../dependency-error.js';
-import type { ConnectionFactory, PgConnection, PgQueryResult } from './connection.js';
+import type { PgConnection, PgQueryResult } from './connection.js';
+import { sameStats, type PoolLease, type PoolStats, type PostgresPoolOptions } from './pool-types.js';
+import { leaseOf, type Entry } from './pool-entry.js';
+import { WaiterQueue } from './waiter-queue.js';
 
-/** A pool's figures at one moment. */
-export interface PoolStats {
-  /** Connections open (idle + in use). */
-  readonly open: number;
-  /** Open connections not in use. */
-  readonly idle: number;
-  /** Callers waiting for a connection. */
-  readonly waiting: number;
-  /** Connections being opened right now. */
-  readonly opening: number;
-  /** How many connections the pool aims to hold. */
-  readonly target: number;
-  /** The configured upper bound; the target never exceeds it. */
-  readonly max: number;
-}
-
-/** Options of {@link PostgresPool}. */
-export interface PostgresPoolOptions {
-  /** Opens one connection. */
-  readonly factory: ConnectionFactory;
-  /** Clock for every timer (acquire and open timeouts, background stop bound). */
-  readonly clock: Clock;
-  /** Upper bound of the target. */
-  readonly max: number;
-  /** Initial target. @default max */
-  readonly target?: number;
-  /** Redacted description of the server, for error messages. @default 'postgres' */
-  readonly label?: string;
-  /** How long `acquire` waits for a free connection. @default 10_000 */
-  readonly acquireTimeoutMs?: number;
-  /** Bound of one open, round trip included. @default 15_000 */
-  readonly openTimeoutMs?: number;
-  /** How long `end()` lets background tasks finish (e.g. release an admission slot). @default 2_000 */
-  readonly backgroundStopMs?: number;
-}
-
-/** A connection borrowed from the pool; give it back with {@link PoolLease.release}. */
-export interface PoolLease {
-  /** The borrowed connection. */
-  readonly connection: PgConnection;
-  /** Run a statement on it; a connection-level failure marks it broken. */
-  query(text: string, values?: readonly unknown[]): Promise<PgQueryResult>;
-  /** Give it back (`destroy` closes it instead). A second call does nothing. */
-  release(destroy?: boolean): void;
-}
-
-interface Entry {
-  readonly connection: PgConnection;
-  broken: boolean;
-  busy: boolean;
-}
-
-interface Waiter {
-  grant(entry: Entry): void;
-  fail(error: unknown): void;
-}
-
-const SQLSTATE = /^[0-9A-Z]{5}$/;
-
-/** A statement error keeps the connection; anything else (socket, 08xxx, admin shutdown) drops it. */
-function breaksConnection(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return !(typeof code === 'string' && SQLSTATE.test(code) && !/^(08|57P0)/.test(code));
-}
+export type { PoolLease, PoolStats, PostgresPoolOptions } from './pool-types.js';
 
 /**
  * A Postgres connection pool with a live target.
@@ -100,7 +39,7 @@ function breaksConnection(error: unknown): boolean {
 export class PostgresPool {
   private readonly entries = new Set<Entry>();
   private readonly idleList: Entry[] = [];
-  private readonly waiters: Waiter[] = [];
+  private readonly waiters: WaiterQueue<Entry>;
   private readonly background = new Set<Promise<void>>();
   private readonly lifetimeController = new AbortController();
   private readonly changed = new Emitter<PoolStats>();
@@ -108,6 +47,7 @@ export class PostgresPool {
   private openingCount = 0;
   private targetValue: number;
   private ending: Promise<void> | undefined;
+  private lastEmitted: PoolStats | undefined;
 
   /** Fires whenever a figure of {@link PostgresPool.stats} changes. */
   readonly onChange: Event<PoolStats> = this.changed.event;
@@ -122,6 +62,7 @@ export class PostgresPool {
       ...options,
     };
     this.targetValue = Math.min(this.options.max, Math.max(0, this.options.target));
+    this.waiters = new WaiterQueue<Entry>(this.options.clock, () => this.emitChange());
   }
 
   /** Current figures. */
@@ -214,33 +155,9 @@ export class PostgresPool {
       this.emitChange();
       return Promise.resolve(this.lease(entry));
     }
-    return new Promise<PoolLease>((resolve, reject) => {
-      let cancelTimer: CancelTimer = () => undefined;
-      const settle = (): void => {
-        cancelTimer();
-        signal?.removeEventListener('abort', onAbort);
-        const index = this.waiters.indexOf(waiter);
-        if (index >= 0) this.waiters.splice(index, 1);
-      };
-      const waiter: Waiter = {
-        grant: (granted) => {
-          settle();
-          resolve(this.lease(granted));
-        },
-        fail: (error) => {
-          settle();
-          reject(error);
-          this.emitChange();
-        },
-      };
-      const onAbort = (): void => waiter.fail(abortReason(signal!));
-      cancelTimer = this.options.clock.timer(this.options.acquireTimeoutMs, () =>
-        waiter.fail(this.acquireTimeoutError()),
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
-      this.emitChange();
-    });
+    return this.waiters
+      .wait(this.options.acquireTimeoutMs, () => this.acquireTimeoutError(), signal)
+      .then((granted) => this.lease(granted));
   }
 
   /** Run one statement on a borrowed connection. */
@@ -319,7 +236,7 @@ export class PostgresPool {
   private async close(): Promise<void> {
     const closedError = new AbortedError('The Postgres pool was stopped');
     this.lifetimeController.abort(closedError);
-    for (const waiter of [...this.waiters]) waiter.fail(closedError);
+    this.waiters.failAll(closedError);
     if (this.background.size > 0) {
       const bound = new AbortController();
       await Promise.race([
@@ -344,34 +261,16 @@ export class PostgresPool {
   }
 
   private lease(entry: Entry): PoolLease {
-    let released = false;
-    return {
-      connection: entry.connection,
-      query: async (text, values) => {
-        try {
-          return await entry.connection.query(text, values);
-        } catch (error) {
-          if (breaksConnection(error)) entry.broken = true;
-          throw error;
-        }
-      },
-      release: (destroy = false) => {
-        if (released) return;
-        released = true;
-        entry.busy = false;
-        if (destroy) entry.broken = true;
-        if (entry.broken || !this.entries.has(entry)) this.drop(entry);
-        else this.makeAvailable(entry);
-      },
-    };
+    return leaseOf(entry, () => {
+      if (entry.broken || !this.entries.has(entry)) this.drop(entry);
+      else this.makeAvailable(entry);
+    });
   }
 
   private makeAvailable(entry: Entry): void {
-    const waiter = this.waiters[0];
-    if (waiter) {
-      entry.busy = true;
-      waiter.grant(entry);
-    } else {
+    entry.busy = true;
+    if (!this.waiters.grant(entry)) {
+      entry.busy = false;
       this.idleList.push(entry);
     }
     this.emitChange();
@@ -401,21 +300,9 @@ export class PostgresPool {
     });
   }
 
-  private lastEmitted: PoolStats | undefined;
-
   private emitChange(): void {
     const stats = this.stats;
-    const last = this.lastEmitted;
-    if (
-      last &&
-      last.open === stats.open &&
-      last.idle === stats.idle &&
-      last.waiting === stats.waiting &&
-      last.opening === stats.opening &&
-      last.target === stats.target
-    ) {
-      return;
-    }
+    if (this.lastEmitted && sameStats(this.lastEmitted, stats)) return;
     this.lastEmitted = stats;
     this.changed.emit(stats);
   }

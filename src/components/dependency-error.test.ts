@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { classify } from '../errors/classify.js';
+import { exitCodeFor } from '../errors/exit-codes.js';
+import {
+  DependencyError,
+  classifyDriverError,
+  driverCodeOf,
+  isDependencyError,
+  toDependencyError,
+} from './dependency-error.js';
+import { HttpStatusError, classifyHttpStatus } from './http.js';
+
+const pgError = (code: string, message: string) =>
+  Object.assign(new Error(message), { code, severity: 'FATAL' });
+
+describe('toDependencyError', () => {
+  it.each([
+    ['28P01', 'password authentication failed for user "app"', 'permanent', 78],
+    ['28000', 'no pg_hba.conf entry for host', 'permanent', 78],
+    ['3D000', 'database "nope" does not exist', 'permanent', 78],
+    ['53300', 'sorry, too many clients already', 'capacity', 3],
+    ['57P03', 'the database system is starting up', 'capacity', 3],
+    ['ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432', 'transient', 3],
+  ])('classifies %s as %s (exit %i) and keeps the driver code', (code, message, errorClass, exit) => {
+    const error = toDependencyError('postgres', 'app@db:5432/app', pgError(code, message));
+    expect(error).toBeInstanceOf(DependencyError);
+    expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', driverCode: code, classification: errorClass });
+    expect(classify(error)).toBe(errorClass);
+    expect(exitCodeFor(error)).toBe(exit);
+    expect(error.message).toContain('postgres app@db:5432/app: ');
+    expect(error.hint).toBeTruthy();
+  });
+
+  it('looks through the cause chain of fetch errors', () => {
+    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:80'), { code: 'ECONNREFUSED' });
+    const error = new TypeError('fetch failed', { cause });
+    expect(classify(error)).toBe('internal');
+    expect(classifyDriverError(error)).toBe('transient');
+    expect(driverCodeOf(error)).toBe('ECONNREFUSED');
+    expect(toDependencyError('http', 'http://x/', error).message).toContain(
+      'fetch failed: connect ECONNREFUSED',
+    );
+  });
+
+  it('reads Redis reply words as driver codes', () => {
+    const error = toDependencyError(
+      'redis',
+      'cache:6379/0',
+      new Error('WRONGPASS invalid username-password pair'),
+    );
+    expect(error).toMatchObject({ driverCode: 'WRONGPASS', classification: 'permanent' });
+  });
+
+  it('redacts secrets from the message and leaves an existing DependencyError as it is', () => {
+    const error = toDependencyError('postgres', 'db', new Error('bad url postgres://app:hunter2@db/app'));
+    expect(error.message).not.toContain('hunter2');
+    expect(toDependencyError('redis', 'other', error)).toBe(error);
+    expect(isDependencyError(error)).toBe(true);
+    expect(isDependencyError(new Error('x'))).toBe(false);
+  });
+});
+
+describe('HTTP statuses', () => {
+  it.each([
+    [429, 'capacity'],
+    [503, 'capacity'],
+    [408, 'transient'],
+    [500, 'transient'],
+    [504, 'transient'],
+    [400, 'permanent'],
+    [404, 'permanent'],
+    [302, 'permanent'],
+  ])('%i is %s', (status, errorClass) => {
+    expect(classifyHttpStatus(status)).toBe(errorClass);
+    const error = new HttpStatusError('http://svc/health', status, [200]);
+    expect(classify(error)).toBe(errorClass);
+    expect(error).toMatchObject({ status, driverCode: `HTTP ${status}`, dependency: 'http' });
+  });
+});

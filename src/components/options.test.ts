@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { isConfigError } from '../errors/config-error.js';
+import { httpComponent } from './http.js';
+import { describePostgresTarget } from './postgres/connection.js';
+import { resolvePostgresOptions } from './postgres/options.js';
+import { redisComponent } from './redis.js';
+import { tcpComponent } from './tcp.js';
+
+function configPath(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    if (isConfigError(error)) return error.path;
+    throw error;
+  }
+  return undefined;
+}
+
+describe('component options are validated up front', () => {
+  it('postgres', () => {
+    expect(configPath(() => resolvePostgresOptions({}))).toBe('postgres.connection');
+    const connection = 'postgres://app@db/app';
+    expect(configPath(() => resolvePostgresOptions({ connection, max: 0 }))).toBe('postgres.max');
+    expect(configPath(() => resolvePostgresOptions({ connection, max: 2, minReady: 3 }))).toBe(
+      'postgres.minReady',
+    );
+    expect(configPath(() => resolvePostgresOptions({ connection, maxConcurrentOpens: 1.5 }))).toBe(
+      'postgres.maxConcurrentOpens',
+    );
+    expect(
+      configPath(() => resolvePostgresOptions({ connection, growthBackoffMs: 50, growthBackoffCapMs: 10 })),
+    ).toBe('postgres.growthBackoffMs');
+    expect(resolvePostgresOptions({ connection })).toMatchObject({
+      max: 10,
+      minReady: 1,
+      maxConcurrentOpens: 2,
+      expectedInstances: 1,
+      readLiveLimits: true,
+      target: 'app@db:5432/app',
+    });
+  });
+
+  it('redis, tcp and http', () => {
+    expect(configPath(() => redisComponent({}))).toBe('redis.url');
+    expect(configPath(() => redisComponent({ url: 'redis://x', quitTimeoutMs: -1 }))).toBe(
+      'redis.quitTimeoutMs',
+    );
+    expect(configPath(() => tcpComponent({ host: 'h', port: 0 }))).toBe('tcp.port');
+    expect(configPath(() => httpComponent({ url: 'not a url' }))).toBe('http.url');
+    expect(configPath(() => httpComponent({ url: 'ftp://x/' }))).toBe('http.url');
+    expect(configPath(() => httpComponent({ url: 'http://x/', expectStatus: [] }))).toBe('http.expectStatus');
+    expect(configPath(() => httpComponent({ url: 'http://x/', expectStatus: 42 }))).toBe('http.expectStatus');
+  });
+});
+
+describe('describePostgresTarget', () => {
+  it('names user, host, port and database, never the password', () => {
+    expect(describePostgresTarget('postgres://app:hunter2@db.internal:6432/orders')).toBe(
+      'app@db.internal:6432/orders',
+    );
+    expect(describePostgresTarget({ host: 'db', user: 'app', password: 'hunter2', database: 'x' })).toBe(
+      'app@db:5432/x',
+    );
+    expect(describePostgresTarget('::nonsense::')).not.toContain('nonsense');
+  });
+});

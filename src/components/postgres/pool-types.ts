@@ -1,0 +1,60 @@
+import type { Clock } from '../../common/clock.js';
+import type { ConnectionFactory, PgConnection, PgQueryResult } from './connection.js';
+
+/** A pool's figures at one moment. */
+export interface PoolStats {
+  /** Connections open (idle + in use). */
+  readonly open: number;
+  /** Open connections not in use. */
+  readonly idle: number;
+  /** Callers waiting for a connection. */
+  readonly waiting: number;
+  /** Connections being opened right now. */
+  readonly opening: number;
+  /** How many connections the pool aims to hold. */
+  readonly target: number;
+  /** The configured upper bound; the target never exceeds it. */
+  readonly max: number;
+}
+
+/** Options of {@link PostgresPool}. */
+export interface PostgresPoolOptions {
+  /** Opens one connection. */
+  readonly factory: ConnectionFactory;
+  /** Clock for every timer (acquire and open timeouts, background stop bound). */
+  readonly clock: Clock;
+  /** Upper bound of the target. */
+  readonly max: number;
+  /** Initial target. @default max */
+  readonly target?: number;
+  /** Redacted description of the server, for error messages. @default 'postgres' */
+  readonly label?: string;
+  /** How long `acquire` waits for a free connection. @default 10_000 */
+  readonly acquireTimeoutMs?: number;
+  /** Bound of one open, round trip included. @default 15_000 */
+  readonly openTimeoutMs?: number;
+  /** How long `end()` lets background tasks finish (e.g. release an admission slot). @default 2_000 */
+  readonly backgroundStopMs?: number;
+}
+
+/** A connection borrowed from the pool; give it back with {@link PoolLease.release}. */
+export interface PoolLease {
+  /** The borrowed connection. */
+  readonly connection: PgConnection;
+  /** Run a statement on it; a connection-level failure marks it broken. */
+  query(text: string, values?: readonly unknown[]): Promise<PgQueryResult>;
+  /** Give it back (`destroy` closes it instead). A second call does nothing. */
+  release(destroy?: boolean): void;
+}
+
+/** Whether two snapshots have the same figures. */
+export function sameStats(a: PoolStats, b: PoolStats): boolean {
+  return (
+    a.open === b.open &&
+    a.idle === b.idle &&
+    a.waiting === b.waiting &&
+    a.opening === b.opening &&
+    a.target === b.target &&
+    a.max === b.max
+  );
+}
