@@ -52,6 +52,8 @@ runService(
     listen: (ctx) => {
       const { chat: service, key } = chat!.runtime;
       ctx.mount(createChatRoutes(service!, { logger: ctx.logger, key: key! }));
+      // Closed before the HTTP server: its upgraded sockets would otherwise hold the close open.
+      return { close: () => chat!.runtime.broadcast?.close() };
     },
   },
 );

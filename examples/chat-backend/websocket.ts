@@ -12,7 +12,7 @@ import type { ChatService, Message } from './chat-service.js';
 export interface Broadcast {
   /** Connected clients. */
   readonly clients: number;
-  /** Close every client (1001 going away) and stop accepting upgrades. */
+  /** Close every client (1001 going away) and stop accepting upgrades. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -61,12 +61,13 @@ export function startBroadcast(server: Server, chat: ChatService, fanout?: Fanou
   ];
   if (fanout) subscriptions.push(fanout.remote(send));
 
+  let closing: Promise<void> | undefined;
   return {
     get clients() {
       return wss.clients.size;
     },
     close: () =>
-      new Promise<void>((resolve) => {
+      (closing ??= new Promise<void>((resolve) => {
         for (const subscription of subscriptions) subscription.dispose();
         server.off('upgrade', onUpgrade);
         for (const client of wss.clients) client.close(1001, 'server shutting down');
@@ -79,6 +80,6 @@ export function startBroadcast(server: Server, chat: ChatService, fanout?: Fanou
           clearTimeout(cut);
           resolve();
         });
-      }),
+      })),
   };
 }
