@@ -4,6 +4,7 @@
  * turns /readyz to 503 (and back) while /livez stays 200.
  */
 
+import { Agent, get } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { databaseUrl } from './helpers/database.js';
 import { waitUntil } from './helpers/wait-until.js';
@@ -91,6 +92,15 @@ describe('connections are released on a clean stop even when clients are connect
   it('closes keep-alive HTTP clients and WebSocket clients within the grace period', async () => {
     const chat = await startChat({ DATABASE_URL: databaseUrl(), DRAIN_DELAY_MS: '100' });
     await chat.waitFor('/readyz', 200);
+    // An idle keep-alive HTTP connection...
+    const agent = new Agent({ keepAlive: true });
+    await new Promise<void>((resolve, reject) =>
+      get({ host: '127.0.0.1', port: chat.port, path: '/livez', agent }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      }).on('error', reject),
+    );
+    // ...and an open WebSocket.
     const { WebSocket } = await import('ws');
     const socket = new WebSocket(`ws://127.0.0.1:${chat.port}/ws`);
     await new Promise<void>((resolve, reject) => socket.once('open', () => resolve()).once('error', reject));
@@ -103,6 +113,7 @@ describe('connections are released on a clean stop even when clients are connect
     // The WebSocket is closed before the HTTP server, so an open socket does not hold the close
     // until its timeout: the whole stop takes the drain delay plus a little.
     expect(exit.at - signalledAt).toBeLessThan(3_000);
+    agent.destroy();
     expect(await connectionsOf(chat.instance)).toBe(0);
   });
 });
