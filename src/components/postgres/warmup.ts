@@ -162,7 +162,16 @@ async function admit(o: PoolGrowthOptions): Promise<AdmissionLease | undefined> 
  * Run the growth loop until `signal` aborts: warm up under admission, then keep the pool at its
  * target. Never rejects.
  */
-export async function runPoolGrowth(o: PoolGrowthOptions): Promise<void> {
+export async function runPoolGrowth(options: PoolGrowthOptions): Promise<void> {
+  // A listener that throws must not end growth.
+  const onEvent = (event: GrowthEvent): void => {
+    try {
+      options.onEvent(event);
+    } catch {
+      // ignored: reporting is best effort
+    }
+  };
+  const o: PoolGrowthOptions = { ...options, onEvent };
   const { pool, signal } = o;
   try {
     if (pool.open < pool.target) {
