@@ -136,18 +136,31 @@ export function renderHtml(outcome: SimulationOutcome, scenario: Scenario): stri
       t: s.data.t,
       values: pick(s.data),
     }));
+  // Instances ready, drawn from the exact ready times rather than the samples.
+  const readyLines = (): ChartLine[] =>
+    series.map((s, i) => ({
+      name: s.name,
+      color: palette[i]!,
+      dash: DASHES[i % DASHES.length],
+      t: [0, ...s.readyTimes],
+      values: [0, ...s.readyTimes.map((_, k) => k + 1)],
+    }));
   const bound: ChartReference[] =
     result.lowerBoundMs === null
       ? []
       : [{ x: result.lowerBoundMs, label: `lower bound ${formatMs(result.lowerBoundMs)}` }];
   const usable = scenario.database.maxConnections - scenario.database.reserved;
+  const fleetLine: ChartReference = {
+    y: result.scenario.instances,
+    label: `fleet: ${result.scenario.instances}`,
+  };
   const charts = [
     lineChart({
       title: 'Instances ready',
       yLabel: 'instances',
       xMaxMs,
-      lines: lines((d) => d.ready),
-      references: [{ y: result.scenario.instances, label: `fleet: ${result.scenario.instances}` }, ...bound],
+      lines: readyLines(),
+      references: [fleetLine, ...bound],
     }),
     lineChart({
       title: 'Connections open at the database',
@@ -172,6 +185,22 @@ export function renderHtml(outcome: SimulationOutcome, scenario: Scenario): stri
       lines: lines((d) => d.connectorSlots),
     }),
   ];
+  // When the action is over in a small part of the run, zoom in on it.
+  const lastReady = Math.max(0, result.lowerBoundMs ?? 0, ...series.map((s) => s.readyTimes.at(-1) ?? 0));
+  const zoomMs = niceCeiling(lastReady * 1.25);
+  if (lastReady > 0 && zoomMs * 4 <= xMaxMs) {
+    charts.splice(
+      1,
+      0,
+      lineChart({
+        title: `Instances ready: the first ${formatMs(zoomMs)}`,
+        yLabel: 'instances',
+        xMaxMs: zoomMs,
+        lines: readyLines(),
+        references: [fleetLine, ...bound],
+      }),
+    );
+  }
   const cards = result.strategies.map((s, i) => {
     const details = [
       `p50 ready ${formatMs(s.allReadyMs.p50)} · all warm ${formatMs(s.allWarmMs)}`,
@@ -199,6 +228,14 @@ export function renderHtml(outcome: SimulationOutcome, scenario: Scenario): stri
     '</body></html>',
     '',
   ].join('\n');
+}
+
+/** 1, 2 or 5 × 10^k at or above `value`. */
+function niceCeiling(value: number): number {
+  if (!(value > 0)) return 0;
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 5, 10]) if (step * magnitude >= value) return step * magnitude;
+  return 10 * magnitude;
 }
 
 function formatHtmlTable(result: SimulationResult): string {

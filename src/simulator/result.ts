@@ -69,10 +69,19 @@ export interface SimulationResult {
   readonly strategies: readonly StrategyResult[];
 }
 
+/** One strategy's time series, for the HTML report. */
+export interface StrategySeries {
+  readonly name: string;
+  /** Figures sampled every `sampleMs`. */
+  readonly data: SeriesData;
+  /** The exact times instances became ready, ascending (only those that did). */
+  readonly readyTimes: readonly number[];
+}
+
 /** A result plus the time series of each strategy (what the HTML report draws). */
 export interface SimulationOutcome {
   readonly result: SimulationResult;
-  readonly series: ReadonlyArray<{ readonly name: string; readonly data: SeriesData }>;
+  readonly series: readonly StrategySeries[];
 }
 
 const round = (value: number): number => Math.round(value);

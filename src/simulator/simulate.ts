@@ -66,6 +66,10 @@ export async function simulate(
   }
   return {
     result: simulationResult(scenario, lowerBound(scenario), runs),
-    series: runs.map((run) => ({ name: run.name, data: run.series.data() })),
+    series: runs.map((run) => ({
+      name: run.name,
+      data: run.series.data(),
+      readyTimes: run.readyAt.filter(Number.isFinite).sort((a, b) => a - b),
+    })),
   };
 }

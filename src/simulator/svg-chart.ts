@@ -50,15 +50,19 @@ export function niceStep(max: number, count: number): number {
   return nice * magnitude;
 }
 
-/** Time-axis step in ms: whole seconds or minutes that read well. */
+/** Time-axis step in ms: milliseconds, seconds or minutes that read well. */
 function timeStep(maxMs: number): number {
-  const candidates = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600].map((s) => s * 1000);
+  const candidates = [
+    1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000,
+    600_000, 900_000, 1_800_000, 3_600_000,
+  ];
   for (const step of candidates) if (maxMs / step <= 10) return step;
   return niceStep(maxMs, 10);
 }
 
-/** `90000` → `1:30`, `5000` → `5 s`. */
+/** `90000` → `1:30`, `5000` → `5 s`, `250` → `250 ms` (the format follows the tick step). */
 export function formatTime(ms: number, stepMs: number): string {
+  if (stepMs < 1000) return ms >= 1000 ? `${fmt(ms / 1000)} s` : `${fmt(ms)} ms`;
   const seconds = Math.round(ms / 1000);
   if (stepMs < 60_000 && ms < 120_000) return `${seconds} s`;
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
@@ -116,13 +120,18 @@ export function lineChart(input: LineChartInput): string {
     `<text x="${margin.left + plotW / 2}" y="${height - 6}" class="label" text-anchor="middle">virtual time since the rollout started</text>`,
     `<text transform="translate(16 ${margin.top + plotH / 2}) rotate(-90)" class="label" text-anchor="middle">${escapeXml(input.yLabel)}</text>`,
   );
-  // Reference lines.
+  // Reference lines; horizontal labels alternate right-above and left-below, so close lines stay legible.
+  let horizontal = 0;
   for (const ref of input.references ?? []) {
     if ('y' in ref) {
       const yy = fmt(y(ref.y));
+      const label =
+        horizontal++ % 2 === 0
+          ? `<text x="${margin.left + plotW - 4}" y="${fmt(y(ref.y) - 5)}" class="ref-label" text-anchor="end">${escapeXml(ref.label)}</text>`
+          : `<text x="${margin.left + 6}" y="${fmt(y(ref.y) + 14)}" class="ref-label">${escapeXml(ref.label)}</text>`;
       out.push(
         `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${yy}" y2="${yy}" class="ref"/>`,
-        `<text x="${margin.left + plotW - 4}" y="${fmt(y(ref.y) - 5)}" class="ref-label" text-anchor="end">${escapeXml(ref.label)}</text>`,
+        label,
       );
     } else if (ref.x <= xMax) {
       const xx = fmt(x(ref.x));
@@ -136,7 +145,7 @@ export function lineChart(input: LineChartInput): string {
   for (const line of input.lines) {
     if (line.t.length === 0) continue;
     let d = `M${fmt(x(line.t[0]!))} ${fmt(y(line.values[0]!))}`;
-    for (let i = 1; i < line.t.length; i++) {
+    for (let i = 1; i < line.t.length && line.t[i]! <= xMax; i++) {
       d += `H${fmt(x(line.t[i]!))}`;
       if (line.values[i] !== line.values[i - 1]) d += `V${fmt(y(line.values[i]!))}`;
     }

@@ -23,7 +23,7 @@ export const PhasegateOptionsSchema = z.strictObject({
   admission: z.enum(['postgres', 'local']).optional(),
   /** Admission width K. @default recommended.admissionWidth of `planConnectionBudget` */
   admissionWidth: positiveInt.optional(),
-  /** Pool max per instance (`DB_POOL_MAX`). @default recommended.poolMax of `planConnectionBudget` */
+  /** Pool max per instance (`DB_POOL_MAX`). @default max(minReady, recommended.poolMax of `planConnectionBudget`) */
   poolMax: positiveInt.optional(),
   /** Connections needed before ready (`DB_POOL_MIN_READY`). @default service.minReady */
   minReady: positiveInt.optional(),
@@ -76,12 +76,15 @@ function settingsFor(
 ): PhasegateSettings {
   const maxConcurrentOpens = options.maxConcurrentOpens ?? 2;
   const plan = planFor(scenario, maxConcurrentOpens);
-  const poolMax = options.poolMax ?? Math.max(1, plan.recommended.poolMax);
+  // minReady is what an instance needs to serve: the plan may not shrink it (an overcommitted fleet
+  // must show up as instances that cannot start, not as instances that start with too little).
+  const minReady = options.minReady ?? scenario.service.minReady;
+  const poolMax = Math.max(minReady, options.poolMax ?? plan.recommended.poolMax);
   return {
     admission: options.admission ?? 'postgres',
     admissionWidth: options.admissionWidth ?? plan.recommended.admissionWidth,
     poolMax,
-    minReady: Math.min(options.minReady ?? scenario.service.minReady, poolMax),
+    minReady,
     budgetMs: options.budgetMs ?? Math.floor(scenario.platform.startupWindowMs * 0.8),
     maxConcurrentOpens,
     expectedInstances: options.expectedInstances ?? scenario.fleet.instances,

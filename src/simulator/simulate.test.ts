@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { isConfigError } from '../errors/config-error.js';
+import { formatTable, renderHtml, toJson } from './report.js';
+import { parseScenario, type ScenarioInput } from './scenario.js';
+import { simulate } from './simulate.js';
+import { builtinStrategies, phasegateSettings } from './strategies/index.js';
+import type { StrategyDefinition } from './strategy.js';
+
+/** The incident in miniature: 4 instances of 20 + 30 against 97 usable connections. */
+const incident: ScenarioInput = {
+  name: 'mini-incident',
+  seed: 7,
+  durationMs: 300_000,
+  fleet: { instances: 4 },
+  platform: { startupWindowMs: 120_000, crashLoop: { initialMs: 10_000, maxMs: 300_000 } },
+  connector: { slots: 50, step: 25, maxSlots: 100, setupMs: { min: 50, max: 150 } },
+  database: { maxConnections: 100, reserved: 3, acceptMs: 3 },
+  service: { poolSize: 20, maxOverflow: 30, minReady: 2 },
+  strategies: [
+    { name: 'incident', attemptTimeoutMs: 20_000 },
+    { name: 'naive-backoff' },
+    { name: 'phasegate' },
+  ],
+};
+
+const configPath = async (promise: Promise<unknown>): Promise<string> => {
+  try {
+    await promise;
+  } catch (error) {
+    if (isConfigError(error)) return error.path;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('simulate', () => {
+  it('gives byte-identical JSON for the same scenario and seed', async () => {
+    const scenario = parseScenario(incident);
+    const a = toJson((await simulate(scenario)).result);
+    const b = toJson((await simulate(scenario)).result);
+    expect(a).toBe(b);
+    const other = toJson((await simulate(parseScenario({ ...incident, seed: 8 }))).result);
+    expect(other).not.toBe(a);
+  });
+
+  it('reproduces the incident: exits with code 3 and restarts, while phasegate starts the fleet', async () => {
+    const { result } = await simulate(parseScenario(incident));
+    const [inc, naive, pg] = result.strategies;
+    expect(inc!.name).toBe('incident');
+    expect(inc!.exit3).toBeGreaterThan(0);
+    expect(inc!.restarts).toBeGreaterThan(0);
+    expect(inc!.ready).toBeLessThan(4); // 2 × 50 > 97: at most one instance holds its whole pool
+    expect(inc!.allReadyMs.max).toBeNull();
+    expect(naive!.exit3).toBeGreaterThan(0);
+    expect(pg!.ready).toBe(4);
+    expect(pg!.exit3).toBe(0);
+    expect(pg!.allReadyMs.max).not.toBeNull();
+    expect(pg!.ratioToLowerBound).toBeGreaterThanOrEqual(1);
+    expect(result.lowerBoundMs).toBeGreaterThan(0);
+  });
+
+  it('phasegate stays within its fair share and wastes no attempt when the fleet fits', async () => {
+    const scenario = parseScenario({ ...incident, fleet: { instances: 6 } });
+    const settings = phasegateSettings(scenario);
+    const { result } = await simulate(scenario);
+    const pg = result.strategies.find((s) => s.name === 'phasegate')!;
+    expect(pg.ready).toBe(6);
+    expect(pg.allWarmMs).not.toBeNull();
+    expect(pg.peakConnections).toBeLessThanOrEqual(6 * settings.poolMax);
+    expect(pg.peakConnections).toBeLessThanOrEqual(97);
+    expect(pg.wasted).toBe(0);
+  });
+
+  it('does not flatter phasegate when the fleet cannot fit', async () => {
+    const scenario = parseScenario({
+      ...incident,
+      durationMs: 120_000,
+      fleet: { instances: 30 },
+      database: { maxConnections: 40, reserved: 3, acceptMs: 3 },
+      strategies: [{ name: 'phasegate' }],
+    });
+    const { result } = await simulate(scenario);
+    expect(result.lowerBoundMs).toBeNull();
+    const pg = result.strategies[0]!;
+    expect(pg.ready).toBeLessThanOrEqual(18); // floor(37 / 2)
+    expect(pg.allReadyMs.max).toBeNull();
+    expect(pg.ratioToLowerBound).toBeNull();
+    expect(pg.peakConnections).toBeLessThanOrEqual(37);
+  });
+
+  it('names the bad field of a strategy entry', async () => {
+    const unknown = parseScenario({ ...incident, strategies: [{ name: 'phasegate' }, { name: 'magic' }] });
+    expect(await configPath(simulate(unknown))).toBe('strategies[1].name');
+    const badOption = parseScenario({
+      ...incident,
+      strategies: [{ name: 'incident', attemptTimeoutMs: -5 }],
+    });
+    expect(await configPath(simulate(badOption))).toBe('strategies[0].attemptTimeoutMs');
+    const typo = parseScenario({ ...incident, strategies: [{ name: 'phasegate', admision: 'local' }] });
+    expect(await configPath(simulate(typo))).toBe('strategies[0].admision');
+  });
+
+  it('runs a user strategy, and one strategy twice under labels', async () => {
+    const eager: StrategyDefinition = {
+      name: 'eager',
+      description: 'opens minReady connections, no retries',
+      create: ({ scenario }) => ({
+        name: 'eager',
+        async launch(instance) {
+          const signal = new AbortController().signal;
+          for (let i = 0; i < scenario.service.minReady; i++) await instance.connect(signal);
+          instance.warm();
+        },
+      }),
+    };
+    const scenario = parseScenario({
+      ...incident,
+      strategies: [{ name: 'eager' }, { name: 'incident', label: 'incident-8s', attemptTimeoutMs: 8_000 }],
+    });
+    const { result, series } = await simulate(scenario, { strategies: { ...builtinStrategies, eager } });
+    expect(result.strategies.map((s) => s.name)).toEqual(['eager', 'incident-8s']);
+    expect(result.strategies[0]).toMatchObject({ ready: 4, attempts: 8, wasted: 0 });
+    expect(series.map((s) => s.name)).toEqual(['eager', 'incident-8s']);
+  });
+});
+
+describe('reports', () => {
+  it('renders a table, and a self-contained HTML page with four charts', async () => {
+    const scenario = parseScenario({ ...incident, durationMs: 60_000 });
+    const outcome = await simulate(scenario);
+    const table = formatTable(outcome.result);
+    for (const name of ['incident', 'naive-backoff', 'phasegate', 'Lower bound'])
+      expect(table).toContain(name);
+    const html = renderHtml(outcome, scenario);
+    // Four charts, plus a zoom on the first seconds when everything happened early.
+    expect(html.match(/<svg /g)!.length).toBeGreaterThanOrEqual(4);
+    for (const title of [
+      'Instances ready',
+      'Connections open',
+      'attempts in flight',
+      'Connector setup slots',
+    ]) {
+      expect(html).toContain(title);
+    }
+    expect(html).not.toMatch(/<script|<link|src=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    expect(renderHtml(outcome, scenario)).toBe(html);
+  });
+});
