@@ -155,8 +155,12 @@ export function describeEvent(event: OrchestratorEvent): [Level, Record<string, 
   }
 }
 
-/** Write the log line for `event`. */
-export function logEvent(logger: Logger, event: OrchestratorEvent): void {
+/**
+ * Write the log line for `event`. With `onlyProblems` (the live view shows progress already), only
+ * warnings and errors are written.
+ */
+export function logEvent(logger: Logger, event: OrchestratorEvent, onlyProblems = false): void {
   const [level, fields, message] = describeEvent(event);
+  if (onlyProblems && level !== 'warn' && level !== 'error') return;
   logger[level](fields, message);
 }

@@ -194,7 +194,9 @@ export class LiveView {
 
   private draw(): string {
     if (!this.last) return '';
-    const width = this.out.columns ?? 120;
+    // A pseudo-terminal without a size reports 0 columns.
+    const columns = this.out.columns ?? 0;
+    const width = columns >= 20 ? columns : 120;
     const lines = renderSnapshot(this.last, this.now(), {
       color: this.color,
       frame: this.frame,

@@ -178,7 +178,8 @@ class ServiceLifecycle {
       );
       this.orchestrator = orchestrator;
       this.subscription = orchestrator.onEvent((event) => {
-        logEvent(this.logger, event);
+        // On a TTY the live view shows progress; the log keeps only what went wrong.
+        logEvent(this.logger, event, this.liveView !== undefined);
         this.liveView?.update(this.snapshot());
       });
       this.health = createHealthHandler({ snapshot: () => this.snapshot() }, options.health);
@@ -250,7 +251,8 @@ class ServiceLifecycle {
   private printWaterfall(text: string): void {
     const output = `${text.endsWith('\n') ? text : `${text}\n`}`;
     if (this.liveView) {
-      if (this.orchestrator) this.liveView.update(this.snapshot());
+      // The final state as the orchestrator sees it (startup has ended), left on screen.
+      if (this.orchestrator) this.liveView.update(this.orchestrator.snapshot());
       this.liveView.close();
     }
     this.options!.stdout.write(output);
