@@ -112,7 +112,6 @@ const STALLED = prepare(503, `${LivenessReasons.STALLED}\n`);
 const READINESS = byReason(ReadinessReasons, ReadinessReasons.READY);
 const STARTUP = byReason(StartupReasons, StartupReasons.STARTED);
 const METHOD_NOT_ALLOWED = prepare(405, 'method not allowed\n', TEXT, ['allow', 'GET, HEAD']);
-const METRICS_OFF = prepare(404, 'metrics are off\n');
 const PUBLIC_HEALTH: ReadonlyMap<ServiceStatus, readonly [PreparedReply, PreparedReply]> = new Map(
   SERVICE_STATUSES.map((s) => {
     const body = JSON.stringify(publicHealthBody(s));
@@ -181,8 +180,7 @@ export function createHealthHandler(source: SnapshotSource, input: HealthOptions
     sendDynamic(req, res, ready ? 200 : 503, JSON_TYPE, JSON.stringify(healthBody(snapshot, status)));
   };
 
-  const serveMetrics = (req: IncomingMessage, res: ServerResponse): void => {
-    if (metrics === undefined) return send(req, res, METRICS_OFF);
+  const serveMetrics = (req: IncomingMessage, res: ServerResponse, metrics: HealthMetrics): void => {
     metrics.render().then(
       (text) => sendDynamic(req, res, 200, metrics.contentType, text),
       () => sendDynamic(req, res, 500, TEXT, 'metrics collection failed\n'),
@@ -198,7 +196,7 @@ export function createHealthHandler(source: SnapshotSource, input: HealthOptions
       path !== HealthPaths.LIVEZ &&
       path !== HealthPaths.STARTUPZ &&
       path !== HealthPaths.HEALTH &&
-      path !== HealthPaths.METRICS
+      (path !== HealthPaths.METRICS || metrics === undefined) // metrics off: leave /metrics to the app
     ) {
       return false;
     }
@@ -229,7 +227,7 @@ export function createHealthHandler(source: SnapshotSource, input: HealthOptions
         health(req, res);
         break;
       default:
-        serveMetrics(req, res);
+        serveMetrics(req, res, metrics!);
     }
     return true;
   };

@@ -42,7 +42,8 @@ export interface HealthOptionsInput {
    * Metrics served on `/metrics`: true makes them on a dedicated registry (see
    * {@link createHealthMetrics}); {@link HealthMetricsOptionsInput} does the same with those options
    * (e.g. `{ events: orchestrator.onEvent }`); a {@link HealthMetrics} is served as is (share a
-   * registry with your app); false turns `/metrics` off (404).
+   * registry with your app); false turns `/metrics` off (the handler then leaves that path to the
+   * application; the standalone server answers 404).
    * @default true
    */
   readonly metrics?: HealthMetrics | HealthMetricsOptionsInput | boolean;

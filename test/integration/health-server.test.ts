@@ -288,7 +288,23 @@ describe('/metrics', () => {
     }
   });
 
-  it('is 404 when metrics are off', async () => {
+  it('with metrics off, a mounted handler leaves /metrics to the application', async () => {
+    const health = createHealthHandler(new FakeSource(), { metrics: false });
+    const app = createServer((req, res) => {
+      if (health(req, res)) return;
+      res.end('app metrics');
+    });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+      expect((await httpRequest(`${base}/metrics`)).body).toBe('app metrics');
+      expect((await httpRequest(`${base}/readyz`)).status).toBe(200);
+    } finally {
+      await new Promise((resolve) => app.close(resolve));
+    }
+  });
+
+  it('is 404 on the standalone server when metrics are off', async () => {
     const server = await serve(new FakeSource(), { metrics: false });
     expect((await httpRequest(`${server.url}/metrics`)).status).toBe(404);
     expect(server.handler.metrics).toBeUndefined();
