@@ -17,15 +17,16 @@ export interface BenchCase {
   /** What was measured. */
   readonly name: string;
   /**
-   * Median CPU time of one operation over the rounds, in ns (user + system time of this process,
-   * so time the OS gave to other processes on a busy machine does not count).
+   * Median cost of one operation over the rounds, in ns. {@link measureInterleaved} reports CPU
+   * time (user + system time of this process, so time the OS gave to other processes on a busy
+   * machine does not count); a benchmark that measures otherwise says so.
    */
   readonly medianNs: number;
-  /** Fastest and slowest round, CPU ns per operation. */
+  /** Fastest and slowest round, ns per operation. */
   readonly minNs: number;
   readonly maxNs: number;
-  /** Median wall-clock time of one operation, in ns (includes time lost to other processes). */
-  readonly medianWallNs: number;
+  /** Median wall-clock time of one operation, in ns, when measured (includes time lost to others). */
+  readonly medianWallNs?: number;
   /** Operations per round. */
   readonly opsPerRound: number;
   /** Rounds measured (after warm-up). */
@@ -147,7 +148,7 @@ export function formatTable(cases: readonly BenchCase[], columns: readonly strin
     c.medianNs.toFixed(0),
     c.minNs.toFixed(0),
     c.maxNs.toFixed(0),
-    c.medianWallNs.toFixed(0),
+    c.medianWallNs === undefined ? '' : c.medianWallNs.toFixed(0),
     ...columns.map((column) => {
       const other = byName.get(column);
       return other ? (c.medianNs / other.medianNs).toFixed(2) : '';
@@ -244,12 +245,23 @@ async function runAll(filters: readonly string[]): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
-if (isMain(import.meta.url)) {
-  const args = process.argv.slice(2);
+async function main(args: readonly string[]): Promise<number> {
   const oneIndex = args.indexOf('--one');
-  if (oneIndex >= 0) {
-    await runOne(args[oneIndex + 1]!);
-  } else {
-    process.exitCode = await runAll(args);
-  }
+  if (oneIndex < 0) return runAll(args);
+  await runOne(args[oneIndex + 1]!);
+  return 0;
+}
+
+// No top-level await here: benchmark files import this module for its helpers, and a pending
+// top-level await in it would deadlock their import.
+if (isMain(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
 }

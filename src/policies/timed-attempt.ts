@@ -1,6 +1,6 @@
 import type { Clock } from '../common/clock.js';
 import { AttemptTimeoutError } from '../errors/attempt-timeout-error.js';
-import { unwatchAbort, watchAbort, type AbortWatcher } from './abort-watch.js';
+import { unwatchAbort, watchAbort, type AbortWatcher, type WatchLink } from './abort-watch.js';
 import { callNext, type ChainLink, type OutcomeObserver, type PolicyFn } from './chain.js';
 import type { DeadlineEntry, DeadlineQueue } from './deadline-queue.js';
 import type { PolicyContext } from './policy.js';
@@ -30,6 +30,10 @@ export interface AttemptObserver {
 export class TimedAttempt<T> implements PolicyContext, DeadlineEntry, AbortWatcher {
   /** @internal */
   heapIndex = -1;
+  /** @internal */
+  watchPrev: WatchLink | undefined = undefined;
+  /** @internal */
+  watchNext: WatchLink | undefined = undefined;
   /** When the attempt times out, on the clock. */
   readonly due: number;
   readonly promise: Promise<T>;
@@ -145,7 +149,7 @@ export class TimedAttempt<T> implements PolicyContext, DeadlineEntry, AbortWatch
   private finish(): void {
     this.settled = true;
     this.queue.remove(this);
-    if (this.outer !== undefined) unwatchAbort(this.outer, this);
+    if (this.outer !== undefined) unwatchAbort(this);
   }
 }
 
