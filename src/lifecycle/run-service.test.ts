@@ -164,6 +164,29 @@ describe('runService: startup and clean stop', () => {
   });
 });
 
+describe('runService: on a terminal', () => {
+  it('draws the live view, keeps only problems in the log, and prints the waterfall', async () => {
+    h = harness();
+    let out = '';
+    const tty = { write: (chunk: string) => void (out += chunk), isTTY: true, columns: 100 };
+    const db = fakeComponent({ name: 'db', clock: h.clock, failTimes: 1 });
+    service = runService(plan(['database', [db]]), h.options({ stdout: tty }));
+    await until(() => db.attempts === 1, 'first attempt');
+    await h.clock.advance(10_000);
+    await until(() => service!.state === 'running', 'running');
+    expect(out).toContain('\u001b[');
+    expect(out).toMatch(/startup.*ready.*availability FULL/);
+    const events = out
+      .split('\n')
+      .map((line) => line.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, 'g'), ''))
+      .filter((line) => line.startsWith('{'))
+      .map((line) => (JSON.parse(line) as { event: string }).event);
+    expect(events).toContain('orchestrator.component-attempt-end'); // the failed attempt (a warning)
+    expect(events).not.toContain('orchestrator.phase-start'); // progress is the live view's job
+    expect(out).toContain('READY');
+  });
+});
+
 describe('runService: exit codes', () => {
   it('exits 143 on SIGTERM during startup, after stopping what started and aborting what was starting', async () => {
     h = harness();
