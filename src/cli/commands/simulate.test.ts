@@ -1,0 +1,105 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerSimulate } from './simulate.js';
+
+const SCENARIO = `
+name: cli-test
+seed: 3
+durationMs: 60000
+fleet: { instances: 3 }
+connector: { slots: 20 }
+database: { maxConnections: 40, reserved: 3 }
+service: { poolSize: 5, maxOverflow: 5, minReady: 2 }
+strategies:
+  - name: incident
+    attemptTimeoutMs: 20000
+  - name: phasegate
+`;
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'phasegate-simulate-'));
+  await writeFile(join(dir, 'ok.yaml'), SCENARIO);
+  await writeFile(join(dir, 'bad.yaml'), SCENARIO.replace('maxConnections: 40', 'maxConnections: -1'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function run(args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {
+  let out = '';
+  let err = '';
+  let code: number | undefined;
+  const io = {
+    out: (t: string) => void (out += t),
+    err: (t: string) => void (err += t),
+    exit: (c: number) => void (code = c),
+  };
+  const program = new Command('phasegate').exitOverride();
+  registerSimulate(program, io);
+  await program.parseAsync(['simulate', ...args], { from: 'user' });
+  return { out, err, code };
+}
+
+describe('phasegate simulate', () => {
+  it('prints JSON with the documented fields, and applies --instances and --seed', async () => {
+    const { out, code } = await run([join(dir, 'ok.yaml'), '--json', '--instances', '4', '--seed', '9']);
+    expect(code).toBe(0);
+    const json = JSON.parse(out) as {
+      scenario: { instances: number; seed: number };
+      lowerBoundMs: number | null;
+      strategies: Array<Record<string, unknown>>;
+    };
+    expect(json.scenario).toMatchObject({ instances: 4, seed: 9 });
+    expect(typeof json.lowerBoundMs).toBe('number');
+    expect(json.strategies.map((s) => s.name)).toEqual(['incident', 'phasegate']);
+    for (const strategy of json.strategies) {
+      for (const key of [
+        'instances',
+        'ready',
+        'exit3',
+        'restarts',
+        'allReadyMs',
+        'allWarmMs',
+        'attempts',
+        'wasted',
+        'peakConnections',
+        'ratioToLowerBound',
+      ]) {
+        expect(strategy).toHaveProperty(key);
+      }
+      expect(Object.keys(strategy.allReadyMs as object)).toEqual(['p50', 'p99', 'max']);
+    }
+  });
+
+  it('prints a table and writes the HTML report', async () => {
+    const report = join(dir, 'report.html');
+    const { out, code } = await run([join(dir, 'ok.yaml'), '--report', report]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Scenario cli-test/);
+    expect(out).toContain(`Report written to ${report}`);
+    const html = await readFile(report, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('<svg ');
+  });
+
+  it('exits 78 and names the bad field of a bad scenario', async () => {
+    const { err, code } = await run([join(dir, 'bad.yaml')]);
+    expect(code).toBe(78);
+    expect(err).toContain('database.maxConnections');
+  });
+
+  it('exits 78 for a bad flag or a missing file', async () => {
+    const flag = await run([join(dir, 'ok.yaml'), '--instances', 'many']);
+    expect(flag.code).toBe(78);
+    expect(flag.err).toContain('--instances');
+    const missing = await run([join(dir, 'nope.yaml')]);
+    expect(missing.code).toBe(78);
+    expect(missing.err).toContain('nope.yaml');
+  });
+});
