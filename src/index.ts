@@ -258,3 +258,35 @@ export {
   type SamplingBucketState,
   type SamplingCounterState,
 } from './policies/index.js';
+export {
+  runService,
+  type RunningService,
+  type LifecycleState,
+  type PlanSource,
+  type PlanSetup,
+} from './lifecycle/run-service.js';
+export {
+  resolveRunServiceOptions,
+  type RunServiceOptionsInput,
+  type RunServiceOptions,
+  type ListenResult,
+  type Closable,
+  type OutputStream,
+  type PassedOrchestratorOptions,
+} from './lifecycle/run-service-options.js';
+export type { ServiceContext } from './lifecycle/service-context.js';
+export {
+  createLogger,
+  redactValue,
+  serializeError,
+  SECRET_PATHS,
+  type Logger,
+  type LoggerOptionsInput,
+} from './lifecycle/logger.js';
+export {
+  LiveView,
+  renderSnapshot,
+  formatDuration,
+  type LiveViewOptionsInput,
+} from './lifecycle/live-view.js';
+export { signalExitCode, type StopSignal, type ProcessLike } from './lifecycle/process-hooks.js';
