@@ -221,6 +221,27 @@ describe('postgresComponent', () => {
     await spec.stop!(pool, { signal: new AbortController().signal });
   });
 
+  it('stays at minReady and says so when the admission wait fails', async () => {
+    const h = harness((clock) => new FakePostgres(clock));
+    const admission: AdmissionProvider = {
+      backend: 'test',
+      acquire: async ({ deadline }) => {
+        await h.clock.sleep(deadline - h.clock.now());
+        throw Object.assign(new Error('no admission slot within 1000 ms'), { code: 'PG_ERR_ADMISSION' });
+      },
+    };
+    const { spec, pool } = await startReady(h, {
+      readLiveLimits: false,
+      admission,
+      admissionTimeoutMs: 1_000,
+    });
+    await h.clock.advance(5_000);
+    expect(pool.stats).toMatchObject({ open: 2, target: 2 });
+    expect(events(h)).toEqual(expect.arrayContaining(['admission-failed', 'pool-growth-gave-up']));
+    await spec.stop!(pool, { signal: new AbortController().signal });
+    expect(h.clock.pending).toBe(0);
+  });
+
   it('releases the admission slot when stopped while growing', async () => {
     const h = harness((clock) => new FakePostgres(clock, { connectMs: 500 }));
     let released = 0;

@@ -184,6 +184,12 @@ export async function runPoolGrowth(options: PoolGrowthOptions): Promise<void> {
         if (signal.aborted) throw error;
         // The admission wait failed: stay at what we have rather than grow unadmitted.
         pool.setTarget(pool.open);
+        o.onEvent({
+          type: 'pool-growth-gave-up',
+          open: pool.open,
+          class: classifyDriverError(error),
+          message: safeMessage(error),
+        });
       } finally {
         await lease?.release().catch(() => undefined);
       }
