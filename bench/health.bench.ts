@@ -5,8 +5,8 @@
  * the benchmark process and wrk do not take the server's CPU; on Linux the server is pinned to one
  * CPU and wrk to another when `taskset` exists and there are at least two CPUs.
  *
- * Run: `npm run bench -- health`, or alone: `npx tsx bench/health.bench.ts [--duration 5] [--rounds 3]
- * [--connections 32] [--warmup 1] [--json]`. It prints a table; `run()` returns a `BenchResult`.
+ * Run: `npm run bench -- health`, or alone: `npx tsx bench/health.bench.ts [--duration 5] [--rounds 5]
+ * [--connections 32] [--warmup 2] [--json]`. It prints a table; `run()` returns a `BenchResult`.
  *
  * Target (issue 3): phasegate >= 0.9x bare node:http on /readyz.
  */
@@ -149,11 +149,11 @@ async function serve(kind: Kind): Promise<number> {
 export interface HealthBenchOptions {
   /** Seconds per measurement. @default 5 */
   readonly durationSeconds?: number;
-  /** Interleaved rounds; the median is reported. @default 3 */
+  /** Interleaved rounds; the median is reported. @default 5 */
   readonly rounds?: number;
   /** wrk connections. @default 32 */
   readonly connections?: number;
-  /** Seconds of warm-up per server and round. @default 1 */
+  /** Seconds of warm-up per server, once before the rounds. @default 2 */
   readonly warmupSeconds?: number;
 }
 
@@ -295,25 +295,28 @@ const median = (values: readonly number[]): number => {
 export async function measureHealth(options: HealthBenchOptions = {}): Promise<HealthBenchSummary> {
   if (!existsSync(WRK)) throw new Error(`wrk not found at ${WRK}; install it (apt-get install wrk)`);
   const duration = options.durationSeconds ?? 5;
-  const rounds = options.rounds ?? 3;
+  const rounds = options.rounds ?? 5;
   const connections = options.connections ?? 32;
-  const warmup = options.warmupSeconds ?? 1;
+  const warmup = options.warmupSeconds ?? 2;
   const pin = canPin();
 
+  // Every server runs for the whole benchmark (idle ones cost nothing), so the rounds can interleave
+  // the servers many times: drift in the machine's load then hits all of them alike.
+  const servers = new Map<Kind, Started>();
   const results = new Map<Kind, Measurement[]>(KINDS.map((k) => [k, []]));
-  for (let round = 0; round < rounds; round += 1) {
-    // Rotate the order each round so no server always runs first (or right after a hot one).
-    const order = KINDS.map((_, i) => KINDS[(i + round) % KINDS.length]!);
-    for (const kind of order) {
-      const started = await startServer(kind, pin);
-      try {
-        const url = `http://127.0.0.1:${started.port}${PATHS[kind]}`;
-        if (warmup > 0) await wrk(url, warmup, connections, pin);
-        results.get(kind)!.push(await measure(started, url, duration, connections, pin));
-      } finally {
-        await stopServer(started);
+  try {
+    for (const kind of KINDS) servers.set(kind, await startServer(kind, pin));
+    const urlOf = (kind: Kind): string => `http://127.0.0.1:${servers.get(kind)!.port}${PATHS[kind]}`;
+    if (warmup > 0) for (const kind of KINDS) await wrk(urlOf(kind), warmup, connections, pin);
+    for (let round = 0; round < rounds; round += 1) {
+      // Rotate the order each round so no server always runs first (or right after a hot one).
+      const order = KINDS.map((_, i) => KINDS[(i + round) % KINDS.length]!);
+      for (const kind of order) {
+        results.get(kind)!.push(await measure(servers.get(kind)!, urlOf(kind), duration, connections, pin));
       }
     }
+  } finally {
+    await Promise.all([...servers.values()].map(stopServer));
   }
 
   const bare = median(results.get('bare')!.map((r) => r.reqPerSec));
@@ -343,7 +346,7 @@ export async function measureHealth(options: HealthBenchOptions = {}): Promise<H
   const withOrchestrator = rows.find((r) => r.name === 'phasegate-orchestrator')!;
   return {
     name: 'health',
-    tool: `wrk -t1 -c${connections} -d${duration}s, ${rounds} interleaved rounds (median), ${warmup}s warm-up each`,
+    tool: `wrk -t1 -c${connections} -d${duration}s, ${rounds} interleaved rounds (median), ${warmup}s warm-up`,
     node: process.version,
     cpus: availableParallelism(),
     pinned: pin,
