@@ -4,7 +4,8 @@ import { BreakerOpenError } from '../errors/breaker-open-error.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { consecutiveBreaker } from './breaker/consecutive-breaker.js';
 import { samplingBreaker } from './breaker/sampling-breaker.js';
-import { circuitBreaker, type CircuitState } from './circuit-breaker.js';
+import type { CircuitState } from './circuit-breaker-options.js';
+import { circuitBreaker } from './circuit-breaker.js';
 
 type Outcome = 'success' | 'failure' | 'ignored';
 

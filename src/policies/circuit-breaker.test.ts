@@ -5,12 +5,8 @@ import { isConfigError } from '../errors/config-error.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { consecutiveBreaker } from './breaker/consecutive-breaker.js';
 import { samplingBreaker } from './breaker/sampling-breaker.js';
-import {
-  circuitBreaker,
-  type CircuitBreakEvent,
-  type CircuitBreakerPolicy,
-  type CircuitStateChange,
-} from './circuit-breaker.js';
+import type { CircuitBreakEvent, CircuitStateChange } from './circuit-breaker-options.js';
+import { circuitBreaker, type CircuitBreakerPolicy } from './circuit-breaker.js';
 
 const refused = (): Error => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
 const badPassword = (): Error =>

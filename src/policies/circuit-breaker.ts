@@ -1,11 +1,7 @@
-import { systemClock, type Clock } from '../common/clock.js';
 import { Emitter, type Event } from '../common/events.js';
-import { ERROR_CLASSES, type ErrorClass } from '../errors/classification.js';
-import { classify as defaultClassify, type Classifier } from '../errors/classify.js';
+import type { ErrorClass } from '../errors/classification.js';
 import { BreakerOpenError } from '../errors/breaker-open-error.js';
-import { ConfigError } from '../errors/config-error.js';
-import type { BreakerStrategy, FailureCounter, FailureCounterState } from './breaker/breaker-strategy.js';
-import { consecutiveBreaker } from './breaker/consecutive-breaker.js';
+import type { FailureCounter } from './breaker/breaker-strategy.js';
 import {
   ChainedPolicy,
   callNext,
@@ -16,69 +12,16 @@ import {
   type PolicyFn,
 } from './chain.js';
 import { abortableSignal } from './context.js';
+import {
+  resolveCircuitBreakerOptions,
+  type CircuitBreakEvent,
+  type CircuitBreakerOptions,
+  type CircuitBreakerOptionsInput,
+  type CircuitBreakerSnapshot,
+  type CircuitState,
+  type CircuitStateChange,
+} from './circuit-breaker-options.js';
 import type { PolicyContext } from './policy.js';
-import { requireFunction, requireInteger, requireNonNegative } from './validate.js';
-
-/** The states of a circuit breaker. */
-export type CircuitState = 'closed' | 'open' | 'half-open';
-
-/** A circuit breaker's state as JSON, from {@link CircuitBreakerPolicy.toJSON}. */
-export interface CircuitBreakerSnapshot {
-  readonly state: CircuitState;
-  /** When open: ms left (at save time) before a probe is admitted; 0 otherwise. */
-  readonly halfOpenInMs: number;
-  /** The strategy's counts. */
-  readonly counter: FailureCounterState;
-}
-
-/** Options of {@link circuitBreaker}. */
-export interface CircuitBreakerOptionsInput {
-  /** When to open. @default consecutiveBreaker(5) */
-  readonly breaker?: BreakerStrategy;
-  /** How long it stays open before admitting probes, in ms. @default 10000 */
-  readonly halfOpenAfterMs?: number;
-  /** Probes allowed at once while half-open (integer >= 1). @default 1 */
-  readonly halfOpenMaxProbes?: number;
-  /** Clock of the open period and of sampling windows. @default systemClock */
-  readonly clock?: Clock;
-  /** State to start from, as saved by `toJSON()`. @default closed, no failures */
-  readonly initialState?: CircuitBreakerSnapshot;
-  /** Classifies failures. @default classify */
-  readonly classify?: Classifier;
-  /**
-   * Classes of failure that count towards opening. The default counts what says the far side is
-   * unhealthy or full (`transient`, `capacity`; timeouts and open inner breakers are among them) and
-   * ignores what waiting cannot fix or what is ours (`permanent`, `config`, `internal`): a wrong
-   * password should not trip a breaker for everyone. Ignored failures neither count nor reset the
-   * count; calls the caller aborted are ignored too.
-   * @default ['transient', 'capacity']
-   */
-  readonly failureClasses?: readonly ErrorClass[];
-}
-
-/** {@link CircuitBreakerOptionsInput}, resolved. */
-export interface CircuitBreakerOptions {
-  readonly breaker: BreakerStrategy;
-  readonly halfOpenAfterMs: number;
-  readonly halfOpenMaxProbes: number;
-  readonly clock: Clock;
-  readonly initialState: CircuitBreakerSnapshot | undefined;
-  readonly classify: Classifier;
-  readonly failureClasses: readonly ErrorClass[];
-}
-
-/** Emitted on every state change. */
-export interface CircuitStateChange {
-  readonly from: CircuitState;
-  readonly to: CircuitState;
-}
-
-/** Emitted when the breaker opens (from closed, or again from half-open). */
-export interface CircuitBreakEvent {
-  /** The failure that opened it. */
-  readonly error: unknown;
-  readonly errorClass: ErrorClass;
-}
 
 /**
  * A circuit breaker. See {@link circuitBreaker}.
@@ -255,52 +198,5 @@ class BreakerCall implements OutcomeObserver {
  * ```
  */
 export function circuitBreaker(input: CircuitBreakerOptionsInput = {}): CircuitBreakerPolicy {
-  const options: CircuitBreakerOptions = {
-    breaker: input.breaker ?? consecutiveBreaker(5),
-    halfOpenAfterMs: input.halfOpenAfterMs ?? 10_000,
-    halfOpenMaxProbes: input.halfOpenMaxProbes ?? 1,
-    clock: input.clock ?? systemClock,
-    initialState: input.initialState,
-    classify: input.classify ?? defaultClassify,
-    failureClasses: input.failureClasses ?? ['transient', 'capacity'],
-  };
-  if (typeof options.breaker?.create !== 'function') {
-    throw new ConfigError(
-      'circuitBreaker.breaker',
-      'must be a BreakerStrategy',
-      'use consecutiveBreaker(n) or samplingBreaker({...})',
-    );
-  }
-  requireNonNegative('circuitBreaker.halfOpenAfterMs', options.halfOpenAfterMs);
-  requireInteger('circuitBreaker.halfOpenMaxProbes', options.halfOpenMaxProbes, 1);
-  requireFunction('circuitBreaker.classify', options.classify);
-  for (const [i, errorClass] of options.failureClasses.entries()) {
-    if (!ERROR_CLASSES.includes(errorClass)) {
-      throw new ConfigError(
-        `circuitBreaker.failureClasses[${i}]`,
-        `unknown class "${String(errorClass)}"`,
-        `use one of ${ERROR_CLASSES.join(', ')}`,
-      );
-    }
-  }
-  const saved = options.initialState;
-  if (saved !== undefined) {
-    const states: readonly unknown[] = ['closed', 'open', 'half-open'];
-    if (typeof saved !== 'object' || saved === null || !states.includes(saved.state)) {
-      throw new ConfigError(
-        'circuitBreaker.initialState.state',
-        `must be closed, open or half-open, got ${String(saved?.state)}`,
-        'pass what toJSON() returned',
-      );
-    }
-    requireNonNegative('circuitBreaker.initialState.halfOpenInMs', saved.halfOpenInMs);
-    if (typeof saved.counter !== 'object' || saved.counter === null) {
-      throw new ConfigError(
-        'circuitBreaker.initialState.counter',
-        'is missing',
-        'pass what toJSON() returned',
-      );
-    }
-  }
-  return new CircuitBreakerPolicy(options);
+  return new CircuitBreakerPolicy(resolveCircuitBreakerOptions(input));
 }

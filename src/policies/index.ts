@@ -5,15 +5,15 @@
 export type { Policy, PolicyContext, ExecuteOptions } from './policy.js';
 export type { PolicyFn } from './chain.js';
 export * from './backoff/index.js';
+export { retry, RetryPolicy } from './retry.js';
 export {
-  retry,
-  RetryPolicy,
+  resolveRetryOptions,
   type RetryOptionsInput,
   type RetryOptions,
   type RetryEvent,
   type GiveUpEvent,
   type RetrySuccessEvent,
-} from './retry.js';
+} from './retry-options.js';
 export { RetryExhaustedError, isRetryExhaustedError, type GiveUpReason } from './retry-exhausted-error.js';
 export {
   timeout,
@@ -29,16 +29,16 @@ export {
   type AdaptiveTimeoutOptions,
 } from './adaptive-timeout.js';
 export { LatencyWindow } from './latency-window.js';
+export { circuitBreaker, CircuitBreakerPolicy } from './circuit-breaker.js';
 export {
-  circuitBreaker,
-  CircuitBreakerPolicy,
+  resolveCircuitBreakerOptions,
   type CircuitState,
   type CircuitBreakerSnapshot,
   type CircuitBreakerOptionsInput,
   type CircuitBreakerOptions,
   type CircuitStateChange,
   type CircuitBreakEvent,
-} from './circuit-breaker.js';
+} from './circuit-breaker-options.js';
 export type { BreakerStrategy, FailureCounter, FailureCounterState } from './breaker/breaker-strategy.js';
 export { consecutiveBreaker, type ConsecutiveCounterState } from './breaker/consecutive-breaker.js';
 export {

@@ -7,7 +7,8 @@ import { constantBackoff } from './backoff/constant-backoff.js';
 import { adaptiveTimeout } from './adaptive-timeout.js';
 import type { PolicyContext } from './policy.js';
 import { isRetryExhaustedError, type RetryExhaustedError } from './retry-exhausted-error.js';
-import { retry, type GiveUpEvent, type RetryEvent } from './retry.js';
+import type { GiveUpEvent, RetryEvent } from './retry-options.js';
+import { retry } from './retry.js';
 import { wrap } from './wrap.js';
 
 const refused = (): Error =>
