@@ -137,6 +137,24 @@ describe('PostgresPool', () => {
     await expect(pool.acquire()).rejects.toThrow('closed');
   });
 
+  it('closes a connection that a factory ignoring its signal hands over after the abort', async () => {
+    const clock = new FakeClock();
+    const server = new FakePostgres(clock, { connectMs: 100 });
+    const deaf = () => server.factory(new AbortController().signal);
+    const pool = new PostgresPool({ factory: deaf, clock, max: 2 });
+    const controller = new AbortController();
+    const opening = pool.openConnection(controller.signal).catch((error: unknown) => error);
+    await clock.advance(10);
+    controller.abort(new Error('stop'));
+    expect(((await opening) as Error).message).toBe('stop');
+    await clock.advance(100);
+    expect(server.attempts).toBe(1);
+    expect(server.open).toBe(0);
+    expect(pool.open).toBe(0);
+    await pool.end();
+    expect(clock.pending).toBe(0);
+  });
+
   it('reports every change once', async () => {
     const { clock, pool } = setup();
     const seen: PoolStats[] = [];

@@ -41,6 +41,7 @@ export class PostgresPool {
   private readonly idleList: Entry[] = [];
   private readonly waiters: WaiterQueue<Entry>;
   private readonly background = new Set<Promise<void>>();
+  private readonly opens = new Set<Promise<void>>();
   private readonly lifetimeController = new AbortController();
   private readonly changed = new Emitter<PoolStats>();
   private readonly options: Required<PostgresPoolOptions>;
@@ -121,21 +122,33 @@ export class PostgresPool {
    * `openTimeoutMs`, `signal` and the pool's lifetime. Rejects with the driver's error, an
    * {@link AttemptTimeoutError}, or the abort reason; a failed open leaves nothing open.
    */
-  async openConnection(signal?: AbortSignal): Promise<void> {
-    if (this.closed) throw new AbortedError('The Postgres pool is closed');
+  openConnection(signal?: AbortSignal): Promise<void> {
+    if (this.closed) return Promise.reject(new AbortedError('The Postgres pool is closed'));
+    const open = this.openOne(signal);
+    this.opens.add(open);
+    void open.catch(() => undefined).finally(() => this.opens.delete(open));
+    return open;
+  }
+
+  private async openOne(signal: AbortSignal | undefined): Promise<void> {
     const link = linkSignals(signal, this.lifetime);
     const cancelTimer = this.options.clock.timer(this.options.openTimeoutMs, () =>
       link.abort(new AttemptTimeoutError(this.options.openTimeoutMs)),
     );
     this.openingCount++;
     this.emitChange();
+    const pending = Promise.resolve().then(() => this.options.factory(link.signal));
     let connection: PgConnection | undefined;
     try {
-      connection = await untilAborted(this.options.factory(link.signal), link.signal);
+      connection = await untilAborted(pending, link.signal);
       await untilAborted(connection.query('SELECT 1'), link.signal);
       this.add(connection);
     } catch (error) {
-      void connection?.end().catch(() => undefined);
+      // A factory that resolves after the abort still hands over a connection: close it.
+      pending.then(
+        (late) => void late.end().catch(() => undefined),
+        () => undefined,
+      );
       throw link.signal.aborted ? abortReason(link.signal) : error;
     } finally {
       cancelTimer();
@@ -245,6 +258,7 @@ export class PostgresPool {
       ]);
       bound.abort();
     }
+    await Promise.allSettled([...this.opens]);
     const closing = [...this.entries].map((entry) => entry.connection.end().catch(() => undefined));
     this.entries.clear();
     this.idleList.length = 0;
