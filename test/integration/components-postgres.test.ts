@@ -140,6 +140,35 @@ describe('postgresComponent (real Postgres)', () => {
     await expect(spec.check!(pool, { signal: AbortSignal.timeout(5_000) })).resolves.toBeUndefined();
   });
 
+  it('replaces connections the server terminates, and check() passes again', async () => {
+    const { app, spec, start } = setup({ max: 3, minReady: 2, growthBackoffCapMs: 100 });
+    const pool = await start();
+    await waitUntil(() => pool.open === 3, { message: 'pool at target' });
+    const pids = (): Promise<number[]> =>
+      withAdmin(async (client) => {
+        const { rows } = await client.query<{ pid: number }>(
+          'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
+          [app],
+        );
+        return rows.map((row) => row.pid);
+      });
+    const before = await pids();
+    expect(before).toHaveLength(3);
+    await withAdmin((client) =>
+      client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [
+        app,
+      ]),
+    );
+    await waitUntil(
+      async () => {
+        const now = await pids();
+        return pool.open === 3 && now.length === 3 && now.every((pid) => !before.includes(pid));
+      },
+      { message: 'pool refilled with new connections after its connections were terminated' },
+    );
+    await expect(spec.check!(pool, { signal: AbortSignal.timeout(5_000) })).resolves.toBeUndefined();
+  });
+
   it('fails permanent at once on an unknown database', async () => {
     const missing = new URL(databaseUrl());
     missing.pathname = `/${uniqueName('no_such_db')}`;
