@@ -261,6 +261,22 @@ describe('runService: exit codes', () => {
     expect(h.output()).toContain('drainDelayMs');
   });
 
+  it('exits 78 when the port cannot be bound, naming the port', async () => {
+    const { createServer } = await import('node:http');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      h = harness();
+      const port = (taken.address() as { port: number }).port;
+      service = runService(plan(['a', [fakeComponent({ name: 'a', clock: h.clock })]]), h.options({ port }));
+      expect(await service.exited).toBe(78);
+      expect(h.output()).toContain('EADDRINUSE');
+      expect(h.proc.listenerCount('SIGTERM')).toBe(0);
+    } finally {
+      taken.close();
+    }
+  });
+
   it('exits 1 when listen throws a bug, after stopping the components', async () => {
     h = harness();
     const db = fakeComponent({ name: 'db', clock: h.clock, log: h.log });

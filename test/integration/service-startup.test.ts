@@ -13,6 +13,19 @@ import { TcpProxy, roleWithSchema, startChat, startupToExitMs, stopAllChats } fr
 
 afterEach(stopAllChats);
 
+describe('configuration', () => {
+  it('exits 78 on a bad variable, naming it and the fix, before anything starts', async () => {
+    const chat = await startChat({ DATABASE_URL: databaseUrl(), DB_POOL_MAX: 'lots' });
+    const exit = await chat.exited;
+    expect(exit.code, chat.output()).toBe(78);
+    const [error] = chat.events('service.config-error');
+    const err = (error as { err: { path: string; message: string } }).err;
+    expect(err.path).toBe('DB_POOL_MAX');
+    expect(err.message).toContain('fix:');
+    expect(chat.events('service.listening')).toEqual([]);
+  });
+});
+
 describe('deterministic mode, database unreachable', () => {
   it('exits 3 within the startup budget (+1 s), and the waterfall names the database component and the class', async () => {
     const closed = await freePort(); // nothing listens there
