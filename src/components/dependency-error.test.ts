@@ -49,6 +49,14 @@ describe('toDependencyError', () => {
       new Error('WRONGPASS invalid username-password pair'),
     );
     expect(error).toMatchObject({ driverCode: 'WRONGPASS', classification: 'permanent' });
+    const noauth = toDependencyError('redis', 'cache:6379/0', new Error('NOAUTH Authentication required.'));
+    expect(noauth).toMatchObject({ driverCode: 'NOAUTH', classification: 'permanent' });
+    const loading = toDependencyError(
+      'redis',
+      'cache:6379/0',
+      new Error('LOADING Redis is loading the dataset'),
+    );
+    expect(loading).toMatchObject({ driverCode: 'LOADING', classification: 'capacity' });
   });
 
   it('redacts secrets from the message and leaves an existing DependencyError as it is', () => {
