@@ -152,6 +152,21 @@ describe('runService: startup and clean stop', () => {
     expect(h.log.slice(-2)).toEqual(['close:listener', 'stop:db']);
   });
 
+  it('mounts the health endpoints into your own server, in front of its handler, which gets traffic once started', async () => {
+    h = harness();
+    const { createServer } = await import('node:http');
+    const app = createServer((_req, res) => res.writeHead(202).end('app'));
+    const db = fakeComponent({ name: 'db', clock: h.clock, startMs: 100 });
+    service = runService(plan(['database', [db]]), h.options({ server: app }));
+    const port = (await service.listening)!;
+    expect(await status(port, '/orders')).toBe(503);
+    expect(await status(port, '/livez')).toBe(200);
+    await h.clock.advance(100);
+    await until(() => service!.state === 'running', 'running');
+    expect(await status(port, '/orders')).toBe(202);
+    expect(await status(port, '/readyz')).toBe(200);
+  });
+
   it('prints the waterfall and logs JSON lines, one event per line', async () => {
     h = harness();
     service = runService(plan(['init', [fakeComponent({ name: 'config', clock: h.clock })]]), h.options());
