@@ -21,7 +21,7 @@ export interface Clock {
   /** Milliseconds since an arbitrary, fixed origin. Only differences are meaningful. */
   now(): number;
   /**
-   * Resolves after `ms` milliseconds. Rejects with `signal.reason` as soon as `signal` aborts, and
+   * Resolves after `ms` milliseconds (on the system clock the wait keeps the process alive). Rejects with `signal.reason` as soon as `signal` aborts, and
    * leaves no timer behind in that case.
    */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
@@ -32,28 +32,42 @@ export interface Clock {
   timer(ms: number, callback: () => void): CancelTimer;
 }
 
+/** Node's timers fire after 1 ms for delays above 2^31 - 1 ms; longer waits are chained. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function nodeTimer(ms: number, callback: () => void, keepAlive: boolean): CancelTimer {
+  let handle: NodeJS.Timeout;
+  const arm = (left: number): void => {
+    handle = setTimeout(
+      left > MAX_TIMER_MS ? () => arm(left - MAX_TIMER_MS) : callback,
+      Math.min(left, MAX_TIMER_MS),
+    );
+    if (!keepAlive) handle.unref();
+  };
+  arm(Math.max(0, ms));
+  return () => clearTimeout(handle);
+}
+
 /** The real clock: `performance.now()` and Node's timers (unref'd). */
 export const systemClock: Clock = {
   now: () => performance.now(),
-  timer(ms, callback) {
-    const handle = setTimeout(callback, Math.max(0, ms));
-    handle.unref();
-    return () => clearTimeout(handle);
-  },
+  timer: (ms, callback) => nodeTimer(ms, callback, false),
   sleep(ms, signal) {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     return new Promise<void>((resolve, reject) => {
-      const handle = setTimeout(
+      const onAbort = (): void => {
+        cancel();
+        reject(abortReason(signal!));
+      };
+      // A sleep is awaited, so it keeps the process alive (unlike a deadline timer).
+      const cancel = nodeTimer(
+        ms,
         () => {
           signal?.removeEventListener('abort', onAbort);
           resolve();
         },
-        Math.max(0, ms),
+        true,
       );
-      const onAbort = (): void => {
-        clearTimeout(handle);
-        reject(abortReason(signal!));
-      };
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   },

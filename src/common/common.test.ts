@@ -108,3 +108,17 @@ describe('systemClock', () => {
     expect(systemClock.now()).toBeGreaterThanOrEqual(before);
   });
 });
+
+describe('systemClock long delays', () => {
+  it('does not fire a delay beyond the 2^31 ms timer limit early', async () => {
+    const fired = vi.fn();
+    const cancel = systemClock.timer(2 ** 31 + 10, fired);
+    const controller = new AbortController();
+    const sleeping = systemClock.sleep(2 ** 31 + 10, controller.signal);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(fired).not.toHaveBeenCalled();
+    cancel();
+    controller.abort(new Error('done'));
+    await expect(sleeping).rejects.toThrow('done');
+  });
+});

@@ -92,3 +92,10 @@ describe('exitCodeFor', () => {
     expect(exitCodeFor(error)).toBe(code);
   });
 });
+
+describe('isStartupError', () => {
+  it('is false for other phasegate errors that carry attempts', () => {
+    const other = Object.assign(new ConfigError('x', 'bad'), { attempts: 3 });
+    expect(isStartupError(other)).toBe(false);
+  });
+});

@@ -3,6 +3,8 @@ import type { ErrorClass } from './classification.js';
 import type { ErrorCode } from './codes.js';
 import { PhasegateError, isPhasegateError } from './phasegate-error.js';
 
+const STARTUP_BRAND = Symbol.for('phasegate.startup-error');
+
 /** Where and how a startup failed. */
 export interface StartupErrorContext {
   /** The phase that failed. */
@@ -52,6 +54,7 @@ export class StartupError extends PhasegateError {
     this.attempts = context.attempts ?? 0;
     this.elapsedMs = context.elapsedMs ?? 0;
     this.budgetMs = context.budgetMs ?? Infinity;
+    Object.defineProperty(this, STARTUP_BRAND, { value: true });
   }
 
   /** A JSON-safe, redacted summary (for logs, `/health` and the timeline). */
@@ -73,5 +76,5 @@ export class StartupError extends PhasegateError {
 
 /** True for a {@link StartupError} from any copy of phasegate (no `instanceof`). */
 export function isStartupError(value: unknown): value is StartupError {
-  return isPhasegateError(value) && typeof (value as { attempts?: unknown }).attempts === 'number';
+  return isPhasegateError(value) && (value as unknown as Record<symbol, unknown>)[STARTUP_BRAND] === true;
 }
