@@ -5,8 +5,8 @@
  */
 
 import type { Redis } from 'ioredis';
-import type { Emitter } from '../../src/common/events.js';
-import type { Logger } from '../../src/lifecycle/logger.js';
+import type { Emitter } from '../../src/index.js';
+import type { Logger } from '../../src/index.js';
 import type { Message } from './chat-service.js';
 
 /** The pub/sub channel messages travel on. */

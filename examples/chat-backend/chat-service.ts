@@ -4,7 +4,7 @@
  */
 
 import { z } from 'zod';
-import { Emitter, type Event } from '../../src/common/events.js';
+import { Emitter, type Event } from '../../src/index.js';
 
 /** Rows of a query. */
 export interface QueryResult {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { exitCodeFor } from '../../src/errors/exit-codes.js';
-import { isConfigError } from '../../src/errors/config-error.js';
+import { exitCodeFor } from '../../src/index.js';
+import { isConfigError } from '../../src/index.js';
 import { describeConfig, loadConfig } from './config.js';
 
 function configError(env: Record<string, string>): { path: string; message: string; exit: number } {

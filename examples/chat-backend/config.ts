@@ -5,8 +5,8 @@
 
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../../src/errors/config-error.js';
-import { redactText } from '../../src/common/redact.js';
+import { ConfigError } from '../../src/index.js';
+import { redactText } from '../../src/index.js';
 
 /** How startup treats a failing dependency (see DESIGN.md, graceful mode). */
 export type StartupMode = 'deterministic' | 'graceful';

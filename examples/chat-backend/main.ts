@@ -6,10 +6,10 @@
  */
 
 import { createServer } from 'node:http';
-import { exitCodeFor } from '../../src/errors/exit-codes.js';
-import { createLogger } from '../../src/lifecycle/logger.js';
-import { runService } from '../../src/lifecycle/run-service.js';
-import { decorrelatedJitterBackoff } from '../../src/policies/index.js';
+import { exitCodeFor } from '../../src/index.js';
+import { createLogger } from '../../src/index.js';
+import { runService } from '../../src/index.js';
+import { decorrelatedJitterBackoff } from '../../src/index.js';
 import { loadConfig, type ChatConfig } from './config.js';
 import { buildChatPlan, type ChatPlan } from './plan.js';
 import { createChatRoutes } from './routes.js';

@@ -4,8 +4,8 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { classify } from '../../src/errors/classify.js';
-import type { Logger } from '../../src/lifecycle/logger.js';
+import { classify } from '../../src/index.js';
+import type { Logger } from '../../src/index.js';
 import { DatabaseUnavailableError, checkMessageBody, type ChatService } from './chat-service.js';
 import type { SigningKey } from './signing-key.js';
 

@@ -7,7 +7,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, readFile, link, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError } from '../../src/errors/config-error.js';
+import { ConfigError } from '../../src/index.js';
 
 /** An HMAC-SHA256 key and a function that signs with it. */
 export interface SigningKey {

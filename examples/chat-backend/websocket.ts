@@ -5,7 +5,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { Disposable, Event } from '../../src/common/events.js';
+import type { Disposable, Event } from '../../src/index.js';
 import type { ChatService, Message } from './chat-service.js';
 
 /** The running broadcast. */
