@@ -1,0 +1,196 @@
+/**
+ * The storm's fleet: N processes of the chat-backend example (`node --import tsx
+ * examples/chat-backend/main.ts`), each on its own port, with its JSON log lines collected and its
+ * `/readyz` and `/health` polled. Times are `Date.now()` (epoch ms), which the children's log lines
+ * share, so both can be put on one time axis.
+ */
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../test/integration/helpers/free-port.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** One parsed log line of a child, with its `time` as epoch ms (the example logs ISO strings). */
+export interface LogLine {
+  readonly time: number;
+  readonly event?: string;
+  readonly [field: string]: unknown;
+}
+
+/** How a child ended. */
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** The pool figures of the `postgres` component in `/health`. */
+export interface PoolFigures {
+  readonly open: number;
+  readonly target: number;
+}
+
+/** One running instance. */
+export class FleetInstance {
+  /** `Date.now()` just before the process was spawned. */
+  readonly spawnedAt: number;
+  readonly logs: LogLine[] = [];
+  readonly exited: Promise<Exit>;
+  exit: Exit | undefined;
+  /** `Date.now()` when the first `/readyz` poll that answered 200 was sent. */
+  readyAt: number | undefined;
+  /** `Date.now()` when the first `/health` poll showing `pool.open === pool.target` was sent. */
+  warmAt: number | undefined;
+  /** The pool figures at {@link FleetInstance.warmAt}. */
+  warmPool: PoolFigures | undefined;
+  private output = '';
+  private partial = '';
+  private readonly child: ChildProcess;
+
+  constructor(
+    readonly name: string,
+    readonly port: number,
+    env: Readonly<Record<string, string>>,
+  ) {
+    this.spawnedAt = Date.now();
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'examples/chat-backend/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, PORT: String(port), APP_INSTANCE: name, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (chunk: Buffer) => this.read(chunk.toString()));
+    this.child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      });
+    });
+  }
+
+  /** The first log line with `event` (and matching `where`), if any. */
+  first(event: string, where: (line: LogLine) => boolean = () => true): LogLine | undefined {
+    return this.logs.find((line) => line.event === event && where(line));
+  }
+
+  /** The first `orchestrator.component-mark` line named `mark`. */
+  mark(mark: string): LogLine | undefined {
+    return this.first('orchestrator.component-mark', (line) => line.mark === mark);
+  }
+
+  /** The last lines it wrote (for errors). */
+  tail(chars = 2000): string {
+    return this.output.slice(-chars);
+  }
+
+  /** Send a signal, unless it has exited. */
+  signal(name: NodeJS.Signals): void {
+    if (this.exit === undefined) this.child.kill(name);
+  }
+
+  /** GET `path` on the instance; status and body, or status 0 when the request failed. */
+  get(requestPath: string, timeoutMs = 2_000): Promise<{ status: number; body: string }> {
+    return new Promise((resolve) => {
+      const req = request(
+        { host: '127.0.0.1', port: this.port, path: requestPath, agent: false, timeout: timeoutMs },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          res.on('error', () => resolve({ status: 0, body: '' }));
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', () => resolve({ status: 0, body: '' }));
+      req.end();
+    });
+  }
+
+  private read(text: string): void {
+    this.output += text;
+    if (this.output.length > 200_000) this.output = this.output.slice(-100_000);
+    const lines = (this.partial + text).split('\n');
+    this.partial = lines.pop()!;
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue;
+      try {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        const time = typeof parsed.time === 'string' ? Date.parse(parsed.time) : parsed.time;
+        if (typeof time === 'number' && Number.isFinite(time)) this.logs.push({ ...parsed, time });
+      } catch {
+        // not a log line
+      }
+    }
+  }
+}
+
+/**
+ * Spawn `count` instances at once, instance i with `env(i)` (its PORT and APP_INSTANCE are added).
+ */
+export async function spawnFleet(
+  count: number,
+  env: (index: number) => Readonly<Record<string, string>>,
+): Promise<FleetInstance[]> {
+  const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
+  return ports.map((port, i) => new FleetInstance(`storm-${i + 1}`, port, env(i)));
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function postgresPool(body: string): PoolFigures | undefined {
+  try {
+    const health = JSON.parse(body) as {
+      components?: Array<{ name?: string; pool?: PoolFigures }>;
+    };
+    return health.components?.find((c) => c.name === 'postgres')?.pool;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Poll one instance until it is ready (`/readyz` 200, every `readyEveryMs`) and warm (`/health`
+ * shows the postgres pool at its target, every `warmEveryMs`), it exits, or `deadline` (epoch ms)
+ * passes. Fills in `readyAt`, `warmAt` and `warmPool`.
+ */
+export async function pollReadyAndWarm(
+  instance: FleetInstance,
+  deadline: number,
+  readyEveryMs = 50,
+  warmEveryMs = 100,
+): Promise<void> {
+  while (instance.readyAt === undefined && instance.exit === undefined && Date.now() < deadline) {
+    const sentAt = Date.now();
+    if ((await instance.get('/readyz')).status === 200) instance.readyAt = sentAt;
+    else await sleep(readyEveryMs);
+  }
+  while (instance.warmAt === undefined && instance.exit === undefined && Date.now() < deadline) {
+    const sentAt = Date.now();
+    const pool = postgresPool((await instance.get('/health')).body);
+    if (pool !== undefined && pool.open === pool.target) {
+      instance.warmAt = sentAt;
+      instance.warmPool = { open: pool.open, target: pool.target };
+    } else {
+      await sleep(warmEveryMs);
+    }
+  }
+}
+
+/**
+ * SIGTERM every instance and wait for them to exit; SIGKILL any still running after `graceMs`.
+ * Returns the exits in instance order.
+ */
+export async function stopFleet(instances: readonly FleetInstance[], graceMs = 15_000): Promise<Exit[]> {
+  for (const instance of instances) instance.signal('SIGTERM');
+  const all = Promise.all(instances.map((instance) => instance.exited));
+  const timer = setTimeout(() => {
+    for (const instance of instances) instance.signal('SIGKILL');
+  }, graceMs);
+  try {
+    return await all;
+  } finally {
+    clearTimeout(timer);
+  }
+}
