@@ -43,6 +43,7 @@ export interface InstanceResult {
   readonly pool: { readonly open: number; readonly target: number } | null;
   /** Start attempts of its components that failed (timed out, refused...). */
   readonly failedAttempts: number;
+  /** Its exit code after SIGTERM at the end (0: a clean stop). */
   readonly exitCode: number | null;
 }
 
@@ -164,6 +165,7 @@ export async function runRealStorm(
     await sleep(500); // sample a little past the last warm instance
     const samples = await sampler.stop();
     sampler = undefined;
+    await stopFleet(fleet);
     const instanceResults = fleet.map((instance) => describe(instance, t0));
     const allWarmMs = maxOrNull(instanceResults.map((r) => r.warmMs));
     const stats = proxy.stats();

@@ -3,14 +3,18 @@
  */
 
 import os from 'node:os';
-import type { SimulationResult } from '../../src/simulator/result.js';
 import type { Baseline } from './baseline.js';
+import type { Predicted, StormPrediction } from './predicted.js';
 import type { MeasuredStorm } from './real-storm.js';
 
 /** One line of the comparison. */
 export interface ComparisonRow {
   readonly name: string;
+  /** The median over the simulated seeds. */
   readonly predicted: number | null;
+  /** The seeds' range. */
+  readonly predictedMin: number | null;
+  readonly predictedMax: number | null;
   readonly measured: number | null;
   /** measured ÷ predicted; `null` when either is missing or predicted is 0. */
   readonly ratio: number | null;
@@ -20,46 +24,42 @@ export interface ComparisonRow {
 
 /** The comparison. */
 export interface StormComparison {
+  readonly seeds: number;
   readonly rows: readonly ComparisonRow[];
 }
 
-function row(
-  name: string,
-  predicted: number | null,
-  measured: number | null,
-  target: boolean,
-): ComparisonRow {
-  const ratio =
-    predicted === null || measured === null || predicted === 0
-      ? null
-      : Math.round((measured / predicted) * 1000) / 1000;
-  return { name, predicted, measured, ratio, target };
+function row(name: string, predicted: Predicted, measured: number | null, target: boolean): ComparisonRow {
+  const p = predicted.median;
+  const ratio = p === null || measured === null || p === 0 ? null : Math.round((measured / p) * 1000) / 1000;
+  return {
+    name,
+    predicted: p,
+    predictedMin: predicted.min,
+    predictedMax: predicted.max,
+    measured,
+    ratio,
+    target,
+  };
 }
 
-/**
- * Compare the simulator's phasegate result with the real storm. The simulator counts other clients
- * in its peak; the sampler leaves itself out, so `otherClients` is taken off the prediction.
- */
-export function compareStorm(
-  result: SimulationResult,
-  measured: MeasuredStorm,
-  otherClients: number,
-): StormComparison {
-  const s = result.strategies.find((strategy) => strategy.name === 'phasegate') ?? result.strategies[0]!;
+/** Compare the simulator's prediction with the real storm. */
+export function compareStorm(prediction: StormPrediction, measured: MeasuredStorm): StormComparison {
   const readyCount = measured.instanceResults.filter((r) => r.readyMs !== null).length;
+  const p = prediction;
   return {
+    seeds: p.seeds.length,
     rows: [
-      row('time to ready, p50 (ms)', s.allReadyMs.p50, measured.readyMs.p50, true),
-      row('time to all ready (ms)', s.allReadyMs.max, measured.readyMs.max, true),
-      row('time to all warm (ms)', s.allWarmMs, measured.allWarmMs, true),
-      row('peak connections (fleet)', s.peakConnections - otherClients, measured.peakConnections, true),
-      row('  pool-ready, p50 (ms, log)', s.allReadyMs.p50, measured.poolReadyMs.p50, false),
-      row('  pool-ready, max (ms, log)', s.allReadyMs.max, measured.poolReadyMs.max, false),
-      row('  all ready (ms, service.ready log)', s.allReadyMs.max, measured.readyLogMs.max, false),
-      row('  all warm (ms, pool-at-target log)', s.allWarmMs, measured.allWarmLogMs, false),
-      row('instances ready', s.ready, readyCount, false),
-      row('connection attempts', s.attempts, measured.attempts, false),
-      row('connector scale-ups by all warm', s.connector.scaleUps, measured.scaleUps.length, false),
+      row('time to ready, p50 (ms)', p.readyP50, measured.readyMs.p50, true),
+      row('time to all ready (ms)', p.readyMax, measured.readyMs.max, true),
+      row('time to all warm (ms)', p.allWarm, measured.allWarmMs, true),
+      row('peak connections (fleet)', p.peakConnections, measured.peakConnections, true),
+      row('  pool-ready, p50 (ms, log)', p.readyP50, measured.poolReadyMs.p50, false),
+      row('  pool-ready, max (ms, log)', p.readyMax, measured.poolReadyMs.max, false),
+      row('  all ready (ms, service.ready log)', p.readyMax, measured.readyLogMs.max, false),
+      row('  all warm (ms, pool-at-target log)', p.allWarm, measured.allWarmLogMs, false),
+      row('instances ready', p.ready, readyCount, false),
+      row('connection attempts', p.attempts, measured.attempts, false),
+      row('connector scale-ups by all warm', p.scaleUps, measured.scaleUps.length, false),
     ],
   };
 }
@@ -95,12 +95,13 @@ export function formatBoot(measured: MeasuredStorm, baseline: Baseline): string 
 export function formatStormReport(
   comparison: StormComparison,
   measured: MeasuredStorm,
-  result: SimulationResult,
+  lowerBoundMs: number | null,
 ): string {
-  const header = ['', 'predicted', 'measured', 'measured/predicted'];
+  const header = ['', 'predicted', `seeds' range`, 'measured', 'measured/predicted'];
   const rows = comparison.rows.map((r) => [
     r.name,
     show(r.predicted),
+    r.predictedMin === r.predictedMax ? '' : `${show(r.predictedMin)}..${show(r.predictedMax)}`,
     show(r.measured),
     r.ratio === null
       ? '-'
@@ -109,7 +110,9 @@ export function formatStormReport(
   const lines = [
     `t0 = every instance at the gate, ${measured.spawnToGateMs} ms after spawn` +
       (measured.gateComplete ? '' : ' (gate opened on its deadline: not every instance was there)'),
-    `lower bound (simulator): ${show(result.lowerBoundMs)} ms; scale-ups measured at ` +
+    `predicted: the simulator's phasegate strategy, median of ${comparison.seeds} seeds; ` +
+      `lower bound ${show(lowerBoundMs)} ms`,
+    `measured: connector scale-outs (start->done) at ` +
       (measured.scaleUps.map((t) => `${t.startedMs}->${t.doneMs}`).join(', ') || 'none') +
       ` ms; setups ${measured.setups}, hung up before setup ${measured.abandoned}`,
     '',
@@ -129,7 +132,7 @@ export function formatStormReport(
         show(r.exitCode),
       ]),
     ),
-    '(ms from t0, except boot: spawn to listening; db phase < 0: waited at the gate)',
+    '(ms from t0, except boot: spawn to listening; db phase < 0: waited at the gate; exit: after SIGTERM)',
   ];
   return lines.join('\n');
 }

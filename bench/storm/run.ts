@@ -16,12 +16,13 @@
  */
 
 import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadScenario } from '../../src/simulator/scenario.js';
-import { simulate } from '../../src/simulator/simulate.js';
 import { isMain, type BenchResult } from '../run.js';
 import { measureBaseline } from './baseline.js';
+import { predictStorm } from './predicted.js';
 import { ConnectorProxy } from './connector-proxy.js';
 import { startStormDatabase } from './database.js';
 import { runRealStorm } from './real-storm.js';
@@ -32,6 +33,8 @@ import { stormConfig, withMeasuredCosts } from './storm-config.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SCENARIO = path.join(here, 'scenario.yaml');
 const RESULT = path.join(here, '..', 'results', 'storm.json');
+/** Seeds simulated for the prediction. */
+const SEEDS = 25;
 
 /** Open connections to `target` at once, with no connector delay. */
 function passThrough(target: URL): Promise<ConnectorProxy> {
@@ -57,6 +60,16 @@ export default async function run(scenarioFile: string = SCENARIO): Promise<Benc
     `storm: ${scenario.name} (${path.relative(process.cwd(), scenarioFile)}), ${config.instances} instances`,
   );
 
+  const machine = {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+  log(
+    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, load average ` +
+      `${machine.loadAverage.join(' ')}; node ${process.version}`,
+  );
   const startedAt = Date.now();
   const db = await startStormDatabase(config.database);
   log(`database: embedded Postgres on port ${db.server.port} (${Date.now() - startedAt} ms to start)`);
@@ -84,21 +97,22 @@ export default async function run(scenarioFile: string = SCENARIO): Promise<Benc
     const measured = await runRealStorm(config, { databaseUrl: db.appUrl, adminUrl: db.adminUrl });
 
     const simulated = withMeasuredCosts(scenario, cost);
-    const { result } = await simulate(simulated);
-    const comparison = compareStorm(result, measured, scenario.database.otherClients);
+    const prediction = await predictStorm(simulated, SEEDS);
+    const comparison = compareStorm(prediction, measured);
     log('');
-    log(formatStormReport(comparison, measured, result));
+    log(formatStormReport(comparison, measured, prediction.first.lowerBoundMs));
     log(formatBoot(measured, baseline));
 
     const output = {
       date: new Date().toISOString(),
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
+      machine,
       scenario: simulated,
       setupCost: cost,
       baseline,
       measured,
-      predicted: result,
+      predicted: prediction,
       comparison,
     };
     await mkdir(path.dirname(RESULT), { recursive: true });
