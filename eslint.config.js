@@ -3,7 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.data/', 'bench/results/', '.scratch*/', 'test/.readme-examples/'] },
+  {
+    ignores: [
+      'dist/',
+      'coverage/',
+      'node_modules/',
+      '.data/',
+      'bench/results/',
+      '.scratch*/',
+      'test/.readme-examples/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -10,8 +10,4 @@ export {
   type FakeAttemptEvent,
 } from './fake-component.js';
 export { runUntilSettled, type Settled } from './run-until-settled.js';
-export {
-  FakePostgres,
-  sqlError,
-  type FakePostgresOptions,
-} from '../components/postgres/fake-postgres.js';
+export { FakePostgres, sqlError, type FakePostgresOptions } from '../components/postgres/fake-postgres.js';
