@@ -6,6 +6,6 @@
 import run from './storm/run.js';
 import { isMain } from './run.js';
 
-export default run;
+export default (): ReturnType<typeof run> => run();
 
 if (isMain(import.meta.url)) console.log(JSON.stringify(await run(), null, 2));

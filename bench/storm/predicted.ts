@@ -8,39 +8,21 @@
 import type { Scenario } from '../../src/simulator/scenario.js';
 import type { SimulationResult, StrategyResult } from '../../src/simulator/result.js';
 import { simulate } from '../../src/simulator/simulate.js';
-
-/** One predicted figure: the median over seeds and the range. */
-export interface Predicted {
-  readonly median: number | null;
-  readonly min: number | null;
-  readonly max: number | null;
-}
+import { summarise, type Summary } from './summary.js';
 
 /** The prediction. */
 export interface StormPrediction {
   readonly seeds: readonly number[];
   /** The result of the scenario's own seed (for the lower bound and the record). */
   readonly first: SimulationResult;
-  readonly readyP50: Predicted;
-  readonly readyMax: Predicted;
-  readonly allWarm: Predicted;
+  readonly readyP50: Summary;
+  readonly readyMax: Summary;
+  readonly allWarm: Summary;
   /** Peak connections with `database.otherClients` taken off (the sampler counts only the fleet). */
-  readonly peakConnections: Predicted;
-  readonly ready: Predicted;
-  readonly attempts: Predicted;
-  readonly scaleUps: Predicted;
-}
-
-/** Median (lower middle for an even count) of values where `null` (never) sorts last. */
-function summarise(values: ReadonlyArray<number | null>): Predicted {
-  const sorted = values.map((v) => v ?? Infinity).sort((a, b) => a - b);
-  const finite = (v: number | undefined): number | null =>
-    v === undefined || !Number.isFinite(v) ? null : Math.round(v);
-  return {
-    median: finite(sorted[(sorted.length - 1) >> 1]),
-    min: finite(sorted[0]),
-    max: finite(sorted[sorted.length - 1]),
-  };
+  readonly peakConnections: Summary;
+  readonly ready: Summary;
+  readonly attempts: Summary;
+  readonly scaleUps: Summary;
 }
 
 /**

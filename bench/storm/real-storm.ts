@@ -30,12 +30,16 @@ export interface InstanceResult {
   readonly bootMs: number | null;
   /** Its database phase began (negative: before t0, waiting at the gate). */
   readonly databasePhaseMs: number | null;
+  /** `pool-target` mark: the first connection is open and the server's limits read through it. */
+  readonly firstConnectionMs: number | null;
   /** `pool-ready` mark: `minReady` connections open and verified (what the simulator calls ready). */
   readonly poolReadyMs: number | null;
   /** First `/readyz` 200 (poll sent at this time; polled every 50 ms). */
   readonly readyMs: number | null;
   /** `service.ready` log line. */
   readonly readyLogMs: number | null;
+  /** Time it waited for a fleet admission slot before growing (`admission-wait` mark). */
+  readonly admissionWaitMs: number | null;
   /** First `/health` poll with `pool.open === pool.target` (every 100 ms). */
   readonly warmMs: number | null;
   /** `pool-at-target` or `pool-growth-gave-up` mark. */
@@ -92,6 +96,11 @@ function maxOrNull(values: ReadonlyArray<number | null>): number | null {
   return values.some((v) => v === null) ? null : Math.max(...(values as number[]));
 }
 
+function admissionWait(instance: FleetInstance): number | null {
+  const data = instance.mark('admission-wait')?.data as { waitedMs?: unknown } | undefined;
+  return typeof data?.waitedMs === 'number' ? data.waitedMs : null;
+}
+
 function describe(instance: FleetInstance, t0: number): InstanceResult {
   const rel = (at: number | undefined): number | null => (at === undefined ? null : Math.round(at - t0));
   const listening = instance.first('service.listening')?.time;
@@ -100,9 +109,11 @@ function describe(instance: FleetInstance, t0: number): InstanceResult {
     name: instance.name,
     bootMs: listening === undefined ? null : listening - instance.spawnedAt,
     databasePhaseMs: rel(instance.first('orchestrator.phase-start', (l) => l.phase === 'database')?.time),
+    firstConnectionMs: rel(instance.mark('pool-target')?.time),
     poolReadyMs: rel(instance.mark('pool-ready')?.time),
     readyMs: rel(instance.readyAt),
     readyLogMs: rel(instance.first('service.ready')?.time),
+    admissionWaitMs: admissionWait(instance),
     warmMs: rel(instance.warmAt),
     warmLogMs: rel(warmMark?.time),
     pool: instance.warmPool ?? null,

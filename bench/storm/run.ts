@@ -12,6 +12,9 @@
  * 4. Simulate the scenario (phasegate strategy) with the measured connection costs.
  * 5. Print predicted against measured and write bench/results/storm.json.
  *
+ * Flags: `--runs N` runs the real storm N times (the measured figure is the median); `--scenario
+ * FILE` runs another scenario (written to bench/results/storm-<file name>.json).
+ *
  * A benchmark, not a test: the ±25 % target is reported as PASS / MISS and never fails the run.
  */
 
@@ -26,13 +29,15 @@ import { predictStorm } from './predicted.js';
 import { ConnectorProxy } from './connector-proxy.js';
 import { startStormDatabase } from './database.js';
 import { runRealStorm } from './real-storm.js';
-import { compareStorm, formatBoot, formatStormReport } from './report.js';
+import { compareStorm, formatComparison, formatInstances, formatNotModelled, formatRun } from './report.js';
+import { ConfigError } from '../../src/errors/config-error.js';
+import type { MeasuredStorm } from './real-storm.js';
 import { measureSetupCost } from './setup-cost.js';
 import { stormConfig, withMeasuredCosts } from './storm-config.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SCENARIO = path.join(here, 'scenario.yaml');
-const RESULT = path.join(here, '..', 'results', 'storm.json');
+const RESULTS = path.join(here, '..', 'results');
 /** Seeds simulated for the prediction. */
 const SEEDS = 25;
 
@@ -47,19 +52,41 @@ function passThrough(target: URL): Promise<ConnectorProxy> {
   });
 }
 
+/** Options of {@link run}. */
+export interface StormBenchOptionsInput {
+  /** The scenario file. @default bench/storm/scenario.yaml */
+  readonly scenario?: string;
+  /** Real storms to run (the measured figure is their median). @default 1 */
+  readonly runs?: number;
+}
+
+function resultFile(scenarioFile: string): string {
+  const name =
+    path.resolve(scenarioFile) === SCENARIO
+      ? 'storm'
+      : `storm-${path.basename(scenarioFile).replace(/\.ya?ml$/, '')}`;
+  return path.join(RESULTS, `${name}.json`);
+}
+
 /**
- * Run the whole benchmark on `scenarioFile`; prints as it goes and writes bench/results/storm.json.
+ * Run the whole benchmark; prints as it goes and writes bench/results/storm.json (for another
+ * scenario, bench/results/storm-<file name>.json). Everything it starts is stopped before it returns.
  *
- * @param scenarioFile @default bench/storm/scenario.yaml (`--scenario FILE` on the command line)
+ * @throws ConfigError for a scenario the real storm cannot reproduce, or a bad `runs`.
  */
-export default async function run(scenarioFile: string = SCENARIO): Promise<BenchResult> {
+export default async function run(options: StormBenchOptionsInput = {}): Promise<BenchResult> {
+  const scenarioFile = path.resolve(options.scenario ?? SCENARIO);
+  const runs = options.runs ?? 1;
+  if (!Number.isInteger(runs) || runs < 1) {
+    throw new ConfigError('runs', `must be an integer >= 1, got ${runs}`, 'pass --runs 3, for example');
+  }
   const scenario = await loadScenario(scenarioFile);
   const config = stormConfig(scenario);
   const log = (text: string): void => console.log(text);
   log(
-    `storm: ${scenario.name} (${path.relative(process.cwd(), scenarioFile)}), ${config.instances} instances`,
+    `storm: ${scenario.name} (${path.relative(process.cwd(), scenarioFile)}), ${config.instances} instances, ` +
+      `${runs} run(s)`,
   );
-
   const machine = {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.availableParallelism(),
@@ -70,6 +97,7 @@ export default async function run(scenarioFile: string = SCENARIO): Promise<Benc
     `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, load average ` +
       `${machine.loadAverage.join(' ')}; node ${process.version}`,
   );
+
   const startedAt = Date.now();
   const db = await startStormDatabase(config.database);
   log(`database: embedded Postgres on port ${db.server.port} (${Date.now() - startedAt} ms to start)`);
@@ -80,28 +108,37 @@ export default async function run(scenarioFile: string = SCENARIO): Promise<Benc
     try {
       cost = await measureSetupCost(direct.via(db.appUrl));
       log(
-        `setup cost: connect ${cost.connectMs.toFixed(1)} ms alone, ${cost.connectsPerSecond.toFixed(0)}/s with ` +
-          `${cost.parallel} at once -> acceptMs ${cost.acceptMs.toFixed(2)}, authMs ${cost.authMs.toFixed(2)}; ` +
-          `SELECT 1 ${cost.queryMs.toFixed(2)} ms`,
+        `setup cost: connect ${cost.connectMs.toFixed(1)} ms alone, ${cost.connectsPerSecond.toFixed(0)}/s ` +
+          `with ${cost.parallel} at once -> acceptMs ${cost.acceptMs.toFixed(2)}, authMs ` +
+          `${cost.authMs.toFixed(2)}; SELECT 1 ${cost.queryMs.toFixed(2)} ms`,
       );
       baseline = await measureBaseline(config, direct.via(db.appUrl));
       log(
-        `baseline (1 instance, no contention): boot ${baseline.bootMs} ms, first phases ${baseline.beforeDatabaseMs} ms, ` +
-          `pool ${baseline.poolMs} ms, later phases ${baseline.afterPoolMs} ms; spawn to ready ${baseline.spawnToReadyMs} ms`,
+        `baseline (1 instance, no contention): boot ${baseline.bootMs} ms, first phases ` +
+          `${baseline.beforeDatabaseMs} ms, pool ${baseline.poolMs} ms, later phases ${baseline.afterPoolMs} ms; ` +
+          `spawn to ready ${baseline.spawnToReadyMs} ms`,
       );
     } finally {
       await direct.close();
     }
 
-    log(`storm: spawning ${config.instances} instances...`);
-    const measured = await runRealStorm(config, { databaseUrl: db.appUrl, adminUrl: db.adminUrl });
+    const measured: MeasuredStorm[] = [];
+    for (let i = 0; i < runs; i++) {
+      log(`storm: spawning ${config.instances} instances...`);
+      measured.push(await runRealStorm(config, { databaseUrl: db.appUrl, adminUrl: db.adminUrl }));
+      log(formatRun(measured[i]!, i));
+    }
+    const last = measured[measured.length - 1]!;
 
     const simulated = withMeasuredCosts(scenario, cost);
     const prediction = await predictStorm(simulated, SEEDS);
     const comparison = compareStorm(prediction, measured);
     log('');
-    log(formatStormReport(comparison, measured, prediction.first.lowerBoundMs));
-    log(formatBoot(measured, baseline));
+    log(formatComparison(comparison, prediction.first.lowerBoundMs));
+    log('');
+    log(`${runs > 1 ? 'the last run' : 'the run'}, per instance:`);
+    log(formatInstances(last));
+    log(formatNotModelled(last, baseline));
 
     const output = {
       date: new Date().toISOString(),
@@ -115,29 +152,45 @@ export default async function run(scenarioFile: string = SCENARIO): Promise<Benc
       predicted: prediction,
       comparison,
     };
-    await mkdir(path.dirname(RESULT), { recursive: true });
-    await writeFile(RESULT, `${JSON.stringify(output, null, 2)}\n`);
-    log(`\nWrote ${path.relative(process.cwd(), RESULT)}`);
+    const file = resultFile(scenarioFile);
+    await mkdir(RESULTS, { recursive: true });
+    await writeFile(file, `${JSON.stringify(output, null, 2)}\n`);
+    log(`\nWrote ${path.relative(process.cwd(), file)}`);
     return {
       name: 'storm',
       cases: [],
       checks: comparison.rows
         .filter((row) => row.target)
         .map((row) => ({
-          name: `${row.name}: measured within ±25 % of predicted`,
+          name: `${row.name.trim()}: measured within ±25 % of predicted`,
           pass: row.ratio !== null && Math.abs(row.ratio - 1) <= 0.25,
-          detail: `predicted ${row.predicted ?? '-'}, measured ${row.measured ?? '-'}, ratio ${row.ratio?.toFixed(2) ?? '-'}`,
+          detail:
+            `predicted ${row.predicted.median ?? '-'}, measured ${row.measured.median ?? '-'}, ` +
+            `ratio ${row.ratio?.toFixed(2) ?? '-'}`,
         })),
-      extra: { comparison, baseline, setupCost: cost },
+      extra: { comparison, baseline, setupCost: cost, machine },
     };
   } finally {
     await db.stop();
   }
 }
 
+/** `--scenario FILE` and `--runs N`. */
+function parseArgs(args: readonly string[]): StormBenchOptionsInput {
+  const value = (flag: string): string | undefined => {
+    const at = args.indexOf(flag);
+    return at >= 0 ? args[at + 1] : undefined;
+  };
+  const runs = value('--runs');
+  const scenario = value('--scenario');
+  return {
+    ...(scenario !== undefined ? { scenario } : {}),
+    ...(runs !== undefined ? { runs: Number(runs) } : {}),
+  };
+}
+
 if (isMain(import.meta.url)) {
-  const at = process.argv.indexOf('--scenario');
-  run(at > 0 && process.argv[at + 1] ? path.resolve(process.argv[at + 1]!) : SCENARIO).then(
+  run(parseArgs(process.argv.slice(2))).then(
     (result) => {
       for (const check of result.checks) {
         console.log(`${check.pass ? 'PASS' : 'MISS'}  storm: ${check.name} (${check.detail})`);
