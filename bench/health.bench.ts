@@ -5,7 +5,7 @@
  * the benchmark process and wrk do not take the server's CPU; on Linux the server is pinned to one
  * CPU and wrk to another when `taskset` exists and there are at least two CPUs.
  *
- * Run: `npm run bench -- health`, or alone: `npx tsx bench/health.bench.ts [--duration 5] [--rounds 5]
+ * Run: `npm run bench -- health`, or alone: `npx tsx bench/health.bench.ts [--duration 5] [--rounds 7]
  * [--connections 32] [--warmup 2] [--json]`. It prints a table; `run()` returns a `BenchResult`.
  *
  * Target (issue 3): phasegate >= 0.9x bare node:http on /readyz.
@@ -149,7 +149,7 @@ async function serve(kind: Kind): Promise<number> {
 export interface HealthBenchOptions {
   /** Seconds per measurement. @default 5 */
   readonly durationSeconds?: number;
-  /** Interleaved rounds; the median is reported. @default 5 */
+  /** Interleaved rounds; the median is reported. @default 7 */
   readonly rounds?: number;
   /** wrk connections. @default 32 */
   readonly connections?: number;
@@ -299,7 +299,7 @@ const median = (values: readonly number[]): number => {
 export async function measureHealth(options: HealthBenchOptions = {}): Promise<HealthBenchSummary> {
   if (!existsSync(WRK)) throw new Error(`wrk not found at ${WRK}; install it (apt-get install wrk)`);
   const duration = options.durationSeconds ?? 5;
-  const rounds = options.rounds ?? 5;
+  const rounds = options.rounds ?? 7;
   const connections = options.connections ?? 32;
   const warmup = options.warmupSeconds ?? 2;
   const pin = canPin();
