@@ -47,7 +47,8 @@ class Waiter implements ConnectorTicket, Firable {
 
   constructor(
     private readonly connector: ConnectorModel,
-    readonly client: ConnectorClient,
+    /** Dropped when the waiter is cancelled, so a dead entry in the queue holds on to nothing. */
+    public client: ConnectorClient | undefined,
   ) {}
 
   cancel(): void {
@@ -139,10 +140,18 @@ export class ConnectorModel {
 
   /** @internal A waiter gave up. */
   cancel(waiter: Waiter): void {
+    waiter.client = undefined;
     if (waiter.state === 'queued') {
       waiter.state = 'cancelled';
       this.queuedNow--;
       if (this.queuedNow === 0) this.disarmPressure();
+      // Cancelled waiters stay in the queue until the head reaches them; when they are most of it
+      // (a storm of attempts that time out while queued), drop them now.
+      const entries = this.queue.length - this.head;
+      if (entries > 1024 && this.queuedNow * 2 < entries) {
+        this.queue = this.queue.slice(this.head).filter((w) => w.state === 'queued');
+        this.head = 0;
+      }
     } else if (waiter.state === 'setup') {
       waiter.state = 'cancelled';
       if (waiter.event) this.engine.cancel(waiter.event);
@@ -182,7 +191,7 @@ export class ConnectorModel {
     this.busyNow--;
     this.setupsDone++;
     this.pump();
-    waiter.client.throughConnector();
+    waiter.client!.throughConnector();
   }
 
   private shift(): Waiter {

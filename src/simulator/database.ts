@@ -6,6 +6,7 @@
 
 import type { Random } from '../common/random.js';
 import type { SimulationEngine } from './engine.js';
+import { DelayLine, type DelayLineItem, type DelayLineTicket } from './delay-line.js';
 import type { Firable, ScheduledEvent } from './event-queue.js';
 import { sample, type Range } from './range.js';
 
@@ -103,24 +104,34 @@ function connectTimedOut(): Error {
   }
 }
 
-class Attempt implements DatabaseTicket, Firable {
+class Attempt implements DatabaseTicket, Firable, DelayLineItem {
   state: 'syn' | 'backlog' | 'auth' | 'done' | 'cancelled' = 'syn';
   /** Waiting for its accept (even after the client hung up: the accept still happens). */
   inBacklog = false;
   event: ScheduledEvent | undefined = undefined;
+  /** Waiting to retransmit its SYN. */
+  retransmit: DelayLineTicket | undefined = undefined;
   synsDropped = 0;
 
   constructor(
     private readonly database: DatabaseModel,
-    readonly client: DatabaseClient,
+    /** Dropped when the client hangs up, so a dead attempt in the backlog holds on to nothing. */
+    public client: DatabaseClient | undefined,
   ) {}
 
   cancel(): void {
+    this.client = undefined;
     this.database.cancel(this);
   }
 
-  /** Its next step is due: a SYN retransmission, its accept, or the end of authentication. */
+  /** Its next step is due: its accept, or the end of authentication. */
   fire(): void {
+    this.database.step(this);
+  }
+
+  /** Time to retransmit its SYN. */
+  delayed(): void {
+    this.retransmit = undefined;
     this.database.step(this);
   }
 }
@@ -161,6 +172,8 @@ export class DatabaseModel {
   private refused = 0;
   private synDrops = 0;
   private readonly advisoryLocks = new Map<string, object>();
+  /** One line per retransmission round: every SYN of a round waits the same time. */
+  private readonly synLines: readonly DelayLine[];
 
   constructor(
     private readonly engine: SimulationEngine,
@@ -169,6 +182,7 @@ export class DatabaseModel {
   ) {
     this.openNow = options.otherClients;
     this.peakNow = this.openNow;
+    this.synLines = SYN_WAITS_MS.map((wait) => new DelayLine(engine, wait));
   }
 
   /** Connections open now, including other clients' and those still authenticating. */
@@ -252,8 +266,8 @@ export class DatabaseModel {
   cancel(attempt: Attempt): void {
     switch (attempt.state) {
       case 'syn':
-        if (attempt.event) this.engine.cancel(attempt.event);
-        attempt.event = undefined;
+        attempt.retransmit?.leave();
+        attempt.retransmit = undefined;
         attempt.state = 'cancelled';
         break;
       case 'backlog':
@@ -280,14 +294,14 @@ export class DatabaseModel {
     const now = this.engine.now();
     if (this.backlogNow >= this.options.backlog) {
       this.synDrops++;
-      const wait = SYN_WAITS_MS[attempt.synsDropped++];
-      if (wait === undefined) {
+      const line = this.synLines[attempt.synsDropped++];
+      if (line === undefined) {
         attempt.state = 'done';
         this.refused++;
-        attempt.client.refused(connectTimedOut());
+        attempt.client!.refused(connectTimedOut());
         return;
       }
-      attempt.event = this.engine.at(now + wait, attempt, true);
+      attempt.retransmit = line.push(attempt);
       return;
     }
     attempt.state = 'backlog';
@@ -306,13 +320,13 @@ export class DatabaseModel {
     if (this.restarting(now)) {
       attempt.state = 'done';
       this.refused++;
-      attempt.client.refused(startingUp());
+      attempt.client!.refused(startingUp());
       return;
     }
     if (this.openNow >= this.usable) {
       attempt.state = 'done';
       this.refused++;
-      attempt.client.refused(tooManyClients(this.openNow < this.options.maxConnections));
+      attempt.client!.refused(tooManyClients(this.openNow < this.options.maxConnections));
       return;
     }
     this.openNow++;
@@ -324,6 +338,6 @@ export class DatabaseModel {
   private finishAuth(attempt: Attempt): void {
     attempt.state = 'done';
     this.accepted++;
-    attempt.client.admitted(new Slot(this));
+    attempt.client!.admitted(new Slot(this));
   }
 }

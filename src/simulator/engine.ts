@@ -156,13 +156,12 @@ export class SimulationEngine implements Clock {
     await this.settle();
     if (stopWhen?.()) return { time: this.time, events: 0, reason: 'stopped' };
     for (;;) {
-      const next = queue.peek();
-      if (next === undefined) return { time: this.time, events: count, reason: 'idle' };
-      if (next.at > until) {
+      const next = queue.popDue(until);
+      if (next === undefined) {
+        if (queue.size === 0) return { time: this.time, events: count, reason: 'idle' };
         if (Number.isFinite(until)) this.time = until;
         return { time: this.time, events: count, reason: 'until' };
       }
-      queue.pop();
       if (next.at > this.time) this.time = next.at;
       fire(next);
       count++;

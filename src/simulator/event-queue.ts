@@ -100,6 +100,20 @@ export class EventQueue {
     return top;
   }
 
+  /**
+   * Remove and return the earliest live event if it is due at or before `limit`; otherwise
+   * `undefined` (the queue is empty, or its next event is later).
+   */
+  popDue(limit: number): ScheduledEvent | undefined {
+    this.dropCancelledTop();
+    const top = this.heap[0];
+    if (top === undefined || top.at > limit) return undefined;
+    this.removeTop();
+    this.live--;
+    top.cancelled = true;
+    return top;
+  }
+
   /** Due times of the live events, earliest first (for tests and diagnostics; O(n log n)). */
   times(): number[] {
     return this.heap

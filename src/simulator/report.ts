@@ -36,6 +36,12 @@ export function headline(strategy: StrategyResult): string {
   return `${ready} of ${instances} ready${exits}${kills}`;
 }
 
+/** Exits other than code 3, e.g. `78×2, 1×5`; `0` when none. */
+function otherExits(strategy: StrategyResult): string {
+  const other = Object.entries(strategy.exits).filter(([code]) => code !== '3');
+  return other.length === 0 ? '0' : other.map(([code, n]) => `${code}×${n}`).join(', ');
+}
+
 /** A table for people, as printed by `phasegate simulate`. */
 export function formatTable(result: SimulationResult): string {
   const bound = result.lowerBoundMs;
@@ -50,6 +56,7 @@ export function formatTable(result: SimulationResult): string {
     'strategy',
     'ready',
     'exit 3',
+    'other exits',
     'restarts',
     'p50 ready',
     'p99 ready',
@@ -64,6 +71,7 @@ export function formatTable(result: SimulationResult): string {
     s.name,
     `${s.ready}/${s.instances}`,
     String(s.exit3),
+    otherExits(s),
     String(s.restarts),
     formatMs(s.allReadyMs.p50),
     formatMs(s.allReadyMs.p99),
