@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCodes } from '../errors/exit-codes.js';
 import { redactText } from '../common/redact.js';
 import { registerPlan } from './commands/plan.js';
+import { registerSimulate } from './commands/simulate.js';
 
 /** Exit code for bad input on the command line (EX_CONFIG, as for any configuration error). */
 export const EXIT_BAD_INPUT = ExitCodes.CONFIG;
@@ -60,6 +61,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
     .showHelpAfterError('(add --help for usage)');
   registerPlan(program, io);
+  registerSimulate(program, io);
   return program;
 }
 
