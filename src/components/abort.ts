@@ -1,34 +1,16 @@
 import { abortReason } from '../common/abort-reason.js';
+import { raceAbort } from '../common/race-abort.js';
 
 /**
  * Settle like `promise`, but reject with the abort reason as soon as `signal` aborts. The listener
  * is removed when either happens. The work behind `promise` goes on: the caller must cancel it
- * (end the connection) itself.
+ * (end the connection) itself. A thin use of {@link raceAbort} that ignores a late result.
  */
 export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(abortReason(signal));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      promise.catch(() => undefined);
-      reject(abortReason(signal));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
+  return signal ? raceAbort(promise, signal, ignoreLate) : promise;
 }
+
+const ignoreLate = (): void => undefined;
 
 /** A signal that aborts when any of `signals` does (with its reason); `dispose` detaches it. */
 export function linkSignals(...signals: Array<AbortSignal | undefined>): {
