@@ -7,8 +7,7 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { ExitCodes } from '../errors/exit-codes.js';
-import { redactText } from '../common/redact.js';
+import { ExitCodes, redactText } from '../index.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSimulate } from './commands/simulate.js';
 

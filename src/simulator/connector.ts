@@ -4,7 +4,7 @@
  * scales out by a step after sustained pressure, with a delay, up to a maximum, and never scales in.
  */
 
-import type { Random } from '../common/random.js';
+import type { Random } from '../index.js';
 import type { SimulationEngine } from './engine.js';
 import type { Firable, ScheduledEvent } from './event-queue.js';
 import { sample, type Range } from './range.js';

@@ -4,7 +4,7 @@
  * authentication in parallel, `53300` when full and, optionally, `57P03` during a restart window.
  */
 
-import type { Random } from '../common/random.js';
+import type { Random } from '../index.js';
 import type { SimulationEngine } from './engine.js';
 import { DelayLine, type DelayLineItem, type DelayLineTicket } from './delay-line.js';
 import type { Firable, ScheduledEvent } from './event-queue.js';

@@ -3,8 +3,7 @@
  * orchestrator, policies and components run on it unchanged, for many virtual instances at once.
  */
 
-import { abortReason } from '../common/abort-reason.js';
-import type { CancelTimer, Clock } from '../common/clock.js';
+import { abortReason, type CancelTimer, type Clock } from '../index.js';
 import { EventQueue, fire, type Firable, type ScheduledEvent } from './event-queue.js';
 
 /**

@@ -3,10 +3,8 @@
  * (startup-probe kills, crash-loop restarts), and records what happened.
  */
 
-import { seededRandom } from '../common/random.js';
-import { exitCodeFor } from '../errors/exit-codes.js';
+import { exitCodeFor, seededRandom, type CancelTimer } from '../index.js';
 import { SimulationEngine, type SettleMode, type SimProcess } from './engine.js';
-import type { CancelTimer } from '../common/clock.js';
 import { SimulatedInfrastructure } from './infra.js';
 import { deriveSeed } from './range.js';
 import type { Scenario, StrategyEntry } from './scenario.js';

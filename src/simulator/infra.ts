@@ -4,8 +4,7 @@
  * connection factory and counts every attempt, so the fleet's figures come from one place.
  */
 
-import { abortReason } from '../common/abort-reason.js';
-import type { Random } from '../common/random.js';
+import { abortReason, type Random } from '../index.js';
 import {
   ConnectorModel,
   type ConnectorClient,

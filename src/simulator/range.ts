@@ -2,7 +2,7 @@
  * Durations in scenarios: a fixed number of ms, or a uniform range.
  */
 
-import type { Random } from '../common/random.js';
+import type { Random } from '../index.js';
 
 /** A duration in ms: fixed, or drawn uniformly from `[min, max]`. */
 export type Range = number | { readonly min: number; readonly max: number };

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from '../errors/config-error.js';
+import { ConfigError } from '../index.js';
 
 const ms = z.number().finite().nonnegative();
 const positiveMs = z.number().finite().positive();

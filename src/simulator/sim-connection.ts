@@ -4,7 +4,7 @@
  * from `pg_stat_activity`) after a simulated round trip, and `end()` frees its backend slot.
  */
 
-import type { Random } from '../common/random.js';
+import type { Random } from '../index.js';
 import type { BackendSlot, DatabaseModel } from './database.js';
 import type { SimulationEngine } from './engine.js';
 import { sample } from './range.js';

@@ -2,8 +2,7 @@
  * Run every strategy of a scenario, side by side, on the same seed.
  */
 
-import { ConfigError } from '../errors/config-error.js';
-import { seededRandom } from '../common/random.js';
+import { ConfigError, seededRandom } from '../index.js';
 import { SimulationEngine, type SettleMode } from './engine.js';
 import { runFleet, type FleetRun } from './fleet.js';
 import { lowerBound } from './lower-bound.js';

@@ -4,8 +4,7 @@
  * simulator runs it once per process lifetime of every instance, on virtual time.
  */
 
-import type { Clock } from '../common/clock.js';
-import type { Random } from '../common/random.js';
+import type { Clock, Random } from '../index.js';
 import type { SimConnectionFactory } from './infra.js';
 import type { Scenario, StrategyEntry } from './scenario.js';
 

@@ -1,14 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { classify } from '../../errors/classify.js';
-import { ConfigError, isConfigError } from '../../errors/config-error.js';
-import { redactUrl, safeMessage } from '../../common/redact.js';
-import type { BudgetFile } from '../../fleet/budget-file.js';
-import { planConnectionBudget, type ConnectionBudget } from '../../fleet/connection-budget.js';
-import type { ConnectionBudgetInput, PoolSettingsInput } from '../../fleet/connection-budget-options.js';
-import { formatConnectionBudget } from '../../fleet/format-budget.js';
-import type { LiveLimits } from '../../fleet/live-limits.js';
-import { ExitCodes } from '../../errors/exit-codes.js';
+import {
+  classify,
+  ConfigError,
+  ExitCodes,
+  formatConnectionBudget,
+  isConfigError,
+  planConnectionBudget,
+  redactUrl,
+  safeMessage,
+  type BudgetFile,
+  type ConnectionBudget,
+  type ConnectionBudgetInput,
+  type LiveLimits,
+  type PoolSettingsInput,
+} from '../../index.js';
 // Type-only: a value import from main.ts would be circular (main.ts registers this command).
 import type { CliIo } from '../main.js';
 
@@ -44,7 +50,7 @@ export interface PlanDependencies {
 
 // pg, zod and yaml load only when a flag needs them, so `--help` and plain flags start fast.
 const defaultDependencies: PlanDependencies = {
-  readLiveLimits: async (url) => (await import('../../fleet/live-limits.js')).readLiveLimits(url),
+  readLiveLimits: async (url) => (await import('../../index.js')).readLiveLimits(url),
   readFile: (path) => readFile(path, 'utf8'),
 };
 
@@ -195,7 +201,7 @@ async function loadFile(path: string, deps: PlanDependencies): Promise<BudgetFil
   } catch (error) {
     throw new ConfigError('--file', `cannot read ${path}: ${safeMessage(error)}`, 'check the path', error);
   }
-  const { parseBudgetFile } = await import('../../fleet/budget-file.js');
+  const { parseBudgetFile } = await import('../../index.js');
   return parseBudgetFile(text, path);
 }
 

@@ -1,11 +1,19 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { safeMessage } from '../../common/redact.js';
-import { ConfigError, isConfigError } from '../../errors/config-error.js';
-import { ExitCodes } from '../../errors/exit-codes.js';
-import { formatTable, renderHtml, toJson } from '../../simulator/report.js';
-import { loadScenario, withOverrides, type Scenario } from '../../simulator/scenario.js';
-import { simulate, type SimulateOptions } from '../../simulator/simulate.js';
+import {
+  ConfigError,
+  ExitCodes,
+  formatSimulationTable as formatTable,
+  isConfigError,
+  loadScenario,
+  renderSimulationHtml as renderHtml,
+  safeMessage,
+  simulate,
+  simulationToJson as toJson,
+  withOverrides,
+  type Scenario,
+  type SimulateOptions,
+} from '../../index.js';
 // Type-only: a value import from main.ts would be circular (main.ts registers this command).
 import type { CliIo } from '../main.js';
 

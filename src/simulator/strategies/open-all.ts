@@ -4,7 +4,7 @@
  */
 
 import { setMaxListeners } from 'node:events';
-import { abortReason } from '../../common/abort-reason.js';
+import { abortReason } from '../../index.js';
 import type { SimConnectionFactory } from '../infra.js';
 import type { SimConnection } from '../sim-connection.js';
 

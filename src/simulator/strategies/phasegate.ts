@@ -4,12 +4,14 @@
  */
 
 import { z } from 'zod';
-import { postgresComponent } from '../../components/index.js';
-import type { AdmissionProvider } from '../../components/index.js';
-import { planConnectionBudget } from '../../fleet/index.js';
-import { LocalAdmission } from '../../fleet/local-admission.js';
-import { PostgresAdmission } from '../../fleet/postgres-admission.js';
-import { createOrchestrator } from '../../orchestrator/index.js';
+import {
+  createOrchestrator,
+  LocalAdmission,
+  planConnectionBudget,
+  postgresComponent,
+  PostgresAdmission,
+  type AdmissionProvider,
+} from '../../index.js';
 import { rangeMean } from '../range.js';
 import type { Scenario } from '../scenario.js';
 import type { Strategy, StrategyDefinition } from '../strategy.js';

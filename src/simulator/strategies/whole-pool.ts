@@ -6,9 +6,9 @@
  */
 
 import { z } from 'zod';
-import { createOrchestrator } from '../../orchestrator/index.js';
-import type { ComponentSpec } from '../../orchestrator/index.js';
 import {
+  createOrchestrator,
+  type ComponentSpec,
   circuitBreaker,
   consecutiveBreaker,
   exponentialBackoff,
@@ -16,7 +16,7 @@ import {
   timeout,
   wrap,
   type Policy,
-} from '../../policies/index.js';
+} from '../../index.js';
 import type { SimConnection } from '../sim-connection.js';
 import type { Strategy, StrategyContext, StrategyDefinition } from '../strategy.js';
 import { openAll } from './open-all.js';
