@@ -30,6 +30,29 @@ export default tseslint.config(
     },
   },
   {
+    // DESIGN.md: the simulator and the CLI import only from the public API (src/index.ts).
+    files: ['src/simulator/**/*.ts', 'src/cli/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^(\\.\\./)+(common|errors|fleet|orchestrator|policies|components|health|lifecycle|testing)/',
+              message: 'The simulator and the CLI import only from the public API: use src/index.ts.',
+            },
+            {
+              regex: '^\\.\\./\\.\\./simulator/',
+              message: 'The CLI imports the simulator through the public API: use src/index.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/common/clock.ts', 'bench/**', 'test/**', 'examples/**', 'src/lifecycle/**', 'src/cli/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },
