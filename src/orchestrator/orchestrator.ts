@@ -4,7 +4,7 @@ import { Scope } from '../common/scope.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { ConfigError } from '../errors/config-error.js';
 import type { Availability } from './availability.js';
-import { admissionOf, componentSnapshot } from './component-runtime.js';
+import { buildSnapshot } from './build-snapshot.js';
 import { OrchestratorCore } from './core.js';
 import { DependencyUnavailableError } from './dependency-unavailable-error.js';
 import { HealthChecks } from './health-checks.js';
@@ -14,6 +14,7 @@ import { phaseBudget, validatePlanBudget } from './phase-budget.js';
 import { abortedByDeadline, runPhase } from './phase-runner.js';
 import { definePlan, type Plan, type PlanInput } from './plan.js';
 import type { ServiceStatus, SnapshotSource, StartupSnapshot } from './snapshot.js';
+import { SnapshotCache } from './snapshot-cache.js';
 import { startupErrorFor } from './startup-failure.js';
 import type { Timeline } from './timeline.js';
 import { formatWaterfall } from './waterfall.js';
@@ -39,6 +40,7 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
   readonly onEvent: Event<OrchestratorEvent>;
   private readonly core: OrchestratorCore;
   private readonly checks: HealthChecks;
+  private readonly snapshots: SnapshotCache;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private running = false;
@@ -49,6 +51,8 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
     validatePlanBudget(plan, resolved.budgetMs);
     this.core = new OrchestratorCore(plan, resolved);
     this.checks = new HealthChecks(this.core);
+    const core = this.core;
+    this.snapshots = new SnapshotCache(core, () => buildSnapshot(core));
     this.onEvent = this.core.emitter.event;
   }
 
@@ -104,31 +108,14 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
     return this.stop();
   }
 
-  /** The `/health` body (redacted). */
+  /**
+   * The `/health` body (redacted). The same frozen object is returned until something it shows
+   * changes (status, availability, phases, times, a component's state, attempts, last error, report
+   * or breaker), then a new one: compare snapshots by identity to tell whether anything changed.
+   * Every write of a phase or a start/ready time in this class must call `snapshots.invalidate()`.
+   */
   snapshot(): StartupSnapshot {
-    const { core } = this;
-    const wall = (clockTime: number | null): number | null =>
-      clockTime === null || core.startWall === null || core.startClock === null
-        ? null
-        : Math.round(core.startWall + clockTime - core.startClock);
-    const admission = admissionOf([...core.runtimes.values()]);
-    return {
-      status: core.status,
-      availability: core.availability,
-      startedAt: core.startWall === null ? null : Math.round(core.startWall),
-      readyAt: core.readyWall === null ? null : Math.round(core.readyWall),
-      phases: core.plan.phases.map((phase) => {
-        const record = core.phases.get(phase.name)!;
-        return {
-          name: phase.name,
-          state: record.state,
-          startedAt: wall(record.startedAt),
-          durationMs: record.durationMs === null ? null : Math.round(record.durationMs),
-        };
-      }),
-      components: [...core.runtimes.values()].map((r) => componentSnapshot(r, core.options.classify)),
-      ...(admission ? { admission } : {}),
-    };
+    return this.snapshots.get();
   }
 
   /**
@@ -186,6 +173,7 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
     this.running = true;
     core.startClock = clock.now();
     core.startWall = core.options.wallClock();
+    this.snapshots.invalidate();
     core.emit({
       type: 'startup-start',
       budgetMs,
@@ -209,6 +197,7 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
         }
         record.state = 'running';
         record.startedAt = clock.now();
+        this.snapshots.invalidate();
         core.emit({ type: 'phase-start', phase: phase.name, budgetMs: budget, deadline: scope.deadline });
         const fatal = await runPhase(core, phase, scope);
         const cancelled = root.aborted && !abortedByDeadline(root.signal);
@@ -221,6 +210,7 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
         scope.dispose();
         record.state = failure === undefined ? 'done' : 'failed';
         record.durationMs = clock.now() - record.startedAt;
+        this.snapshots.invalidate();
         core.emit({
           type: 'phase-end',
           phase: phase.name,
@@ -235,6 +225,7 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
     if (failure !== undefined) return this.fail(failure);
     core.settled = true;
     core.readyWall = core.startWall + core.elapsed();
+    this.snapshots.invalidate();
     core.setStatus(core.availability === 'FULL' ? 'ready' : 'degraded');
     this.end(core.availability === 'FULL' ? 'ready' : 'degraded');
     this.checks.start();
@@ -244,6 +235,7 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
   private async fail({ error, aborted }: { error: unknown; aborted: boolean }): Promise<never> {
     const { core } = this;
     for (const record of core.phases.values()) if (record.state === 'pending') record.state = 'skipped';
+    this.snapshots.invalidate();
     await core.stopAll();
     core.setStatus(aborted ? 'stopped' : 'failed');
     this.end(aborted ? 'aborted' : 'failed', error);
