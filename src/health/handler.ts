@@ -2,9 +2,10 @@
  * The health endpoints as one `node:http` request handler, mountable in any `node:http` server (and
  * so in Express, or in Fastify through `reply.raw`).
  *
- * The probes (`/livez`, `/startupz`, `/readyz`) answer with bodies and headers built once, at
- * creation: the request path only reads the snapshot, applies the rule and writes a prepared reply.
- * Only `/health` and `/metrics` serialize.
+ * The probes (`/livez`, `/startupz`, `/readyz`) answer with bodies and headers built once, at module
+ * load: the request path only reads the snapshot, applies the rule (for `/readyz`, only when the
+ * snapshot object or the draining flag changed) and writes a prepared reply. It creates no closure
+ * and serializes nothing; only `/health` and `/metrics` do.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceStatus, SnapshotSource, StartupSnapshot } from '../orchestrator/snapshot.js';
@@ -110,6 +111,7 @@ function byReason<R extends string>(reasons: Record<string, R>, ok: R): Readonly
 const LIVE = prepare(200, `${LivenessReasons.LIVE}\n`);
 const STALLED = prepare(503, `${LivenessReasons.STALLED}\n`);
 const READINESS = byReason(ReadinessReasons, ReadinessReasons.READY);
+const READINESS_SNAPSHOT_ERROR = READINESS.get(ReadinessReasons.SNAPSHOT_ERROR)!;
 const STARTUP = byReason(StartupReasons, StartupReasons.STARTED);
 const METHOD_NOT_ALLOWED = prepare(405, 'method not allowed\n', TEXT, ['allow', 'GET, HEAD']);
 const PUBLIC_HEALTH: ReadonlyMap<ServiceStatus, readonly [PreparedReply, PreparedReply]> = new Map(
@@ -141,19 +143,26 @@ export function createHealthHandler(source: SnapshotSource, input: HealthOptions
   const degradedIsReady = options.degradedIsReady;
   let draining = false;
   let startedBefore = false;
-  // Identity cache: a source that hands back the same snapshot object until something changes costs
-  // one comparison per probe.
+  // Identity cache: a source that hands back the same snapshot object until something changes (the
+  // Orchestrator does) costs one comparison per probe, and the prepared reply is kept with the reason.
   let lastSnapshot: StartupSnapshot | undefined;
   let lastDraining = false;
   let lastReadiness: ReadinessReason = ReadinessReasons.STARTING;
+  let lastReadyReply = READINESS.get(lastReadiness)!;
 
   const readiness = (snapshot: StartupSnapshot): ReadinessReason => {
     if (snapshot !== lastSnapshot || draining !== lastDraining) {
       lastReadiness = readinessOf(snapshot, { degradedIsReady, draining });
+      lastReadyReply = READINESS.get(lastReadiness)!;
       lastSnapshot = snapshot;
       lastDraining = draining;
     }
     return lastReadiness;
+  };
+  const readyReply = (snapshot: StartupSnapshot | undefined): PreparedReply => {
+    if (snapshot === undefined) return READINESS_SNAPSHOT_ERROR;
+    readiness(snapshot);
+    return lastReadyReply;
   };
   const startup = (snapshot: StartupSnapshot): StartupReason => {
     const reason = startupOf(snapshot, startedBefore);
@@ -205,12 +214,9 @@ export function createHealthHandler(source: SnapshotSource, input: HealthOptions
       return true;
     }
     switch (path) {
-      case HealthPaths.READYZ: {
-        const snapshot = take();
-        const reason = snapshot === undefined ? ReadinessReasons.SNAPSHOT_ERROR : readiness(snapshot);
-        send(req, res, READINESS.get(reason)!);
+      case HealthPaths.READYZ:
+        send(req, res, readyReply(take()));
         break;
-      }
       case HealthPaths.LIVEZ:
         send(req, res, safeLive(options.live) ? LIVE : STALLED);
         break;
