@@ -5,6 +5,7 @@ import { ConfigError } from '../errors/config-error.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { fakeComponent, type FakeComponent } from '../testing/fake-component.js';
 import type { PlanInput } from '../orchestrator/plan.js';
+import type { StartupSnapshot } from '../orchestrator/snapshot.js';
 import { runService, type RunningService } from './run-service.js';
 import type { RunServiceOptionsInput } from './run-service-options.js';
 
@@ -51,6 +52,17 @@ function status(port: number, path: string): Promise<number> {
     get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
+    }).on('error', reject);
+  });
+}
+
+function text(port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve(body));
     }).on('error', reject);
   });
 }
@@ -129,12 +141,14 @@ describe('runService: startup and clean stop', () => {
     const db = fakeComponent({ name: 'db', clock: h.clock, log: h.log });
     let release!: () => void;
     const listening = new Promise<void>((resolve) => (release = resolve));
+    const held: StartupSnapshot[] = [];
     service = runService(
       plan(['database', [db]]),
       h.options({
         drainDelayMs: 0,
         listen: async (ctx) => {
           ctx.mount((_req, res) => res.end('app'));
+          held.push(ctx.snapshot(), ctx.snapshot());
           await listening;
           return { close: () => void h.log.push('close:listener') };
         },
@@ -144,9 +158,13 @@ describe('runService: startup and clean stop', () => {
     await until(() => service!.state === 'listening', 'listen called');
     expect(await status(port, '/readyz')).toBe(503);
     expect(await status(port, '/startupz')).toBe(503);
+    // Held back as starting, and the same object while nothing changes (the handler's cache key).
+    expect(held[0]).toMatchObject({ status: 'starting', readyAt: null });
+    expect(held[1]).toBe(held[0]);
     release();
     await until(() => service!.state === 'running', 'running');
     expect(await status(port, '/readyz')).toBe(200);
+    expect(service.orchestrator!.snapshot()).toMatchObject({ status: 'ready' });
 
     expect(await service.shutdown('SIGINT')).toBe(0);
     expect(h.log.slice(-2)).toEqual(['close:listener', 'stop:db']);
@@ -165,6 +183,36 @@ describe('runService: startup and clean stop', () => {
     await until(() => service!.state === 'running', 'running');
     expect(await status(port, '/orders')).toBe(202);
     expect(await status(port, '/readyz')).toBe(200);
+  });
+
+  it('fills the component start-duration histogram and attempts on /metrics from the orchestrator’s events', async () => {
+    h = harness();
+    const db = fakeComponent({ name: 'db', clock: h.clock, startMs: 250, failTimes: 1 });
+    const api = fakeComponent({ name: 'api', clock: h.clock, startMs: 40 });
+    service = runService(plan(['database', [db]], ['services', [api]]), h.options());
+    const port = (await service.listening)!;
+    for (let i = 0; i < 200 && service.state !== 'running'; i++) {
+      await h.clock.advance(100);
+      await until(() => true, 'a turn');
+    }
+    await until(() => service!.state === 'running', 'running');
+    const metrics = await text(port, '/metrics');
+    const sample = (name: string, component: string, phase: string): number => {
+      const labels = `component="${component}",phase="${phase}"`;
+      const line = metrics
+        .split('\n')
+        .find((l) => l.startsWith(`phasegate_${name}{${labels}`) && !l.includes('le='));
+      expect(line, `${name} for ${component}`).toBeDefined();
+      return Number(line!.split(' ').at(-1));
+    };
+    expect(metrics).toContain(
+      'phasegate_component_start_duration_seconds_count{component="db",phase="database",outcome="ready"} 1',
+    );
+    // Two attempts of 250 ms plus a backoff step; then 40 ms.
+    expect(sample('component_start_duration_seconds_sum', 'db', 'database')).toBeGreaterThan(0.5);
+    expect(sample('component_start_duration_seconds_sum', 'api', 'services')).toBeCloseTo(0.04, 5);
+    expect(sample('component_start_duration_seconds_count', 'api', 'services')).toBe(1);
+    expect(sample('component_attempts', 'db', 'database')).toBe(2);
   });
 
   it('prints the waterfall and logs JSON lines, one event per line', async () => {

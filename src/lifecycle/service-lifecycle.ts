@@ -14,6 +14,7 @@ import type { Disposable } from '../common/events.js';
 import { logEvent } from './event-log.js';
 import { mountServer, type MountedServer } from './http-mount.js';
 import { LiveView } from './live-view.js';
+import { metricsWithEvents, ServiceSnapshotSource } from './service-health.js';
 import type { Logger } from './logger.js';
 import { installProcessHooks, signalExitCode, type ProcessHooks, type StopSignal } from './process-hooks.js';
 import {
@@ -52,6 +53,7 @@ export class ServiceLifecycle {
   private hooks: ProcessHooks | undefined;
   private subscription: Disposable | undefined;
   private health: HealthHandler | undefined;
+  private source: ServiceSnapshotSource | undefined;
   private mounted: MountedServer | undefined;
   private closables: Closable[] = [];
   private everRunning = false;
@@ -118,12 +120,16 @@ export class ServiceLifecycle {
         },
       );
       this.orchestrator = orchestrator;
+      this.source = new ServiceSnapshotSource(orchestrator, () => this.everRunning);
       this.subscription = orchestrator.onEvent((event) => {
         // On a TTY the live view shows progress; the log keeps only what went wrong.
         logEvent(this.logger, event, this.liveView !== undefined);
         this.liveView?.update(this.snapshot());
       });
-      this.health = createHealthHandler({ snapshot: () => this.snapshot() }, options.health);
+      this.health = createHealthHandler(this.source, {
+        ...options.health,
+        metrics: metricsWithEvents(options.health.metrics, orchestrator),
+      });
       if (this.stopSignal) this.health.setDraining();
       this.mounted = await mountServer(this.health, {
         server: options.server,
@@ -184,9 +190,7 @@ export class ServiceLifecycle {
    * still counts as starting, so no traffic arrives before the routes exist.
    */
   private snapshot(): StartupSnapshot {
-    const snapshot = this.orchestrator!.snapshot();
-    if (this.everRunning || (snapshot.status !== 'ready' && snapshot.status !== 'degraded')) return snapshot;
-    return { ...snapshot, status: 'starting', readyAt: null };
+    return this.source!.snapshot();
   }
 
   private printWaterfall(text: string): void {
