@@ -147,6 +147,7 @@ export async function runFleet(
       clock: process.clock,
       random: seededRandom(deriveSeed(seed, STREAM_INSTANCE, state.index, run)),
       connect: endpoint.connect,
+      open: endpoint.open,
       scenario,
       warm: () => {
         if (!process.alive || state.warmAt !== Infinity) return;

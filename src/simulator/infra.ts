@@ -37,6 +37,29 @@ export interface InfrastructureOptions {
 /** Opens a simulated connection; rejects with the database's error or the signal's reason. */
 export type SimConnectionFactory = (signal?: AbortSignal) => Promise<SimConnection>;
 
+/**
+ * Told how one attempt of {@link NetworkEndpoint.open} ended. Called inside an engine event, after
+ * the engine was told that continuations must settle, so settling a promise here is fine.
+ */
+export interface OpenClient {
+  /** The connection is open and verified by the database; the client now owns it. */
+  opened(connection: SimConnection): void;
+  /** The attempt failed: the database's error, or the error passed to {@link OpenTicket.cancel}. */
+  failed(error: unknown): void;
+}
+
+/** One attempt of {@link NetworkEndpoint.open}. */
+export interface OpenTicket {
+  /**
+   * Give the attempt up: it stops wherever it is (a queued setup frees its place) and `failed` is
+   * called with `error` at once. Does nothing once the attempt has ended.
+   */
+  cancel(error: unknown): void;
+}
+
+/** Opens connections without a promise or a signal per attempt (see {@link NetworkEndpoint.open}). */
+export type SimConnectionOpener = (client: OpenClient) => OpenTicket;
+
 /** Counters over the whole run. */
 export interface AttemptStats {
   /** Connection attempts started. */
@@ -55,6 +78,13 @@ export interface AttemptStats {
 export interface NetworkEndpoint {
   /** The process's connection factory. */
   readonly connect: SimConnectionFactory;
+  /**
+   * The same attempt as {@link NetworkEndpoint.connect}, reported to `client` instead of through a
+   * promise, and cancelled through its ticket instead of a signal: what a model of a client that
+   * opens many connections at once (a whole pool) uses, where a storm makes hundreds of thousands.
+   * When the process dies, the attempt ends without a call.
+   */
+  readonly open: SimConnectionOpener;
   /** Connections this process holds now. */
   readonly openConnections: number;
   /**
@@ -180,6 +210,7 @@ class Endpoint implements NetworkEndpoint {
   readonly connections = new Set<SimConnection>();
   alive = true;
   readonly connect: SimConnectionFactory;
+  readonly open: SimConnectionOpener;
   readonly onEnd = (connection: SimConnection): void => {
     if (this.connections.delete(connection)) this.infra.count('closed');
   };
@@ -193,8 +224,14 @@ class Endpoint implements NetworkEndpoint {
       if (!this.alive) return new Promise<SimConnection>(() => undefined);
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       return new Promise<SimConnection>((resolve, reject) =>
-        new PendingConnect(this, signal, resolve, reject).start(),
+        new PendingConnect(this, signal, new PromiseClient(resolve, reject)).start(),
       );
+    };
+    this.open = (client) => {
+      if (!this.alive) return DEAD_TICKET;
+      const attempt = new PendingConnect(this, undefined, client);
+      attempt.start();
+      return attempt;
     };
   }
 
@@ -210,18 +247,30 @@ class Endpoint implements NetworkEndpoint {
   }
 }
 
+/** The ticket of an attempt a dead process made: it never started, so there is nothing to cancel. */
+const DEAD_TICKET: OpenTicket = { cancel: () => undefined };
+
+/** Settles the promise of {@link NetworkEndpoint.connect}. */
+class PromiseClient implements OpenClient {
+  constructor(
+    readonly opened: (connection: SimConnection) => void,
+    readonly failed: (error: unknown) => void,
+  ) {}
+}
+
 /**
  * One connection attempt on its way: egress, connector, database. Its state lives in this one
- * object, which is also what the models call back, so an attempt costs few allocations.
+ * object, which is also what the models call back and the caller's ticket, so an attempt costs few
+ * allocations.
  */
-class PendingConnect implements ConnectorClient, DatabaseClient, Firable {
+class PendingConnect implements ConnectorClient, DatabaseClient, Firable, OpenTicket {
   private stage: ScheduledEvent | ConnectorTicket | DatabaseTicket | undefined = undefined;
+  private ended = false;
 
   constructor(
     private readonly endpoint: Endpoint,
     private readonly signal: AbortSignal | undefined,
-    private readonly resolve: (connection: SimConnection) => void,
-    private readonly reject: (error: unknown) => void,
+    private readonly client: OpenClient,
   ) {}
 
   start(): void {
@@ -248,7 +297,7 @@ class PendingConnect implements ConnectorClient, DatabaseClient, Firable {
     this.settle();
     this.endpoint.infra.count('wasted');
     this.endpoint.engine.touch();
-    this.reject(error);
+    this.client.failed(error);
   }
 
   admitted(slot: BackendSlot): void {
@@ -259,7 +308,11 @@ class PendingConnect implements ConnectorClient, DatabaseClient, Firable {
     endpoint.connections.add(connection);
     endpoint.infra.count('opened');
     endpoint.engine.touch();
-    this.resolve(connection);
+    this.client.opened(connection);
+  }
+
+  cancel(error: unknown): void {
+    if (!this.ended) this.abort(error);
   }
 
   /**
@@ -277,11 +330,12 @@ class PendingConnect implements ConnectorClient, DatabaseClient, Firable {
     this.endpoint.infra.count('wasted');
     if (error !== undefined) {
       this.endpoint.engine.touch();
-      this.reject(error);
+      this.client.failed(error);
     }
   }
 
   private settle(): void {
+    this.ended = true;
     this.endpoint.attempts.delete(this);
     this.endpoint.infra.count('settled');
     if (this.signal) this.endpoint.infra.unwatch(this.signal, this);

@@ -5,7 +5,7 @@
  */
 
 import type { Clock, Random } from '../index.js';
-import type { SimConnectionFactory } from './infra.js';
+import type { SimConnectionFactory, SimConnectionOpener } from './infra.js';
 import type { Scenario, StrategyEntry } from './scenario.js';
 
 /** What one process lifetime of one simulated instance gets. */
@@ -24,6 +24,12 @@ export interface SimInstance {
    * `pg_stat_activity` counts; `end()` frees its slot.
    */
   readonly connect: SimConnectionFactory;
+  /**
+   * The same, through callbacks and a ticket instead of a promise and a signal: cheaper for a model
+   * that opens many connections at once (see `openAll`). When the process dies its attempts end
+   * without a call.
+   */
+  readonly open: SimConnectionOpener;
   /** The scenario being run. */
   readonly scenario: Scenario;
   /** Report that the instance's pools reached their target ("warm"). Only the first call counts. */

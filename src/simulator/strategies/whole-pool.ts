@@ -136,7 +136,7 @@ function wholePool(
         name: 'postgres',
         critical: true,
         policy: wrap(...policies),
-        start: (ctx) => openAll(instance.connect, s.connections, ctx.signal),
+        start: (ctx) => openAll(instance.open, s.connections, ctx.signal),
         stop: (connections) => {
           for (const connection of connections) void connection.end();
         },
