@@ -155,6 +155,60 @@ describe('PostgresPool', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('closes a connection whose SELECT 1 fails, and an open aborted during its SELECT 1', async () => {
+    const { clock, server, pool } = setup();
+    const realFactory = server.factory;
+    let failQuery = true;
+    const factory = async (signal: AbortSignal) => {
+      const connection = await realFactory(signal);
+      if (failQuery) connection.query = () => Promise.reject(sqlError('57P01', 'terminating connection'));
+      return connection;
+    };
+    const failing = new PostgresPool({ factory, clock, max: 2, openTimeoutMs: 500 });
+    const opening = failing.openConnection().catch((error: unknown) => error);
+    await clock.advance(20);
+    expect(((await opening) as { code: string }).code).toBe('57P01');
+    expect(server.open).toBe(0);
+
+    failQuery = false;
+    server.queryMs = 50;
+    const controller = new AbortController();
+    const verifying = failing.openConnection(controller.signal).catch((error: unknown) => error);
+    await clock.advance(20);
+    expect(server.open).toBe(1);
+    controller.abort(new Error('gave up'));
+    expect(((await verifying) as Error).message).toBe('gave up');
+    expect(server.open).toBe(0);
+    expect(failing.stats).toMatchObject({ open: 0, opening: 0 });
+    await failing.end();
+    await pool.end();
+    await clock.advance(100); // the fake's own query sleep
+    expect(clock.pending).toBe(0);
+  });
+
+  it('rejects an open whose signal is already aborted without calling the factory', async () => {
+    const { server, pool } = setup();
+    const controller = new AbortController();
+    controller.abort(new Error('too late'));
+    await expect(pool.openConnection(controller.signal)).rejects.toThrow('too late');
+    expect(server.attempts).toBe(0);
+    await pool.end();
+  });
+
+  it('makes its lifetime signal on demand, aborted with the stop reason once ended', async () => {
+    const { pool } = setup();
+    const early = pool.lifetime;
+    expect(early.aborted).toBe(false);
+    await pool.end();
+    expect(early.aborted).toBe(true);
+    expect((early.reason as { code: string }).code).toBe('PG_ERR_ABORTED');
+
+    const { pool: other } = setup();
+    await other.end();
+    expect(other.lifetime.aborted).toBe(true);
+    expect((other.lifetime.reason as Error).message).toBe('The Postgres pool was stopped');
+  });
+
   it('reports every change once', async () => {
     const { clock, pool } = setup();
     const seen: PoolStats[] = [];

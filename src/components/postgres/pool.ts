@@ -15,10 +15,10 @@
 import { abortReason } from '../../common/abort-reason.js';
 import { Emitter, type Event } from '../../common/events.js';
 import { AbortedError } from '../../errors/aborted-error.js';
-import { AttemptTimeoutError } from '../../errors/attempt-timeout-error.js';
 import { linkSignals, untilAborted } from '../abort.js';
 import { DependencyError } from '../dependency-error.js';
 import type { PgConnection, PgQueryResult } from './connection.js';
+import { closeQuietly, PendingOpen } from './pending-open.js';
 import { sameStats, type PoolLease, type PoolStats, type PostgresPoolOptions } from './pool-types.js';
 import { leaseOf, type Entry } from './pool-entry.js';
 import { WaiterQueue } from './waiter-queue.js';
@@ -41,13 +41,15 @@ export class PostgresPool {
   private readonly idleList: Entry[] = [];
   private readonly waiters: WaiterQueue<Entry>;
   private readonly background = new Set<Promise<void>>();
-  private readonly opens = new Set<Promise<void>>();
-  private readonly lifetimeController = new AbortController();
+  /** Connections being opened; `end()` aborts them. */
+  private readonly opens = new Set<PendingOpen>();
+  /** Created on first read of {@link PostgresPool.lifetime} (most pools never need one). */
+  private lifetimeController: AbortController | undefined;
   private readonly changed = new Emitter<PoolStats>();
   private readonly options: Required<PostgresPoolOptions>;
-  private openingCount = 0;
   private targetValue: number;
   private ending: Promise<void> | undefined;
+  private stoppedError: AbortedError | undefined;
   private lastEmitted: PoolStats | undefined;
 
   /** Fires whenever a figure of {@link PostgresPool.stats} changes. */
@@ -72,7 +74,7 @@ export class PostgresPool {
       open: this.entries.size,
       idle: this.idleList.length,
       waiting: this.waiters.length,
-      opening: this.openingCount,
+      opening: this.opens.size,
       target: this.targetValue,
       max: this.options.max,
     };
@@ -85,7 +87,7 @@ export class PostgresPool {
 
   /** Connections being opened. */
   get opening(): number {
-    return this.openingCount;
+    return this.opens.size;
   }
 
   /** The number of connections the pool aims to hold. */
@@ -95,6 +97,10 @@ export class PostgresPool {
 
   /** Aborts when {@link PostgresPool.end} is called; background work bound to the pool uses it. */
   get lifetime(): AbortSignal {
+    if (this.lifetimeController === undefined) {
+      this.lifetimeController = new AbortController();
+      if (this.closed) this.lifetimeController.abort(this.stopped());
+    }
     return this.lifetimeController.signal;
   }
 
@@ -124,38 +130,31 @@ export class PostgresPool {
    */
   openConnection(signal?: AbortSignal): Promise<void> {
     if (this.closed) return Promise.reject(new AbortedError('The Postgres pool is closed'));
-    const open = this.openOne(signal);
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const open = new PendingOpen(signal);
     this.opens.add(open);
-    void open.catch(() => undefined).finally(() => this.opens.delete(open));
-    return open;
+    this.emitChange();
+    open.start(this.options.factory, this.options.clock, this.options.openTimeoutMs);
+    return open.promise.then(
+      (connection) => {
+        try {
+          this.add(connection);
+        } catch (error) {
+          closeQuietly(connection);
+          throw error;
+        } finally {
+          this.openSettled(open);
+        }
+      },
+      (error: unknown) => {
+        this.openSettled(open);
+        throw error;
+      },
+    );
   }
 
-  private async openOne(signal: AbortSignal | undefined): Promise<void> {
-    const link = linkSignals(signal, this.lifetime);
-    const cancelTimer = this.options.clock.timer(this.options.openTimeoutMs, () =>
-      link.abort(new AttemptTimeoutError(this.options.openTimeoutMs)),
-    );
-    this.openingCount++;
-    this.emitChange();
-    const pending = Promise.resolve().then(() => this.options.factory(link.signal));
-    let connection: PgConnection | undefined;
-    try {
-      connection = await untilAborted(pending, link.signal);
-      await untilAborted(connection.query('SELECT 1'), link.signal);
-      this.add(connection);
-    } catch (error) {
-      // A factory that resolves after the abort still hands over a connection: close it.
-      pending.then(
-        (late) => void late.end().catch(() => undefined),
-        () => undefined,
-      );
-      throw link.signal.aborted ? abortReason(link.signal) : error;
-    } finally {
-      cancelTimer();
-      link.dispose();
-      this.openingCount--;
-      this.emitChange();
-    }
+  private openSettled(open: PendingOpen): void {
+    if (this.opens.delete(open)) this.emitChange();
   }
 
   /** Borrow a connection, waiting up to `acquireTimeoutMs` (or until `signal` aborts). */
@@ -246,10 +245,19 @@ export class PostgresPool {
     return this.ending;
   }
 
+  /** The reason everything is cut short on `end()`, created only when something needs it. */
+  private stopped(): AbortedError {
+    return (this.stoppedError ??= new AbortedError('The Postgres pool was stopped'));
+  }
+
   private async close(): Promise<void> {
-    const closedError = new AbortedError('The Postgres pool was stopped');
-    this.lifetimeController.abort(closedError);
-    this.waiters.failAll(closedError);
+    this.lifetimeController?.abort(this.stopped());
+    if (this.opens.size > 0) {
+      const opens = [...this.opens];
+      this.opens.clear();
+      for (const open of opens) open.abort(this.stopped());
+    }
+    if (this.waiters.length > 0) this.waiters.failAll(this.stopped());
     if (this.background.size > 0) {
       const bound = new AbortController();
       await Promise.race([
@@ -258,16 +266,16 @@ export class PostgresPool {
       ]);
       bound.abort();
     }
-    await Promise.allSettled([...this.opens]);
-    const closing = [...this.entries].map((entry) => entry.connection.end().catch(() => undefined));
+    const closing: Array<Promise<void>> = [];
+    for (const entry of this.entries) closing.push(entry.connection.end().catch(() => undefined));
     this.entries.clear();
     this.idleList.length = 0;
     this.emitChange();
-    await Promise.all(closing);
+    if (closing.length > 0) await Promise.all(closing);
   }
 
   private add(connection: PgConnection): void {
-    if (this.closed) throw new AbortedError('The Postgres pool was stopped');
+    if (this.closed) throw this.stopped();
     const entry: Entry = { connection, broken: false, busy: false };
     connection.on?.('error', () => this.markBroken(entry));
     this.entries.add(entry);

@@ -1,0 +1,108 @@
+import { abortReason } from '../../common/abort-reason.js';
+import type { CancelTimer, Clock } from '../../common/clock.js';
+import { AttemptTimeoutError } from '../../errors/attempt-timeout-error.js';
+import type { ConnectionFactory, PgConnection } from './connection.js';
+
+const noop = (): void => undefined;
+
+/** Close a connection nobody will use, ignoring how that goes. */
+export function closeQuietly(connection: PgConnection): void {
+  connection.end().catch(noop);
+}
+
+/**
+ * One connection a pool is opening (internal): the factory's call and the `SELECT 1` that verifies
+ * the connection, bounded by a timeout, the caller's signal, and the pool, which calls
+ * {@link PendingOpen.abort} when it closes.
+ *
+ * It owns the one `AbortController` the factory sees. Rather than linking signals and racing
+ * promises against them, it listens on the caller's signal itself (as an `EventListenerObject`, no
+ * closure) and settles its promise directly, so an open costs one controller and one listener.
+ * Cut short, it aborts the factory's signal with the reason and rejects with it at once. A
+ * connection that arrives after that, or whose `SELECT 1` fails, is closed: a failed open leaves
+ * nothing open.
+ */
+export class PendingOpen {
+  /** Settles with the verified connection, or rejects with the error or abort reason. */
+  readonly promise: Promise<PgConnection>;
+  private readonly controller = new AbortController();
+  private resolve!: (connection: PgConnection) => void;
+  private reject!: (error: unknown) => void;
+  private cancelTimer: CancelTimer = noop;
+  private connection: PgConnection | undefined;
+  private settled = false;
+
+  constructor(private readonly outer: AbortSignal | undefined) {
+    this.promise = new Promise<PgConnection>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  /** Start the timeout and call `factory`. `outer` must not be aborted yet. */
+  start(factory: ConnectionFactory, clock: Clock, timeoutMs: number): void {
+    this.cancelTimer = clock.timer(timeoutMs, () => this.abort(new AttemptTimeoutError(timeoutMs)));
+    this.outer?.addEventListener('abort', this);
+    let connecting: Promise<PgConnection>;
+    try {
+      connecting = factory(this.controller.signal);
+    } catch (error) {
+      connecting = Promise.reject(error);
+    }
+    connecting.then(
+      (connection) => this.connected(connection),
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  /** The caller's signal aborted (`EventListenerObject`). @internal */
+  handleEvent(): void {
+    this.abort(abortReason(this.outer!));
+  }
+
+  /** Cut the open short: abort the factory's signal with `reason` and reject with it. */
+  abort(reason: unknown): void {
+    if (this.settled) return;
+    this.finish();
+    this.controller.abort(reason);
+    this.reject(reason);
+  }
+
+  private connected(connection: PgConnection): void {
+    if (this.settled) {
+      closeQuietly(connection);
+      return;
+    }
+    this.connection = connection;
+    let verifying: Promise<unknown>;
+    try {
+      verifying = connection.query('SELECT 1');
+    } catch (error) {
+      verifying = Promise.reject(error);
+    }
+    verifying.then(
+      () => this.verified(connection),
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  private verified(connection: PgConnection): void {
+    if (this.settled) return;
+    this.finish(true);
+    this.resolve(connection);
+  }
+
+  private fail(error: unknown): void {
+    if (this.settled) return;
+    this.finish();
+    this.reject(error);
+  }
+
+  /** Settled: no timer, no listener, and a connection that is not handed over is closed. */
+  private finish(handOver = false): void {
+    this.settled = true;
+    this.cancelTimer();
+    this.outer?.removeEventListener('abort', this);
+    if (!handOver && this.connection) closeQuietly(this.connection);
+  }
+}
