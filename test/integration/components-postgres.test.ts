@@ -122,7 +122,9 @@ describe('postgresComponent (real Postgres)', () => {
     expect(pool.target).toBeLessThanOrEqual(3);
   });
 
-  it('at a role CONNECTION LIMIT, growth hits 53300, lowers its target and stays ready', async () => {
+  it('at a role CONNECTION LIMIT, growth hits 53300, lowers its target to what it holds and stays ready', async () => {
+    // One open at a time: each new backend is checked against the limit only after the previous one
+    // has been counted, so the first refusal comes with exactly the limit open.
     const role = await createTemporaryRole({ connectionLimit: 3 });
     cleanups.push(() => role.drop());
     const { spec, start, t, connections } = setup({
@@ -131,12 +133,62 @@ describe('postgresComponent (real Postgres)', () => {
       minReady: 1,
       readLiveLimits: false,
       maxGrowthRetries: 2,
+      maxConcurrentOpens: 1,
     });
     const pool = await start();
     await waitUntil(() => t.mark('pool-growth-gave-up'), { message: 'growth settled' });
     expect(t.mark('pool-target-lowered')).toMatchObject({ from: 6, to: 3, code: '53300' });
     expect(pool.stats).toMatchObject({ open: 3, target: 3 });
     expect(await connections()).toBe(3);
+    await expect(spec.check!(pool, { signal: AbortSignal.timeout(5_000) })).resolves.toBeUndefined();
+  });
+
+  it('at a role CONNECTION LIMIT with two opens in flight, lowers its target to what it holds at the 53300', async () => {
+    // Two opens at a time (the default): when one is refused, the other may be refused too (both
+    // backends saw each other starting), so the pool holds 2 or 3. Whatever it holds when the refusal
+    // is handled is what the target is lowered to, never less than minReady and never above the limit.
+    const role = await createTemporaryRole({ connectionLimit: 3 });
+    cleanups.push(() => role.drop());
+    const started: { pool?: PostgresPool } = {};
+    const lowerings: Array<{ to: unknown; open: number; opening: number }> = [];
+    const { app, spec, t } = setup({
+      url: role.url,
+      max: 6,
+      minReady: 1,
+      readLiveLimits: false,
+      maxGrowthRetries: 2,
+      maxConcurrentOpens: 2,
+    });
+    const ctx = {
+      ...t.ctx,
+      mark: (event: string, data?: Readonly<Record<string, unknown>>) => {
+        t.ctx.mark(event, data);
+        // Read at the moment the lowering is recorded (-1: before start returned, which fails below).
+        const { pool } = started;
+        if (event === 'pool-target-lowered') {
+          lowerings.push({ to: data?.to, open: pool?.open ?? -1, opening: pool?.opening ?? -1 });
+        }
+      },
+    };
+    const pool = await spec.start(ctx);
+    started.pool = pool;
+    cleanups.push(async () => {
+      t.lifetime.abort();
+      await spec.stop!(pool, { signal: AbortSignal.timeout(5_000) });
+    });
+    await waitUntil(() => t.mark('pool-growth-gave-up'), { message: 'growth settled' });
+    expect(t.mark('pool-target-lowered')).toMatchObject({ from: 6, code: '53300' });
+    expect(lowerings.length).toBeGreaterThan(0);
+    for (const lowering of lowerings) {
+      expect(lowering.opening).toBe(0); // every open of the round has settled
+      expect(lowering.to).toBe(lowering.open);
+      expect(lowering.open).toBeGreaterThanOrEqual(2); // the first round's two opens fit (1 + 2 = 3)
+      expect(lowering.open).toBeLessThanOrEqual(3);
+    }
+    const settled = pool.stats;
+    expect(settled.target).toBe(settled.open);
+    expect(settled.open).toBeLessThanOrEqual(3);
+    expect(await countConnections(app)).toBe(settled.open);
     await expect(spec.check!(pool, { signal: AbortSignal.timeout(5_000) })).resolves.toBeUndefined();
   });
 
