@@ -98,7 +98,11 @@ export class ConnectorModel {
   private setupsDone = 0;
   private scaleUpsDone = 0;
   private scaling = false;
+  /** Since when setups have queued without a break (for the next scale-out); NaN when not counting. */
+  private pressureSince = NaN;
+  /** The one pending pressure check, if any: a storm toggles the queue empty and back very often. */
   private pressureCheck: ScheduledEvent | undefined;
+  private readonly pressureCheckFire: Firable = { fire: () => this.checkPressure() };
   private nextStartAt = 0;
   private wake: ScheduledEvent | undefined;
   private readonly spacingMs: number;
@@ -209,21 +213,41 @@ export class ConnectorModel {
     }
   }
 
+  /** The queue became non-empty (or a scale-out ended with setups queued): pressure counts from now. */
   private armPressure(): void {
-    if (this.scaling || this.slotsNow >= this.options.maxSlots || this.pressureCheck) return;
+    if (this.scaling || this.slotsNow >= this.options.maxSlots) return;
+    this.pressureSince = this.engine.now();
+    this.schedulePressureCheck();
+  }
+
+  /** The queue emptied: the pressure is broken. The pending check, if any, will find nothing. */
+  private disarmPressure(): void {
+    this.pressureSince = NaN;
+  }
+
+  private schedulePressureCheck(): void {
+    if (this.pressureCheck !== undefined) return;
     this.pressureCheck = this.engine.at(
-      this.engine.now() + this.options.pressureMs,
-      () => {
-        this.pressureCheck = undefined;
-        if (this.queuedNow > 0) this.startScaleUp();
-      },
+      this.pressureSince + this.options.pressureMs,
+      this.pressureCheckFire,
       true,
     );
   }
 
-  private disarmPressure(): void {
-    if (this.pressureCheck) this.engine.cancel(this.pressureCheck);
+  /**
+   * A pressure check is due. Rather than cancel and re-schedule a check each time the queue empties
+   * and fills again, one check runs at the earliest time pressure could be sustained, and looks
+   * again later when the queue was refilled meanwhile.
+   */
+  private checkPressure(): void {
     this.pressureCheck = undefined;
+    if (Number.isNaN(this.pressureSince) || this.scaling) return;
+    if (this.engine.now() >= this.pressureSince + this.options.pressureMs) {
+      this.pressureSince = NaN;
+      this.startScaleUp();
+    } else {
+      this.schedulePressureCheck();
+    }
   }
 
   private startScaleUp(): void {

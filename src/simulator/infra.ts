@@ -206,7 +206,9 @@ export class SimulatedInfrastructure {
 
 /** One process's endpoint: its attempts and connections, which die with it. */
 class Endpoint implements NetworkEndpoint {
-  readonly attempts = new Set<PendingConnect>();
+  /** Attempts in progress, as an intrusive list (no allocation per attempt; a storm makes a million). */
+  attempts: PendingConnect | undefined = undefined;
+  lastAttempt: PendingConnect | undefined = undefined;
   readonly connections = new Set<SimConnection>();
   alive = true;
   readonly connect: SimConnectionFactory;
@@ -242,7 +244,7 @@ class Endpoint implements NetworkEndpoint {
   kill(): void {
     if (!this.alive) return;
     this.alive = false;
-    for (const attempt of [...this.attempts]) attempt.abort(undefined);
+    while (this.attempts !== undefined) this.attempts.abort(undefined);
     for (const connection of [...this.connections]) connection.close();
   }
 }
@@ -266,6 +268,9 @@ class PromiseClient implements OpenClient {
 class PendingConnect implements ConnectorClient, DatabaseClient, Firable, OpenTicket {
   private stage: ScheduledEvent | ConnectorTicket | DatabaseTicket | undefined = undefined;
   private ended = false;
+  /** Neighbours in the endpoint's list of attempts in progress. */
+  prev: PendingConnect | undefined = undefined;
+  next: PendingConnect | undefined = undefined;
 
   constructor(
     private readonly endpoint: Endpoint,
@@ -276,7 +281,10 @@ class PendingConnect implements ConnectorClient, DatabaseClient, Firable, OpenTi
   start(): void {
     const { endpoint, signal } = this;
     endpoint.infra.count('start');
-    endpoint.attempts.add(this);
+    this.prev = endpoint.lastAttempt;
+    if (endpoint.lastAttempt !== undefined) endpoint.lastAttempt.next = this;
+    else endpoint.attempts = this;
+    endpoint.lastAttempt = this;
     if (signal) endpoint.infra.watch(signal, this);
     if (endpoint.engine.now() < endpoint.egressAt)
       this.stage = endpoint.engine.at(endpoint.egressAt, this, true);
@@ -336,7 +344,12 @@ class PendingConnect implements ConnectorClient, DatabaseClient, Firable, OpenTi
 
   private settle(): void {
     this.ended = true;
-    this.endpoint.attempts.delete(this);
+    const { endpoint, prev, next } = this;
+    if (prev !== undefined) prev.next = next;
+    else if (endpoint.attempts === this) endpoint.attempts = next;
+    if (next !== undefined) next.prev = prev;
+    else if (endpoint.lastAttempt === this) endpoint.lastAttempt = prev;
+    this.prev = this.next = undefined;
     this.endpoint.infra.count('settled');
     if (this.signal) this.endpoint.infra.unwatch(this.signal, this);
   }
