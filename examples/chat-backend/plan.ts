@@ -31,6 +31,7 @@ import type { Logger } from '../../src/index.js';
 import type { ComponentSpec } from '../../src/index.js';
 import type { Plan } from '../../src/index.js';
 import { sevenPhasePlan } from '../../src/index.js';
+import { PlannedAdmission } from './admission.js';
 import { ChatService, checkRequiredTables, migrate } from './chat-service.js';
 import { describeConfig, type ChatConfig } from './config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-db.js';
@@ -57,10 +58,8 @@ export interface ChatPlan {
   readonly runtime: ChatRuntime;
 }
 
-/** Instances that may warm their pools at once: a quarter of the fleet, at least one. */
-export function admissionWidth(fleetSize: number): number {
-  return Math.max(1, Math.ceil(fleetSize / 4));
-}
+// The width rule lives in admission.ts; bench/storm/storm-config.ts imports it from here.
+export { admissionWidth } from './admission.js';
 
 function selfCheckHttp(server: Server, signal: AbortSignal): Promise<void> {
   const { port } = server.address() as AddressInfo;
@@ -139,13 +138,18 @@ export function buildChatPlan(config: ChatConfig, server: Server, logger: Logger
   };
 
   if (config.fleetAdmission !== 'redis' || config.redisUrl) {
-    const width = admissionWidth(config.fleetSize);
-    runtime.admission =
-      config.fleetAdmission === 'redis'
-        ? createAdmission({ backend: 'redis', width, url: config.redisUrl!, namespace: 'chat-backend' })
-        : config.fleetAdmission === 'postgres'
-          ? createAdmission({ backend: 'postgres', width, namespace: 'chat-backend' })
-          : createAdmission({ backend: 'local', width, maxStartDelayMs: 1_000 });
+    // K is what `phasegate plan` recommends for this configuration and the server's limits.
+    runtime.admission = new PlannedAdmission({
+      settings: config,
+      backend: config.fleetAdmission,
+      logger,
+      create: (width) =>
+        config.fleetAdmission === 'redis'
+          ? createAdmission({ backend: 'redis', width, url: config.redisUrl!, namespace: 'chat-backend' })
+          : config.fleetAdmission === 'postgres'
+            ? createAdmission({ backend: 'postgres', width, namespace: 'chat-backend' })
+            : createAdmission({ backend: 'local', width, maxStartDelayMs: 1_000 }),
+    });
   }
 
   const connect = (signal: AbortSignal) =>
