@@ -1,11 +1,21 @@
 /**
  * The process-level events the lifecycle listens to (termination signals, unhandled rejections,
- * uncaught exceptions), behind a small injectable interface so tests can fire them without touching
- * the real process. Every listener is removed again by {@link ProcessHooks.dispose}.
+ * uncaught exceptions, standard output whose reader has gone), behind a small injectable interface so
+ * tests can fire them without touching the real process. Every listener is removed again by
+ * {@link ProcessHooks.dispose}.
  */
 
 /** The signals that stop a service. */
 export type StopSignal = 'SIGTERM' | 'SIGINT';
+
+/**
+ * Signals handled as another {@link StopSignal}. SIGHUP arrives when the controlling terminal goes
+ * away (a closed terminal window, a dropped SSH session). Node's default action for it is to end the
+ * process at once, without cleanup, which leaves child processes (an embedded database) and server
+ * connections behind. It asks the process to stop, as SIGTERM does, so it gets the same graceful
+ * shutdown and the same exit code (143 during startup; DESIGN.md documents no other signal code).
+ */
+export const SIGNAL_ALIASES: Readonly<Record<string, StopSignal>> = { SIGHUP: 'SIGTERM' };
 
 /** Exit code of a process stopped by `signal` (128 + signal number). */
 export function signalExitCode(signal: StopSignal): 130 | 143 {
@@ -16,18 +26,44 @@ export function signalExitCode(signal: StopSignal): 130 | 143 {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyListener = (...args: any[]) => void;
 
-/**
- * What the lifecycle needs from `process`: adding and removing listeners. `process` itself and any
- * `EventEmitter` fit.
- */
-export interface ProcessLike {
+/** Something to add listeners to and remove them from: `process`, its streams, any `EventEmitter`. */
+export interface EmitterLike {
   on(event: string, listener: AnyListener): unknown;
   removeListener(event: string, listener: AnyListener): unknown;
 }
 
+/**
+ * What the lifecycle needs from `process`: adding and removing listeners, and optionally its standard
+ * streams. `process` itself and any `EventEmitter` fit.
+ */
+export interface ProcessLike extends EmitterLike {
+  /** Guarded against a reader that has gone (see {@link OUTPUT_GONE_CODES}). @default none */
+  readonly stdout?: EmitterLike;
+  /** Guarded like {@link ProcessLike.stdout}. @default none */
+  readonly stderr?: EmitterLike;
+}
+
+/**
+ * Write errors meaning nobody reads the output any more: `EIO` from a terminal that hung up (the
+ * same event that sends SIGHUP), `EPIPE` from a pipe whose reader exited. Unhandled, each failed write
+ * of a log line would be an uncaught exception, whose own log line fails again: a loop that keeps
+ * the event loop busy so shutdown never finishes. These errors are dropped (there is nobody left to
+ * tell); any other stream error is rethrown as before.
+ */
+export const OUTPUT_GONE_CODES: readonly string[] = ['EIO', 'EPIPE'];
+
+function readerGone(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && OUTPUT_GONE_CODES.includes(code);
+}
+
 /** What happens on each event. */
 export interface ProcessHandlers {
-  onSignal(signal: StopSignal): void;
+  /**
+   * A stop signal arrived. `received` is the signal the process actually got: `signal` itself, or
+   * an alias of it (`SIGHUP` for `SIGTERM`, see {@link SIGNAL_ALIASES}), for the log.
+   */
+  onSignal(signal: StopSignal, received: string): void;
   onFatal(kind: 'unhandledRejection' | 'uncaughtException', error: unknown): void;
 }
 
@@ -37,7 +73,11 @@ export interface ProcessHooks {
 }
 
 /**
- * Listen for `signals`, `unhandledRejection` and `uncaughtException` on `target`.
+ * Listen for `signals`, their aliases ({@link SIGNAL_ALIASES}: SIGHUP along with SIGTERM),
+ * `unhandledRejection` and `uncaughtException` on `target`, and for write errors of its `stdout` and
+ * `stderr` (see {@link OUTPUT_GONE_CODES}). An alias reaches
+ * {@link ProcessHandlers.onSignal} as the signal it stands for, so a SIGHUP and a SIGTERM delivered
+ * together count as one request to stop, not as a second signal that forces the exit.
  *
  * @example
  * ```ts
@@ -51,18 +91,31 @@ export function installProcessHooks(
   signals: readonly StopSignal[],
   handlers: ProcessHandlers,
 ): ProcessHooks {
-  const registered: Array<[string, AnyListener]> = [];
-  const add = (event: string, listener: AnyListener): void => {
-    target.on(event, listener);
-    registered.push([event, listener]);
+  const registered: Array<[EmitterLike, string, AnyListener]> = [];
+  const add = (event: string, listener: AnyListener, on: EmitterLike = target): void => {
+    on.on(event, listener);
+    registered.push([on, event, listener]);
   };
-  for (const signal of signals) add(signal, () => handlers.onSignal(signal));
+  for (const signal of signals) add(signal, () => handlers.onSignal(signal, signal));
+  for (const [alias, signal] of Object.entries(SIGNAL_ALIASES)) {
+    if (signals.includes(signal)) add(alias, () => handlers.onSignal(signal, alias));
+  }
   add('unhandledRejection', ((reason: unknown) =>
     handlers.onFatal('unhandledRejection', reason)) as AnyListener);
   add('uncaughtException', ((error: unknown) => handlers.onFatal('uncaughtException', error)) as AnyListener);
+  for (const stream of [target.stdout, target.stderr]) {
+    if (!stream) continue;
+    add(
+      'error',
+      ((error: unknown) => {
+        if (!readerGone(error)) throw error;
+      }) as AnyListener,
+      stream,
+    );
+  }
   return {
     dispose() {
-      for (const [event, listener] of registered.splice(0)) target.removeListener(event, listener);
+      for (const [on, event, listener] of registered.splice(0)) on.removeListener(event, listener);
     },
   };
 }

@@ -1,12 +1,17 @@
 /**
  * Issue 3, service level: stopping the chat-backend example (SIGTERM during startup and after
- * ready) leaves no connection behind, and a critical component that goes unhealthy after ready
- * turns /readyz to 503 (and back) while /livez stays 200.
+ * ready, and SIGHUP from a closed terminal) leaves no connection behind, and a critical component
+ * that goes unhealthy after ready turns /readyz to 503 (and back) while /livez stays 200.
  */
 
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { Agent, get } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { databaseUrl } from './helpers/database.js';
+import { databaseUrl, uniqueName } from './helpers/database.js';
+import { freePort } from './helpers/free-port.js';
 import { waitUntil } from './helpers/wait-until.js';
 import { TcpProxy, connectionsOf, roleWithSchema, startChat, stopAllChats } from './service-harness.js';
 
@@ -56,6 +61,84 @@ describe('SIGTERM leaves no connection of the instance behind', () => {
     expect(chat.events('service.draining')).toHaveLength(1);
   });
 });
+
+describe('SIGHUP (a closed terminal) stops the service like SIGTERM', () => {
+  it('during startup: exits 143 and pg_stat_activity shows none of its connections', async () => {
+    const role = await roleWithSchema(1); // room for one of the two connections it needs to be ready
+    try {
+      const chat = await startChat({
+        DATABASE_URL: role.url,
+        DB_POOL_MAX: '4',
+        DB_POOL_MIN_READY: '2',
+        FLEET_ADMISSION: 'local',
+      });
+      await waitUntil(async () => (await connectionsOf(chat.instance)) >= 1, {
+        timeoutMs: 30_000,
+        message: 'the instance holds a connection while starting',
+      });
+      chat.signal('SIGHUP');
+      const exit = await chat.exited;
+      expect(exit.code, chat.output()).toBe(143);
+      expect(chat.events('service.startup-aborted')).toHaveLength(1);
+      expect(await connectionsOf(chat.instance)).toBe(0);
+    } finally {
+      await stopAllChats();
+      await role.drop();
+    }
+  });
+
+  it('after ready: drains, exits 0, and pg_stat_activity shows none of its connections', async () => {
+    const chat = await startChat({ DATABASE_URL: databaseUrl(), DRAIN_DELAY_MS: '1000', DB_POOL_MAX: '4' });
+    await chat.waitFor('/readyz', 200);
+    await waitUntil(async () => (await connectionsOf(chat.instance)) >= 2, { message: 'pool open' });
+    chat.signal('SIGHUP');
+    await waitUntil(async () => (await chat.status('/readyz')) === 503, {
+      message: 'readiness drops on SIGHUP',
+    });
+    expect(await chat.status('/livez')).toBe(200);
+    const exit = await chat.exited;
+    expect(exit.code, chat.output()).toBe(0);
+    expect(exit.signal).toBeNull();
+    expect(await connectionsOf(chat.instance)).toBe(0);
+    expect(chat.events('service.draining')).toHaveLength(1);
+    expect(chat.events('service.forced-exit')).toEqual([]);
+  });
+
+  it('with no one left to read its output, stops the embedded Postgres and exits 0', async () => {
+    // `npm start` in a terminal that is then closed: the output goes nowhere (writes fail) and
+    // SIGHUP arrives. Without a DATABASE_URL the example runs its own Postgres, which must not be
+    // left running.
+    const dataDir = path.join(os.tmpdir(), uniqueName('phasegate-hup'));
+    const chat = await startChat({
+      DATABASE_URL: undefined,
+      DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(await freePort()),
+      FLEET_ADMISSION: 'local',
+    });
+    await chat.waitFor('/readyz', 200, 90_000);
+    const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
+    const postmaster = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+    expect(alive(postmaster)).toBe(true);
+
+    chat.child.stdout!.destroy();
+    chat.child.stderr!.destroy();
+    chat.signal('SIGHUP');
+    const exit = await chat.exited;
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    // A clean shutdown removes postmaster.pid; a killed or orphaned server leaves it behind.
+    expect(alive(postmaster)).toBe(false);
+    expect(existsSync(pidFile)).toBe(false);
+  }, 120_000);
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 describe('a critical component going unhealthy after ready', () => {
   it('turns /readyz to 503 while /livez stays 200, and back to 200 when it recovers', async () => {
