@@ -7,7 +7,7 @@
 import { ConfigError } from '../../src/errors/config-error.js';
 import type { Scenario } from '../../src/simulator/scenario.js';
 import { phasegateSettings, type PhasegateSettings } from '../../src/simulator/strategies/index.js';
-import { admissionWidth } from '../../examples/chat-backend/plan.js';
+import { admissionWidth } from '../../examples/chat-backend/admission.js';
 import type { ConnectorProxyOptions } from './connector-proxy.js';
 
 /** Everything the real storm is configured with. */
@@ -67,10 +67,17 @@ export function stormConfig(scenario: Scenario): StormConfig {
     `must equal fleet.instances (${instances})`,
     'FLEET_SIZE is the fleet size',
   );
+  // The width the example plans for itself: planConnectionBudget's, for its fleet, pool and the
+  // server's limits (which the real storm's database has: the scenario's max_connections and reserved).
+  const exampleWidth = admissionWidth(
+    instances,
+    { dbPoolMax: settings.poolMax, dbPoolMinReady: settings.minReady },
+    { maxConnections: scenario.database.maxConnections, reserved: scenario.database.reserved },
+  );
   expectSetting(
-    settings.admissionWidth === admissionWidth(instances),
+    settings.admissionWidth === exampleWidth,
     'strategies[0].admissionWidth',
-    `must be ${admissionWidth(instances)}, the example's width for ${instances} instances`,
+    `must be ${exampleWidth}, the example's width for ${instances} instances with this pool and database`,
     'the example does not take the width from its environment',
   );
   expectSetting(
