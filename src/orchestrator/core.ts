@@ -80,9 +80,13 @@ export class OrchestratorCore {
     return this.startClock === null ? 0 : this.now() - this.startClock;
   }
 
-  /** Record and publish an event, stamped with the clock time. */
+  /**
+   * Record and publish an event, stamped with the clock time. The object is stamped in place, not
+   * copied (a storm simulation emits millions): pass a fresh one.
+   */
   emit(event: EmitInput): void {
-    const stamped = { ...event, at: this.now() } as OrchestratorEvent;
+    (event as { at?: number }).at = this.now();
+    const stamped = event as OrchestratorEvent;
     this.timeline.record(stamped);
     this.emitter.emit(stamped);
   }
