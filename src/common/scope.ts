@@ -54,9 +54,12 @@ export class Scope {
     }
     if (Number.isFinite(deadline)) {
       const remaining = deadline - clock.now();
-      const error = new DeadlineExceededError(label, budgetMs);
-      if (remaining <= 0) this.abort(error);
-      else this.cancelTimer = clock.timer(remaining, () => this.abort(error));
+      // The error is made only when the deadline passes: most scopes end before theirs.
+      if (remaining <= 0) this.abort(new DeadlineExceededError(label, budgetMs));
+      else
+        this.cancelTimer = clock.timer(remaining, () =>
+          this.abort(new DeadlineExceededError(label, budgetMs)),
+        );
     }
   }
 
