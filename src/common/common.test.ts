@@ -13,6 +13,9 @@ describe('redact', () => {
     ['Authorization: Bearer abc.def-ghi', 'Authorization: Bearer ***'],
     ['token: "abc"', 'token: ***'],
     ['nothing secret here', 'nothing secret here'],
+    ['sorry, too many clients already', 'sorry, too many clients already'],
+    ['sent BEARER abc.def without a colon', 'sent BEARER *** without a colon'],
+    ['pwd = hunter2', 'pwd = ***'],
   ])('redactText(%s)', (input, expected) => {
     expect(redactText(input)).toBe(expected);
   });

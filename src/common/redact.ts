@@ -9,6 +9,13 @@ const KEY_VALUE =
   /\b(password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key|auth)(["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,'"]+)/gi;
 const BEARER = /\b(bearer\s+)[a-z0-9._~+/=-]+/gi;
 
+/**
+ * Every pattern above needs a `:` (a URL's scheme, `key: value`), a `=` (`key=value`) or the word
+ * `bearer`: text with none of them holds nothing to redact (most error messages, e.g. `sorry, too
+ * many clients already`), and one cheap scan spares the three replacements.
+ */
+const MAY_HOLD_SECRET = /[:=]|bearer/i;
+
 /** The placeholder that replaces a secret. */
 export const REDACTED = '***';
 
@@ -22,6 +29,7 @@ export const REDACTED = '***';
  * ```
  */
 export function redactText(text: string): string {
+  if (!MAY_HOLD_SECRET.test(text)) return text;
   return text
     .replace(URL_USERINFO, (_m, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
     .replace(KEY_VALUE, (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`)
