@@ -28,6 +28,41 @@ describe('EventQueue', () => {
     );
   });
 
+  it('stays in order under any mix of push, pop and cancel (against a sorted list)', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('push' as const), at: fc.integer({ min: 0, max: 50 }) }),
+      fc.record({ kind: fc.constant('pop' as const) }),
+      fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
+        const queue = new EventQueue();
+        type Item = { at: number; seq: number; event: ReturnType<EventQueue['push']> };
+        let model: Item[] = [];
+        const all: Item[] = [];
+        for (const o of ops) {
+          if (o.kind === 'push') {
+            const event = queue.push(o.at, () => undefined);
+            const item = { at: o.at, seq: event.seq, event };
+            model.push(item);
+            all.push(item);
+          } else if (o.kind === 'pop') {
+            model.sort((a, b) => a.at - b.at || a.seq - b.seq);
+            expect(queue.pop()).toBe(model.shift()?.event);
+          } else if (all.length > 0) {
+            const item = all[o.pick % all.length]!;
+            queue.cancel(item.event);
+            model = model.filter((m) => m !== item);
+          }
+          expect(queue.size).toBe(model.length);
+        }
+        model.sort((a, b) => a.at - b.at || a.seq - b.seq);
+        for (const item of model) expect(queue.pop()).toBe(item.event);
+        expect(queue.pop()).toBeUndefined();
+      }),
+    );
+  });
+
   it('cancelling a popped event leaves the count alone', () => {
     const queue = new EventQueue();
     const a = queue.push(1, () => undefined);

@@ -1,5 +1,5 @@
 /**
- * The simulator's agenda: a binary min-heap of timed callbacks ordered by due time, ties broken by
+ * The simulator's agenda: a 4-ary min-heap of timed callbacks ordered by due time, ties broken by
  * insertion order, so that a run is a pure function of what was scheduled and when.
  */
 
@@ -11,7 +11,7 @@ export interface Firable {
   fire(): void;
 }
 
-/** One scheduled callback. Cancelling marks it; the heap drops it lazily when it surfaces. */
+/** One scheduled callback. Cancelling removes it from the queue at once. */
 export interface ScheduledEvent {
   /** Virtual due time, in ms. */
   readonly at: number;
@@ -25,7 +25,7 @@ export interface ScheduledEvent {
    * the engine need not let continuations settle after it unless it says otherwise.
    */
   readonly quiet: boolean;
-  /** Set when the event was cancelled; it will not run. */
+  /** Set when the event was cancelled or has been taken out to run; it will not run (again). */
   cancelled: boolean;
 }
 
@@ -35,14 +35,32 @@ export function fire(event: ScheduledEvent): void {
   else event.callback!();
 }
 
-function before(a: ScheduledEvent, b: ScheduledEvent): boolean {
+/** A scheduled event as the queue keeps it: with its place in the heap, for removal. */
+class Entry implements ScheduledEvent {
+  cancelled = false;
+  /** Index in the heap; -1 once out of it. */
+  index = -1;
+
+  constructor(
+    readonly at: number,
+    readonly seq: number,
+    readonly target: Firable | undefined,
+    readonly callback: (() => void) | undefined,
+    readonly quiet: boolean,
+  ) {}
+}
+
+function before(a: Entry, b: Entry): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
 
+/** Children per node: a 4-ary heap is half as deep as a binary one, for the same comparisons. */
+const ARITY = 4;
+
 /**
- * A binary min-heap on `(at, seq)` with lazy cancellation. `push`/`pop` cost O(log n); cancelled
- * entries are compacted away when they outnumber the live ones, so a workload that cancels most of
- * its timers (attempt timeouts that never fire) keeps the heap small.
+ * A 4-ary min-heap on `(at, seq)`. `push`, `pop` and `cancel` cost O(log n); a cancelled event leaves
+ * the heap at once (each entry knows its index), so a workload that cancels most of its timers
+ * (attempt timeouts that never fire) keeps the heap as small as what is really scheduled.
  *
  * @example
  * ```ts
@@ -53,121 +71,110 @@ function before(a: ScheduledEvent, b: ScheduledEvent): boolean {
  * ```
  */
 export class EventQueue {
-  private heap: ScheduledEvent[] = [];
+  private readonly heap: Entry[] = [];
   private seq = 0;
-  private live = 0;
 
   /** Number of events that are scheduled and not cancelled. */
   get size(): number {
-    return this.live;
+    return this.heap.length;
   }
 
   /** Schedule a callback or a {@link Firable} at virtual time `at` (see {@link ScheduledEvent.quiet}). */
   push(at: number, what: (() => void) | Firable, quiet = false): ScheduledEvent {
-    const event: ScheduledEvent =
+    const entry =
       typeof what === 'function'
-        ? { at, seq: this.seq++, target: undefined, callback: what, quiet, cancelled: false }
-        : { at, seq: this.seq++, target: what, callback: undefined, quiet, cancelled: false };
-    this.heap.push(event);
-    this.siftUp(this.heap.length - 1);
-    this.live++;
-    return event;
+        ? new Entry(at, this.seq++, undefined, what, quiet)
+        : new Entry(at, this.seq++, what, undefined, quiet);
+    this.heap.push(entry);
+    this.siftUp(entry, this.heap.length - 1);
+    return entry;
   }
 
   /** Cancel an event. Cancelling one that already ran or was cancelled does nothing. */
   cancel(event: ScheduledEvent): void {
     if (event.cancelled) return;
-    event.cancelled = true;
-    this.live--;
-    if (this.heap.length > 64 && this.live < this.heap.length >>> 2) this.compact();
+    const entry = event as Entry;
+    entry.cancelled = true;
+    this.removeAt(entry.index);
   }
 
-  /** The earliest live event, without removing it; `undefined` when empty. */
+  /** The earliest event, without removing it; `undefined` when empty. */
   peek(): ScheduledEvent | undefined {
-    this.dropCancelledTop();
     return this.heap[0];
   }
 
-  /** Remove and return the earliest live event; `undefined` when empty. */
+  /** Remove and return the earliest event; `undefined` when empty. */
   pop(): ScheduledEvent | undefined {
-    this.dropCancelledTop();
-    const top = this.heap[0];
-    if (top === undefined) return undefined;
-    this.removeTop();
-    this.live--;
-    // A popped event counts as done: cancelling it later must not change `live`.
-    top.cancelled = true;
-    return top;
+    return this.popDue(Infinity);
   }
 
   /**
-   * Remove and return the earliest live event if it is due at or before `limit`; otherwise
-   * `undefined` (the queue is empty, or its next event is later).
+   * Remove and return the earliest event if it is due at or before `limit`; otherwise `undefined`
+   * (the queue is empty, or its next event is later).
    */
   popDue(limit: number): ScheduledEvent | undefined {
-    this.dropCancelledTop();
     const top = this.heap[0];
     if (top === undefined || top.at > limit) return undefined;
-    this.removeTop();
-    this.live--;
+    // A popped event counts as done: cancelling it later does nothing.
     top.cancelled = true;
+    this.removeAt(0);
     return top;
   }
 
-  /** Due times of the live events, earliest first (for tests and diagnostics; O(n log n)). */
+  /** Due times of the scheduled events, earliest first (for tests and diagnostics; O(n log n)). */
   times(): number[] {
-    return this.heap
-      .filter((e) => !e.cancelled)
-      .sort((a, b) => (before(a, b) ? -1 : 1))
-      .map((e) => e.at);
+    return [...this.heap].sort((a, b) => (before(a, b) ? -1 : 1)).map((e) => e.at);
   }
 
-  private dropCancelledTop(): void {
-    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.removeTop();
-  }
-
-  private removeTop(): void {
-    const last = this.heap.pop()!;
-    if (this.heap.length > 0) {
-      this.heap[0] = last;
-      this.siftDown(0);
-    }
-  }
-
-  private compact(): void {
-    this.heap = this.heap.filter((e) => !e.cancelled);
-    for (let i = (this.heap.length >>> 1) - 1; i >= 0; i--) this.siftDown(i);
-  }
-
-  private siftUp(index: number): void {
+  private removeAt(index: number): void {
     const heap = this.heap;
-    const item = heap[index]!;
+    const removed = heap[index]!;
+    removed.index = -1;
+    const last = heap.pop()!;
+    if (last === removed) return;
+    // Put the last entry in the hole, then restore the order in whichever direction it is broken.
+    if (index > 0 && before(last, heap[(index - 1) >>> 2]!)) this.siftUp(last, index);
+    else this.siftDown(last, index);
+  }
+
+  private siftUp(item: Entry, index: number): void {
+    const heap = this.heap;
     let i = index;
     while (i > 0) {
-      const parent = (i - 1) >>> 1;
-      const p = heap[parent]!;
-      if (!before(item, p)) break;
-      heap[i] = p;
-      i = parent;
+      const parentIndex = (i - 1) >>> 2;
+      const parent = heap[parentIndex]!;
+      if (!before(item, parent)) break;
+      heap[i] = parent;
+      parent.index = i;
+      i = parentIndex;
     }
     heap[i] = item;
+    item.index = i;
   }
 
-  private siftDown(index: number): void {
+  private siftDown(item: Entry, index: number): void {
     const heap = this.heap;
     const n = heap.length;
-    const item = heap[index]!;
     let i = index;
     for (;;) {
-      const left = 2 * i + 1;
-      if (left >= n) break;
-      const right = left + 1;
-      let child = left;
-      if (right < n && before(heap[right]!, heap[left]!)) child = right;
-      if (!before(heap[child]!, item)) break;
-      heap[i] = heap[child]!;
+      const first = ARITY * i + 1;
+      if (first >= n) break;
+      let child = first;
+      let best = heap[first]!;
+      const end = first + ARITY < n ? first + ARITY : n;
+      for (let c = first + 1; c < end; c++) {
+        const candidate = heap[c]!;
+        if (before(candidate, best)) {
+          best = candidate;
+          child = c;
+        }
+      }
+      if (!before(best, item)) break;
+      heap[i] = best;
+      best.index = i;
       i = child;
     }
     heap[i] = item;
+    item.index = i;
   }
 }
