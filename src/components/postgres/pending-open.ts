@@ -10,6 +10,14 @@ export function closeQuietly(connection: PgConnection): void {
   connection.end().catch(noop);
 }
 
+/** The pool's side of its opens (internal). */
+export interface OpenHost {
+  /** Take a verified connection. Throws (the pool was stopped) when it cannot; the open then fails. */
+  adopt(connection: PgConnection): void;
+  /** The open settled, whichever way; called before its promise settles. */
+  settled(open: PendingOpen): void;
+}
+
 /**
  * One connection a pool is opening (internal): the factory's call and the `SELECT 1` that verifies
  * the connection, bounded by a timeout, the caller's signal, and the pool, which calls
@@ -17,23 +25,26 @@ export function closeQuietly(connection: PgConnection): void {
  *
  * It owns the one `AbortController` the factory sees. Rather than linking signals and racing
  * promises against them, it listens on the caller's signal itself (as an `EventListenerObject`, no
- * closure) and settles its promise directly, so an open costs one controller and one listener.
- * Cut short, it aborts the factory's signal with the reason and rejects with it at once. A
- * connection that arrives after that, or whose `SELECT 1` fails, is closed: a failed open leaves
- * nothing open.
+ * closure), hands the connection to its {@link OpenHost}, and settles its promise directly: an open
+ * costs one controller, one listener and one promise. Cut short, it aborts the factory's signal
+ * with the reason and rejects with it at once. A connection that arrives after that, or whose
+ * `SELECT 1` fails, is closed: a failed open leaves nothing open.
  */
 export class PendingOpen {
-  /** Settles with the verified connection, or rejects with the error or abort reason. */
-  readonly promise: Promise<PgConnection>;
+  /** Resolves once the host has the verified connection; rejects with the error or abort reason. */
+  readonly promise: Promise<void>;
   private readonly controller = new AbortController();
-  private resolve!: (connection: PgConnection) => void;
+  private resolve!: () => void;
   private reject!: (error: unknown) => void;
   private cancelTimer: CancelTimer = noop;
   private connection: PgConnection | undefined;
   private settled = false;
 
-  constructor(private readonly outer: AbortSignal | undefined) {
-    this.promise = new Promise<PgConnection>((resolve, reject) => {
+  constructor(
+    private readonly host: OpenHost,
+    private readonly outer: AbortSignal | undefined,
+  ) {
+    this.promise = new Promise<void>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
@@ -88,8 +99,14 @@ export class PendingOpen {
 
   private verified(connection: PgConnection): void {
     if (this.settled) return;
+    try {
+      this.host.adopt(connection);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
     this.finish(true);
-    this.resolve(connection);
+    this.resolve();
   }
 
   private fail(error: unknown): void {
@@ -98,11 +115,12 @@ export class PendingOpen {
     this.reject(error);
   }
 
-  /** Settled: no timer, no listener, and a connection that is not handed over is closed. */
-  private finish(handOver = false): void {
+  /** Settled: no timer, no listener, a connection not handed over closed, and the host told. */
+  private finish(handedOver = false): void {
     this.settled = true;
     this.cancelTimer();
     this.outer?.removeEventListener('abort', this);
-    if (!handOver && this.connection) closeQuietly(this.connection);
+    if (!handedOver && this.connection) closeQuietly(this.connection);
+    this.host.settled(this);
   }
 }

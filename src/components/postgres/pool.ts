@@ -18,7 +18,7 @@ import { AbortedError } from '../../errors/aborted-error.js';
 import { linkSignals, untilAborted } from '../abort.js';
 import { DependencyError } from '../dependency-error.js';
 import type { PgConnection, PgQueryResult } from './connection.js';
-import { closeQuietly, PendingOpen } from './pending-open.js';
+import { PendingOpen, type OpenHost } from './pending-open.js';
 import { sameStats, type PoolLease, type PoolStats, type PostgresPoolOptions } from './pool-types.js';
 import { leaseOf, type Entry } from './pool-entry.js';
 import { WaiterQueue } from './waiter-queue.js';
@@ -46,6 +46,12 @@ export class PostgresPool {
   /** Created on first read of {@link PostgresPool.lifetime} (most pools never need one). */
   private lifetimeController: AbortController | undefined;
   private readonly changed = new Emitter<PoolStats>();
+  private readonly openHost: OpenHost = {
+    adopt: (connection) => this.add(connection),
+    settled: (open) => {
+      if (this.opens.delete(open)) this.emitChange();
+    },
+  };
   private readonly options: Required<PostgresPoolOptions>;
   private targetValue: number;
   private ending: Promise<void> | undefined;
@@ -131,30 +137,11 @@ export class PostgresPool {
   openConnection(signal?: AbortSignal): Promise<void> {
     if (this.closed) return Promise.reject(new AbortedError('The Postgres pool is closed'));
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    const open = new PendingOpen(signal);
+    const open = new PendingOpen(this.openHost, signal);
     this.opens.add(open);
     this.emitChange();
     open.start(this.options.factory, this.options.clock, this.options.openTimeoutMs);
-    return open.promise.then(
-      (connection) => {
-        try {
-          this.add(connection);
-        } catch (error) {
-          closeQuietly(connection);
-          throw error;
-        } finally {
-          this.openSettled(open);
-        }
-      },
-      (error: unknown) => {
-        this.openSettled(open);
-        throw error;
-      },
-    );
-  }
-
-  private openSettled(open: PendingOpen): void {
-    if (this.opens.delete(open)) this.emitChange();
+    return open.promise;
   }
 
   /** Borrow a connection, waiting up to `acquireTimeoutMs` (or until `signal` aborts). */
