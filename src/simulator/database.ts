@@ -43,11 +43,22 @@ export interface PostgresServerError extends Error {
  * A server error as `pg` would deliver it. It has no stack trace: a server's refusal says nothing
  * about our call stack, and a storm creates hundreds of thousands of them.
  */
+class ServerError extends Error implements PostgresServerError {
+  readonly severity = 'FATAL' as const;
+
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
 function serverError(message: string, code: string): PostgresServerError {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return Object.assign(new Error(message), { code, severity: 'FATAL' as const });
+    return new ServerError(message, code);
   } finally {
     Error.stackTraceLimit = limit;
   }
