@@ -6,7 +6,10 @@
  * CPU and wrk to another when `taskset` exists and there are at least two CPUs.
  *
  * Run: `npm run bench -- health`, or alone: `npx tsx bench/health.bench.ts [--duration 5] [--rounds 7]
- * [--connections 32] [--warmup 2] [--json]`. It prints a table; `run()` returns a `BenchResult`.
+ * [--connections 32] [--warmup 2] [--only phasegate,phasegate-orchestrator] [--json]`. It prints a
+ * table; `run()` returns a `BenchResult`.
+ *
+ * Then, in this process, what phasegate itself adds to a probe without HTTP (see health-probe-path.ts).
  *
  * Target (issue 3): phasegate >= 0.9x bare node:http on /readyz.
  */
@@ -42,7 +45,7 @@ const DESCRIPTIONS: Record<Kind, string> = {
   bare: 'node:http, res.end("ok") on every request',
   phasegate: 'startHealthServer, source returns the same ready snapshot object (identity cache hit)',
   'phasegate-orchestrator':
-    'startHealthServer on a started Orchestrator (7 phases x 1 fake component): a fresh snapshot per probe',
+    'startHealthServer on a started Orchestrator (7 phases x 1 fake component; its snapshot cache checks ~40 fields per probe)',
   lightship:
     'lightship 7.3 /ready after signalReady() (from its TypeScript source: the 7.3 package ships no dist/)',
   terminus: '@godaddy/terminus 4, healthChecks { "/readyz": async () => {} }',
@@ -97,18 +100,8 @@ async function serve(kind: Kind): Promise<number> {
     }
     case 'phasegate-orchestrator': {
       const { startHealthServer } = await import('../src/health/server.js');
-      const { createOrchestrator, sevenPhasePlan, SEVEN_PHASES } =
-        await import('../src/orchestrator/index.js');
-      const { fakeComponent } = await import('../src/testing/fake-component.js');
-      const { systemClock } = await import('../src/common/clock.js');
-      const components = Object.fromEntries(
-        SEVEN_PHASES.map((phase) => [
-          phase,
-          [fakeComponent({ name: `${phase}-component`, clock: systemClock })],
-        ]),
-      );
-      const orchestrator = createOrchestrator(sevenPhasePlan(components), { budgetMs: 10_000 });
-      await orchestrator.start();
+      const { startedSevenPhaseOrchestrator } = await import('./health-probe-path.js');
+      const orchestrator = await startedSevenPhaseOrchestrator();
       const server = await startHealthServer(orchestrator, { port: 0, host: '127.0.0.1' });
       return server.port;
     }
@@ -155,6 +148,8 @@ export interface HealthBenchOptions {
   readonly connections?: number;
   /** Seconds of warm-up per server, once before the rounds. @default 2 */
   readonly warmupSeconds?: number;
+  /** Measure only these servers (bare node:http is always measured: the ratios need it). @default all */
+  readonly only?: readonly string[];
 }
 
 /** One server's result. */
@@ -303,18 +298,21 @@ export async function measureHealth(options: HealthBenchOptions = {}): Promise<H
   const connections = options.connections ?? 32;
   const warmup = options.warmupSeconds ?? 2;
   const pin = canPin();
+  const kinds = KINDS.filter(
+    (kind) => kind === 'bare' || options.only === undefined || options.only.includes(kind),
+  );
 
   // Every server runs for the whole benchmark (idle ones cost nothing), so the rounds can interleave
   // the servers many times: drift in the machine's load then hits all of them alike.
   const servers = new Map<Kind, Started>();
-  const results = new Map<Kind, Measurement[]>(KINDS.map((k) => [k, []]));
+  const results = new Map<Kind, Measurement[]>(kinds.map((k) => [k, []]));
   try {
-    for (const kind of KINDS) servers.set(kind, await startServer(kind, pin));
+    for (const kind of kinds) servers.set(kind, await startServer(kind, pin));
     const urlOf = (kind: Kind): string => `http://127.0.0.1:${servers.get(kind)!.port}${PATHS[kind]}`;
-    if (warmup > 0) for (const kind of KINDS) await wrk(urlOf(kind), warmup, connections, pin);
+    if (warmup > 0) for (const kind of kinds) await wrk(urlOf(kind), warmup, connections, pin);
     for (let round = 0; round < rounds; round += 1) {
       // Rotate the order each round so no server always runs first (or right after a hot one).
-      const order = KINDS.map((_, i) => KINDS[(i + round) % KINDS.length]!);
+      const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]!);
       for (const kind of order) {
         results.get(kind)!.push(await measure(servers.get(kind)!, urlOf(kind), duration, connections, pin));
       }
@@ -326,7 +324,7 @@ export async function measureHealth(options: HealthBenchOptions = {}): Promise<H
   const bare = median(results.get('bare')!.map((r) => r.reqPerSec));
   const bareBest = Math.max(...results.get('bare')!.map((r) => r.reqPerSec));
   const bareCpu = median(results.get('bare')!.map((r) => r.cpuUsPerRequest));
-  const rows: HealthBenchRow[] = KINDS.map((kind) => {
+  const rows: HealthBenchRow[] = kinds.map((kind) => {
     const list = results.get(kind)!;
     const rps = list.map((r) => r.reqPerSec);
     const med = median(rps);
@@ -349,8 +347,6 @@ export async function measureHealth(options: HealthBenchOptions = {}): Promise<H
       cpuRatioVsBare: Number((median(list.map((r) => r.cpuUsPerRequest)) / bareCpu).toFixed(3)),
     };
   });
-  const phasegate = rows.find((r) => r.name === 'phasegate')!;
-  const withOrchestrator = rows.find((r) => r.name === 'phasegate-orchestrator')!;
   return {
     name: 'health',
     tool: `wrk -t1 -c${connections} -d${duration}s, ${rounds} interleaved rounds (median), ${warmup}s warm-up`,
@@ -359,12 +355,14 @@ export async function measureHealth(options: HealthBenchOptions = {}): Promise<H
     pinned: pin,
     durationSeconds: duration,
     rows,
-    targets: [phasegate, withOrchestrator].map((row) => ({
-      metric: `${row.name} /readyz req/s ÷ bare node:http req/s`,
-      min: 0.9,
-      actual: row.ratioVsBare,
-      met: row.ratioVsBare >= 0.9,
-    })),
+    targets: rows
+      .filter((row) => row.name === 'phasegate' || row.name === 'phasegate-orchestrator')
+      .map((row) => ({
+        metric: `${row.name} /readyz req/s ÷ bare node:http req/s`,
+        min: 0.9,
+        actual: row.ratioVsBare,
+        met: row.ratioVsBare >= 0.9,
+      })),
   };
 }
 
@@ -377,6 +375,14 @@ export async function measureHealth(options: HealthBenchOptions = {}): Promise<H
 export default async function run(options: HealthBenchOptions = {}): Promise<BenchResult> {
   const summary = await measureHealth(options);
   console.log(formatSummary(summary));
+  const { measureProbePath } = await import('./health-probe-path.js');
+  const probePath = await measureProbePath();
+  console.log(
+    [
+      'in process (no HTTP), median CPU ns per call:',
+      ...probePath.map((c) => `  ${c.name.padEnd(56)} ${Math.round(c.medianNs).toString().padStart(6)}`),
+    ].join('\n'),
+  );
   const cases: BenchCase[] = summary.rows.map((row) => ({
     name: `${row.name} ${row.path}`,
     medianNs: Math.round(row.cpuUsPerRequest * 1000),
@@ -386,6 +392,7 @@ export default async function run(options: HealthBenchOptions = {}): Promise<Ben
     opsPerRound: Math.round(row.reqPerSec * summary.durationSeconds),
     rounds: row.rounds.length,
   }));
+  cases.push(...probePath);
   const checks: BenchCheck[] = summary.targets.map((t) => ({
     name: `${t.metric} >= ${t.min}`,
     pass: t.met,
@@ -448,6 +455,7 @@ if (isMain(import.meta.url)) {
       rounds: flag(argv, '--rounds'),
       connections: flag(argv, '--connections'),
       warmupSeconds: flag(argv, '--warmup'),
+      only: argv.includes('--only') ? argv[argv.indexOf('--only') + 1]?.split(',') : undefined,
     });
     if (argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
   }
