@@ -156,6 +156,16 @@ describe('runService on SIGHUP', () => {
     expect(log.filter((line) => line.startsWith('stop:'))).toEqual(['stop:api', 'stop:db']);
     expect(events()).toContain('service.draining');
     expect(events()).not.toContain('service.forced-exit');
+    const signalLine = out
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { event: string; signal?: string; received?: string; msg?: string })
+      .find((line) => line.event === 'service.signal');
+    expect(signalLine).toMatchObject({
+      signal: 'SIGTERM',
+      received: 'SIGHUP',
+      msg: 'received SIGHUP (handled as SIGTERM)',
+    });
     for (const event of EVENTS) expect(proc.listenerCount(event)).toBe(0);
   });
 

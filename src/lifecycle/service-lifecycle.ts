@@ -105,7 +105,7 @@ export class ServiceLifecycle {
     if (!options.logger)
       this.logger = defaultLogger(this.liveView?.stream ?? options.stdout, options.loggerOptions);
     this.hooks = installProcessHooks(options.process, options.signals, {
-      onSignal: (signal) => this.onSignal(signal),
+      onSignal: (signal, received) => this.onSignal(signal, received),
       onFatal: (kind, error) => this.onFatal(kind, error),
     });
     try {
@@ -228,7 +228,8 @@ export class ServiceLifecycle {
     this.finish(code);
   }
 
-  private onSignal(signal: StopSignal): void {
+  /** A stop request: `signal` is what it counts as, `received` what arrived (SIGHUP counts as SIGTERM). */
+  private onSignal(signal: StopSignal, received: string = signal): void {
     if (this.finished) return;
     if (this.state === 'stopping') {
       const options = this.options!;
@@ -248,7 +249,10 @@ export class ServiceLifecycle {
     }
     this.stopSignal = signal;
     this.firstSignalAt = this.options?.clock.now() ?? 0;
-    this.logger.info({ event: 'service.signal', signal, state: this.state }, `received ${signal}`);
+    this.logger.info(
+      { event: 'service.signal', signal, received, state: this.state },
+      received === signal ? `received ${signal}` : `received ${received} (handled as ${signal})`,
+    );
     if (this.state === 'running') {
       void this.shutdown();
       return;
