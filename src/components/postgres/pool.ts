@@ -131,8 +131,9 @@ export class PostgresPool {
 
   /**
    * Open one connection, verify it with `SELECT 1`, and add it to the pool as idle. Bounded by
-   * `openTimeoutMs`, `signal` and the pool's lifetime. Rejects with the driver's error, an
-   * {@link AttemptTimeoutError}, or the abort reason; a failed open leaves nothing open.
+   * `openTimeoutMs`, `signal` and {@link PostgresPool.end} (which aborts it). Rejects with the
+   * driver's error, an {@link AttemptTimeoutError}, or the abort reason; a failed open leaves
+   * nothing open.
    */
   openConnection(signal?: AbortSignal): Promise<void> {
     if (this.closed) return Promise.reject(new AbortedError('The Postgres pool is closed'));
