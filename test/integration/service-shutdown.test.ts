@@ -17,7 +17,8 @@ import { TcpProxy, connectionsOf, roleWithSchema, startChat, stopAllChats } from
 
 afterEach(stopAllChats);
 
-describe('SIGTERM leaves no connection of the instance behind', () => {
+// SIGHUP is what a closed terminal sends; it stops the service exactly like SIGTERM.
+describe.each(['SIGTERM', 'SIGHUP'] as const)('%s leaves no connection of the instance behind', (signal) => {
   it('during startup: exits 143 and pg_stat_activity shows none of its connections', async () => {
     // A role with room for one connection while the instance needs two before it is ready: startup
     // holds one connection open and keeps waiting for the second.
@@ -35,9 +36,10 @@ describe('SIGTERM leaves no connection of the instance behind', () => {
         message: 'the instance holds a connection while starting',
       });
       expect(await chat.status('/startupz')).toBe(503);
-      chat.signal('SIGTERM');
+      chat.signal(signal);
       const exit = await chat.exited;
       expect(exit.code, chat.output()).toBe(143);
+      expect(chat.events('service.startup-aborted')).toHaveLength(1);
       expect(await connectionsOf(chat.instance)).toBe(0);
     } finally {
       await stopAllChats();
@@ -50,50 +52,9 @@ describe('SIGTERM leaves no connection of the instance behind', () => {
     await chat.waitFor('/readyz', 200);
     await waitUntil(async () => (await connectionsOf(chat.instance)) >= 2, { message: 'pool open' });
 
-    chat.signal('SIGTERM');
+    chat.signal(signal);
     await waitUntil(async () => (await chat.status('/readyz')) === 503, {
-      message: 'readiness drops on SIGTERM',
-    });
-    expect(await chat.status('/livez')).toBe(200);
-    const exit = await chat.exited;
-    expect(exit.code, chat.output()).toBe(0);
-    expect(await connectionsOf(chat.instance)).toBe(0);
-    expect(chat.events('service.draining')).toHaveLength(1);
-  });
-});
-
-describe('SIGHUP (a closed terminal) stops the service like SIGTERM', () => {
-  it('during startup: exits 143 and pg_stat_activity shows none of its connections', async () => {
-    const role = await roleWithSchema(1); // room for one of the two connections it needs to be ready
-    try {
-      const chat = await startChat({
-        DATABASE_URL: role.url,
-        DB_POOL_MAX: '4',
-        DB_POOL_MIN_READY: '2',
-        FLEET_ADMISSION: 'local',
-      });
-      await waitUntil(async () => (await connectionsOf(chat.instance)) >= 1, {
-        timeoutMs: 30_000,
-        message: 'the instance holds a connection while starting',
-      });
-      chat.signal('SIGHUP');
-      const exit = await chat.exited;
-      expect(exit.code, chat.output()).toBe(143);
-      expect(chat.events('service.startup-aborted')).toHaveLength(1);
-      expect(await connectionsOf(chat.instance)).toBe(0);
-    } finally {
-      await stopAllChats();
-      await role.drop();
-    }
-  });
-
-  it('after ready: drains, exits 0, and pg_stat_activity shows none of its connections', async () => {
-    const chat = await startChat({ DATABASE_URL: databaseUrl(), DRAIN_DELAY_MS: '1000', DB_POOL_MAX: '4' });
-    await chat.waitFor('/readyz', 200);
-    await waitUntil(async () => (await connectionsOf(chat.instance)) >= 2, { message: 'pool open' });
-    chat.signal('SIGHUP');
-    await waitUntil(async () => (await chat.status('/readyz')) === 503, {
-      message: 'readiness drops on SIGHUP',
+      message: `readiness drops on ${signal}`,
     });
     expect(await chat.status('/livez')).toBe(200);
     const exit = await chat.exited;
@@ -103,7 +64,9 @@ describe('SIGHUP (a closed terminal) stops the service like SIGTERM', () => {
     expect(chat.events('service.draining')).toHaveLength(1);
     expect(chat.events('service.forced-exit')).toEqual([]);
   });
+});
 
+describe('SIGHUP from a closed terminal', () => {
   it('with no one left to read its output, stops the embedded Postgres and exits 0', async () => {
     // `npm start` in a terminal that is then closed: the output goes nowhere (writes fail) and
     // SIGHUP arrives. Without a DATABASE_URL the example runs its own Postgres, which must not be
