@@ -1,0 +1,170 @@
+/**
+ * One simulated process's side of the network: its endpoint (connection factory and opener), and
+ * each connection attempt on its way through egress, connector and database.
+ */
+
+import { abortReason } from '../index.js';
+import type { ConnectorClient, ConnectorTicket } from './connector.js';
+import type { BackendSlot, DatabaseClient, DatabaseTicket } from './database.js';
+import type { SimulationEngine } from './engine.js';
+import type { Firable, ScheduledEvent } from './event-queue.js';
+import type {
+  NetworkEndpoint,
+  OpenClient,
+  OpenTicket,
+  SimConnectionFactory,
+  SimConnectionOpener,
+  SimulatedInfrastructure,
+} from './infra.js';
+import type { SimConnection } from './sim-connection.js';
+
+/** One process's endpoint: its attempts and connections, which die with it. */
+export class Endpoint implements NetworkEndpoint {
+  /** Attempts in progress, as an intrusive list (no allocation per attempt; a storm makes a million). */
+  attempts: PendingConnect | undefined = undefined;
+  lastAttempt: PendingConnect | undefined = undefined;
+  readonly connections = new Set<SimConnection>();
+  alive = true;
+  readonly connect: SimConnectionFactory;
+  readonly open: SimConnectionOpener;
+  readonly onEnd = (connection: SimConnection): void => {
+    if (this.connections.delete(connection)) this.infra.count('closed');
+  };
+
+  constructor(
+    readonly infra: SimulatedInfrastructure,
+    readonly engine: SimulationEngine,
+    readonly egressAt: number,
+  ) {
+    this.connect = (signal) => {
+      if (!this.alive) return new Promise<SimConnection>(() => undefined);
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
+      return new Promise<SimConnection>((resolve, reject) =>
+        new PendingConnect(this, signal, new PromiseClient(resolve, reject)).start(),
+      );
+    };
+    this.open = (client) => {
+      if (!this.alive) return DEAD_TICKET;
+      const attempt = new PendingConnect(this, undefined, client);
+      attempt.start();
+      return attempt;
+    };
+  }
+
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  kill(): void {
+    if (!this.alive) return;
+    this.alive = false;
+    while (this.attempts !== undefined) this.attempts.abort(undefined);
+    for (const connection of [...this.connections]) connection.close();
+  }
+}
+
+/** The ticket of an attempt a dead process made: it never started, so there is nothing to cancel. */
+const DEAD_TICKET: OpenTicket = { cancel: () => undefined };
+
+/** Settles the promise of {@link NetworkEndpoint.connect}. */
+class PromiseClient implements OpenClient {
+  constructor(
+    readonly opened: (connection: SimConnection) => void,
+    readonly failed: (error: unknown) => void,
+  ) {}
+}
+
+/**
+ * One connection attempt on its way: egress, connector, database. Its state lives in this one
+ * object, which is also what the models call back and the caller's ticket, so an attempt costs few
+ * allocations.
+ */
+export class PendingConnect implements ConnectorClient, DatabaseClient, Firable, OpenTicket {
+  private stage: ScheduledEvent | ConnectorTicket | DatabaseTicket | undefined = undefined;
+  private ended = false;
+  /** Neighbours in the endpoint's list of attempts in progress. */
+  prev: PendingConnect | undefined = undefined;
+  next: PendingConnect | undefined = undefined;
+
+  constructor(
+    private readonly endpoint: Endpoint,
+    private readonly signal: AbortSignal | undefined,
+    private readonly client: OpenClient,
+  ) {}
+
+  start(): void {
+    const { endpoint, signal } = this;
+    endpoint.infra.count('start');
+    this.prev = endpoint.lastAttempt;
+    if (endpoint.lastAttempt !== undefined) endpoint.lastAttempt.next = this;
+    else endpoint.attempts = this;
+    endpoint.lastAttempt = this;
+    if (signal) endpoint.infra.watch(signal, this);
+    if (endpoint.engine.now() < endpoint.egressAt)
+      this.stage = endpoint.engine.at(endpoint.egressAt, this, true);
+    else this.fire();
+  }
+
+  /** Egress is open: on to the connector. */
+  fire(): void {
+    this.stage = this.endpoint.infra.connector.request(this);
+  }
+
+  throughConnector(): void {
+    this.stage = this.endpoint.infra.database.accept(this);
+  }
+
+  refused(error: Error): void {
+    this.stage = undefined;
+    this.settle();
+    this.endpoint.infra.count('wasted');
+    this.endpoint.engine.touch();
+    this.client.failed(error);
+  }
+
+  admitted(slot: BackendSlot): void {
+    this.stage = undefined;
+    this.settle();
+    const { endpoint } = this;
+    const connection = endpoint.infra.connection(slot, endpoint.onEnd);
+    endpoint.connections.add(connection);
+    endpoint.infra.count('opened');
+    endpoint.engine.touch();
+    this.client.opened(connection);
+  }
+
+  cancel(error: unknown): void {
+    if (!this.ended) this.abort(error);
+  }
+
+  /**
+   * Give up: the caller's signal aborted (reject with `error`), or the process died (`undefined`:
+   * nothing is left to observe the promise, so it never settles).
+   */
+  abort(error: unknown): void {
+    const stage = this.stage;
+    this.stage = undefined;
+    if (stage !== undefined) {
+      if ('cancel' in stage) stage.cancel();
+      else this.endpoint.engine.cancel(stage);
+    }
+    this.settle();
+    this.endpoint.infra.count('wasted');
+    if (error !== undefined) {
+      this.endpoint.engine.touch();
+      this.client.failed(error);
+    }
+  }
+
+  private settle(): void {
+    this.ended = true;
+    const { endpoint, prev, next } = this;
+    if (prev !== undefined) prev.next = next;
+    else if (endpoint.attempts === this) endpoint.attempts = next;
+    if (next !== undefined) next.prev = prev;
+    else if (endpoint.lastAttempt === this) endpoint.lastAttempt = prev;
+    this.prev = this.next = undefined;
+    this.endpoint.infra.count('settled');
+    if (this.signal) this.endpoint.infra.unwatch(this.signal, this);
+  }
+}
