@@ -9,6 +9,7 @@ import type { SimulationEngine } from './engine.js';
 import { DelayLine, type DelayLineItem, type DelayLineTicket } from './delay-line.js';
 import type { Firable, ScheduledEvent } from './event-queue.js';
 import { sample, type Range } from './range.js';
+import { connectTimedOut, startingUp, tooManyClients } from './server-errors.js';
 
 /** Resolved database settings (see `DatabaseSchema` in scenario.ts for the documented input). */
 export interface DatabaseOptions {
@@ -31,52 +32,6 @@ export interface DatabaseOptions {
   readonly backlog: number;
   /** A restart window during which new connections get `57P03`. */
   readonly restart?: { readonly atMs: number; readonly durationMs: number } | undefined;
-}
-
-/** A Postgres error as `pg` delivers it: a message and a SQLSTATE `code`, so `classify()` sees it. */
-export interface PostgresServerError extends Error {
-  readonly code: string;
-  readonly severity: 'FATAL';
-}
-
-/**
- * A server error as `pg` would deliver it. It has no stack trace: a server's refusal says nothing
- * about our call stack, and a storm creates hundreds of thousands of them.
- */
-class ServerError extends Error implements PostgresServerError {
-  readonly severity = 'FATAL' as const;
-
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-  }
-}
-
-function serverError(message: string, code: string): PostgresServerError {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return new ServerError(message, code);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
-
-/** `53300 too_many_connections`, worded as Postgres words it. */
-export function tooManyClients(reservedOnly: boolean): PostgresServerError {
-  return serverError(
-    reservedOnly
-      ? 'remaining connection slots are reserved for roles with the SUPERUSER attribute'
-      : 'sorry, too many clients already',
-    '53300',
-  );
-}
-
-/** `57P03 cannot_connect_now`. */
-export function startingUp(): PostgresServerError {
-  return serverError('the database system is starting up', '57P03');
 }
 
 /** A connection attempt at the database. `cancel()` means the client hung up (idempotent). */
@@ -103,17 +58,6 @@ export interface BackendSlot {
 
 /** Linux's SYN retransmission waits with `tcp_syn_retries = 6`: 1, 2, 4 … 32 s, then 64 s to give up. */
 const SYN_WAITS_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000];
-
-/** `connect ETIMEDOUT`: every SYN was dropped. */
-function connectTimedOut(): Error {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' });
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
 
 class Attempt implements DatabaseTicket, Firable, DelayLineItem {
   state: 'syn' | 'backlog' | 'auth' | 'done' | 'cancelled' = 'syn';

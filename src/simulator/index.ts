@@ -21,14 +21,12 @@ export {
 } from './connector.js';
 export {
   DatabaseModel,
-  tooManyClients,
-  startingUp,
   type DatabaseOptions,
   type DatabaseClient,
   type DatabaseTicket,
   type BackendSlot,
-  type PostgresServerError,
 } from './database.js';
+export { tooManyClients, startingUp, type PostgresServerError } from './server-errors.js';
 export { SimConnection, type SimQueryResult } from './sim-connection.js';
 export {
   SimulatedInfrastructure,

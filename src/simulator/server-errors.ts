@@ -1,0 +1,61 @@
+/**
+ * The errors the simulated database answers with, shaped as `pg` delivers them (a message and a
+ * SQLSTATE `code`, or a socket error code), so the real classification sees them as it would.
+ */
+
+/** A Postgres error as `pg` delivers it: a message and a SQLSTATE `code`, so `classify()` sees it. */
+export interface PostgresServerError extends Error {
+  readonly code: string;
+  readonly severity: 'FATAL';
+}
+
+/**
+ * A server error as `pg` would deliver it. It has no stack trace: a server's refusal says nothing
+ * about our call stack, and a storm creates hundreds of thousands of them.
+ */
+class ServerError extends Error implements PostgresServerError {
+  readonly severity = 'FATAL' as const;
+
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+function serverError(message: string, code: string): PostgresServerError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new ServerError(message, code);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** `53300 too_many_connections`, worded as Postgres words it. */
+export function tooManyClients(reservedOnly: boolean): PostgresServerError {
+  return serverError(
+    reservedOnly
+      ? 'remaining connection slots are reserved for roles with the SUPERUSER attribute'
+      : 'sorry, too many clients already',
+    '53300',
+  );
+}
+
+/** `57P03 cannot_connect_now`. */
+export function startingUp(): PostgresServerError {
+  return serverError('the database system is starting up', '57P03');
+}
+
+/** `connect ETIMEDOUT`: every SYN was dropped. */
+export function connectTimedOut(): Error {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
