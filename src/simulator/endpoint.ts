@@ -99,7 +99,8 @@ export class PendingConnect implements ConnectorClient, DatabaseClient, Firable,
     if (endpoint.lastAttempt !== undefined) endpoint.lastAttempt.next = this;
     else endpoint.attempts = this;
     endpoint.lastAttempt = this;
-    if (signal) endpoint.infra.watch(signal, this);
+    // The attempt is its own listener (handleEvent): no closure per attempt.
+    if (signal) signal.addEventListener('abort', this, { once: true });
     if (endpoint.engine.now() < endpoint.egressAt)
       this.stage = endpoint.engine.at(endpoint.egressAt, this, true);
     else this.fire();
@@ -137,6 +138,11 @@ export class PendingConnect implements ConnectorClient, DatabaseClient, Firable,
     if (!this.ended) this.abort(error);
   }
 
+  /** The caller's signal aborted. */
+  handleEvent(): void {
+    if (!this.ended) this.abort(abortReason(this.signal!));
+  }
+
   /**
    * Give up: the caller's signal aborted (reject with `error`), or the process died (`undefined`:
    * nothing is left to observe the promise, so it never settles).
@@ -165,6 +171,6 @@ export class PendingConnect implements ConnectorClient, DatabaseClient, Firable,
     else if (endpoint.lastAttempt === this) endpoint.lastAttempt = prev;
     this.prev = this.next = undefined;
     this.endpoint.infra.count('settled');
-    if (this.signal) this.endpoint.infra.unwatch(this.signal, this);
+    if (this.signal) this.signal.removeEventListener('abort', this);
   }
 }

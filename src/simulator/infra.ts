@@ -4,10 +4,10 @@
  * connection factory and counts every attempt, so the fleet's figures come from one place.
  */
 
-import { abortReason, type Random } from '../index.js';
+import type { Random } from '../index.js';
 import { ConnectorModel, type ConnectorOptions } from './connector.js';
 import { DatabaseModel, type BackendSlot, type DatabaseOptions } from './database.js';
-import { Endpoint, type PendingConnect } from './endpoint.js';
+import { Endpoint } from './endpoint.js';
 import type { SimulationEngine } from './engine.js';
 import { sample, type Range } from './range.js';
 import { SimConnection } from './sim-connection.js';
@@ -102,7 +102,6 @@ export class SimulatedInfrastructure {
   private wastedCount = 0;
   private inFlightNow = 0;
   private openNow = 0;
-  private readonly watched = new WeakMap<AbortSignal, Set<PendingConnect>>();
 
   constructor(
     private readonly engine: SimulationEngine,
@@ -137,7 +136,7 @@ export class SimulatedInfrastructure {
     );
   }
 
-  /** @internal Attempt bookkeeping for {@link PendingConnect}. */
+  /** @internal Attempt bookkeeping for each connection attempt. */
   count(event: 'start' | 'wasted' | 'settled' | 'opened' | 'closed'): void {
     switch (event) {
       case 'start':
@@ -162,33 +161,5 @@ export class SimulatedInfrastructure {
   /** @internal A new connection to the database. */
   connection(slot: BackendSlot, onEnd: (connection: SimConnection) => void): SimConnection {
     return new SimConnection(this.engine, this.database, slot, this.random, onEnd);
-  }
-
-  /**
-   * @internal One `abort` listener per signal, however many attempts share it (a pool warming 50
-   * connections under one attempt signal): EventTarget listeners are the costliest part of an attempt.
-   */
-  watch(signal: AbortSignal, attempt: PendingConnect): void {
-    let watched = this.watched.get(signal);
-    if (watched === undefined) {
-      const set = new Set<PendingConnect>();
-      watched = set;
-      this.watched.set(signal, set);
-      signal.addEventListener(
-        'abort',
-        () => {
-          this.watched.delete(signal);
-          const error = abortReason(signal);
-          for (const waiting of [...set]) waiting.abort(error);
-        },
-        { once: true },
-      );
-    }
-    watched.add(attempt);
-  }
-
-  /** @internal */
-  unwatch(signal: AbortSignal, attempt: PendingConnect): void {
-    this.watched.get(signal)?.delete(attempt);
   }
 }
