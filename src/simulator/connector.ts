@@ -41,23 +41,44 @@ export interface ConnectorClient {
   throughConnector(): void;
 }
 
-class Waiter implements ConnectorTicket, Firable {
-  state: 'queued' | 'setup' | 'done' | 'cancelled' = 'queued';
-  event: ScheduledEvent | undefined = undefined;
+/**
+ * A setup as the connector tracks it. A client that makes very many setups (a storm's connection
+ * attempts) extends this class and passes itself to {@link ConnectorModel.enqueue}, so a setup
+ * costs no object of its own; any other client goes through {@link ConnectorModel.request}.
+ */
+export abstract class ConnectorRequest implements Firable {
+  /** @internal */
+  connectorState: 'new' | 'queued' | 'setup' | 'done' | 'cancelled' = 'new';
+  /** @internal The end of its setup, while it holds a slot. */
+  connectorEvent: ScheduledEvent | undefined = undefined;
+  /** @internal */
+  connector: ConnectorModel | undefined = undefined;
 
+  /** The setup went through (see {@link ConnectorClient.throughConnector}). */
+  abstract throughConnector(): void;
+
+  /** @internal The setup's time is up (an engine event). */
+  fire(): void {
+    this.connector!.finish(this);
+  }
+}
+
+/** A {@link ConnectorModel.request} setup, for a client that is not a {@link ConnectorRequest}. */
+class Waiter extends ConnectorRequest implements ConnectorTicket {
   constructor(
-    private readonly connector: ConnectorModel,
     /** Dropped when the waiter is cancelled, so a dead entry in the queue holds on to nothing. */
-    public client: ConnectorClient | undefined,
-  ) {}
-
-  cancel(): void {
-    this.connector.cancel(this);
+    private client: ConnectorClient | undefined,
+  ) {
+    super();
   }
 
-  /** The setup's time is up. */
-  fire(): void {
-    this.connector.finish(this);
+  throughConnector(): void {
+    this.client?.throughConnector();
+  }
+
+  cancel(): void {
+    this.client = undefined;
+    this.connector?.cancel(this);
   }
 }
 
@@ -92,7 +113,7 @@ export interface ConnectorStats {
 export class ConnectorModel {
   private slotsNow: number;
   private busyNow = 0;
-  private queue: Waiter[] = [];
+  private queue: ConnectorRequest[] = [];
   private head = 0;
   private queuedNow = 0;
   private setupsDone = 0;
@@ -118,12 +139,22 @@ export class ConnectorModel {
 
   /** Queue a setup; `client.throughConnector()` runs when it has gone through. */
   request(client: ConnectorClient): ConnectorTicket {
-    const waiter = new Waiter(this, client);
-    this.queue.push(waiter);
+    const waiter = new Waiter(client);
+    this.enqueue(waiter);
+    return waiter;
+  }
+
+  /**
+   * Queue a setup that is its own bookkeeping; `request.throughConnector()` runs when it has gone
+   * through, and {@link ConnectorModel.cancel} gives it up. A request is queued once.
+   */
+  enqueue(request: ConnectorRequest): void {
+    request.connector = this;
+    request.connectorState = 'queued';
+    this.queue.push(request);
     this.queuedNow++;
     if (this.queuedNow === 1) this.armPressure();
     this.pump();
-    return waiter;
   }
 
   /** Current figures. */
@@ -142,23 +173,23 @@ export class ConnectorModel {
     return this.slotsNow;
   }
 
-  /** @internal A waiter gave up. */
-  cancel(waiter: Waiter): void {
-    waiter.client = undefined;
-    if (waiter.state === 'queued') {
-      waiter.state = 'cancelled';
+  /** Give a queued setup up, or one holding a slot (which frees it). Idempotent. */
+  cancel(waiter: ConnectorRequest): void {
+    if (waiter.connectorState === 'queued') {
+      waiter.connectorState = 'cancelled';
       this.queuedNow--;
       if (this.queuedNow === 0) this.disarmPressure();
       // Cancelled waiters stay in the queue until the head reaches them; when they are most of it
       // (a storm of attempts that time out while queued), drop them now.
       const entries = this.queue.length - this.head;
       if (entries > 1024 && this.queuedNow * 2 < entries) {
-        this.queue = this.queue.slice(this.head).filter((w) => w.state === 'queued');
+        this.queue = this.queue.slice(this.head).filter((w) => w.connectorState === 'queued');
         this.head = 0;
       }
-    } else if (waiter.state === 'setup') {
-      waiter.state = 'cancelled';
-      if (waiter.event) this.engine.cancel(waiter.event);
+    } else if (waiter.connectorState === 'setup') {
+      waiter.connectorState = 'cancelled';
+      if (waiter.connectorEvent) this.engine.cancel(waiter.connectorEvent);
+      waiter.connectorEvent = undefined;
       this.busyNow--;
       this.pump();
     }
@@ -182,30 +213,30 @@ export class ConnectorModel {
       }
       const waiter = this.shift();
       this.nextStartAt = now + this.spacingMs;
-      waiter.state = 'setup';
+      waiter.connectorState = 'setup';
       this.busyNow++;
-      waiter.event = this.engine.at(now + sample(this.options.setupMs, this.random), waiter, true);
+      waiter.connectorEvent = this.engine.at(now + sample(this.options.setupMs, this.random), waiter, true);
     }
   }
 
   /** @internal A setup's time is up: free the slot, start the next, pass this one on. */
-  finish(waiter: Waiter): void {
-    waiter.state = 'done';
-    waiter.event = undefined;
+  finish(waiter: ConnectorRequest): void {
+    waiter.connectorState = 'done';
+    waiter.connectorEvent = undefined;
     this.busyNow--;
     this.setupsDone++;
     this.pump();
-    waiter.client!.throughConnector();
+    waiter.throughConnector();
   }
 
-  private shift(): Waiter {
+  private shift(): ConnectorRequest {
     for (;;) {
       const waiter = this.queue[this.head++]!;
       if (this.head > 1024 && this.head * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.head);
         this.head = 0;
       }
-      if (waiter.state === 'queued') {
+      if (waiter.connectorState === 'queued') {
         this.queuedNow--;
         if (this.queuedNow === 0) this.disarmPressure();
         return waiter;

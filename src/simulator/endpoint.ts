@@ -4,10 +4,10 @@
  */
 
 import { abortReason } from '../index.js';
-import type { ConnectorClient, ConnectorTicket } from './connector.js';
+import { ConnectorRequest } from './connector.js';
 import type { BackendSlot, DatabaseClient, DatabaseTicket } from './database.js';
 import type { SimulationEngine } from './engine.js';
-import type { Firable, ScheduledEvent } from './event-queue.js';
+import type { ScheduledEvent } from './event-queue.js';
 import type {
   NetworkEndpoint,
   OpenClient,
@@ -66,6 +66,9 @@ export class Endpoint implements NetworkEndpoint {
 /** The ticket of an attempt a dead process made: it never started, so there is nothing to cancel. */
 const DEAD_TICKET: OpenTicket = { cancel: () => undefined };
 
+/** The client of an attempt that has ended. */
+const SETTLED: OpenClient = { opened: () => undefined, failed: () => undefined };
+
 /** Settles the promise of {@link NetworkEndpoint.connect}. */
 class PromiseClient implements OpenClient {
   constructor(
@@ -79,8 +82,9 @@ class PromiseClient implements OpenClient {
  * object, which is also what the models call back and the caller's ticket, so an attempt costs few
  * allocations.
  */
-export class PendingConnect implements ConnectorClient, DatabaseClient, Firable, OpenTicket {
-  private stage: ScheduledEvent | ConnectorTicket | DatabaseTicket | undefined = undefined;
+export class PendingConnect extends ConnectorRequest implements DatabaseClient, OpenTicket {
+  /** Where it is: waiting for egress (its event), at the connector (itself), or at the database. */
+  private stage: ScheduledEvent | 'connector' | DatabaseTicket | undefined = undefined;
   private ended = false;
   /** Neighbours in the endpoint's list of attempts in progress. */
   prev: PendingConnect | undefined = undefined;
@@ -89,8 +93,10 @@ export class PendingConnect implements ConnectorClient, DatabaseClient, Firable,
   constructor(
     private readonly endpoint: Endpoint,
     private readonly signal: AbortSignal | undefined,
-    private readonly client: OpenClient,
-  ) {}
+    private client: OpenClient,
+  ) {
+    super();
+  }
 
   start(): void {
     const { endpoint, signal } = this;
@@ -102,13 +108,14 @@ export class PendingConnect implements ConnectorClient, DatabaseClient, Firable,
     // The attempt is its own listener (handleEvent): no closure per attempt.
     if (signal) signal.addEventListener('abort', this, { once: true });
     if (endpoint.engine.now() < endpoint.egressAt)
-      this.stage = endpoint.engine.at(endpoint.egressAt, this, true);
-    else this.fire();
+      this.stage = endpoint.engine.at(endpoint.egressAt, () => this.toConnector(), true);
+    else this.toConnector();
   }
 
-  /** Egress is open: on to the connector. */
-  fire(): void {
-    this.stage = this.endpoint.infra.connector.request(this);
+  /** Egress is open: on to the connector, with itself as the setup (no object per setup). */
+  private toConnector(): void {
+    this.stage = 'connector';
+    this.endpoint.infra.connector.enqueue(this);
   }
 
   throughConnector(): void {
@@ -116,14 +123,16 @@ export class PendingConnect implements ConnectorClient, DatabaseClient, Firable,
   }
 
   refused(error: Error): void {
+    const { client } = this;
     this.stage = undefined;
     this.settle();
     this.endpoint.infra.count('wasted');
     this.endpoint.engine.touch();
-    this.client.failed(error);
+    client.failed(error);
   }
 
   admitted(slot: BackendSlot): void {
+    const { client } = this;
     this.stage = undefined;
     this.settle();
     const { endpoint } = this;
@@ -131,7 +140,7 @@ export class PendingConnect implements ConnectorClient, DatabaseClient, Firable,
     endpoint.connections.add(connection);
     endpoint.infra.count('opened');
     endpoint.engine.touch();
-    this.client.opened(connection);
+    client.opened(connection);
   }
 
   cancel(error: unknown): void {
@@ -148,9 +157,10 @@ export class PendingConnect implements ConnectorClient, DatabaseClient, Firable,
    * nothing is left to observe the promise, so it never settles).
    */
   abort(error: unknown): void {
-    const stage = this.stage;
+    const { client, stage } = this;
     this.stage = undefined;
-    if (stage !== undefined) {
+    if (stage === 'connector') this.endpoint.infra.connector.cancel(this);
+    else if (stage !== undefined) {
       if ('cancel' in stage) stage.cancel();
       else this.endpoint.engine.cancel(stage);
     }
@@ -158,7 +168,7 @@ export class PendingConnect implements ConnectorClient, DatabaseClient, Firable,
     this.endpoint.infra.count('wasted');
     if (error !== undefined) {
       this.endpoint.engine.touch();
-      this.client.failed(error);
+      client.failed(error);
     }
   }
 
@@ -170,6 +180,8 @@ export class PendingConnect implements ConnectorClient, DatabaseClient, Firable,
     if (next !== undefined) next.prev = prev;
     else if (endpoint.lastAttempt === this) endpoint.lastAttempt = prev;
     this.prev = this.next = undefined;
+    // A cancelled attempt may stay in the connector's queue for a while: let it hold nothing.
+    this.client = SETTLED;
     this.endpoint.infra.count('settled');
     if (this.signal) this.signal.removeEventListener('abort', this);
   }
