@@ -14,6 +14,7 @@ export { EventQueue, type ScheduledEvent, type Firable } from './event-queue.js'
 export { DelayLine, type DelayLineItem, type DelayLineTicket } from './delay-line.js';
 export {
   ConnectorModel,
+  ConnectorRequest,
   type ConnectorOptions,
   type ConnectorClient,
   type ConnectorTicket,
