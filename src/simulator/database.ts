@@ -1,15 +1,24 @@
 /**
  * A model of a Postgres server as a fleet sees it while it starts: a connection limit with reserved
  * slots, a serial postmaster that accepts one connection at a time, backend start-up and
- * authentication in parallel, `53300` when full and, optionally, `57P03` during a restart window.
+ * authentication in parallel, `53300` when full and, optionally, a restart (a failover or a
+ * maintenance restart) that terminates every backend and answers `57P03` until it is over.
  */
 
 import type { Random } from '../index.js';
 import type { SimulationEngine } from './engine.js';
-import { DelayLine, type DelayLineItem, type DelayLineTicket } from './delay-line.js';
-import type { Firable, ScheduledEvent } from './event-queue.js';
+import {
+  Attempt,
+  BackendList,
+  type AttemptHost,
+  type DatabaseClient,
+  type DatabaseTicket,
+} from './backend.js';
+import { DelayLine } from './delay-line.js';
 import { sample, type Range } from './range.js';
-import { connectTimedOut, startingUp, tooManyClients } from './server-errors.js';
+import { adminShutdown, connectTimedOut, startingUp, tooManyClients } from './server-errors.js';
+
+export type { BackendOwner, BackendSlot, DatabaseClient, DatabaseTicket } from './backend.js';
 
 /** Resolved database settings (see `DatabaseSchema` in scenario.ts for the documented input). */
 export interface DatabaseOptions {
@@ -30,79 +39,17 @@ export interface DatabaseOptions {
    * `2 × max_connections`, and Linux caps it at `net.core.somaxconn` (4096).
    */
   readonly backlog: number;
-  /** A restart window during which new connections get `57P03`. */
+  /**
+   * A restart (a failover or a maintenance restart). At `atMs` every backend is terminated with
+   * `57P01` (open connections are closed by the server, connections still authenticating are
+   * refused) and other clients' connections go away; until `atMs + durationMs` new connections get
+   * `57P03`; then other clients take their slots back and service is normal.
+   */
   readonly restart?: { readonly atMs: number; readonly durationMs: number } | undefined;
-}
-
-/** A connection attempt at the database. `cancel()` means the client hung up (idempotent). */
-export interface DatabaseTicket {
-  cancel(): void;
-}
-
-/**
- * Who is told how an attempt ended. Both run inside a quiet engine event (see
- * `SimulationEngine.at`): call `engine.touch()` before settling a promise in them.
- */
-export interface DatabaseClient {
-  /** Refused: `53300`, `57P03`, or `ETIMEDOUT` when every SYN was dropped. */
-  refused(error: Error): void;
-  /** Connected: the backend holds `slot` until it is released. */
-  admitted(slot: BackendSlot): void;
-}
-
-/** A backend holding one connection slot until released. */
-export interface BackendSlot {
-  /** Give the slot back (the client closed the connection). Idempotent. */
-  release(): void;
 }
 
 /** Linux's SYN retransmission waits with `tcp_syn_retries = 6`: 1, 2, 4 … 32 s, then 64 s to give up. */
 const SYN_WAITS_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000];
-
-class Attempt implements DatabaseTicket, Firable, DelayLineItem {
-  state: 'syn' | 'backlog' | 'auth' | 'done' | 'cancelled' = 'syn';
-  /** Waiting for its accept (even after the client hung up: the accept still happens). */
-  inBacklog = false;
-  event: ScheduledEvent | undefined = undefined;
-  /** Waiting to retransmit its SYN. */
-  retransmit: DelayLineTicket | undefined = undefined;
-  synsDropped = 0;
-
-  constructor(
-    private readonly database: DatabaseModel,
-    /** Dropped when the client hangs up, so a dead attempt in the backlog holds on to nothing. */
-    public client: DatabaseClient | undefined,
-  ) {}
-
-  cancel(): void {
-    this.client = undefined;
-    this.database.cancel(this);
-  }
-
-  /** Its next step is due: its accept, or the end of authentication. */
-  fire(): void {
-    this.database.step(this);
-  }
-
-  /** Time to retransmit its SYN. */
-  delayed(): void {
-    this.retransmit = undefined;
-    this.database.step(this);
-  }
-}
-
-/** Backend slots are counted, not tracked one by one. */
-class Slot implements BackendSlot {
-  private held = true;
-
-  constructor(private readonly database: DatabaseModel) {}
-
-  release(): void {
-    if (!this.held) return;
-    this.held = false;
-    this.database.releaseSlot();
-  }
-}
 
 /**
  * The database. A connection first needs room in the listen backlog; when the backlog is full its
@@ -110,7 +57,8 @@ class Slot implements BackendSlot {
  * In the backlog it waits for the postmaster, which accepts one connection at a time (`acceptMs`
  * each; a client that hung up meanwhile still costs its accept, as in a real backlog). It is then
  * refused with `53300` if no ordinary slot is free, or `57P03` during the restart window, and
- * otherwise takes a slot and is ready after `authMs`.
+ * otherwise takes a slot and is ready after `authMs`. A restart terminates every backend at its
+ * start (see {@link DatabaseOptions.restart}).
  *
  * @example
  * ```ts
@@ -118,7 +66,7 @@ class Slot implements BackendSlot {
  * database.accept({ refused: (error) => fail(error), admitted: (slot) => use(slot) });
  * ```
  */
-export class DatabaseModel {
+export class DatabaseModel implements AttemptHost {
   private postmasterFreeAt = 0;
   private backlogNow = 0;
   private openNow: number;
@@ -126,6 +74,8 @@ export class DatabaseModel {
   private accepted = 0;
   private refused = 0;
   private synDrops = 0;
+  /** Backends holding a slot (authenticating or open): a restart ends them all. */
+  private readonly backends = new BackendList();
   private readonly advisoryLocks = new Map<string, object>();
   /** One line per retransmission round: every SYN of a round waits the same time. */
   private readonly synLines: readonly DelayLine[];
@@ -138,9 +88,17 @@ export class DatabaseModel {
     this.openNow = options.otherClients;
     this.peakNow = this.openNow;
     this.synLines = SYN_WAITS_MS.map((wait) => new DelayLine(engine, wait));
+    const restart = options.restart;
+    if (restart !== undefined) {
+      engine.at(restart.atMs, () => this.beginRestart());
+      engine.at(restart.atMs + restart.durationMs, () => this.endRestart(), true);
+    }
   }
 
-  /** Connections open now, including other clients' and those still authenticating. */
+  /**
+   * Connections open now, including those still authenticating and other clients' (which are gone
+   * during a restart).
+   */
   get open(): number {
     return this.openNow;
   }
@@ -160,7 +118,10 @@ export class DatabaseModel {
     return this.backlogNow;
   }
 
-  /** Attempts that got a slot, attempts refused (53300 / 57P03), and SYNs dropped on a full backlog. */
+  /**
+   * Attempts that got a slot, attempts refused (53300 / 57P03 / 57P01 / ETIMEDOUT), and SYNs
+   * dropped on a full backlog.
+   */
   stats(): { readonly accepted: number; readonly refused: number; readonly synDrops: number } {
     return { accepted: this.accepted, refused: this.refused, synDrops: this.synDrops };
   }
@@ -233,6 +194,7 @@ export class DatabaseModel {
         if (attempt.event) this.engine.cancel(attempt.event);
         attempt.event = undefined;
         attempt.state = 'cancelled';
+        this.backends.remove(attempt);
         this.openNow--;
         break;
       default:
@@ -240,9 +202,38 @@ export class DatabaseModel {
     }
   }
 
-  /** @internal A {@link BackendSlot} was given back. */
-  releaseSlot(): void {
+  /** @internal An open backend's slot was given back. */
+  endBackend(backend: Attempt): void {
+    backend.state = 'done';
+    backend.owner = undefined;
+    this.backends.remove(backend);
     this.openNow--;
+  }
+
+  /** The restart begins: other clients' connections go, and every backend is terminated. */
+  private beginRestart(): void {
+    this.openNow -= this.options.otherClients;
+    for (let backend = this.backends.head; backend !== undefined; backend = this.backends.head) {
+      const { client, owner } = backend;
+      const authenticating = backend.state === 'auth';
+      if (authenticating) {
+        this.engine.cancel(backend.event!);
+        backend.event = undefined;
+        this.refused++;
+      }
+      backend.state = 'done';
+      backend.client = backend.owner = undefined;
+      this.backends.remove(backend);
+      this.openNow--;
+      if (authenticating) client!.refused(adminShutdown());
+      else owner?.terminated(adminShutdown());
+    }
+  }
+
+  /** The server is back: other clients take their slots again (nothing else is open yet). */
+  private endRestart(): void {
+    this.openNow += this.options.otherClients;
+    if (this.openNow > this.peakNow) this.peakNow = this.openNow;
   }
 
   private arrive(attempt: Attempt): void {
@@ -286,13 +277,16 @@ export class DatabaseModel {
     }
     this.openNow++;
     if (this.openNow > this.peakNow) this.peakNow = this.openNow;
+    this.backends.add(attempt);
     attempt.state = 'auth';
     attempt.event = this.engine.at(now + sample(this.options.authMs, this.random), attempt, true);
   }
 
   private finishAuth(attempt: Attempt): void {
-    attempt.state = 'done';
+    const client = attempt.client!;
+    attempt.state = 'open';
+    attempt.client = undefined;
     this.accepted++;
-    attempt.client!.admitted(new Slot(this));
+    client.admitted(attempt);
   }
 }

@@ -102,7 +102,13 @@ export const DatabaseSchema = z
      * Linux's somaxconn)
      */
     backlog: positiveCount.optional(),
-    /** New connections get 57P03 during this window. */
+    /**
+     * A restart (a failover or a maintenance restart). At `atMs` the server terminates every
+     * backend: open connections are closed with `57P01` (an `'error'` on the connection, as `pg`
+     * reports it), connections still authenticating are refused, and other clients' connections go
+     * away. Until `atMs + durationMs` new connections get `57P03`; then other clients take their
+     * slots back and service is normal. Omit for no restart.
+     */
     restart: z.strictObject({ atMs: ms, durationMs: positiveMs }).optional(),
   })
   .refine((d) => d.reserved + d.otherClients < d.maxConnections, {

@@ -49,6 +49,14 @@ export function startingUp(): PostgresServerError {
   return serverError('the database system is starting up', '57P03');
 }
 
+/**
+ * `57P01 admin_shutdown`: the server ended the backend because it is shutting down (a restart or a
+ * failover), as a fast shutdown's SIGTERM to each backend reports it.
+ */
+export function adminShutdown(): PostgresServerError {
+  return serverError('terminating connection due to administrator command', '57P01');
+}
+
 /** `connect ETIMEDOUT`: every SYN was dropped. */
 export function connectTimedOut(): Error {
   const limit = Error.stackTraceLimit;

@@ -1,13 +1,19 @@
 /**
  * The connection the simulated database hands out. It answers the handful of queries a starting
  * service sends (`SELECT 1`, `SHOW max_connections`, `SHOW superuser_reserved_connections`, counts
- * from `pg_stat_activity`) after a simulated round trip, and `end()` frees its backend slot.
+ * from `pg_stat_activity`) after a simulated round trip, `end()` frees its backend slot, and a
+ * database restart closes it from the server's side, as `pg` reports that.
  */
 
 import type { Random } from '../index.js';
-import type { BackendSlot, DatabaseModel } from './database.js';
+import type { BackendOwner, BackendSlot } from './backend.js';
+import type { DatabaseModel } from './database.js';
 import type { SimulationEngine } from './engine.js';
 import { sample } from './range.js';
+import { adminShutdown, type PostgresServerError } from './server-errors.js';
+
+/** A listener of {@link SimConnection.on}. */
+type ErrorListener = (error: Error) => void;
 
 /** A query result in the shape `pg` returns. */
 export interface SimQueryResult {
@@ -38,9 +44,20 @@ function result(rows: Array<Record<string, unknown>>): SimQueryResult {
  *   keyed by the bound values, released when the connection ends (what the Postgres admission
  *   backend uses); the boolean comes back under the query's `AS` alias;
  * - anything else → an empty result.
+ *
+ * When the database restarts, the server terminates the connection: it closes (its slot and its
+ * advisory locks are freed), `'error'` listeners get a `57P01` error ("terminating connection due
+ * to administrator command", `transient` to `classify()`), and every query, in flight or later,
+ * rejects with one (a query in flight when its round trip would have ended). After the client's
+ * own `end()`, queries reject with "Connection terminated" (`ECONNRESET`).
  */
-export class SimConnection {
+export class SimConnection implements BackendOwner {
   private closed = false;
+  /** The server terminated it (a restart). */
+  private killed = false;
+  /** `'error'` listeners: the first in a field (a pool registers one), any more in an array. */
+  private errorListener: ErrorListener | undefined = undefined;
+  private moreErrorListeners: ErrorListener[] | undefined = undefined;
 
   constructor(
     private readonly engine: SimulationEngine,
@@ -48,19 +65,32 @@ export class SimConnection {
     private readonly slot: BackendSlot,
     private readonly random: Random,
     private readonly onEnd: (connection: SimConnection) => void,
-  ) {}
+  ) {
+    slot.attach(this);
+  }
 
-  /** True after {@link SimConnection.end} (or the owner died). */
+  /** True after {@link SimConnection.end}, once the owner died, or once the server terminated it. */
   get ended(): boolean {
     return this.closed;
   }
 
+  /**
+   * Listen for the server terminating the connection (a database restart), as on a `pg.Client`.
+   * Listeners are called once, with the server's `57P01` error; not after the client's own `end()`.
+   */
+  on(event: 'error', listener: ErrorListener): this {
+    if (event !== 'error') return this;
+    if (this.errorListener === undefined) this.errorListener = listener;
+    else (this.moreErrorListeners ??= []).push(listener);
+    return this;
+  }
+
   /** Run a query; resolves after one simulated round trip. */
   query(text: string, values?: readonly unknown[]): Promise<SimQueryResult> {
-    if (this.closed) return Promise.reject(connectionTerminated());
+    if (this.closed) return Promise.reject(this.closedError());
     return new Promise((resolve, reject) => {
       this.engine.timer(sample(this.database.options.queryMs, this.random), () => {
-        if (this.closed) reject(connectionTerminated());
+        if (this.closed) reject(this.closedError());
         else resolve(this.answer(text, values));
       });
     });
@@ -79,6 +109,23 @@ export class SimConnection {
     this.slot.release();
     if (this.database.advisoryLockCount > 0) this.database.releaseSession(this);
     this.onEnd(this);
+  }
+
+  /** @internal The server terminated the backend (see {@link BackendOwner.terminated}). */
+  terminated(error: PostgresServerError): void {
+    if (this.closed) return;
+    this.killed = true;
+    this.close();
+    const first = this.errorListener;
+    const more = this.moreErrorListeners;
+    this.errorListener = this.moreErrorListeners = undefined;
+    this.engine.touch();
+    first?.(error);
+    if (more !== undefined) for (const listener of more) listener(error);
+  }
+
+  private closedError(): Error {
+    return this.killed ? adminShutdown() : connectionTerminated();
   }
 
   private answer(text: string, values: readonly unknown[] | undefined): SimQueryResult {
