@@ -193,6 +193,35 @@ describe('postgresComponent', () => {
     await spec.stop!(pool, { signal: new AbortController().signal });
   });
 
+  it('after a restart drops every connection, refills through 57P03 and regrows to its full target', async () => {
+    // Live limits on (the default): re-reading them needs a connection, which an emptied pool lacks.
+    const h = harness((clock) => new FakePostgres(clock));
+    const { spec, pool } = await startReady(h, { max: 6 });
+    await h.clock.advance(2_000);
+    expect(pool.stats).toMatchObject({ open: 6, target: 6 });
+    // The server restarts: every backend is terminated, then it answers 57P03 for a while.
+    let restarting = true;
+    h.server.failAttempt = () =>
+      restarting ? sqlError('57P03', 'the database system is starting up') : undefined;
+    h.server.kill(6);
+    expect(pool.open).toBe(0);
+    await h.clock.advance(3_000);
+    expect(pool.open).toBe(0);
+    expect(h.marks.filter((m) => m.event === 'pool-target-lowered').at(-1)?.data).toMatchObject({
+      from: 6,
+      to: 2,
+      code: '57P03',
+    });
+    restarting = false;
+    await h.clock.advance(30_000);
+    // Back at minReady, the pool aims again for the target it had before the outage.
+    expect(h.marks.find((m) => m.event === 'pool-target-restored')?.data).toEqual({ from: 2, to: 6 });
+    expect(pool.stats).toMatchObject({ open: 6, target: 6 });
+    expect(events(h)).not.toContain('pool-growth-gave-up');
+    await spec.stop!(pool, { signal: new AbortController().signal });
+    expect(h.clock.pending).toBe(0);
+  });
+
   it('takes an admission slot before growing past minReady and releases it at the target', async () => {
     const h = harness((clock) => new FakePostgres(clock));
     const log: string[] = [];

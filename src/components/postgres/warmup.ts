@@ -27,6 +27,7 @@ export type GrowthEvent =
       readonly code: string | undefined;
     }
   | { readonly type: 'pool-growth-backoff'; readonly delayMs: number; readonly failures: number }
+  | { readonly type: 'pool-target-restored'; readonly from: number; readonly to: number }
   | { readonly type: 'pool-at-target'; readonly open: number; readonly target: number }
   | {
       readonly type: 'pool-growth-gave-up';
@@ -96,6 +97,11 @@ async function fill(o: PoolGrowthOptions): Promise<void> {
   const { pool } = o;
   let failures = 0;
   let delay = o.backoff.baseMs;
+  // The target before an outage lowered it: a refusal while the pool is below `minReady` means the
+  // server lost the pool's connections (a restart, a failover) and is still coming back, not that
+  // this instance's share is too big. Once the pool is back at `minReady`, aim for that target again
+  // (a real shortage then shows up as 53300 and lowers it as usual).
+  let restoreTo = 0;
   for (;;) {
     const before = pool.open;
     const result = await fillRound(o);
@@ -104,6 +110,12 @@ async function fill(o: PoolGrowthOptions): Promise<void> {
       delay = o.backoff.baseMs;
     }
     if (result.ok) {
+      if (restoreTo > pool.target) {
+        o.onEvent({ type: 'pool-target-restored', from: pool.target, to: restoreTo });
+        pool.setTarget(restoreTo);
+        restoreTo = 0;
+        continue;
+      }
       o.onEvent({ type: 'pool-at-target', open: pool.open, target: pool.target });
       return;
     }
@@ -111,6 +123,7 @@ async function fill(o: PoolGrowthOptions): Promise<void> {
     const retryable = errorClass === 'transient' || errorClass === 'capacity';
     if (errorClass === 'capacity') {
       const from = pool.target;
+      if (pool.open < o.minReady) restoreTo = Math.max(restoreTo, from);
       pool.setTarget(Math.max(o.minReady, pool.open));
       o.onEvent({ type: 'pool-target-lowered', from, to: pool.target, code: driverCodeOf(result.error) });
     }
