@@ -26,6 +26,7 @@ export {
   type DatabaseClient,
   type DatabaseTicket,
   type BackendSlot,
+  type BackendOwner,
 } from './database.js';
 export { tooManyClients, startingUp, type PostgresServerError } from './server-errors.js';
 export { SimConnection, type SimQueryResult } from './sim-connection.js';
