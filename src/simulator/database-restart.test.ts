@@ -207,4 +207,21 @@ describe('simulate() with a database restart', () => {
     const { settings, connections } = await run();
     expect(connections.at(-1)).toBe(5 + 4 * settings.poolMax);
   });
+
+  it('simulates a restart that comes after the whole fleet is warm: the run goes on to its full duration', async () => {
+    const late = parseScenario({
+      ...restartScenario,
+      fleet: { instances: 4, startSpreadMs: 0 },
+      database: { ...restartScenario.database, restart: { atMs: 60_000, durationMs: 10_000 } },
+    });
+    const outcome = await simulate(late);
+    const { t, connections } = outcome.series[0]!.data;
+    const at = (ms: number): number => connections[t.indexOf(ms)]!;
+    const strategy = outcome.result.strategies[0]!;
+    expect(strategy.allWarmMs).toBeLessThan(60_000);
+    expect(strategy.simulatedMs).toBe(late.durationMs);
+    expect(at(59_000)).toBe(5 + 4 * 10);
+    expect(at(65_000)).toBe(0);
+    expect(connections.at(-1)).toBe(5 + 4 * 10);
+  });
 });

@@ -209,7 +209,13 @@ export async function runFleet(
   if (!options.captureStacks) Error.stackTraceLimit = 0;
   let result: Awaited<ReturnType<SimulationEngine['run']>>;
   try {
-    result = await engine.run({ until: scenario.durationMs, stopWhen: () => ready === n && warm === n });
+    // A run ends early once every instance is ready and warm, except with a database restart: what
+    // a restart does to a warm fleet (and how it refills) is the point, so it runs the full duration.
+    const stopEarly = scenario.database.restart === undefined;
+    result = await engine.run({
+      until: scenario.durationMs,
+      stopWhen: stopEarly ? () => ready === n && warm === n : undefined,
+    });
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
