@@ -107,7 +107,9 @@ export const DatabaseSchema = z
      * backend: open connections are closed with `57P01` (an `'error'` on the connection, as `pg`
      * reports it), connections still authenticating are refused, and other clients' connections go
      * away. Until `atMs + durationMs` new connections get `57P03`; then other clients take their
-     * slots back and service is normal. Omit for no restart.
+     * slots back and service is normal. A scenario with a restart always runs for its full
+     * `durationMs` (without one, a run ends once every instance is ready and warm). Omit for no
+     * restart.
      */
     restart: z.strictObject({ atMs: ms, durationMs: positiveMs }).optional(),
   })
