@@ -25,7 +25,7 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
-      exclude: ['src/**/*.test.ts'],
+      exclude: ['src/**/*.test.ts', 'src/**/test-fixtures.ts'],
       reporter: ['text-summary', 'text'],
       thresholds: {
         'src/policies/**': { lines: 90 },

@@ -10,20 +10,13 @@ import { parseScenario, type ScenarioInput } from './scenario.js';
 import { simulate } from './simulate.js';
 import type { SimConnection } from './sim-connection.js';
 import { phasegateSettings } from './strategies/index.js';
+import { databaseOptions } from './test-fixtures.js';
 
 type Coded = Error & { code?: string };
 
-const databaseOptions = (over: Partial<DatabaseOptions> = {}): DatabaseOptions => ({
-  maxConnections: 10,
-  reserved: 3,
-  otherClients: 0,
-  acceptMs: 10,
-  authMs: 5,
-  queryMs: 1,
-  backlog: 100,
-  restart: { atMs: 1_000, durationMs: 2_000 },
-  ...over,
-});
+/** The restart tests' database: 10 connections (3 reserved), restarting from 1 s to 3 s. */
+const restarting = (over: Partial<DatabaseOptions> = {}): DatabaseOptions =>
+  databaseOptions({ maxConnections: 10, restart: { atMs: 1_000, durationMs: 2_000 }, ...over });
 
 /** Infrastructure whose attempts take 100 ms through the connector, 10 ms accept and 5 ms auth. */
 const make = (over: Partial<DatabaseOptions> = {}) => {
@@ -40,7 +33,7 @@ const make = (over: Partial<DatabaseOptions> = {}) => {
         scaleUpDelayMs: 5_000,
         maxSetupsPerSecond: Infinity,
       },
-      database: databaseOptions(over),
+      database: restarting(over),
       egressDelayMs: 0,
     },
     seededRandom(1),
@@ -103,7 +96,7 @@ describe('a database restart', () => {
     const engine = new SimulationEngine();
     const database = new DatabaseModel(
       engine,
-      databaseOptions({ restart: { atMs: 12, durationMs: 100 } }),
+      restarting({ restart: { atMs: 12, durationMs: 100 } }),
       seededRandom(1),
     );
     const outcome = new Promise<[number, Coded | undefined]>((resolve) => {

@@ -1,36 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../common/random.js';
 import { classify } from '../errors/classify.js';
-import { ConnectorModel, type ConnectorClient, type ConnectorOptions } from './connector.js';
-import { DatabaseModel, type DatabaseOptions } from './database.js';
+import { ConnectorModel, type ConnectorClient } from './connector.js';
+import { DatabaseModel } from './database.js';
 import { SimulationEngine } from './engine.js';
 import { SimulatedInfrastructure } from './infra.js';
 import type { SimConnection } from './sim-connection.js';
+import { connectorOptions, databaseOptions } from './test-fixtures.js';
 
 const through = (fn: () => unknown): ConnectorClient => ({ throughConnector: () => void fn() });
-
-const connectorOptions = (over: Partial<ConnectorOptions> = {}): ConnectorOptions => ({
-  slots: 2,
-  maxSlots: 2,
-  step: 2,
-  setupMs: 100,
-  pressureMs: 1_000,
-  scaleUpDelayMs: 5_000,
-  maxSetupsPerSecond: Infinity,
-  ...over,
-});
-
-const databaseOptions = (over: Partial<DatabaseOptions> = {}): DatabaseOptions => ({
-  maxConnections: 5,
-  reserved: 3,
-  otherClients: 0,
-  acceptMs: 10,
-  authMs: 5,
-  queryMs: 1,
-  backlog: 100,
-  restart: undefined,
-  ...over,
-});
 
 describe('ConnectorModel', () => {
   it('carries at most `slots` setups at once, first come first served', async () => {
