@@ -46,7 +46,7 @@ describe('the admission width', () => {
     [4, 10, 2, 100, 3],
     [8, 8, 2, 100, 3], // the storm test's fleet
     [10, 8, 2, 60, 3], // bench/storm: the fair share (5) caps the pool
-    [8, 25, 7, 400, 3], // 7 / 25 × 25 is 7.000000000000001 in floating point
+    [8, 25, 7, 400, 3], // DB_POOL_MIN_READY that is no round share of DB_POOL_MAX
     [3, 4, 4, 100, 3], // minReady = max: nothing to grow
     [40, 10, 2, 100, 3], // more instances than fit at DB_POOL_MAX
     [200, 10, 2, 100, 3], // not even one connection each

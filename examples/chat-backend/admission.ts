@@ -34,19 +34,6 @@ export const POSTGRES_DEFAULT_LIMITS: ServerLimits = { maxConnections: 100, rese
 export type FleetSettings = Pick<ChatConfig, 'fleetSize' | 'dbPoolMax' | 'dbPoolMinReady'>;
 
 /**
- * `DB_POOL_MIN_READY` as the share of `DB_POOL_MAX` that `planConnectionBudget` takes. The planner
- * rounds `poolMax × share` up, and `minReady / max` can come back a hair too large (7 / 25 × 25 =
- * 7.000000000000001, planned as 8), so that case uses `(minReady − ½) / max`, which rounds up to
- * exactly `minReady`.
- */
-function minReadyFraction(settings: FleetSettings): number {
-  const share = settings.dbPoolMinReady / settings.dbPoolMax;
-  return Math.ceil(settings.dbPoolMax * share) > settings.dbPoolMinReady
-    ? (settings.dbPoolMinReady - 0.5) / settings.dbPoolMax
-    : share;
-}
-
-/**
  * The budget input for this configuration. Other clients are left at 0 (as `phasegate plan` without
  * `--other-clients`): counted live, they would include the fleet itself, and instances that count
  * different numbers would plan different widths.
@@ -55,7 +42,7 @@ export function fleetBudgetInput(settings: FleetSettings, limits: ServerLimits):
   return {
     instances: settings.fleetSize,
     pool: { max: settings.dbPoolMax },
-    minReadyFraction: minReadyFraction(settings),
+    minReady: settings.dbPoolMinReady,
     maxConnections: limits.maxConnections,
     superuserReserved: limits.reserved,
   };
@@ -73,7 +60,7 @@ export function planCommand(settings: FleetSettings, limits: ServerLimits): stri
     'phasegate plan',
     `--instances ${input.instances}`,
     `--pool-max ${settings.dbPoolMax}`,
-    `--min-ready-fraction ${String(input.minReadyFraction)}`,
+    `--min-ready ${settings.dbPoolMinReady}`,
     `--max-connections ${input.maxConnections}`,
     `--reserved ${String(input.superuserReserved)}`,
   ].join(' ');

@@ -44,6 +44,7 @@ export const budgetFileSchema = z
       .optional(),
     startupMargin: z.number().min(0).lt(1).optional(),
     minReadyFraction: z.number().gt(0).max(1).optional(),
+    minReady: positiveCount.optional(),
     setupRatePerSecond: z.number().positive().optional(),
     connectLatencyMs: z.number().positive().optional(),
     warmupConcurrency: positiveCount.optional(),

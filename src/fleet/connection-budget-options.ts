@@ -71,6 +71,12 @@ export interface ConnectionBudgetInput {
   /** `minReady` as a share of the recommended pool max (rounded up, at least 1). @default 0.25 */
   readonly minReadyFraction?: number;
   /**
+   * Connections each instance needs before it is ready (`DB_POOL_MIN_READY`), when you know it:
+   * instead of `minReadyFraction`, not with it. The recommendation keeps it, capped by the
+   * recommended pool max. @default none (`minReadyFraction` applies)
+   */
+  readonly minReady?: number;
+  /**
    * New connections per second the whole path (connector, postmaster, TLS and authentication) accepts.
    * An assumption, not a measurement: Postgres alone accepts hundreds per second with SCRAM over TLS
    * (thousands without), and a network connector that is still scaling accepts far fewer.
@@ -101,6 +107,8 @@ export interface ConnectionBudgetOptions {
   readonly probe: ProbeWindowInput | null;
   readonly startupMargin: number;
   readonly minReadyFraction: number;
+  /** A fixed `minReady`, or `null` to derive it from {@link ConnectionBudgetOptions.minReadyFraction}. */
+  readonly minReady: number | null;
   readonly setupRatePerSecond: number;
   readonly connectLatencyMs: number;
   readonly warmupConcurrency: number;
@@ -226,10 +234,23 @@ export function resolveConnectionBudgetOptions(input: ConnectionBudgetInput): Co
     probe,
     startupMargin: optional('startupMargin', input.startupMargin, 'fraction', 0.2),
     minReadyFraction: input.minReadyFraction === undefined ? 0.25 : checkShare(input.minReadyFraction),
+    minReady: resolveMinReady(input),
     setupRatePerSecond: optional('setupRatePerSecond', input.setupRatePerSecond, 'number>0', 50),
     connectLatencyMs: optional('connectLatencyMs', input.connectLatencyMs, 'number>0', 100),
     warmupConcurrency: optional('warmupConcurrency', input.warmupConcurrency, 'integer>=1', 2),
   };
+}
+
+function resolveMinReady(input: ConnectionBudgetInput): number | null {
+  if (input.minReady === undefined) return null;
+  if (input.minReadyFraction !== undefined) {
+    throw new ConfigError(
+      'minReady',
+      'is given together with minReadyFraction',
+      'give minReady (a count of connections) or minReadyFraction (a share of the pool), not both',
+    );
+  }
+  return check('minReady', input.minReady, 'integer>=1');
 }
 
 function checkShare(value: unknown): number {

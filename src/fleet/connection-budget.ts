@@ -114,7 +114,8 @@ export function computeBudget(o: ConnectionBudgetOptions): ConnectionBudget {
   const budget = available - headroom;
   const feasible = available >= o.maxInstances;
   const poolMax = feasible ? Math.min(o.perInstanceMax, Math.floor(budget / o.maxInstances)) : 0;
-  const minReady = feasible ? Math.min(poolMax, Math.max(1, Math.ceil(poolMax * o.minReadyFraction))) : 0;
+  const wantedMinReady = o.minReady ?? Math.max(1, Math.ceil(poolMax * o.minReadyFraction));
+  const minReady = feasible ? Math.min(poolMax, wantedMinReady) : 0;
 
   const perInstanceRate = (o.warmupConcurrency * 1000) / o.connectLatencyMs;
   const kRate = Math.floor(o.setupRatePerSecond / perInstanceRate);

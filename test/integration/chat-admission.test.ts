@@ -49,7 +49,7 @@ describe('the example admission width', () => {
     expect(line!.source).toBe('server');
     expect(line!.limits).toEqual({ maxConnections: server.max, reserved: server.reserved });
     expect(line!.command).toBe(
-      `phasegate plan --instances 3 --pool-max 4 --min-ready-fraction 0.25 --max-connections ${server.max} --reserved ${server.reserved}`,
+      `phasegate plan --instances 3 --pool-max 4 --min-ready 1 --max-connections ${server.max} --reserved ${server.reserved}`,
     );
     expect((await cliPlan(line!.command)).recommended.admissionWidth).toBe(line!.width);
     expect(chat.events('chat.admission-limits-unavailable')).toEqual([]);

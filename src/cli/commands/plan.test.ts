@@ -140,6 +140,26 @@ describe('phasegate plan', () => {
     expect(JSON.parse(overridden.out)).toMatchObject({ peakConnections: 156, recommended: { poolMax: 17 } });
   });
 
+  it('--min-ready keeps the count an instance needs (capped by the pool max); a flag replaces the fraction of the file', async () => {
+    const flags: PlanFlags = { instances: '3', poolMax: '4', maxConnections: '100', reserved: '3' };
+    const byCount = capture();
+    expect(await runPlan({ ...flags, minReady: '3', json: true }, byCount.io, noIo)).toBe(0);
+    expect(JSON.parse(byCount.out)).toMatchObject({ recommended: { poolMax: 4, minReady: 3 } });
+    const capped = capture();
+    await runPlan({ ...flags, minReady: '9', json: true }, capped.io, noIo);
+    expect(JSON.parse(capped.out)).toMatchObject({ recommended: { poolMax: 4, minReady: 4 } });
+    const deps = withFiles({ 'plan.yaml': 'minReadyFraction: 0.5' });
+    const overridden = capture();
+    expect(
+      await runPlan({ ...flags, file: 'plan.yaml', minReady: '1', json: true }, overridden.io, deps),
+    ).toBe(0);
+    expect(JSON.parse(overridden.out)).toMatchObject({ recommended: { minReady: 1 } });
+    const both = capture();
+    expect(await runPlan({ ...flags, minReady: '1', minReadyFraction: '0.5' }, both.io, noIo)).toBe(78);
+    expect(both.err).toContain('minReady');
+    expect(both.err).toContain('not both');
+  });
+
   it('names the file and key when the YAML is wrong', async () => {
     const deps = withFiles({
       'bad.yaml': 'instances: 2\npool: { poolSize: "twenty" }\nmaxConections: 100\n',

@@ -34,6 +34,7 @@ export interface PlanFlags {
   readonly probeFailureThreshold?: string;
   readonly startupMargin?: string;
   readonly minReadyFraction?: string;
+  readonly minReady?: string;
   readonly setupRate?: string;
   readonly connectLatency?: string;
   readonly warmupConcurrency?: string;
@@ -83,6 +84,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   'probe.failureThreshold': '--probe-failure-threshold',
   startupMargin: '--startup-margin',
   minReadyFraction: '--min-ready-fraction',
+  minReady: '--min-ready',
   setupRatePerSecond: '--setup-rate',
   connectLatencyMs: '--connect-latency',
   warmupConcurrency: '--warmup-concurrency',
@@ -127,6 +129,10 @@ export function registerPlan(
     )
     .option('--startup-margin <share>', 'share of the probe window kept as margin (default 0.2)')
     .option('--min-ready-fraction <share>', 'minReady as a share of the pool max (default 0.25)')
+    .option(
+      '--min-ready <n>',
+      'connections an instance needs before ready (DB_POOL_MIN_READY); instead of --min-ready-fraction',
+    )
     .option(
       '--setup-rate <n>',
       'new connections/s the path to the database accepts (default 50, an assumption)',
@@ -238,6 +244,11 @@ function mergeInputs(
   set('headroom', numberFlag('--headroom', flags.headroom), 'flag');
   set('startupMargin', numberFlag('--startup-margin', flags.startupMargin), 'flag');
   set('minReadyFraction', numberFlag('--min-ready-fraction', flags.minReadyFraction), 'flag');
+  set('minReady', numberFlag('--min-ready', flags.minReady), 'flag');
+  // minReady and minReadyFraction say one thing two ways: a flag for one replaces the file's other.
+  if (origins.get('minReady') === 'flag' && flags.minReadyFraction === undefined)
+    delete merged.minReadyFraction;
+  if (origins.get('minReadyFraction') === 'flag' && flags.minReady === undefined) delete merged.minReady;
   set('setupRatePerSecond', numberFlag('--setup-rate', flags.setupRate), 'flag');
   set('connectLatencyMs', numberFlag('--connect-latency', flags.connectLatency), 'flag');
   set('warmupConcurrency', numberFlag('--warmup-concurrency', flags.warmupConcurrency), 'flag');
