@@ -1,4 +1,5 @@
 import { abortReason } from '../common/abort-reason.js';
+import { raceAbort } from '../common/race-abort.js';
 import type { Clock } from '../common/clock.js';
 import type { Random } from '../common/random.js';
 import { Scope } from '../common/scope.js';
@@ -63,7 +64,9 @@ export async function pollForSlot<T>(
   try {
     let delay = options.initialDelayMs;
     for (;;) {
-      const taken = await raceAbort(attempt.tryOnce(scope.signal), scope.signal, attempt);
+      const taken = await raceAbort(attempt.tryOnce(scope.signal), scope.signal, (late) =>
+        late === undefined ? undefined : attempt.giveBack(late),
+      );
       if (taken !== undefined) {
         if (scope.aborted) {
           await attempt.giveBack(taken).catch(() => undefined);
@@ -84,41 +87,4 @@ export async function pollForSlot<T>(
   } finally {
     scope.dispose();
   }
-}
-
-/**
- * `promise`, unless `signal` aborts first: then reject with its reason at once, and give back whatever
- * the promise still takes.
- */
-function raceAbort<T>(
-  promise: Promise<T | undefined>,
-  signal: AbortSignal,
-  attempt: SlotAttempt<T>,
-): Promise<T | undefined> {
-  const giveBackLate = (): void => {
-    promise
-      .then((taken) => (taken === undefined ? undefined : attempt.giveBack(taken)))
-      .catch(() => undefined);
-  };
-  if (signal.aborted) {
-    giveBackLate();
-    return Promise.reject(abortReason(signal));
-  }
-  return new Promise<T | undefined>((resolve, reject) => {
-    const onAbort = (): void => {
-      giveBackLate();
-      reject(abortReason(signal));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (taken) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(taken);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
