@@ -44,11 +44,7 @@ async function openMore(
       await pool.openConnection(signal);
     }
   };
-  const workers = Math.min(count, concurrency);
-  if (workers <= 0) return;
-  // One worker (the usual case: minReady 2, one more after the first) needs no Promise.all.
-  if (workers === 1) return worker();
-  await Promise.all(Array.from({ length: workers }, worker));
+  await Promise.all(Array.from({ length: Math.min(count, concurrency) }, worker));
 }
 
 function summary(stats: PoolStats): PoolSummary {
