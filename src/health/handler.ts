@@ -144,26 +144,21 @@ export function createHealthHandler(source: SnapshotSource, input: HealthOptions
   let draining = false;
   let startedBefore = false;
   // Identity cache: a source that hands back the same snapshot object until something changes (the
-  // Orchestrator does) costs one comparison per probe, and the prepared reply is kept with the reason.
+  // Orchestrator does) costs one comparison per probe.
   let lastSnapshot: StartupSnapshot | undefined;
   let lastDraining = false;
   let lastReadiness: ReadinessReason = ReadinessReasons.STARTING;
-  let lastReadyReply = READINESS.get(lastReadiness)!;
 
   const readiness = (snapshot: StartupSnapshot): ReadinessReason => {
     if (snapshot !== lastSnapshot || draining !== lastDraining) {
       lastReadiness = readinessOf(snapshot, { degradedIsReady, draining });
-      lastReadyReply = READINESS.get(lastReadiness)!;
       lastSnapshot = snapshot;
       lastDraining = draining;
     }
     return lastReadiness;
   };
-  const readyReply = (snapshot: StartupSnapshot | undefined): PreparedReply => {
-    if (snapshot === undefined) return READINESS_SNAPSHOT_ERROR;
-    readiness(snapshot);
-    return lastReadyReply;
-  };
+  const readyReply = (snapshot: StartupSnapshot | undefined): PreparedReply =>
+    snapshot === undefined ? READINESS_SNAPSHOT_ERROR : READINESS.get(readiness(snapshot))!;
   const startup = (snapshot: StartupSnapshot): StartupReason => {
     const reason = startupOf(snapshot, startedBefore);
     if (reason === StartupReasons.STARTED) startedBefore = true;
