@@ -24,14 +24,19 @@ class ServerError extends Error implements PostgresServerError {
   }
 }
 
-function serverError(message: string, code: string): PostgresServerError {
+/** `make()`'s error, built without capturing a stack trace. */
+function stackless<E extends Error>(make: () => E): E {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return new ServerError(message, code);
+    return make();
   } finally {
     Error.stackTraceLimit = limit;
   }
+}
+
+function serverError(message: string, code: string): PostgresServerError {
+  return stackless(() => new ServerError(message, code));
 }
 
 /** `53300 too_many_connections`, worded as Postgres words it. */
@@ -59,11 +64,5 @@ export function adminShutdown(): PostgresServerError {
 
 /** `connect ETIMEDOUT`: every SYN was dropped. */
 export function connectTimedOut(): Error {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' });
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  return stackless(() => Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }));
 }

@@ -55,9 +55,8 @@ export class SimConnection implements BackendOwner {
   private closed = false;
   /** The server terminated it (a restart). */
   private killed = false;
-  /** `'error'` listeners: the first in a field (a pool registers one), any more in an array. */
-  private errorListener: ErrorListener | undefined = undefined;
-  private moreErrorListeners: ErrorListener[] | undefined = undefined;
+  /** `'error'` listeners (a pool registers one). */
+  private errorListeners: ErrorListener[] | undefined = undefined;
 
   constructor(
     private readonly engine: SimulationEngine,
@@ -79,9 +78,7 @@ export class SimConnection implements BackendOwner {
    * Listeners are called once, with the server's `57P01` error; not after the client's own `end()`.
    */
   on(event: 'error', listener: ErrorListener): this {
-    if (event !== 'error') return this;
-    if (this.errorListener === undefined) this.errorListener = listener;
-    else (this.moreErrorListeners ??= []).push(listener);
+    if (event === 'error') (this.errorListeners ??= []).push(listener);
     return this;
   }
 
@@ -116,12 +113,10 @@ export class SimConnection implements BackendOwner {
     if (this.closed) return;
     this.killed = true;
     this.close();
-    const first = this.errorListener;
-    const more = this.moreErrorListeners;
-    this.errorListener = this.moreErrorListeners = undefined;
+    const listeners = this.errorListeners ?? [];
+    this.errorListeners = undefined;
     this.engine.touch();
-    first?.(error);
-    if (more !== undefined) for (const listener of more) listener(error);
+    for (const listener of listeners) listener(error);
   }
 
   private closedError(): Error {

@@ -53,9 +53,8 @@ class OpenBatch implements OpenClient {
     const count = this.pending;
     let started = 0;
     for (; started < count && this.failure === undefined; started++) this.tickets.push(open(this));
-    // Attempts never started (an earlier one failed at once) will not report.
+    // Attempts never started (an earlier one failed at once, which cancelled the rest) will not report.
     this.pending -= count - started;
-    if (this.failure !== undefined) this.cancelAll(this.failure.error);
     if (this.pending === 0) this.finish();
   }
 
