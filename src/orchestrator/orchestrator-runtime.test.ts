@@ -1,11 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import { seededRandom } from '../common/random.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { exitCodeFor } from '../errors/exit-codes.js';
 import { isStartupError } from '../errors/startup-error.js';
-import { constantBackoff } from '../policies/index.js';
 import type { Policy } from '../policies/policy.js';
-import { FakeClock } from '../testing/fake-clock.js';
+import type { FakeClock } from '../testing/fake-clock.js';
 import {
   fakeComponent,
   type FakeComponent,
@@ -13,26 +11,13 @@ import {
 } from '../testing/fake-component.js';
 import { runUntilSettled } from '../testing/run-until-settled.js';
 import type { ComponentSpec } from './component.js';
-import { createOrchestrator } from './orchestrator.js';
 import type { OrchestratorOptionsInput } from './orchestrator-options.js';
 import type { OrchestratorEvent } from './orchestrator-events.js';
 import type { PhaseInput } from './plan.js';
-
-const WALL = 1_700_000_000_000;
+import { orchestratorFixture } from './test-fixtures.js';
 
 function setup(phases: (clock: FakeClock) => PhaseInput[], options: OrchestratorOptionsInput = {}) {
-  const clock = new FakeClock();
-  const orchestrator = createOrchestrator(
-    { phases: phases(clock) },
-    {
-      clock,
-      wallClock: () => WALL,
-      random: seededRandom(3),
-      budgetMs: 60_000,
-      recoveryBackoff: constantBackoff(1_000),
-      ...options,
-    },
-  );
+  const { clock, orchestrator } = orchestratorFixture(phases, options);
   const events: OrchestratorEvent[] = [];
   orchestrator.onEvent((e) => events.push(e));
   return { clock, orchestrator, events };

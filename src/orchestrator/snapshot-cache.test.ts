@@ -1,32 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../common/random.js';
 import { ErrorCodes } from '../errors/codes.js';
-import { circuitBreaker, consecutiveBreaker, constantBackoff, wrap } from '../policies/index.js';
+import { circuitBreaker, consecutiveBreaker, wrap } from '../policies/index.js';
 import type { Policy } from '../policies/policy.js';
-import { FakeClock } from '../testing/fake-clock.js';
+import type { FakeClock } from '../testing/fake-clock.js';
 import { fakeComponent, type FakeComponent } from '../testing/fake-component.js';
 import { runUntilSettled } from '../testing/run-until-settled.js';
 import { buildSnapshot } from './build-snapshot.js';
-import { createOrchestrator, type Orchestrator } from './orchestrator.js';
+import type { Orchestrator } from './orchestrator.js';
 import type { OrchestratorOptionsInput } from './orchestrator-options.js';
 import type { PhaseInput } from './plan.js';
+import { WALL, orchestratorFixture } from './test-fixtures.js';
 import type { StartupSnapshot } from './snapshot.js';
 
-const WALL = 1_700_000_000_000;
-
 function setup(phases: (clock: FakeClock) => PhaseInput[], options: OrchestratorOptionsInput = {}) {
-  const clock = new FakeClock();
-  const orchestrator = createOrchestrator(
-    { phases: phases(clock) },
-    {
-      clock,
-      wallClock: () => WALL,
-      random: seededRandom(5),
-      budgetMs: 60_000,
-      recoveryBackoff: constantBackoff(1_000),
-      ...options,
-    },
-  );
+  const { clock, orchestrator } = orchestratorFixture(phases, options, 5);
   return { clock, orchestrator, probe: prober(orchestrator) };
 }
 
