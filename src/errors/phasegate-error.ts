@@ -24,13 +24,16 @@ export class PhasegateError extends Error {
     this.code = code;
     this.classification = options.classification;
     this.hint = options.hint;
-    Object.defineProperty(this, BRAND, { value: true });
   }
 
   override get name(): string {
     return this.constructor.name;
   }
 }
+
+// The brand lives on the prototype, not on each instance: a storm creates hundreds of thousands of
+// these, and a per-instance defineProperty costs a hidden-class transition each time.
+Object.defineProperty(PhasegateError.prototype, BRAND, { value: true });
 
 /** True for any phasegate error, even one from another copy of the package (no `instanceof`). */
 export function isPhasegateError(value: unknown): value is PhasegateError {
