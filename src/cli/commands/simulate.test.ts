@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimulateOptions } from '../../index.js';
 import { registerSimulate } from './simulate.js';
 
 const SCENARIO = `
@@ -31,7 +32,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {
+async function run(
+  args: string[],
+  options: SimulateOptions = {},
+): Promise<{ out: string; err: string; code: number | undefined }> {
   let out = '';
   let err = '';
   let code: number | undefined;
@@ -41,7 +45,7 @@ async function run(args: string[]): Promise<{ out: string; err: string; code: nu
     exit: (c: number) => void (code = c),
   };
   const program = new Command('phasegate').exitOverride();
-  registerSimulate(program, io);
+  registerSimulate(program, io, options);
   await program.parseAsync(['simulate', ...args], { from: 'user' });
   return { out, err, code };
 }
@@ -92,6 +96,24 @@ describe('phasegate simulate', () => {
     const { err, code } = await run([join(dir, 'bad.yaml')]);
     expect(code).toBe(78);
     expect(err).toContain('database.maxConnections');
+  });
+
+  it('prints the same bytes from its worker thread as from a run in this thread', async () => {
+    const args = [join(dir, 'ok.yaml'), '--json', '--instances', '5'];
+    const inWorker = await run(args);
+    // Options given in code cannot cross a thread: this run stays in this thread.
+    const inThread = await run(args, { settle: 'tick' });
+    expect(inWorker.code).toBe(0);
+    expect(inThread.code).toBe(0);
+    expect(inWorker.out).toBe(inThread.out);
+  });
+
+  it('exits 78 naming the field when the worker refuses the scenario', async () => {
+    await writeFile(join(dir, 'unknown.yaml'), SCENARIO.replace('- name: phasegate', '- name: warp-drive'));
+    const { err, code } = await run([join(dir, 'unknown.yaml')]);
+    expect(code).toBe(78);
+    expect(err).toContain('strategies[1].name');
+    expect(err).toContain('warp-drive');
   });
 
   it('exits 78 for a bad flag or a missing file', async () => {
