@@ -1,42 +1,18 @@
 /**
  * The `phasegate` command line as a user runs it: a separate process, real exit codes, a real Postgres
- * for `--database-url`. Uses the build (`dist/cli/main.js`, made by `npm test` before the suite) when it
- * exists, else runs the source through tsx.
+ * for `--database-url` (see cli-process.ts: the build when there is one, else the source).
  */
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIST, REPO, fromDist, runPhasegate, type CliRun } from './cli-process.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const DIST = join(REPO, 'dist/cli/main.js');
-const fromDist = existsSync(DIST);
-const command = fromDist ? [DIST] : ['--import', 'tsx', join(REPO, 'src/cli/main.ts')];
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function phasegate(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...command, ...args],
-      { cwd: REPO, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const phasegate = (...args: string[]): Promise<CliRun> => runPhasegate(args);
 
 /** The test database URL with a password added, to prove it never reaches the output (trust auth ignores it). */
 function withPassword(url: string, password: string): string {

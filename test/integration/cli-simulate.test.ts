@@ -3,31 +3,13 @@
  * thread (from the build, `dist/cli/simulate-worker.js`, when `npm test` made one; else from the
  * source through tsx). Its JSON must be the bytes `simulate()` gives in this thread.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadScenario, simulate, simulationToJson, withOverrides } from '../../src/index.js';
+import { REPO, runPhasegate, type CliRun } from './cli-process.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const DIST = join(REPO, 'dist/cli/main.js');
-const command = existsSync(DIST) ? [DIST] : ['--import', 'tsx', join(REPO, 'src/cli/main.ts')];
 const SCENARIO = join(REPO, 'examples/scenarios/incident.yaml');
-
-function phasegate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...command, ...args],
-      { cwd: REPO, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const phasegate = (...args: string[]): Promise<CliRun> => runPhasegate(args, 60_000);
 
 describe('phasegate simulate (a process, its worker thread)', () => {
   it('prints the JSON simulate() gives in this thread, byte for byte', async () => {
