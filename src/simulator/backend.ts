@@ -65,7 +65,7 @@ export class Attempt implements DatabaseTicket, BackendSlot, Firable, DelayLineI
   /** Waiting to retransmit its SYN. */
   retransmit: DelayLineTicket | undefined = undefined;
   synsDropped = 0;
-  /** Neighbours in the {@link BackendList} while authenticating or open. */
+  /** Neighbours in the database's list of backends while authenticating or open. */
   prev: Attempt | undefined = undefined;
   next: Attempt | undefined = undefined;
   owner: BackendOwner | undefined = undefined;
@@ -98,30 +98,5 @@ export class Attempt implements DatabaseTicket, BackendSlot, Firable, DelayLineI
 
   attach(owner: BackendOwner): void {
     this.owner = owner;
-  }
-}
-
-/**
- * The backends that hold a slot (authenticating or open), as an intrusive list through the
- * attempts themselves, newest first: adding or removing one allocates nothing, and a restart walks
- * them all.
- */
-export class BackendList {
-  /** The newest backend, or `undefined` when there is none. */
-  head: Attempt | undefined = undefined;
-
-  add(backend: Attempt): void {
-    backend.prev = undefined;
-    backend.next = this.head;
-    if (this.head !== undefined) this.head.prev = backend;
-    this.head = backend;
-  }
-
-  remove(backend: Attempt): void {
-    const { prev, next } = backend;
-    if (prev !== undefined) prev.next = next;
-    else if (this.head === backend) this.head = next;
-    if (next !== undefined) next.prev = prev;
-    backend.prev = backend.next = undefined;
   }
 }

@@ -7,14 +7,9 @@
 
 import type { Random } from '../index.js';
 import type { SimulationEngine } from './engine.js';
-import {
-  Attempt,
-  BackendList,
-  type AttemptHost,
-  type DatabaseClient,
-  type DatabaseTicket,
-} from './backend.js';
+import { Attempt, type AttemptHost, type DatabaseClient, type DatabaseTicket } from './backend.js';
 import { DelayLine } from './delay-line.js';
+import { IntrusiveList } from './intrusive-list.js';
 import { sample, type Range } from './range.js';
 import { adminShutdown, connectTimedOut, startingUp, tooManyClients } from './server-errors.js';
 
@@ -74,8 +69,8 @@ export class DatabaseModel implements AttemptHost {
   private accepted = 0;
   private refused = 0;
   private synDrops = 0;
-  /** Backends holding a slot (authenticating or open): a restart ends them all. */
-  private readonly backends = new BackendList();
+  /** Backends holding a slot (authenticating or open), newest first: a restart ends them all. */
+  private readonly backends = new IntrusiveList<Attempt>();
   private readonly advisoryLocks = new Map<string, object>();
   /** One line per retransmission round: every SYN of a round waits the same time. */
   private readonly synLines: readonly DelayLine[];
@@ -277,7 +272,7 @@ export class DatabaseModel implements AttemptHost {
     }
     this.openNow++;
     if (this.openNow > this.peakNow) this.peakNow = this.openNow;
-    this.backends.add(attempt);
+    this.backends.addFirst(attempt);
     attempt.state = 'auth';
     attempt.event = this.engine.at(now + sample(this.options.authMs, this.random), attempt, true);
   }

@@ -8,6 +8,7 @@ import { ConnectorRequest } from './connector.js';
 import type { BackendSlot, DatabaseClient, DatabaseTicket } from './database.js';
 import type { SimulationEngine } from './engine.js';
 import type { ScheduledEvent } from './event-queue.js';
+import { IntrusiveList } from './intrusive-list.js';
 import type {
   NetworkEndpoint,
   OpenClient,
@@ -20,9 +21,8 @@ import type { SimConnection } from './sim-connection.js';
 
 /** One process's endpoint: its attempts and connections, which die with it. */
 export class Endpoint implements NetworkEndpoint {
-  /** Attempts in progress, as an intrusive list (no allocation per attempt; a storm makes a million). */
-  attempts: PendingConnect | undefined = undefined;
-  lastAttempt: PendingConnect | undefined = undefined;
+  /** Attempts in progress, oldest first (no allocation per attempt; a storm makes a million). */
+  readonly attempts = new IntrusiveList<PendingConnect>();
   readonly connections = new Set<SimConnection>();
   alive = true;
   readonly connect: SimConnectionFactory;
@@ -58,7 +58,7 @@ export class Endpoint implements NetworkEndpoint {
   kill(): void {
     if (!this.alive) return;
     this.alive = false;
-    while (this.attempts !== undefined) this.attempts.abort(undefined);
+    while (this.attempts.head !== undefined) this.attempts.head.abort(undefined);
     for (const connection of [...this.connections]) connection.close();
   }
 }
@@ -101,10 +101,7 @@ export class PendingConnect extends ConnectorRequest implements DatabaseClient, 
   start(): void {
     const { endpoint, signal } = this;
     endpoint.infra.count('start');
-    this.prev = endpoint.lastAttempt;
-    if (endpoint.lastAttempt !== undefined) endpoint.lastAttempt.next = this;
-    else endpoint.attempts = this;
-    endpoint.lastAttempt = this;
+    endpoint.attempts.addLast(this);
     // The attempt is its own listener (handleEvent): no closure per attempt.
     if (signal) signal.addEventListener('abort', this, { once: true });
     if (endpoint.engine.now() < endpoint.egressAt)
@@ -174,12 +171,7 @@ export class PendingConnect extends ConnectorRequest implements DatabaseClient, 
 
   private settle(): void {
     this.ended = true;
-    const { endpoint, prev, next } = this;
-    if (prev !== undefined) prev.next = next;
-    else if (endpoint.attempts === this) endpoint.attempts = next;
-    if (next !== undefined) next.prev = prev;
-    else if (endpoint.lastAttempt === this) endpoint.lastAttempt = prev;
-    this.prev = this.next = undefined;
+    this.endpoint.attempts.remove(this);
     // A cancelled attempt may stay in the connector's queue for a while: let it hold nothing.
     this.client = SETTLED;
     this.endpoint.infra.count('settled');
