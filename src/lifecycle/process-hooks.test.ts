@@ -107,11 +107,18 @@ describe('runService on SIGHUP', () => {
     };
   }
 
-  const events = (): string[] =>
+  interface LogLine {
+    event: string;
+    signal?: string;
+    received?: string;
+    msg?: string;
+  }
+  const logLines = (): LogLine[] =>
     out
       .split('\n')
       .filter((line) => line.startsWith('{'))
-      .map((line) => (JSON.parse(line) as { event: string }).event);
+      .map((line) => JSON.parse(line) as LogLine);
+  const events = (): string[] => logLines().map((line) => line.event);
 
   /** Let real I/O and promise callbacks run (no virtual time passes). */
   async function until(condition: () => boolean, what: string): Promise<void> {
@@ -156,12 +163,7 @@ describe('runService on SIGHUP', () => {
     expect(log.filter((line) => line.startsWith('stop:'))).toEqual(['stop:api', 'stop:db']);
     expect(events()).toContain('service.draining');
     expect(events()).not.toContain('service.forced-exit');
-    const signalLine = out
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { event: string; signal?: string; received?: string; msg?: string })
-      .find((line) => line.event === 'service.signal');
-    expect(signalLine).toMatchObject({
+    expect(logLines().find((line) => line.event === 'service.signal')).toMatchObject({
       signal: 'SIGTERM',
       received: 'SIGHUP',
       msg: 'received SIGHUP (handled as SIGTERM)',
