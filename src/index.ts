@@ -4,6 +4,7 @@
 export { systemClock, type Clock, type CancelTimer } from './common/clock.js';
 export { Scope } from './common/scope.js';
 export { abortReason } from './common/abort-reason.js';
+export { sleepOnTimer, type TimerFn } from './common/sleep-on-timer.js';
 export { seededRandom, defaultRandom, type Random } from './common/random.js';
 export { Emitter, type Disposable, type Event } from './common/events.js';
 export { redactText, redactUrl, safeMessage, REDACTED } from './common/redact.js';

@@ -4,7 +4,7 @@
  * simulator.
  */
 
-import { abortReason } from './abort-reason.js';
+import { sleepOnTimer, type TimerFn } from './sleep-on-timer.js';
 
 /** Cancels a timer made by {@link Clock.timer}. Calling it twice is harmless. */
 export type CancelTimer = () => void;
@@ -48,29 +48,14 @@ function nodeTimer(ms: number, callback: () => void, keepAlive: boolean): Cancel
   return () => clearTimeout(handle);
 }
 
+const keepAliveTimer: TimerFn = (ms, callback) => nodeTimer(ms, callback, true);
+
 /** The real clock: `performance.now()` and Node's timers (unref'd). */
 export const systemClock: Clock = {
   now: () => performance.now(),
   timer: (ms, callback) => nodeTimer(ms, callback, false),
-  sleep(ms, signal) {
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        cancel();
-        reject(abortReason(signal!));
-      };
-      // A sleep is awaited, so it keeps the process alive (unlike a deadline timer).
-      const cancel = nodeTimer(
-        ms,
-        () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        true,
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  },
+  // A sleep is awaited, so it keeps the process alive (unlike a deadline timer).
+  sleep: (ms, signal) => sleepOnTimer(keepAliveTimer, ms, signal),
 };
 
 /** Wall-clock time in epoch milliseconds, for timestamps shown to people (never for durations). */

@@ -21,7 +21,11 @@ export interface ComponentContext {
   readonly clock: Clock;
   /** 1-based attempt number of this start. */
   readonly attempt: number;
-  /** Aborts when this attempt must stop: its timeout, the phase deadline, or startup being aborted. */
+  /**
+   * Aborts when this attempt must stop: its timeout, the phase deadline, or startup being aborted.
+   * Created the first time it is read (a start that never looks at it costs no `AbortController`),
+   * so it is a getter: a copy of the context made with `{ ...ctx }` does not carry it.
+   */
   readonly signal: AbortSignal;
   /** Absolute deadline of this start on {@link ComponentContext.clock} (`Infinity` when unbounded). */
   readonly deadline: number;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { seededRandom } from '../common/random.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { ErrorCodes } from '../errors/codes.js';
@@ -6,6 +6,7 @@ import { isConfigError } from '../errors/config-error.js';
 import { exitCodeFor } from '../errors/exit-codes.js';
 import { isStartupError, type StartupError } from '../errors/startup-error.js';
 import type { Policy } from '../policies/policy.js';
+import { TimedAttempt } from '../policies/timed-attempt.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { fakeComponent, type FakeComponentOptionsInput } from '../testing/fake-component.js';
 import { runUntilSettled } from '../testing/run-until-settled.js';
@@ -168,6 +169,25 @@ describe('Orchestrator: phases and concurrency', () => {
     });
     await runUntilSettled(clock, orchestrator.start());
     expect(seen).toEqual({ deadline: 2_500, remaining: 2_500, attempt: 1, phase: 'only' });
+    await orchestrator.stop();
+  });
+
+  it('creates an attempt’s signal only when the component reads it (no AbortController otherwise)', async () => {
+    const signalReads = vi.spyOn(TimedAttempt.prototype, 'signal', 'get');
+    const seen: AbortSignal[] = [];
+    const { clock, orchestrator } = setup(() => [
+      {
+        name: 'only',
+        components: [
+          { name: 'blind', start: async (ctx) => ctx.name },
+          { name: 'watching', dependsOn: ['blind'], start: async (ctx) => seen.push(ctx.signal) },
+        ],
+      },
+    ]);
+    await runUntilSettled(clock, orchestrator.start());
+    expect(signalReads).toHaveBeenCalledTimes(1);
+    expect(seen[0]?.aborted).toBe(false);
+    signalReads.mockRestore();
     await orchestrator.stop();
   });
 });

@@ -1,7 +1,9 @@
 import { abortReason } from '../common/abort-reason.js';
+import type { Clock } from '../common/clock.js';
+import { isContextAborted } from '../policies/context.js';
 import type { ExecuteOptions, PolicyContext } from '../policies/policy.js';
 import { raceAbort } from './bounded-call.js';
-import type { ComponentContext } from './component.js';
+import type { ComponentContext, ComponentReport } from './component.js';
 import type { ComponentRuntime } from './component-runtime.js';
 import type { OrchestratorCore } from './core.js';
 
@@ -34,8 +36,8 @@ export function startComponent(
     const began = core.now();
     core.emit({ type: 'component-attempt', phase, component, attempt: number, recovery });
     try {
-      const handle = await spec.start(contextFor(core, runtime, policyContext, number));
-      if (policyContext.signal.aborted) {
+      const handle = await spec.start(new AttemptContext(core, runtime, policyContext, number));
+      if (isContextAborted(policyContext)) {
         core.discard(runtime, handle);
         throw abortReason(policyContext.signal);
       }
@@ -75,27 +77,45 @@ export function startComponent(
   return raceAbort(run, bounds.signal, (handle) => core.discard(runtime, handle));
 }
 
-function contextFor(
-  core: OrchestratorCore,
-  runtime: ComponentRuntime,
-  policyContext: PolicyContext,
-  attempt: number,
-): ComponentContext {
-  const { clock } = core.options;
-  return {
-    name: runtime.spec.name,
-    phase: runtime.phase,
-    clock,
-    attempt,
-    signal: policyContext.signal,
-    deadline: policyContext.deadline,
-    lifetime: runtime.lifetime.signal,
-    remaining: () => Math.max(0, policyContext.deadline - clock.now()),
-    report: (report) => {
-      runtime.report = { ...runtime.report, ...report };
-    },
-    mark: (name, data = {}) => {
-      core.emit({ type: 'component-mark', phase: runtime.phase, component: runtime.spec.name, name, data });
-    },
-  };
+/**
+ * What one attempt's `start` sees. A class rather than an object of closures (a storm makes a
+ * million attempts): its methods live on the prototype, and `signal` is read from the policy's
+ * context only when the component asks for it, so a start that never looks at its signal creates
+ * no `AbortController`.
+ */
+class AttemptContext implements ComponentContext {
+  readonly name: string;
+  readonly phase: string;
+  readonly clock: Clock;
+  readonly deadline: number;
+  readonly lifetime: AbortSignal;
+
+  constructor(
+    private readonly core: OrchestratorCore,
+    private readonly runtime: ComponentRuntime,
+    private readonly policyContext: PolicyContext,
+    readonly attempt: number,
+  ) {
+    this.name = runtime.spec.name;
+    this.phase = runtime.phase;
+    this.clock = core.options.clock;
+    this.deadline = policyContext.deadline;
+    this.lifetime = runtime.lifetime.signal;
+  }
+
+  get signal(): AbortSignal {
+    return this.policyContext.signal;
+  }
+
+  remaining(): number {
+    return Math.max(0, this.deadline - this.clock.now());
+  }
+
+  report(report: ComponentReport): void {
+    this.runtime.report = { ...this.runtime.report, ...report };
+  }
+
+  mark(name: string, data: Readonly<Record<string, unknown>> = {}): void {
+    this.core.emit({ type: 'component-mark', phase: this.phase, component: this.name, name, data });
+  }
 }

@@ -1,4 +1,5 @@
 import type { ExecuteOptions, PolicyContext } from './policy.js';
+import { TimedAttempt } from './timed-attempt.js';
 
 /**
  * The {@link PolicyContext} a policy passes inward when it keeps the caller's signal.
@@ -32,6 +33,18 @@ export class CallContext implements PolicyContext {
  */
 export function abortableSignal(context: PolicyContext): AbortSignal | undefined {
   return context instanceof CallContext ? context.callerSignal : context.signal;
+}
+
+/**
+ * Whether `context` was aborted, without creating its signal when it has not made one yet (a
+ * {@link CallContext} or a timed attempt): what `context.signal.aborted` says.
+ *
+ * @internal
+ */
+export function isContextAborted(context: PolicyContext): boolean {
+  if (context instanceof CallContext) return context.callerSignal?.aborted === true;
+  if (context instanceof TimedAttempt) return context.isAborted;
+  return context.signal.aborted;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Clock } from '../common/clock.js';
 import { AttemptTimeoutError } from '../errors/attempt-timeout-error.js';
-import { unwatchAbort, watchAbort, type AbortWatcher, type WatchLink } from './abort-watch.js';
+import { unwatchAbort, watchAbort, type AbortWatcher, type WatchLink } from '../common/abort-watch.js';
 import { callNext, type ChainLink, type OutcomeObserver, type PolicyFn } from './chain.js';
 import type { DeadlineEntry, DeadlineQueue } from './deadline-queue.js';
 import type { PolicyContext } from './policy.js';
@@ -71,6 +71,11 @@ export class TimedAttempt<T> implements PolicyContext, DeadlineEntry, AbortWatch
       if (this.aborted) this.controller.abort(this.reason);
     }
     return this.controller.signal;
+  }
+
+  /** Whether the attempt was cut short (what `signal.aborted` would say, without creating it). */
+  get isAborted(): boolean {
+    return this.aborted;
   }
 
   /** Start the function (through the rest of the chain) and return the settled outcome. */

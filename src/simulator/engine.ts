@@ -3,7 +3,7 @@
  * orchestrator, policies and components run on it unchanged, for many virtual instances at once.
  */
 
-import { abortReason, type CancelTimer, type Clock } from '../index.js';
+import { sleepOnTimer, type CancelTimer, type Clock, type TimerFn } from '../index.js';
 import { EventQueue, fire, type Firable, type ScheduledEvent } from './event-queue.js';
 
 /**
@@ -96,13 +96,16 @@ export class SimulationEngine implements Clock {
     return this.time;
   }
 
+  /** {@link SimulationEngine.timer}, bound once for the sleeps. */
+  private readonly timerFn: TimerFn = (ms, callback) => this.timer(ms, callback);
+
   timer(ms: number, callback: () => void): CancelTimer {
     const event = this.queue.push(this.time + (ms > 0 ? ms : 0), callback);
     return () => this.queue.cancel(event);
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return sleepOn(this, ms, signal);
+    return sleepOnTimer(this.timerFn, ms, signal);
   }
 
   /**
@@ -199,7 +202,7 @@ class EngineProcess implements SimProcess {
     const clock: Clock = {
       now: () => engine.now(),
       timer: (ms, callback) => engine.timer(ms, guard(callback)),
-      sleep: (ms, signal) => sleepOn(clock, ms, signal),
+      sleep: (ms, signal) => sleepOnTimer(clock.timer, ms, signal),
     };
     this.clock = clock;
   }
@@ -207,20 +210,4 @@ class EngineProcess implements SimProcess {
   kill(): void {
     this.alive = false;
   }
-}
-
-function sleepOn(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal === undefined) return new Promise<void>((resolve) => void clock.timer(ms, resolve));
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
-      cancel();
-      reject(abortReason(signal));
-    };
-    const cancel = clock.timer(ms, () => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    });
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

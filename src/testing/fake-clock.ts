@@ -1,5 +1,5 @@
 import type { CancelTimer, Clock } from '../common/clock.js';
-import { abortReason } from '../common/abort-reason.js';
+import { sleepOnTimer } from '../common/sleep-on-timer.js';
 
 interface Sleeper {
   readonly at: number;
@@ -45,18 +45,7 @@ export class FakeClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        cancel();
-        reject(abortReason(signal!));
-      };
-      const cancel = this.timer(ms, () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      });
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return sleepOnTimer((delay, callback) => this.timer(delay, callback), ms, signal);
   }
 
   /** Number of timers waiting to fire. A finished or aborted operation should leave 0. */

@@ -1,4 +1,4 @@
-import { abortReason } from '../common/abort-reason.js';
+import { abortReason } from './abort-reason.js';
 
 /** A link of a signal's list of watchers. @internal */
 export interface WatchLink {
