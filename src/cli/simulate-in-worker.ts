@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ConfigError, type Scenario } from '../index.js';
+import type { RenderedSimulation } from './render-simulation.js';
 
 /** What the worker gets. @internal */
 export interface SimulateWorkerInput {
@@ -24,28 +25,13 @@ export interface SimulateWorkerInput {
 
 /** What the worker posts back. @internal */
 export type SimulateWorkerReply =
-  | {
-      readonly kind: 'done';
-      readonly table: string;
-      readonly json: string;
-      readonly html: string | undefined;
-    }
+  | { readonly kind: 'done'; readonly rendered: RenderedSimulation }
   | {
       readonly kind: 'config-error';
       readonly path: string;
       readonly problem: string;
       readonly hint: string | undefined;
     };
-
-/** The rendered outputs of a simulation run in a worker. */
-export interface RenderedSimulation {
-  /** The human table (`formatSimulationTable`). */
-  readonly table: string;
-  /** The JSON (`simulationToJson`), byte-identical to an in-process run's. */
-  readonly json: string;
-  /** The HTML report, when asked for. */
-  readonly html: string | undefined;
-}
 
 /**
  * Young generation given to the simulation's worker, in MB (V8 splits it into semi-spaces of a
@@ -108,7 +94,7 @@ export function simulateInWorker(scenario: Scenario, report: boolean): Promise<R
       } else if (reply.kind === 'config-error') {
         reject(new ConfigError(reply.path, reply.problem, reply.hint));
       } else {
-        resolve({ table: reply.table, json: reply.json, html: reply.html });
+        resolve(reply.rendered);
       }
     });
   });

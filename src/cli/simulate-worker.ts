@@ -4,26 +4,14 @@
  * thread boundary and the result is the one an in-process run prints, byte for byte.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import {
-  formatSimulationTable,
-  isConfigError,
-  renderSimulationHtml,
-  simulate,
-  simulationToJson,
-  type Scenario,
-} from '../index.js';
+import { isConfigError, simulate, type Scenario } from '../index.js';
+import { renderSimulation } from './render-simulation.js';
 import type { SimulateWorkerInput, SimulateWorkerReply } from './simulate-in-worker.js';
 
 async function main(input: SimulateWorkerInput): Promise<SimulateWorkerReply> {
   const scenario: Scenario = input.scenario;
   try {
-    const outcome = await simulate(scenario);
-    return {
-      kind: 'done',
-      table: formatSimulationTable(outcome.result),
-      json: simulationToJson(outcome.result),
-      html: input.report ? renderSimulationHtml(outcome, scenario) : undefined,
-    };
+    return { kind: 'done', rendered: renderSimulation(await simulate(scenario), scenario, input.report) };
   } catch (error) {
     if (!isConfigError(error)) throw error;
     return { kind: 'config-error', path: error.path, problem: error.problem, hint: error.hint };

@@ -42,9 +42,8 @@ export function abortableSignal(context: PolicyContext): AbortSignal | undefined
  * @internal
  */
 export function isContextAborted(context: PolicyContext): boolean {
-  if (context instanceof CallContext) return context.callerSignal?.aborted === true;
   if (context instanceof TimedAttempt) return context.isAborted;
-  return context.signal.aborted;
+  return abortableSignal(context)?.aborted === true;
 }
 
 /**

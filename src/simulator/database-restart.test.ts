@@ -10,7 +10,7 @@ import { parseScenario, type ScenarioInput } from './scenario.js';
 import { simulate } from './simulate.js';
 import type { SimConnection } from './sim-connection.js';
 import { phasegateSettings } from './strategies/index.js';
-import { databaseOptions } from './test-fixtures.js';
+import { connectorOptions, databaseOptions } from './test-fixtures.js';
 
 type Coded = Error & { code?: string };
 
@@ -24,15 +24,7 @@ const make = (over: Partial<DatabaseOptions> = {}) => {
   const infra = new SimulatedInfrastructure(
     engine,
     {
-      connector: {
-        slots: 10,
-        maxSlots: 10,
-        step: 10,
-        setupMs: 100,
-        pressureMs: 1_000,
-        scaleUpDelayMs: 5_000,
-        maxSetupsPerSecond: Infinity,
-      },
+      connector: connectorOptions({ slots: 10, maxSlots: 10, step: 10 }),
       database: restarting(over),
       egressDelayMs: 0,
     },

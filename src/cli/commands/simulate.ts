@@ -3,18 +3,16 @@ import type { Command } from 'commander';
 import {
   ConfigError,
   ExitCodes,
-  formatSimulationTable as formatTable,
   isConfigError,
   loadScenario,
-  renderSimulationHtml as renderHtml,
   safeMessage,
   simulate,
-  simulationToJson as toJson,
   withOverrides,
   type Scenario,
   type SimulateOptions,
 } from '../../index.js';
-import { simulateInWorker, type RenderedSimulation } from '../simulate-in-worker.js';
+import { renderSimulation, type RenderedSimulation } from '../render-simulation.js';
+import { simulateInWorker } from '../simulate-in-worker.js';
 // Type-only: a value import from main.ts would be circular (main.ts registers this command).
 import type { CliIo } from '../main.js';
 
@@ -106,12 +104,7 @@ async function render(
   const inThread =
     options.strategies !== undefined || options.settle !== undefined || options.onStrategyDone !== undefined;
   if (!inThread) return simulateInWorker(scenario, report);
-  const outcome = await simulate(scenario, options);
-  return {
-    table: formatTable(outcome.result),
-    json: toJson(outcome.result),
-    html: report ? renderHtml(outcome, scenario) : undefined,
-  };
+  return renderSimulation(await simulate(scenario, options), scenario, report);
 }
 
 function integerFlag(flag: string, value: string | undefined, min: number): number | undefined {
