@@ -87,7 +87,7 @@ export class OrchestratorCore {
   emit(event: EmitInput): void {
     (event as { at?: number }).at = this.now();
     const stamped = event as OrchestratorEvent;
-    this.timeline.record(stamped);
+    if (this.options.recordTimeline) this.timeline.record(stamped);
     this.emitter.emit(stamped);
   }
 

@@ -81,6 +81,14 @@ export interface OrchestratorOptionsInput {
    * @example `onWaterfall: (text) => logger.info(text)`
    */
   readonly onWaterfall?: (text: string) => void;
+  /**
+   * Whether to keep the events in {@link Orchestrator.timeline}. With `false` the events are still
+   * emitted to `on(...)` listeners, but the timeline stays empty: for many short-lived orchestrators
+   * whose timelines nobody reads (the storm simulator runs one per virtual instance, and each keeps
+   * its attempts' errors until the instance exits). Cannot be combined with `onWaterfall`.
+   * @default true
+   */
+  readonly recordTimeline?: boolean;
 }
 
 /** Resolved {@link OrchestratorOptionsInput}. */
@@ -98,6 +106,7 @@ export interface OrchestratorOptions {
   readonly checkIntervalMs: number;
   readonly checkTimeoutMs: number;
   readonly onWaterfall: ((text: string) => void) | undefined;
+  readonly recordTimeline: boolean;
 }
 
 const positive = (path: string, value: number, allowInfinity: boolean): number => {
@@ -146,6 +155,21 @@ export function resolveOrchestratorOptions(input: OrchestratorOptionsInput = {})
       'pass e.g. decorrelatedJitterBackoff({...})',
     );
   }
+  const recordTimeline = input.recordTimeline ?? true;
+  if (typeof recordTimeline !== 'boolean') {
+    throw new ConfigError(
+      'options.recordTimeline',
+      'must be true or false',
+      'pass a boolean or leave it out',
+    );
+  }
+  if (!recordTimeline && input.onWaterfall !== undefined) {
+    throw new ConfigError(
+      'options.onWaterfall',
+      'the waterfall is drawn from the timeline, which recordTimeline: false turns off',
+      'leave out onWaterfall or recordTimeline',
+    );
+  }
   return {
     mode,
     budgetMs: positive('options.budgetMs', input.budgetMs ?? 60_000, true),
@@ -160,5 +184,6 @@ export function resolveOrchestratorOptions(input: OrchestratorOptionsInput = {})
     checkIntervalMs: positive('options.checkIntervalMs', input.checkIntervalMs ?? 10_000, true),
     checkTimeoutMs: positive('options.checkTimeoutMs', input.checkTimeoutMs ?? 5_000, false),
     onWaterfall: input.onWaterfall === undefined ? undefined : fn('options.onWaterfall', input.onWaterfall),
+    recordTimeline,
   };
 }

@@ -490,6 +490,14 @@ describe('Orchestrator: options', () => {
     expect(pathOf(() => createOrchestrator(plan, { onWaterfall: 'yes' as never }))).toBe(
       'options.onWaterfall',
     );
+    expect(pathOf(() => createOrchestrator(plan, { recordTimeline: 'no' as never }))).toBe(
+      'options.recordTimeline',
+    );
+    // The waterfall is drawn from the timeline: asking for it without one is a mistake.
+    expect(
+      pathOf(() => createOrchestrator(plan, { recordTimeline: false, onWaterfall: () => undefined })),
+    ).toBe('options.onWaterfall');
+    expect(pathOf(() => createOrchestrator(plan, { recordTimeline: false }))).toBeUndefined();
     expect(pathOf(() => createOrchestrator(plan, { budgetMs: Infinity }))).toBeUndefined();
   });
 });

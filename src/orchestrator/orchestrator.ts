@@ -66,7 +66,10 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
     });
   }
 
-  /** The record of every event (see {@link Timeline.toJSON} and {@link formatWaterfall}). */
+  /**
+   * The record of every event (see {@link Timeline.toJSON} and {@link formatWaterfall}); empty with
+   * `recordTimeline: false`.
+   */
   get timeline(): Timeline {
     return this.core.timeline;
   }

@@ -338,4 +338,24 @@ describe('Timeline', () => {
     expect(json.dropped).toBe(3);
     expect(new Timeline().toJSON()).toMatchObject({ startedAt: null, outcome: null, events: [] });
   });
+
+  it('stays empty with recordTimeline: false, while listeners still get every event', async () => {
+    const kept = incident();
+    const { clock, orchestrator } = incident({ recordTimeline: false });
+    const heard: string[] = [];
+    const keptHeard: string[] = [];
+    for (const type of ['component-attempt', 'component-attempt-end', 'startup-end'] as const) {
+      orchestrator.on(type, (event) => heard.push(event.type));
+      kept.orchestrator.on(type, (event) => keptHeard.push(event.type));
+    }
+    expect((await runUntilSettled(clock, orchestrator.start())).ok).toBe(true);
+    expect((await runUntilSettled(kept.clock, kept.orchestrator.start())).ok).toBe(true);
+    expect(orchestrator.timeline.events).toEqual([]);
+    expect(kept.orchestrator.timeline.events.length).toBeGreaterThan(0);
+    expect(heard).toEqual(keptHeard);
+    expect(heard).toContain('startup-end');
+    expect(orchestrator.status).toBe('ready');
+    await orchestrator.stop();
+    await kept.orchestrator.stop();
+  });
 });

@@ -142,6 +142,8 @@ export const phasegateStrategy: StrategyDefinition = {
             mode: 'deterministic',
             wallClock: () => clock.now(),
             checkIntervalMs: Infinity,
+            // Nobody reads a virtual instance's timeline; events still reach the listeners.
+            recordTimeline: false,
           },
         );
         orchestrator.on('component-mark', (event) => {

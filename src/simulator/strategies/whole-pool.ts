@@ -150,6 +150,8 @@ function wholePool(
           mode: 'deterministic',
           wallClock: () => clock.now(),
           checkIntervalMs: Infinity,
+          // Nobody reads a virtual instance's timeline; events still reach the listeners.
+          recordTimeline: false,
         },
       );
       await orchestrator.start();
