@@ -1,6 +1,8 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type * as IORedis from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { abortReason } from '../common/abort-reason.js';
 import { systemClock, type Clock } from '../common/clock.js';
+import { lazyModule } from '../common/lazy-module.js';
 import { redactUrl } from '../common/redact.js';
 import { ConfigError } from '../errors/config-error.js';
 import type { Availability } from '../orchestrator/availability.js';
@@ -9,6 +11,8 @@ import type { Policy } from '../policies/policy.js';
 import { requirePositive } from '../policies/validate.js';
 import { untilAborted } from './abort.js';
 import { toDependencyError } from './dependency-error.js';
+
+const ioredis = lazyModule<typeof IORedis>('ioredis');
 
 /** Options of {@link redisComponent}. Give `url`, `options`, or both (`options` win). */
 export interface RedisComponentOptionsInput {
@@ -120,7 +124,8 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
     ...(input.policy !== undefined ? { policy: input.policy } : {}),
     async start(ctx) {
       ctx.signal.throwIfAborted();
-      const client = input.url ? new Redis(input.url, clientOptions) : new Redis(clientOptions);
+      const { Redis: Client } = ioredis();
+      const client = input.url ? new Client(input.url, clientOptions) : new Client(clientOptions);
       // Errors surface through the commands and connect(); without a listener ioredis would log them.
       client.on('error', () => undefined);
       await connect(client, ctx.signal);

@@ -1,4 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { lazyModule } from '../common/lazy-module.js';
+
+const pgDriver = lazyModule<typeof pg>('pg');
 
 /** Connection limits read from a running Postgres server. */
 export interface LiveLimits {
@@ -62,7 +65,7 @@ export async function readLiveLimits(
   options: ReadLiveLimitsOptions = {},
 ): Promise<LiveLimits> {
   const timeout = options.connectTimeoutMs ?? 10_000;
-  const client = new pg.Client({
+  const client = new (pgDriver().Client)({
     connectionString: databaseUrl,
     connectionTimeoutMillis: timeout,
     statement_timeout: timeout,

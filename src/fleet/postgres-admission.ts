@@ -1,6 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { Scope } from '../common/scope.js';
 import { abortReason } from '../common/abort-reason.js';
+import { lazyModule } from '../common/lazy-module.js';
 import { ConfigError } from '../errors/config-error.js';
 import {
   resolveCommonOptions,
@@ -12,6 +13,8 @@ import {
 } from './admission.js';
 import { AdmissionTimeoutError } from './admission-timeout-error.js';
 import { pollForSlot } from './poll-for-slot.js';
+
+const pgDriver = lazyModule<typeof pg>('pg');
 
 /** The part of a pg client (or the component's `PgConnection`) the Postgres backend uses. */
 export interface SqlSession {
@@ -132,7 +135,7 @@ export class PostgresAdmission implements FleetAdmission {
     if (request.deadline <= start) throw new AdmissionTimeoutError(this.backend, this.width, 0);
     const config =
       typeof this.connection === 'string' ? { connectionString: this.connection } : this.connection;
-    const client = new pg.Client({ application_name: 'phasegate-admission', ...config });
+    const client = new (pgDriver().Client)({ application_name: 'phasegate-admission', ...config });
     client.on('error', () => undefined); // a dropped session frees its lock; the next query reports it
     const scope = Scope.root(clock, {
       budgetMs: request.deadline - start,

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type * as IORedis from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { CancelTimer } from '../common/clock.js';
 import { abortReason } from '../common/abort-reason.js';
+import { lazyModule } from '../common/lazy-module.js';
 import { ConfigError } from '../errors/config-error.js';
 import {
   resolveCommonOptions,
@@ -13,6 +15,8 @@ import {
 } from './admission.js';
 import { pollForSlot } from './poll-for-slot.js';
 import { ACQUIRE_SCRIPT, REFRESH_SCRIPT, RELEASE_SCRIPT } from './redis-lease-scripts.js';
+
+const ioredis = lazyModule<typeof IORedis>('ioredis');
 
 /** The part of an ioredis client the Redis backend uses. */
 export type RedisLike = Pick<Redis, 'eval' | 'quit'>;
@@ -106,7 +110,7 @@ export class RedisAdmission implements FleetAdmission {
     this.refreshMs = refreshMs;
     this.key = options.key ?? `phasegate:admission:${this.options.namespace}`;
     this.ownsClient = options.redis === undefined;
-    this.redis = options.redis ?? new Redis(options.url!, { lazyConnect: true });
+    this.redis = options.redis ?? new (ioredis().Redis)(options.url!, { lazyConnect: true });
     this.onLeaseLost = options.onLeaseLost;
   }
 

@@ -5,7 +5,9 @@
  * scrape and shared by every gauge. Component start durations come from events
  * ({@link HealthMetrics.observeComponentStart}), because a snapshot does not carry them.
  */
-import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type * as PromClient from 'prom-client';
+import type { Gauge, Registry } from 'prom-client';
+import { lazyModule } from '../common/lazy-module.js';
 import { redactText } from '../common/redact.js';
 import { AVAILABILITY_LEVELS } from '../orchestrator/availability.js';
 import type { BreakerStateName, SnapshotSource, StartupSnapshot } from '../orchestrator/snapshot.js';
@@ -13,6 +15,8 @@ import { ConfigError } from '../errors/config-error.js';
 import type { Event } from '../common/events.js';
 import type { OrchestratorEvent } from '../orchestrator/orchestrator-events.js';
 import { SERVICE_STATUSES } from './states.js';
+
+const promClient = lazyModule<typeof PromClient>('prom-client');
 
 /** Options of {@link createHealthMetrics}. */
 export interface HealthMetricsOptionsInput {
@@ -117,6 +121,7 @@ export function createHealthMetrics(
       'e.g. [0.1, 1, 10]',
     );
   }
+  const { Gauge, Histogram, Registry, collectDefaultMetrics } = promClient();
   const registry = input.registry ?? new Registry();
   const registers = [registry];
 

@@ -3,17 +3,14 @@
  * no call site has to remember to redact a URL, an error message or a stack.
  */
 
-import {
-  pino,
-  stdSerializers,
-  stdTimeFunctions,
-  type DestinationStream,
-  type Level,
-  type Logger,
-} from 'pino';
+import type * as Pino from 'pino';
+import type { DestinationStream, Level, Logger } from 'pino';
+import { lazyModule } from '../common/lazy-module.js';
 import { REDACTED, redactText } from '../common/redact.js';
 
 export type { Logger } from 'pino';
+
+const pinoModule = lazyModule<typeof Pino>('pino');
 
 /** Options of {@link createLogger}; every field is optional. */
 export interface LoggerOptionsInput {
@@ -64,7 +61,7 @@ export function serializeError(error: unknown, depth = 0): Record<string, unknow
   if (!(error instanceof Error)) {
     return { message: typeof error === 'string' ? redactText(error) : redactValue(error, depth + 1) };
   }
-  const base = stdSerializers.err(error) as unknown as Record<string, unknown>;
+  const base = pinoModule().stdSerializers.err(error) as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(base)) {
     if (key === 'cause' || key === 'aggregateErrors') continue;
@@ -108,6 +105,7 @@ export function redactValue(value: unknown, depth = 0): unknown {
  */
 export function createLogger(options: LoggerOptionsInput = {}): Logger {
   const stream = options.stream ?? process.stdout;
+  const { pino, stdTimeFunctions } = pinoModule();
   const logger = pino(
     {
       level: options.level ?? 'info',

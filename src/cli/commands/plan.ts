@@ -6,7 +6,9 @@ import {
   ExitCodes,
   formatConnectionBudget,
   isConfigError,
+  parseBudgetFile,
   planConnectionBudget,
+  readLiveLimits,
   redactUrl,
   safeMessage,
   type BudgetFile,
@@ -49,9 +51,9 @@ export interface PlanDependencies {
   readonly readFile: (path: string) => Promise<string>;
 }
 
-// pg, zod and yaml load only when a flag needs them, so `--help` and plain flags start fast.
+// The pg driver loads only when --database-url needs it (phasegate loads its drivers on first use).
 const defaultDependencies: PlanDependencies = {
-  readLiveLimits: async (url) => (await import('../../index.js')).readLiveLimits(url),
+  readLiveLimits: (url) => readLiveLimits(url),
   readFile: (path) => readFile(path, 'utf8'),
 };
 
@@ -207,7 +209,6 @@ async function loadFile(path: string, deps: PlanDependencies): Promise<BudgetFil
   } catch (error) {
     throw new ConfigError('--file', `cannot read ${path}: ${safeMessage(error)}`, 'check the path', error);
   }
-  const { parseBudgetFile } = await import('../../index.js');
   return parseBudgetFile(text, path);
 }
 

@@ -4,8 +4,11 @@
  * time) in the simulator and the unit tests.
  */
 
-import pg from 'pg';
+import type pg from 'pg';
 import { abortReason } from '../../common/abort-reason.js';
+import { lazyModule } from '../../common/lazy-module.js';
+
+const pgDriver = lazyModule<typeof pg>('pg');
 
 /** Rows of a query, as `pg` returns them. */
 export interface PgQueryResult {
@@ -85,7 +88,7 @@ export function pgConnectionFactory(config: PostgresConnectionConfig): Connectio
   const clientConfig = toClientConfig(config);
   return (signal) => {
     if (signal.aborted) return Promise.reject(abortReason(signal));
-    const client = new pg.Client(clientConfig);
+    const client = new (pgDriver().Client)(clientConfig);
     client.on('error', () => undefined);
     return new Promise<PgConnection>((resolve, reject) => {
       const onAbort = (): void => {

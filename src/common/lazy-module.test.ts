@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import type * as Path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { lazyModule } from './lazy-module.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The packages a fresh Node process has loaded through `require` after running `script`. */
+function packagesLoadedBy(script: string): string[] {
+  const code = `
+    import { createRequire } from 'node:module';
+    ${script}
+    const loaded = Object.keys(createRequire(import.meta.url).cache)
+      .filter((path) => path.includes('/node_modules/'))
+      .map((path) => path.split('/node_modules/').at(-1).split('/')[0]);
+    console.log(JSON.stringify([...new Set(loaded)]));
+  `;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  expect(child.stderr).toBe('');
+  return JSON.parse(child.stdout) as string[];
+}
+
+const DRIVERS = ['pg', 'ioredis', 'prom-client', 'pino'];
+
+describe('lazyModule', () => {
+  it('loads the module on the first call and returns the same object after', () => {
+    const load = lazyModule<typeof Path>('node:path');
+    const first = load();
+    expect(first).toBe(createRequire(import.meta.url)('node:path'));
+    expect(load()).toBe(first);
+  });
+
+  it('throws the loader error for a package that is not installed, on use and not before', () => {
+    const missing = lazyModule('phasegate-no-such-package');
+    expect(() => missing()).toThrow(/phasegate-no-such-package/);
+  });
+
+  it('keeps the drivers out of a program that only imports phasegate, and loads each on use', () => {
+    const imported = packagesLoadedBy(`await import('./src/index.ts');`);
+    for (const driver of DRIVERS) expect(imported).not.toContain(driver);
+
+    const used = packagesLoadedBy(`
+      const pg = await import('./src/index.ts');
+      pg.createLogger({ stream: { write() {} } });
+      pg.createHealthMetrics({ snapshot: () => { throw new Error('not scraped'); } });
+    `);
+    expect(used).toContain('pino');
+    expect(used).toContain('prom-client');
+    expect(used).not.toContain('ioredis');
+  });
+});
