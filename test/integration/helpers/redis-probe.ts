@@ -3,8 +3,9 @@ import { Redis } from 'ioredis';
 /** The message a Redis test fails with when no Redis answers. */
 export function redisHelp(url: string, problem: string): string {
   return (
-    `No Redis answered at ${url} (${problem}). Start one, e.g. \`redis-server --port 6379 --save '' --daemonize yes\` ` +
-    'or `docker run -d -p 6379:6379 redis:7`, or point REDIS_URL at a running server. (.ci/run starts one.)'
+    `No Redis answered at ${url} (${problem}). Install redis-server (Debian: \`apt-get install -y redis-server\`) ` +
+    'and the tests start one, or start one yourself (`docker run -d -p 6379:6379 redis:7`), or point REDIS_URL ' +
+    'at a running server. (.ci/run installs it.)'
   );
 }
 
