@@ -5,9 +5,9 @@ const load = createRequire(import.meta.url);
 /**
  * A CommonJS dependency loaded the first time it is used rather than when phasegate is imported.
  *
- * The drivers and tools phasegate builds on are large to load (on Node 20, on one core: ioredis
- * about 65 ms, prom-client with its OpenTelemetry imports about 35 ms, pg about 30 ms, yaml and
- * pino more), and most programs use few of them: a service without Redis never loads ioredis, the
+ * The drivers phasegate builds on are large to load (on Node 20, on one core: ioredis about 65 ms,
+ * prom-client with its OpenTelemetry imports about 35 ms, pg about 30 ms, pino about 20 ms), and
+ * most programs use few of them: a service without Redis never loads ioredis, the
  * `phasegate plan` command loads neither pg nor prom-client, and the storm simulator's worker
  * thread loads no driver at all. Only types are imported statically (`import type`, erased at
  * build time); the value comes from `require`, synchronously, so no API has to become async.
