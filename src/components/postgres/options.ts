@@ -58,6 +58,15 @@ export interface PostgresComponentOptionsInput {
   readonly admission?: AdmissionProvider;
   /** Longest wait for an admission slot; past it the pool stays at `minReady`. @default 300_000 */
   readonly admissionTimeoutMs?: number;
+  /**
+   * Once the pool has settled, decide its target again about this often (each wait is drawn from
+   * `[0.5, 1.5) ×` this, so a fleet spreads its rechecks), reading the live limits through a pooled
+   * connection: when capacity was freed (other clients or an old revision's instances left), the
+   * pool grows again toward its share, under admission. It never shrinks a pool. Only with
+   * `readLiveLimits` (without live figures a recheck could only guess). `Infinity` turns it off.
+   * @default 60_000
+   */
+  readonly targetRecheckMs?: number;
   /** Jitter source; inject a seeded one for reproducible runs. @default Math.random */
   readonly random?: Random;
   /** See {@link ComponentSpec.critical}. @default true */
@@ -91,6 +100,7 @@ export interface PostgresComponentOptions {
   readonly acquireTimeoutMs: number;
   readonly admission: AdmissionProvider | undefined;
   readonly admissionTimeoutMs: number;
+  readonly targetRecheckMs: number;
   readonly random: Random;
 }
 
@@ -140,6 +150,7 @@ export function resolvePostgresOptions(input: PostgresComponentOptionsInput): Po
       path('admissionTimeoutMs'),
       input.admissionTimeoutMs ?? 300_000,
     ),
+    targetRecheckMs: requirePositiveOrInfinity(path('targetRecheckMs'), input.targetRecheckMs ?? 60_000),
     random: input.random ?? defaultRandom,
   };
 }

@@ -129,6 +129,7 @@ async function startPool(o: PostgresComponentOptions, ctx: ComponentContext): Pr
         decideTarget: async (s) => (await decideTarget(o, pool, s)).target,
         admission: o.admission,
         admissionTimeoutMs: o.admissionTimeoutMs,
+        recheckMs: o.readLiveLimits ? o.targetRecheckMs : Infinity,
         onEvent: (event) => reportGrowth(ctx, event),
       }),
     ctx.lifetime,
@@ -140,7 +141,8 @@ async function startPool(o: PostgresComponentOptions, ctx: ComponentContext): Pr
  * A Postgres pool as a startup component. Ready once `minReady` connections are open and verified;
  * then it grows toward `min(max, fair share)` in the background (under fleet admission, with
  * jitter, at most `maxConcurrentOpens` at once). A full server (53300, 57P03) while growing lowers
- * the target and backs off; it never fails a ready instance. Bad credentials (28P01, 28000) or an
+ * the target and backs off; it never fails a ready instance. About every `targetRecheckMs` it reads
+ * the live limits again and grows back when capacity was freed. Bad credentials (28P01, 28000) or an
  * unknown database (3D000) fail at once as `permanent`. `check` runs `SELECT 1`; `stop` closes every
  * connection. Pool figures go to `/health` and `/metrics` through `ctx.report`.
  *

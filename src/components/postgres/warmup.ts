@@ -2,11 +2,14 @@
  * The background growth loop of a ready pool: it takes a fleet admission slot, grows the pool from
  * `minReady` toward its target with jittered opens (never more than `maxConcurrentOpens` at once),
  * lowers the target and backs off when the server is full (53300 / 57P03), releases the slot when
- * the target is reached or growth gives up, and then replaces connections that die. It never fails
- * the instance: the pool stays ready with what it has.
+ * the target is reached or growth gives up, and then replaces connections that die and, every
+ * `recheckMs` or so, decides the target again: when capacity was freed (other clients or instances
+ * left), it grows again under admission. It never fails the instance: the pool stays ready with
+ * what it has.
  */
 
 import { abortReason } from '../../common/abort-reason.js';
+import { linkSignals } from '../abort.js';
 import type { Clock } from '../../common/clock.js';
 import type { Random } from '../../common/random.js';
 import { safeMessage } from '../../common/redact.js';
@@ -28,6 +31,7 @@ export type GrowthEvent =
     }
   | { readonly type: 'pool-growth-backoff'; readonly delayMs: number; readonly failures: number }
   | { readonly type: 'pool-target-restored'; readonly from: number; readonly to: number }
+  | { readonly type: 'pool-target-raised'; readonly from: number; readonly to: number }
   | { readonly type: 'pool-at-target'; readonly open: number; readonly target: number }
   | {
       readonly type: 'pool-growth-gave-up';
@@ -60,6 +64,11 @@ export interface PoolGrowthOptions {
   readonly admission?: AdmissionProvider | undefined;
   /** Longest wait for an admission slot. */
   readonly admissionTimeoutMs: number;
+  /**
+   * Mean time between two decisions of the target once the pool has settled (each wait is drawn
+   * from `[0.5, 1.5) × recheckMs`, so a fleet does not recheck at once); `Infinity` for never.
+   */
+  readonly recheckMs: number;
   /** Told about each step. */
   readonly onEvent: (event: GrowthEvent) => void;
 }
@@ -171,9 +180,64 @@ async function admit(o: PoolGrowthOptions): Promise<AdmissionLease | undefined> 
   }
 }
 
+/** Why a steady-state wait ended early: the next recheck is due. */
+const RECHECK_DUE = Symbol('recheck due');
+
+/**
+ * Wait until the pool is below its target (a connection died), or until the next recheck is due.
+ * @returns true when the recheck is due. @throws the abort reason when `o.signal` aborts.
+ */
+async function waitForLossOrRecheck(o: PoolGrowthOptions): Promise<boolean> {
+  const { pool, signal } = o;
+  const below = (): boolean => pool.open + pool.opening < pool.target;
+  if (!Number.isFinite(o.recheckMs)) {
+    while (!below()) await pool.nextChange(signal);
+    return false;
+  }
+  const round = linkSignals(signal);
+  const cancelTimer = o.clock.timer(o.recheckMs * (0.5 + o.random()), () => round.abort(RECHECK_DUE));
+  try {
+    while (!below()) await pool.nextChange(round.signal);
+    return false;
+  } catch (error) {
+    if (error === RECHECK_DUE && !signal.aborted) return true;
+    throw error;
+  } finally {
+    cancelTimer();
+    round.dispose();
+  }
+}
+
+/**
+ * Decide the target again; when it is higher (capacity was freed), grow to it under admission. A
+ * lower decision is left alone: the pool does not close connections it holds.
+ */
+async function recheckTarget(o: PoolGrowthOptions): Promise<void> {
+  const { pool } = o;
+  const next = await o.decideTarget(o.signal).catch(() => {
+    if (o.signal.aborted) throw abortReason(o.signal);
+    return pool.target;
+  });
+  if (next <= pool.target) return;
+  let lease: AdmissionLease | undefined;
+  try {
+    lease = await admit(o);
+  } catch (error) {
+    if (o.signal.aborted) throw error;
+    return; // no slot now (reported by admit): try again at the next recheck
+  }
+  try {
+    o.onEvent({ type: 'pool-target-raised', from: pool.target, to: next });
+    pool.setTarget(next);
+    await fill(o);
+  } finally {
+    await lease?.release().catch(() => undefined);
+  }
+}
+
 /**
  * Run the growth loop until `signal` aborts: warm up under admission, then keep the pool at its
- * target. Never rejects.
+ * target, and raise the target when a recheck finds capacity freed. Never rejects.
  */
 export async function runPoolGrowth(options: PoolGrowthOptions): Promise<void> {
   // A listener that throws must not end growth.
@@ -210,8 +274,8 @@ export async function runPoolGrowth(options: PoolGrowthOptions): Promise<void> {
       o.onEvent({ type: 'pool-at-target', open: pool.open, target: pool.target });
     }
     for (;;) {
-      while (pool.open + pool.opening >= pool.target) await pool.nextChange(signal);
-      await fill(o);
+      if (await waitForLossOrRecheck(o)) await recheckTarget(o);
+      else await fill(o);
     }
   } catch {
     // Only an abort ends the loop; the pool is stopping.
