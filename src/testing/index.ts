@@ -10,4 +10,9 @@ export {
   type FakeAttemptEvent,
 } from './fake-component.js';
 export { runUntilSettled, type Settled } from './run-until-settled.js';
+export {
+  testComponentContext,
+  type TestComponentContext,
+  type TestComponentContextOptions,
+} from './component-context.js';
 export { FakePostgres, sqlError, type FakePostgresOptions } from '../components/postgres/fake-postgres.js';

@@ -10,7 +10,7 @@ import { classify } from '../../src/errors/classify.js';
 import { exitCodeFor } from '../../src/errors/exit-codes.js';
 import { safeMessage } from '../../src/common/redact.js';
 import { createOrchestrator } from '../../src/orchestrator/orchestrator.js';
-import { componentContext } from './helpers/component-context.js';
+import { testComponentContext } from '../../src/testing/component-context.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './helpers/embedded-postgres.js';
 
 const WRONG_PASSWORD = 'Wr0ng-But-Secret-8d2f';
@@ -39,7 +39,7 @@ describe('postgresComponent against a server that checks passwords', () => {
   it('a wrong password fails permanent after exactly one connection attempt, without the password', async () => {
     const spec = postgresComponent({ connection: server.urlWith({ password: WRONG_PASSWORD }), minReady: 3 });
     const before = server.connectionsReceived();
-    const error = await spec.start(componentContext().ctx).catch((e: unknown) => e);
+    const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
     expect(classify(error)).toBe('permanent');
     expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', driverCode: '28P01' });
     expect((error as Error).message).toContain(`postgres@127.0.0.1:${server.port}/test`);
@@ -71,7 +71,7 @@ describe('postgresComponent against a server that checks passwords', () => {
   it('an unknown database fails permanent after exactly one connection attempt', async () => {
     const spec = postgresComponent({ connection: server.urlWith({ database: 'no_such_database' }) });
     const before = server.connectionsReceived();
-    const error = await spec.start(componentContext().ctx).catch((e: unknown) => e);
+    const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
     expect(classify(error)).toBe('permanent');
     expect(error).toMatchObject({ driverCode: '3D000' });
     expect(server.connectionsReceived() - before).toBe(1);
@@ -79,7 +79,7 @@ describe('postgresComponent against a server that checks passwords', () => {
 
   it('the right password starts, and stop() ends every connection', async () => {
     const spec = postgresComponent({ connection: server.url, max: 3, minReady: 2, openJitterMs: 0 });
-    const t = componentContext();
+    const t = testComponentContext();
     const pool = await spec.start(t.ctx);
     expect(pool.open).toBeGreaterThanOrEqual(2);
     await spec.stop!(pool, { signal: AbortSignal.timeout(5_000) });

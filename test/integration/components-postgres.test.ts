@@ -8,7 +8,7 @@ import { classify } from '../../src/errors/classify.js';
 import { postgresComponent } from '../../src/components/postgres/postgres.js';
 import type { PostgresComponentOptionsInput } from '../../src/components/postgres/options.js';
 import type { PostgresPool } from '../../src/components/postgres/pool.js';
-import { componentContext } from './helpers/component-context.js';
+import { testComponentContext } from '../../src/testing/component-context.js';
 import {
   countConnections,
   createTemporaryRole,
@@ -35,7 +35,7 @@ function setup(options: Partial<PostgresComponentOptionsInput> & { url?: string 
     growthBackoffCapMs: 200,
     ...rest,
   });
-  const t = componentContext({ name: spec.name });
+  const t = testComponentContext({ name: spec.name });
   const start = async (): Promise<PostgresPool> => {
     const pool = await spec.start(t.ctx);
     cleanups.push(async () => {
@@ -85,7 +85,7 @@ describe('postgresComponent (real Postgres)', () => {
       minReady: 5,
       maxConcurrentOpens: 1,
     });
-    const t = componentContext({
+    const t = testComponentContext({
       onMark: (event) => {
         if (event === 'pool-target') t.attempt.abort(new Error('attempt timed out'));
       },

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisComponent } from '../../src/components/redis.js';
 import { classify } from '../../src/errors/classify.js';
-import { componentContext } from './helpers/component-context.js';
+import { testComponentContext } from '../../src/testing/component-context.js';
 import { uniqueName } from './helpers/database.js';
 import { freePort } from './helpers/free-port.js';
 import { requireRedis } from './helpers/redis.js';
@@ -34,7 +34,7 @@ describe('redisComponent (real Redis)', () => {
   it('starts, checks with PING, and stop() leaves no connection', async () => {
     const connectionName = uniqueName('redis-component');
     const spec = redisComponent({ url, options: { connectionName } });
-    const client = await spec.start(componentContext().ctx);
+    const client = await spec.start(testComponentContext().ctx);
     expect(await clientsNamed(connectionName)).toBe(1);
     await expect(spec.check!(client, { signal: AbortSignal.timeout(5_000) })).resolves.toBeUndefined();
     await spec.stop!(client, { signal: AbortSignal.timeout(5_000) });
@@ -44,7 +44,7 @@ describe('redisComponent (real Redis)', () => {
   it('check reconnects after the server dropped the connection', async () => {
     const connectionName = uniqueName('redis-reconnect');
     const spec = redisComponent({ url, options: { connectionName } });
-    const client = await spec.start(componentContext().ctx);
+    const client = await spec.start(testComponentContext().ctx);
     await admin.call('CLIENT', 'KILL', 'ID', String(await client.client('ID')));
     await waitUntil(() => client.status === 'end', { message: 'client noticed the drop' });
     await expect(spec.check!(client, { signal: AbortSignal.timeout(5_000) })).resolves.toBeUndefined();
@@ -58,7 +58,7 @@ describe('redisComponent (real Redis)', () => {
     try {
       const secret = 'wrong-password-77af';
       const spec = redisComponent({ url: url.replace('redis://', `redis://${user}:${secret}@`) });
-      const error = await spec.start(componentContext().ctx).catch((e: unknown) => e);
+      const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
       expect(classify(error)).toBe('permanent');
       expect(error).toMatchObject({
         code: 'PG_ERR_DEPENDENCY',
@@ -74,7 +74,7 @@ describe('redisComponent (real Redis)', () => {
   it('an unreachable server is transient (the policy retries it)', async () => {
     const port = await freePort();
     const spec = redisComponent({ url: `redis://127.0.0.1:${port}` });
-    const error = await spec.start(componentContext().ctx).catch((e: unknown) => e);
+    const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
     expect(classify(error)).toBe('transient');
     expect(error).toMatchObject({ driverCode: 'ECONNREFUSED' });
   });
@@ -90,7 +90,7 @@ describe('redisComponent (real Redis)', () => {
     const { port } = silent.address() as net.AddressInfo;
     try {
       const spec = redisComponent({ url: `redis://127.0.0.1:${port}` });
-      const t = componentContext();
+      const t = testComponentContext();
       const starting = spec.start(t.ctx).catch((e: unknown) => e);
       await waitUntil(() => sockets.size === 1, { message: 'client connected' });
       t.attempt.abort(new Error('attempt timed out'));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpComponent } from '../../src/components/http.js';
 import { tcpComponent } from '../../src/components/tcp.js';
 import { classify } from '../../src/errors/classify.js';
-import { componentContext } from './helpers/component-context.js';
+import { testComponentContext } from '../../src/testing/component-context.js';
 import { freePort } from './helpers/free-port.js';
 import { waitUntil } from './helpers/wait-until.js';
 
@@ -36,7 +36,7 @@ describe('tcpComponent', () => {
 
   it('starts once a connection opens, checks by connecting again, and leaves no socket open', async () => {
     const spec = tcpComponent({ host: '127.0.0.1', port });
-    const endpoint = await spec.start(componentContext().ctx);
+    const endpoint = await spec.start(testComponentContext().ctx);
     expect(endpoint).toMatchObject({ host: '127.0.0.1', port });
     await spec.check!(endpoint, { signal: signal() });
     expect(accepted).toBe(2);
@@ -45,14 +45,14 @@ describe('tcpComponent', () => {
 
   it('a refused port is transient', async () => {
     const spec = tcpComponent({ host: '127.0.0.1', port: await freePort() });
-    const error = await spec.start(componentContext().ctx).catch((e: unknown) => e);
+    const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
     expect(classify(error)).toBe('transient');
     expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', driverCode: 'ECONNREFUSED', dependency: 'tcp' });
   });
 
   it('an aborted attempt rejects with the abort reason', async () => {
     const spec = tcpComponent({ host: '127.0.0.1', port });
-    const t = componentContext();
+    const t = testComponentContext();
     t.attempt.abort(new Error('phase deadline'));
     await expect(spec.start(t.ctx)).rejects.toThrow('phase deadline');
   });
@@ -88,7 +88,7 @@ describe('httpComponent', () => {
 
   it('starts and checks when the expected status comes back', async () => {
     const spec = httpComponent({ url: `${base}/health?status=204`, expectStatus: [200, 204] });
-    const endpoint = await spec.start(componentContext().ctx);
+    const endpoint = await spec.start(testComponentContext().ctx);
     expect(endpoint.lastStatus).toBe(204);
     await expect(spec.check!(endpoint, { signal: signal() })).resolves.toBeUndefined();
   });
@@ -102,21 +102,21 @@ describe('httpComponent', () => {
     [401, 'permanent'],
   ])('classifies an unexpected %i as %s', async (status, expected) => {
     const spec = httpComponent({ url: `${base}/health?status=${status}` });
-    const error = await spec.start(componentContext().ctx).catch((e: unknown) => e);
+    const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
     expect(classify(error)).toBe(expected);
     expect(error).toMatchObject({ status, driverCode: `HTTP ${status}`, dependency: 'http' });
   });
 
   it('a refused connection is transient', async () => {
     const spec = httpComponent({ url: `http://127.0.0.1:${await freePort()}/health` });
-    const error = await spec.start(componentContext().ctx).catch((e: unknown) => e);
+    const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
     expect(classify(error)).toBe('transient');
     expect(error).toMatchObject({ driverCode: 'ECONNREFUSED' });
   });
 
   it('honours the attempt signal on a server that never answers', async () => {
     const spec = httpComponent({ url: `${base}/hang` });
-    const t = componentContext();
+    const t = testComponentContext();
     const starting = spec.start(t.ctx).catch((e: unknown) => e);
     await waitUntil(() => hanging.size === 1, { message: 'request arrived' });
     t.attempt.abort(new Error('attempt timed out'));
@@ -126,7 +126,7 @@ describe('httpComponent', () => {
 
   it('keeps a token in the URL out of its messages', async () => {
     const spec = httpComponent({ url: `${base}/health?status=500&token=s3cr3t-tok` });
-    const error = await spec.start(componentContext().ctx).catch((e: unknown) => e);
+    const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
     expect((error as Error).message).not.toContain('s3cr3t-tok');
   });
 });

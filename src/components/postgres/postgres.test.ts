@@ -82,7 +82,7 @@ describe('postgresComponent', () => {
     const spec = component(h, { minReady: 4 });
     const starting = spec.start(h.ctx).catch((error: unknown) => error);
     await h.clock.advance(1_500);
-    h.start.abort(new Error('attempt timed out'));
+    h.attempt.abort(new Error('attempt timed out'));
     expect(((await starting) as Error).message).toBe('attempt timed out');
     await h.clock.advance(5_000);
     expect(h.server.open).toBe(0);

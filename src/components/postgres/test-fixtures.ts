@@ -3,42 +3,23 @@
  * `FakePostgres`, and helpers to start the component and let virtual time pass.
  */
 import { seededRandom } from '../../common/random.js';
-import type { ComponentContext, ComponentReport } from '../../orchestrator/component.js';
 import { FakeClock } from '../../testing/fake-clock.js';
+import { testComponentContext, type TestComponentContext } from '../../testing/component-context.js';
 import type { FakePostgres } from './fake-postgres.js';
 import type { PostgresComponentOptionsInput } from './options.js';
 import type { PostgresPool } from './pool.js';
 import { postgresComponent } from './postgres.js';
 
-export interface Harness {
+/** A FakeClock, a FakePostgres on it, and a context for the component's `start` on that clock. */
+export interface Harness extends TestComponentContext {
   readonly clock: FakeClock;
   readonly server: FakePostgres;
-  readonly ctx: ComponentContext;
-  readonly start: AbortController;
-  readonly lifetime: AbortController;
-  readonly marks: Array<{ event: string; data: Readonly<Record<string, unknown>> | undefined }>;
-  readonly reports: ComponentReport[];
 }
 
 export function harness(server: (clock: FakeClock) => FakePostgres): Harness {
   const clock = new FakeClock();
-  const start = new AbortController();
-  const lifetime = new AbortController();
-  const marks: Harness['marks'] = [];
-  const reports: ComponentReport[] = [];
-  const ctx: ComponentContext = {
-    name: 'postgres',
-    phase: 'database',
-    clock,
-    attempt: 1,
-    signal: start.signal,
-    deadline: Infinity,
-    lifetime: lifetime.signal,
-    remaining: () => Infinity,
-    report: (report) => reports.push(report),
-    mark: (event, data) => marks.push({ event, data }),
-  };
-  return { clock, server: server(clock), ctx, start, lifetime, marks, reports };
+  const context = testComponentContext({ clock, name: 'postgres', phase: 'database' });
+  return { ...context, clock, server: server(clock) };
 }
 
 export function component(h: Harness, options: Partial<PostgresComponentOptionsInput> = {}) {

@@ -1,5 +1,5 @@
-import { systemClock, type Clock } from '../../../src/common/clock.js';
-import type { ComponentContext, ComponentReport } from '../../../src/orchestrator/component.js';
+import { systemClock, type Clock } from '../common/clock.js';
+import type { ComponentContext, ComponentReport } from '../orchestrator/component.js';
 
 /** A {@link ComponentContext} for calling a component's `start` directly, with what it recorded. */
 export interface TestComponentContext {
@@ -19,18 +19,32 @@ export interface TestComponentContext {
   mark(event: string): Readonly<Record<string, unknown>> | undefined;
 }
 
+/** Options of {@link testComponentContext}. */
+export interface TestComponentContextOptions {
+  /** The context's clock. @default systemClock */
+  readonly clock?: Clock;
+  /** `ctx.name`. @default 'component' */
+  readonly name?: string;
+  /** `ctx.phase`. @default 'test' */
+  readonly phase?: string;
+  /** Called with each mark's name as it is made (to wait for one). */
+  readonly onMark?: (event: string) => void;
+}
+
 /**
- * A context as the orchestrator would give it, on the system clock by default.
+ * A {@link ComponentContext} as the orchestrator would give a component's `start`, for testing a
+ * component without an orchestrator: attempt 1, no deadline, a signal and a lifetime you abort
+ * yourself, and every `mark` and `report` recorded.
  *
  * @example
  * ```ts
- * const t = componentContext();
- * const pool = await postgresComponent({ connection: url }).start(t.ctx);
+ * const t = testComponentContext({ clock: new FakeClock() });
+ * const pool = await postgresComponent({ connectionFactory: server.factory }).start(t.ctx);
+ * t.mark('pool-ready'); // { open: 1, target: 10 }
+ * t.lifetime.abort(); // ends the pool's background growth
  * ```
  */
-export function componentContext(
-  options: { clock?: Clock; name?: string; onMark?: (event: string) => void } = {},
-): TestComponentContext {
+export function testComponentContext(options: TestComponentContextOptions = {}): TestComponentContext {
   const clock = options.clock ?? systemClock;
   const attempt = new AbortController();
   const lifetime = new AbortController();
@@ -38,7 +52,7 @@ export function componentContext(
   const reports: ComponentReport[] = [];
   const ctx: ComponentContext = {
     name: options.name ?? 'component',
-    phase: 'test',
+    phase: options.phase ?? 'test',
     clock,
     attempt: 1,
     signal: attempt.signal,
