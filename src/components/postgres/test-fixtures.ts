@@ -1,5 +1,5 @@
 /**
- * The Postgres component's unit-test harness: a hand-made `ComponentContext` on a FakeClock, a
+ * The Postgres component's unit-test harness: a `testComponentContext` on a FakeClock, a
  * `FakePostgres`, and helpers to start the component and let virtual time pass.
  */
 import { seededRandom } from '../../common/random.js';

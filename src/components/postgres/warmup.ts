@@ -9,11 +9,11 @@
  */
 
 import { abortReason } from '../../common/abort-reason.js';
-import { linkSignals } from '../abort.js';
 import type { Clock } from '../../common/clock.js';
 import type { Random } from '../../common/random.js';
 import { safeMessage } from '../../common/redact.js';
 import type { ErrorClass } from '../../errors/classification.js';
+import { linkSignals } from '../abort.js';
 import type { AdmissionLease, AdmissionProvider } from '../admission-hook.js';
 import { classifyDriverError, driverCodeOf } from '../dependency-error.js';
 import type { PostgresPool } from './pool.js';
