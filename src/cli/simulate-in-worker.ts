@@ -1,9 +1,10 @@
 /**
  * Running `phasegate simulate` in a worker thread with a larger young generation.
  *
- * A storm simulation allocates a few hundred bytes per connection attempt and keeps each instance's
- * timeline until the instance exits: with V8's default 16 MB semi-spaces most of that survives two
- * scavenges, is promoted, and the run spends a quarter of its time in the garbage collector. A
+ * A storm simulation allocates a few hundred bytes per connection attempt, and much of it lives as
+ * long as the attempt (many virtual milliseconds, thousands of events later): with V8's default
+ * 16 MB semi-spaces most of that survives two scavenges, is promoted, and the run spent a quarter of
+ * its time in the garbage collector. A
  * worker is the one way to give only the simulation a bigger young generation
  * (`resourceLimits.maxYoungGenerationSizeMb`; `v8.setFlagsFromString` does not resize a running
  * heap, and a `node --max-semi-space-size` shebang is not portable). The worker runs on one thread
