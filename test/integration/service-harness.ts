@@ -235,10 +235,13 @@ export async function roleWithSchema(
 
 /**
  * A TCP proxy on 127.0.0.1 that the test switches between refusing (accept, then reset at once:
- * the database is "down") and forwarding to `target`.
+ * the database is "down") and forwarding to `target`, optionally only the next few connections
+ * (later ones are accepted and never answered: a connect that hangs).
  */
 export class TcpProxy {
   private mode: 'refuse' | 'forward' = 'refuse';
+  /** New connections still to forward; past them, new ones hang. */
+  private forwardsLeft = Infinity;
   private readonly sockets = new Set<net.Socket>();
   private readonly server = net.createServer((client) => this.accept(client));
 
@@ -264,9 +267,10 @@ export class TcpProxy {
     return parsed.toString();
   }
 
-  /** From now on, forward new connections. */
-  forward(): void {
+  /** From now on, forward new connections (only the next `count` of them; later ones hang). */
+  forward(count = Infinity): void {
     this.mode = 'forward';
+    this.forwardsLeft = count;
   }
 
   /** From now on, reset new connections, and cut every open one. */
@@ -286,6 +290,12 @@ export class TcpProxy {
       client.resetAndDestroy();
       return;
     }
+    if (this.forwardsLeft <= 0) {
+      this.sockets.add(client);
+      client.on('error', () => client.destroy()).on('close', () => this.sockets.delete(client));
+      return;
+    }
+    this.forwardsLeft--;
     const upstream = net.connect(this.target.port, this.target.host);
     this.sockets.add(client);
     this.sockets.add(upstream);

@@ -20,12 +20,16 @@ afterEach(stopAllChats);
 // SIGHUP is what a closed terminal sends; it stops the service exactly like SIGTERM.
 describe.each(['SIGTERM', 'SIGHUP'] as const)('%s leaves no connection of the instance behind', (signal) => {
   it('during startup: exits 143 and pg_stat_activity shows none of its connections', async () => {
-    // A role with room for one connection while the instance needs two before it is ready: startup
-    // holds one connection open and keeps waiting for the second.
-    const role = await roleWithSchema(1);
+    // The proxy lets one connection through and leaves the next hanging, while the instance needs
+    // two before it is ready: startup holds one connection open and waits for the second (until its
+    // attempt times out, about 10 s: a window the poll below cannot miss).
+    const role = await roleWithSchema();
+    const target = new URL(role.url);
+    const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+    proxy.forward(1);
     try {
       const chat = await startChat({
-        DATABASE_URL: role.url,
+        DATABASE_URL: proxy.via(role.url),
         STARTUP_BUDGET_MS: '60000',
         DB_POOL_MAX: '4',
         DB_POOL_MIN_READY: '2',
@@ -43,6 +47,7 @@ describe.each(['SIGTERM', 'SIGHUP'] as const)('%s leaves no connection of the in
       expect(await connectionsOf(chat.instance)).toBe(0);
     } finally {
       await stopAllChats();
+      await proxy.close();
       await role.drop();
     }
   });
