@@ -21,6 +21,22 @@ export interface RetryOptionsInput {
   readonly maxElapsedMs?: number;
   /** Delays between attempts. @default decorrelatedJitterBackoff({ initialMs: 100, maxMs: 10_000 }) */
   readonly backoff?: Backoff;
+  /**
+   * Delays after a `capacity` failure (the far side is full or starting: Postgres 53300 and 57P03,
+   * Redis `LOADING`, an open circuit breaker), which only passes when someone else lets go. It keeps
+   * its own progression, apart from `backoff`'s; when it is `backoff` itself (the default), both
+   * classes share one progression.
+   * @default the `backoff` option
+   * @example
+   * ```ts
+   * // Back off harder when the database is full than when the network blinked.
+   * retry({
+   *   backoff: decorrelatedJitterBackoff({ initialMs: 250, maxMs: 10_000 }),
+   *   capacityBackoff: decorrelatedJitterBackoff({ initialMs: 1_000, maxMs: 30_000 }),
+   * });
+   * ```
+   */
+  readonly capacityBackoff?: Backoff;
   /** Jitter source handed to `backoff.start()`. @default Math.random */
   readonly random?: Random;
   /** Clock of the sleeps and of the deadline checks. @default systemClock */
@@ -74,10 +90,12 @@ export interface RetrySuccessEvent {
 
 /** Resolve and validate {@link RetryOptionsInput} (errors name the option). */
 export function resolveRetryOptions(input: RetryOptionsInput): RetryOptions {
+  const backoff = input.backoff ?? decorrelatedJitterBackoff({ initialMs: 100, maxMs: 10_000 });
   const options: RetryOptions = {
     maxAttempts: input.maxAttempts ?? 5,
     maxElapsedMs: input.maxElapsedMs ?? Infinity,
-    backoff: input.backoff ?? decorrelatedJitterBackoff({ initialMs: 100, maxMs: 10_000 }),
+    backoff,
+    capacityBackoff: input.capacityBackoff ?? backoff,
     random: input.random ?? defaultRandom,
     clock: input.clock ?? systemClock,
     classify: input.classify ?? defaultClassify,
@@ -90,6 +108,13 @@ export function resolveRetryOptions(input: RetryOptionsInput): RetryOptions {
       'retry.backoff',
       'must be a Backoff (an object with start())',
       'use e.g. fullJitterBackoff()',
+    );
+  }
+  if (typeof options.capacityBackoff?.start !== 'function') {
+    throw new ConfigError(
+      'retry.capacityBackoff',
+      'must be a Backoff (an object with start())',
+      'use e.g. decorrelatedJitterBackoff({ initialMs: 1_000, maxMs: 30_000 }), or leave it out to use backoff',
     );
   }
   requireFunction('retry.random', options.random);

@@ -4,6 +4,7 @@ import { ConfigError, isConfigError } from '../errors/config-error.js';
 import { exitCodeFor } from '../errors/exit-codes.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { constantBackoff } from './backoff/constant-backoff.js';
+import { exponentialBackoff } from './backoff/exponential-backoff.js';
 import { adaptiveTimeout } from './adaptive-timeout.js';
 import type { PolicyContext } from './policy.js';
 import { isRetryExhaustedError, type RetryExhaustedError } from './retry-exhausted-error.js';
@@ -303,6 +304,56 @@ describe('retry', () => {
     expect(jittered).toEqual([200, 350]);
   });
 
+  it('waits with capacityBackoff after capacity failures, each backoff with its own progression', async () => {
+    const clock = new FakeClock();
+    const policy = retry({
+      clock,
+      maxAttempts: 6,
+      backoff: exponentialBackoff({ initialMs: 100, maxMs: 10_000 }),
+      capacityBackoff: exponentialBackoff({ initialMs: 1_000, maxMs: 30_000 }),
+    });
+    const retries: Array<[number, string]> = [];
+    policy.onRetry((e) => retries.push([e.delayMs, e.errorClass]));
+    const failures = [refused, tooMany, tooMany, refused, tooMany];
+    const result = outcome(
+      policy.execute(() => {
+        const failure = failures.shift();
+        if (failure) throw failure();
+        return 'connected';
+      }),
+    );
+    await clock.runAll();
+    expect(await result).toEqual({ value: 'connected' });
+    expect(retries).toEqual([
+      [100, 'transient'],
+      [1_000, 'capacity'],
+      [2_000, 'capacity'],
+      [200, 'transient'],
+      [4_000, 'capacity'],
+    ]);
+    expect(clock.now()).toBe(7_300);
+  });
+
+  it('without capacityBackoff, capacity failures share the backoff and its progression', async () => {
+    const clock = new FakeClock();
+    const backoff = exponentialBackoff({ initialMs: 100, maxMs: 10_000 });
+    const policy = retry({ clock, maxAttempts: 4, backoff });
+    expect(policy.options.capacityBackoff).toBe(backoff);
+    const delays: number[] = [];
+    policy.onRetry((e) => delays.push(e.delayMs));
+    const failures = [refused, tooMany, refused];
+    const result = outcome(
+      policy.execute(() => {
+        const failure = failures.shift();
+        if (failure) throw failure();
+        return 'connected';
+      }),
+    );
+    await clock.runAll();
+    expect(await result).toEqual({ value: 'connected' });
+    expect(delays).toEqual([100, 200, 400]);
+  });
+
   it('follows a custom classifier', async () => {
     const clock = new FakeClock();
     const policy = retry({
@@ -405,6 +456,7 @@ describe('retry', () => {
     ['maxAttempts 1.5', () => retry({ maxAttempts: 1.5 }), 'retry.maxAttempts'],
     ['maxElapsedMs -1', () => retry({ maxElapsedMs: -1 }), 'retry.maxElapsedMs'],
     ['backoff not a backoff', () => retry({ backoff: {} as never }), 'retry.backoff'],
+    ['capacityBackoff not a backoff', () => retry({ capacityBackoff: 5 as never }), 'retry.capacityBackoff'],
     ['random not a function', () => retry({ random: 3 as never }), 'retry.random'],
     ['classify not a function', () => retry({ classify: 'x' as never }), 'retry.classify'],
     ['minAttemptMs -1', () => retry({ minAttemptMs: -1 }), 'retry.minAttemptMs'],

@@ -88,7 +88,9 @@ export class RetryPolicy extends ChainedPolicy {
     const { signal, startedAt, limit } = call;
     let error = firstError;
     let attempt = 1;
+    const { backoff, capacityBackoff } = this.options;
     let step: BackoffStep | undefined;
+    let capacityStep: BackoffStep | undefined;
     for (;;) {
       if (signal?.aborted) throw this.abandon(signal, attempt, startedAt);
       const errorClass = this.options.classify(error);
@@ -96,8 +98,16 @@ export class RetryPolicy extends ChainedPolicy {
         throw this.exhausted('not-retryable', attempt, startedAt, error, errorClass);
       if (attempt >= this.options.maxAttempts)
         throw this.exhausted('attempts', attempt, startedAt, error, errorClass);
-      step = step === undefined ? this.options.backoff.start(this.options.random) : step.next();
-      const delayMs = Math.max(step.duration, retryAfterOf(error));
+      let backoffMs: number;
+      if (errorClass === 'capacity' && capacityBackoff !== backoff) {
+        capacityStep =
+          capacityStep === undefined ? capacityBackoff.start(this.options.random) : capacityStep.next();
+        backoffMs = capacityStep.duration;
+      } else {
+        step = step === undefined ? backoff.start(this.options.random) : step.next();
+        backoffMs = step.duration;
+      }
+      const delayMs = Math.max(backoffMs, retryAfterOf(error));
       if (limit !== Infinity) {
         const room = limit - (clock.now() + delayMs);
         if (room <= 0 || room < this.minAttemptMs(call.chain, call.next)) {
@@ -219,7 +229,9 @@ function retryAfterOf(error: unknown): number {
  * bad password, our own misconfiguration, a bug) fails at once.
  *
  * - Sleeps between attempts follow `backoff` (by default decorrelated jitter from 100 ms to 10 s,
- *   so a fleet that failed together does not retry together); an error carrying `retryAfterMs`
+ *   so a fleet that failed together does not retry together), and after a `capacity` failure
+ *   `capacityBackoff` when one is given (a full database deserves a longer wait than a network
+ *   blink); an error carrying `retryAfterMs`
  *   (an open circuit breaker's `BreakerOpenError`) makes it sleep at least that long.
  * - It never starts an attempt, and never begins a sleep, when the attempt could not finish before
  *   the deadline (`ExecuteOptions.deadline` and `maxElapsedMs`, whichever is nearer): it gives up at
