@@ -28,6 +28,23 @@ function outcome<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown }
   );
 }
 
+/** Run `policy` over a call that throws each of `failures` in turn, then returns 'connected'. */
+async function failThenConnect(
+  policy: ReturnType<typeof retry>,
+  clock: FakeClock,
+  failures: Array<() => Error>,
+): Promise<{ value?: string; error?: unknown }> {
+  const result = outcome(
+    policy.execute(() => {
+      const failure = failures.shift();
+      if (failure) throw failure();
+      return 'connected';
+    }),
+  );
+  await clock.runAll();
+  return result;
+}
+
 describe('retry', () => {
   it('retries transient and capacity failures with the backoff, then returns the value', async () => {
     const clock = new FakeClock();
@@ -314,16 +331,9 @@ describe('retry', () => {
     });
     const retries: Array<[number, string]> = [];
     policy.onRetry((e) => retries.push([e.delayMs, e.errorClass]));
-    const failures = [refused, tooMany, tooMany, refused, tooMany];
-    const result = outcome(
-      policy.execute(() => {
-        const failure = failures.shift();
-        if (failure) throw failure();
-        return 'connected';
-      }),
-    );
-    await clock.runAll();
-    expect(await result).toEqual({ value: 'connected' });
+    expect(await failThenConnect(policy, clock, [refused, tooMany, tooMany, refused, tooMany])).toEqual({
+      value: 'connected',
+    });
     expect(retries).toEqual([
       [100, 'transient'],
       [1_000, 'capacity'],
@@ -341,16 +351,7 @@ describe('retry', () => {
     expect(policy.options.capacityBackoff).toBe(backoff);
     const delays: number[] = [];
     policy.onRetry((e) => delays.push(e.delayMs));
-    const failures = [refused, tooMany, refused];
-    const result = outcome(
-      policy.execute(() => {
-        const failure = failures.shift();
-        if (failure) throw failure();
-        return 'connected';
-      }),
-    );
-    await clock.runAll();
-    expect(await result).toEqual({ value: 'connected' });
+    expect(await failThenConnect(policy, clock, [refused, tooMany, refused])).toEqual({ value: 'connected' });
     expect(delays).toEqual([100, 200, 400]);
   });
 
