@@ -83,23 +83,31 @@ describe('the admission width', () => {
 });
 
 describe('queryServerLimits', () => {
-  it('reads max_connections and every reserved slot with one query', async () => {
+  /** A connection that answers the limit queries like a server with these settings. */
+  const server = (maxConnections: number, superuserReserved: number, reservedConnections: number) => {
     const queries: string[] = [];
     const connection = {
       query: async (text: string) => {
         queries.push(text);
-        return { rows: [{ max_connections: 60, reserved: 5 }] };
+        if (text === 'SHOW max_connections') return { rows: [{ max_connections: String(maxConnections) }] };
+        if (text === 'SHOW superuser_reserved_connections') {
+          return { rows: [{ superuser_reserved_connections: String(superuserReserved) }] };
+        }
+        return { rows: [{ reserved_connections: reservedConnections }] };
       },
     };
+    return { connection, queries };
+  };
+
+  it('reads max_connections and every reserved slot through the connection', async () => {
+    const { connection, queries } = server(60, 3, 2);
     expect(await queryServerLimits(connection)).toEqual({ maxConnections: 60, reserved: 5 });
-    expect(queries).toHaveLength(1);
-    expect(queries[0]).toContain("current_setting('reserved_connections', true)");
+    expect(queries.some((q) => q.includes("current_setting('reserved_connections', true)"))).toBe(true);
   });
 
   it('rejects without a connection or on nonsense', async () => {
     await expect(queryServerLimits(undefined)).rejects.toThrow(TypeError);
-    const odd = { query: async () => ({ rows: [{ max_connections: 3, reserved: 3 }] }) };
-    await expect(queryServerLimits(odd)).rejects.toThrow('unexpected limits');
+    await expect(queryServerLimits(server(3, 3, 0).connection)).rejects.toThrow('unexpected limits');
   });
 });
 

@@ -9,6 +9,7 @@
 
 import {
   planConnectionBudget,
+  readServerLimits,
   type AdmissionBackendName,
   type AdmissionRequest,
   type ConnectionBudget,
@@ -16,6 +17,7 @@ import {
   type FleetAdmission,
   type FleetAdmissionLease,
   type Logger,
+  type PgConnection,
 } from '../../src/index.js';
 import { loadConfig, type ChatConfig } from './config.js';
 
@@ -79,20 +81,19 @@ export function admissionWidth(
   return planFleetBudget(settings, limits).recommended.admissionWidth;
 }
 
-const LIMITS_SQL = `SELECT current_setting('max_connections')::int AS max_connections,
-  current_setting('superuser_reserved_connections')::int
-    + coalesce(current_setting('reserved_connections', true), '0')::int AS reserved`;
-
-/** Read {@link ServerLimits} with one query on `connection` (a `PgConnection`). */
+/**
+ * Read {@link ServerLimits} through `connection` (a `PgConnection`) with phasegate's
+ * `readServerLimits`: `max_connections`, and every reserved slot (`superuser_reserved_connections`
+ * plus `reserved_connections`).
+ */
 export async function queryServerLimits(connection: unknown): Promise<ServerLimits> {
-  const query = (connection as { query?: unknown } | null | undefined)?.query;
-  if (typeof query !== 'function') throw new TypeError('no connection to read the limits through');
-  const { rows } = (await query.call(connection, LIMITS_SQL)) as {
-    rows: ReadonlyArray<Record<string, unknown>>;
-  };
-  const maxConnections = Number(rows[0]?.max_connections);
-  const reserved = Number(rows[0]?.reserved);
-  if (!Number.isInteger(maxConnections) || !Number.isInteger(reserved) || reserved >= maxConnections) {
+  if (typeof (connection as { query?: unknown } | null | undefined)?.query !== 'function') {
+    throw new TypeError('no connection to read the limits through');
+  }
+  const live = await readServerLimits(connection as PgConnection);
+  const { maxConnections } = live;
+  const reserved = live.superuserReserved + live.reservedConnections;
+  if (reserved >= maxConnections) {
     throw new TypeError(`unexpected limits: max_connections ${maxConnections}, reserved ${reserved}`);
   }
   return { maxConnections, reserved };
