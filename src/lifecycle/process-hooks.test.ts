@@ -49,6 +49,16 @@ describe('installProcessHooks', () => {
     hooks.dispose();
   });
 
+  it('leaves SIGHUP alone when given no aliases', () => {
+    const proc = new EventEmitter();
+    const r = recorder();
+    const hooks = installProcessHooks(proc, ['SIGTERM', 'SIGINT'], r.handlers, {});
+    expect(proc.listenerCount('SIGHUP')).toBe(0);
+    proc.emit('SIGTERM');
+    expect(r.signals).toEqual([['SIGTERM', 'SIGTERM']]);
+    hooks.dispose();
+  });
+
   it('drops write errors of stdout and stderr whose reader has gone, and rethrows any other', () => {
     const proc = Object.assign(new EventEmitter(), {
       stdout: new EventEmitter(),
@@ -169,6 +179,35 @@ describe('runService on SIGHUP', () => {
       msg: 'received SIGHUP (handled as SIGTERM)',
     });
     for (const event of EVENTS) expect(proc.listenerCount(event)).toBe(0);
+  });
+
+  it('with stopOnHangup: false, leaves SIGHUP to the service and still stops on SIGTERM', async () => {
+    const log: string[] = [];
+    const db = fakeComponent({ name: 'db', clock, log });
+    service = runService(
+      { phases: [{ name: 'database', components: [db] }] },
+      options({ stopOnHangup: false }),
+    );
+    await until(() => service!.state === 'running', 'running');
+    expect(proc.listenerCount('SIGHUP')).toBe(0);
+    let reloads = 0;
+    proc.on('SIGHUP', () => reloads++);
+    proc.emit('SIGHUP');
+    expect(reloads).toBe(1);
+    expect(service.state).toBe('running');
+    expect(events()).not.toContain('service.signal');
+    proc.emit('SIGTERM');
+    await until(() => service!.state === 'stopping', 'stopping');
+    await clock.advance(1_000);
+    expect(await service.exited).toBe(0);
+    expect(log).toContain('stop:db');
+    proc.removeAllListeners('SIGHUP');
+  });
+
+  it('refuses a stopOnHangup that is not a boolean with a ConfigError naming it (exit 78)', async () => {
+    service = runService({ phases: [] }, options({ stopOnHangup: 'yes' as never }));
+    expect(await service.exited).toBe(78);
+    expect(out).toContain('stopOnHangup');
   });
 
   it('during startup: aborts, cleans up and exits 143 (the SIGTERM code of DESIGN.md)', async () => {

@@ -73,7 +73,7 @@ export interface ProcessHooks {
 }
 
 /**
- * Listen for `signals`, their aliases ({@link SIGNAL_ALIASES}: SIGHUP along with SIGTERM),
+ * Listen for `signals`, their `aliases` (by default {@link SIGNAL_ALIASES}: SIGHUP along with SIGTERM),
  * `unhandledRejection` and `uncaughtException` on `target`, and for write errors of its `stdout` and
  * `stderr` (see {@link OUTPUT_GONE_CODES}). An alias reaches
  * {@link ProcessHandlers.onSignal} as the signal it stands for, so a SIGHUP and a SIGTERM delivered
@@ -90,6 +90,7 @@ export function installProcessHooks(
   target: ProcessLike,
   signals: readonly StopSignal[],
   handlers: ProcessHandlers,
+  aliases: Readonly<Record<string, StopSignal>> = SIGNAL_ALIASES,
 ): ProcessHooks {
   const registered: Array<[EmitterLike, string, AnyListener]> = [];
   const add = (event: string, listener: AnyListener, on: EmitterLike = target): void => {
@@ -97,7 +98,7 @@ export function installProcessHooks(
     registered.push([on, event, listener]);
   };
   for (const signal of signals) add(signal, () => handlers.onSignal(signal, signal));
-  for (const [alias, signal] of Object.entries(SIGNAL_ALIASES)) {
+  for (const [alias, signal] of Object.entries(aliases)) {
     if (signals.includes(signal)) add(alias, () => handlers.onSignal(signal, alias));
   }
   add('unhandledRejection', ((reason: unknown) =>

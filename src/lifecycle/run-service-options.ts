@@ -74,6 +74,18 @@ export interface RunServiceOptionsInput {
   /** Signals that stop the service; a second one forces the exit. @default ['SIGTERM', 'SIGINT'] */
   readonly signals?: readonly StopSignal[];
   /**
+   * Stop on SIGHUP (the terminal was closed, the SSH session dropped) as on SIGTERM, when SIGTERM is
+   * one of `signals`: the same drain and cleanup, where Node's default would end the process on the
+   * spot. `false` leaves SIGHUP to you, e.g. to reload configuration (with no listener at all,
+   * Node's default applies again). @default true
+   * @example
+   * ```ts
+   * process.on('SIGHUP', reloadConfig);
+   * runService(plan, { stopOnHangup: false });
+   * ```
+   */
+  readonly stopOnHangup?: boolean;
+  /**
    * A repeat of the same signal within this window of the first is taken as the same signal
    * delivered twice, not as a request to force the exit: a Ctrl-C reaches every process of the
    * terminal's process group, and wrappers (`npm start`, `tsx`, `timeout`) forward it to the child
@@ -114,6 +126,7 @@ export interface RunServiceOptions {
   readonly drainDelayMs: number;
   readonly gracePeriodMs: number;
   readonly signals: readonly StopSignal[];
+  readonly stopOnHangup: boolean;
   readonly duplicateSignalWindowMs: number;
   readonly stdout: OutputStream;
   /** The logger; when undefined, runService creates one on stdout (through the live view on a TTY). */
@@ -174,6 +187,14 @@ export function resolveRunServiceOptions(input: RunServiceOptionsInput = {}): Ru
       );
     }
   }
+  const stopOnHangup = input.stopOnHangup ?? true;
+  if (typeof stopOnHangup !== 'boolean') {
+    throw new ConfigError(
+      'stopOnHangup',
+      `must be a boolean, got ${typeof stopOnHangup}`,
+      'pass true or false',
+    );
+  }
   if (input.listen !== undefined && typeof input.listen !== 'function') {
     throw new ConfigError(
       'listen',
@@ -193,6 +214,7 @@ export function resolveRunServiceOptions(input: RunServiceOptionsInput = {}): Ru
     drainDelayMs,
     gracePeriodMs,
     signals,
+    stopOnHangup,
     duplicateSignalWindowMs: milliseconds(
       'duplicateSignalWindowMs',
       input.duplicateSignalWindowMs ?? 1_000,

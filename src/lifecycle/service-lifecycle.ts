@@ -16,7 +16,13 @@ import { mountServer, type MountedServer } from './http-mount.js';
 import { LiveView } from './live-view.js';
 import { metricsWithEvents, ServiceSnapshotSource } from './service-health.js';
 import type { Logger } from './logger.js';
-import { installProcessHooks, signalExitCode, type ProcessHooks, type StopSignal } from './process-hooks.js';
+import {
+  installProcessHooks,
+  signalExitCode,
+  SIGNAL_ALIASES,
+  type ProcessHooks,
+  type StopSignal,
+} from './process-hooks.js';
 import {
   defaultLogger,
   resolveRunServiceOptions,
@@ -104,10 +110,15 @@ export class ServiceLifecycle {
     if (options.liveView) this.liveView = new LiveView(options.stdout);
     if (!options.logger)
       this.logger = defaultLogger(this.liveView?.stream ?? options.stdout, options.loggerOptions);
-    this.hooks = installProcessHooks(options.process, options.signals, {
-      onSignal: (signal, received) => this.onSignal(signal, received),
-      onFatal: (kind, error) => this.onFatal(kind, error),
-    });
+    this.hooks = installProcessHooks(
+      options.process,
+      options.signals,
+      {
+        onSignal: (signal, received) => this.onSignal(signal, received),
+        onFatal: (kind, error) => this.onFatal(kind, error),
+      },
+      options.stopOnHangup ? SIGNAL_ALIASES : {},
+    );
     try {
       const orchestrator = createOrchestrator(
         typeof plan === 'function' ? plan({ logger: this.logger }) : plan,
