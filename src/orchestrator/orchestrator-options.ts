@@ -62,7 +62,8 @@ export interface OrchestratorOptionsInput {
   readonly classify?: Classifier;
   /**
    * Policy for components without one. @default retry with decorrelated jitter (250 ms to 10 s;
-   * 1 s to 30 s after `capacity` failures) until the phase deadline, around an adaptive per-attempt timeout ({@link defaultComponentPolicy})
+   * 1 s to 30 s after `capacity` failures) until the phase deadline, around an adaptive
+   * per-attempt timeout ({@link defaultComponentPolicy})
    */
   readonly defaultPolicy?: PolicyFactory;
   /** Bound of each component's `stop`. @default 5_000 */

@@ -231,8 +231,8 @@ function retryAfterOf(error: unknown): number {
  * - Sleeps between attempts follow `backoff` (by default decorrelated jitter from 100 ms to 10 s,
  *   so a fleet that failed together does not retry together), and after a `capacity` failure
  *   `capacityBackoff` when one is given (a full database deserves a longer wait than a network
- *   blink); an error carrying `retryAfterMs`
- *   (an open circuit breaker's `BreakerOpenError`) makes it sleep at least that long.
+ *   blink); an error carrying `retryAfterMs` (an open circuit breaker's `BreakerOpenError`) makes
+ *   it sleep at least that long.
  * - It never starts an attempt, and never begins a sleep, when the attempt could not finish before
  *   the deadline (`ExecuteOptions.deadline` and `maxElapsedMs`, whichever is nearer): it gives up at
  *   once instead of sleeping through the rest of the budget.
