@@ -1,9 +1,9 @@
 /**
  * Benchmark: `/readyz` requests per second under wrk, phasegate's health server against a bare
  * `node:http` server, lightship 7.3 (`/ready`) and @godaddy/terminus (its health-check route), all in
- * the same run. Each server runs in its own child process (this same file with `--serve <kind>`), so
- * the benchmark process and wrk do not take the server's CPU; on Linux the server is pinned to one
- * CPU and wrk to another when `taskset` exists and there are at least two CPUs.
+ * the same run. Each server runs in its own child process (health-servers.ts), so the benchmark
+ * process and wrk (wrk.ts) do not take the server's CPU; on Linux the server is pinned to one CPU and
+ * wrk to another when `taskset` exists and there are at least two CPUs.
  *
  * Run: `npm run bench -- health`, or alone: `npx tsx bench/health.bench.ts [--duration 5] [--rounds 7]
  * [--connections 32] [--warmup 2] [--only phasegate,phasegate-orchestrator] [--json]`. It prints a
@@ -13,130 +13,11 @@
  *
  * Target (issue 3): phasegate >= 0.9x bare node:http on /readyz.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
-import type { StartupSnapshot } from '../src/orchestrator/snapshot.js';
+import { DESCRIPTIONS, KINDS, PATHS, startServer, type Kind, type StartedServer } from './health-servers.js';
 import { isMain, type BenchCase, type BenchCheck, type BenchResult } from './run.js';
-
-const run$ = promisify(execFile);
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(HERE, '..');
-const WRK = '/usr/bin/wrk';
-
-/** The servers compared. */
-const KINDS = ['bare', 'phasegate', 'phasegate-orchestrator', 'lightship', 'terminus'] as const;
-type Kind = (typeof KINDS)[number];
-
-const PATHS: Record<Kind, string> = {
-  bare: '/readyz',
-  phasegate: '/readyz',
-  'phasegate-orchestrator': '/readyz',
-  lightship: '/ready',
-  terminus: '/readyz',
-};
-
-const DESCRIPTIONS: Record<Kind, string> = {
-  bare: 'node:http, res.end("ok") on every request',
-  phasegate: 'startHealthServer, source returns the same ready snapshot object (identity cache hit)',
-  'phasegate-orchestrator':
-    'startHealthServer on a started Orchestrator (7 phases x 1 fake component; its snapshot cache checks ~40 fields per probe)',
-  lightship:
-    'lightship 7.3 /ready after signalReady() (from its TypeScript source: the 7.3 package ships no dist/)',
-  terminus: '@godaddy/terminus 4, healthChecks { "/readyz": async () => {} }',
-};
-
-/** A ready seven-phase service with one component per phase, as the orchestrator would report it. */
-function benchSnapshot(): StartupSnapshot {
-  const phases = ['init', 'dependencies', 'database', 'cache', 'services', 'websocket', 'finalize'];
-  return {
-    status: 'ready',
-    availability: 'FULL',
-    startedAt: 1_700_000_000_000,
-    readyAt: 1_700_000_004_000,
-    phases: phases.map((name, i) => ({
-      name,
-      state: 'done',
-      startedAt: 1_700_000_000_000 + i * 500,
-      durationMs: 500,
-    })),
-    components: phases.map((phase, i) => ({
-      name: `${phase}-component`,
-      phase,
-      critical: i !== 3,
-      state: 'ready',
-      attempts: 1,
-      lastError: null,
-      breaker: 'closed',
-      ...(phase === 'database' ? { pool: { open: 5, target: 12, max: 20 } } : {}),
-    })),
-    admission: { backend: 'local', waitedMs: 0 },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Server side: `--serve <kind>` starts one server on 127.0.0.1:0 and prints {"port": n}.
-// ---------------------------------------------------------------------------------------------
-
-async function serve(kind: Kind): Promise<number> {
-  switch (kind) {
-    case 'bare': {
-      const server = createServer((_req, res) => {
-        res.end('ok\n');
-      });
-      await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-      return (server.address() as { port: number }).port;
-    }
-    case 'phasegate': {
-      const { startHealthServer } = await import('../src/health/server.js');
-      const snapshot = benchSnapshot();
-      const server = await startHealthServer({ snapshot: () => snapshot }, { port: 0, host: '127.0.0.1' });
-      return server.port;
-    }
-    case 'phasegate-orchestrator': {
-      const { startHealthServer } = await import('../src/health/server.js');
-      const { startedSevenPhaseOrchestrator } = await import('./health-probe-path.js');
-      const orchestrator = await startedSevenPhaseOrchestrator();
-      const server = await startHealthServer(orchestrator, { port: 0, host: '127.0.0.1' });
-      return server.port;
-    }
-    case 'lightship': {
-      // lightship 7.3.0 on npm has no dist/ (its exports point at a missing ./dist/index.js), so load
-      // its TypeScript source through tsx, as this benchmark already runs under tsx.
-      const entry = join(ROOT, 'node_modules/lightship/src/index.ts');
-      const { createLightship } = (await import(pathToFileURL(entry).href)) as {
-        createLightship: (c: object) => Promise<{ server: { address(): unknown }; signalReady(): void }>;
-      };
-      const lightship = await createLightship({
-        detectKubernetes: false,
-        port: 0,
-        signals: [],
-        terminate: () => undefined,
-      });
-      lightship.signalReady();
-      return (lightship.server.address() as { port: number }).port;
-    }
-    case 'terminus': {
-      const { createTerminus } = await import('@godaddy/terminus');
-      const server = createServer((_req, res) => {
-        res.statusCode = 404;
-        res.end();
-      });
-      createTerminus(server, { healthChecks: { '/readyz': async () => undefined }, signals: [] });
-      await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-      return (server.address() as { port: number }).port;
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Driver side.
-// ---------------------------------------------------------------------------------------------
+import { requireWrk, runWrk, type WrkResult } from './wrk.js';
 
 /** Options of {@link run}. */
 export interface HealthBenchOptions {
@@ -199,89 +80,25 @@ export interface HealthBenchSummary {
   }>;
 }
 
-interface Started {
-  readonly child: ChildProcess;
-  readonly port: number;
-  /** The next line the server prints. */
-  readonly nextLine: () => Promise<string>;
-}
-
 const canPin = (): boolean =>
   process.platform === 'linux' && existsSync('/usr/bin/taskset') && availableParallelism() >= 2;
-
-async function startServer(kind: Kind, pin: boolean): Promise<Started> {
-  const self = fileURLToPath(import.meta.url);
-  const node = [process.execPath, '--import', 'tsx', self, '--serve', kind];
-  const [command, ...args] = pin ? ['/usr/bin/taskset', '-c', '1', ...node] : node;
-  const child = spawn(command!, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const exited = new Promise<never>((_ok, fail) =>
-    child.once('exit', (code) => fail(new Error(`${kind} server exited with ${code}`))),
-  );
-  exited.catch(() => undefined);
-  const nextLine = async (): Promise<string> => {
-    const next = await Promise.race([lines.next(), exited]);
-    if (next.done === true) throw new Error(`${kind} server closed its output`);
-    return next.value;
-  };
-  const port = (JSON.parse(await nextLine()) as { port: number }).port;
-  return { child, port, nextLine };
-}
-
-async function stopServer(started: Started): Promise<void> {
-  if (started.child.exitCode !== null || started.child.signalCode !== null) return;
-  const exited = new Promise((ok) => started.child.once('exit', ok));
-  started.child.kill('SIGKILL');
-  await exited;
-}
-
-interface WrkResult {
-  readonly reqPerSec: number;
-  readonly requests: number;
-  readonly non2xx: number;
-  readonly latencyMsAvg: number;
-}
 
 interface Measurement extends WrkResult {
   /** Server CPU time (user + system) per request, µs. */
   readonly cpuUsPerRequest: number;
 }
 
-function parseLatencyMs(text: string): number {
-  const match = /Latency\s+([\d.]+)(us|ms|s)\b/.exec(text);
-  if (match === null) return Number.NaN;
-  const value = Number(match[1]);
-  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
-}
-
-async function wrk(url: string, seconds: number, connections: number, pin: boolean): Promise<WrkResult> {
-  const wrkArgs = ['-t1', `-c${connections}`, `-d${seconds}s`, url];
-  const [command, args] = pin ? ['/usr/bin/taskset', ['-c', '0', WRK, ...wrkArgs]] : [WRK, wrkArgs];
-  const { stdout } = await run$(command, args, { timeout: (seconds + 30) * 1000 });
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
-  const requests = /(\d+) requests in/.exec(stdout);
-  if (rps === null || requests === null) throw new Error(`could not read wrk output:\n${stdout}`);
-  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout);
-  return {
-    reqPerSec: Number(rps[1]),
-    requests: Number(requests[1]),
-    non2xx: non2xx === null ? 0 : Number(non2xx[1]),
-    latencyMsAvg: parseLatencyMs(stdout),
-  };
-}
-
 async function measure(
-  started: Started,
+  server: StartedServer,
   url: string,
   seconds: number,
   connections: number,
   pin: boolean,
 ): Promise<Measurement> {
-  started.child.stdin!.write('m\n');
-  const result = await wrk(url, seconds, connections, pin);
-  started.child.stdin!.write('r\n');
-  const cpu = JSON.parse(await started.nextLine()) as { user: number; system: number };
-  return { ...result, cpuUsPerRequest: (cpu.user + cpu.system) / Math.max(1, result.requests) };
+  server.markCpu();
+  const result = await runWrk(url, seconds, connections, pin);
+  const cpuUs = await server.cpuSinceMark();
+  return { ...result, cpuUsPerRequest: cpuUs / Math.max(1, result.requests) };
 }
 
 const median = (values: readonly number[]): number => {
@@ -292,7 +109,7 @@ const median = (values: readonly number[]): number => {
 
 /** Run the measurements and return a JSON-able summary. */
 export async function measureHealth(options: HealthBenchOptions = {}): Promise<HealthBenchSummary> {
-  if (!existsSync(WRK)) throw new Error(`wrk not found at ${WRK}; install it (apt-get install wrk)`);
+  requireWrk();
   const duration = options.durationSeconds ?? 5;
   const rounds = options.rounds ?? 7;
   const connections = options.connections ?? 32;
@@ -304,12 +121,12 @@ export async function measureHealth(options: HealthBenchOptions = {}): Promise<H
 
   // Every server runs for the whole benchmark (idle ones cost nothing), so the rounds can interleave
   // the servers many times: drift in the machine's load then hits all of them alike.
-  const servers = new Map<Kind, Started>();
+  const servers = new Map<Kind, StartedServer>();
   const results = new Map<Kind, Measurement[]>(kinds.map((k) => [k, []]));
   try {
     for (const kind of kinds) servers.set(kind, await startServer(kind, pin));
     const urlOf = (kind: Kind): string => `http://127.0.0.1:${servers.get(kind)!.port}${PATHS[kind]}`;
-    if (warmup > 0) for (const kind of kinds) await wrk(urlOf(kind), warmup, connections, pin);
+    if (warmup > 0) for (const kind of kinds) await runWrk(urlOf(kind), warmup, connections, pin);
     for (let round = 0; round < rounds; round += 1) {
       // Rotate the order each round so no server always runs first (or right after a hot one).
       const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]!);
@@ -318,7 +135,7 @@ export async function measureHealth(options: HealthBenchOptions = {}): Promise<H
       }
     }
   } finally {
-    await Promise.all([...servers.values()].map(stopServer));
+    await Promise.all([...servers.values()].map((server) => server.stop()));
   }
 
   const bare = median(results.get('bare')!.map((r) => r.reqPerSec));
@@ -436,27 +253,12 @@ function flag(argv: readonly string[], name: string): number | undefined {
 
 if (isMain(import.meta.url)) {
   const argv = process.argv.slice(2);
-  const serveIndex = argv.indexOf('--serve');
-  if (serveIndex !== -1) {
-    const kind = argv[serveIndex + 1] as Kind;
-    if (!KINDS.includes(kind)) throw new Error(`unknown server kind ${kind}`);
-    const port = await serve(kind);
-    process.stdout.write(`${JSON.stringify({ port })}\n`);
-    // 'm' marks the start of a measurement, 'r' reports the server's CPU time since the mark.
-    let mark = process.cpuUsage();
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (data: string) => {
-      if (data.includes('m')) mark = process.cpuUsage();
-      if (data.includes('r')) process.stdout.write(`${JSON.stringify(process.cpuUsage(mark))}\n`);
-    });
-  } else {
-    const result = await run({
-      durationSeconds: flag(argv, '--duration'),
-      rounds: flag(argv, '--rounds'),
-      connections: flag(argv, '--connections'),
-      warmupSeconds: flag(argv, '--warmup'),
-      only: argv.includes('--only') ? argv[argv.indexOf('--only') + 1]?.split(',') : undefined,
-    });
-    if (argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
-  }
+  const result = await run({
+    durationSeconds: flag(argv, '--duration'),
+    rounds: flag(argv, '--rounds'),
+    connections: flag(argv, '--connections'),
+    warmupSeconds: flag(argv, '--warmup'),
+    only: argv.includes('--only') ? argv[argv.indexOf('--only') + 1]?.split(',') : undefined,
+  });
+  if (argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
 }
