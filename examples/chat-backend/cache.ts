@@ -46,8 +46,8 @@ export async function startFanout(
   options: { readonly instance: string; readonly remote: Emitter<Message>; readonly logger: Logger },
 ): Promise<MessageCache> {
   const { instance, remote, logger } = options;
-  // Unlike the component's client (whose retries the policy owns), the subscriber reconnects and
-  // resubscribes by itself, so the fan-out survives a Redis restart.
+  // Like the component's client once started, the subscriber reconnects by itself; unlike it, it
+  // keeps an offline queue and resubscribes, so the fan-out survives a Redis restart.
   const subscriber = client.duplicate({
     lazyConnect: true,
     enableOfflineQueue: true,

@@ -45,6 +45,9 @@ describe('component options are validated up front', () => {
     expect(configPath(() => redisComponent({ url: 'redis://x', quitTimeoutMs: -1 }))).toBe(
       'redis.quitTimeoutMs',
     );
+    expect(configPath(() => redisComponent({ url: 'redis://x', reconnect: true as never }))).toBe(
+      'redis.reconnect',
+    );
     expect(configPath(() => tcpComponent({ host: 'h', port: 0 }))).toBe('tcp.port');
     expect(configPath(() => httpComponent({ url: 'not a url' }))).toBe('http.url');
     expect(configPath(() => httpComponent({ url: 'ftp://x/' }))).toBe('http.url');

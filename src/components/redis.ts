@@ -2,15 +2,18 @@ import type * as IORedis from 'ioredis';
 import type { Redis, RedisOptions } from 'ioredis';
 import { abortReason } from '../common/abort-reason.js';
 import { systemClock, type Clock } from '../common/clock.js';
+import { defaultRandom, type Random } from '../common/random.js';
 import { lazyModule } from '../common/lazy-module.js';
 import { redactUrl } from '../common/redact.js';
 import { ConfigError } from '../errors/config-error.js';
 import type { Availability } from '../orchestrator/availability.js';
 import type { ComponentSpec } from '../orchestrator/component.js';
+import type { Backoff, BackoffStep } from '../policies/backoff/backoff.js';
+import { decorrelatedJitterBackoff } from '../policies/backoff/decorrelated-jitter-backoff.js';
 import type { Policy } from '../policies/policy.js';
 import { requirePositive } from '../policies/validate.js';
 import { untilAborted } from './abort.js';
-import { toDependencyError } from './dependency-error.js';
+import { DependencyError, toDependencyError } from './dependency-error.js';
 
 const ioredis = lazyModule<typeof IORedis>('ioredis');
 
@@ -22,6 +25,15 @@ export interface RedisComponentOptionsInput {
   readonly url?: string;
   /** ioredis options. Retrying is always left to phasegate's policy (`retryStrategy` is replaced). */
   readonly options?: RedisOptions;
+  /**
+   * Once started, how the client reconnects on its own when the connection drops (ioredis's
+   * `retryStrategy`, never giving up; commands fail at once while it is away, as there is no
+   * offline queue). `false`: it stays closed until a health check (`check`) reconnects it.
+   * @default decorrelatedJitterBackoff({ initialMs: 100, maxMs: 5_000 })
+   */
+  readonly reconnect?: Backoff | false;
+  /** Jitter source of `reconnect`. @default Math.random */
+  readonly random?: Random;
   /** Bound of the TCP connect inside one start attempt. @default 10_000 */
   readonly connectTimeoutMs?: number;
   /** How long `stop` waits for `QUIT` before dropping the socket. @default 2_000 */
@@ -55,6 +67,18 @@ function describeRedisTarget(input: RedisComponentOptionsInput): string {
   return `${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`;
 }
 
+/**
+ * An ioredis `retryStrategy` that follows `backoff`: attempt 1 (ioredis counts from 1 after each
+ * time the client was ready) starts a fresh progression.
+ */
+function reconnectStrategy(backoff: Backoff, random: Random): (attempt: number) => number {
+  let step: BackoffStep | undefined;
+  return (attempt) => {
+    step = attempt <= 1 || step === undefined ? backoff.start(random) : step.next();
+    return Math.max(1, Math.round(step.duration));
+  };
+}
+
 /** Wait for `promise`, but at most `ms` on `clock`; resolves either way. */
 async function atMost(clock: Clock, ms: number, promise: Promise<unknown>): Promise<void> {
   const bound = new AbortController();
@@ -66,8 +90,10 @@ async function atMost(clock: Clock, ms: number, promise: Promise<unknown>): Prom
  * A Redis client (ioredis) as a startup component. Each start attempt makes one connection with
  * ioredis's own retrying turned off, so the attempt succeeds or fails with a classified error and
  * the policy decides what happens next (WRONGPASS / NOAUTH are `permanent`; a refused socket is
- * `transient`; LOADING is `capacity`). Aborting the attempt drops the socket. `check` sends `PING`
- * (reconnecting first if the connection was lost); `stop` sends `QUIT`, bounded, then disconnects.
+ * `transient`; LOADING is `capacity`). Aborting the attempt drops the socket. Once started, the client
+ * reconnects on its own with jitter when the connection drops (`reconnect`), as a plain ioredis
+ * client does. `check` sends `PING` (failing as `transient` while the client is reconnecting, and
+ * reconnecting first if it was left closed); `stop` sends `QUIT`, bounded, then disconnects.
  *
  * @example
  * ```ts
@@ -81,6 +107,15 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
   }
   const connectTimeoutMs = requirePositive('redis.connectTimeoutMs', input.connectTimeoutMs ?? 10_000);
   const quitTimeoutMs = requirePositive('redis.quitTimeoutMs', input.quitTimeoutMs ?? 2_000);
+  const reconnect = input.reconnect ?? decorrelatedJitterBackoff({ initialMs: 100, maxMs: 5_000 });
+  if (reconnect !== false && typeof reconnect?.start !== 'function') {
+    throw new ConfigError(
+      'redis.reconnect',
+      'must be a Backoff (an object with start()) or false',
+      'use e.g. decorrelatedJitterBackoff({ initialMs: 100, maxMs: 5_000 }), or false to leave reconnecting to check',
+    );
+  }
+  const random = input.random ?? defaultRandom;
   const target = describeRedisTarget(input);
   /** The clock of the start that made each client, for the bounded QUIT. */
   const clocks = new WeakMap<Redis, Clock>();
@@ -130,9 +165,20 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
       client.on('error', () => undefined);
       await connect(client, ctx.signal);
       clocks.set(client, ctx.clock);
+      // Started: from now on a dropped connection is reconnected by ioredis (which reads the strategy
+      // when the connection closes); `stop` (QUIT / disconnect) still ends it for good.
+      if (reconnect !== false) client.options.retryStrategy = reconnectStrategy(reconnect, random);
       return client;
     },
     async check(client, { signal }) {
+      if (client.status === 'reconnecting' || client.status === 'connecting') {
+        throw new DependencyError({
+          dependency: 'redis',
+          target,
+          classification: 'transient',
+          problem: `connection lost; reconnecting (${client.status})`,
+        });
+      }
       try {
         if (client.status === 'end' || client.status === 'close') await connect(client, signal);
         const reply = await untilAborted(client.ping(), signal);

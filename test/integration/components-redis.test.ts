@@ -7,11 +7,13 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisComponent } from '../../src/components/redis.js';
 import { classify } from '../../src/errors/classify.js';
+import { constantBackoff } from '../../src/policies/backoff/constant-backoff.js';
 import { testComponentContext } from '../../src/testing/component-context.js';
 import { uniqueName } from './helpers/database.js';
 import { freePort } from './helpers/free-port.js';
 import { requireRedis } from './helpers/redis.js';
 import { waitUntil } from './helpers/wait-until.js';
+import { TcpProxy } from './service-harness.js';
 
 let url: string;
 let admin: Redis;
@@ -41,15 +43,46 @@ describe('redisComponent (real Redis)', () => {
     await waitUntil(async () => (await clientsNamed(connectionName)) === 0, { message: 'client gone' });
   });
 
-  it('check reconnects after the server dropped the connection', async () => {
+  it('with reconnect: false, stays closed after the server dropped it, until check reconnects', async () => {
     const connectionName = uniqueName('redis-reconnect');
-    const spec = redisComponent({ url, options: { connectionName } });
+    const spec = redisComponent({ url, options: { connectionName }, reconnect: false });
     const client = await spec.start(testComponentContext().ctx);
     await admin.call('CLIENT', 'KILL', 'ID', String(await client.client('ID')));
     await waitUntil(() => client.status === 'end', { message: 'client noticed the drop' });
     await expect(spec.check!(client, { signal: AbortSignal.timeout(5_000) })).resolves.toBeUndefined();
     expect(client.status).toBe('ready');
     await spec.stop!(client, { signal: AbortSignal.timeout(5_000) });
+  });
+
+  it('reconnects on its own after the connection dropped; check says transient meanwhile', async () => {
+    const server = new URL(url);
+    const proxy = await TcpProxy.start({ host: server.hostname, port: Number(server.port || 6379) });
+    try {
+      proxy.forward();
+      const spec = redisComponent({ url: proxy.via(url), reconnect: constantBackoff(50) });
+      const client = await spec.start(testComponentContext().ctx);
+      proxy.refuse(); // cuts the connection, and refuses the reconnects
+      await waitUntil(() => client.status === 'reconnecting' || client.status === 'connecting', {
+        message: 'client reconnecting',
+      });
+      const error: unknown = await Promise.resolve(
+        spec.check!(client, { signal: AbortSignal.timeout(5_000) }),
+      ).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(classify(error)).toBe('transient');
+      expect((error as Error).message).toContain('reconnecting');
+      proxy.forward();
+      await waitUntil(() => client.status === 'ready', { message: 'reconnected without a check' });
+      await expect(client.ping()).resolves.toBe('PONG');
+      await expect(spec.check!(client, { signal: AbortSignal.timeout(5_000) })).resolves.toBeUndefined();
+      await spec.stop!(client, { signal: AbortSignal.timeout(5_000) });
+      // 'end' is where ioredis goes when it decided not to reconnect ('reconnecting' otherwise).
+      await waitUntil(() => client.status === 'end', { message: 'client ended after stop' });
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a wrong password is permanent, and the password appears in no message', async () => {
