@@ -23,7 +23,10 @@ export interface RedisComponentOptionsInput {
   readonly name?: string;
   /** `redis://[user:password@]host:port/db`. Its password never appears in a message. */
   readonly url?: string;
-  /** ioredis options. Retrying is always left to phasegate's policy (`retryStrategy` is replaced). */
+  /**
+   * ioredis options. Their `retryStrategy` is replaced: off during start attempts (the policy
+   * retries), `reconnect` once started.
+   */
   readonly options?: RedisOptions;
   /**
    * Once started, how the client reconnects on its own when the connection drops (ioredis's
@@ -171,12 +174,13 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
       return client;
     },
     async check(client, { signal }) {
-      if (client.status === 'reconnecting' || client.status === 'connecting') {
+      const { status } = client;
+      if (status === 'reconnecting' || status === 'connecting' || status === 'connect') {
         throw new DependencyError({
           dependency: 'redis',
           target,
           classification: 'transient',
-          problem: `connection lost; reconnecting (${client.status})`,
+          problem: `connection lost; reconnecting (${status})`,
         });
       }
       try {
