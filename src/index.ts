@@ -319,6 +319,7 @@ export {
   type StrategyContext,
   type SimInstance,
   type SimulateOptions,
+  type FleetRun,
   type SimulationResult,
   type SimulationOutcome,
   type StrategyResult,

@@ -23,6 +23,12 @@ export interface CliIo {
   out(text: string): void;
   /** Write to standard error. */
   err(text: string): void;
+  /**
+   * Progress for a person watching a long command (e.g. each strategy `phasegate simulate`
+   * finished). Without it, none is shown. The process version writes to standard error when it is
+   * a terminal, so pipes and logs stay clean.
+   */
+  progress?(text: string): void;
   /** Record the exit code. The process version sets `process.exitCode`, so output is flushed first. */
   exit(code: number): void;
 }
@@ -31,6 +37,9 @@ export interface CliIo {
 export const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
+  progress: (text) => {
+    if (process.stderr.isTTY) process.stderr.write(text);
+  },
   exit: (code) => {
     process.exitCode = code;
   },

@@ -22,9 +22,22 @@ export interface SimulateWorkerInput {
   readonly scenario: Scenario;
   /** Whether to render the HTML report too. */
   readonly report: boolean;
+  /** Whether to post a progress message after each strategy. */
+  readonly progress: boolean;
 }
 
-/** What the worker posts back. @internal */
+/** One strategy finished in the worker. */
+export interface StrategyProgress {
+  readonly name: string;
+  readonly instances: number;
+  /** Instances that became ready. */
+  readonly ready: number;
+}
+
+/** What the worker posts: progress, then one reply. @internal */
+export type SimulateWorkerMessage = SimulateWorkerReply | ({ readonly kind: 'progress' } & StrategyProgress);
+
+/** What the worker posts back at the end. @internal */
 export type SimulateWorkerReply =
   | { readonly kind: 'done'; readonly rendered: RenderedSimulation }
   | {
@@ -66,6 +79,8 @@ function workerSource(): { readonly source: string | URL; readonly eval: boolean
  * Simulate `scenario` with the built-in strategies in a worker thread with a
  * {@link SIMULATION_YOUNG_GENERATION_MB} young generation, and return the rendered outputs.
  *
+ * `onProgress` hears of each strategy as it finishes.
+ *
  * @throws ConfigError for a scenario the simulator refuses (an unknown strategy, a bad option),
  *   as {@link simulate} would; any other failure of the worker as it was thrown there.
  *
@@ -75,9 +90,13 @@ function workerSource(): { readonly source: string | URL; readonly eval: boolean
  * process.stdout.write(table);
  * ```
  */
-export function simulateInWorker(scenario: Scenario, report: boolean): Promise<RenderedSimulation> {
+export function simulateInWorker(
+  scenario: Scenario,
+  report: boolean,
+  onProgress?: (progress: StrategyProgress) => void,
+): Promise<RenderedSimulation> {
   const { source, eval: isEval } = workerSource();
-  const input: SimulateWorkerInput = { scenario, report };
+  const input: SimulateWorkerInput = { scenario, report, progress: onProgress !== undefined };
   const worker = new Worker(source, {
     eval: isEval,
     workerData: input,
@@ -85,8 +104,13 @@ export function simulateInWorker(scenario: Scenario, report: boolean): Promise<R
   });
   return new Promise<RenderedSimulation>((resolve, reject) => {
     let reply: SimulateWorkerReply | undefined;
-    worker.once('message', (message: SimulateWorkerReply) => {
-      reply = message;
+    worker.on('message', (message: SimulateWorkerMessage) => {
+      if (message.kind === 'progress') {
+        const { name, instances, ready } = message;
+        onProgress?.({ name, instances, ready });
+      } else {
+        reply = message;
+      }
     });
     worker.once('error', reject);
     worker.once('exit', (code) => {

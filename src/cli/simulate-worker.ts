@@ -4,14 +4,31 @@
  * thread boundary and the result is the one an in-process run prints, byte for byte.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { isConfigError, simulate, type Scenario } from '../index.js';
+import { isConfigError, simulate, type FleetRun, type Scenario } from '../index.js';
 import { renderSimulation } from './render-simulation.js';
-import type { SimulateWorkerInput, SimulateWorkerReply } from './simulate-in-worker.js';
+import type {
+  SimulateWorkerInput,
+  SimulateWorkerMessage,
+  SimulateWorkerReply,
+} from './simulate-in-worker.js';
 
-async function main(input: SimulateWorkerInput): Promise<SimulateWorkerReply> {
+async function main(
+  input: SimulateWorkerInput,
+  post: (message: SimulateWorkerMessage) => void,
+): Promise<SimulateWorkerReply> {
   const scenario: Scenario = input.scenario;
+  const onStrategyDone = input.progress
+    ? (run: FleetRun) =>
+        post({
+          kind: 'progress',
+          name: run.name,
+          instances: run.instances,
+          ready: run.readyAt.filter(Number.isFinite).length,
+        })
+    : undefined;
   try {
-    return { kind: 'done', rendered: renderSimulation(await simulate(scenario), scenario, input.report) };
+    const outcome = await simulate(scenario, onStrategyDone ? { onStrategyDone } : {});
+    return { kind: 'done', rendered: renderSimulation(outcome, scenario, input.report) };
   } catch (error) {
     if (!isConfigError(error)) throw error;
     return { kind: 'config-error', path: error.path, problem: error.problem, hint: error.hint };
@@ -24,5 +41,6 @@ if (port !== null) {
   // a storm makes hundreds of thousands of them, each a stack walk. (The calling thread's limit,
   // and so any error it shows, is untouched.)
   Error.stackTraceLimit = 0;
-  void main(workerData as SimulateWorkerInput).then((reply) => port.postMessage(reply));
+  const post = (message: SimulateWorkerMessage): void => port.postMessage(message);
+  void main(workerData as SimulateWorkerInput, post).then(post);
 }

@@ -35,6 +35,7 @@ afterAll(async () => {
 async function run(
   args: string[],
   options: SimulateOptions = {},
+  progress?: (text: string) => void,
 ): Promise<{ out: string; err: string; code: number | undefined }> {
   let out = '';
   let err = '';
@@ -43,6 +44,7 @@ async function run(
     out: (t: string) => void (out += t),
     err: (t: string) => void (err += t),
     exit: (c: number) => void (code = c),
+    ...(progress ? { progress } : {}),
   };
   const program = new Command('phasegate').exitOverride();
   registerSimulate(program, io, options);
@@ -51,6 +53,20 @@ async function run(
 }
 
 describe('phasegate simulate', () => {
+  it('reports each strategy as it finishes to a progress writer, and prints the same bytes', async () => {
+    const lines: string[] = [];
+    const withProgress = await run([join(dir, 'ok.yaml'), '--json'], {}, (t) => lines.push(t));
+    const without = await run([join(dir, 'ok.yaml'), '--json']);
+    expect(withProgress.code).toBe(0);
+    expect(withProgress.out).toBe(without.out);
+    expect(withProgress.err).toBe('');
+    expect(lines[0]).toMatch(/^Simulating 2 strategies × 3 instances, up to 1\.0 virtual min each/);
+    expect(lines.slice(1).map((line) => line.trim().replace(/ \([\d.]+ s\)$/, ''))).toEqual([
+      'incident: 3/3 ready',
+      'phasegate: 3/3 ready',
+    ]);
+  });
+
   it('prints JSON with the documented fields, and applies --instances and --seed', async () => {
     const { out, code } = await run([join(dir, 'ok.yaml'), '--json', '--instances', '4', '--seed', '9']);
     expect(code).toBe(0);

@@ -60,7 +60,7 @@ export function registerSimulate(program: Command, io: CliIo, options: SimulateO
 export async function runSimulate(
   file: string,
   flags: SimulateFlags,
-  io: Pick<CliIo, 'out' | 'err'>,
+  io: Pick<CliIo, 'out' | 'err' | 'progress'>,
   options: SimulateOptions = {},
 ): Promise<number> {
   let scenario: Scenario;
@@ -68,7 +68,7 @@ export async function runSimulate(
     const instances = integerFlag('--instances', flags.instances, 1);
     const seed = integerFlag('--seed', flags.seed, 0);
     scenario = withOverrides(await loadScenario(file), { instances, seed });
-    const rendered = await render(scenario, flags.report !== undefined, options);
+    const rendered = await render(scenario, flags.report !== undefined, options, io.progress);
     io.out(flags.json ? rendered.json : rendered.table);
     if (flags.report !== undefined) {
       try {
@@ -94,16 +94,32 @@ export async function runSimulate(
  * Simulate and render. With the built-in strategies the run goes to a worker thread with a larger
  * young generation ({@link simulateInWorker}: about a quarter faster at fleet scale); options given
  * in code (custom strategies, a settle mode, progress callbacks) cannot cross a thread, so those
- * runs stay in this thread. Both print the same bytes.
+ * runs stay in this thread. Both print the same bytes. With `progress` (the process's on a
+ * terminal), the worker's run reports each strategy as it finishes, on standard error.
  */
 async function render(
   scenario: Scenario,
   report: boolean,
   options: SimulateOptions,
+  progress: ((text: string) => void) | undefined,
 ): Promise<RenderedSimulation> {
   const inThread =
     options.strategies !== undefined || options.settle !== undefined || options.onStrategyDone !== undefined;
-  if (!inThread) return simulateInWorker(scenario, report);
+  if (!inThread) {
+    if (progress === undefined) return simulateInWorker(scenario, report);
+    const { strategies, fleet, durationMs } = scenario;
+    progress(
+      `Simulating ${strategies.length} ${strategies.length === 1 ? 'strategy' : 'strategies'} × ` +
+        `${fleet.instances} instances, ` +
+        `up to ${(durationMs / 60_000).toFixed(1)} virtual min each...\n`,
+    );
+    let last = performance.now();
+    return simulateInWorker(scenario, report, ({ name, instances, ready }) => {
+      const now = performance.now();
+      progress(`  ${name}: ${ready}/${instances} ready (${((now - last) / 1000).toFixed(1)} s)\n`);
+      last = now;
+    });
+  }
   return renderSimulation(await simulate(scenario, options), scenario, report);
 }
 
