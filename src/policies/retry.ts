@@ -2,7 +2,7 @@ import { abortReason } from '../common/abort-reason.js';
 import { Emitter, type Event } from '../common/events.js';
 import { isRetryableClass, type ErrorClass } from '../errors/classification.js';
 import { DeadlineExceededError } from '../errors/deadline-exceeded-error.js';
-import type { BackoffStep } from './backoff/backoff.js';
+import type { Backoff, BackoffStep } from './backoff/backoff.js';
 import {
   ChainedPolicy,
   callNext,
@@ -89,8 +89,8 @@ export class RetryPolicy extends ChainedPolicy {
     let error = firstError;
     let attempt = 1;
     const { backoff, capacityBackoff } = this.options;
-    let step: BackoffStep | undefined;
-    let capacityStep: BackoffStep | undefined;
+    // One progression per backoff, so a capacityBackoff that is `backoff` itself shares its steps.
+    const steps = new Map<Backoff, BackoffStep>();
     for (;;) {
       if (signal?.aborted) throw this.abandon(signal, attempt, startedAt);
       const errorClass = this.options.classify(error);
@@ -98,16 +98,11 @@ export class RetryPolicy extends ChainedPolicy {
         throw this.exhausted('not-retryable', attempt, startedAt, error, errorClass);
       if (attempt >= this.options.maxAttempts)
         throw this.exhausted('attempts', attempt, startedAt, error, errorClass);
-      let backoffMs: number;
-      if (errorClass === 'capacity' && capacityBackoff !== backoff) {
-        capacityStep =
-          capacityStep === undefined ? capacityBackoff.start(this.options.random) : capacityStep.next();
-        backoffMs = capacityStep.duration;
-      } else {
-        step = step === undefined ? backoff.start(this.options.random) : step.next();
-        backoffMs = step.duration;
-      }
-      const delayMs = Math.max(backoffMs, retryAfterOf(error));
+      const chosen = errorClass === 'capacity' ? capacityBackoff : backoff;
+      const previous = steps.get(chosen);
+      const step = previous === undefined ? chosen.start(this.options.random) : previous.next();
+      steps.set(chosen, step);
+      const delayMs = Math.max(step.duration, retryAfterOf(error));
       if (limit !== Infinity) {
         const room = limit - (clock.now() + delayMs);
         if (room <= 0 || room < this.minAttemptMs(call.chain, call.next)) {
