@@ -55,8 +55,7 @@ describe('redisComponent (real Redis)', () => {
   });
 
   it('reconnects on its own after the connection dropped; check says transient meanwhile', async () => {
-    const server = new URL(url);
-    const proxy = await TcpProxy.start({ host: server.hostname, port: Number(server.port || 6379) });
+    const proxy = await TcpProxy.before(url, 6379);
     try {
       proxy.forward();
       const spec = redisComponent({ url: proxy.via(url), reconnect: constantBackoff(50) });

@@ -259,6 +259,12 @@ export class TcpProxy {
     return proxy;
   }
 
+  /** A proxy in front of the server `url` points at (`defaultPort` when the URL names none). */
+  static async before(url: string, defaultPort: number): Promise<TcpProxy> {
+    const parsed = new URL(url);
+    return TcpProxy.start({ host: parsed.hostname, port: Number(parsed.port || defaultPort) });
+  }
+
   /** `url` rewritten to go through the proxy. */
   via(url: string): string {
     const parsed = new URL(url);

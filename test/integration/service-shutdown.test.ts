@@ -24,8 +24,7 @@ describe.each(['SIGTERM', 'SIGHUP'] as const)('%s leaves no connection of the in
     // two before it is ready: startup holds one connection open and waits for the second (until its
     // attempt times out, about 10 s: a window the poll below cannot miss).
     const role = await roleWithSchema();
-    const target = new URL(role.url);
-    const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+    const proxy = await TcpProxy.before(role.url, 5432);
     proxy.forward(1);
     try {
       const chat = await startChat({
@@ -110,8 +109,7 @@ function alive(pid: number): boolean {
 
 describe('a critical component going unhealthy after ready', () => {
   it('turns /readyz to 503 while /livez stays 200, and back to 200 when it recovers', async () => {
-    const target = new URL(databaseUrl());
-    const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+    const proxy = await TcpProxy.before(databaseUrl(), 5432);
     try {
       proxy.forward();
       const chat = await startChat({

@@ -81,8 +81,7 @@ describe('a wrong password (a server that checks passwords)', () => {
 
 describe('graceful mode, database down then back', () => {
   it('starts DEGRADED (/startupz 200, /readyz 503) and recovers to FULL with /readyz 200, without a restart', async () => {
-    const target = new URL(databaseUrl());
-    const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+    const proxy = await TcpProxy.before(databaseUrl(), 5432);
     try {
       const chat = await startChat({
         DATABASE_URL: proxy.via(databaseUrl()),
