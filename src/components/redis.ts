@@ -184,7 +184,7 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
         });
       }
       try {
-        if (client.status === 'end' || client.status === 'close') await connect(client, signal);
+        if (status === 'end' || status === 'close') await connect(client, signal);
         const reply = await untilAborted(client.ping(), signal);
         if (reply !== 'PONG') throw new Error(`PING answered ${JSON.stringify(reply)}`);
       } catch (error) {
