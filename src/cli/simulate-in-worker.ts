@@ -106,8 +106,7 @@ export function simulateInWorker(
     let reply: SimulateWorkerReply | undefined;
     worker.on('message', (message: SimulateWorkerMessage) => {
       if (message.kind === 'progress') {
-        const { name, instances, ready } = message;
-        onProgress?.({ name, instances, ready });
+        onProgress?.(message);
       } else {
         reply = message;
       }
