@@ -16,6 +16,10 @@ describe('redact', () => {
     ['sorry, too many clients already', 'sorry, too many clients already'],
     ['sent BEARER abc.def without a colon', 'sent BEARER *** without a colon'],
     ['pwd = hunter2', 'pwd = ***'],
+    // Unencoded `/`, `:` and `@` in a password: hidden up to the last `@`.
+    ['postgres://app:a/b@db:5432/app', 'postgres://app:***@db:5432/app'],
+    ['postgres://app:123/x@db/app failed', 'postgres://app:***@db/app failed'],
+    ['postgres://app:p@ss:w0rd@db/app', 'postgres://app:***@db/app'],
   ])('redactText(%s)', (input, expected) => {
     expect(redactText(input)).toBe(expected);
   });
@@ -25,6 +29,9 @@ describe('redact', () => {
       'postgres://app:***@db/app?password=***&sslmode=require',
     );
     expect(redactUrl('not a url password=x')).toBe('not a url password=***');
+    // Parsed as host `app`, port 123 and a path: the password must not survive that reading.
+    expect(redactUrl('postgres://app:123/x@db:5432/app')).toBe('postgres://app:***@db:5432/app');
+    expect(redactUrl('postgres://app:a/b@db:5432/app')).toBe('postgres://app:***@db:5432/app');
   });
 
   it('safeMessage handles any thrown value', () => {

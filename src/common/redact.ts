@@ -4,7 +4,11 @@
  * connection strings and query strings, and bearer tokens.
  */
 
-const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):([^\s/@]+)@/gi;
+/**
+ * `scheme://user:password@`. The password runs to the token's last `@`: a password with an unencoded
+ * `/`, `:` or `@` (which URL parsers read as a path or a port) is still hidden whole.
+ */
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):(\S+)@/gi;
 const KEY_VALUE =
   /\b(password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key|auth)(["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,'"]+)/gi;
 const BEARER = /\b(bearer\s+)[a-z0-9._~+/=-]+/gi;
@@ -47,7 +51,9 @@ export function redactUrl(url: string): string {
     for (const key of [...parsed.searchParams.keys()]) {
       if (/pass|token|secret|key/i.test(key)) parsed.searchParams.set(key, REDACTED);
     }
-    return parsed.toString().replace(/%2A%2A%2A/g, REDACTED);
+    // A password with an unencoded `/` parses as a port and a path, not as a password: redact the
+    // text as well.
+    return redactText(parsed.toString().replace(/%2A%2A%2A/g, REDACTED));
   } catch {
     return redactText(url);
   }
