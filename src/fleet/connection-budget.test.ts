@@ -122,6 +122,34 @@ describe('planConnectionBudget: recommendation details', () => {
   });
 });
 
+describe('planConnectionBudget: explanations', () => {
+  it('says where DB_POOL_MIN_READY comes from: the share, the requested count, or the cap', () => {
+    const why = (input: Partial<ConnectionBudgetInput>): string =>
+      planConnectionBudget({ instances: 2, pool: { max: 10 }, maxConnections: 100, ...input }).reasons.find(
+        (r) => r.startsWith('Recommended'),
+      )!;
+    expect(why({})).toContain('DB_POOL_MIN_READY 3 (25 % of it)');
+    expect(why({ minReady: 2 })).toContain('DB_POOL_MIN_READY 2 (as requested)');
+    expect(why({ minReady: 20 })).toContain(
+      'DB_POOL_MIN_READY 10 (the requested 20, capped by the pool max)',
+    );
+  });
+
+  it('never reports negative available connections when other clients exceed the limit', () => {
+    const plan = planConnectionBudget({
+      instances: 1,
+      pool: { max: 20 },
+      maxConnections: 100,
+      otherClients: 200,
+    });
+    expect(plan.availableConnections).toBe(0);
+    expect(plan.perInstanceFairShare).toBe(0);
+    expect(plan.fits).toBe(false);
+    expect(plan.overcommittedBy).toBe(123); // 20 + 200 − 97
+    expect(plan.reasons.join('\n')).toContain('Other clients alone hold 200 connections, more than the 97');
+  });
+});
+
 describe('planConnectionBudget: validation names the field', () => {
   it.each<[string, Partial<ConnectionBudgetInput> | Record<string, unknown>]>([
     ['instances', { instances: 0 }],
@@ -204,10 +232,10 @@ describe('planConnectionBudget: properties', () => {
     fc.assert(
       fc.property(inputs, (input) => {
         const plan = planConnectionBudget(input);
-        expect(plan.fits).toBe(plan.peakConnections <= input.maxConnections - (input.superuserReserved ?? 3));
-        expect(plan.overcommittedBy).toBe(
-          Math.max(0, plan.maxInstances * plan.perInstanceMax - plan.availableConnections),
-        );
+        const poolLimit = input.maxConnections - (input.superuserReserved ?? 3);
+        expect(plan.fits).toBe(plan.peakConnections <= poolLimit);
+        expect(plan.overcommittedBy).toBe(Math.max(0, plan.peakConnections - poolLimit));
+        expect(plan.availableConnections).toBe(Math.max(0, poolLimit - (input.otherClients ?? 0)));
         expect(plan.fits).toBe(plan.maxInstancesThatFit >= plan.maxInstances);
         expect(plan.estimates.allWarmMs).toBeGreaterThanOrEqual(plan.estimates.allReadyMs);
       }),

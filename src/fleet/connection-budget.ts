@@ -58,7 +58,10 @@ export interface ConnectionBudget {
   readonly perInstanceMax: number;
   /** `maxInstances × perInstanceMax + otherClients`. */
   readonly peakConnections: number;
-  /** `maxConnections − superuserReserved − otherClients`: what this service's instances may use. */
+  /**
+   * `max(0, maxConnections − superuserReserved − otherClients)`: what this service's instances may
+   * use (0 when other clients alone hold more than ordinary roles may).
+   */
   readonly availableConnections: number;
   /** `max(0, peakConnections − (maxConnections − superuserReserved))`. */
   readonly overcommittedBy: number;
@@ -100,7 +103,8 @@ export function planConnectionBudget(input: ConnectionBudgetInput): ConnectionBu
 /** {@link planConnectionBudget} on already resolved options. */
 export function computeBudget(o: ConnectionBudgetOptions): ConnectionBudget {
   const poolLimit = o.maxConnections - o.superuserReserved;
-  const available = poolLimit - o.otherClients;
+  // Other clients can hold more than ordinary roles may (superusers use the reserved slots too).
+  const available = Math.max(0, poolLimit - o.otherClients);
   const peak = o.maxInstances * o.perInstanceMax + o.otherClients;
   const overcommittedBy = Math.max(0, peak - poolLimit);
   const fits = overcommittedBy === 0;
@@ -149,6 +153,11 @@ export function computeBudget(o: ConnectionBudgetOptions): ConnectionBudget {
         : `Overcommitted as soon as ${maxInstancesThatFit + 1} instances run: only ${plural(maxInstancesThatFit, 'instance')} at ${o.perInstanceMax} connections ${maxInstancesThatFit === 1 ? 'fits' : 'fit'}.`,
     );
   }
+  if (o.otherClients > poolLimit) {
+    reasons.push(
+      `Other clients alone hold ${o.otherClients} connections, more than the ${poolLimit} ordinary roles may (${o.maxConnections} max_connections − ${o.superuserReserved} reserved).`,
+    );
+  }
   if (!feasible) {
     reasons.push(
       `No setting fits: ${available} available connections cannot give each of ${plural(o.maxInstances, 'instance')} even one; raise max_connections, lower other clients or run fewer instances.`,
@@ -158,8 +167,14 @@ export function computeBudget(o: ConnectionBudgetOptions): ConnectionBudget {
       poolMax < o.perInstanceMax
         ? `floor((${available} − ${headroom} headroom) / ${o.maxInstances})`
         : 'the requested max, which fits';
+    const minReadyWhy =
+      o.minReady === null
+        ? `${Math.round(o.minReadyFraction * 100)} % of it`
+        : minReady < o.minReady
+          ? `the requested ${o.minReady}, capped by the pool max`
+          : 'as requested';
     reasons.push(
-      `Recommended DB_POOL_MAX ${poolMax} (${capped}) and DB_POOL_MIN_READY ${minReady} (${Math.round(o.minReadyFraction * 100)} % of it): ${o.maxInstances} × ${poolMax} = ${o.maxInstances * poolMax} <= ${available - headroom}.`,
+      `Recommended DB_POOL_MAX ${poolMax} (${capped}) and DB_POOL_MIN_READY ${minReady} (${minReadyWhy}): ${o.maxInstances} × ${poolMax} = ${o.maxInstances * poolMax} <= ${available - headroom}.`,
     );
     reasons.push(
       `Admission width K = ${admissionWidth}: the path accepts ~${o.setupRatePerSecond} new connections/s and one warming instance opens ~${round1(perInstanceRate)}/s (${o.warmupConcurrency} at a time, ${o.connectLatencyMs} ms each).`,
