@@ -38,8 +38,9 @@ export const budgetFileSchema = z
     maxConnections: positiveCount.optional(),
     superuserReserved: count.optional(),
     headroom: count.optional(),
+    // As with the flags, the half not given takes the Kubernetes default (10 s, 3 failures).
     probe: z
-      .object({ periodSeconds: z.number().positive(), failureThreshold: positiveCount })
+      .object({ periodSeconds: z.number().positive().optional(), failureThreshold: positiveCount.optional() })
       .strict()
       .optional(),
     startupMargin: z.number().min(0).lt(1).optional(),

@@ -107,7 +107,7 @@ describe('phasegate plan', () => {
     [
       'reserved above the limit',
       { ...incident, reserved: '100' },
-      /--reserved: must be below maxConnections/,
+      /--reserved: must be below --max-connections/,
     ],
     ['a zero probe period', { ...incident, probePeriod: '0' }, /--probe-period: must be a number > 0/],
   ])('exits 78 on %s, naming the flag and the fix', async (_label, flags, message) => {
@@ -140,6 +140,34 @@ describe('phasegate plan', () => {
     expect(JSON.parse(overridden.out)).toMatchObject({ peakConnections: 156, recommended: { poolMax: 17 } });
   });
 
+  it('pool flags override the file key by key in the same shape, and replace it in the other shape', async () => {
+    const deps = withFiles({
+      'plan.yaml': 'instances: 2\npool: { poolSize: 10, maxOverflow: 40 }\nmaxConnections: 100\n',
+    });
+    const sameShape = capture();
+    expect(await runPlan({ file: 'plan.yaml', poolSize: '20', json: true }, sameShape.io, deps)).toBe(1);
+    expect(JSON.parse(sameShape.out)).toMatchObject({ perInstanceMax: 60 }); // 20 + the file's 40
+    const otherShape = capture();
+    expect(await runPlan({ file: 'plan.yaml', poolMax: '20', json: true }, otherShape.io, deps)).toBe(0);
+    expect(JSON.parse(otherShape.out)).toMatchObject({ perInstanceMax: 20 });
+  });
+
+  it('a probe in the file takes the Kubernetes default for the half it leaves out, as the flags do', async () => {
+    const deps = withFiles({ 'plan.yaml': 'probe: { periodSeconds: 20 }' });
+    const c = capture();
+    await runPlan({ ...incident, file: 'plan.yaml', json: true }, c.io, deps);
+    expect(JSON.parse(c.out)).toMatchObject({ probeWindowMs: 60_000 }); // 20 s × 3
+  });
+
+  it('errors about flags are said in flags, not in the budget key names', async () => {
+    const c = capture();
+    expect(await runPlan({ ...incident, poolSize: undefined, maxOverflow: undefined }, c.io, noIo)).toBe(78);
+    expect(c.err).toContain('give --pool-size (with --max-overflow) or --pool-max (with --pool-min)');
+    const reserved = capture();
+    expect(await runPlan({ ...incident, reserved: '100' }, reserved.io, noIo)).toBe(78);
+    expect(reserved.err).toContain('--reserved: must be below --max-connections (100)');
+  });
+
   it('--min-ready keeps the count an instance needs (capped by the pool max); a flag replaces the fraction of the file', async () => {
     const flags: PlanFlags = { instances: '3', poolMax: '4', maxConnections: '100', reserved: '3' };
     const byCount = capture();
@@ -156,7 +184,7 @@ describe('phasegate plan', () => {
     expect(JSON.parse(overridden.out)).toMatchObject({ recommended: { minReady: 1 } });
     const both = capture();
     expect(await runPlan({ ...flags, minReady: '1', minReadyFraction: '0.5' }, both.io, noIo)).toBe(78);
-    expect(both.err).toContain('minReady');
+    expect(both.err).toContain('--min-ready: is given together with --min-ready-fraction');
     expect(both.err).toContain('not both');
   });
 
@@ -211,6 +239,36 @@ describe('phasegate plan', () => {
     expect(overridden.out).toMatch(/available connections\s+45/);
     expect(overridden.out).toContain('postgres://app:***@db.internal');
     expect(overridden.out + overridden.err + c.out).not.toContain('hunter2');
+  });
+
+  it('--database-url must be a postgres URL: empty, malformed or another scheme exit 78 before any connection', async () => {
+    const cases: [string, string][] = [
+      ['', '--database-url: is empty'],
+      ['   ', '--database-url: is empty'],
+      ['not-a-url', '--database-url: is not a valid URL'],
+      ['host=db password=hunter2', '--database-url: is not a valid URL: host=db password=***'],
+      [
+        'mysql://app:hunter2@db/app',
+        '--database-url: must be a postgres:// or postgresql:// URL, not mysql://',
+      ],
+      // An unencoded `/` in the password: not a URL a driver reads as meant, and never printed.
+      ['postgres://app:hun/ter2@db:5432/app', 'is not a valid URL: postgres://app:***@db:5432/app'],
+    ];
+    for (const [url, message] of cases) {
+      let connected = false;
+      const deps: PlanDependencies = {
+        ...noIo,
+        readLiveLimits: () => {
+          connected = true;
+          return noIo.readLiveLimits(url);
+        },
+      };
+      const c = capture();
+      expect(await runPlan({ ...incident, databaseUrl: url }, c.io, deps)).toBe(78);
+      expect(c.err).toContain(message);
+      expect(c.err).not.toMatch(/hunter2|hun\/ter2/);
+      expect(connected).toBe(false);
+    }
   });
 
   it('--database-url that cannot be reached exits 3; bad credentials exit 78; neither prints the password', async () => {

@@ -168,6 +168,7 @@ export async function runPlan(
     const file = flags.file === undefined ? {} : await loadFile(flags.file, deps);
     for (const key of Object.keys(file)) origins.set(key, 'file');
     if (flags.databaseUrl !== undefined) {
+      checkDatabaseUrl(flags.databaseUrl);
       try {
         live = await deps.readLiveLimits(flags.databaseUrl);
       } catch (error) {
@@ -210,6 +211,29 @@ async function loadFile(path: string, deps: PlanDependencies): Promise<BudgetFil
     throw new ConfigError('--file', `cannot read ${path}: ${safeMessage(error)}`, 'check the path', error);
   }
   return parseBudgetFile(text, path);
+}
+
+/**
+ * `--database-url` must be a `postgres://` URL: an empty value (an unset `$DATABASE_URL`) would
+ * otherwise make the driver fall back to `PGHOST`/`PGUSER` and read some other server's limits, and a
+ * malformed one would be reported as an unreachable database.
+ */
+function checkDatabaseUrl(url: string): void {
+  const fix = 'give postgres://user:password@host:5432/database (percent-encode / : @ in the password)';
+  if (url.trim() === '') throw new ConfigError('--database-url', 'is empty', `${fix}, or leave the flag out`);
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    throw new ConfigError('--database-url', `is not a valid URL: ${redactUrl(url)}`, fix);
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new ConfigError(
+      '--database-url',
+      `must be a postgres:// or postgresql:// URL, not ${protocol}//`,
+      fix,
+    );
+  }
 }
 
 function numberFlag(flag: string, value: string | undefined): number | undefined {
@@ -262,7 +286,14 @@ function mergeInputs(
   };
   const poolFlags = Object.entries(pool).filter(([, value]) => value !== undefined);
   if (poolFlags.length > 0) {
-    merged.pool = Object.fromEntries(poolFlags) as PoolSettingsInput;
+    // Flags override the file's pool key by key when they are in the same style (SQLAlchemy's
+    // poolSize/maxOverflow, or min/max); flags in the other style replace it.
+    const base =
+      file.pool && poolStyle(Object.keys(file.pool)) === poolStyle(poolFlags.map(([k]) => k))
+        ? file.pool
+        : {};
+    for (const key of Object.keys(base)) origins.set(`pool.${key}`, 'file');
+    merged.pool = { ...base, ...Object.fromEntries(poolFlags) } as PoolSettingsInput;
     for (const [key] of poolFlags) origins.set(`pool.${key}`, 'flag');
     origins.set('pool', 'flag');
   } else if (file.pool) {
@@ -271,19 +302,23 @@ function mergeInputs(
 
   const period = numberFlag('--probe-period', flags.probePeriod);
   const threshold = numberFlag('--probe-failure-threshold', flags.probeFailureThreshold);
-  if (period !== undefined || threshold !== undefined) {
-    // Kubernetes defaults fill in the half that was not given.
+  if (period !== undefined || threshold !== undefined || file.probe) {
+    // Kubernetes defaults fill in the half that was given neither by a flag nor in the file.
     merged.probe = {
       periodSeconds: period ?? file.probe?.periodSeconds ?? 10,
       failureThreshold: threshold ?? file.probe?.failureThreshold ?? 3,
     };
     origins.set('probe.periodSeconds', period === undefined ? 'file' : 'flag');
     origins.set('probe.failureThreshold', threshold === undefined ? 'file' : 'flag');
-  } else if (file.probe) {
-    origins.set('probe.periodSeconds', 'file');
-    origins.set('probe.failureThreshold', 'file');
   }
   return merged as unknown as ConnectionBudgetInput;
+}
+
+/** Which of the two pool shapes keys belong to; `mixed` when they name both. */
+function poolStyle(keys: readonly string[]): 'size' | 'minmax' | 'mixed' {
+  const size = keys.some((key) => key === 'poolSize' || key === 'maxOverflow');
+  const minmax = keys.some((key) => key === 'min' || key === 'max');
+  return size && minmax ? 'mixed' : size ? 'size' : 'minmax';
 }
 
 /** A config error in terms of what the user typed: the flag, the file key, or the live server. */
@@ -304,10 +339,25 @@ function describeConfigError(
         : origin === 'flag'
           ? flag
           : `${flag}${fileName ? ` (or ${error.path} in ${fileName})` : ''}`;
-  const fix = origin === 'file' ? hint : hint.replace(new RegExp(`\\b${escape(error.path)}\\b`, 'g'), flag);
-  return `${where}: ${error.problem}${fix}`;
+  // Given on the command line (or nowhere): say it in flags, not in the budget's key names.
+  const inFlags = origin === 'file' || origin === 'database' ? (text: string) => text : toFlags;
+  return `${where}: ${inFlags(error.problem)}${inFlags(hint)}`;
 }
 
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Budget key names in a message → the flags that set them (`pool.max` → `--pool-max`). */
+const KEY_TO_FLAG: readonly (readonly [RegExp, string])[] = [
+  [
+    /\{ poolSize, maxOverflow \} or \{ min, max \}/g,
+    '--pool-size (with --max-overflow) or --pool-max (with --pool-min)',
+  ],
+  [/poolSize\/maxOverflow with min\/max/g, '--pool-size/--max-overflow with --pool-min/--pool-max'],
+  ...Object.entries(FLAG_OF)
+    .filter(([key]) => key !== 'pool')
+    .map(([key, flag]) => [new RegExp(`\\b${key.replace('.', '\\.')}\\b`, 'g'), flag] as const),
+  [/\bpoolSize\b/g, '--pool-size'],
+  [/\bmaxOverflow\b/g, '--max-overflow'],
+];
+
+function toFlags(text: string): string {
+  return KEY_TO_FLAG.reduce((result, [pattern, flag]) => result.replace(pattern, flag), text);
 }
