@@ -42,6 +42,15 @@ describe('phasegate program', () => {
     expect(io.codes).toEqual([0]);
   });
 
+  it('the help command (phasegate help, phasegate help plan) exits 0 as --help does', async () => {
+    for (const args of [['help'], ['help', 'plan']]) {
+      const io = recorder();
+      await main(argv(...args), io);
+      expect(io.out_).toContain('Usage: phasegate');
+      expect(io.codes).toEqual([0]);
+    }
+  });
+
   it('plan --help lists the flags', async () => {
     const io = recorder();
     await main(argv('plan', '--help'), io);

@@ -15,6 +15,12 @@ import { registerSimulate } from './commands/simulate.js';
 export const EXIT_BAD_INPUT = ExitCodes.CONFIG;
 
 /**
+ * Exit code when the command itself failed: a bug (EX_SOFTWARE). Not 1, which `phasegate plan` uses
+ * for "overcommitted", so a script can tell a verdict from a crash.
+ */
+export const EXIT_INTERNAL_ERROR = 70;
+
+/**
  * Where a command writes and how it ends. Injected so that commands can be tested without spawning a
  * process or touching `process.stdout`.
  */
@@ -33,9 +39,17 @@ export interface CliIo {
   exit(code: number): void;
 }
 
+/**
+ * Set when standard output was closed by its reader (`phasegate plan | head -c 10`): later output
+ * is dropped instead of failing with EPIPE, and the command still ends with its own exit code.
+ */
+let stdoutClosed = false;
+
 /** The {@link CliIo} of the running process. */
 export const processIo: CliIo = {
-  out: (text) => void process.stdout.write(text),
+  out: (text) => {
+    if (!stdoutClosed) process.stdout.write(text);
+  },
   err: (text) => void process.stderr.write(text),
   progress: (text) => {
     if (process.stderr.isTTY) process.stderr.write(text);
@@ -63,7 +77,10 @@ export function packageVersion(): string {
  */
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('phasegate')
-    .description('Deterministic, capacity-aware startup for Node.js services: plan, simulate and run.')
+    .description(
+      "Deterministic, capacity-aware startup for Node.js services: plan the fleet's connections and " +
+        'simulate a cold-start storm.',
+    )
     .version(packageVersion(), '-v, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
@@ -80,7 +97,10 @@ export async function main(argv: readonly string[] = process.argv, io: CliIo = p
     await program.parseAsync([...argv]);
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
-    const shownOnRequest = error.code === 'commander.helpDisplayed' || error.code === 'commander.version';
+    const shownOnRequest =
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.help' ||
+      error.code === 'commander.version';
     io.exit(shownOnRequest ? 0 : EXIT_BAD_INPUT);
   }
 }
@@ -96,9 +116,13 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stdoutClosed = true;
+  });
   main().catch((error: unknown) => {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     process.stderr.write(`phasegate: internal error: ${redactText(detail)}\n`);
-    process.exitCode = 1;
+    process.exitCode = EXIT_INTERNAL_ERROR;
   });
 }

@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIST, REPO, fromDist, runPhasegate, type CliRun } from './cli-process.js';
+import {
+  DIST,
+  REPO,
+  fromDist,
+  runPhasegate,
+  runPhasegateWithClosedStdout,
+  type CliRun,
+} from './cli-process.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -35,6 +42,16 @@ describe(`phasegate CLI (${fromDist ? 'dist/cli/main.js' : 'src via tsx'})`, () 
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Usage: phasegate');
     expect(run.stdout).toContain('plan');
+  });
+
+  it('a reader that closes the pipe early (| head) ends nothing but the output: own exit code, no stack trace', async () => {
+    const help = await runPhasegateWithClosedStdout(['plan', '--help']);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    const overcommitted = await runPhasegateWithClosedStdout([
+      'plan',
+      ...['--instances', '2', '--pool-size', '20', '--max-overflow', '30', '--max-connections', '100'],
+    ]);
+    expect(overcommitted).toMatchObject({ code: 1, stderr: '' });
   });
 
   it('--version prints the package version', async () => {

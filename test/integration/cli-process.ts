@@ -3,7 +3,7 @@
  * process, real exit codes. Uses the build (`dist/cli/main.js`, made by `npm test` before the
  * suite) when it exists, else runs the source through tsx.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,5 +35,23 @@ export function runPhasegate(args: readonly string[], timeoutMs = 30_000): Promi
         resolve({ code, stdout, stderr });
       },
     );
+  });
+}
+
+/**
+ * Run `phasegate ...args` with its standard output closed before it writes anything, as
+ * `phasegate ... | head -c 0` does: the reader is gone and every write would fail with EPIPE.
+ */
+export function runPhasegateWithClosedStdout(args: readonly string[], timeoutMs = 30_000): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...command, ...args], {
+      cwd: REPO,
+      timeout: timeoutMs,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: '', stderr }));
   });
 }
