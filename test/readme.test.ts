@@ -2,7 +2,9 @@
  * The README's TypeScript examples are real: every ```ts block is extracted, type-checked against the
  * built package (imports of 'phasegate' resolve to this package's own `exports`), and run with tsx.
  * A block that starts with `// readme: no-run` is type-checked only (for instance one that serves
- * forever). Run after `npm run build` (npm test does).
+ * forever). A line `// → text` says what the block prints: the run must print each, in order
+ * (whitespace runs count as one space; `...` stands for anything). Run after `npm run build` (npm
+ * test does).
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,26 @@ const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const dir = join(root, 'test', '.readme-examples');
 
+/** The `// → text` lines of a block: what it prints, in order. */
+function expectedOutput(code: string): string[] {
+  return [...code.matchAll(/^\s*\/\/ → (.*)$/gm)].map((m) => m[1]!);
+}
+
+const squash = (text: string): string => text.replace(/\s+/g, ' ').trim();
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Check that `stdout` prints every expected line, in order. */
+function expectPrinted(stdout: string, expected: readonly string[]): void {
+  const printed = squash(stdout);
+  let from = 0;
+  for (const line of expected) {
+    const pattern = new RegExp(squash(line).split('...').map(escapeRegExp).join('.*?'));
+    const match = pattern.exec(printed.slice(from));
+    expect(match, `printed:\n${stdout}\nexpected, after what matched before: ${line}`).not.toBeNull();
+    from += match!.index + match![0].length;
+  }
+}
+
 describe('README examples', () => {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -26,8 +48,9 @@ describe('README examples', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('has examples', () => {
+  it('has examples, and says what they print', () => {
     expect(blocks.length).toBeGreaterThan(0);
+    expect(blocks.filter((code) => expectedOutput(code).length > 0).length).toBeGreaterThanOrEqual(4);
   });
 
   it('type-check', async () => {
@@ -57,7 +80,7 @@ describe('README examples', () => {
         timeout: 60_000,
         env: { ...process.env, NO_COLOR: '1' },
       });
-      expect(typeof stdout).toBe('string');
+      expectPrinted(stdout, expectedOutput(code));
     },
     90_000,
   );
