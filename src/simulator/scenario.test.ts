@@ -49,6 +49,23 @@ describe('scenario', () => {
     const unknown = configError(() => parseScenario({ ...base, fleet: { instances: 1, instancs: 2 } }));
     expect(unknown).toEqual({ path: 'fleet.instancs', problem: 'unknown field' });
     expect(configError(() => parseScenario({ name: 'x' })).path).toBe('fleet');
+    // Bounds that keep a run finite: a day at most, and at most 100 000 samples.
+    expect(configError(() => parseScenario({ ...base, durationMs: 1e300 })).path).toBe('durationMs');
+    const tooFine = configError(() => parseScenario({ ...base, sampleMs: 0.001 }));
+    expect(tooFine.path).toBe('sampleMs');
+    expect(tooFine.problem).toContain('use at least 6 ms'); // 600 000 ms / 100 000
+    // Two rows of the report may not share a name; a label tells them apart.
+    const twice = configError(() =>
+      parseScenario({ ...base, strategies: [{ name: 'incident' }, { name: 'incident' }] }),
+    );
+    expect(twice.path).toBe('strategies[1]');
+    expect(twice.problem).toContain('"incident" is already strategies[0]: give one of them a label');
+    expect(
+      parseScenario({
+        ...base,
+        strategies: [{ name: 'incident' }, { name: 'incident', label: 'incident-8s' }],
+      }).strategies,
+    ).toHaveLength(2);
   });
 
   it('reports YAML syntax errors with the line', () => {

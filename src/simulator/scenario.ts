@@ -7,7 +7,12 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from '../index.js';
+import { ConfigError, isConfigError, safeMessage } from '../index.js';
+
+/** Longest `durationMs` a scenario may simulate: a day. */
+export const MAX_DURATION_MS = 86_400_000;
+/** Most time-series samples a scenario may ask for (`durationMs / sampleMs`). */
+export const MAX_SAMPLES = 100_000;
 
 const ms = z.number().finite().nonnegative();
 const positiveMs = z.number().finite().positive();
@@ -143,28 +148,61 @@ export const StrategyEntrySchema = z.looseObject({
 });
 
 /** The whole scenario file. */
-export const ScenarioSchema = z.strictObject({
-  /** Short name, shown in reports. */
-  name: z.string().min(1),
-  /** What the scenario models and where its numbers come from. */
-  description: z.string().default(''),
-  /** Seed of every random stream. @default 1 */
-  seed: z.number().int().nonnegative().default(1),
-  /** Virtual time simulated. @default 600000 (10 minutes) */
-  durationMs: positiveMs.default(600_000),
-  /** Interval of the time series in the report. @default 1000 */
-  sampleMs: positiveMs.default(1_000),
-  fleet: FleetSchema,
-  platform: PlatformSchema.prefault({}),
-  connector: ConnectorSchema.prefault({}),
-  database: DatabaseSchema.prefault({}),
-  service: ServiceSchema.prefault({}),
-  /** Strategies, in report order. @default incident, naive-backoff, phasegate */
-  strategies: z
-    .array(StrategyEntrySchema)
-    .min(1)
-    .default([{ name: 'incident' }, { name: 'naive-backoff' }, { name: 'phasegate' }]),
-});
+export const ScenarioSchema = z
+  .strictObject({
+    /** Short name, shown in reports. */
+    name: z.string().min(1),
+    /** What the scenario models and where its numbers come from. */
+    description: z.string().default(''),
+    /** Seed of every random stream. @default 1 */
+    seed: z.number().int().nonnegative().default(1),
+    /** Virtual time simulated, at most a day (a startup storm is over long before). @default 600000 (10 minutes) */
+    durationMs: positiveMs
+      .max(
+        MAX_DURATION_MS,
+        `must be at most ${MAX_DURATION_MS} ms (a day): a startup storm is over long before`,
+      )
+      .default(600_000),
+    /**
+     * Interval of the time series in the report; at most {@link MAX_SAMPLES} samples over `durationMs`.
+     * @default 1000
+     */
+    sampleMs: positiveMs.default(1_000),
+    fleet: FleetSchema,
+    platform: PlatformSchema.prefault({}),
+    connector: ConnectorSchema.prefault({}),
+    database: DatabaseSchema.prefault({}),
+    service: ServiceSchema.prefault({}),
+    /** Strategies, in report order. @default incident, naive-backoff, phasegate */
+    strategies: z
+      .array(StrategyEntrySchema)
+      .min(1)
+      .default([{ name: 'incident' }, { name: 'naive-backoff' }, { name: 'phasegate' }]),
+  })
+  .superRefine((scenario, ctx) => {
+    const samples = Math.ceil(scenario.durationMs / scenario.sampleMs);
+    if (samples > MAX_SAMPLES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sampleMs'],
+        message: `gives ${samples} samples over durationMs, more than ${MAX_SAMPLES}: use at least ${Math.ceil(scenario.durationMs / MAX_SAMPLES)} ms`,
+      });
+    }
+    // Each strategy is a row of the report and a key of the results: two rows may not share a name.
+    const seen = new Map<string, number>();
+    scenario.strategies.forEach((entry, i) => {
+      const shown = entry.label ?? entry.name;
+      const first = seen.get(shown);
+      if (first === undefined) seen.set(shown, i);
+      else {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['strategies', i],
+          message: `"${shown}" is already strategies[${first}]: give one of them a label`,
+        });
+      }
+    });
+  });
 
 /** A scenario as written in YAML (everything with a default may be left out). */
 export type ScenarioInput = z.input<typeof ScenarioSchema>;
@@ -183,16 +221,26 @@ export function formatPath(path: ReadonlyArray<PropertyKey>, prefix = ''): strin
   return out === '' ? '(root)' : out;
 }
 
-/** Turn the first zod issue into a {@link ConfigError} naming the bad field. */
+/** A zod issue as a field path and a problem (an unknown key is named in the path). */
+function describeIssue(issue: z.core.$ZodIssue): { path: ReadonlyArray<PropertyKey>; problem: string } {
+  if (issue.code === 'unrecognized_keys')
+    return { path: [...issue.path, issue.keys[0]!], problem: 'unknown field' };
+  return { path: issue.path, problem: issue.message };
+}
+
+/**
+ * Turn zod issues into a {@link ConfigError} naming the first bad field; the other problems, if
+ * any, follow in its message with their paths.
+ */
 export function zodConfigError(error: z.ZodError, prefix = '', hint?: string): ConfigError {
-  const issue = error.issues[0]!;
-  let path = issue.path;
-  let problem = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    path = [...issue.path, issue.keys[0]!];
-    problem = 'unknown field';
-  }
-  return new ConfigError(formatPath(path, prefix), problem, hint ?? 'see examples/scenarios/ for the format');
+  const [first, ...rest] = error.issues.map(describeIssue);
+  const others = rest.map(({ path, problem }) => `${formatPath(path, prefix)}: ${problem}`);
+  const problem = others.length === 0 ? first!.problem : `${first!.problem}; also ${others.join('; ')}`;
+  return new ConfigError(
+    formatPath(first!.path, prefix),
+    problem,
+    hint ?? 'see examples/scenarios/ for the format',
+  );
 }
 
 /**
@@ -219,7 +267,12 @@ export async function loadScenario(file: string): Promise<Scenario> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(file, 'cannot read the scenario file', 'check the path', error);
+    throw new ConfigError(
+      file,
+      `cannot read the scenario file: ${safeMessage(error)}`,
+      'check the path',
+      error,
+    );
   }
   return parseScenarioText(text, file);
 }
@@ -234,7 +287,13 @@ export function parseScenarioText(text: string, source = 'scenario'): Scenario {
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     throw new ConfigError(`${source}${where}`, `not valid YAML: ${message}`, 'fix the YAML syntax', error);
   }
-  return parseScenario(data);
+  try {
+    return parseScenario(data);
+  } catch (error) {
+    // Name the file too: `incident.yaml: database.maxConnections`.
+    if (!isConfigError(error)) throw error;
+    throw new ConfigError(`${source}: ${error.path}`, error.problem, error.hint, error);
+  }
 }
 
 /** Apply command-line overrides (`--instances`, `--seed`). */

@@ -138,6 +138,29 @@ describe('phasegate simulate', () => {
     expect(flag.err).toContain('--instances');
     const missing = await run([join(dir, 'nope.yaml')]);
     expect(missing.code).toBe(78);
-    expect(missing.err).toContain('nope.yaml');
+    expect(missing.err).toContain('nope.yaml: cannot read the scenario file: ENOENT');
+    const seed = await run([join(dir, 'ok.yaml'), '--seed', '99999999999999999999']);
+    expect(seed.code).toBe(78);
+    expect(seed.err).toContain('--seed: must be a whole number from 0 to 9007199254740991');
+  });
+
+  it('names the file and every bad field, not only the first', async () => {
+    await writeFile(
+      join(dir, 'two.yaml'),
+      SCENARIO.replace('maxConnections: 40', 'maxConnections: -1').replace('slots: 20', 'slots: 0'),
+    );
+    const { err, code } = await run([join(dir, 'two.yaml')]);
+    expect(code).toBe(78);
+    expect(err).toContain(`${join(dir, 'two.yaml')}: connector.slots`);
+    expect(err).toContain('also database.maxConnections');
+  });
+
+  it('checks --report before the run: a directory or a missing directory exits 78 and prints no result', async () => {
+    for (const report of [dir, join(dir, 'no-such-dir', 'r.html')]) {
+      const { out, err, code } = await run([join(dir, 'ok.yaml'), '--report', report]);
+      expect(code).toBe(78);
+      expect(err).toContain('--report');
+      expect(out).toBe('');
+    }
   });
 });

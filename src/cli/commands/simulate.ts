@@ -1,4 +1,6 @@
-import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   ConfigError,
@@ -68,6 +70,8 @@ export async function runSimulate(
     const instances = integerFlag('--instances', flags.instances, 1);
     const seed = integerFlag('--seed', flags.seed, 0);
     scenario = withOverrides(await loadScenario(file), { instances, seed });
+    // Before the run, which may take a while: a report that cannot be written fails now.
+    if (flags.report !== undefined) await checkReportPath(flags.report);
     const rendered = await render(scenario, flags.report !== undefined, options, io.progress);
     io.out(flags.json ? rendered.json : rendered.table);
     if (flags.report !== undefined) {
@@ -123,12 +127,25 @@ async function render(
   return renderSimulation(await simulate(scenario, options), scenario, report);
 }
 
+/** `--report` must name a file in a directory we can write to. */
+async function checkReportPath(path: string): Promise<void> {
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) {
+    throw new ConfigError('--report', `${path} is a directory`, 'give a file name, e.g. --report storm.html');
+  }
+  try {
+    await access(dirname(resolve(path)), constants.W_OK);
+  } catch (error) {
+    throw new ConfigError('--report', `cannot write ${path}: ${safeMessage(error)}`, 'check the path');
+  }
+}
+
 function integerFlag(flag: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\s*\d+\s*$/.test(value) || Number(value) < min) {
+  if (!/^\s*\d+\s*$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
     throw new ConfigError(
       flag,
-      `must be a whole number >= ${min}, got ${JSON.stringify(value)}`,
+      `must be a whole number from ${min} to ${Number.MAX_SAFE_INTEGER}, got ${JSON.stringify(value)}`,
       `e.g. ${flag} 20`,
     );
   }
