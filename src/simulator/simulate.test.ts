@@ -131,6 +131,13 @@ describe('reports', () => {
     const table = formatTable(outcome.result);
     for (const name of ['incident', 'naive-backoff', 'phasegate', 'Lower bound'])
       expect(table).toContain(name);
+    // Instances the platform killed (startup window closed) have a column of their own.
+    const first = { ...outcome.result.strategies[0]!, probeKills: 7 };
+    const lines = formatTable({ ...outcome.result, strategies: [first] }).split('\n');
+    const cells = (line: string): string[] => line.trim().split(/ {2,}/);
+    const header = cells(lines.find((line) => line.startsWith('strategy'))!);
+    const row = cells(lines.find((line) => line.startsWith(first.name))!);
+    expect(row[header.indexOf('probe kills')]).toBe('7');
     const html = renderHtml(outcome, scenario);
     // Four charts, plus a zoom on the first seconds when everything happened early.
     expect(html.match(/<svg /g)!.length).toBeGreaterThanOrEqual(4);
