@@ -72,6 +72,8 @@ describe('phasegate program', () => {
     ]) {
       expect(io.out_).toContain(flag);
     }
+    // The --file keys too, with the flag each one stands for.
+    expect(io.out_).toContain('superuserReserved: 3                           # --reserved');
     expect(io.codes).toEqual([0]);
   });
 

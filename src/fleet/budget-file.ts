@@ -73,10 +73,12 @@ export function parseBudgetFile(text: string, fileName: string): BudgetFile {
   const first = issues[0]!;
   const where = (path: readonly PropertyKey[]): string =>
     path.length ? path.map(String).join('.') : '(top level)';
-  const problems = issues.map((issue) => `${where(issue.path)}: ${issue.message}`).join('; ');
+  // The first problem is named by the error's path; any others follow with their own.
+  const others = issues.slice(1).map((issue) => `${where(issue.path)}: ${issue.message}`);
+  const problems = others.length === 0 ? first.message : `${first.message}; also ${others.join('; ')}`;
   throw new ConfigError(
     `${fileName}: ${where(first.path)}`,
     problems,
-    'see `phasegate plan --help` for the keys and their meaning',
+    '`phasegate plan --help` lists the keys',
   );
 }

@@ -94,6 +94,20 @@ const FLAG_OF: Readonly<Record<string, string>> = {
 
 type Origin = 'flag' | 'file' | 'database';
 
+/** `plan --help`'s account of the --file keys (the names `planConnectionBudget` takes). */
+const FILE_HELP = `
+--file keys (YAML; unknown keys are an error; flags override the file, key by key):
+  instances: 4                                   # --instances
+  maxInstances: 5                                # --max-instances
+  pool: { poolSize: 20, maxOverflow: 30 }        # --pool-size/--max-overflow, or { min: 2, max: 10 }
+  maxConnections: 100                            # --max-connections
+  superuserReserved: 3                           # --reserved
+  otherClients: 6                                # --other-clients
+  probe: { periodSeconds: 10, failureThreshold: 9 }  # --probe-period/--probe-failure-threshold
+  minReady: 2                                    # --min-ready, or minReadyFraction: 0.25
+  headroom, startupMargin, setupRatePerSecond, connectLatencyMs, warmupConcurrency: as their flags
+`;
+
 /** Register `phasegate plan` on `program`. */
 export function registerPlan(
   program: Command,
@@ -147,6 +161,7 @@ export function registerPlan(
     .option('--file <plan.yaml>', 'read the inputs from a YAML file (flags override it)')
     .option('--database-url <url>', 'read max_connections, reserved and other clients from a live server')
     .option('--json', 'print JSON instead of a table')
+    .addHelpText('after', FILE_HELP)
     .action(async (flags: PlanFlags) => {
       io.exit(await runPlan(flags, io, deps));
     });
