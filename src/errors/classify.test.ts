@@ -32,6 +32,11 @@ describe('classify', () => {
     ['pg message without code', new Error('sorry, too many clients already'), 'capacity'],
     ['pg starting up message', new Error('the database system is starting up'), 'capacity'],
     ['pg terminated', new Error('Connection terminated unexpectedly'), 'transient'],
+    [
+      'pg sslmode=require, server without TLS',
+      new Error('The server does not support SSL connections'),
+      'config',
+    ],
     ['redis NOAUTH', new Error('NOAUTH Authentication required.'), 'permanent'],
     ['redis WRONGPASS', new Error('WRONGPASS invalid username-password pair'), 'permanent'],
     ['redis LOADING', new Error('LOADING Redis is loading the dataset in memory'), 'capacity'],

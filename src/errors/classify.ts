@@ -95,6 +95,8 @@ const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, ErrorClass]> = [
   [/^BUSY\b/, 'capacity'],
   [/^(NOAUTH|WRONGPASS)\b/, 'permanent'],
   [/invalid username-password pair|password authentication failed/i, 'permanent'],
+  // Our TLS settings (sslmode=require) do not match the server's: a person must change one of them.
+  [/^The server does not support SSL connections/, 'config'],
   [/^(READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/, 'transient'],
   [
     /Connection is closed|Connection terminated|connection timeout|timeout expired|socket hang up/i,
