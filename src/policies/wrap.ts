@@ -8,6 +8,7 @@ import {
   type OutcomeObserver,
   type PolicyFn,
 } from './chain.js';
+import { ConfigError } from '../errors/config-error.js';
 import { toCallContext } from './context.js';
 import type { ExecuteOptions, Policy, PolicyContext } from './policy.js';
 
@@ -79,11 +80,17 @@ export class WrappedPolicy extends ChainedPolicy {
  * );
  * await policy.execute(({ signal, attempt }) => connect({ signal }), scope); // scope: signal + deadline
  * ```
+ *
+ * @throws ConfigError (`PG_ERR_CONFIG`) when an argument is not a policy.
  */
 export function wrap(...policies: Policy[]): WrappedPolicy {
   for (const [i, policy] of policies.entries()) {
     if (typeof policy?.execute !== 'function') {
-      throw new TypeError(`wrap(): argument ${i} is not a policy (it has no execute method)`);
+      throw new ConfigError(
+        `wrap() policies[${i}]`,
+        `argument ${i} is not a policy (it has no execute method)`,
+        'pass policies such as retry(), circuitBreaker(), timeout() or another wrap()',
+      );
     }
   }
   return new WrappedPolicy(policies);
