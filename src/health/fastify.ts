@@ -95,7 +95,7 @@ function resolveHandler(options: FastifyHealthOptions): HealthHandler {
   return createHealthHandler(source, rest);
 }
 
-// The health paths are fixed by DESIGN.md and the platform's probes expect them exactly there.
+// The health paths are fixed (the README's "Contracts") and the platform's probes expect them there.
 // Fastify normally runs a plugin in a new encapsulated child context, where a `prefix` register
 // option would move its routes (to /api/readyz, say). `skip-override` is the flag fastify-plugin sets
 // to run the plugin in the registering context instead, which also makes Fastify ignore `prefix`.
