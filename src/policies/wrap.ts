@@ -31,6 +31,14 @@ export class WrappedPolicy extends ChainedPolicy {
     this.links = flat.map(toChainLink);
   }
 
+  /**
+   * Run `fn` through every policy, outermost first.
+   *
+   * @param options A signal, or `{ signal, deadline }` (deadline on the policies' clock); the
+   *   deadline bounds every layer. Without it, only the policies' own limits apply.
+   * @returns `fn`'s result. Rejects with what the outermost policy gives up with (e.g. a
+   *   `RetryExhaustedError`), the abort reason, or a `ConfigError` for a deadline that is not a number.
+   */
   override execute<T>(fn: PolicyFn<T>, options?: ExecuteOptions | AbortSignal): Promise<T> {
     const first = this.links[0];
     try {
