@@ -30,6 +30,7 @@ export {
   type BudgetEstimates,
   type BudgetFile,
   type LiveLimits,
+  type ReadLiveLimitsOptions,
   type AdmissionBackendName,
   type AdmissionCommonOptionsInput,
   type AdmissionOptionsInput,
@@ -39,6 +40,7 @@ export {
   type PostgresAdmissionOptionsInput,
   type RedisAdmissionOptionsInput,
   type RedisAdmissionLease,
+  type RedisLike,
   type LocalAdmissionOptionsInput,
 } from './fleet/index.js';
 export {
@@ -290,8 +292,14 @@ export {
   renderSnapshot,
   formatDuration,
   type LiveViewOptionsInput,
+  type LiveViewStream,
 } from './lifecycle/live-view.js';
-export { signalExitCode, type StopSignal, type ProcessLike } from './lifecycle/process-hooks.js';
+export {
+  signalExitCode,
+  type StopSignal,
+  type ProcessLike,
+  type EmitterLike,
+} from './lifecycle/process-hooks.js';
 export {
   SimulationEngine,
   SimulatedInfrastructure,
@@ -319,6 +327,10 @@ export {
   type StrategyContext,
   type SimInstance,
   type SimulateOptions,
+  type SettleMode,
+  type SimulationEngineOptionsInput,
+  type RunFleetOptions,
+  type StrategyEntry,
   type FleetRun,
   type SimulationResult,
   type SimulationOutcome,

@@ -1,5 +1,5 @@
 /**
- * The chat backend's configuration, read only from environment variables (see DESIGN.md) and
+ * The chat backend's configuration, read only from environment variables (the README lists them) and
  * validated with zod. A bad value is a ConfigError naming the variable and the fix: exit 78.
  */
 
@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../src/index.js';
 import { redactText } from '../../src/index.js';
 
-/** How startup treats a failing dependency (see DESIGN.md, graceful mode). */
+/** How startup treats a failing dependency: fail fast, or start degraded and recover (graceful). */
 export type StartupMode = 'deterministic' | 'graceful';
 /** Which fleet admission backend coordinates pool warm-up. */
 export type FleetAdmission = 'local' | 'postgres' | 'redis';

@@ -1,7 +1,7 @@
 /**
  * The chat backend: `npm start` (= `tsx examples/chat-backend/main.ts`).
  *
- * Configured only by environment variables (see config.ts and DESIGN.md). Without DATABASE_URL it
+ * Configured only by environment variables (see config.ts and the README). Without DATABASE_URL it
  * starts an embedded Postgres under `.data/`. Health endpoints are served on PORT next to the API.
  */
 

@@ -1,5 +1,7 @@
 /**
  * Stable error codes. They never change meaning between releases; match on them, not on messages.
+ * An error phasegate did not make or recognise (a bug, an unknown driver error) carries no code of
+ * these: it is passed on unchanged and classified `internal` (exit 1).
  */
 export const ErrorCodes = {
   /** Our own settings are invalid (a plan, an option, an environment variable). Exit 78. */
@@ -20,8 +22,6 @@ export const ErrorCodes = {
   ABORTED: 'PG_ERR_ABORTED',
   /** Waiting for a fleet admission slot did not succeed. */
   ADMISSION: 'PG_ERR_ADMISSION',
-  /** A bug: an error nobody classified. Exit 1. */
-  INTERNAL: 'PG_ERR_INTERNAL',
   /** A component could not start (or be used) because a component it depends on is down. */
   DEPENDENCY_UNAVAILABLE: 'PG_ERR_DEPENDENCY_UNAVAILABLE',
   /**

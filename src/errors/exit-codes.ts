@@ -1,7 +1,10 @@
 import { isPhasegateError } from './phasegate-error.js';
 import { classify as defaultClassify, type Classifier } from './classify.js';
 
-/** Process exit codes of a service started by `runService` or `phasegate run` (see DESIGN.md). */
+/**
+ * Process exit codes of a service started by `runService` (the README's "Contracts" section lists
+ * them with what each means and whether a restart helps).
+ */
 export const ExitCodes = {
   /** Clean stop. */
   OK: 0,

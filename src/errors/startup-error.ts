@@ -37,10 +37,15 @@ export interface StartupErrorContext {
  * ```
  */
 export class StartupError extends PhasegateError {
+  /** The phase that failed (the orchestrator always sets it). */
   readonly phase: string | undefined;
+  /** The component that failed; undefined when none did (the budget ran out between starts). */
   readonly component: string | undefined;
+  /** Start attempts the failed component made; 0 when there is no component. */
   readonly attempts: number;
+  /** Time from the start of startup to the failure, in ms on the orchestrator's clock. */
   readonly elapsedMs: number;
+  /** The total startup budget, in ms (`Infinity`, shown as `null` by `toJSON()`, when not given). */
   readonly budgetMs: number;
 
   constructor(code: ErrorCode, message: string, context: StartupErrorContext) {

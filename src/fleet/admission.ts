@@ -31,6 +31,7 @@ export interface FleetAdmissionLease extends AdmissionLease {
 
 /** An {@link AdmissionProvider} of the fleet backends. */
 export interface FleetAdmission extends AdmissionProvider {
+  /** Which backend this is: `postgres`, `redis` or `local`. */
   readonly backend: AdmissionBackendName;
   /** K: how many instances may hold a slot at once (the local backend does not coordinate). */
   readonly width: number;
@@ -65,7 +66,10 @@ export interface AdmissionCommonOptionsInput {
   readonly clock?: Clock;
   /** Random source for the jitter. @default Math.random */
   readonly random?: Random;
-  /** How to poll while every slot is taken (Postgres and Redis). */
+  /**
+   * How to poll while every slot is taken (Postgres and Redis; `local` does not poll).
+   * @default { initialDelayMs: 200, maxDelayMs: 2000 }
+   */
   readonly poll?: PollOptionsInput;
 }
 

@@ -31,7 +31,9 @@ export interface LocalAdmissionOptionsInput {
  * ```
  */
 export class LocalAdmission implements FleetAdmission {
+  /** Always `local`. */
   readonly backend = 'local' as const;
+  /** The `width` option, kept for symmetry with the other backends; nothing enforces it. */
   readonly width: number;
   private readonly maxStartDelayMs: number;
   private readonly clock: Clock;
@@ -56,6 +58,10 @@ export class LocalAdmission implements FleetAdmission {
     this.random = options.random ?? defaultRandom;
   }
 
+  /**
+   * Wait a random delay in [0, `maxStartDelayMs`), clamped to the deadline, then grant. Rejects with
+   * the signal's reason on abort, and with an `AdmissionTimeoutError` when the deadline has passed.
+   */
   async acquire(request: AdmissionRequest): Promise<FleetAdmissionLease> {
     const start = this.clock.now();
     if (request.signal.aborted) throw abortReason(request.signal);
@@ -66,6 +72,7 @@ export class LocalAdmission implements FleetAdmission {
     return localLease(this.clock.now() - start);
   }
 
+  /** Nothing to close. */
   async close(): Promise<void> {}
 }
 

@@ -72,7 +72,9 @@ const UNLOCK = 'SELECT pg_advisory_unlock($1::int4, $2::int4) AS unlocked';
  * ```
  */
 export class PostgresAdmission implements FleetAdmission {
+  /** Always `postgres`. */
   readonly backend = 'postgres' as const;
+  /** K: the number of advisory-lock slots. */
   readonly width: number;
   /** The advisory-lock key of the namespace (see {@link advisoryLockKey}). */
   readonly lockKey: number;
@@ -86,6 +88,12 @@ export class PostgresAdmission implements FleetAdmission {
     this.connection = options.connection;
   }
 
+  /**
+   * Take a free slot: on a dedicated connection when `connection` was given, else on
+   * `request.firstConnection`, whose session then holds the lock until the lease is released.
+   * Polls with jitter while all K are held. Rejects with the signal's reason on abort and with an
+   * `AdmissionTimeoutError` at the deadline, leaving no lock behind.
+   */
   async acquire(request: AdmissionRequest): Promise<FleetAdmissionLease> {
     const { clock } = this.options;
     const start = clock.now();
@@ -113,6 +121,7 @@ export class PostgresAdmission implements FleetAdmission {
     }
   }
 
+  /** Nothing to close: a dedicated connection belongs to its lease and ends with its release. */
   async close(): Promise<void> {}
 
   private async trySlots(session: SqlSession, signal: AbortSignal): Promise<number | undefined> {

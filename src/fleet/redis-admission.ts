@@ -68,7 +68,9 @@ export interface RedisAdmissionLease extends FleetAdmissionLease {
  * ```
  */
 export class RedisAdmission implements FleetAdmission {
+  /** Always `redis`. */
   readonly backend = 'redis' as const;
+  /** K: how many leases the sorted set holds at most. */
   readonly width: number;
   /** The sorted set holding the leases. */
   readonly key: string;
@@ -114,6 +116,12 @@ export class RedisAdmission implements FleetAdmission {
     this.onLeaseLost = options.onLeaseLost;
   }
 
+  /**
+   * Take a lease of `leaseMs`, refreshed every `refreshMs` until released; polls with jitter while
+   * K leases are held. Rejects with the signal's reason on abort and with an
+   * `AdmissionTimeoutError` at the deadline, leaving no lease behind. `request.firstConnection` is
+   * not used.
+   */
   async acquire(request: AdmissionRequest): Promise<RedisAdmissionLease> {
     const start = this.options.clock.now();
     if (request.signal.aborted) throw abortReason(request.signal);

@@ -7,6 +7,7 @@
  * dependency of phasegate.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ConfigError } from '../errors/config-error.js';
 import type { SnapshotSource } from '../orchestrator/snapshot.js';
 import { createHealthHandler, type HealthHandler } from './handler.js';
 import type { HealthOptionsInput } from './options.js';
@@ -57,6 +58,9 @@ const PATHS = Object.values(HealthPaths);
  * await app.register(phasegateHealthPlugin, { health });
  * process.once('SIGTERM', () => health.setDraining());
  * ```
+ *
+ * Registration fails (Fastify's `register` rejects) with a `ConfigError` (`PG_ERR_CONFIG`, exit
+ * 78) when the options have neither `health` nor `source`.
  */
 export function phasegateHealthPlugin(
   instance: FastifyLikeInstance,
@@ -81,13 +85,17 @@ export function phasegateHealthPlugin(
 function resolveHandler(options: FastifyHealthOptions): HealthHandler {
   if (options.health !== undefined) return options.health;
   if (options.source === undefined) {
-    throw new TypeError('phasegateHealthPlugin: pass `health` (from createHealthHandler) or `source`');
+    throw new ConfigError(
+      'phasegateHealthPlugin options',
+      'neither `health` nor `source` was given',
+      'pass `health` (from createHealthHandler) or `source` (the orchestrator)',
+    );
   }
   const { source, health: _health, ...rest } = options;
   return createHealthHandler(source, rest);
 }
 
-// The health paths are fixed by DESIGN.md and the platform's probes expect them exactly there.
+// The health paths are fixed (the README's "Contracts") and the platform's probes expect them there.
 // Fastify normally runs a plugin in a new encapsulated child context, where a `prefix` register
 // option would move its routes (to /api/readyz, say). `skip-override` is the flag fastify-plugin sets
 // to run the plugin in the registering context instead, which also makes Fastify ignore `prefix`.

@@ -124,7 +124,7 @@ const UNKNOWN_HEALTH = prepare(503, '{"status":"unknown"}', JSON_TYPE);
 
 /**
  * Create the health endpoints for `source`: `/livez`, `/startupz`, `/readyz`, `/health`, `/metrics`
- * (see DESIGN.md). GET and HEAD are answered; other methods get 405. `/health` answers with the
+ * (the README's "Contracts" section says what each answers). GET and HEAD are answered; other methods get 405. `/health` answers with the
  * `/readyz` status code and the redacted snapshot (full detail only to trusted callers).
  *
  * @example

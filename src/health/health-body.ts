@@ -1,6 +1,6 @@
 /**
  * Builds the `/health` JSON from a snapshot. The snapshot is supposed to be redacted already; this is
- * defence in depth: only the fields DESIGN.md lists are copied (anything else a source adds is
+ * defence in depth: only the fields of {@link StartupSnapshot} are copied (anything else a source adds is
  * dropped), and every string goes through {@link redactText}.
  */
 import { redactText } from '../common/redact.js';

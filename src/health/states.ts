@@ -5,7 +5,7 @@
  */
 import type { ComponentState, ServiceStatus, StartupSnapshot } from '../orchestrator/snapshot.js';
 
-/** The fixed paths of the health endpoints (see DESIGN.md). */
+/** The fixed paths of the health endpoints (what each answers: the README's "Contracts" section). */
 export const HealthPaths = {
   /** Liveness: 200 while the process can make progress. */
   LIVEZ: '/livez',

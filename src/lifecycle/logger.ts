@@ -8,6 +8,10 @@ import type { DestinationStream, Level, Logger } from 'pino';
 import { lazyModule } from '../common/lazy-module.js';
 import { REDACTED, redactText } from '../common/redact.js';
 
+/**
+ * pino's `Logger`, re-exported: the type of what {@link createLogger} returns and of the service
+ * context's `logger`, so you can name it without importing pino yourself.
+ */
 export type { Logger } from 'pino';
 
 const pinoModule = lazyModule<typeof Pino>('pino');

@@ -210,7 +210,7 @@ describe('runService on SIGHUP', () => {
     expect(out).toContain('stopOnHangup');
   });
 
-  it('during startup: aborts, cleans up and exits 143 (the SIGTERM code of DESIGN.md)', async () => {
+  it('during startup: aborts, cleans up and exits 143 (the SIGTERM exit code)', async () => {
     const log: string[] = [];
     const db = fakeComponent({ name: 'db', clock, log });
     const cache = fakeComponent({ name: 'cache', clock, startMs: 60_000, log });

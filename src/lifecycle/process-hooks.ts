@@ -13,7 +13,7 @@ export type StopSignal = 'SIGTERM' | 'SIGINT';
  * away (a closed terminal window, a dropped SSH session). Node's default action for it is to end the
  * process at once, without cleanup, which leaves child processes (an embedded database) and server
  * connections behind. It asks the process to stop, as SIGTERM does, so it gets the same graceful
- * shutdown and the same exit code (143 during startup; DESIGN.md documents no other signal code).
+ * shutdown and the same exit code (143 during startup; the documented exit codes have no other signal code).
  */
 export const SIGNAL_ALIASES: Readonly<Record<string, StopSignal>> = { SIGHUP: 'SIGTERM' };
 

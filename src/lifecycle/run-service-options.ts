@@ -35,7 +35,11 @@ export type PassedOrchestratorOptions = Omit<
 
 /** Options of {@link runService}; every field is optional. */
 export interface RunServiceOptionsInput {
-  /** Startup mode (see DESIGN.md). @default 'deterministic' */
+  /**
+   * Startup mode: `deterministic` fails fast on a critical failure; `graceful` lets a `degradable`
+   * component fail while the service runs at a lower availability (see `OrchestratorOptionsInput.mode`).
+   * @default 'deterministic'
+   */
   readonly mode?: OrchestratorMode;
   /**
    * Total startup budget in ms: the platform's startup window, e.g. a Kubernetes startupProbe's

@@ -1,6 +1,6 @@
 /**
  * `runService(plan, options)`: the whole life of a service, from the first health probe to the exit
- * code. See DESIGN.md for the exit codes and the health endpoints.
+ * code. The exit codes and the health endpoints are listed in the README's "Contracts" section.
  */
 
 import type { Logger } from './logger.js';

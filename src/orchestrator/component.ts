@@ -80,7 +80,11 @@ export interface ComponentSpec<H = unknown> {
   readonly degradable?: boolean;
   /** Availability while this component is down (graceful mode). @default 'DEGRADED' */
   readonly degradesTo?: Availability;
-  /** Names of components (in this or earlier phases) that must be up before this one starts. */
+  /**
+   * Names of components (in this or earlier phases) that must be up before this one starts; if one
+   * is down, this one does not start (`DependencyUnavailableError`). @default [] (it waits only for
+   * its phase to begin)
+   */
   readonly dependsOn?: readonly string[];
   /** Start the component and return its handle. Must honour `context.signal`. */
   start(context: ComponentContext): Promise<H>;

@@ -74,10 +74,18 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
     return this.core.timeline;
   }
 
+  /**
+   * `starting`, then `ready` (availability FULL) or `degraded` (below it), following availability;
+   * `failed` after a failed start, `stopped` after an aborted one or after `stop()` (`draining` meanwhile).
+   */
   get status(): ServiceStatus {
     return this.core.status;
   }
 
+  /**
+   * The worst level over the components that are down (a degradable one counts as its `degradesTo`,
+   * a critical one as `UNAVAILABLE`, an optional one not at all); `FULL` when none is down.
+   */
   get availability(): Availability {
     return this.core.availability;
   }
@@ -285,6 +293,15 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
  * {@link Orchestrator}.
  *
  * @throws ConfigError naming the offending path and the fix.
+ *
+ * @example
+ * ```ts
+ * const orchestrator = createOrchestrator(
+ *   { phases: [{ name: 'database', components: [postgresComponent({ connection: url, max: 10 })] }] },
+ *   { mode: 'deterministic', budgetMs: 60_000 },
+ * );
+ * await orchestrator.start(); // rejects with a StartupError when postgres cannot come up
+ * ```
  */
 export function createOrchestrator(
   plan: Plan | PlanInput,

@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors/config-error.js';
 import type { ExecuteOptions, PolicyContext } from './policy.js';
 import { TimedAttempt } from './timed-attempt.js';
 
@@ -48,6 +49,8 @@ export function isContextAborted(context: PolicyContext): boolean {
 
 /**
  * Normalise the `options` argument of `execute` (nothing, a signal, or a signal plus a deadline).
+ * A deadline that is not a number is the caller's mistake: a {@link ConfigError} (`PG_ERR_CONFIG`,
+ * never retried, exit 78), which `execute` returns as a rejected promise.
  *
  * @internal
  */
@@ -56,7 +59,11 @@ export function toCallContext(options: ExecuteOptions | AbortSignal | undefined)
   if (options instanceof AbortSignal) return new CallContext(options, Infinity, 1);
   const deadline = options.deadline ?? Infinity;
   if (typeof deadline !== 'number' || Number.isNaN(deadline)) {
-    throw new TypeError(`execute(): options.deadline must be a number (clock time), got ${String(deadline)}`);
+    throw new ConfigError(
+      'execute() options.deadline',
+      `must be a number (a time on the policy's clock), got ${String(deadline)}`,
+      'pass clock.now() + ms, a scope with a deadline, or leave it out for no deadline',
+    );
   }
   const signal = options instanceof CallContext ? options.callerSignal : (options.signal ?? undefined);
   return new CallContext(signal, deadline, 1);

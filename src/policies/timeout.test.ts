@@ -198,6 +198,11 @@ describe('timeout', () => {
   });
 
   it('rejects a bad deadline in execute options', async () => {
-    await expect(timeout({ ms: 10 }).execute(() => 1, { deadline: Number.NaN })).rejects.toThrow(TypeError);
+    const executing = timeout({ ms: 10 }).execute(() => 1, { deadline: Number.NaN });
+    await expect(executing).rejects.toSatisfy(isConfigError);
+    await expect(executing).rejects.toMatchObject({
+      code: 'PG_ERR_CONFIG',
+      path: 'execute() options.deadline',
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AttemptTimeoutError } from '../errors/attempt-timeout-error.js';
+import { isConfigError } from '../errors/config-error.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { constantBackoff } from './backoff/constant-backoff.js';
 import { consecutiveBreaker } from './breaker/consecutive-breaker.js';
@@ -171,8 +172,15 @@ describe('wrap', () => {
     expect(
       await policy.execute(({ signal }) => signal === controller.signal || signal.aborted, controller.signal),
     ).toBe(false);
-    await expect(policy.execute(() => 1, { deadline: Number.NaN })).rejects.toThrow(TypeError);
-    await expect(retry().execute(() => 1, { deadline: 'soon' as never })).rejects.toThrow(TypeError);
+    // A bad deadline is the caller's mistake: a ConfigError (PG_ERR_CONFIG, exit 78), not a TypeError.
+    const badDeadline = {
+      path: 'execute() options.deadline',
+      code: 'PG_ERR_CONFIG',
+      classification: 'config',
+    };
+    await expect(policy.execute(() => 1, { deadline: Number.NaN })).rejects.toSatisfy(isConfigError);
+    await expect(policy.execute(() => 1, { deadline: Number.NaN })).rejects.toMatchObject(badDeadline);
+    await expect(retry().execute(() => 1, { deadline: 'soon' as never })).rejects.toMatchObject(badDeadline);
   });
 
   it('a wrapped policy can sit inside a foreign policy and keep working', async () => {
@@ -183,8 +191,22 @@ describe('wrap', () => {
     expect(log).toEqual(['enter outer', 'leave outer']);
   });
 
-  it('rejects something that is not a policy', () => {
+  it('rejects something that is not a policy, as a ConfigError naming its position', () => {
     expect(() => wrap({} as Policy)).toThrow(/argument 0 is not a policy/);
+    expect(() => wrap(retry(), undefined as unknown as Policy)).toThrow(
+      expect.objectContaining({
+        code: 'PG_ERR_CONFIG',
+        classification: 'config',
+        path: 'wrap() policies[1]',
+      }),
+    );
+    let thrown: unknown;
+    try {
+      wrap({} as Policy);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isConfigError(thrown)).toBe(true);
   });
 });
 

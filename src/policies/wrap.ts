@@ -8,6 +8,7 @@ import {
   type OutcomeObserver,
   type PolicyFn,
 } from './chain.js';
+import { ConfigError } from '../errors/config-error.js';
 import { toCallContext } from './context.js';
 import type { ExecuteOptions, Policy, PolicyContext } from './policy.js';
 
@@ -30,6 +31,14 @@ export class WrappedPolicy extends ChainedPolicy {
     this.links = flat.map(toChainLink);
   }
 
+  /**
+   * Run `fn` through every policy, outermost first.
+   *
+   * @param options A signal, or `{ signal, deadline }` (deadline on the policies' clock); the
+   *   deadline bounds every layer. Without it, only the policies' own limits apply.
+   * @returns `fn`'s result. Rejects with what the outermost policy gives up with (e.g. a
+   *   `RetryExhaustedError`), the abort reason, or a `ConfigError` for a deadline that is not a number.
+   */
   override execute<T>(fn: PolicyFn<T>, options?: ExecuteOptions | AbortSignal): Promise<T> {
     const first = this.links[0];
     try {
@@ -79,11 +88,17 @@ export class WrappedPolicy extends ChainedPolicy {
  * );
  * await policy.execute(({ signal, attempt }) => connect({ signal }), scope); // scope: signal + deadline
  * ```
+ *
+ * @throws ConfigError (`PG_ERR_CONFIG`) when an argument is not a policy.
  */
 export function wrap(...policies: Policy[]): WrappedPolicy {
   for (const [i, policy] of policies.entries()) {
     if (typeof policy?.execute !== 'function') {
-      throw new TypeError(`wrap(): argument ${i} is not a policy (it has no execute method)`);
+      throw new ConfigError(
+        `wrap() policies[${i}]`,
+        `argument ${i} is not a policy (it has no execute method)`,
+        'pass policies such as retry(), circuitBreaker(), timeout() or another wrap()',
+      );
     }
   }
   return new WrappedPolicy(policies);

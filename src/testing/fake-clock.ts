@@ -31,10 +31,15 @@ export class FakeClock implements Clock {
     this.time = start;
   }
 
+  /** The virtual time in ms: the start time plus every `advance` so far. */
   now(): number {
     return this.time;
   }
 
+  /**
+   * Call `callback` once the virtual time reaches now + `ms` (a negative `ms` counts as 0), during
+   * a later `advance`, `next` or `runAll`. The returned function cancels it.
+   */
   timer(ms: number, callback: () => void): CancelTimer {
     const sleeper: Sleeper = { at: this.time + Math.max(0, ms), seq: this.seq++, callback };
     this.insert(sleeper);
@@ -44,6 +49,10 @@ export class FakeClock implements Clock {
     };
   }
 
+  /**
+   * Resolve once the virtual time has moved on by `ms`. Rejects with `signal.reason` as soon as
+   * `signal` aborts, and then leaves no timer behind.
+   */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return sleepOnTimer((delay, callback) => this.timer(delay, callback), ms, signal);
   }

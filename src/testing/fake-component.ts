@@ -12,6 +12,7 @@ export interface FakeHandle {
 
 /** Options of {@link fakeComponent}. */
 export interface FakeComponentOptionsInput {
+  /** The component's name (required). */
   readonly name: string;
   /** The clock its delays run on (a {@link FakeClock} in tests). */
   readonly clock: Clock;
@@ -32,12 +33,20 @@ export interface FakeComponentOptionsInput {
   readonly withCheck?: boolean;
   /** Whether the component has a `stop`. @default true */
   readonly withStop?: boolean;
-  /** A log shared by several fake components, to assert order across them (`start:db`, `stop:db`...). */
+  /**
+   * A log shared by several fake components, to assert order across them (`start:db`, `stop:db`...).
+   * @default undefined (nothing is logged)
+   */
   readonly log?: string[];
+  /** `ComponentSpec.critical`. @default undefined (left out: the orchestrator's default, true) */
   readonly critical?: boolean;
+  /** `ComponentSpec.degradable`. @default undefined (left out: the orchestrator's default, false) */
   readonly degradable?: boolean;
+  /** `ComponentSpec.degradesTo`. @default undefined (left out: the orchestrator's default, DEGRADED) */
   readonly degradesTo?: Availability;
+  /** `ComponentSpec.dependsOn`. @default undefined (left out: no dependencies) */
   readonly dependsOn?: readonly string[];
+  /** `ComponentSpec.policy`. @default undefined (left out: the orchestrator's `defaultPolicy`) */
   readonly policy?: Policy;
 }
 

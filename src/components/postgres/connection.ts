@@ -47,14 +47,17 @@ export class PgClientConnection implements PgConnection {
     readonly client: pg.Client,
   ) {}
 
+  /** Run one statement through the client; rejects with the driver's error (SQLSTATE in `code`). */
   async query(text: string, values?: readonly unknown[]): Promise<PgQueryResult> {
     return this.client.query(text, values ? [...values] : undefined);
   }
 
+  /** Close the client. Never rejects, and safe to call more than once. */
   end(): Promise<void> {
     return this.client.end().catch(() => undefined);
   }
 
+  /** Listen for the client's `error` event (the connection died while idle). */
   on(event: 'error', listener: (error: Error) => void): this {
     this.client.on(event, listener);
     return this;

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isConfigError } from '../../errors/config-error.js';
+import { exitCodeFor } from '../../errors/exit-codes.js';
 import { FakeClock } from '../../testing/fake-clock.js';
+import type { PgConnection } from './connection.js';
 import { FakePostgres } from './fake-postgres.js';
 import { decidePoolTarget, fairShare, readServerLimits, type ServerLimits } from './limits.js';
 
@@ -137,5 +140,21 @@ describe('readServerLimits', () => {
       superuser: false,
     });
     await connection.end();
+  });
+
+  it('rejects with a ConfigError when the connection does not answer SHOW with a number', async () => {
+    const notPostgres: PgConnection = {
+      query: async () => ({ rows: [{ max_connections: 'unknown setting' }] }),
+      end: async () => undefined,
+    };
+    const reading = readServerLimits(notPostgres);
+    await expect(reading).rejects.toSatisfy(isConfigError);
+    await expect(reading).rejects.toMatchObject({
+      code: 'PG_ERR_CONFIG',
+      classification: 'config',
+      path: 'readServerLimits connection',
+      problem: 'SHOW max_connections returned no number',
+    });
+    expect(exitCodeFor(await reading.catch((error: unknown) => error))).toBe(78);
   });
 });

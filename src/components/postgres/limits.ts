@@ -3,6 +3,7 @@
  * share of the server, read live through one of its own connections.
  */
 
+import { ConfigError } from '../../errors/config-error.js';
 import { untilAborted } from '../abort.js';
 import type { PgConnection } from './connection.js';
 
@@ -51,7 +52,15 @@ function integer(value: unknown, fallback: number): number {
 async function show(connection: PgConnection, setting: string, signal?: AbortSignal): Promise<number> {
   const { rows } = await untilAborted(connection.query(`SHOW ${setting}`), signal);
   const value = integer(rows[0]?.[setting], NaN);
-  if (Number.isNaN(value)) throw new Error(`SHOW ${setting} returned no number`);
+  if (Number.isNaN(value)) {
+    // A Postgres server always answers with a number: the connection leads somewhere else.
+    throw new ConfigError(
+      'readServerLimits connection',
+      `SHOW ${setting} returned no number`,
+      'connect to a Postgres server (a proxy or a Postgres-compatible database may not answer SHOW), ' +
+        'or turn live limits off (postgresComponent: readLiveLimits: false)',
+    );
+  }
   return value;
 }
 
@@ -60,6 +69,23 @@ async function show(connection: PgConnection, setting: string, signal?: AbortSig
  * superuser_reserved_connections`, and {@link SERVER_USAGE_QUERY} (counts from `pg_stat_activity`,
  * the role's and the database's connection limits). A column the server does not return counts as
  * "no limit" / 0.
+ *
+ * @param signal Abandons the wait (rejects with its reason); the query itself runs to its end.
+ * @throws ConfigError (`PG_ERR_CONFIG`, exit 78) when `SHOW max_connections` or `SHOW
+ *   superuser_reserved_connections` answers without a number: the connection does not lead to a
+ *   Postgres server. Query errors are the driver's own (classify them with `classify()`).
+ *
+ * @example
+ * ```ts
+ * const connection = await pgConnectionFactory(process.env.DATABASE_URL!)(AbortSignal.timeout(10_000));
+ * try {
+ *   const limits = await readServerLimits(connection);
+ *   const reserved = limits.superuserReserved + limits.reservedConnections;
+ *   console.log(fairShare({ maxConnections: limits.maxConnections, reserved, headroom: 0, instances: 4 }));
+ * } finally {
+ *   await connection.end();
+ * }
+ * ```
  */
 export async function readServerLimits(
   connection: PgConnection,

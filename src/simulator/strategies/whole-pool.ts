@@ -65,7 +65,10 @@ export interface WholePoolSettings {
   readonly budgetMs: number;
 }
 
-/** The incident's configuration (see FIGURES.md: retries, breaker, staging timeouts). */
+/**
+ * The incident's configuration: 5 attempts, 2 s doubling to a 30 s cap with up to 50 % jitter, a
+ * breaker that opens after 3 failures for 60 s, and staging's 75 s connection timeout.
+ */
 export const INCIDENT_DEFAULTS: Omit<WholePoolSettings, 'connections'> = {
   attemptTimeoutMs: 75_000,
   maxAttempts: 5,

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { isConfigError } from '../errors/config-error.js';
+import { exitCodeFor } from '../errors/exit-codes.js';
+import type { StartupSnapshot } from '../orchestrator/snapshot.js';
+import { phasegateHealthPlugin, type FastifyLikeInstance } from './fastify.js';
+import { HealthPaths } from './states.js';
+
+const snapshot: StartupSnapshot = {
+  status: 'ready',
+  availability: 'FULL',
+  startedAt: 0,
+  readyAt: 1,
+  phases: [],
+  components: [],
+};
+
+/** Register the plugin on a stand-in instance; returns the routes and what `done` was given. */
+function register(options: Parameters<typeof phasegateHealthPlugin>[1]): {
+  urls: string[];
+  error: Error | undefined;
+} {
+  const urls: string[] = [];
+  const instance: FastifyLikeInstance = { route: ({ url }) => urls.push(url) };
+  let error: Error | undefined;
+  let calls = 0;
+  phasegateHealthPlugin(instance, options, (e) => {
+    calls++;
+    error = e;
+  });
+  expect(calls).toBe(1);
+  return { urls, error };
+}
+
+describe('phasegateHealthPlugin', () => {
+  it('registers the fixed health paths from a source', () => {
+    const { urls, error } = register({ source: { snapshot: () => snapshot } });
+    expect(error).toBeUndefined();
+    expect(urls.sort()).toEqual(Object.values(HealthPaths).sort());
+  });
+
+  it('fails registration with a ConfigError (exit 78) when neither health nor source is given', () => {
+    const { urls, error } = register({});
+    expect(urls).toEqual([]);
+    expect(isConfigError(error)).toBe(true);
+    expect(error).toMatchObject({
+      code: 'PG_ERR_CONFIG',
+      classification: 'config',
+      path: 'phasegateHealthPlugin options',
+    });
+    expect(error?.message).toMatch(/pass `health` \(from createHealthHandler\) or `source`/);
+    expect(exitCodeFor(error)).toBe(78);
+  });
+});
