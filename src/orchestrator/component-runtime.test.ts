@@ -57,7 +57,7 @@ describe('errors and availability', () => {
 
   it('takes the worst level over the components that are down', () => {
     const runtime = (extra: object, state: string) =>
-      Object.assign(createRuntime({ name: 'x', start, ...extra }, 'p', retry()), { state });
+      Object.assign(createRuntime({ name: 'x', start, ...extra }, 'p', retry(), 'graceful'), { state });
     expect(availabilityContribution(runtime({}, 'ready'))).toBe('FULL');
     expect(availabilityContribution(runtime({}, 'unhealthy'))).toBe('UNAVAILABLE');
     expect(availabilityContribution(runtime({ critical: false }, 'failed'))).toBe('FULL');
@@ -65,6 +65,14 @@ describe('errors and availability', () => {
     expect(availabilityContribution(runtime({ degradable: true, degradesTo: 'MINIMAL' }, 'degraded'))).toBe(
       'MINIMAL',
     );
+    // Deterministic mode ignores `degradable`: a skipped optional component lowers nothing.
+    const deterministic = createRuntime(
+      { name: 'x', start, critical: false, degradable: true },
+      'p',
+      retry(),
+      'deterministic',
+    );
+    expect(availabilityContribution(Object.assign(deterministic, { state: 'failed' }))).toBe('FULL');
     expect(worstAvailability([])).toBe('FULL');
     expect(worstAvailability(['DEGRADED', 'MINIMAL', 'DEGRADED'])).toBe('MINIMAL');
     expect(worseAvailability('UNAVAILABLE', 'FULL')).toBe('UNAVAILABLE');
@@ -72,7 +80,7 @@ describe('errors and availability', () => {
 
   it('sums admission waits over components', () => {
     const reporting = (admission?: { backend: string; waitedMs: number }) => {
-      const r = createRuntime({ name: 'x', start }, 'p', retry());
+      const r = createRuntime({ name: 'x', start }, 'p', retry(), 'graceful');
       if (admission) r.report = { admission };
       return r;
     };

@@ -3,6 +3,7 @@ import type { Classifier } from '../errors/classify.js';
 import type { Policy } from '../policies/policy.js';
 import type { Availability } from './availability.js';
 import type { ComponentReport, ComponentSpec } from './component.js';
+import type { OrchestratorMode } from './orchestrator-options.js';
 import type {
   AdmissionSnapshot,
   BreakerStateName,
@@ -16,6 +17,7 @@ export interface ComponentRuntime {
   readonly spec: ComponentSpec;
   readonly phase: string;
   readonly critical: boolean;
+  /** The spec's `degradable`, in graceful mode only (deterministic mode ignores it). */
   readonly degradable: boolean;
   readonly degradesTo: Availability;
   readonly policy: Policy;
@@ -33,13 +35,22 @@ export interface ComponentRuntime {
   downSince: number;
 }
 
-/** A fresh runtime record. */
-export function createRuntime(spec: ComponentSpec, phase: string, policy: Policy): ComponentRuntime {
+/**
+ * A fresh runtime record. `mode` decides whether the spec's `degradable` counts: in deterministic
+ * mode a degradable component is critical or optional like any other, so it neither degrades nor
+ * lowers availability when an optional one is skipped.
+ */
+export function createRuntime(
+  spec: ComponentSpec,
+  phase: string,
+  policy: Policy,
+  mode: OrchestratorMode,
+): ComponentRuntime {
   return {
     spec,
     phase,
     critical: spec.critical ?? true,
-    degradable: spec.degradable ?? false,
+    degradable: mode === 'graceful' && (spec.degradable ?? false),
     degradesTo: spec.degradesTo ?? 'DEGRADED',
     policy,
     state: 'pending',

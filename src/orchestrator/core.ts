@@ -65,7 +65,7 @@ export class OrchestratorCore {
             random: options.random,
             classify: options.classify,
           });
-        this.runtimes.set(spec.name, createRuntime(spec, phase.name, policy));
+        this.runtimes.set(spec.name, createRuntime(spec, phase.name, policy, options.mode));
       }
     }
   }

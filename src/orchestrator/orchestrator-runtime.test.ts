@@ -163,6 +163,29 @@ describe('Orchestrator: graceful mode', () => {
   });
 });
 
+describe('Orchestrator: deterministic mode ignores degradable', () => {
+  it('skips a failing optional degradable component: ready, FULL, not degraded, no recovery', async () => {
+    let redis!: FakeComponent;
+    const { clock, orchestrator, events } = setup((clock) => {
+      redis = fake(clock, 'redis', { critical: false, degradable: true, failTimes: Infinity });
+      return [
+        { name: 'database', components: [fake(clock, 'db')] },
+        { name: 'cache', budgetMs: 3_000, components: [redis] },
+      ];
+    });
+    const result = await runUntilSettled(clock, orchestrator.start());
+    expect(result.ok).toBe(true);
+    expect(orchestrator.snapshot()).toMatchObject({ status: 'ready', availability: 'FULL' });
+    expect(stateOf(orchestrator.snapshot())).toEqual({ db: 'ready', redis: 'failed' });
+    expect(orchestrator.isReady()).toBe(true);
+    expect(events.some((e) => e.type === 'component-degraded')).toBe(false);
+    const attempts = redis.attempts;
+    await clock.advance(60_000);
+    expect(redis.attempts).toBe(attempts); // no background recovery in deterministic mode
+    await orchestrator.stop();
+  });
+});
+
 describe('Orchestrator: health checks after start', () => {
   it('a failing check makes a critical component unhealthy and readiness false, until it passes again', async () => {
     let db!: FakeComponent;

@@ -85,7 +85,7 @@ export async function runPhase(
       return;
     }
     const errorClass = core.options.classify(error);
-    if (core.options.mode === 'graceful' && runtime.degradable) {
+    if (runtime.degradable) {
       runtime.state = 'degraded';
       runtime.downSince = core.now();
       core.emit({ type: 'component-degraded', ...base, degradesTo: runtime.degradesTo, error, errorClass });
