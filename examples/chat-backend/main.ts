@@ -41,7 +41,9 @@ runService(
     server,
     port: config.port,
     ...(config.host ? { host: config.host } : {}),
-    health: config.healthToken ? { token: config.healthToken } : {},
+    // DEGRADED (Redis down: no fan-out between instances) still serves the chat, so it takes
+    // traffic; without the database availability is UNAVAILABLE, which is never ready.
+    health: { degradedIsReady: true, ...(config.healthToken ? { token: config.healthToken } : {}) },
     drainDelayMs: config.drainDelayMs,
     gracePeriodMs: config.gracePeriodMs,
     loggerOptions: { level: config.logLevel, base: { service: 'chat-backend', instance: config.instance } },

@@ -11,8 +11,11 @@
  * | websocket    | broadcast                                     |
  * | finalize     | self-check                                    |
  *
- * In graceful mode the database components are degradable: the service starts DEGRADED without a
- * database, answers 503 on the API, and recovers to FULL when the database comes back.
+ * In graceful mode the database components are degradable: without a database the service starts
+ * (status `degraded`) at availability UNAVAILABLE, since every API call needs the database: `/readyz`
+ * stays 503 and the API answers 503, until the database comes back and it recovers to FULL. Redis
+ * is optional and degradable: without it the chat still works on this instance (availability
+ * DEGRADED, which main.ts counts as ready), only the fan-out to other instances is missing.
  */
 
 import { constants } from 'node:fs';
@@ -80,6 +83,11 @@ function selfCheckHttp(server: Server, signal: AbortSignal): Promise<void> {
  */
 export function buildChatPlan(config: ChatConfig, server: Server, logger: Logger): ChatPlan {
   const graceful = config.startupMode === 'graceful';
+  // The database components: in graceful mode they may be down while the service runs, and then
+  // nothing of the API works (every call needs the database).
+  const UNAVAILABLE_WHILE_DOWN = graceful
+    ? ({ degradable: true, degradesTo: 'UNAVAILABLE' } as const)
+    : ({ degradable: false } as const);
   const runtime: ChatRuntime = {
     databaseUrl: config.databaseUrl,
     key: undefined,
@@ -165,7 +173,7 @@ export function buildChatPlan(config: ChatConfig, server: Server, logger: Logger
     expectedInstances: config.fleetSize,
     ...(runtime.admission ? { admission: runtime.admission } : {}),
     ...(config.databaseUrl ? {} : { dependsOn: ['embedded-postgres'] }),
-    degradable: graceful,
+    ...UNAVAILABLE_WHILE_DOWN,
   });
   const poolComponent: ComponentSpec<PostgresPool> = {
     ...pool,
@@ -185,7 +193,7 @@ export function buildChatPlan(config: ChatConfig, server: Server, logger: Logger
   const migrations: ComponentSpec<true> = {
     name: 'migrations',
     dependsOn: ['postgres'],
-    degradable: graceful,
+    ...UNAVAILABLE_WHILE_DOWN,
     start: async () => {
       const db = runtime.pool!;
       await migrate(db);
@@ -219,7 +227,7 @@ export function buildChatPlan(config: ChatConfig, server: Server, logger: Logger
   const selfCheck: ComponentSpec<true> = {
     name: 'self-check',
     dependsOn: ['migrations', 'broadcast', 'signing-key'],
-    degradable: graceful,
+    ...UNAVAILABLE_WHILE_DOWN,
     start: async ({ signal }) => {
       await selfCheckHttp(server, signal);
       await runtime.chat!.list(Number.MAX_SAFE_INTEGER, 1);

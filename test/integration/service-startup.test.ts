@@ -80,7 +80,7 @@ describe('a wrong password (a server that checks passwords)', () => {
 });
 
 describe('graceful mode, database down then back', () => {
-  it('starts DEGRADED (/startupz 200, /readyz 503) and recovers to FULL with /readyz 200, without a restart', async () => {
+  it('starts degraded and UNAVAILABLE (/startupz 200, /readyz 503) and recovers to FULL with /readyz 200, without a restart', async () => {
     const proxy = await TcpProxy.before(databaseUrl(), 5432);
     try {
       const chat = await startChat({
@@ -91,8 +91,11 @@ describe('graceful mode, database down then back', () => {
       await chat.waitFor('/startupz', 200);
       expect(await chat.status('/readyz')).toBe(503);
       expect(await chat.status('/livez')).toBe(200);
+      // Every API call needs the database: started, but unavailable (not ready even though the
+      // example counts DEGRADED as ready).
+      expect((await chat.request('GET', '/readyz')).body.trim()).toBe('unavailable');
       const degraded = JSON.parse((await chat.request('GET', '/health')).body) as Record<string, unknown>;
-      expect(degraded).toMatchObject({ status: 'degraded', availability: 'DEGRADED' });
+      expect(degraded).toMatchObject({ status: 'degraded', availability: 'UNAVAILABLE' });
       const post = await chat.request('POST', '/messages', {
         body: '{"text":"while down"}',
         headers: { 'content-type': 'application/json' },
@@ -117,6 +120,37 @@ describe('graceful mode, database down then back', () => {
       await proxy.close();
     }
   });
+});
+
+describe('Redis down (optional, degradable)', () => {
+  for (const mode of ['graceful', 'deterministic'] as const) {
+    it(`${mode} mode: ready and serving without it, and honest about it in /health`, async () => {
+      const closed = await freePort(); // nothing listens there
+      const chat = await startChat({
+        DATABASE_URL: databaseUrl(),
+        REDIS_URL: `redis://127.0.0.1:${closed}`,
+        STARTUP_MODE: mode,
+        STARTUP_BUDGET_MS: '8000',
+      });
+      await chat.waitFor('/readyz', 200, 20_000);
+      const health = JSON.parse((await chat.request('GET', '/health')).body) as {
+        status: string;
+        availability: string;
+        components: { name: string; state: string }[];
+      };
+      const redis = health.components.find((c) => c.name === 'redis');
+      // Graceful: degraded and recovering in the background. Deterministic ignores `degradable`:
+      // an optional component that failed is skipped and lowers nothing.
+      expect([health.status, health.availability, redis?.state]).toEqual(
+        mode === 'graceful' ? ['degraded', 'DEGRADED', 'degraded'] : ['ready', 'FULL', 'failed'],
+      );
+      const post = await chat.request('POST', '/messages', {
+        body: '{"text":"no fan-out"}',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(post.status).toBe(201);
+    });
+  }
 });
 
 describe('a role at its connection limit', () => {
