@@ -1,5 +1,6 @@
 /**
- * The chat backend: `npm start` (= `tsx examples/chat-backend/main.ts`).
+ * The chat backend: `npm start` (= `exec node --import tsx examples/chat-backend/main.ts`: `exec`, so
+ * that the service is npm's own child and receives the SIGTERM npm forwards).
  *
  * Configured only by environment variables (see config.ts and the README). Without DATABASE_URL it
  * starts an embedded Postgres under `.data/`. Health endpoints are served on PORT next to the API.

@@ -4,11 +4,13 @@
  * that goes unhealthy after ready turns /readyz to 503 (and back) while /livez stays 200.
  */
 
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Agent, get } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { databaseUrl, uniqueName } from './helpers/database.js';
 import { freePort } from './helpers/free-port.js';
@@ -97,6 +99,41 @@ describe('SIGHUP from a closed terminal', () => {
     expect(existsSync(pidFile)).toBe(false);
   }, 120_000);
 });
+
+describe('npm start (the main job as the README runs it)', () => {
+  it('SIGTERM to npm reaches the service: it drains, exits 0, and nothing is left running', async () => {
+    const port = await freePort();
+    const npm = spawn('npm', ['start'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: { ...process.env, DATABASE_URL: databaseUrl(), PORT: String(port), DRAIN_DELAY_MS: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    npm.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    npm.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => npm.on('close', (code) => resolve(code)));
+    try {
+      await waitUntil(async () => (await readyz(port)) === 200, { timeoutMs: 60_000, message: 'ready' });
+      const service = Number(/"pid":(\d+)/.exec(output)?.[1]);
+      expect(service).not.toBe(npm.pid); // npm runs the service as its child
+      npm.kill('SIGTERM');
+      expect(await exited, output).toBe(0);
+      expect(output).toContain('"event":"service.exit","exitCode":0');
+      expect(alive(service)).toBe(false);
+    } finally {
+      npm.kill('SIGKILL');
+    }
+  }, 90_000);
+});
+
+function readyz(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    get({ host: '127.0.0.1', port, path: '/readyz', agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', () => resolve(0));
+  });
+}
 
 function alive(pid: number): boolean {
   try {
