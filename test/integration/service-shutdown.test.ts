@@ -6,7 +6,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { Agent, get } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -97,6 +97,34 @@ describe('SIGHUP from a closed terminal', () => {
     // A clean shutdown removes postmaster.pid; a killed or orphaned server leaves it behind.
     expect(alive(postmaster)).toBe(false);
     expect(existsSync(pidFile)).toBe(false);
+    await rm(dataDir, { recursive: true, force: true });
+  }, 120_000);
+});
+
+describe('a forced exit (a second, different stop signal during the drain)', () => {
+  it('still stops the embedded Postgres instead of leaving it running', async () => {
+    const dataDir = path.join(os.tmpdir(), uniqueName('phasegate-forced'));
+    const chat = await startChat({
+      DATABASE_URL: undefined,
+      DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(await freePort()),
+      FLEET_ADMISSION: 'local',
+      DRAIN_DELAY_MS: '20000',
+      GRACE_PERIOD_MS: '25000',
+    });
+    await chat.waitFor('/readyz', 200, 90_000);
+    const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
+    const postmaster = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+
+    chat.signal('SIGTERM');
+    await waitUntil(() => chat.events('service.draining').length > 0, { message: 'draining' });
+    chat.signal('SIGINT'); // not a duplicate of the first: exit now, skipping the orderly stop
+    const exit = await chat.exited;
+    expect(exit.code, chat.output()).toBe(130);
+    expect(chat.events('service.forced-exit')).toHaveLength(1);
+    await waitUntil(() => !alive(postmaster), { timeoutMs: 15_000, message: 'embedded Postgres stopped' });
+    expect(existsSync(pidFile)).toBe(false); // a clean (fast) shutdown, not a kill
+    await rm(dataDir, { recursive: true, force: true });
   }, 120_000);
 });
 
