@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StartupError } from '../errors/startup-error.js';
 import { ErrorCodes } from '../errors/codes.js';
+import { redactText } from '../common/redact.js';
 import { createLogger } from './logger.js';
 
 /** A stream that keeps every line pino writes. */
@@ -57,6 +58,9 @@ describe('createLogger redacts at the logger', () => {
     expect(String(err.stack)).toContain('***');
     expect(err.code).toBe(ErrorCodes.COMPONENT_FAILED);
     expect((err.cause as Record<string, unknown>).message).toContain('app:***@');
+    // Each error of the chain keeps its own message and stack; the cause's are not appended to it.
+    expect(err.message).toBe(redactText(outer.message));
+    expect(String(err.stack)).not.toContain('caused by');
   });
 
   it('keeps the bindings of every ancestor in a grandchild, redacted', () => {

@@ -71,6 +71,11 @@ export function serializeError(error: unknown, depth = 0): Record<string, unknow
     if (key === 'cause' || key === 'aggregateErrors') continue;
     out[key] = SECRET_KEY.test(key) ? REDACTED : redactValue(value, depth + 1);
   }
+  // pino's serializer appends every cause's message to `message` and stack to `stack`; the causes
+  // are nested under `cause` here, so each keeps its own (a failed startup's chain of four errors
+  // otherwise repeats the same text four times in one line).
+  out.message = redactText(error.message);
+  if (typeof error.stack === 'string') out.stack = redactText(error.stack);
   if (error.cause !== undefined && depth < MAX_DEPTH) out.cause = serializeError(error.cause, depth + 1);
   return out;
 }

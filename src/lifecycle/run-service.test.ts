@@ -296,6 +296,11 @@ describe('runService: exit codes', () => {
     service = runService(plan(['database', [db]]), h.options());
     expect(await service.exited).toBe(78);
     expect(db.attempts).toBe(1);
+    // The line a person reads first says the exit code and the fix.
+    const failed = h.lines().find((line) => line.event === 'service.startup-failed');
+    expect(failed?.msg).toBe(
+      'startup failed, exit 78; fix: "db" failed in a way waiting will not fix: check its settings and credentials',
+    );
   });
 
   it('exits 78 when the plan is invalid or building it throws a ConfigError', async () => {

@@ -7,6 +7,7 @@ import type { CancelTimer } from '../common/clock.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { classify as defaultClassify } from '../errors/classify.js';
 import { exitCodeFor } from '../errors/exit-codes.js';
+import { isPhasegateError } from '../errors/phasegate-error.js';
 import { createHealthHandler, type HealthHandler } from '../health/handler.js';
 import { createOrchestrator, type Orchestrator } from '../orchestrator/orchestrator.js';
 import type { StartupSnapshot } from '../orchestrator/snapshot.js';
@@ -230,9 +231,11 @@ export class ServiceLifecycle {
         'startup aborted',
       );
     } else {
+      // The fix, when phasegate knows one, goes into the message a person reads first.
+      const hint = isPhasegateError(error) ? error.hint : undefined;
       this.logger.error(
         { event: 'service.startup-failed', err: error, errorClass: classify(error), exitCode: code },
-        'startup failed',
+        hint ? `startup failed, exit ${code}; fix: ${hint}` : `startup failed, exit ${code}`,
       );
     }
     await this.cleanup();
