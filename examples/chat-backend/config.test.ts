@@ -63,6 +63,8 @@ describe('loadConfig', () => {
     [{ DB_POOL_MAX: '0' }, 'DB_POOL_MAX'],
     [{ DB_POOL_MAX: '4', DB_POOL_MIN_READY: '5' }, 'DB_POOL_MIN_READY'],
     [{ FLEET_SIZE: '1.5' }, 'FLEET_SIZE'],
+    [{ PORT: '1e3' }, 'PORT'], // not 1000: a typo is not a number
+    [{ STARTUP_BUDGET_MS: '0x10' }, 'STARTUP_BUDGET_MS'],
     [{ FLEET_ADMISSION: 'zookeeper' }, 'FLEET_ADMISSION'],
     [{ FLEET_ADMISSION: 'redis' }, 'FLEET_ADMISSION'],
     [{ DATABASE_URL: 'mysql://db' }, 'DATABASE_URL'],

@@ -44,7 +44,14 @@ export interface ChatConfig {
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 }
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A whole number written in decimal digits (`1e3` and `0x10` are typos here, not numbers). */
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
 
 /** One schema and one fix per variable, so every error names the variable and says what to do. */
 const VARIABLES = {

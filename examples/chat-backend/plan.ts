@@ -27,7 +27,7 @@ import type { PostgresPool } from '../../src/index.js';
 import { postgresComponent } from '../../src/index.js';
 import { redisComponent } from '../../src/index.js';
 import type { Redis } from 'ioredis';
-import { ConfigError } from '../../src/index.js';
+import { ConfigError, safeMessage } from '../../src/index.js';
 import { createAdmission } from '../../src/index.js';
 import type { FleetAdmission } from '../../src/index.js';
 import type { Logger } from '../../src/index.js';
@@ -103,15 +103,17 @@ export function buildChatPlan(config: ChatConfig, server: Server, logger: Logger
   const configComponent: ComponentSpec<ChatConfig> = {
     name: 'config',
     start: async () => {
-      await mkdir(config.dataDir, { recursive: true });
-      await access(config.dataDir, constants.W_OK).catch((error: unknown) => {
+      const notWritable = (error: unknown): never => {
         throw new ConfigError(
           'DATA_DIR',
-          `${config.dataDir} is not writable`,
+          `${config.dataDir} is not a writable directory (${safeMessage(error)})`,
           'point DATA_DIR at a writable directory',
           error,
         );
-      });
+      };
+      // A path that is a file, or under one (ENOTDIR, EEXIST), is a setting to fix, not a bug.
+      await mkdir(config.dataDir, { recursive: true }).catch(notWritable);
+      await access(config.dataDir, constants.W_OK).catch(notWritable);
       logger.info({ event: 'chat.config', config: describeConfig(config) }, 'configuration');
       return config;
     },

@@ -3,9 +3,12 @@
  * unreachable, refuses the password, is down then back (graceful mode), or is at its connection limit.
  */
 
+import { rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { databaseUrl } from './helpers/database.js';
+import { databaseUrl, uniqueName } from './helpers/database.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './helpers/embedded-postgres.js';
 import { freePort } from './helpers/free-port.js';
 import { waitUntil } from './helpers/wait-until.js';
@@ -23,6 +26,22 @@ describe('configuration', () => {
     expect(err.path).toBe('DB_POOL_MAX');
     expect(err.message).toContain('fix:');
     expect(chat.events('service.listening')).toEqual([]);
+  });
+});
+
+describe('a DATA_DIR that is a file', () => {
+  it('exits 78 naming DATA_DIR and the fix, not 1 as for a bug', async () => {
+    const file = path.join(os.tmpdir(), uniqueName('phasegate-data-file'));
+    await writeFile(file, 'not a directory');
+    try {
+      const chat = await startChat({ DATABASE_URL: databaseUrl(), DATA_DIR: path.join(file, 'sub') });
+      const exit = await chat.exited;
+      expect(exit.code, chat.output()).toBe(78);
+      expect(chat.output()).toContain('Invalid configuration at DATA_DIR');
+      expect(chat.output()).toContain('point DATA_DIR at a writable directory');
+    } finally {
+      await rm(file, { force: true });
+    }
   });
 });
 
