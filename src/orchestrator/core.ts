@@ -39,7 +39,14 @@ export class OrchestratorCore {
   /** Background work (recovery loops, late-handle disposal) that stop() waits for. */
   private readonly background = new Set<Promise<unknown>>();
   status: ServiceStatus = 'starting';
-  availability: Availability = 'FULL';
+  /** What the components that are down leave of the service (FULL when none is). */
+  componentAvailability: Availability = 'FULL';
+  /**
+   * The service's availability as reported (snapshot, `/health`, events, metrics): the components'
+   * while the service is up (`ready` or `degraded`), UNAVAILABLE otherwise (starting, draining,
+   * stopped, failed), since nothing is served then whatever the components are.
+   */
+  availability: Availability = 'UNAVAILABLE';
   /** Clock / wall time when start() began. */
   startClock: number | null = null;
   startWall: number | null = null;
@@ -96,6 +103,17 @@ export class OrchestratorCore {
     const from = this.status;
     this.status = status;
     this.emit({ type: 'status-change', from, to: status });
+    this.publishAvailability();
+  }
+
+  /** Emit an availability change when the reported availability moved. */
+  private publishAvailability(): void {
+    const up = this.status === 'ready' || this.status === 'degraded';
+    const next = up ? this.componentAvailability : 'UNAVAILABLE';
+    if (next === this.availability) return;
+    const from = this.availability;
+    this.availability = next;
+    this.emit({ type: 'availability-change', from, to: next });
   }
 
   /**
@@ -103,15 +121,11 @@ export class OrchestratorCore {
    * follows it (`ready` at FULL, `degraded` below).
    */
   updateAvailability(): void {
-    const next = worstAvailability([...this.runtimes.values()].map(availabilityContribution));
-    if (next !== this.availability) {
-      const from = this.availability;
-      this.availability = next;
-      this.emit({ type: 'availability-change', from, to: next });
-    }
+    this.componentAvailability = worstAvailability([...this.runtimes.values()].map(availabilityContribution));
     if (this.settled && (this.status === 'ready' || this.status === 'degraded')) {
-      this.setStatus(next === 'FULL' ? 'ready' : 'degraded');
+      this.setStatus(this.componentAvailability === 'FULL' ? 'ready' : 'degraded');
     }
+    this.publishAvailability();
   }
 
   /** A component obtained its handle: it is up and will be stopped in reverse order. */

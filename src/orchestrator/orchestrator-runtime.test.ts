@@ -89,7 +89,8 @@ describe('Orchestrator: graceful mode', () => {
     const availability = events.flatMap((e) =>
       e.type === 'availability-change' ? [`${e.from}->${e.to}`] : [],
     );
-    expect(availability).toEqual(['FULL->DEGRADED', 'DEGRADED->MINIMAL', 'MINIMAL->FULL']);
+    // Nothing is served while starting: UNAVAILABLE until startup ends (here at MINIMAL).
+    expect(availability).toEqual(['UNAVAILABLE->MINIMAL', 'MINIMAL->FULL']);
     const status = events.flatMap((e) => (e.type === 'status-change' ? [`${e.from}->${e.to}`] : []));
     expect(status).toEqual(['starting->degraded', 'degraded->ready']);
 
@@ -160,6 +161,30 @@ describe('Orchestrator: graceful mode', () => {
     const result = await runUntilSettled(clock, orchestrator.start());
     expect(result.ok).toBe(false);
     expect(clock.pending).toBe(0);
+  });
+});
+
+describe('Orchestrator: availability is what the service serves', () => {
+  it('UNAVAILABLE while starting and after a failed start; FULL once ready', async () => {
+    const ok = setup((clock) => [{ name: 'database', components: [fake(clock, 'db', { startMs: 100 })] }]);
+    const started = ok.orchestrator.start();
+    expect(ok.orchestrator.snapshot()).toMatchObject({ status: 'starting', availability: 'UNAVAILABLE' });
+    expect((await runUntilSettled(ok.clock, started)).ok).toBe(true);
+    expect(ok.orchestrator.snapshot()).toMatchObject({ status: 'ready', availability: 'FULL' });
+    const end = ok.events.find((e) => e.type === 'startup-end');
+    expect(end).toMatchObject({ outcome: 'ready', availability: 'FULL' });
+    await ok.orchestrator.stop();
+    expect(ok.orchestrator.availability).toBe('UNAVAILABLE');
+
+    const failing = setup((clock) => [
+      { name: 'database', components: [fake(clock, 'db', { failTimes: Infinity, error: new Error('x') })] },
+    ]);
+    expect((await runUntilSettled(failing.clock, failing.orchestrator.start())).ok).toBe(false);
+    expect(failing.orchestrator.snapshot()).toMatchObject({ status: 'failed', availability: 'UNAVAILABLE' });
+    expect(failing.events.find((e) => e.type === 'startup-end')).toMatchObject({
+      outcome: 'failed',
+      availability: 'UNAVAILABLE',
+    });
   });
 });
 

@@ -83,8 +83,10 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
   }
 
   /**
-   * The worst level over the components that are down (a degradable one counts as its `degradesTo`,
-   * a critical one as `UNAVAILABLE`, an optional one not at all); `FULL` when none is down.
+   * What the service serves. While it is up (`ready` or `degraded`): the worst level over the
+   * components that are down (a degradable one counts as its `degradesTo`, a critical one as
+   * `UNAVAILABLE`, an optional one not at all), `FULL` when none is down. `UNAVAILABLE` while
+   * starting, draining, stopped or failed.
    */
   get availability(): Availability {
     return this.core.availability;
@@ -237,8 +239,9 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
     core.settled = true;
     core.readyWall = core.startWall + core.elapsed();
     this.snapshots.invalidate();
-    core.setStatus(core.availability === 'FULL' ? 'ready' : 'degraded');
-    this.end(core.availability === 'FULL' ? 'ready' : 'degraded');
+    const outcome = core.componentAvailability === 'FULL' ? 'ready' : 'degraded';
+    core.setStatus(outcome);
+    this.end(outcome);
     this.checks.start();
   }
 

@@ -93,7 +93,10 @@ export interface AdmissionSnapshot {
 export interface StartupSnapshot {
   /** The service's lifecycle status. */
   readonly status: ServiceStatus;
-  /** How much of the service works: the worst level over the components that are down. */
+  /**
+   * How much of the service works: the worst level over the components that are down while it is up
+   * (`ready`/`degraded`); `UNAVAILABLE` while starting, draining, stopped or failed.
+   */
   readonly availability: Availability;
   /** When startup began, in epoch ms; null before `start()`. */
   readonly startedAt: number | null;
