@@ -13,6 +13,7 @@ import type {
 
 /** The part of a TTY stream the live view uses. */
 export interface LiveViewStream {
+  /** Writes a chunk of text: log lines and the escapes that redraw the view. */
   write(chunk: string): unknown;
   /** Terminal width; lines are cut to it so that a redraw never wraps. */
   readonly columns?: number;

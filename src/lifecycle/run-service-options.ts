@@ -14,6 +14,7 @@ import type { ServiceContext } from './service-context.js';
 
 /** Something `runService` closes on shutdown (in reverse order of `listen`'s result). */
 export interface Closable {
+  /** Called once on shutdown; a returned promise is awaited, and an error is logged, not thrown. */
   close(): unknown;
 }
 
@@ -22,8 +23,11 @@ export type ListenResult = void | Closable | readonly Closable[];
 
 /** The output stream: process.stdout or a stand-in (a TTY gets the live view). */
 export interface OutputStream {
+  /** Writes a chunk of text (log lines, the waterfall, the live view's escapes). */
   write(chunk: string): unknown;
+  /** `true` for a terminal: turns the live view on unless `liveView` says otherwise. */
   readonly isTTY?: boolean;
+  /** Terminal width, for the live view; below 20 (or missing) counts as 120. */
   readonly columns?: number;
 }
 
@@ -120,26 +124,45 @@ export interface RunServiceOptionsInput {
 
 /** Resolved {@link RunServiceOptionsInput}. */
 export interface RunServiceOptions {
+  /** {@link RunServiceOptionsInput.mode}; `'deterministic'` if not given. */
   readonly mode: OrchestratorMode;
+  /** {@link RunServiceOptionsInput.startupBudgetMs}, in ms; 60 000 if not given. */
   readonly startupBudgetMs: number;
+  /** {@link RunServiceOptionsInput.listen}; `undefined` if not given. */
   readonly listen: ((context: ServiceContext) => ListenResult | Promise<ListenResult>) | undefined;
+  /** {@link RunServiceOptionsInput.server}; `undefined` if not given (runService creates one). */
   readonly server: Server | undefined;
+  /** {@link RunServiceOptionsInput.port}; 8080 if not given. */
   readonly port: number;
+  /** {@link RunServiceOptionsInput.host}; `undefined` (every interface) if not given. */
   readonly host: string | undefined;
+  /** {@link RunServiceOptionsInput.health}, still unresolved; `{}` if not given. */
   readonly health: HealthOptionsInput;
+  /** {@link RunServiceOptionsInput.drainDelayMs}, in ms, below `gracePeriodMs`; 5 000 if not given. */
   readonly drainDelayMs: number;
+  /** {@link RunServiceOptionsInput.gracePeriodMs}, in ms; 25 000 if not given. */
   readonly gracePeriodMs: number;
+  /** {@link RunServiceOptionsInput.signals}; `['SIGTERM', 'SIGINT']` if not given. */
   readonly signals: readonly StopSignal[];
+  /** {@link RunServiceOptionsInput.stopOnHangup}; `true` if not given. */
   readonly stopOnHangup: boolean;
+  /** {@link RunServiceOptionsInput.duplicateSignalWindowMs}, in ms; 1 000 if not given. */
   readonly duplicateSignalWindowMs: number;
+  /** {@link RunServiceOptionsInput.stdout}; `process.stdout` if not given. */
   readonly stdout: OutputStream;
   /** The logger; when undefined, runService creates one on stdout (through the live view on a TTY). */
   readonly logger: Logger | undefined;
+  /** {@link RunServiceOptionsInput.loggerOptions}; `{}` if not given. */
   readonly loggerOptions: Omit<LoggerOptionsInput, 'stream'>;
+  /** {@link RunServiceOptionsInput.liveView}; whether `stdout.isTTY` is `true` if not given. */
   readonly liveView: boolean;
+  /** {@link RunServiceOptionsInput.exit}; `process.exit` if not given. */
   readonly exit: (code: number) => void;
+  /** {@link RunServiceOptionsInput.process}; the global `process` if not given. */
   readonly process: ProcessLike;
+  /** {@link RunServiceOptionsInput.clock}; `systemClock` if not given. */
   readonly clock: Clock;
+  /** {@link RunServiceOptionsInput.orchestrator}, still unresolved; `{}` if not given. */
   readonly orchestrator: PassedOrchestratorOptions;
 }
 

@@ -34,9 +34,13 @@ export type OrchestratorMode = 'deterministic' | 'graceful';
 
 /** What a {@link PolicyFactory} is given to build a component's policy. */
 export interface PolicyFactoryContext {
+  /** Name of the phase the component is in. */
   readonly phase: string;
+  /** The orchestrator's clock ({@link OrchestratorOptions.clock}). */
   readonly clock: Clock;
+  /** The orchestrator's jitter source ({@link OrchestratorOptions.random}). */
   readonly random: Random;
+  /** The orchestrator's classifier ({@link OrchestratorOptions.classify}). */
   readonly classify: Classifier;
 }
 
@@ -94,19 +98,36 @@ export interface OrchestratorOptionsInput {
 
 /** Resolved {@link OrchestratorOptionsInput}. */
 export interface OrchestratorOptions {
+  /** {@link OrchestratorOptionsInput.mode}; `'deterministic'` if not given. */
   readonly mode: OrchestratorMode;
+  /** {@link OrchestratorOptionsInput.budgetMs}, in ms (may be `Infinity`); 60 000 if not given. */
   readonly budgetMs: number;
+  /** {@link OrchestratorOptionsInput.clock}; `systemClock` if not given. */
   readonly clock: Clock;
+  /** {@link OrchestratorOptionsInput.wallClock}, epoch ms; `wallClockNow` if not given. */
   readonly wallClock: () => number;
+  /** {@link OrchestratorOptionsInput.random}; `Math.random` if not given. */
   readonly random: Random;
+  /** {@link OrchestratorOptionsInput.classify}; the built-in `classify` if not given. */
   readonly classify: Classifier;
+  /** {@link OrchestratorOptionsInput.defaultPolicy}; {@link defaultComponentPolicy} if not given. */
   readonly defaultPolicy: PolicyFactory;
+  /** {@link OrchestratorOptionsInput.stopTimeoutMs}, in ms; 5 000 if not given. */
   readonly stopTimeoutMs: number;
+  /**
+   * {@link OrchestratorOptionsInput.recoveryBackoff}; decorrelated jitter from 1 s to 30 s if not
+   * given.
+   */
   readonly recoveryBackoff: Backoff;
+  /** {@link OrchestratorOptionsInput.recoveryAttemptMs}, in ms; 30 000 if not given. */
   readonly recoveryAttemptMs: number;
+  /** {@link OrchestratorOptionsInput.checkIntervalMs}, in ms (`Infinity`: no checks); 10 000 if not given. */
   readonly checkIntervalMs: number;
+  /** {@link OrchestratorOptionsInput.checkTimeoutMs}, in ms; 5 000 if not given. */
   readonly checkTimeoutMs: number;
+  /** {@link OrchestratorOptionsInput.onWaterfall}; `undefined` if not given (no waterfall is drawn). */
   readonly onWaterfall: ((text: string) => void) | undefined;
+  /** {@link OrchestratorOptionsInput.recordTimeline}; `true` if not given. */
   readonly recordTimeline: boolean;
 }
 

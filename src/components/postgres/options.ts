@@ -83,24 +83,56 @@ export interface PostgresComponentOptionsInput {
 
 /** {@link PostgresComponentOptionsInput} resolved and validated. */
 export interface PostgresComponentOptions {
+  /** {@link PostgresComponentOptionsInput.name}; `'postgres'` if not given. */
   readonly name: string;
+  /**
+   * Opens connections: {@link PostgresComponentOptionsInput.connectionFactory} if given, else a `pg` factory
+   * for {@link PostgresComponentOptionsInput.connection}.
+   */
   readonly factory: ConnectionFactory;
+  /**
+   * How the server is named in messages: {@link PostgresComponentOptionsInput.targetLabel} (`'postgres'` if
+   * not given) with a `connectionFactory`, else `user@host:port/database` of `connection` (never its
+   * password).
+   */
   readonly target: string;
+  /** {@link PostgresComponentOptionsInput.max}, in connections; 10 if not given. */
   readonly max: number;
+  /** {@link PostgresComponentOptionsInput.minReady}, in connections, at most `max`; 1 if not given. */
   readonly minReady: number;
+  /** {@link PostgresComponentOptionsInput.maxConcurrentOpens}; 2 if not given. */
   readonly maxConcurrentOpens: number;
+  /** {@link PostgresComponentOptionsInput.expectedInstances}; 1 if not given. */
   readonly expectedInstances: number;
+  /** {@link PostgresComponentOptionsInput.headroom}, in connections; 0 if not given. */
   readonly headroom: number;
+  /** {@link PostgresComponentOptionsInput.readLiveLimits}; `true` if not given. */
   readonly readLiveLimits: boolean;
+  /** {@link PostgresComponentOptionsInput.openJitterMs}, in ms; 250 if not given. */
   readonly openJitterMs: number;
+  /**
+   * {@link PostgresComponentOptionsInput.growthBackoffMs}, in ms, at most `growthBackoffCapMs`; 500 if not
+   * given.
+   */
   readonly growthBackoffMs: number;
+  /** {@link PostgresComponentOptionsInput.growthBackoffCapMs}, in ms; 30 000 if not given. */
   readonly growthBackoffCapMs: number;
+  /** {@link PostgresComponentOptionsInput.maxGrowthRetries}; 6 if not given. */
   readonly maxGrowthRetries: number;
+  /** {@link PostgresComponentOptionsInput.openTimeoutMs}, in ms; 15 000 if not given. */
   readonly openTimeoutMs: number;
+  /** {@link PostgresComponentOptionsInput.acquireTimeoutMs}, in ms; 10 000 if not given. */
   readonly acquireTimeoutMs: number;
+  /** {@link PostgresComponentOptionsInput.admission}; `undefined` (no fleet admission) if not given. */
   readonly admission: AdmissionProvider | undefined;
+  /**
+   * {@link PostgresComponentOptionsInput.admissionTimeoutMs}, in ms (may be `Infinity`); 300 000 if not
+   * given.
+   */
   readonly admissionTimeoutMs: number;
+  /** {@link PostgresComponentOptionsInput.targetRecheckMs}, in ms (`Infinity`: off); 60 000 if not given. */
   readonly targetRecheckMs: number;
+  /** {@link PostgresComponentOptionsInput.random}; `Math.random` if not given. */
   readonly random: Random;
 }
 
