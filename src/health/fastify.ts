@@ -15,17 +15,21 @@ import { HealthPaths } from './states.js';
 
 /** The request members the plugin reads. */
 export interface FastifyLikeRequest {
+  /** Node's request, which the health handler reads. */
   readonly raw: IncomingMessage;
 }
 
 /** The reply members the plugin uses. */
 export interface FastifyLikeReply {
+  /** Node's response, which the health handler writes. */
   readonly raw: ServerResponse;
+  /** Tells Fastify that the plugin writes the reply itself (to `raw`). */
   hijack(): unknown;
 }
 
 /** The instance members the plugin uses. */
 export interface FastifyLikeInstance {
+  /** Adds a route; the plugin adds one for GET and HEAD of each health path. */
   route(options: {
     method: Array<'GET' | 'HEAD'>;
     url: string;

@@ -53,9 +53,13 @@ export type ComponentStartOutcome = 'ready' | 'degraded' | 'failed';
 
 /** One finished component start. */
 export interface ComponentStartObservation {
+  /** Component name (a `component` label, redacted). */
   readonly component: string;
+  /** Name of its phase (a `phase` label, redacted). */
   readonly phase: string;
+  /** How long the start took, in ms; recorded in seconds. A negative or NaN value is dropped. */
   readonly durationMs: number;
+  /** How the start ended (the `outcome` label). */
   readonly outcome: ComponentStartOutcome;
 }
 

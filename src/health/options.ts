@@ -51,11 +51,19 @@ export interface HealthOptionsInput {
 
 /** Resolved {@link HealthOptionsInput}. */
 export interface HealthOptions {
+  /** {@link HealthOptionsInput.degradedIsReady}; `false` if not given. */
   readonly degradedIsReady: boolean;
+  /** {@link HealthOptionsInput.trustLoopback}; `true` if not given. */
   readonly trustLoopback: boolean;
+  /**
+   * Whether {@link HealthOptionsInput.token} was given; the token itself is not kept here.
+   */
   readonly hasToken: boolean;
+  /** {@link HealthOptionsInput.isTrusted}; if not given, the rule made from `token` and `trustLoopback`. */
   readonly isTrusted: TrustPredicate;
+  /** {@link HealthOptionsInput.live}; `() => true` if not given. */
   readonly live: () => boolean;
+  /** {@link HealthOptionsInput.metrics}, still unresolved; `true` if not given. */
   readonly metrics: HealthMetrics | HealthMetricsOptionsInput | boolean;
 }
 

@@ -7,7 +7,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 /** The parts of a request the trust decision reads (an `IncomingMessage` is one). */
 export interface TrustRequest {
+  /** The connection; `remoteAddress` is the peer address, checked for loopback. */
   readonly socket: { readonly remoteAddress?: string | undefined };
+  /**
+   * Request headers: `Authorization` for the bearer token, `X-Forwarded-For`/`Forwarded` to spot a local
+   * proxy.
+   */
   readonly headers: IncomingHttpHeaders;
 }
 

@@ -11,6 +11,7 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 
 /** A circuit breaker's state as JSON, from {@link CircuitBreakerPolicy.toJSON}. */
 export interface CircuitBreakerSnapshot {
+  /** The state at save time. */
   readonly state: CircuitState;
   /** When open: ms left (at save time) before a probe is admitted; 0 otherwise. */
   readonly halfOpenInMs: number;
@@ -45,18 +46,27 @@ export interface CircuitBreakerOptionsInput {
 
 /** {@link CircuitBreakerOptionsInput}, resolved. */
 export interface CircuitBreakerOptions {
+  /** {@link CircuitBreakerOptionsInput.breaker}; `consecutiveBreaker(5)` if not given. */
   readonly breaker: BreakerStrategy;
+  /** {@link CircuitBreakerOptionsInput.halfOpenAfterMs}, in ms; 10 000 if not given. */
   readonly halfOpenAfterMs: number;
+  /** {@link CircuitBreakerOptionsInput.halfOpenMaxProbes}; 1 if not given. */
   readonly halfOpenMaxProbes: number;
+  /** {@link CircuitBreakerOptionsInput.clock}; `systemClock` if not given. */
   readonly clock: Clock;
+  /** {@link CircuitBreakerOptionsInput.initialState}; `undefined` (closed, no failures) if not given. */
   readonly initialState: CircuitBreakerSnapshot | undefined;
+  /** {@link CircuitBreakerOptionsInput.classify}; the built-in `classify` if not given. */
   readonly classify: Classifier;
+  /** {@link CircuitBreakerOptionsInput.failureClasses}; `['transient', 'capacity']` if not given. */
   readonly failureClasses: readonly ErrorClass[];
 }
 
 /** Emitted on every state change. */
 export interface CircuitStateChange {
+  /** State before the change. */
   readonly from: CircuitState;
+  /** State after the change. */
   readonly to: CircuitState;
 }
 
@@ -64,6 +74,7 @@ export interface CircuitStateChange {
 export interface CircuitBreakEvent {
   /** The failure that opened it. */
   readonly error: unknown;
+  /** The failure's class, from {@link CircuitBreakerOptions.classify}. */
   readonly errorClass: ErrorClass;
 }
 
