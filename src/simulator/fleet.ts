@@ -13,7 +13,12 @@ import { TimeSeries } from './time-series.js';
 
 /** Raw outcome of one strategy's simulation (see `StrategyResult` for the rounded, public form). */
 export interface FleetRun {
+  /**
+   * The strategy's `Strategy.name`, shown in the report (for the built-in ones: the entry's `label`,
+   * else its `name`).
+   */
   readonly name: string;
+  /** Instances in the fleet (`scenario.fleet.instances`). */
   readonly instances: number;
   /** Per instance: virtual time it became ready (from the start of the rollout), or `Infinity`. */
   readonly readyAt: readonly number[];
@@ -25,15 +30,21 @@ export interface FleetRun {
   readonly probeKills: number;
   /** Processes started after the first one of each instance. */
   readonly restarts: number;
+  /** Connection attempts started, over every process and restart. */
   readonly attempts: number;
+  /** Attempts that yielded no connection: refused, timed out, aborted, or cut off by a kill. */
   readonly wasted: number;
+  /** Most connections open at the database at once (including other clients' and reserved ones in use). */
   readonly peakConnections: number;
+  /** Connector scale-outs completed. */
   readonly connectorScaleUps: number;
+  /** The connector's slots at the end. */
   readonly connectorSlots: number;
   /** Virtual time at which the simulation stopped. */
   readonly endMs: number;
   /** Events the engine ran. */
   readonly events: number;
+  /** Figures sampled every `scenario.sampleMs` of virtual time, for the report. */
   readonly series: TimeSeries;
 }
 

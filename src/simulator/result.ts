@@ -14,13 +14,17 @@ import type { SeriesData } from './time-series.js';
  * on such an instance is `null`. So `max` is the time to all ready, and `null` unless all are.
  */
 export interface ReadyTimes {
+  /** Median time to ready, in ms; `null` if it lands on an instance that never became ready. */
   readonly p50: number | null;
+  /** 99th percentile, in ms; `null` if it lands on an instance that never became ready. */
   readonly p99: number | null;
+  /** Time to all ready, in ms; `null` unless every instance became ready. */
   readonly max: number | null;
 }
 
 /** One strategy's outcome. */
 export interface StrategyResult {
+  /** The strategy's name in the report (`FleetRun.name`). */
   readonly name: string;
   /** Instances in the fleet. */
   readonly instances: number;
@@ -34,6 +38,7 @@ export interface StrategyResult {
   readonly probeKills: number;
   /** Every exit, by exit code (as strings, in ascending order). */
   readonly exits: Readonly<Record<string, number>>;
+  /** Time to ready over the fleet. */
   readonly allReadyMs: ReadyTimes;
   /** Time at which every instance's pools reached their target; `null` unless all did. */
   readonly allWarmMs: number | null;
@@ -53,6 +58,7 @@ export interface StrategyResult {
 
 /** The whole result of a simulation. */
 export interface SimulationResult {
+  /** The scenario run: its name, seed, fleet size and `durationMs` (virtual ms). */
   readonly scenario: {
     readonly name: string;
     readonly seed: number;
@@ -61,16 +67,22 @@ export interface SimulationResult {
   };
   /** See `lowerBound()`: `null` when the database cannot hold `instances × minReady` connections. */
   readonly lowerBoundMs: number | null;
+  /**
+   * How the lower bound was reached: connection setups needed, connections ordinary roles can hold, and the
+   * term that decided it (see `LowerBound`).
+   */
   readonly lowerBound: {
     readonly setupsNeeded: number;
     readonly capacity: number;
     readonly limitedBy: LowerBound['limitedBy'];
   };
+  /** One result per strategy, in the scenario's order. */
   readonly strategies: readonly StrategyResult[];
 }
 
 /** One strategy's time series, for the HTML report. */
 export interface StrategySeries {
+  /** The strategy's name, as in {@link StrategyResult.name}. */
   readonly name: string;
   /** Figures sampled every `sampleMs`. */
   readonly data: SeriesData;
@@ -80,7 +92,9 @@ export interface StrategySeries {
 
 /** A result plus the time series of each strategy (what the HTML report draws). */
 export interface SimulationOutcome {
+  /** The result, as written to JSON. */
   readonly result: SimulationResult;
+  /** One time series per strategy, in the same order as `result.strategies`. */
   readonly series: readonly StrategySeries[];
 }
 
