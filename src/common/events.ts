@@ -1,5 +1,6 @@
 /** Something that holds a resource until disposed (a listener registration, for example). */
 export interface Disposable {
+  /** Releases the resource (removes the listener). */
   dispose(): void;
 }
 

@@ -52,7 +52,9 @@ export interface BudgetEstimates {
 export interface ConnectionBudget {
   /** True when `maxInstances` instances at their pool max fit the available connections. */
   readonly fits: boolean;
+  /** {@link ConnectionBudgetInput.instances}: instances in steady state. */
   readonly instances: number;
+  /** {@link ConnectionBudgetInput.maxInstances}: most instances alive at once; `instances` if not given. */
   readonly maxInstances: number;
   /** Connections one instance may hold (pool_size + max_overflow, or max). */
   readonly perInstanceMax: number;
@@ -71,7 +73,9 @@ export interface ConnectionBudget {
   readonly perInstanceFairShare: number;
   /** The platform's startup window (`periodSeconds × failureThreshold × 1000`), or null. */
   readonly probeWindowMs: number | null;
+  /** Settings that fit the budget. */
   readonly recommended: RecommendedSettings;
+  /** Lower-bound times to ready and to warm at the assumed setup rate. */
   readonly estimates: BudgetEstimates;
   /** Why, in sentences a person can act on. */
   readonly reasons: readonly string[];

@@ -31,11 +31,13 @@ export type OrchestratorEventType = OrchestratorEvent['type'];
 /** The event of one `type`. */
 export type OrchestratorEventOf<K extends OrchestratorEventType> = Extract<OrchestratorEvent, { type: K }>;
 
+/** Fields of every event. */
 interface At {
   /** Time on the orchestrator's clock. */
   readonly at: number;
 }
 
+/** Fields of every component event. */
 interface OfComponent extends At {
   /** The phase the component belongs to. */
   readonly phase: string;

@@ -24,11 +24,13 @@ export interface PhaseInput {
 
 /** A plan as written by the user: named, ordered phases. */
 export interface PlanInput {
+  /** The phases, in the order they start; at least one. */
   readonly phases: readonly PhaseInput[];
 }
 
 /** A validated phase. */
 export interface Phase {
+  /** Phase name, unique in the plan. */
   readonly name: string;
   /** 0-based position in the plan. */
   readonly index: number;
@@ -36,6 +38,7 @@ export interface Phase {
   readonly budgetMs: number | undefined;
   /** Weight of a weighted phase (1 by default), or `undefined` for a fixed-budget phase. */
   readonly share: number | undefined;
+  /** The components of this phase, as given. */
   readonly components: readonly ComponentSpec[];
 }
 
@@ -44,6 +47,7 @@ export interface Phase {
  * component specs themselves are kept as given (they may be objects with state of their own).
  */
 export interface Plan {
+  /** The phases, in plan order. */
   readonly phases: readonly Phase[];
   /** Every component by name. */
   readonly components: ReadonlyMap<string, { readonly spec: ComponentSpec; readonly phase: Phase }>;

@@ -16,8 +16,11 @@ export const TIMELINE_SCHEMA_VERSION = 1;
 export interface TimelineEntry {
   /** Ms since startup began (clock time). */
   readonly t: number;
+  /** What happened. */
   readonly type: OrchestratorEventType;
+  /** The phase concerned, or null (`startup-*`, availability and status changes). */
   readonly phase: string | null;
+  /** The component concerned, or null for phase and startup events. */
   readonly component: string | null;
   /**
    * `component-attempt` / `-attempt-end`: the attempt number. `component-ready`, `-failed`,
@@ -33,6 +36,7 @@ export interface TimelineEntry {
   readonly outcome: string | null;
   /** Attempt, phase, component start, stop or startup duration; `downMs` for `component-recovered`. */
   readonly durationMs: number | null;
+  /** Class of the error, or null when there is none. */
   readonly errorClass: ErrorClass | null;
   /** Stable code of the error (`PG_ERR_*`, `ECONNREFUSED`, a SQLSTATE, or the error's name). */
   readonly errorCode: string | null;
@@ -48,6 +52,7 @@ export interface TimelineEntry {
 
 /** The JSON form of a {@link Timeline} (`version` 1). */
 export interface TimelineJSON {
+  /** Schema version ({@link TIMELINE_SCHEMA_VERSION}). */
   readonly version: typeof TIMELINE_SCHEMA_VERSION;
   /** Epoch ms when startup began (wall clock), or null before. */
   readonly startedAt: number | null;
@@ -63,6 +68,7 @@ export interface TimelineJSON {
   readonly availability: Availability | null;
   /** Events dropped to respect `maxEvents` (only events after startup are ever dropped). */
   readonly dropped: number;
+  /** The events, in the order they were recorded. */
   readonly events: readonly TimelineEntry[];
 }
 
