@@ -3,6 +3,7 @@ import type { ComponentContext, ComponentReport } from '../orchestrator/componen
 
 /** A {@link ComponentContext} for calling a component's `start` directly, with what it recorded. */
 export interface TestComponentContext {
+  /** The context to pass to the component's `start`. */
   readonly ctx: ComponentContext;
   /** Aborts the start attempt (`ctx.signal`). */
   readonly attempt: AbortController;

@@ -5,6 +5,7 @@ import type { Policy } from '../policies/policy.js';
 
 /** The handle a {@link fakeComponent} returns from `start`. */
 export interface FakeHandle {
+  /** The component's name ({@link FakeComponentOptionsInput.name}). */
   readonly name: string;
   /** Which attempt produced it (1-based, counting every attempt the component ever made). */
   readonly attempt: number;
@@ -52,7 +53,9 @@ export interface FakeComponentOptionsInput {
 
 /** A time at which something happened to one attempt. */
 export interface FakeAttemptEvent {
+  /** The attempt (1-based, counting every attempt the component ever made). */
   readonly attempt: number;
+  /** When, on the component's clock. */
   readonly at: number;
 }
 

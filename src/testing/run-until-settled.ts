@@ -2,7 +2,18 @@ import type { FakeClock } from './fake-clock.js';
 
 /** How a promise driven by {@link runUntilSettled} settled. */
 export type Settled<T> =
-  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+  | {
+      /** The promise resolved. */
+      readonly ok: true;
+      /** What it resolved with. */
+      readonly value: T;
+    }
+  | {
+      /** The promise rejected. */
+      readonly ok: false;
+      /** What it rejected with. */
+      readonly error: unknown;
+    };
 
 /**
  * Advance `clock` timer by timer until `promise` settles, and say how it settled (never rejects).

@@ -30,12 +30,15 @@ export function sqlError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code, severity: 'FATAL' });
 }
 
+/** A connection to a {@link FakePostgres}; its queries take `queryMs` each. */
 class FakeConnection implements PgConnection {
+  /** Set once it was ended by the client or dropped by the server. */
   ended = false;
   private listeners: Array<(error: Error) => void> = [];
 
   constructor(private readonly server: FakePostgres) {}
 
+  /** Answers `text` after `queryMs`; rejects with ECONNRESET once ended. */
   async query(text: string): Promise<PgQueryResult> {
     if (this.ended) throw Object.assign(new Error('Connection terminated'), { code: 'ECONNRESET' });
     await this.server.clock.sleep(this.server.queryMs);
@@ -44,12 +47,14 @@ class FakeConnection implements PgConnection {
     return { rows: this.server.answer(text) };
   }
 
+  /** Closes it from the client side (again: no-op). */
   async end(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
     this.server.release(this);
   }
 
+  /** Adds a listener told (57P01) when the server drops the connection. */
   on(_event: 'error', listener: (error: Error) => void): this {
     this.listeners.push(listener);
     return this;
@@ -74,19 +79,47 @@ class FakeConnection implements PgConnection {
  * ```
  */
 export class FakePostgres {
+  /** The clock connects and queries wait on. */
   readonly clock: Clock;
+  /** Connections open now (this client's). */
   readonly connections = new Set<FakeConnection>();
+  /** Text of every query answered, in order. */
   readonly queries: string[] = [];
+  /**
+   * `max_connections`: {@link FakePostgresOptions.maxConnections}, 100 if not given. May be changed during a
+   * test.
+   */
   maxConnections: number;
+  /**
+   * `superuser_reserved_connections`: {@link FakePostgresOptions.superuserReserved}, 3 if not given. May be
+   * changed during a test.
+   */
   superuserReserved: number;
+  /**
+   * The role's connection limit, -1 for none: {@link FakePostgresOptions.roleConnectionLimit}, -1 if not
+   * given. May be changed during a test.
+   */
   roleConnectionLimit: number;
+  /**
+   * Connections held by other clients: {@link FakePostgresOptions.otherConnections}, 0 if not given. May be
+   * changed during a test.
+   */
   otherConnections: number;
+  /**
+   * Time to open a connection, in ms: {@link FakePostgresOptions.connectMs}, 10 if not given. May be changed
+   * during a test.
+   */
   connectMs: number;
+  /**
+   * Time of one query, in ms: {@link FakePostgresOptions.queryMs}, 1 if not given. May be changed during a
+   * test.
+   */
   queryMs: number;
   /** Connection attempts started. */
   attempts = 0;
   /** Connects in flight right now, and the most at once. */
   opening = 0;
+  /** Most connects in flight at once. */
   peakOpening = 0;
   /** Most connections open at once. */
   peakOpen = 0;
