@@ -30,7 +30,9 @@ export interface TcpComponentOptionsInput {
 
 /** The handle of a started {@link tcpComponent}: where it connected and how long that took. */
 export interface TcpEndpoint {
+  /** Host it connected to, as configured. */
   readonly host: string;
+  /** Port it connected to, as configured. */
   readonly port: number;
   /** Duration of the last successful connect, on the component's clock. */
   lastConnectMs: number;

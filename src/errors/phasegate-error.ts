@@ -26,6 +26,7 @@ export class PhasegateError extends Error {
     this.hint = options.hint;
   }
 
+  /** The name of the error's class (`StartupError`, `ConfigError`, ...). */
   override get name(): string {
     return this.constructor.name;
   }

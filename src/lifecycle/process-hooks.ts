@@ -28,7 +28,9 @@ type AnyListener = (...args: any[]) => void;
 
 /** Something to add listeners to and remove them from: `process`, its streams, any `EventEmitter`. */
 export interface EmitterLike {
+  /** Adds `listener` for `event`. */
   on(event: string, listener: AnyListener): unknown;
+  /** Removes a listener added with `on`. */
   removeListener(event: string, listener: AnyListener): unknown;
 }
 

@@ -92,6 +92,7 @@ export class SimulationEngine implements Clock {
     this.settle = (options.settle ?? 'tick') === 'tick' ? tick : immediate;
   }
 
+  /** Virtual time now, in ms (from the `start` option, 0 by default). */
   now(): number {
     return this.time;
   }
@@ -99,11 +100,13 @@ export class SimulationEngine implements Clock {
   /** {@link SimulationEngine.timer}, bound once for the sleeps. */
   private readonly timerFn: TimerFn = (ms, callback) => this.timer(ms, callback);
 
+  /** Runs `callback` once `ms` of virtual time have passed (at once for `ms <= 0`, on the next event). */
   timer(ms: number, callback: () => void): CancelTimer {
     const event = this.queue.push(this.time + (ms > 0 ? ms : 0), callback);
     return () => this.queue.cancel(event);
   }
 
+  /** Resolves after `ms` of virtual time; rejects with the abort reason if `signal` aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return sleepOnTimer(this.timerFn, ms, signal);
   }

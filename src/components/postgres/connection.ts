@@ -12,6 +12,7 @@ const pgDriver = lazyModule<typeof pg>('pg');
 
 /** Rows of a query, as `pg` returns them. */
 export interface PgQueryResult {
+  /** The rows, one object per row keyed by column name. */
   readonly rows: ReadonlyArray<Readonly<Record<string, unknown>>>;
 }
 

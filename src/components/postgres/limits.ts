@@ -156,9 +156,11 @@ export interface PoolTargetInput {
 
 /** The target and why. */
 export interface PoolTargetDecision {
+  /** Connections the pool aims for, between `minReady` and `max`. */
   readonly target: number;
   /** The instance's fair share of the server, or `null` without live limits. */
   readonly fairShare: number | null;
+  /** Which cap decided the target. */
   readonly limitedBy: TargetLimit;
 }
 

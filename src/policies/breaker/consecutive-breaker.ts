@@ -4,6 +4,7 @@ import type { BreakerStrategy, FailureCounter, FailureCounterState } from './bre
 
 /** Saved state of a {@link consecutiveBreaker}. */
 export interface ConsecutiveCounterState extends FailureCounterState {
+  /** Which strategy saved it. */
   readonly kind: 'consecutive';
   /** Failures in a row so far. */
   readonly failures: number;

@@ -22,13 +22,17 @@ export type SamplingBreakerOptions = Required<SamplingBreakerOptionsInput>;
 export interface SamplingBucketState {
   /** Age of the bucket's start when saved, in ms. */
   readonly ageMs: number;
+  /** Successes counted in the bucket. */
   readonly successes: number;
+  /** Failures counted in the bucket. */
   readonly failures: number;
 }
 
 /** Saved state of a {@link samplingBreaker}. */
 export interface SamplingCounterState extends FailureCounterState {
+  /** Which strategy saved it. */
   readonly kind: 'sampling';
+  /** The buckets still in the window when saved, oldest first. */
   readonly buckets: readonly SamplingBucketState[];
 }
 
