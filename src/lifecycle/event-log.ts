@@ -10,6 +10,17 @@ type Level = 'debug' | 'info' | 'warn' | 'error';
 
 const round = (ms: number): number => Math.round(ms);
 
+/**
+ * Marks of the built-in Postgres component that mean the pool ended up smaller than planned: the
+ * server was full, growth gave up (say, admission unreachable), or the live limits could not be
+ * read. Worth a warning; every other mark is progress.
+ */
+const TROUBLE_MARKS: ReadonlySet<string> = new Set([
+  'pool-target-lowered',
+  'pool-growth-gave-up',
+  'pool-limits-unavailable',
+]);
+
 /** The level, fields and message of the log line for `event`. */
 export function describeEvent(event: OrchestratorEvent): [Level, Record<string, unknown>, string] {
   const base = { event: `orchestrator.${event.type}` };
@@ -127,7 +138,7 @@ export function describeEvent(event: OrchestratorEvent): [Level, Record<string, 
       ];
     case 'component-mark':
       return [
-        'info',
+        TROUBLE_MARKS.has(event.name) ? 'warn' : 'info',
         { ...base, phase: event.phase, component: event.component, mark: event.name, data: event.data },
         `${event.component}: ${event.name}`,
       ];
