@@ -72,21 +72,31 @@ describe.each(['SIGTERM', 'SIGHUP'] as const)('%s leaves no connection of the in
   });
 });
 
+/**
+ * The example without a DATABASE_URL, so on its own embedded Postgres (in a fresh data directory the
+ * test removes), ready; with the postmaster's pid, read from its pid file.
+ */
+async function startOnEmbeddedPostgres(name: string, env: Record<string, string> = {}) {
+  const dataDir = path.join(os.tmpdir(), uniqueName(name));
+  const chat = await startChat({
+    DATABASE_URL: undefined,
+    DATA_DIR: dataDir,
+    EMBEDDED_PG_PORT: String(await freePort()),
+    FLEET_ADMISSION: 'local',
+    ...env,
+  });
+  await chat.waitFor('/readyz', 200, 90_000);
+  const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
+  const postmaster = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  return { chat, dataDir, pidFile, postmaster };
+}
+
 describe('SIGHUP from a closed terminal', () => {
   it('with no one left to read its output, stops the embedded Postgres and exits 0', async () => {
     // `npm start` in a terminal that is then closed: the output goes nowhere (writes fail) and
     // SIGHUP arrives. Without a DATABASE_URL the example runs its own Postgres, which must not be
     // left running.
-    const dataDir = path.join(os.tmpdir(), uniqueName('phasegate-hup'));
-    const chat = await startChat({
-      DATABASE_URL: undefined,
-      DATA_DIR: dataDir,
-      EMBEDDED_PG_PORT: String(await freePort()),
-      FLEET_ADMISSION: 'local',
-    });
-    await chat.waitFor('/readyz', 200, 90_000);
-    const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
-    const postmaster = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+    const { chat, dataDir, pidFile, postmaster } = await startOnEmbeddedPostgres('phasegate-hup');
     expect(alive(postmaster)).toBe(true);
 
     chat.child.stdout!.destroy();
@@ -103,18 +113,10 @@ describe('SIGHUP from a closed terminal', () => {
 
 describe('a forced exit (a second, different stop signal during the drain)', () => {
   it('still stops the embedded Postgres instead of leaving it running', async () => {
-    const dataDir = path.join(os.tmpdir(), uniqueName('phasegate-forced'));
-    const chat = await startChat({
-      DATABASE_URL: undefined,
-      DATA_DIR: dataDir,
-      EMBEDDED_PG_PORT: String(await freePort()),
-      FLEET_ADMISSION: 'local',
+    const { chat, dataDir, pidFile, postmaster } = await startOnEmbeddedPostgres('phasegate-forced', {
       DRAIN_DELAY_MS: '20000',
       GRACE_PERIOD_MS: '25000',
     });
-    await chat.waitFor('/readyz', 200, 90_000);
-    const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
-    const postmaster = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
 
     chat.signal('SIGTERM');
     await waitUntil(() => chat.events('service.draining').length > 0, { message: 'draining' });
