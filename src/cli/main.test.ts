@@ -39,6 +39,7 @@ describe('phasegate program', () => {
     await main(argv('--help'), io);
     expect(io.out_).toContain('Usage: phasegate');
     expect(io.out_).toMatch(/plan \[options\]/);
+    expect(io.out_).toMatch(/run \[options\] <module>/);
     expect(io.codes).toEqual([0]);
   });
 

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ExitCodes, redactText } from '../index.js';
 import { registerPlan } from './commands/plan.js';
+import { registerRun } from './commands/run.js';
 import { registerSimulate } from './commands/simulate.js';
 
 /** Exit code for bad input on the command line (EX_CONFIG, as for any configuration error). */
@@ -78,8 +79,8 @@ export function packageVersion(): string {
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('phasegate')
     .description(
-      "Deterministic, capacity-aware startup for Node.js services: plan the fleet's connections and " +
-        'simulate a cold-start storm.',
+      "Deterministic, capacity-aware startup for Node.js services: plan the fleet's connections, " +
+        'simulate a cold-start storm, and run a service.',
     )
     .version(packageVersion(), '-v, --version', 'print the version')
     .exitOverride()
@@ -87,6 +88,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .showHelpAfterError('(add --help for usage)');
   registerPlan(program, io);
   registerSimulate(program, io);
+  registerRun(program, io);
   return program;
 }
 

@@ -2,8 +2,8 @@ import { isPhasegateError } from './phasegate-error.js';
 import { classify as defaultClassify, type Classifier } from './classify.js';
 
 /**
- * Process exit codes of a service started by `runService` (the README's "Contracts" section lists
- * them with what each means and whether a restart helps).
+ * Process exit codes of a service started by `runService` or `phasegate run` (the README's
+ * "Contracts" section lists them with what each means and whether a restart helps).
  */
 export const ExitCodes = {
   /** Clean stop. */

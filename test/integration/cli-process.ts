@@ -3,7 +3,7 @@
  * process, real exit codes. Uses the build (`dist/cli/main.js`, made by `npm test` before the
  * suite) when it exists, else runs the source through tsx.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,5 +53,14 @@ export function runPhasegateWithClosedStdout(args: readonly string[], timeoutMs 
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('close', (code) => resolve({ code: code ?? -1, stdout: '', stderr }));
+  });
+}
+
+/** Start `phasegate ...args` with `env` added to this environment, for a test that signals it. */
+export function spawnPhasegate(args: readonly string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [...command, ...args], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

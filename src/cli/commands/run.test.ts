@@ -1,0 +1,104 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import type { PlanInput, RunServiceOptionsInput } from '../../index.js';
+import { runModule, type ModuleLoader } from './run.js';
+
+/** A service module's plan: one component that starts at once (or fails with `error`). */
+const plan = (error?: Error): PlanInput => ({
+  phases: [
+    {
+      name: 'init',
+      components: [
+        {
+          name: 'hello',
+          start: () => (error ? Promise.reject(error) : Promise.resolve('hi')),
+        },
+      ],
+    },
+  ],
+});
+
+function setup(loaded: unknown | Error) {
+  const proc = new EventEmitter();
+  let out = '';
+  let err = '';
+  const urls: string[] = [];
+  const load: ModuleLoader = (url) => {
+    urls.push(url);
+    return loaded instanceof Error ? Promise.reject(loaded) : Promise.resolve(loaded);
+  };
+  const extra: RunServiceOptionsInput = {
+    host: '127.0.0.1',
+    process: proc,
+    stdout: { write: (chunk: string) => void (out += chunk), isTTY: false },
+    exit: () => undefined,
+    drainDelayMs: 0,
+  };
+  return {
+    proc,
+    urls,
+    output: () => out,
+    err: () => err,
+    run: (flags: Record<string, string> = {}) =>
+      runModule('service.mjs', { port: '0', ...flags }, { err: (text) => void (err += text) }, load, extra),
+  };
+}
+
+describe('phasegate run', () => {
+  it("starts the module's plan with its options, serves health, and exits 0 on SIGTERM", async () => {
+    const s = setup({ default: plan(), options: { startupBudgetMs: 5_000 } });
+    const exited = s.run({ mode: 'graceful' });
+    await until(() => s.output().includes('"event":"service.ready"'));
+    expect(s.urls[0]).toMatch(/^file:\/\/.*\/service\.mjs$/); // resolved from the working directory
+    expect(s.output()).toContain('"budgetMs":5000'); // the module's options
+    expect(s.output()).toContain('"mode":"graceful"'); // the flag
+    s.proc.emit('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('exits with the documented code when startup fails: 78 for bad credentials', async () => {
+    const denied = Object.assign(new Error('password authentication failed for user "app"'), {
+      code: '28P01',
+    });
+    const s = setup({ default: () => plan(denied) });
+    expect(await s.run()).toBe(78);
+    expect(s.output()).toContain('"event":"service.startup-failed"');
+  });
+
+  it.each([
+    [
+      'a module that cannot be loaded',
+      new Error("Cannot find module '/x/service.mjs'"),
+      'cannot load service.mjs',
+    ],
+    ['no default export', { options: {} }, 'has no default export that is a plan'],
+    [
+      'options that are not an object',
+      { default: plan(), options: 5 },
+      'exports options that are not an object',
+    ],
+  ])('exits 78 for %s, naming the module and the fix', async (_case, loaded, message) => {
+    const s = setup(loaded);
+    expect(await s.run()).toBe(78);
+    expect(s.err()).toContain(message);
+    expect(s.err()).toContain('fix:');
+  });
+
+  it('exits 78 for a bad flag, naming it', async () => {
+    const s = setup({ default: plan() });
+    expect(await s.run({ mode: 'fast' })).toBe(78);
+    expect(s.err()).toContain('--mode: must be deterministic or graceful');
+    const port = setup({ default: plan() });
+    expect(await port.run({ port: 'eighty' })).toBe(78);
+    expect(port.err()).toContain('--port');
+  });
+});
+
+/** Poll a condition on the event loop (the service runs on the system clock), bounded. */
+async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

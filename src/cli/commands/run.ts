@@ -1,0 +1,152 @@
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Command } from 'commander';
+import {
+  ConfigError,
+  ExitCodes,
+  isConfigError,
+  runService,
+  safeMessage,
+  type PlanSource,
+  type RunServiceOptionsInput,
+} from '../../index.js';
+// Type-only: a value import from main.ts would be circular (main.ts registers this command).
+import type { CliIo } from '../main.js';
+
+/** The raw flags of `phasegate run`, as commander hands them over. */
+export interface RunFlags {
+  readonly port?: string;
+  readonly host?: string;
+  readonly mode?: string;
+  readonly budgetMs?: string;
+}
+
+/**
+ * What a service module exports for `phasegate run`: the plan as its default export (a plan, or a
+ * function that builds one from `{ logger }`), and optionally `options` for `runService`. Flags
+ * override the options they name.
+ *
+ * @example
+ * ```js
+ * // service.mjs
+ * export default { phases: [{ name: 'database', components: [postgresComponent({ connection: process.env.DATABASE_URL })] }] };
+ * export const options = { startupBudgetMs: 90_000, listen: (ctx) => ctx.mount(app) };
+ * ```
+ */
+export interface ServiceModule {
+  readonly default: PlanSource;
+  readonly options?: RunServiceOptionsInput;
+}
+
+/** Loads a module by file URL; injectable for tests. */
+export type ModuleLoader = (url: string) => Promise<unknown>;
+
+/** Register `phasegate run` on `program`. */
+export function registerRun(
+  program: Command,
+  io: CliIo,
+  load: ModuleLoader = (url) => import(url) as Promise<unknown>,
+): Command {
+  return program
+    .command('run')
+    .summary("start a service module's plan under runService: health endpoints, signals, exit codes")
+    .description(
+      'Start the service a module describes (its default export: a plan, or a function building one ' +
+        'from { logger }; optionally `export const options` for runService) with phased startup, the ' +
+        'health endpoints, signal handling and the documented exit codes: 0 clean stop, 3 a critical ' +
+        'dependency failed, 78 bad configuration (also a module that cannot be loaded), 130/143 stopped ' +
+        'by SIGINT/SIGTERM during startup, 1 a bug.',
+    )
+    .argument('<module>', 'the service module (.js/.mjs; a .ts module needs node --import tsx)')
+    .option('--port <n>', 'port of the health endpoints (and of the server, if the module has none)')
+    .option('--host <address>', 'interface to bind to (default: all)')
+    .option('--mode <mode>', 'deterministic (fail fast) or graceful (start degraded, recover)')
+    .option('--budget-ms <ms>', 'the startup deadline, e.g. the platform startup window')
+    .action(async (file: string, flags: RunFlags) => {
+      io.exit(await runModule(file, flags, io, load));
+    });
+}
+
+/**
+ * The `phasegate run` command: load the module, merge its options with the flags (and `extra`, for
+ * tests: a fake process, an `exit` that does not end the test runner), run the service until it
+ * exits, and return its exit code.
+ */
+export async function runModule(
+  file: string,
+  flags: RunFlags,
+  io: Pick<CliIo, 'err'>,
+  load: ModuleLoader,
+  extra: RunServiceOptionsInput = {},
+): Promise<number> {
+  let module: ServiceModule;
+  let options: RunServiceOptionsInput;
+  try {
+    module = await loadServiceModule(file, load);
+    options = { ...module.options, ...overrides(flags), ...extra };
+  } catch (error) {
+    if (!isConfigError(error)) throw error;
+    io.err(`phasegate run: ${error.message}\n`);
+    return ExitCodes.CONFIG;
+  }
+  // runService ends the process itself with the service's exit code (its `exit`, process.exit by
+  // default), as it does for any service: whatever the module still holds open cannot keep it alive.
+  return runService(module.default, options).exited;
+}
+
+async function loadServiceModule(file: string, load: ModuleLoader): Promise<ServiceModule> {
+  const url = pathToFileURL(isAbsolute(file) ? file : resolve(file)).href;
+  let loaded: unknown;
+  try {
+    loaded = await load(url);
+  } catch (error) {
+    throw new ConfigError(
+      '<module>',
+      `cannot load ${file}: ${safeMessage(error)}`,
+      'give the path of a .js or .mjs module (for .ts, run node --import tsx)',
+      error,
+    );
+  }
+  const plan = (loaded as { default?: unknown } | null)?.default;
+  if (plan === null || (typeof plan !== 'object' && typeof plan !== 'function')) {
+    throw new ConfigError(
+      '<module>',
+      `${file} has no default export that is a plan`,
+      'export default { phases: [...] }, or a function ({ logger }) => plan',
+    );
+  }
+  const options = (loaded as { options?: unknown }).options;
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new ConfigError(
+      '<module>',
+      `${file} exports options that are not an object`,
+      'export const options = { ... }',
+    );
+  }
+  return loaded as ServiceModule;
+}
+
+function overrides(flags: RunFlags): RunServiceOptionsInput {
+  const out: { -readonly [K in keyof RunServiceOptionsInput]: RunServiceOptionsInput[K] } = {};
+  if (flags.port !== undefined) out.port = wholeNumber('--port', flags.port);
+  if (flags.host !== undefined) out.host = flags.host;
+  if (flags.mode !== undefined) {
+    if (flags.mode !== 'deterministic' && flags.mode !== 'graceful') {
+      throw new ConfigError(
+        '--mode',
+        `must be deterministic or graceful, got ${JSON.stringify(flags.mode)}`,
+        'e.g. --mode graceful',
+      );
+    }
+    out.mode = flags.mode;
+  }
+  if (flags.budgetMs !== undefined) out.startupBudgetMs = wholeNumber('--budget-ms', flags.budgetMs);
+  return out;
+}
+
+function wholeNumber(flag: string, value: string): number {
+  if (!/^\s*\d+\s*$/.test(value)) {
+    throw new ConfigError(flag, `must be a whole number, got ${JSON.stringify(value)}`, `e.g. ${flag} 8080`);
+  }
+  return Number(value);
+}

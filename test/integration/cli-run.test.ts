@@ -1,0 +1,53 @@
+/**
+ * `phasegate run` as a user runs it: a separate process starting a service module (a real Postgres
+ * pool, fixtures/pg-service.mjs) with the health endpoints, signals and the documented exit codes.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnPhasegate } from './cli-process.js';
+import { databaseUrl } from './helpers/database.js';
+import { waitUntil } from './helpers/wait-until.js';
+
+const MODULE = 'test/integration/fixtures/pg-service.mjs';
+
+function start(env: Record<string, string>) {
+  const child = spawnPhasegate(['run', MODULE, '--port', '0'], env);
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+describe('phasegate run', () => {
+  it('starts the module against the real Postgres, is ready, and exits 0 on SIGTERM', async () => {
+    const service = start({ DATABASE_URL: databaseUrl() });
+    try {
+      await waitUntil(() => service.output().includes('"event":"service.ready"'), {
+        timeoutMs: 20_000,
+        message: 'service ready',
+      });
+      service.child.kill('SIGTERM');
+      expect(await service.exited, service.output()).toBe(0);
+      expect(service.output()).toContain('"event":"service.exit","exitCode":0');
+    } finally {
+      service.child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 78 for an unknown database (fixed by a person, never retried)', async () => {
+    const url = new URL(databaseUrl());
+    url.pathname = '/phasegate_no_such_database';
+    const service = start({ DATABASE_URL: url.toString() });
+    expect(await service.exited, service.output()).toBe(78);
+    expect(service.output()).toContain('startup failed, exit 78; fix:');
+  });
+
+  it('exits 78 for a module that does not exist, naming it', async () => {
+    const child = spawnPhasegate(['run', 'no/such/service.mjs']);
+    let err = '';
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(78);
+    expect(err).toContain('cannot load no/such/service.mjs');
+  });
+});
