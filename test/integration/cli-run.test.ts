@@ -2,6 +2,9 @@
  * `phasegate run` as a user runs it: a separate process starting a service module (a real Postgres
  * pool, fixtures/pg-service.mjs) with the health endpoints, signals and the documented exit codes.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnPhasegate } from './cli-process.js';
 import { databaseUrl } from './helpers/database.js';
@@ -40,6 +43,22 @@ describe('phasegate run', () => {
     const service = start({ DATABASE_URL: url.toString() });
     expect(await service.exited, service.output()).toBe(78);
     expect(service.output()).toContain('startup failed, exit 78; fix:');
+  });
+
+  it('exits 78 at once for a module that keeps a timer open but exports no plan (no hang)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'phasegate-run-'));
+    try {
+      const file = join(dir, 'no-plan.mjs');
+      await writeFile(file, 'setInterval(() => {}, 1_000);\nexport const x = 1;\n');
+      const child = spawnPhasegate(['run', file]);
+      let err = '';
+      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code).toBe(78);
+      expect(err).toContain('has no default export that is a plan');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 78 for a module that does not exist, naming it', async () => {

@@ -67,9 +67,14 @@ describe('phasegate run', () => {
 
   it.each([
     [
-      'a module that cannot be loaded',
-      new Error("Cannot find module '/x/service.mjs'"),
+      'a module that cannot be found',
+      Object.assign(new Error("Cannot find module '/x/service.mjs'"), { code: 'ERR_MODULE_NOT_FOUND' }),
       'cannot load service.mjs',
+    ],
+    [
+      'a module that throws while loading',
+      new Error('boom at import'),
+      'service.mjs threw while loading: boom',
     ],
     ['no default export', { options: {} }, 'has no default export that is a plan'],
     [
@@ -88,6 +93,7 @@ describe('phasegate run', () => {
     const s = setup({ default: plan() });
     expect(await s.run({ mode: 'fast' })).toBe(78);
     expect(s.err()).toContain('--mode: must be deterministic or graceful');
+    expect(s.urls).toEqual([]); // checked before the module's top-level code runs
     const port = setup({ default: plan() });
     expect(await port.run({ port: 'eighty' })).toBe(78);
     expect(port.err()).toContain('--port');

@@ -46,6 +46,12 @@ export function registerRun(
   program: Command,
   io: CliIo,
   load: ModuleLoader = (url) => import(url) as Promise<unknown>,
+  /**
+   * Ends the process. A module may leave timers or sockets open when it loads, so a refusal before
+   * the service started must not wait for the event loop to drain. (Once started, runService ends
+   * the process itself.)
+   */
+  end: (code: number) => void = (code) => process.exit(code),
 ): Command {
   return program
     .command('run')
@@ -63,7 +69,9 @@ export function registerRun(
     .option('--mode <mode>', 'deterministic (fail fast) or graceful (start degraded, recover)')
     .option('--budget-ms <ms>', 'the startup deadline, e.g. the platform startup window')
     .action(async (file: string, flags: RunFlags) => {
-      io.exit(await runModule(file, flags, io, load));
+      const code = await runModule(file, flags, io, load);
+      io.exit(code);
+      end(code);
     });
 }
 
@@ -82,8 +90,10 @@ export async function runModule(
   let module: ServiceModule;
   let options: RunServiceOptionsInput;
   try {
+    // Flags first: a bad flag must not run the module's top-level code.
+    const fromFlags = overrides(flags);
     module = await loadServiceModule(file, load);
-    options = { ...module.options, ...overrides(flags), ...extra };
+    options = { ...module.options, ...fromFlags, ...extra };
   } catch (error) {
     if (!isConfigError(error)) throw error;
     io.err(`phasegate run: ${error.message}\n`);
@@ -100,10 +110,16 @@ async function loadServiceModule(file: string, load: ModuleLoader): Promise<Serv
   try {
     loaded = await load(url);
   } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    const notFound = typeof code === 'string' && MODULE_PATH_ERRORS.has(code);
     throw new ConfigError(
       '<module>',
-      `cannot load ${file}: ${safeMessage(error)}`,
-      'give the path of a .js or .mjs module (for .ts, run node --import tsx)',
+      notFound
+        ? `cannot load ${file}: ${safeMessage(error)}`
+        : `${file} threw while loading: ${safeMessage(error)}`,
+      notFound
+        ? 'give the path of a .js or .mjs module (for .ts, run node --import tsx)'
+        : 'correct the module: the error is its own, not a path problem',
       error,
     );
   }
@@ -125,6 +141,16 @@ async function loadServiceModule(file: string, load: ModuleLoader): Promise<Serv
   }
   return loaded as ServiceModule;
 }
+
+/** Errors of finding or reading the module itself, as opposed to the module's own code failing. */
+const MODULE_PATH_ERRORS = new Set([
+  'ERR_MODULE_NOT_FOUND',
+  'ENOENT',
+  'EISDIR',
+  'EACCES',
+  'ERR_UNKNOWN_FILE_EXTENSION',
+  'ERR_UNSUPPORTED_DIR_IMPORT',
+]);
 
 function overrides(flags: RunFlags): RunServiceOptionsInput {
   const out: { -readonly [K in keyof RunServiceOptionsInput]: RunServiceOptionsInput[K] } = {};
