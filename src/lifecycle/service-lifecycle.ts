@@ -132,7 +132,11 @@ export class ServiceLifecycle {
         },
       );
       this.orchestrator = orchestrator;
-      this.source = new ServiceSnapshotSource(orchestrator, () => this.everRunning);
+      this.source = new ServiceSnapshotSource(
+        orchestrator,
+        () => this.everRunning,
+        () => this.state === 'stopping',
+      );
       this.subscription = orchestrator.onEvent((event) => {
         // On a TTY the live view shows progress; the log keeps only what went wrong.
         logEvent(this.logger, event, this.liveView !== undefined);
