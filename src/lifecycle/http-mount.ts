@@ -39,6 +39,8 @@ export interface MountedServer {
 const STARTING_BODY = Buffer.from('{"error":"the service is starting"}');
 
 const LISTEN_CONFIG_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL']);
+/** A `host` that does not resolve to an address: the setting is wrong, waiting will not help. */
+const HOST_CONFIG_ERRORS = new Set(['ENOTFOUND', 'EAI_NONAME', 'EAI_FAIL']);
 
 function listen(server: Server, port: number, host: string | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -50,6 +52,15 @@ function listen(server: Server, port: number, host: string | undefined): Promise
             'port',
             `cannot listen on ${host ?? '*'}:${port} (${error.code})`,
             'choose a free port',
+            error,
+          ),
+        );
+      } else if (error.code !== undefined && HOST_CONFIG_ERRORS.has(error.code)) {
+        reject(
+          new ConfigError(
+            'host',
+            `cannot listen on ${host}:${port}: ${host} does not resolve (${error.code})`,
+            'give an address of this machine (e.g. 127.0.0.1 or 0.0.0.0), or leave host out',
             error,
           ),
         );

@@ -177,8 +177,43 @@ function milliseconds(path: string, value: number, min: number): number {
   return value;
 }
 
+/** Every key of {@link RunServiceOptionsInput} (a record, so the compiler says when one is missing). */
+const RUN_SERVICE_OPTIONS: Readonly<Record<keyof RunServiceOptionsInput, true>> = {
+  mode: true,
+  startupBudgetMs: true,
+  listen: true,
+  server: true,
+  port: true,
+  host: true,
+  health: true,
+  drainDelayMs: true,
+  gracePeriodMs: true,
+  signals: true,
+  stopOnHangup: true,
+  duplicateSignalWindowMs: true,
+  logger: true,
+  loggerOptions: true,
+  stdout: true,
+  liveView: true,
+  exit: true,
+  process: true,
+  clock: true,
+  orchestrator: true,
+};
+const RUN_SERVICE_OPTION_KEYS: ReadonlySet<string> = new Set(Object.keys(RUN_SERVICE_OPTIONS));
+
 /** Resolve and validate {@link RunServiceOptionsInput}. @throws ConfigError naming the option. */
 export function resolveRunServiceOptions(input: RunServiceOptionsInput = {}): RunServiceOptions {
+  // A misspelt option (`drainDelay`) would otherwise fall back to its default without a word.
+  for (const key of Object.keys(input)) {
+    if (!RUN_SERVICE_OPTION_KEYS.has(key)) {
+      throw new ConfigError(
+        key,
+        'is not an option of runService',
+        `use one of ${[...RUN_SERVICE_OPTION_KEYS].join(', ')}`,
+      );
+    }
+  }
   const mode = input.mode ?? 'deterministic';
   if (mode !== 'deterministic' && mode !== 'graceful') {
     throw new ConfigError(

@@ -329,6 +329,25 @@ describe('runService: exit codes', () => {
     expect(h.output()).toContain('drainDelayMs');
   });
 
+  it('exits 78 on a misspelt option instead of ignoring it', async () => {
+    h = harness();
+    const misspelt = { ...h.options(), drainDelay: 100 } as RunServiceOptionsInput;
+    service = runService(plan(['a', [fakeComponent({ name: 'a', clock: h.clock })]]), misspelt);
+    expect(await service.exited).toBe(78);
+    expect(h.output()).toContain('Invalid configuration at drainDelay: is not an option of runService');
+  });
+
+  it('exits 78 when the host is not an address of this machine, naming the host', async () => {
+    h = harness();
+    // Not an IP address, so a name to resolve, which fails: a setting to fix, not a dependency down.
+    service = runService(
+      plan(['a', [fakeComponent({ name: 'a', clock: h.clock })]]),
+      h.options({ host: '999.1.1.1' }),
+    );
+    expect(await service.exited).toBe(78);
+    expect(h.output()).toContain('Invalid configuration at host');
+  });
+
   it('exits 78 when the port cannot be bound, naming the port', async () => {
     const { createServer } = await import('node:http');
     const taken = createServer();
