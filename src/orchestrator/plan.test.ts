@@ -46,6 +46,7 @@ describe('definePlan', () => {
 
   it.each<[string, unknown, string, RegExp]>([
     ['no phases array', {}, 'phases', /needs a `phases` array/],
+    ['a Promise (an async plan factory)', Promise.resolve({ phases: [] }), 'phases', /is a Promise/],
     ['no phases', { phases: [] }, 'phases', /no phases/],
     ['a phase that is not an object', { phases: [null] }, 'phases[0]', /must be an object/],
     ['a nameless phase', { phases: [{ name: ' ', components: [c('x')] }] }, 'phases[0].name', /non-empty/],

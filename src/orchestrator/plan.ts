@@ -75,6 +75,13 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
  * ```
  */
 export function definePlan(input: PlanInput): Plan {
+  if (typeof (input as { then?: unknown } | null)?.then === 'function') {
+    throw new ConfigError(
+      'phases',
+      'the plan is a Promise (an async plan factory?)',
+      'build the plan synchronously; do asynchronous setup in components, whose start() may be async',
+    );
+  }
   if (!isRecord(input) || !Array.isArray(input.phases)) {
     throw new ConfigError('phases', 'a plan needs a `phases` array', 'pass definePlan({ phases: [...] })');
   }
