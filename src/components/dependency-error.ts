@@ -42,6 +42,10 @@ export class DependencyError extends PhasegateError {
   /** The driver's own code, when it had one. */
   readonly driverCode: string | undefined;
 
+  /**
+   * The message is `<dependency> <target>: <problem>`, followed by ` [<driverCode>]` when `problem`
+   * does not already contain that code.
+   */
   constructor(init: DependencyErrorInit) {
     const code = init.driverCode && !init.problem.includes(init.driverCode) ? ` [${init.driverCode}]` : '';
     super(ErrorCodes.DEPENDENCY, `${init.dependency} ${init.target}: ${init.problem}${code}`, {

@@ -23,6 +23,7 @@ export function classifyHttpStatus(status: number): ErrorClass {
  * {@link classifyHttpStatus}; `driverCode` is `HTTP <status>`.
  */
 export class HttpStatusError extends DependencyError {
+  /** @param url The redacted URL; it becomes `target`. */
   constructor(
     /** The redacted URL. */
     url: string,

@@ -3,6 +3,7 @@ import { PhasegateError } from './phasegate-error.js';
 
 /** One attempt took longer than the timeout policy allowed. Classified `transient`. */
 export class AttemptTimeoutError extends PhasegateError {
+  /** The message gives `timeoutMs` rounded to whole ms. */
   constructor(
     /** The timeout that was applied to the attempt, in ms. */
     readonly timeoutMs: number,

@@ -6,6 +6,7 @@ import { PhasegateError } from './phasegate-error.js';
  * failing, so a retry should wait at least `retryAfterMs`.
  */
 export class BreakerOpenError extends PhasegateError {
+  /** @param cause The last failure the breaker recorded. */
   constructor(
     /** Milliseconds until the breaker admits a probe again (0 when half-open probes are all taken). */
     readonly retryAfterMs: number,

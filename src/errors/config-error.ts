@@ -11,6 +11,10 @@ import { PhasegateError } from './phasegate-error.js';
  * ```
  */
 export class ConfigError extends PhasegateError {
+  /**
+   * @param hint How to fix it; becomes `hint`, and the message ends with `(fix: <hint>)`.
+   * @param cause The error that revealed the problem, if any.
+   */
   constructor(
     /** Where the bad setting is. */
     readonly path: string,

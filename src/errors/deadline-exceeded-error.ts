@@ -3,6 +3,7 @@ import { PhasegateError } from './phasegate-error.js';
 
 /** A scope's deadline passed: the startup budget, a phase's share, or an attempt's budget. */
 export class DeadlineExceededError extends PhasegateError {
+  /** Classified `transient`; the message gives `budgetMs` rounded to whole ms. */
   constructor(
     /** Which scope ran out of time (`startup`, a phase name, ...). */
     readonly scope: string,

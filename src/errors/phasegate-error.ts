@@ -15,6 +15,12 @@ export class PhasegateError extends Error {
   /** What a person can do about it, when we know. */
   readonly hint: string | undefined;
 
+  /**
+   * @param code Stable code; see {@link ErrorCodes}.
+   * @param message Kept as it is (not redacted here).
+   * @param options `cause` becomes the standard `Error.cause` (not set when undefined);
+   * `classification` and `hint` become the fields of the same name.
+   */
   constructor(
     code: ErrorCode,
     message: string,

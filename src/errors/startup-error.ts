@@ -48,6 +48,12 @@ export class StartupError extends PhasegateError {
   /** The total startup budget, in ms (`Infinity`, shown as `null` by `toJSON()`, when not given). */
   readonly budgetMs: number;
 
+  /**
+   * @param code The orchestrator uses `PG_ERR_COMPONENT_FAILED`, `PG_ERR_PHASE_TIMEOUT` and
+   * `PG_ERR_DEADLINE_EXCEEDED`.
+   * @param message Redacted before it is kept.
+   * @param context A missing `attempts` or `elapsedMs` becomes 0, a missing `budgetMs` `Infinity`.
+   */
   constructor(code: ErrorCode, message: string, context: StartupErrorContext) {
     super(code, redactText(message), {
       classification: context.classification,

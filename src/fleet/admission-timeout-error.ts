@@ -6,6 +6,7 @@ import { PhasegateError } from '../errors/phasegate-error.js';
  * warming, which may pass; a caller that only wanted to grow its pool past `minReady` keeps what it has.
  */
 export class AdmissionTimeoutError extends PhasegateError {
+  /** Made by the backends' `acquire` when the request's deadline passes first. */
   constructor(
     /** The backend that was asked. */
     readonly backend: string,

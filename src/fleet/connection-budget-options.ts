@@ -14,8 +14,18 @@ import { ConfigError } from '../errors/config-error.js';
  * ```
  */
 export type PoolSettingsInput =
-  | { readonly poolSize: number; readonly maxOverflow?: number }
-  | { readonly min?: number; readonly max: number };
+  | {
+      /** Connections kept open (a whole number >= 0; `poolSize + maxOverflow` must be at least 1). */
+      readonly poolSize: number;
+      /** Connections opened beyond `poolSize` under load (a whole number >= 0). @default 0 */
+      readonly maxOverflow?: number;
+    }
+  | {
+      /** Connections kept open in steady state (a whole number >= 0, at most `max`). @default 0 */
+      readonly min?: number;
+      /** Connections one instance may hold at most (a whole number >= 1). */
+      readonly max: number;
+    };
 
 /** The platform's startup probe; the startup window is `periodSeconds × failureThreshold`. */
 export interface ProbeWindowInput {

@@ -6,9 +6,18 @@ import { RedisAdmission, type RedisAdmissionOptionsInput } from './redis-admissi
 
 /** Options of {@link createAdmission}: the backend's name and its own options. */
 export type AdmissionOptionsInput =
-  | ({ readonly backend: 'postgres' } & PostgresAdmissionOptionsInput)
-  | ({ readonly backend: 'redis' } & RedisAdmissionOptionsInput)
-  | ({ readonly backend: 'local' } & LocalAdmissionOptionsInput);
+  | ({
+      /** Advisory locks on the database: a {@link PostgresAdmission}. */
+      readonly backend: 'postgres';
+    } & PostgresAdmissionOptionsInput)
+  | ({
+      /** Expiring leases in Redis: a {@link RedisAdmission}. */
+      readonly backend: 'redis';
+    } & RedisAdmissionOptionsInput)
+  | ({
+      /** No coordination, a random start delay: a {@link LocalAdmission}. */
+      readonly backend: 'local';
+    } & LocalAdmissionOptionsInput);
 
 const BACKENDS: readonly AdmissionBackendName[] = ['postgres', 'redis', 'local'];
 

@@ -39,6 +39,10 @@ export class LocalAdmission implements FleetAdmission {
   private readonly clock: Clock;
   private readonly random: Random;
 
+  /**
+   * @throws ConfigError when `width` is not a whole number >= 1, or `maxStartDelayMs` is negative or
+   * not finite.
+   */
   constructor(options: LocalAdmissionOptionsInput = {}) {
     const width = options.width ?? 1;
     if (!Number.isInteger(width) || width < 1) {

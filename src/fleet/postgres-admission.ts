@@ -81,6 +81,7 @@ export class PostgresAdmission implements FleetAdmission {
   private readonly options: AdmissionCommonOptions;
   private readonly connection: string | pg.ClientConfig | undefined;
 
+  /** @throws ConfigError when `width`, `namespace` or the `poll` delays are invalid. */
   constructor(options: PostgresAdmissionOptionsInput) {
     this.options = resolveCommonOptions(options);
     this.width = this.options.width;

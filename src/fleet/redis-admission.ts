@@ -82,6 +82,11 @@ export class RedisAdmission implements FleetAdmission {
   private readonly onLeaseLost: ((lease: RedisAdmissionLease) => void) | undefined;
   private readonly held = new Set<RedisAdmissionLease>();
 
+  /**
+   * Opens no connection yet: a client made from `url` connects lazily, on the first `acquire`.
+   * @throws ConfigError when not exactly one of `redis` and `url` is given, or `width`, `namespace`,
+   * `poll`, `leaseMs` (a whole number >= 100) or `refreshMs` (> 0, at most `leaseMs / 2`) is invalid.
+   */
   constructor(options: RedisAdmissionOptionsInput) {
     this.options = resolveCommonOptions(options);
     this.width = this.options.width;

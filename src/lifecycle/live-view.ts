@@ -148,6 +148,10 @@ export class LiveView {
   private readonly now: () => number;
   private readonly title: string;
 
+  /**
+   * Draws nothing until the first {@link LiveView.update}.
+   * @param out Where the region is drawn (`process.stdout`, usually a terminal).
+   */
   constructor(
     private readonly out: LiveViewStream,
     options: LiveViewOptionsInput = {},

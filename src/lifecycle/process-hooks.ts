@@ -22,7 +22,10 @@ export function signalExitCode(signal: StopSignal): 130 | 143 {
   return signal === 'SIGINT' ? 130 : 143;
 }
 
-// `any[]` so that both `process` and a plain `EventEmitter` fit (their listener types use it).
+/**
+ * A listener of any event. Its arguments are `any[]` so that both `process` and a plain
+ * `EventEmitter` fit (their listener types use it).
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyListener = (...args: any[]) => void;
 

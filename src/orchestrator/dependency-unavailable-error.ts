@@ -9,6 +9,12 @@ import { PhasegateError } from '../errors/phasegate-error.js';
  * `cause`.
  */
 export class DependencyUnavailableError extends PhasegateError {
+  /**
+   * When `component` and `dependency` are the same, the message says that component itself is not
+   * available (its handle was asked for while it was down).
+   * @param classification The class of the dependency's own failure.
+   * @param cause The dependency's own failure, when it had one.
+   */
   constructor(
     /** The component that could not start or be used. */
     readonly component: string,

@@ -99,6 +99,7 @@ export class Timeline {
   private startupEvents = Infinity;
   private droppedCount = 0;
 
+  /** Starts empty; `maxEvents` defaults to 10 000 and `classify` to the built-in `classify`. */
   constructor(options: TimelineOptionsInput = {}) {
     this.classify = options.classify ?? defaultClassify;
     this.maxEvents = options.maxEvents ?? 10_000;

@@ -39,6 +39,7 @@ export class AdaptiveTimeoutPolicy extends TimeoutPolicy {
   private readonly latencies: LatencyWindow;
   private base: number;
 
+  /** Takes resolved options: {@link adaptiveTimeout} resolves and validates them. Starts at `initialMs`. */
   constructor(options: AdaptiveTimeoutOptions) {
     super(options.clock, options.initialMs);
     this.options = options;

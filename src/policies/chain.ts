@@ -42,6 +42,7 @@ export interface OutcomeObserver {
  * @internal
  */
 export interface ChainLink {
+  /** Run `fn` under this link, through the links of `chain` from `next` on. */
   [runInChain]<T>(
     fn: PolicyFn<T>,
     context: PolicyContext,
@@ -148,6 +149,10 @@ export function toChainLink(policy: Policy): ChainLink {
  * @internal
  */
 export abstract class ChainedPolicy implements Policy, ChainLink {
+  /**
+   * Run `fn` under this policy. `options` may be an `AbortSignal`, or a signal plus a deadline; a
+   * deadline that is not a number rejects with a `ConfigError`.
+   */
   execute<T>(fn: PolicyFn<T>, options?: ExecuteOptions | AbortSignal): Promise<T> {
     let context: CallContext;
     try {
@@ -158,6 +163,7 @@ export abstract class ChainedPolicy implements Policy, ChainLink {
     return this[runInChain](fn, context, NO_CHAIN, 0, undefined);
   }
 
+  /** See {@link ChainLink}. @internal */
   abstract [runInChain]<T>(
     fn: PolicyFn<T>,
     context: PolicyContext,

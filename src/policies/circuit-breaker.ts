@@ -49,6 +49,10 @@ export class CircuitBreakerPolicy extends ChainedPolicy {
   private probes = 0;
   private lastFailure: unknown;
 
+  /**
+   * Takes resolved options: {@link circuitBreaker} resolves and validates them. Starts closed, or in
+   * `options.initialState` when one is given.
+   */
   constructor(
     /** The resolved options. */
     readonly options: CircuitBreakerOptions,

@@ -32,6 +32,10 @@ const REASON_TEXT: Record<Exclude<GiveUpReason, 'aborted'>, string> = {
  * ```
  */
 export class RetryExhaustedError extends PhasegateError {
+  /**
+   * @param lastError Kept as `cause`; its `hint`, when it is a phasegate error, becomes this one's.
+   * @param classification The class to report: the last error's (`transient` when no attempt was made).
+   */
   constructor(
     /** Why it gave up. */
     readonly reason: Exclude<GiveUpReason, 'aborted'>,

@@ -44,6 +44,7 @@ export class RetryPolicy extends ChainedPolicy {
   /** When an attempt succeeds. */
   readonly onSuccess: Event<RetrySuccessEvent> = this.successEmitter.event;
 
+  /** Takes resolved options: {@link retry} resolves and validates them. */
   constructor(
     /** The resolved options. */
     readonly options: RetryOptions,
@@ -174,24 +175,36 @@ export class RetryPolicy extends ChainedPolicy {
  * is answered with the slow path's promise, which the call then settles with.
  */
 class RetryCall<T> implements OutcomeObserver {
+  /** Made by {@link RetryPolicy} once the first attempt has room before the deadline. */
   constructor(
     private readonly policy: RetryPolicy,
+    /** The function the policy runs, at the end of `chain`. */
     readonly fn: PolicyFn<T>,
+    /** The caller's context; its deadline tells a `deadline` give-up from an `elapsed` one. */
     readonly context: PolicyContext,
+    /** The chain the retry is a link of; each attempt runs its links from `next` on, then `fn`. */
     readonly chain: readonly ChainLink[],
+    /** Index in `chain` of the link after the retry. */
     readonly next: number,
+    /** The caller's signal, or `undefined` when nothing can abort the call. */
     readonly signal: AbortSignal | undefined,
+    /** When the call started, in ms on the policy's clock. */
     readonly startedAt: number,
     /** Deadline of the whole call: the caller's, or `maxElapsedMs` after the start if nearer. */
     readonly limit: number,
     private readonly outer: OutcomeObserver | undefined,
   ) {}
 
+  /** The first attempt succeeded: report it to `onSuccess`, then to the outer observer. */
   succeeded(value: unknown): void {
     this.policy.succeeded(this.startedAt, 1);
     this.outer?.succeeded(value);
   }
 
+  /**
+   * The first attempt failed: returns the slow path's promise (the further attempts), which the
+   * outer observer, when there is one, is told the outcome of.
+   */
   failed(error: unknown): PromiseLike<unknown> {
     const rest = this.policy.retryAfter(this, error);
     return this.outer === undefined ? rest : observe(rest, this.outer);

@@ -59,6 +59,11 @@ export class TimeoutPolicy extends ChainedPolicy implements AttemptObserver {
   /** Fires when an attempt runs out of time. */
   readonly onTimeout: Event<TimeoutEvent> = this.timeoutEmitter.event;
 
+  /**
+   * Use {@link timeout}, which validates `ms`.
+   * @param clock Clock of the timers.
+   * @param ms The timeout of each attempt, in ms (> 0, or `Infinity` for none).
+   */
   constructor(
     clock: Clock,
     private readonly ms: number,

@@ -20,6 +20,10 @@ export class WrappedPolicy extends ChainedPolicy {
   readonly policies: readonly Policy[];
   private readonly links: readonly ChainLink[];
 
+  /**
+   * Use {@link wrap}, which checks that each argument is a policy.
+   * @param policies Outermost first; a `WrappedPolicy` among them is flattened into its policies.
+   */
   constructor(policies: readonly Policy[]) {
     super();
     const flat: Policy[] = [];

@@ -9,6 +9,7 @@ import type { PostgresServerError } from './server-errors.js';
 
 /** A connection attempt at the database. `cancel()` means the client hung up (idempotent). */
 export interface DatabaseTicket {
+  /** The client hung up: it is told no outcome, and a slot taken for authentication is freed. Idempotent. */
   cancel(): void;
 }
 
@@ -58,24 +59,35 @@ export interface AttemptHost {
  * costs one object here.
  */
 export class Attempt implements DatabaseTicket, BackendSlot, Firable, DelayLineItem {
+  /**
+   * `syn`: waiting for room in the backlog (its SYN dropped, to be retransmitted); `backlog`: waiting
+   * for the postmaster's accept; `auth`: holds a slot, authenticating; `open`: an open backend;
+   * `done`: refused, released or terminated; `cancelled`: the client hung up first.
+   */
   state: 'syn' | 'backlog' | 'auth' | 'open' | 'done' | 'cancelled' = 'syn';
   /** Waiting for its accept (even after the client hung up: the accept still happens). */
   inBacklog = false;
+  /** The end of its authentication while in `auth` (a hang-up or a restart cancels it); else `undefined`. */
   event: ScheduledEvent | undefined = undefined;
   /** Waiting to retransmit its SYN. */
   retransmit: DelayLineTicket | undefined = undefined;
+  /** SYNs dropped on a full backlog so far; picks the next retransmission wait (then `ETIMEDOUT`). */
   synsDropped = 0;
   /** Neighbours in the database's list of backends while authenticating or open. */
   prev: Attempt | undefined = undefined;
+  /** The neighbour toward the oldest backend (see `prev`). */
   next: Attempt | undefined = undefined;
+  /** Who is told if the server terminates the backend (see `attach`); dropped when it ends. */
   owner: BackendOwner | undefined = undefined;
 
+  /** Made by `DatabaseModel.accept`, which then sends its first SYN. */
   constructor(
     private readonly host: AttemptHost,
     /** Dropped once told the outcome, or when the client hangs up: a dead attempt holds nothing. */
     public client: DatabaseClient | undefined,
   ) {}
 
+  /** See {@link DatabaseTicket.cancel}. */
   cancel(): void {
     this.client = undefined;
     this.host.cancel(this);
@@ -92,10 +104,12 @@ export class Attempt implements DatabaseTicket, BackendSlot, Firable, DelayLineI
     this.host.step(this);
   }
 
+  /** See {@link BackendSlot.release}; only an `open` backend has a slot to give back. */
   release(): void {
     if (this.state === 'open') this.host.endBackend(this);
   }
 
+  /** See {@link BackendSlot.attach}. */
   attach(owner: BackendOwner): void {
     this.owner = owner;
   }

@@ -29,6 +29,7 @@ export interface ConnectorOptions {
 
 /** A setup waiting for, or holding, a connector slot. `cancel()` gives it up (idempotent). */
 export interface ConnectorTicket {
+  /** Give the setup up: it leaves the queue, or frees the slot it holds. Idempotent. */
   cancel(): void;
 }
 
@@ -128,6 +129,10 @@ export class ConnectorModel {
   private wake: ScheduledEvent | undefined;
   private readonly spacingMs: number;
 
+  /**
+   * Starts with `options.slots` slots and schedules nothing until a setup is queued.
+   * @param random Draws `setupMs` and `scaleUpDelayMs`.
+   */
   constructor(
     private readonly engine: SimulationEngine,
     private readonly options: ConnectorOptions,

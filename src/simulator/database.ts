@@ -75,8 +75,13 @@ export class DatabaseModel implements AttemptHost {
   /** One line per retransmission round: every SYN of a round waits the same time. */
   private readonly synLines: readonly DelayLine[];
 
+  /**
+   * Other clients' connections count as open from the start. With `options.restart`, schedules the
+   * restart's start and end on `engine`.
+   */
   constructor(
     private readonly engine: SimulationEngine,
+    /** The resolved settings. */
     readonly options: DatabaseOptions,
     private readonly random: Random,
   ) {

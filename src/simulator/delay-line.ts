@@ -14,6 +14,7 @@ export interface DelayLineItem {
 
 /** What {@link DelayLine.push} returns: `leave()` takes the item out of the line (idempotent). */
 export interface DelayLineTicket {
+  /** Take the item out of the line: it is not called back. Idempotent. */
   leave(): void;
 }
 

@@ -87,6 +87,7 @@ export class SimulationEngine implements Clock {
   private eventsRun = 0;
   private dirty = false;
 
+  /** Nothing is scheduled yet; the clock reads `options.start` (0 by default). */
   constructor(options: SimulationEngineOptionsInput = {}) {
     this.time = options.start ?? 0;
     this.settle = (options.settle ?? 'tick') === 'tick' ? tick : immediate;

@@ -8,6 +8,7 @@
  * per-request state in one object and are called back through `fire()`.
  */
 export interface Firable {
+  /** The event is due. */
   fire(): void;
 }
 
@@ -19,6 +20,7 @@ export interface ScheduledEvent {
   readonly seq: number;
   /** What to run: `target.fire()`, or `callback()` when there is no target. */
   readonly target: Firable | undefined;
+  /** Run when there is no `target`. */
   readonly callback: (() => void) | undefined;
   /**
    * A quiet event settles no promise by itself (an infrastructure model moving a request along), so

@@ -14,7 +14,9 @@ import { SimConnection } from './sim-connection.js';
 
 /** Resolved infrastructure settings. */
 export interface InfrastructureOptions {
+  /** Settings of the {@link ConnectorModel}. */
   readonly connector: ConnectorOptions;
+  /** Settings of the {@link DatabaseModel}. */
   readonly database: DatabaseOptions;
   /**
    * Time after a process starts before its outbound traffic passes (a fresh instance's network
@@ -103,6 +105,10 @@ export class SimulatedInfrastructure {
   private inFlightNow = 0;
   private openNow = 0;
 
+  /**
+   * Builds the connector and database models on `engine`.
+   * @param random Shared by both models and the egress delays.
+   */
   constructor(
     private readonly engine: SimulationEngine,
     private readonly options: InfrastructureOptions,

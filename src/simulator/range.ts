@@ -5,7 +5,14 @@
 import type { Random } from '../index.js';
 
 /** A duration in ms: fixed, or drawn uniformly from `[min, max]`. */
-export type Range = number | { readonly min: number; readonly max: number };
+export type Range =
+  | number
+  | {
+      /** Smallest value, in ms. */
+      readonly min: number;
+      /** Largest value, in ms. */
+      readonly max: number;
+    };
 
 /** Draw one value of `range` (a fixed number draws nothing from `random`). */
 export function sample(range: Range, random: Random): number {

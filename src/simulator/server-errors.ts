@@ -5,7 +5,9 @@
 
 /** A Postgres error as `pg` delivers it: a message and a SQLSTATE `code`, so `classify()` sees it. */
 export interface PostgresServerError extends Error {
+  /** The SQLSTATE: `53300` (full), `57P03` (starting up), `57P01` (terminated by a restart). */
   readonly code: string;
+  /** Always `FATAL`: each of these ends the connection. */
   readonly severity: 'FATAL';
 }
 

@@ -17,7 +17,9 @@ type ErrorListener = (error: Error) => void;
 
 /** A query result in the shape `pg` returns. */
 export interface SimQueryResult {
+  /** The rows, one object per row keyed by column name. */
   readonly rows: Array<Record<string, unknown>>;
+  /** Number of rows. */
   readonly rowCount: number;
 }
 
@@ -58,6 +60,11 @@ export class SimConnection implements BackendOwner {
   /** `'error'` listeners (a pool registers one). */
   private errorListeners: ErrorListener[] | undefined = undefined;
 
+  /**
+   * Made by `SimulatedInfrastructure` for an admitted attempt; it becomes the owner of `slot`,
+   * told when the server terminates it.
+   * @param onEnd Called once, when the connection closes for any reason.
+   */
   constructor(
     private readonly engine: SimulationEngine,
     private readonly database: DatabaseModel,

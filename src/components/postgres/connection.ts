@@ -43,6 +43,7 @@ export type PostgresConnectionConfig = string | pg.ClientConfig;
 
 /** A `pg.Client` seen as a {@link PgConnection}. `client` is there for code that needs the driver. */
 export class PgClientConnection implements PgConnection {
+  /** Wraps a client that is already connected ({@link pgConnectionFactory} connects it first). */
   constructor(
     /** The underlying driver client. */
     readonly client: pg.Client,

@@ -36,6 +36,7 @@ class FakeConnection implements PgConnection {
   ended = false;
   private listeners: Array<(error: Error) => void> = [];
 
+  /** Made by {@link FakePostgres.factory} for each connection it opens. */
   constructor(private readonly server: FakePostgres) {}
 
   /** Answers `text` after `queryMs`; rejects with ECONNRESET once ended. */
@@ -126,6 +127,10 @@ export class FakePostgres {
   /** When set, decides the error of an attempt (1-based); `undefined` lets it through. */
   failAttempt: ((attempt: number) => Error | undefined) | undefined;
 
+  /**
+   * @param clock Clock the connect and query delays sleep on (a `FakeClock` in tests).
+   * @param options Initial settings; a missing one takes the default its field names.
+   */
   constructor(clock: Clock, options: FakePostgresOptions = {}) {
     this.clock = clock;
     this.maxConnections = options.maxConnections ?? 100;

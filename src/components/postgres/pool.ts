@@ -61,6 +61,7 @@ export class PostgresPool {
   /** Fires whenever a figure of {@link PostgresPool.stats} changes. */
   readonly onChange: Event<PoolStats> = this.changed.event;
 
+  /** Opens nothing yet. The target starts at `options.target` (default `max`), clamped to `[0, max]`. */
   constructor(options: PostgresPoolOptions) {
     this.options = {
       target: options.max,
