@@ -177,10 +177,21 @@ describe('Orchestrator: availability is what the service serves', () => {
     expect(ok.orchestrator.availability).toBe('UNAVAILABLE');
 
     const failing = setup((clock) => [
+      { name: 'init', components: [fake(clock, 'config')] },
       { name: 'database', components: [fake(clock, 'db', { failTimes: Infinity, error: new Error('x') })] },
     ]);
+    const statusWhileStopping: string[] = [];
+    failing.orchestrator.onEvent((e) => {
+      if (e.type === 'component-stop') statusWhileStopping.push(failing.orchestrator.status);
+    });
     expect((await runUntilSettled(failing.clock, failing.orchestrator.start())).ok).toBe(false);
+    expect(statusWhileStopping).toEqual(['failed']); // `config` is stopped after startup gave up
     expect(failing.orchestrator.snapshot()).toMatchObject({ status: 'failed', availability: 'UNAVAILABLE' });
+    // Failed as soon as startup gave up, also while what started is stopped.
+    const statuses = failing.events.flatMap((e) =>
+      e.type === 'status-change' ? [`${e.from}->${e.to}`] : [],
+    );
+    expect(statuses).toEqual(['starting->failed']);
     expect(failing.events.find((e) => e.type === 'startup-end')).toMatchObject({
       outcome: 'failed',
       availability: 'UNAVAILABLE',

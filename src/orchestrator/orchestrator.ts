@@ -250,6 +250,8 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
     const { core } = this;
     for (const record of core.phases.values()) if (record.state === 'pending') record.state = 'skipped';
     this.snapshots.invalidate();
+    // Say so while the components stop (bounded, but seconds): not `starting` any more.
+    core.setStatus(aborted ? 'draining' : 'failed');
     await core.stopAll();
     core.setStatus(aborted ? 'stopped' : 'failed');
     this.end(aborted ? 'aborted' : 'failed', error);
