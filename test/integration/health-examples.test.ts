@@ -46,7 +46,10 @@ describe('examples/health-fastify', () => {
       port: 0,
       databaseConnectMs: 10,
       cacheDown: true,
-      budgetMs: 2_000,
+      // With 2 s this failed once in a full parallel run (not reproduced in 10 runs under load; a
+      // database phase starved of CPU by the 8-process storm test would explain it): more room.
+      // The cache still fails within its share.
+      budgetMs: 4_000,
       drainDelayMs: 0,
     });
     try {
