@@ -125,6 +125,7 @@ export {
   readinessOf,
   startupOf,
   reportedStatus,
+  reportedSnapshot,
   createTrustPredicate,
   bearerTokenPredicate,
   isLoopbackAddress,

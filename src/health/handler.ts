@@ -19,7 +19,7 @@ import {
   SERVICE_STATUSES,
   StartupReasons,
   readinessOf,
-  reportedStatus,
+  reportedSnapshot,
   startupOf,
   type ReadinessReason,
   type StartupReason,
@@ -139,9 +139,13 @@ const UNKNOWN_HEALTH = prepare(503, '{"status":"unknown"}', JSON_TYPE);
  */
 export function createHealthHandler(source: SnapshotSource, input: HealthOptionsInput = {}): HealthHandler {
   const options = resolveHealthOptions(input);
-  const metrics = metricsFor(source, options.metrics);
-  const degradedIsReady = options.degradedIsReady;
   let draining = false;
+  // /metrics reports what /health does: draining and UNAVAILABLE once setDraining() was called.
+  const metrics = metricsFor(
+    { snapshot: () => reportedSnapshot(source.snapshot(), draining) },
+    options.metrics,
+  );
+  const degradedIsReady = options.degradedIsReady;
   let startedBefore = false;
   // Identity cache: a source that hands back the same snapshot object until something changes (the
   // Orchestrator does) costs one comparison per probe.
@@ -176,12 +180,12 @@ export function createHealthHandler(source: SnapshotSource, input: HealthOptions
     const snapshot = take();
     if (snapshot === undefined) return send(req, res, UNKNOWN_HEALTH);
     const ready = readiness(snapshot) === ReadinessReasons.READY;
-    const status = reportedStatus(snapshot.status, draining);
+    const shown = reportedSnapshot(snapshot, draining);
     if (!options.isTrusted(req)) {
-      const pair = PUBLIC_HEALTH.get(status);
+      const pair = PUBLIC_HEALTH.get(shown.status);
       return send(req, res, pair === undefined ? UNKNOWN_HEALTH : pair[ready ? 0 : 1]);
     }
-    sendDynamic(req, res, ready ? 200 : 503, JSON_TYPE, JSON.stringify(healthBody(snapshot, status)));
+    sendDynamic(req, res, ready ? 200 : 503, JSON_TYPE, JSON.stringify(healthBody(shown)));
   };
 
   const serveMetrics = (req: IncomingMessage, res: ServerResponse, metrics: HealthMetrics): void => {

@@ -18,6 +18,7 @@ export {
   readinessOf,
   startupOf,
   reportedStatus,
+  reportedSnapshot,
   type HealthPath,
   type ReadinessReason,
   type StartupReason,

@@ -7,7 +7,7 @@ import type {
   ServiceStatus,
   StartupSnapshot,
 } from '../orchestrator/snapshot.js';
-import { SERVICE_STATUSES, readinessOf, reportedStatus, startupOf } from './states.js';
+import { SERVICE_STATUSES, readinessOf, reportedSnapshot, reportedStatus, startupOf } from './states.js';
 
 const COMPONENT_STATES: readonly ComponentState[] = [
   'pending',
@@ -152,5 +152,15 @@ describe('reportedStatus', () => {
     expect(reportedStatus('stopped', true)).toBe('stopped');
     expect(reportedStatus('failed', true)).toBe('failed');
     expect(reportedStatus('degraded', false)).toBe('degraded');
+  });
+});
+
+describe('reportedSnapshot', () => {
+  it('shows a draining service as draining and UNAVAILABLE; otherwise the snapshot itself', () => {
+    const ready = { ...snap('ready'), availability: 'FULL' as const };
+    expect(reportedSnapshot(ready, true)).toMatchObject({ status: 'draining', availability: 'UNAVAILABLE' });
+    expect(reportedSnapshot(ready, false)).toBe(ready);
+    const failed = snap('failed');
+    expect(reportedSnapshot(failed, true)).toBe(failed);
   });
 });

@@ -166,3 +166,13 @@ export function reportedStatus(status: ServiceStatus, draining: boolean): Servic
   if (!draining) return status;
   return status === 'stopped' || status === 'failed' ? status : 'draining';
 }
+
+/**
+ * The snapshot `/health` and `/metrics` report: the source's, except that while the lifecycle has
+ * flagged the service as draining it shows {@link reportedStatus} and availability `UNAVAILABLE`
+ * (nothing new is served, whatever the components are), until it has stopped or failed.
+ */
+export function reportedSnapshot(snapshot: StartupSnapshot, draining: boolean): StartupSnapshot {
+  const status = reportedStatus(snapshot.status, draining);
+  return status === snapshot.status ? snapshot : { ...snapshot, status, availability: 'UNAVAILABLE' };
+}

@@ -57,23 +57,4 @@ describe('ServiceSnapshotSource', () => {
     expect(source.snapshot().status).toBe('ready');
     await orchestrator.stop();
   });
-
-  it('shows a service that began to stop as draining and UNAVAILABLE (/health and /metrics alike)', async () => {
-    const clock = new FakeClock();
-    const orchestrator = orchestratorWith(clock);
-    let stopping = false;
-    const source = new ServiceSnapshotSource(
-      orchestrator,
-      () => true,
-      () => stopping,
-    );
-    await runUntilSettled(clock, orchestrator.start());
-    expect(source.snapshot()).toMatchObject({ status: 'ready', availability: 'FULL' });
-    stopping = true; // the drain delay: the orchestrator still runs, nothing new is served
-    const draining = source.snapshot();
-    expect(draining).toMatchObject({ status: 'draining', availability: 'UNAVAILABLE' });
-    expect(draining.readyAt).toBe(orchestrator.snapshot().readyAt);
-    expect(source.snapshot()).toBe(draining);
-    await orchestrator.stop();
-  });
 });

@@ -8,34 +8,30 @@ import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import type { SnapshotSource, StartupSnapshot } from '../orchestrator/snapshot.js';
 
 /**
- * The orchestrator's snapshot as the platform should see it while the service is up (`ready` or
- * `degraded`): until `listen` has finished (`running()` is false) it still shows as `starting` with
- * no `readyAt`, so no traffic arrives before the routes exist; once a stop has begun (`stopping()`)
- * it shows as `draining`. Either way nothing is served, so availability shows `UNAVAILABLE`. Like
- * the orchestrator, it hands back the same object until something changes, so the health handler's
- * identity cache keeps working. Internal.
+ * The orchestrator's snapshot, except that until `listen` has finished (`running()` is false) a
+ * started plan still shows as `starting`, with no `readyAt` and availability `UNAVAILABLE`, so no
+ * traffic arrives before the routes exist. (Draining is the health handler's `setDraining`.) Like the
+ * orchestrator, it hands back the same object until something changes, so the health handler's
+ * identity cache keeps working while `listen` runs. Internal.
  */
 export class ServiceSnapshotSource implements SnapshotSource {
-  /** The last snapshot shown differently, and the one it was made from. */
+  /** The last ready snapshot shown as `starting`, and the one it was made from. */
   private heldBack: { readonly from: StartupSnapshot; readonly shown: StartupSnapshot } | undefined;
 
   constructor(
     private readonly orchestrator: Orchestrator,
     private readonly running: () => boolean,
-    private readonly stopping: () => boolean = () => false,
   ) {}
 
   snapshot(): StartupSnapshot {
     const snapshot = this.orchestrator.snapshot();
-    if (snapshot.status !== 'ready' && snapshot.status !== 'degraded') return snapshot;
-    const status = this.stopping() ? 'draining' : this.running() ? undefined : 'starting';
-    if (status === undefined) return snapshot;
-    if (this.heldBack?.from !== snapshot || this.heldBack.shown.status !== status) {
-      const shown: StartupSnapshot = Object.freeze({
+    if (this.running() || (snapshot.status !== 'ready' && snapshot.status !== 'degraded')) return snapshot;
+    if (this.heldBack?.from !== snapshot) {
+      const shown = Object.freeze({
         ...snapshot,
-        status,
+        status: 'starting' as const,
+        readyAt: null,
         availability: 'UNAVAILABLE' as const,
-        ...(status === 'starting' ? { readyAt: null } : {}),
       });
       this.heldBack = { from: snapshot, shown };
     }

@@ -132,11 +132,7 @@ export class ServiceLifecycle {
         },
       );
       this.orchestrator = orchestrator;
-      this.source = new ServiceSnapshotSource(
-        orchestrator,
-        () => this.everRunning,
-        () => this.state === 'stopping',
-      );
+      this.source = new ServiceSnapshotSource(orchestrator, () => this.everRunning);
       this.subscription = orchestrator.onEvent((event) => {
         // On a TTY the live view shows progress; the log keeps only what went wrong.
         logEvent(this.logger, event, this.liveView !== undefined);

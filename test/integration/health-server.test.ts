@@ -107,7 +107,12 @@ describe('readiness inputs', () => {
     expect(server.handler.draining).toBe(true);
     const drained = await httpRequest(`${server.url}/readyz`);
     expect([drained.status, drained.body]).toEqual([503, 'draining\n']);
-    expect(JSON.parse((await httpRequest(`${server.url}/health`)).body).status).toBe('draining');
+    // Nothing new is served while draining, whatever the components are: /health and /metrics agree.
+    const health = JSON.parse((await httpRequest(`${server.url}/health`)).body) as Record<string, unknown>;
+    expect(health).toMatchObject({ status: 'draining', availability: 'UNAVAILABLE' });
+    const metrics = (await httpRequest(`${server.url}/metrics`)).body;
+    expect(metrics).toContain('phasegate_status{status="draining"} 1');
+    expect(metrics).toContain('phasegate_availability{level="UNAVAILABLE"} 1');
     expect((await httpRequest(`${server.url}/livez`)).status).toBe(200);
     expect((await httpRequest(`${server.url}/startupz`)).status).toBe(200);
     server.setDraining(false);
