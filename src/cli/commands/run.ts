@@ -10,6 +10,7 @@ import {
   type PlanSource,
   type RunServiceOptionsInput,
 } from '../../index.js';
+import { integerFlag } from '../integer-flag.js';
 // Type-only: a value import from main.ts would be circular (main.ts registers this command).
 import type { CliIo } from '../main.js';
 
@@ -154,7 +155,8 @@ const MODULE_PATH_ERRORS = new Set([
 
 function overrides(flags: RunFlags): RunServiceOptionsInput {
   const out: { -readonly [K in keyof RunServiceOptionsInput]: RunServiceOptionsInput[K] } = {};
-  if (flags.port !== undefined) out.port = wholeNumber('--port', flags.port);
+  const port = integerFlag('--port', flags.port, 0, 8080);
+  if (port !== undefined) out.port = port;
   if (flags.host !== undefined) out.host = flags.host;
   if (flags.mode !== undefined) {
     if (flags.mode !== 'deterministic' && flags.mode !== 'graceful') {
@@ -166,13 +168,7 @@ function overrides(flags: RunFlags): RunServiceOptionsInput {
     }
     out.mode = flags.mode;
   }
-  if (flags.budgetMs !== undefined) out.startupBudgetMs = wholeNumber('--budget-ms', flags.budgetMs);
+  const budgetMs = integerFlag('--budget-ms', flags.budgetMs, 0, 60_000);
+  if (budgetMs !== undefined) out.startupBudgetMs = budgetMs;
   return out;
-}
-
-function wholeNumber(flag: string, value: string): number {
-  if (!/^\s*\d+\s*$/.test(value)) {
-    throw new ConfigError(flag, `must be a whole number, got ${JSON.stringify(value)}`, `e.g. ${flag} 8080`);
-  }
-  return Number(value);
 }

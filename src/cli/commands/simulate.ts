@@ -13,6 +13,7 @@ import {
   type Scenario,
   type SimulateOptions,
 } from '../../index.js';
+import { integerFlag } from '../integer-flag.js';
 import { renderSimulation, type RenderedSimulation } from '../render-simulation.js';
 import { simulateInWorker } from '../simulate-in-worker.js';
 // Type-only: a value import from main.ts would be circular (main.ts registers this command).
@@ -67,8 +68,8 @@ export async function runSimulate(
 ): Promise<number> {
   let scenario: Scenario;
   try {
-    const instances = integerFlag('--instances', flags.instances, 1);
-    const seed = integerFlag('--seed', flags.seed, 0);
+    const instances = integerFlag('--instances', flags.instances, 1, 20);
+    const seed = integerFlag('--seed', flags.seed, 0, 20);
     scenario = withOverrides(await loadScenario(file), { instances, seed });
     // Before the run, which may take a while: a report that cannot be written fails now.
     if (flags.report !== undefined) await checkReportPath(flags.report);
@@ -138,16 +139,4 @@ async function checkReportPath(path: string): Promise<void> {
   } catch (error) {
     throw new ConfigError('--report', `cannot write ${path}: ${safeMessage(error)}`, 'check the path');
   }
-}
-
-function integerFlag(flag: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\s*\d+\s*$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
-    throw new ConfigError(
-      flag,
-      `must be a whole number from ${min} to ${Number.MAX_SAFE_INTEGER}, got ${JSON.stringify(value)}`,
-      `e.g. ${flag} 20`,
-    );
-  }
-  return Number(value);
 }
