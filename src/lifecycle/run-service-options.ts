@@ -200,17 +200,16 @@ const RUN_SERVICE_OPTIONS: Readonly<Record<keyof RunServiceOptionsInput, true>> 
   clock: true,
   orchestrator: true,
 };
-const RUN_SERVICE_OPTION_KEYS: ReadonlySet<string> = new Set(Object.keys(RUN_SERVICE_OPTIONS));
 
 /** Resolve and validate {@link RunServiceOptionsInput}. @throws ConfigError naming the option. */
 export function resolveRunServiceOptions(input: RunServiceOptionsInput = {}): RunServiceOptions {
   // A misspelt option (`drainDelay`) would otherwise fall back to its default without a word.
   for (const key of Object.keys(input)) {
-    if (!RUN_SERVICE_OPTION_KEYS.has(key)) {
+    if (!Object.hasOwn(RUN_SERVICE_OPTIONS, key)) {
       throw new ConfigError(
         key,
         'is not an option of runService',
-        `use one of ${[...RUN_SERVICE_OPTION_KEYS].join(', ')}`,
+        `use one of ${Object.keys(RUN_SERVICE_OPTIONS).join(', ')}`,
       );
     }
   }
