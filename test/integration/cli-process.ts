@@ -43,24 +43,28 @@ export function runPhasegate(args: readonly string[], timeoutMs = 30_000): Promi
  * `phasegate ... | head -c 0` does: the reader is gone and every write would fail with EPIPE.
  */
 export function runPhasegateWithClosedStdout(args: readonly string[], timeoutMs = 30_000): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...command, ...args], {
-      cwd: REPO,
-      timeout: timeoutMs,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.destroy();
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout: '', stderr }));
-  });
+  const child = spawnPhasegate(args, {}, timeoutMs);
+  child.stdout!.destroy();
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve) =>
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: '', stderr })),
+  );
 }
 
-/** Start `phasegate ...args` with `env` added to this environment, for a test that signals it. */
-export function spawnPhasegate(args: readonly string[], env: Record<string, string> = {}): ChildProcess {
+/**
+ * Start `phasegate ...args` with `env` added to this environment, for a test that signals it or
+ * reads its output as it comes; killed after `timeoutMs`.
+ */
+export function spawnPhasegate(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeoutMs = 30_000,
+): ChildProcess {
   return spawn(process.execPath, [...command, ...args], {
     cwd: REPO,
     env: { ...process.env, ...env },
+    timeout: timeoutMs,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { spawnPhasegate } from './cli-process.js';
+import { runPhasegate, spawnPhasegate } from './cli-process.js';
 import { databaseUrl } from './helpers/database.js';
 import { waitUntil } from './helpers/wait-until.js';
 
@@ -50,23 +50,17 @@ describe('phasegate run', () => {
     try {
       const file = join(dir, 'no-plan.mjs');
       await writeFile(file, 'setInterval(() => {}, 1_000);\nexport const x = 1;\n');
-      const child = spawnPhasegate(['run', file]);
-      let err = '';
-      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-      expect(code).toBe(78);
-      expect(err).toContain('has no default export that is a plan');
+      const run = await runPhasegate(['run', file]);
+      expect(run.code).toBe(78);
+      expect(run.stderr).toContain('has no default export that is a plan');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
   it('exits 78 for a module that does not exist, naming it', async () => {
-    const child = spawnPhasegate(['run', 'no/such/service.mjs']);
-    let err = '';
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(code).toBe(78);
-    expect(err).toContain('cannot load no/such/service.mjs');
+    const run = await runPhasegate(['run', 'no/such/service.mjs']);
+    expect(run.code).toBe(78);
+    expect(run.stderr).toContain('cannot load no/such/service.mjs');
   });
 });
