@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { databaseUrl, uniqueName } from './helpers/database.js';
 import { freePort } from './helpers/free-port.js';
 import { waitUntil } from './helpers/wait-until.js';
+import { httpRequest } from './health-fixtures.js';
 import { TcpProxy, connectionsOf, roleWithSchema, startChat, stopAllChats } from './service-harness.js';
 
 afterEach(stopAllChats);
@@ -143,7 +144,10 @@ describe('npm start (the main job as the README runs it)', () => {
     npm.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => npm.on('close', (code) => resolve(code)));
     try {
-      await waitUntil(async () => (await readyz(port)) === 200, { timeoutMs: 60_000, message: 'ready' });
+      await waitUntil(async () => (await httpRequest(`http://127.0.0.1:${port}/readyz`)).status === 200, {
+        timeoutMs: 60_000,
+        message: 'ready',
+      });
       const service = Number(/"pid":(\d+)/.exec(output)?.[1]);
       expect(service).not.toBe(npm.pid); // npm runs the service as its child
       npm.kill('SIGTERM');
@@ -155,15 +159,6 @@ describe('npm start (the main job as the README runs it)', () => {
     }
   }, 90_000);
 });
-
-function readyz(port: number): Promise<number> {
-  return new Promise((resolve) => {
-    get({ host: '127.0.0.1', port, path: '/readyz', agent: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    }).on('error', () => resolve(0));
-  });
-}
 
 function alive(pid: number): boolean {
   try {
