@@ -52,6 +52,15 @@ describe('phasegate program', () => {
     }
   });
 
+  it('phasegate help with an unknown command exits 78 naming it and the commands there are', async () => {
+    const io = recorder();
+    await main(argv('help', 'nosuch'), io);
+    expect(io.err_).toContain("unknown command 'nosuch'");
+    expect(io.err_).toContain('plan, simulate, run');
+    expect(io.out_).toBe('');
+    expect(io.codes).toEqual([78]);
+  });
+
   it('plan --help lists the flags', async () => {
     const io = recorder();
     await main(argv('plan', '--help'), io);

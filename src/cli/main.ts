@@ -95,6 +95,20 @@ export function buildProgram(io: CliIo = processIo): Command {
 /** Run the program on `argv` (as in `process.argv`) and report the exit code through `io.exit`. */
 export async function main(argv: readonly string[] = process.argv, io: CliIo = processIo): Promise<void> {
   const program = buildProgram(io);
+  const [first, topic] = argv.slice(2);
+  if (
+    first === 'help' &&
+    topic !== undefined &&
+    topic !== 'help' &&
+    !program.commands.some((c) => c.name() === topic)
+  ) {
+    // Commander would print the general help and exit 0, as if the topic existed.
+    io.err(
+      `error: unknown command '${topic}' (commands: ${program.commands.map((c) => c.name()).join(', ')})\n`,
+    );
+    io.exit(EXIT_BAD_INPUT);
+    return;
+  }
   try {
     await program.parseAsync([...argv]);
   } catch (error) {
