@@ -78,6 +78,10 @@ describe('scenario', () => {
     expect(scenario.fleet.instances).toBe(7);
     expect(scenario.seed).toBe(9);
     expect(configError(() => withOverrides(scenario, { instances: 0 })).path).toBe('fleet.instances');
+    const tooMany = configError(() => withOverrides(scenario, { instances: 10_001 }));
+    expect(tooMany.path).toBe('fleet.instances');
+    expect(tooMany.problem).toContain('at most 10000');
+    expect(withOverrides(scenario, { instances: 10_000 }).fleet.instances).toBe(10_000);
   });
 });
 

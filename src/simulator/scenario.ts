@@ -11,6 +11,11 @@ import { ConfigError, isConfigError, safeMessage } from '../index.js';
 
 /** Longest `durationMs` a scenario may simulate: a day. */
 export const MAX_DURATION_MS = 86_400_000;
+/**
+ * Most instances a scenario may start: a database's `max_connections` is in the thousands at most,
+ * and a fleet ten times larger than 1,000 instances takes minutes to simulate.
+ */
+export const MAX_INSTANCES = 10_000;
 /** Most time-series samples a scenario may ask for (`durationMs / sampleMs`). */
 export const MAX_SAMPLES = 100_000;
 
@@ -29,8 +34,11 @@ export const RangeSchema = z.union([
 
 /** The fleet being rolled out. */
 export const FleetSchema = z.strictObject({
-  /** Instances started. */
-  instances: positiveCount,
+  /** Instances started, at most {@link MAX_INSTANCES}. */
+  instances: positiveCount.max(
+    MAX_INSTANCES,
+    `must be at most ${MAX_INSTANCES}: a database's max_connections is in the thousands at most`,
+  ),
   /** Instances start uniformly spread over this window; 0 starts them all at once. @default 0 */
   startSpreadMs: ms.default(0),
 });
