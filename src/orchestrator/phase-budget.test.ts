@@ -30,7 +30,9 @@ describe('phaseBudget', () => {
     expect(phaseBudget(plan.phases, 3, 3_000)).toBe(3_000);
     expect(phaseBudget(plan.phases, 1, 0)).toBe(0);
     expect(phaseBudget(plan.phases, 1, Infinity)).toBe(Infinity);
-    expect(() => phaseBudget(plan.phases, 9, 1)).toThrow(RangeError);
+    expect(() => phaseBudget(plan.phases, 9, 1)).toThrow(
+      expect.objectContaining({ code: 'PG_ERR_CONFIG', path: 'index' }),
+    );
   });
 
   it('never hands out more than what is left, and a sequence of phases never overspends (property)', () => {

@@ -39,6 +39,8 @@ export function validatePlanBudget(plan: Plan, totalMs: number): void {
  *   phases, split by weight between this phase and every later weighted phase. Time earlier phases
  *   did not use is part of `remainingMs`, so it flows forward.
  *
+ * @throws ConfigError (`PG_ERR_CONFIG`) at `index` when `phases` has no phase there.
+ *
  * @example
  * ```ts
  * // three equal phases, 60 s total; the first used 1 s of its 20 s:
@@ -47,7 +49,13 @@ export function validatePlanBudget(plan: Plan, totalMs: number): void {
  */
 export function phaseBudget(phases: readonly Phase[], index: number, remainingMs: number): number {
   const phase = phases[index];
-  if (!phase) throw new RangeError(`no phase at index ${index}`);
+  if (!phase) {
+    throw new ConfigError(
+      'index',
+      `no phase at index ${index} (the plan has ${phases.length})`,
+      `pass an index from 0 to ${phases.length - 1}`,
+    );
+  }
   if (remainingMs <= 0) return 0;
   if (phase.budgetMs !== undefined) return Math.min(phase.budgetMs, remainingMs);
   let reserved = 0;
