@@ -113,6 +113,29 @@ describe('createHealthMetrics', () => {
     expect(text).not.toContain('phasegate_admission_wait_seconds{');
   });
 
+  it('counts a component as up only while it is ready, not while degraded, unhealthy or failed', async () => {
+    const states = ['ready', 'degraded', 'unhealthy', 'recovering', 'failed', 'starting'] as const;
+    const source = sourceOf({
+      ...base,
+      components: states.map((state) => ({
+        name: state,
+        phase: 'cache',
+        critical: false,
+        state,
+        attempts: 1,
+        lastError: null,
+        breaker: null,
+      })),
+    });
+    const text = await createHealthMetrics(source).render();
+    for (const state of states) {
+      const up = state === 'ready' ? 1 : 0;
+      expect(text).toContain(
+        `phasegate_component_up{component="${state}",phase="cache",critical="false"} ${up}`,
+      );
+    }
+  });
+
   it('records component start durations from events', async () => {
     const metrics = createHealthMetrics(sourceOf(base));
     metrics.observeComponentStart({

@@ -93,7 +93,7 @@ const seconds = (ms: number): number => ms / 1000;
  * Series (with the default prefix): `phasegate_status{status}` and `phasegate_availability{level}`
  * (one-hot), `phasegate_startup_duration_seconds`, `phasegate_phase_duration_seconds{phase}`,
  * `phasegate_component_start_duration_seconds{component,phase,outcome}` (histogram),
- * `phasegate_component_attempts{component,phase}`, `phasegate_component_up{component,phase,critical}`,
+ * `phasegate_component_attempts{component,phase}`, `phasegate_component_up{component,phase,critical}` (1 only while ready),
  * `phasegate_breaker_state{component}` (0 closed, 1 half-open, 2 open),
  * `phasegate_pool_connections{component,kind="open"|"target"|"max"|"idle"|"waiting"}`,
  * `phasegate_admission_wait_seconds{backend}`.
@@ -198,7 +198,7 @@ export function createHealthMetrics(
   });
   const up: Gauge<'component' | 'phase' | 'critical'> = new Gauge({
     name: `${prefix}component_up`,
-    help: 'Whether each component serves (1 when ready or degraded, else 0).',
+    help: 'Whether each component serves (1 when ready, else 0: a degraded component failed to start and is recovering).',
     labelNames: ['component', 'phase', 'critical'],
     registers,
     collect() {
@@ -209,7 +209,7 @@ export function createHealthMetrics(
           phase: redactText(c.phase),
           critical: String(c.critical),
         };
-        up.set(labels, c.state === 'ready' || c.state === 'degraded' ? 1 : 0);
+        up.set(labels, c.state === 'ready' ? 1 : 0);
       }
     },
   });
