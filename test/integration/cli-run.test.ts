@@ -1,8 +1,10 @@
 /**
  * `phasegate run` as a user runs it: a separate process starting a service module (a real Postgres
- * pool, fixtures/pg-service.mjs) with the health endpoints, signals and the documented exit codes.
+ * pool, fixtures/pg-service.mjs, and the README's own example module) with the health endpoints,
+ * signals and the documented exit codes.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,8 +14,8 @@ import { waitUntil } from './helpers/wait-until.js';
 
 const MODULE = 'test/integration/fixtures/pg-service.mjs';
 
-function start(env: Record<string, string>) {
-  const child = spawnPhasegate(['run', MODULE, '--port', '0'], env);
+function start(env: Record<string, string>, module = MODULE) {
+  const child = spawnPhasegate(['run', module, '--port', '0'], env);
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -34,6 +36,29 @@ describe('phasegate run', () => {
       expect(service.output()).toContain('"event":"service.exit","exitCode":0');
     } finally {
       service.child.kill('SIGKILL');
+    }
+  });
+
+  it("runs the README's service module (its ```js block) the same way", async () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const block = /```js\n(\/\/ service\.mjs\n[\s\S]*?)```/.exec(readme)?.[1];
+    expect(block, 'README has a ```js block starting with // service.mjs').toBeDefined();
+    // Inside the package, so that `import 'phasegate'` resolves to this package as it does for users.
+    const dir = '.scratch-readme-service';
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `service-${process.pid}.mjs`);
+    await writeFile(file, block!);
+    const service = start({ DATABASE_URL: databaseUrl() }, file);
+    try {
+      await waitUntil(() => service.output().includes('"event":"service.ready"'), {
+        timeoutMs: 20_000,
+        message: 'service ready',
+      });
+      service.child.kill('SIGTERM');
+      expect(await service.exited, service.output()).toBe(0);
+    } finally {
+      service.child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
