@@ -6,7 +6,8 @@ import type { PolicyFactoryContext } from './orchestrator-options.js';
 /**
  * The policy of a component that brings none: retry `transient` failures with decorrelated jitter
  * (250 ms to 10 s) and `capacity` failures with a longer one (1 s to 30 s), for as long as the
- * phase deadline allows (never starting an attempt that cannot finish before it), each attempt
+ * phase deadline allows (never starting an attempt that cannot finish before it, and shortening
+ * the last sleep so that the budget's end still gets an attempt), each attempt
  * under an adaptive timeout that follows the latency actually observed (10 s before the first
  * success, then p99 × 2, at least 100 ms). The 100 ms floor is also the least time an attempt is
  * assumed to need before any success, so a phase with a small fixed budget still gets its first

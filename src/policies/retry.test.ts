@@ -161,6 +161,72 @@ describe('retry', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('shortens the sleep for one last attempt when the drawn delay leaves no room before the deadline', async () => {
+    const clock = new FakeClock();
+    const deadline = 10_000;
+    const policy = retry({
+      clock,
+      backoff: constantBackoff(6_000),
+      maxAttempts: Infinity,
+      minAttemptMs: 500,
+      random: () => 0.5,
+    });
+    const retries: RetryEvent[] = [];
+    policy.onRetry((e) => retries.push(e));
+    const starts: number[] = [];
+    const result = outcome(
+      policy.execute(
+        () => {
+          starts.push(clock.now());
+          throw refused();
+        },
+        { deadline },
+      ),
+    );
+    await clock.runAll();
+    const exhausted = (await result).error as RetryExhaustedError;
+    // 6 000 ms after the second attempt would leave nothing; 3 500 ms still leave the 500 an attempt
+    // needs: it sleeps half way into the later half of those (1 750 + 0.5 × 1 750 = 2 625), once.
+    expect(starts).toEqual([0, 6_000, 8_625]);
+    expect(retries.map((e) => e.delayMs)).toEqual([6_000, 2_625]);
+    expect(exhausted.reason).toBe('deadline');
+    expect(exhausted.attempts).toBe(3);
+    expect(clock.now()).toBe(8_625);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('spreads the last attempt over the later half of what fits, never before retryAfterMs', async () => {
+    const lastStart = async (random: number, openMs: number): Promise<number | undefined> => {
+      const clock = new FakeClock();
+      const policy = retry({
+        clock,
+        backoff: constantBackoff(20_000),
+        minAttemptMs: 1_000,
+        random: () => random,
+      });
+      const starts: number[] = [];
+      const result = outcome(
+        policy.execute(
+          () => {
+            starts.push(clock.now());
+            throw new BreakerOpenError(openMs);
+          },
+          { deadline: 9_000 },
+        ),
+      );
+      await clock.runAll();
+      await result;
+      return starts[1];
+    };
+    // 8 000 ms fit; the later half is 4 000 to 8 000.
+    expect(await lastStart(0, 0)).toBe(4_000);
+    expect(await lastStart(0.999, 0)).toBeCloseTo(7_996, 0);
+    // The breaker said 6 000: from 6 000 to 8 000.
+    expect(await lastStart(0, 6_000)).toBe(6_000);
+    // The breaker's 8 500 does not fit at all: no second attempt.
+    expect(await lastStart(0, 8_500)).toBeUndefined();
+  });
+
   it('stops within maxElapsedMs (reason "elapsed") and hands that limit inward as the deadline', async () => {
     const clock = new FakeClock();
     const policy = retry({ clock, backoff: constantBackoff(100), maxAttempts: Infinity, maxElapsedMs: 1000 });

@@ -89,6 +89,7 @@ export class RetryPolicy extends ChainedPolicy {
     const { signal, startedAt, limit } = call;
     let error = firstError;
     let attempt = 1;
+    let lastChanceTaken = false;
     const { backoff, capacityBackoff } = this.options;
     // One progression per backoff, so a capacityBackoff that is `backoff` itself shares its steps.
     const steps = new Map<Backoff, BackoffStep>();
@@ -103,11 +104,23 @@ export class RetryPolicy extends ChainedPolicy {
       const previous = steps.get(chosen);
       const step = previous === undefined ? chosen.start(this.options.random) : previous.next();
       steps.set(chosen, step);
-      const delayMs = Math.max(step.duration, retryAfterOf(error));
+      const serverDelayMs = retryAfterOf(error);
+      let delayMs = Math.max(step.duration, serverDelayMs);
       if (limit !== Infinity) {
+        const needMs = this.minAttemptMs(call.chain, call.next);
         const room = limit - (clock.now() + delayMs);
-        if (room <= 0 || room < this.minAttemptMs(call.chain, call.next)) {
-          throw this.exhausted(limitReason(limit, call.context), attempt, startedAt, error, errorClass);
+        if (room <= 0 || room < needMs) {
+          // The drawn delay leaves no room for another attempt. Rather than give the rest of the
+          // budget away, sleep only as long as still fits and make one last attempt: at a random
+          // point in the later half of what fits (a fleet that started together does not retry in
+          // step), never sooner than the server asked. Once only: the last attempt is the last.
+          const fitsMs = limit - clock.now() - needMs;
+          if (lastChanceTaken || needMs <= 0 || fitsMs <= serverDelayMs) {
+            throw this.exhausted(limitReason(limit, call.context), attempt, startedAt, error, errorClass);
+          }
+          lastChanceTaken = true;
+          const from = Math.max(serverDelayMs, fitsMs / 2);
+          delayMs = from + (fitsMs - from) * this.options.random();
         }
       }
       if (this.retryEmitter.hasListeners) this.retryEmitter.emit({ attempt, delayMs, error, errorClass });
@@ -242,8 +255,13 @@ function retryAfterOf(error: unknown): number {
  *   blink); an error carrying `retryAfterMs` (an open circuit breaker's `BreakerOpenError`) makes
  *   it sleep at least that long.
  * - It never starts an attempt, and never begins a sleep, when the attempt could not finish before
- *   the deadline (`ExecuteOptions.deadline` and `maxElapsedMs`, whichever is nearer): it gives up at
- *   once instead of sleeping through the rest of the budget.
+ *   the deadline (`ExecuteOptions.deadline` and `maxElapsedMs`, whichever is nearer). When the
+ *   drawn delay would leave too little time (less than `minAttemptMs`) but a shorter one would not,
+ *   it makes one last attempt after a shortened sleep: a random point in the later half of what
+ *   still fits, never shorter than `retryAfterMs` (so the budget is used, and a fleet that started
+ *   together does not make its last attempts in step). When even that does not fit, or the last
+ *   attempt failed too, or `minAttemptMs` is 0 (nothing says how long an attempt takes), it gives
+ *   up at once instead of sleeping through the rest of the budget.
  * - When it gives up it throws a {@link RetryExhaustedError} whose `cause` is the last error and whose
  *   `classification` is that error's class. When the caller aborts it throws the abort reason at
  *   once (a sleep is cancelled; nothing is left pending). It does not interrupt a running attempt;
