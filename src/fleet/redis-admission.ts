@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type * as IORedis from 'ioredis';
 import type { Redis } from 'ioredis';
 import type { CancelTimer } from '../common/clock.js';
 import { abortReason } from '../common/abort-reason.js';
-import { lazyModule } from '../common/lazy-module.js';
+import { toDependencyError } from '../components/dependency-error.js';
 import { ConfigError } from '../errors/config-error.js';
 import {
   resolveCommonOptions,
@@ -14,9 +13,8 @@ import {
   type FleetAdmissionLease,
 } from './admission.js';
 import { pollForSlot } from './poll-for-slot.js';
+import { checkRedisUrl, openAdmissionClient, type AdmissionClient } from './redis-admission-client.js';
 import { ACQUIRE_SCRIPT, REFRESH_SCRIPT, RELEASE_SCRIPT } from './redis-lease-scripts.js';
-
-const ioredis = lazyModule<typeof IORedis>('ioredis');
 
 /** The part of an ioredis client the Redis backend uses. */
 export type RedisLike = Pick<Redis, 'eval' | 'quit'>;
@@ -25,7 +23,10 @@ export type RedisLike = Pick<Redis, 'eval' | 'quit'>;
 export interface RedisAdmissionOptionsInput extends AdmissionCommonOptionsInput {
   /** A client you own; {@link RedisAdmission.close} leaves it open. */
   readonly redis?: RedisLike;
-  /** A Redis URL; the admission opens its own client and closes it in {@link RedisAdmission.close}. */
+  /**
+   * A `redis://` or `rediss://` URL; the admission opens its own client and closes it in
+   * {@link RedisAdmission.close}. Its password never appears in an error.
+   */
   readonly url?: string;
   /** The sorted set holding the leases. @default `phasegate:admission:<namespace>` */
   readonly key?: string;
@@ -76,7 +77,10 @@ export class RedisAdmission implements FleetAdmission {
   readonly key: string;
   private readonly options: AdmissionCommonOptions;
   private readonly redis: RedisLike;
-  private readonly ownsClient: boolean;
+  /** The client opened from `url`; `undefined` for a client given as `redis`. */
+  private readonly client: AdmissionClient | undefined;
+  /** Where Redis is, redacted, for error messages. */
+  private readonly target: string;
   private readonly leaseMs: number;
   private readonly refreshMs: number;
   private readonly onLeaseLost: ((lease: RedisAdmissionLease) => void) | undefined;
@@ -84,7 +88,8 @@ export class RedisAdmission implements FleetAdmission {
 
   /**
    * Opens no connection yet: a client made from `url` connects lazily, on the first `acquire`.
-   * @throws ConfigError when not exactly one of `redis` and `url` is given, or `width`, `namespace`,
+   * @throws ConfigError when not exactly one of `redis` and `url` is given, `url` is not a
+   * `redis://` or `rediss://` URL, or `width`, `namespace`,
    * `poll`, `leaseMs` (a whole number >= 100) or `refreshMs` (> 0, at most `leaseMs / 2`) is invalid.
    */
   constructor(options: RedisAdmissionOptionsInput) {
@@ -116,16 +121,23 @@ export class RedisAdmission implements FleetAdmission {
     this.leaseMs = leaseMs;
     this.refreshMs = refreshMs;
     this.key = options.key ?? `phasegate:admission:${this.options.namespace}`;
-    this.ownsClient = options.redis === undefined;
-    this.redis = options.redis ?? new (ioredis().Redis)(options.url!, { lazyConnect: true });
+    if (options.redis === undefined) {
+      this.target = checkRedisUrl(options.url);
+      this.client = openAdmissionClient(options.url!, this.target);
+      this.redis = this.client.redis;
+    } else {
+      this.target = '(the given client)';
+      this.redis = options.redis;
+    }
     this.onLeaseLost = options.onLeaseLost;
   }
 
   /**
    * Take a lease of `leaseMs`, refreshed every `refreshMs` until released; polls with jitter while
    * K leases are held. Rejects with the signal's reason on abort and with an
-   * `AdmissionTimeoutError` at the deadline, leaving no lease behind. `request.firstConnection` is
-   * not used.
+   * `AdmissionTimeoutError` at the deadline, leaving no lease behind. A Redis that cannot be reached
+   * ends the wait with a `DependencyError` (`redis`, the cause's class: `transient` for a refused
+   * connection) rather than looking like a busy fleet. `request.firstConnection` is not used.
    */
   async acquire(request: AdmissionRequest): Promise<RedisAdmissionLease> {
     const start = this.options.clock.now();
@@ -134,7 +146,11 @@ export class RedisAdmission implements FleetAdmission {
     await pollForSlot<string>(
       {
         tryOnce: async () => {
-          const result = await this.redis.eval(ACQUIRE_SCRIPT, 1, this.key, this.width, id, this.leaseMs);
+          const result = await this.redis
+            .eval(ACQUIRE_SCRIPT, 1, this.key, this.width, id, this.leaseMs)
+            .catch((error: unknown) => {
+              throw this.failure(error);
+            });
           return Number(result) === 1 ? id : undefined;
         },
         giveBack: (taken) => this.remove(taken),
@@ -150,10 +166,18 @@ export class RedisAdmission implements FleetAdmission {
     return this.hold(id, this.options.clock.now() - start);
   }
 
-  /** Release every lease still held, then close the client if this admission opened it. */
+  /**
+   * Release every lease still held, then close the client if this admission opened it (also when it
+   * never connected: it stops reconnecting, so the process can exit).
+   */
   async close(): Promise<void> {
     await Promise.allSettled([...this.held].map((lease) => lease.release()));
-    if (this.ownsClient) await this.redis.quit().catch(() => undefined);
+    await this.client?.close();
+  }
+
+  /** A failed command as a `DependencyError` (redis, the redacted target, the classified cause). */
+  private failure(error: unknown): Error {
+    return this.client ? this.client.failure(error) : toDependencyError('redis', this.target, error);
   }
 
   private async remove(id: string): Promise<void> {

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +31,15 @@ function admission(
 }
 
 const keyOf = (namespace: string): string => `phasegate:admission:${namespace}`;
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 /** Poll `condition` every 20 ms until it holds, failing after `timeoutMs`. */
 async function waitFor(
@@ -206,5 +216,41 @@ describe('RedisAdmission (real Redis)', () => {
     expect(await observer.zcard(keyOf(namespace))).toBe(2);
     await owner.close();
     expect(await observer.exists(keyOf(namespace))).toBe(0);
+  });
+
+  it('Redis unreachable: acquire fails with a transient DependencyError without the password, nothing on stderr, and the process can exit', async () => {
+    const port = await closedPort();
+    const script = `
+      import { RedisAdmission } from ${JSON.stringify(`${REPO}src/fleet/redis-admission.ts`)};
+      const admission = new RedisAdmission({ width: 1, url: process.env.ADMISSION_URL, namespace: 'down' });
+      const error = await admission
+        .acquire({ signal: new AbortController().signal, deadline: Infinity, firstConnection: undefined })
+        .then(() => undefined, (e) => e);
+      process.stdout.write(JSON.stringify({ name: error?.constructor.name, code: error?.code, classification: error?.classification, message: error?.message }) + '\\n');
+      await admission.close();
+      // No explicit exit: the process must end on its own once the admission is closed.
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: REPO,
+      env: { ...process.env, ADMISSION_URL: `redis://app:hunter2@127.0.0.1:${port}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await waitFor(() => child.exitCode !== null || child.signalCode !== null, 20_000, 'the process to exit');
+    expect(await exited).toBe(0);
+    const outcome = JSON.parse(stdout.trim()) as Record<string, string>;
+    expect(outcome).toMatchObject({
+      name: 'DependencyError',
+      code: 'PG_ERR_DEPENDENCY',
+      classification: 'transient',
+    });
+    expect(outcome.message).toContain('ECONNREFUSED');
+    expect(stdout + stderr).not.toContain('hunter2');
+    expect(stderr).not.toContain('Unhandled error event');
   });
 });
