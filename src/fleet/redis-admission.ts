@@ -37,7 +37,10 @@ export interface RedisAdmissionOptionsInput extends AdmissionCommonOptionsInput 
   readonly leaseMs?: number;
   /** How often a held lease is refreshed; must be well below `leaseMs`. @default leaseMs / 3 */
   readonly refreshMs?: number;
-  /** Called when a held lease could not be refreshed in time and expired (the slot may be reused). */
+  /**
+   * Called once when a held lease is lost: a refresh found it expired, or Redis could not confirm it
+   * for `leaseMs` (the slot may be reused). Not called after `release()`.
+   */
   readonly onLeaseLost?: (lease: RedisAdmissionLease) => void;
 }
 
@@ -45,7 +48,7 @@ export interface RedisAdmissionOptionsInput extends AdmissionCommonOptionsInput 
 export interface RedisAdmissionLease extends FleetAdmissionLease {
   /** The member id in the sorted set. */
   readonly id: string;
-  /** True when a refresh found the lease already expired. */
+  /** True once the lease is lost: a refresh found it expired, or none confirmed it for `leaseMs`. */
   readonly lost: boolean;
 }
 
@@ -143,9 +146,11 @@ export class RedisAdmission implements FleetAdmission {
     const start = this.options.clock.now();
     if (request.signal.aborted) throw abortReason(request.signal);
     const id = randomUUID();
+    let sentAt = start;
     await pollForSlot<string>(
       {
         tryOnce: async () => {
+          sentAt = this.options.clock.now();
           const result = await this.redis
             .eval(ACQUIRE_SCRIPT, 1, this.key, this.width, id, this.leaseMs)
             .catch((error: unknown) => {
@@ -163,7 +168,7 @@ export class RedisAdmission implements FleetAdmission {
         backend: this.backend,
       },
     );
-    return this.hold(id, this.options.clock.now() - start);
+    return this.hold(id, this.options.clock.now() - start, sentAt);
   }
 
   /**
@@ -184,12 +189,18 @@ export class RedisAdmission implements FleetAdmission {
     await this.redis.eval(RELEASE_SCRIPT, 1, this.key, id);
   }
 
-  /** A granted lease, refreshed on the clock every `refreshMs` until released or lost. */
-  private hold(id: string, waitedMs: number): RedisAdmissionLease {
+  /**
+   * A granted lease, refreshed on the clock every `refreshMs` until released or lost. It counts as
+   * lost once a refresh finds it gone, or once `leaseMs` has passed since the last command that
+   * confirmed it was sent (Redis unreachable, or a refresh that hangs): by then the server may have
+   * handed the slot to someone else, so the holder must not go on believing it holds it.
+   */
+  private hold(id: string, waitedMs: number, confirmedAt: number): RedisAdmissionLease {
     const { clock } = this.options;
     let released = false;
     let lost = false;
-    let cancelRefresh: CancelTimer | undefined;
+    let refreshing = false;
+    let cancelTick: CancelTimer | undefined;
     const lease: RedisAdmissionLease = {
       backend: this.backend,
       waitedMs,
@@ -204,29 +215,45 @@ export class RedisAdmission implements FleetAdmission {
       release: async () => {
         if (released) return;
         released = true;
-        cancelRefresh?.();
+        cancelTick?.();
         this.held.delete(lease);
         // If Redis cannot be reached the lease still expires after leaseMs.
         await this.remove(id).catch(() => undefined);
       },
     };
-    const refresh = async (): Promise<void> => {
-      let alive = true;
+    const lose = (): void => {
+      if (released || lost) return;
+      lost = true;
+      cancelTick?.();
+      this.held.delete(lease);
       try {
-        alive = Number(await this.redis.eval(REFRESH_SCRIPT, 1, this.key, id, this.leaseMs)) === 1;
-      } catch {
-        // Redis is unreachable: keep trying until the lease would have expired anyway.
-      }
-      if (released) return;
-      if (!alive) {
-        lost = true;
-        this.held.delete(lease);
         this.onLeaseLost?.(lease);
-        return;
+      } catch {
+        // A listener that throws must not become an unhandled rejection of the refresh.
       }
-      cancelRefresh = clock.timer(this.refreshMs, () => void refresh());
     };
-    cancelRefresh = clock.timer(this.refreshMs, () => void refresh());
+    const refresh = async (): Promise<void> => {
+      const sentAt = clock.now();
+      refreshing = true;
+      try {
+        const alive = Number(await this.redis.eval(REFRESH_SCRIPT, 1, this.key, id, this.leaseMs)) === 1;
+        if (alive) confirmedAt = Math.max(confirmedAt, sentAt);
+        else lose();
+      } catch {
+        // Redis is unreachable: the next tick tries again, until the lease would have expired.
+      } finally {
+        refreshing = false;
+      }
+    };
+    // One timer while held: each tick checks the expiry and starts a refresh unless one is in flight.
+    const tick = (): void => {
+      if (released || lost) return;
+      const left = confirmedAt + this.leaseMs - clock.now();
+      if (left <= 0) return lose();
+      if (!refreshing) void refresh();
+      cancelTick = clock.timer(Math.min(this.refreshMs, left), tick);
+    };
+    cancelTick = clock.timer(this.refreshMs, tick);
     this.held.add(lease);
     return lease;
   }
