@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type * as IORedis from 'ioredis';
 import type { Redis } from 'ioredis';
 import type { CancelTimer } from '../common/clock.js';
 import { abortReason } from '../common/abort-reason.js';
-import { lazyModule } from '../common/lazy-module.js';
+import { toDependencyError } from '../components/dependency-error.js';
 import { ConfigError } from '../errors/config-error.js';
 import {
   resolveCommonOptions,
@@ -14,9 +13,8 @@ import {
   type FleetAdmissionLease,
 } from './admission.js';
 import { pollForSlot } from './poll-for-slot.js';
+import { checkRedisUrl, openAdmissionClient, type AdmissionClient } from './redis-admission-client.js';
 import { ACQUIRE_SCRIPT, REFRESH_SCRIPT, RELEASE_SCRIPT } from './redis-lease-scripts.js';
-
-const ioredis = lazyModule<typeof IORedis>('ioredis');
 
 /** The part of an ioredis client the Redis backend uses. */
 export type RedisLike = Pick<Redis, 'eval' | 'quit'>;
@@ -25,7 +23,10 @@ export type RedisLike = Pick<Redis, 'eval' | 'quit'>;
 export interface RedisAdmissionOptionsInput extends AdmissionCommonOptionsInput {
   /** A client you own; {@link RedisAdmission.close} leaves it open. */
   readonly redis?: RedisLike;
-  /** A Redis URL; the admission opens its own client and closes it in {@link RedisAdmission.close}. */
+  /**
+   * A `redis://` or `rediss://` URL; the admission opens its own client and closes it in
+   * {@link RedisAdmission.close}. Its password never appears in an error.
+   */
   readonly url?: string;
   /** The sorted set holding the leases. @default `phasegate:admission:<namespace>` */
   readonly key?: string;
@@ -36,7 +37,10 @@ export interface RedisAdmissionOptionsInput extends AdmissionCommonOptionsInput 
   readonly leaseMs?: number;
   /** How often a held lease is refreshed; must be well below `leaseMs`. @default leaseMs / 3 */
   readonly refreshMs?: number;
-  /** Called when a held lease could not be refreshed in time and expired (the slot may be reused). */
+  /**
+   * Called once when a held lease is lost: a refresh found it expired, or Redis could not confirm it
+   * for `leaseMs` (the slot may be reused). Not called after `release()`.
+   */
   readonly onLeaseLost?: (lease: RedisAdmissionLease) => void;
 }
 
@@ -44,7 +48,7 @@ export interface RedisAdmissionOptionsInput extends AdmissionCommonOptionsInput 
 export interface RedisAdmissionLease extends FleetAdmissionLease {
   /** The member id in the sorted set. */
   readonly id: string;
-  /** True when a refresh found the lease already expired. */
+  /** True once the lease is lost: a refresh found it expired, or none confirmed it for `leaseMs`. */
   readonly lost: boolean;
 }
 
@@ -76,7 +80,10 @@ export class RedisAdmission implements FleetAdmission {
   readonly key: string;
   private readonly options: AdmissionCommonOptions;
   private readonly redis: RedisLike;
-  private readonly ownsClient: boolean;
+  /** The client opened from `url`; `undefined` for a client given as `redis`. */
+  private readonly client: AdmissionClient | undefined;
+  /** Where Redis is, redacted, for error messages. */
+  private readonly target: string;
   private readonly leaseMs: number;
   private readonly refreshMs: number;
   private readonly onLeaseLost: ((lease: RedisAdmissionLease) => void) | undefined;
@@ -84,7 +91,8 @@ export class RedisAdmission implements FleetAdmission {
 
   /**
    * Opens no connection yet: a client made from `url` connects lazily, on the first `acquire`.
-   * @throws ConfigError when not exactly one of `redis` and `url` is given, or `width`, `namespace`,
+   * @throws ConfigError when not exactly one of `redis` and `url` is given, `url` is not a
+   * `redis://` or `rediss://` URL, or `width`, `namespace`,
    * `poll`, `leaseMs` (a whole number >= 100) or `refreshMs` (> 0, at most `leaseMs / 2`) is invalid.
    */
   constructor(options: RedisAdmissionOptionsInput) {
@@ -116,25 +124,38 @@ export class RedisAdmission implements FleetAdmission {
     this.leaseMs = leaseMs;
     this.refreshMs = refreshMs;
     this.key = options.key ?? `phasegate:admission:${this.options.namespace}`;
-    this.ownsClient = options.redis === undefined;
-    this.redis = options.redis ?? new (ioredis().Redis)(options.url!, { lazyConnect: true });
+    if (options.redis === undefined) {
+      this.target = checkRedisUrl(options.url);
+      this.client = openAdmissionClient(options.url!, this.target);
+      this.redis = this.client.redis;
+    } else {
+      this.target = '(the given client)';
+      this.redis = options.redis;
+    }
     this.onLeaseLost = options.onLeaseLost;
   }
 
   /**
    * Take a lease of `leaseMs`, refreshed every `refreshMs` until released; polls with jitter while
    * K leases are held. Rejects with the signal's reason on abort and with an
-   * `AdmissionTimeoutError` at the deadline, leaving no lease behind. `request.firstConnection` is
-   * not used.
+   * `AdmissionTimeoutError` at the deadline, leaving no lease behind. A Redis that cannot be reached
+   * ends the wait with a `DependencyError` (`redis`, the cause's class: `transient` for a refused
+   * connection) rather than looking like a busy fleet. `request.firstConnection` is not used.
    */
   async acquire(request: AdmissionRequest): Promise<RedisAdmissionLease> {
     const start = this.options.clock.now();
     if (request.signal.aborted) throw abortReason(request.signal);
     const id = randomUUID();
+    let sentAt = start;
     await pollForSlot<string>(
       {
         tryOnce: async () => {
-          const result = await this.redis.eval(ACQUIRE_SCRIPT, 1, this.key, this.width, id, this.leaseMs);
+          sentAt = this.options.clock.now();
+          const result = await this.redis
+            .eval(ACQUIRE_SCRIPT, 1, this.key, this.width, id, this.leaseMs)
+            .catch((error: unknown) => {
+              throw this.failure(error);
+            });
           return Number(result) === 1 ? id : undefined;
         },
         giveBack: (taken) => this.remove(taken),
@@ -147,25 +168,39 @@ export class RedisAdmission implements FleetAdmission {
         backend: this.backend,
       },
     );
-    return this.hold(id, this.options.clock.now() - start);
+    return this.hold(id, this.options.clock.now() - start, sentAt);
   }
 
-  /** Release every lease still held, then close the client if this admission opened it. */
+  /**
+   * Release every lease still held, then close the client if this admission opened it (also when it
+   * never connected: it stops reconnecting, so the process can exit).
+   */
   async close(): Promise<void> {
     await Promise.allSettled([...this.held].map((lease) => lease.release()));
-    if (this.ownsClient) await this.redis.quit().catch(() => undefined);
+    await this.client?.close();
+  }
+
+  /** A failed command as a `DependencyError` (redis, the redacted target, the classified cause). */
+  private failure(error: unknown): Error {
+    return this.client ? this.client.failure(error) : toDependencyError('redis', this.target, error);
   }
 
   private async remove(id: string): Promise<void> {
     await this.redis.eval(RELEASE_SCRIPT, 1, this.key, id);
   }
 
-  /** A granted lease, refreshed on the clock every `refreshMs` until released or lost. */
-  private hold(id: string, waitedMs: number): RedisAdmissionLease {
+  /**
+   * A granted lease, refreshed on the clock every `refreshMs` until released or lost. It counts as
+   * lost once a refresh finds it gone, or once `leaseMs` has passed since the last command that
+   * confirmed it was sent (Redis unreachable, or a refresh that hangs): by then the server may have
+   * handed the slot to someone else, so the holder must not go on believing it holds it.
+   */
+  private hold(id: string, waitedMs: number, confirmedAt: number): RedisAdmissionLease {
     const { clock } = this.options;
     let released = false;
     let lost = false;
-    let cancelRefresh: CancelTimer | undefined;
+    let refreshing = false;
+    let cancelTick: CancelTimer | undefined;
     const lease: RedisAdmissionLease = {
       backend: this.backend,
       waitedMs,
@@ -180,29 +215,45 @@ export class RedisAdmission implements FleetAdmission {
       release: async () => {
         if (released) return;
         released = true;
-        cancelRefresh?.();
+        cancelTick?.();
         this.held.delete(lease);
         // If Redis cannot be reached the lease still expires after leaseMs.
         await this.remove(id).catch(() => undefined);
       },
     };
-    const refresh = async (): Promise<void> => {
-      let alive = true;
+    const lose = (): void => {
+      if (released || lost) return;
+      lost = true;
+      cancelTick?.();
+      this.held.delete(lease);
       try {
-        alive = Number(await this.redis.eval(REFRESH_SCRIPT, 1, this.key, id, this.leaseMs)) === 1;
-      } catch {
-        // Redis is unreachable: keep trying until the lease would have expired anyway.
-      }
-      if (released) return;
-      if (!alive) {
-        lost = true;
-        this.held.delete(lease);
         this.onLeaseLost?.(lease);
-        return;
+      } catch {
+        // A listener that throws must not become an unhandled rejection of the refresh.
       }
-      cancelRefresh = clock.timer(this.refreshMs, () => void refresh());
     };
-    cancelRefresh = clock.timer(this.refreshMs, () => void refresh());
+    const refresh = async (): Promise<void> => {
+      const sentAt = clock.now();
+      refreshing = true;
+      try {
+        const alive = Number(await this.redis.eval(REFRESH_SCRIPT, 1, this.key, id, this.leaseMs)) === 1;
+        if (alive) confirmedAt = Math.max(confirmedAt, sentAt);
+        else lose();
+      } catch {
+        // Redis is unreachable: the next tick tries again, until the lease would have expired.
+      } finally {
+        refreshing = false;
+      }
+    };
+    // One timer while held: each tick checks the expiry and starts a refresh unless one is in flight.
+    const tick = (): void => {
+      if (released || lost) return;
+      const left = confirmedAt + this.leaseMs - clock.now();
+      if (left <= 0) return lose();
+      if (!refreshing) void refresh();
+      cancelTick = clock.timer(Math.min(this.refreshMs, left), tick);
+    };
+    cancelTick = clock.timer(this.refreshMs, tick);
     this.held.add(lease);
     return lease;
   }

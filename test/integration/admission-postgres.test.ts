@@ -11,6 +11,8 @@ import { systemClock } from '../../src/common/clock.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { AdmissionTimeoutError } from '../../src/fleet/admission-timeout-error.js';
 import { PostgresAdmission, advisoryLockKey } from '../../src/fleet/postgres-admission.js';
+import { pgConnectionFactory } from '../../src/components/postgres/connection.js';
+import { PostgresPool } from '../../src/components/postgres/pool.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -261,5 +263,43 @@ describe('PostgresAdmission (real Postgres)', () => {
     expect((error as AdmissionTimeoutError).waitedMs).toBeLessThanOrEqual(systemClock.now() - started);
     expect(await locksHeld(namespace, await backendPid(waiter))).toBe(0);
     await held.release();
+  });
+
+  it("sends its statements on the pool's first connection only between callers' transactions", async () => {
+    // The pool lends its first connection to callers while the admission holds a session lock on it.
+    // A statement sent while a caller's transaction had failed was refused (25P02): the unlock was
+    // lost and the slot stayed taken by a live instance, and a try failed the whole admission wait.
+    const namespace = `pg-admission-${randomUUID()}`;
+    const pool = new PostgresPool({ factory: pgConnectionFactory(DATABASE_URL), clock: systemClock, max: 1 });
+    try {
+      await pool.openConnection();
+      const admission = new PostgresAdmission({ width: 1, namespace, poll: fastPoll });
+      const lease = await admission.acquire(request(pool.firstConnection()));
+      expect(await locksHeld(namespace)).toBe(1);
+
+      let released: Promise<void> | undefined;
+      let retaken: Promise<unknown> | undefined;
+      await pool.withConnection(async (c) => {
+        await c.query('BEGIN');
+        await c.query('SELECT 1/0').catch(() => undefined); // the caller's transaction has failed
+        released = lease.release();
+        await c.query('ROLLBACK');
+      });
+      await released;
+      expect(await locksHeld(namespace)).toBe(0);
+
+      await pool.withConnection(async (c) => {
+        await c.query('BEGIN');
+        await c.query('SELECT 1/0').catch(() => undefined);
+        retaken = admission.acquire(request(pool.firstConnection(), systemClock.now() + 10_000));
+        await c.query('ROLLBACK');
+      });
+      const again = (await retaken) as { release(): Promise<void> };
+      expect(await locksHeld(namespace)).toBe(1);
+      await again.release();
+      expect(await locksHeld(namespace)).toBe(0);
+    } finally {
+      await pool.end();
+    }
   });
 });

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +31,40 @@ function admission(
 }
 
 const keyOf = (namespace: string): string => `phasegate:admission:${namespace}`;
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A TCP proxy to Redis that `cut()` severs: open connections drop and new ones are refused. */
+async function redisProxy(): Promise<{ url: string; cut: () => Promise<void> }> {
+  const target = new URL(REDIS_URL);
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = createConnection(Number(target.port || 6379), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    cut: async () => {
+      const closed = new Promise((resolve) => server.close(resolve));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+  };
+}
 
 /** Poll `condition` every 20 ms until it holds, failing after `timeoutMs`. */
 async function waitFor(
@@ -206,5 +241,98 @@ describe('RedisAdmission (real Redis)', () => {
     expect(await observer.zcard(keyOf(namespace))).toBe(2);
     await owner.close();
     expect(await observer.exists(keyOf(namespace))).toBe(0);
+  });
+
+  it('notices a lease it cannot refresh for leaseMs (Redis unreachable) as lost, and stops its timer', async () => {
+    const namespace = `redis-admission-${randomUUID()}`;
+    const proxy = await redisProxy();
+    const clock = new FakeClock();
+    const lost: string[] = [];
+    const created = new RedisAdmission({
+      url: proxy.url,
+      width: 1,
+      namespace,
+      clock,
+      leaseMs: 300,
+      onLeaseLost: (l) => lost.push(l.id),
+    });
+    admissions.push(created);
+    const lease = await created.acquire(request());
+    expect(await observer.zrange(keyOf(namespace), 0, -1)).toEqual([lease.id]);
+
+    // The holder loses its way to Redis; the server expires the lease after 300 ms of its own time
+    // and would give the slot to another instance. The holder must not go on believing it holds it.
+    await proxy.cut();
+    for (let i = 0; i < 3; i++) await clock.advance(100);
+    expect(lease.lost).toBe(true);
+    expect(lost).toEqual([lease.id]);
+    expect(clock.pending).toBe(0);
+    await lease.release();
+  });
+
+  it('a lease removed behind its back is lost, and an onLeaseLost that throws does not escape', async () => {
+    const namespace = `redis-admission-${randomUUID()}`;
+    const clock = new FakeClock();
+    const seen: string[] = [];
+    const holder = admission({
+      width: 1,
+      namespace,
+      clock,
+      onLeaseLost: (l) => {
+        seen.push(l.id);
+        throw new Error('listener bug');
+      },
+    });
+    const lease = await holder.acquire(request());
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await observer.zrem(keyOf(namespace), lease.id); // as if it had expired and been reclaimed
+      await clock.advance(Math.floor(10_000 / 3));
+      await waitFor(() => lease.lost, 5000, 'the refresh to find the lease gone');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(seen).toEqual([lease.id]);
+      expect(unhandled).toEqual([]);
+      expect(clock.pending).toBe(0);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('Redis unreachable: acquire fails with a transient DependencyError without the password, nothing on stderr, and the process can exit', async () => {
+    const port = await closedPort();
+    const script = `
+      import { RedisAdmission } from ${JSON.stringify(`${REPO}src/fleet/redis-admission.ts`)};
+      const admission = new RedisAdmission({ width: 1, url: process.env.ADMISSION_URL, namespace: 'down' });
+      const error = await admission
+        .acquire({ signal: new AbortController().signal, deadline: Infinity, firstConnection: undefined })
+        .then(() => undefined, (e) => e);
+      process.stdout.write(JSON.stringify({ name: error?.constructor.name, code: error?.code, classification: error?.classification, message: error?.message }) + '\\n');
+      await admission.close();
+      // No explicit exit: the process must end on its own once the admission is closed.
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: REPO,
+      env: { ...process.env, ADMISSION_URL: `redis://app:hunter2@127.0.0.1:${port}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await waitFor(() => child.exitCode !== null || child.signalCode !== null, 20_000, 'the process to exit');
+    expect(await exited).toBe(0);
+    const outcome = JSON.parse(stdout.trim()) as Record<string, string>;
+    expect(outcome).toMatchObject({
+      name: 'DependencyError',
+      code: 'PG_ERR_DEPENDENCY',
+      classification: 'transient',
+    });
+    expect(outcome.message).toContain('ECONNREFUSED');
+    expect(stdout + stderr).not.toContain('hunter2');
+    expect(stderr).not.toContain('Unhandled error event');
   });
 });

@@ -8,6 +8,11 @@ export interface Entry {
   broken: boolean;
   /** Lent out. */
   busy: boolean;
+  /**
+   * Statements of the pool's own session ({@link sessionOf}) that wait for the borrower to give the
+   * connection back, so that they never run inside a borrower's transaction.
+   */
+  afterRelease?: Array<{ readonly run: () => void; readonly fail: (error: unknown) => void }>;
 }
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;
@@ -42,4 +47,37 @@ export function leaseOf(entry: Entry, onRelease: () => void): PoolLease {
       onRelease();
     },
   };
+}
+
+/**
+ * `entry`'s connection as a session for the pool's own statements (admission's advisory locks): a
+ * statement is sent at once while nobody has the connection borrowed, else when the borrower gives it
+ * back ({@link settleAfterRelease}), before anyone else can borrow it. The connection serialises
+ * statements, so none lands inside a borrower's transaction (where a failed one would refuse it
+ * with 25P02). `end()` does nothing: the pool owns the connection.
+ */
+export function sessionOf(entry: Entry): PgConnection {
+  return {
+    query: (text, values) => {
+      if (!entry.busy) return entry.connection.query(text, values);
+      return new Promise((resolve, reject) => {
+        (entry.afterRelease ??= []).push({
+          run: () => void entry.connection.query(text, values).then(resolve, reject),
+          fail: reject,
+        });
+      });
+    },
+    end: () => Promise.resolve(),
+  };
+}
+
+/** Send the statements that waited for `entry` to come back, or fail them with `error`. */
+export function settleAfterRelease(entry: Entry, error?: unknown): void {
+  const waiting = entry.afterRelease;
+  if (waiting === undefined || waiting.length === 0) return;
+  entry.afterRelease = undefined;
+  for (const statement of waiting) {
+    if (error === undefined) statement.run();
+    else statement.fail(error);
+  }
 }

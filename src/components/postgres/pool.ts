@@ -20,7 +20,7 @@ import { DependencyError } from '../dependency-error.js';
 import type { PgConnection, PgQueryResult } from './connection.js';
 import { PendingOpen, type OpenHost } from './pending-open.js';
 import { sameStats, type PoolLease, type PoolStats, type PostgresPoolOptions } from './pool-types.js';
-import { leaseOf, type Entry } from './pool-entry.js';
+import { leaseOf, sessionOf, settleAfterRelease, type Entry } from './pool-entry.js';
 import { WaiterQueue } from './waiter-queue.js';
 
 export type { PoolLease, PoolStats, PostgresPoolOptions } from './pool-types.js';
@@ -124,9 +124,14 @@ export class PostgresPool {
     this.emitChange();
   }
 
-  /** The oldest open connection (admission backends lock on it), or `undefined` when none. */
+  /**
+   * The oldest open connection, for admission backends that hold a session lock on it, or
+   * `undefined` when none. Callers may be borrowing it meanwhile: each statement sent through it
+   * waits until the connection is not lent out, so it never runs inside a caller's transaction.
+   * Its `end()` does nothing (the pool owns the connection).
+   */
   firstConnection(): PgConnection | undefined {
-    for (const entry of this.entries) if (!entry.broken) return entry.connection;
+    for (const entry of this.entries) if (!entry.broken) return sessionOf(entry);
     return undefined;
   }
 
@@ -256,7 +261,10 @@ export class PostgresPool {
       bound.abort();
     }
     const closing: Array<Promise<void>> = [];
-    for (const entry of this.entries) closing.push(entry.connection.end().catch(() => undefined));
+    for (const entry of this.entries) {
+      settleAfterRelease(entry, this.stopped());
+      closing.push(entry.connection.end().catch(() => undefined));
+    }
     this.entries.clear();
     this.idleList.length = 0;
     this.emitChange();
@@ -273,8 +281,13 @@ export class PostgresPool {
 
   private lease(entry: Entry): PoolLease {
     return leaseOf(entry, () => {
-      if (entry.broken || !this.entries.has(entry)) this.drop(entry);
-      else this.makeAvailable(entry);
+      if (entry.broken || !this.entries.has(entry)) {
+        settleAfterRelease(entry, this.closed ? this.stopped() : this.connectionLost());
+        this.drop(entry);
+      } else {
+        settleAfterRelease(entry);
+        this.makeAvailable(entry);
+      }
     });
   }
 
@@ -298,6 +311,15 @@ export class PostgresPool {
     if (!this.entries.delete(entry)) return;
     void entry.connection.end().catch(() => undefined);
     this.emitChange();
+  }
+
+  private connectionLost(): DependencyError {
+    return new DependencyError({
+      dependency: 'postgres',
+      target: this.options.label,
+      classification: 'transient',
+      problem: 'the connection was lost while a caller had it borrowed',
+    });
   }
 
   private acquireTimeoutError(): DependencyError {

@@ -199,6 +199,12 @@ describe('postgresComponent', () => {
     await h.clock.advance(5_000);
     expect(pool.stats).toMatchObject({ open: 2, target: 2 });
     expect(events(h)).toEqual(expect.arrayContaining(['admission-failed', 'pool-growth-gave-up']));
+    // The time spent in the failed wait still shows in the timeline, /health and /metrics.
+    expect(h.marks.find((m) => m.event === 'admission-failed')?.data).toMatchObject({ waitedMs: 1_000 });
+    expect(h.reports.filter((r) => r.admission).at(-1)?.admission).toEqual({
+      backend: 'test',
+      waitedMs: 1_000,
+    });
     await spec.stop!(pool, { signal: new AbortController().signal });
     expect(h.clock.pending).toBe(0);
   });

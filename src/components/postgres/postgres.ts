@@ -62,15 +62,25 @@ function sameSummary(a: PoolSummary | undefined, b: PoolSummary): boolean {
   );
 }
 
-/** Forward growth steps to the timeline and `/health`. */
-function reportGrowth(ctx: ComponentContext, event: GrowthEvent): void {
-  const { type, ...data } = event;
-  if (type === 'admission-wait') {
-    ctx.mark('admission-wait', { waitedMs: Math.round(event.waitedMs), backend: event.backend });
-    ctx.report({ admission: { backend: event.backend, waitedMs: Math.round(event.waitedMs) } });
-    return;
-  }
-  ctx.mark(type, data);
+/**
+ * Forward growth steps to the timeline and `/health`. `/health` (and `/metrics`) show the time spent
+ * in every admission wait of this start, summed: a later wait (a recheck) adds to the first rather
+ * than replacing it, and a wait that failed (at its deadline) counts too.
+ */
+function growthReporter(ctx: ComponentContext): (event: GrowthEvent) => void {
+  let waitedMs = 0;
+  return (event) => {
+    const { type, ...data } = event;
+    if (type === 'admission-wait' || type === 'admission-failed') {
+      waitedMs += event.waitedMs;
+      ctx.report({ admission: { backend: event.backend, waitedMs: Math.round(waitedMs) } });
+    }
+    if (type === 'admission-wait') {
+      ctx.mark('admission-wait', { waitedMs: Math.round(event.waitedMs), backend: event.backend });
+      return;
+    }
+    ctx.mark(type, type === 'admission-failed' ? { ...data, waitedMs: Math.round(event.waitedMs) } : data);
+  };
 }
 
 /**
@@ -130,7 +140,7 @@ async function startPool(o: PostgresComponentOptions, ctx: ComponentContext): Pr
         admission: o.admission,
         admissionTimeoutMs: o.admissionTimeoutMs,
         recheckMs: o.readLiveLimits ? o.targetRecheckMs : Infinity,
-        onEvent: (event) => reportGrowth(ctx, event),
+        onEvent: growthReporter(ctx),
       }),
     ctx.lifetime,
   );

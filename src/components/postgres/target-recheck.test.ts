@@ -41,6 +41,35 @@ describe('postgresComponent target recheck', () => {
     expect(h.clock.pending).toBe(0);
   });
 
+  it('/health sums the waits of the first warm-up and of a recheck (the second does not replace the first)', async () => {
+    const h = harness(crowded);
+    const waits = [700, 300];
+    const admission: AdmissionProvider = {
+      backend: 'test',
+      acquire: async () => {
+        await h.clock.sleep(waits.shift() ?? 0);
+        return { release: async () => undefined };
+      },
+    };
+    const { spec, pool } = await startReady(h, { expectedInstances: 2, targetRecheckMs: 10_000, admission });
+    await h.clock.advance(3_000);
+    expect(h.reports.filter((r) => r.admission).at(-1)?.admission).toEqual({
+      backend: 'test',
+      waitedMs: 700,
+    });
+    h.server.otherConnections = 0;
+    await h.clock.advance(20_000);
+    expect(pool.stats).toMatchObject({ open: 8, target: 8 });
+    expect(h.marks.filter((m) => m.event === 'admission-wait').map((m) => m.data?.waitedMs)).toEqual([
+      700, 300,
+    ]);
+    expect(h.reports.filter((r) => r.admission).at(-1)?.admission).toEqual({
+      backend: 'test',
+      waitedMs: 1000,
+    });
+    await spec.stop!(pool, stopSignal());
+  });
+
   it('keeps rechecking, never shrinks the pool, and spreads the rechecks', async () => {
     const h = harness((clock) => new FakePostgres(clock, { maxConnections: 23, superuserReserved: 3 }));
     const { spec, pool } = await startReady(h, { expectedInstances: 2, targetRecheckMs: 10_000 });

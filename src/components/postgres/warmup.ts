@@ -33,6 +33,8 @@ export type GrowthEvent =
       readonly type: 'admission-failed';
       /** The admission backend's name. */
       readonly backend: string;
+      /** How long the failed wait took, in ms on the loop's clock. */
+      readonly waitedMs: number;
       /** The redacted error message. */
       readonly message: string;
     }
@@ -241,7 +243,12 @@ async function admit(o: PoolGrowthOptions): Promise<AdmissionLease | undefined> 
     return lease;
   } catch (error) {
     if (o.signal.aborted) throw abortReason(o.signal);
-    o.onEvent({ type: 'admission-failed', backend: admission.backend, message: safeMessage(error) });
+    o.onEvent({
+      type: 'admission-failed',
+      backend: admission.backend,
+      waitedMs: clock.now() - began,
+      message: safeMessage(error),
+    });
     throw error;
   }
 }
