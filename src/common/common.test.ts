@@ -29,6 +29,10 @@ describe('redact', () => {
       'postgres://app:***@db/app?password=***&sslmode=require',
     );
     expect(redactUrl('not a url password=x')).toBe('not a url password=***');
+    // A secret parameter whose name only contains the word (no match for redactText's `\bpassword`).
+    expect(redactUrl('postgres://db/app?sslpassword=x&sslmode=require')).toBe(
+      'postgres://db/app?sslpassword=***&sslmode=require',
+    );
     // Parsed as host `app`, port 123 and a path: the password must not survive that reading.
     expect(redactUrl('postgres://app:123/x@db:5432/app')).toBe('postgres://app:***@db:5432/app');
     expect(redactUrl('postgres://app:a/b@db:5432/app')).toBe('postgres://app:***@db:5432/app');

@@ -147,6 +147,35 @@ describe('planConnectionBudget: explanations', () => {
     expect(plan.fits).toBe(false);
     expect(plan.overcommittedBy).toBe(123); // 20 + 200 − 97
     expect(plan.reasons.join('\n')).toContain('Other clients alone hold 200 connections, more than the 97');
+    // Exactly as many as ordinary roles may hold is not more than that.
+    const full = planConnectionBudget({
+      instances: 1,
+      pool: { max: 20 },
+      maxConnections: 100,
+      otherClients: 97,
+    });
+    expect(full.reasons.join('\n')).not.toContain('Other clients alone');
+  });
+});
+
+describe('planConnectionBudget: estimates', () => {
+  it('one instance needs ceil(minReady / warmupConcurrency) connect rounds to be ready', () => {
+    const plan = planConnectionBudget({ instances: 1, pool: { max: 10 }, maxConnections: 100, minReady: 3 });
+    expect(plan.recommended).toMatchObject({ poolMax: 10, minReady: 3, admissionWidth: 1 });
+    // 2 rounds of 100 ms (3 connections, 2 at a time); then 7 more at 20/s: 350 ms.
+    expect(plan.estimates).toEqual({ allReadyMs: 200, allWarmMs: 550 });
+  });
+
+  it('the fleet warms no faster than the setup rate, even one instance at a time', () => {
+    const plan = planConnectionBudget({
+      instances: 10,
+      pool: { max: 8 },
+      maxConnections: 500,
+      setupRatePerSecond: 5,
+    });
+    expect(plan.recommended).toMatchObject({ poolMax: 8, minReady: 2, admissionWidth: 1 });
+    // 10 × 2 connections at 5/s: 4 s; then 10 × 6 more at 5/s (one warmer would open 20/s): 12 s.
+    expect(plan.estimates).toEqual({ allReadyMs: 4_000, allWarmMs: 16_000 });
   });
 });
 

@@ -56,6 +56,8 @@ describe('createTrustPredicate', () => {
     expect(trusted(from('10.1.2.3', { authorization: token }))).toBe(false);
     expect(trusted(from('10.1.2.3', { authorization: `Basic ${token}` }))).toBe(false);
     expect(trusted(from('10.1.2.3', { authorization: 'Bearer ' }))).toBe(false);
+    expect(trusted(from('10.1.2.3', { authorization: `Bearer ${token} ${token}` }))).toBe(false);
+    expect(trusted(from('10.1.2.3', { authorization: `Bearer ${token}  ` }))).toBe(true);
     expect(trusted(from('10.1.2.3'))).toBe(false);
   });
 

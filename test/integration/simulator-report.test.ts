@@ -127,7 +127,12 @@ describe('simulator HTML report in Chromium', () => {
         pathToFileURL(html).href,
       ],
       { timeout: 60_000 },
-    );
+    ).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+      throw new Error('chromium is not on the PATH: this test needs it (apt-get install -y chromium)', {
+        cause: error,
+      });
+    });
     expect((await stat(png)).size).toBeGreaterThan(30_000);
     const image = decodePng(await readFile(png));
     expect([image.width, image.height]).toEqual([WIDTH, HEIGHT]);

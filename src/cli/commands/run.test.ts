@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { PlanInput, RunServiceOptionsInput } from '../../index.js';
+import { FakeClock } from '../../testing/fake-clock.js';
 import { runModule, type ModuleLoader } from './run.js';
 
 /** A service module's plan: one component that starts at once (or fails with `error`). */
@@ -29,6 +30,8 @@ function setup(loaded: unknown | Error) {
   };
   const extra: RunServiceOptionsInput = {
     host: '127.0.0.1',
+    clock: new FakeClock(), // nothing here waits on time: a timer that fired would be a bug
+
     process: proc,
     stdout: { write: (chunk: string) => void (out += chunk), isTTY: false },
     exit: () => undefined,
@@ -100,11 +103,11 @@ describe('phasegate run', () => {
   });
 });
 
-/** Poll a condition on the event loop (the service runs on the system clock), bounded. */
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
+/** Let real I/O and promise callbacks run until `condition` holds (no time passes on the clock). */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 2_000; i++) {
+    if (condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
   }
+  throw new Error('condition not met after 2 000 turns of the event loop');
 }

@@ -63,6 +63,20 @@ describe('decidePoolTarget', () => {
       target: 3,
       limitedBy: 'database-share',
     });
+    const databaseBusy = { ...database, databaseConnections: 10 };
+    expect(decidePoolTarget({ ...base, limits: databaseBusy })).toMatchObject({
+      target: 3, // 1 held + 12 − 10
+      limitedBy: 'database-free',
+    });
+  });
+
+  it("leaves Postgres 16's reserved_connections out of the share, like the superuser slots", () => {
+    const reserved = { ...idle, reservedConnections: 4 };
+    expect(decidePoolTarget({ ...base, limits: reserved })).toEqual({
+      target: 46, // floor((100 − 3 − 4) / 2)
+      fairShare: 46,
+      limitedBy: 'server-share',
+    });
   });
 
   it('ignores role and database limits for a superuser, which Postgres does not apply to it', () => {
