@@ -31,7 +31,6 @@ function setup(loaded: unknown | Error) {
   const extra: RunServiceOptionsInput = {
     host: '127.0.0.1',
     clock: new FakeClock(), // nothing here waits on time: a timer that fired would be a bug
-
     process: proc,
     stdout: { write: (chunk: string) => void (out += chunk), isTTY: false },
     exit: () => undefined,
