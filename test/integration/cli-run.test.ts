@@ -23,20 +23,26 @@ function start(env: Record<string, string>, module = MODULE) {
   return { child, exited, output: () => output };
 }
 
+/** Run `module` against the real Postgres until ready, then SIGTERM it: it must exit 0. Returns its output. */
+async function runUntilReadyThenStop(module: string): Promise<string> {
+  const service = start({ DATABASE_URL: databaseUrl() }, module);
+  try {
+    await waitUntil(() => service.output().includes('"event":"service.ready"'), {
+      timeoutMs: 20_000,
+      message: 'service ready',
+    });
+    service.child.kill('SIGTERM');
+    expect(await service.exited, service.output()).toBe(0);
+    return service.output();
+  } finally {
+    service.child.kill('SIGKILL');
+  }
+}
+
 describe('phasegate run', () => {
   it('starts the module against the real Postgres, is ready, and exits 0 on SIGTERM', async () => {
-    const service = start({ DATABASE_URL: databaseUrl() });
-    try {
-      await waitUntil(() => service.output().includes('"event":"service.ready"'), {
-        timeoutMs: 20_000,
-        message: 'service ready',
-      });
-      service.child.kill('SIGTERM');
-      expect(await service.exited, service.output()).toBe(0);
-      expect(service.output()).toContain('"event":"service.exit","exitCode":0');
-    } finally {
-      service.child.kill('SIGKILL');
-    }
+    const output = await runUntilReadyThenStop(MODULE);
+    expect(output).toContain('"event":"service.exit","exitCode":0');
   });
 
   it("runs the README's service module (its ```js block) the same way", async () => {
@@ -48,16 +54,9 @@ describe('phasegate run', () => {
     await mkdir(dir, { recursive: true });
     const file = join(dir, `service-${process.pid}.mjs`);
     await writeFile(file, block!);
-    const service = start({ DATABASE_URL: databaseUrl() }, file);
     try {
-      await waitUntil(() => service.output().includes('"event":"service.ready"'), {
-        timeoutMs: 20_000,
-        message: 'service ready',
-      });
-      service.child.kill('SIGTERM');
-      expect(await service.exited, service.output()).toBe(0);
+      await runUntilReadyThenStop(file);
     } finally {
-      service.child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
     }
   });
