@@ -22,6 +22,7 @@ export {
   LocalAdmission,
   advisoryLockKey,
   AdmissionTimeoutError,
+  AdmissionLostError,
   type ConnectionBudget,
   type ConnectionBudgetInput,
   type PoolSettingsInput,

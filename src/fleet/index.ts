@@ -27,6 +27,7 @@ export type {
   PollOptionsInput,
 } from './admission.js';
 export { AdmissionTimeoutError } from './admission-timeout-error.js';
+export { AdmissionLostError } from './admission-lost-error.js';
 export { pollForSlot, type PollForSlotOptions, type PolledSlot, type SlotAttempt } from './poll-for-slot.js';
 export { createAdmission, isAdmissionBackendName, type AdmissionOptionsInput } from './create-admission.js';
 export { PostgresAdmission, advisoryLockKey } from './postgres-admission.js';
