@@ -19,20 +19,26 @@ function isEmitting(value: unknown): value is Emitting {
   );
 }
 
+function closedOf(session: unknown): AbortSignal | undefined {
+  const closed = (session as { closed?: unknown } | null)?.closed;
+  return closed instanceof AbortSignal ? closed : undefined;
+}
+
 const sessionEnded = (): Error => Object.assign(new Error('the connection ended'), { code: 'ECONNRESET' });
 
 /**
- * Call `onEnded` once when the session ends: when `closed` aborts (the pool's own signal for its
- * first connection), or else, for a session that emits events (a `pg.Client`), on its `end` or
- * `error` event. A session with neither is not watched. Calls `onEnded` at once when `closed` has
- * already aborted.
+ * Call `onEnded` once when the session ends: when `closedSignal` aborts (the pool's own signal for its
+ * first connection; without it, the session's own `closed` signal, as a `PoolSession` has), or
+ * else, for a session that emits events (a `pg.Client`), on its `end` or `error` event. A session
+ * with none of these is not watched. Calls `onEnded` at once when the signal has already aborted.
  * @returns A function that stops watching (removes every listener); safe to call more than once.
  */
 export function watchSession(
   session: unknown,
-  closed: AbortSignal | undefined,
+  closedSignal: AbortSignal | undefined,
   onEnded: (cause: unknown) => void,
 ): () => void {
+  const closed = closedSignal ?? closedOf(session);
   let watching = true;
   const fire = (cause: unknown): void => {
     if (!watching) return;

@@ -7,8 +7,10 @@ import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { AdmissionLostError } from '../../fleet/admission-lost-error.js';
 import { PostgresAdmission } from '../../fleet/postgres-admission.js';
+import { FakeClock } from '../../testing/fake-clock.js';
 import type { AdmissionProvider } from '../admission-hook.js';
 import { FakePostgres } from './fake-postgres.js';
+import { PostgresPool } from './pool.js';
 import { events, harness, startReady, type Harness } from './test-fixtures.js';
 
 const stopSignal = (): { signal: AbortSignal } => ({ signal: new AbortController().signal });
@@ -176,5 +178,49 @@ describe('postgresComponent with PostgresAdmission: the lock connection ends whi
 
     await spec.stop!(pool, stopSignal());
     expect(h.clock.pending).toBe(0);
+  });
+});
+
+describe('PostgresAdmission on the pool session', () => {
+  it('is lost when the session closes, also when the request does not pass firstConnectionClosed', async () => {
+    const clock = new FakeClock();
+    const server = new FakePostgres(clock);
+    const pool = new PostgresPool({ factory: server.factory, clock, max: 2 });
+    const admission = new PostgresAdmission({ width: 1, namespace: 'svc', clock });
+    const opened = Promise.all([pool.openConnection(), pool.openConnection()]);
+    await clock.advance(20);
+    await opened;
+    const acquiring = admission.acquire({
+      signal: new AbortController().signal,
+      deadline: Infinity,
+      firstConnection: pool.firstConnection(),
+    });
+    await clock.advance(5);
+    const lease = await acquiring;
+    const closed = pool.firstConnection()!.closed;
+    expect(getEventListeners(closed, 'abort')).toHaveLength(1);
+
+    server.kill(1);
+    expect(lease.signal.aborted).toBe(true);
+    expect(lease.signal.reason).toMatchObject({ code: 'PG_ERR_ADMISSION_LOST', backend: 'postgres' });
+    expect(getEventListeners(closed, 'abort')).toHaveLength(0);
+    expect(server.advisoryLocks.size).toBe(0);
+
+    // A lease released while held leaves no listener on the session behind, and is never lost.
+    const again = admission.acquire({
+      signal: new AbortController().signal,
+      deadline: Infinity,
+      firstConnection: pool.firstConnection(),
+    });
+    await clock.advance(5);
+    const second = await again;
+    const session = pool.firstConnection()!.closed;
+    const release = second.release();
+    await clock.advance(5);
+    await release;
+    expect(getEventListeners(session, 'abort')).toHaveLength(0);
+    expect(second.signal.aborted).toBe(false);
+    await pool.end();
+    expect(clock.pending).toBe(0);
   });
 });
