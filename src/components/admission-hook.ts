@@ -9,6 +9,16 @@
 export interface AdmissionLease {
   /** Give the slot back. Safe to call more than once; never throws for a slot already lost. */
   release(): Promise<void>;
+  /**
+   * Aborts when the slot is lost while held: the backend can no longer vouch that this instance
+   * holds it (a Redis lease found expired, or unconfirmed for `leaseMs`; the Postgres session holding
+   * the advisory lock closed or broke), so another instance may have it. The reason is an
+   * `AdmissionLostError` (`PG_ERR_ADMISSION_LOST`) for the fleet backends. It never aborts because
+   * of {@link AdmissionLease.release}. Optional: a lease without it is never known to be lost, and
+   * the pool then treats it as held until it releases it.
+   * @default undefined
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** What {@link AdmissionProvider.acquire} is given. */
@@ -23,6 +33,13 @@ export interface AdmissionRequest {
    * session lock taken on it is released when the instance dies.
    */
   readonly firstConnection: unknown;
+  /**
+   * Aborts once `firstConnection` is closed or found broken, which ends its session and any session
+   * lock taken on it. Optional: a component that cannot tell leaves it out, and a backend that does
+   * not lock on `firstConnection` ignores it.
+   * @default undefined
+   */
+  readonly firstConnectionClosed?: AbortSignal;
 }
 
 /**

@@ -8,7 +8,13 @@ export {
   type PostgresComponentOptionsInput,
   type PostgresComponentOptions,
 } from './postgres/options.js';
-export { PostgresPool, type PostgresPoolOptions, type PoolStats, type PoolLease } from './postgres/pool.js';
+export {
+  PostgresPool,
+  type PostgresPoolOptions,
+  type PoolStats,
+  type PoolLease,
+  type PoolSession,
+} from './postgres/pool.js';
 export {
   pgConnectionFactory,
   describePostgresTarget,

@@ -22,6 +22,11 @@ export const ErrorCodes = {
   ABORTED: 'PG_ERR_ABORTED',
   /** Waiting for a fleet admission slot did not succeed. */
   ADMISSION: 'PG_ERR_ADMISSION',
+  /**
+   * A fleet admission slot was lost while held (its lease expired, its lock's session closed):
+   * another instance may hold it now.
+   */
+  ADMISSION_LOST: 'PG_ERR_ADMISSION_LOST',
   /** A component could not start (or be used) because a component it depends on is down. */
   DEPENDENCY_UNAVAILABLE: 'PG_ERR_DEPENDENCY_UNAVAILABLE',
   /**

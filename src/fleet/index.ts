@@ -27,10 +27,15 @@ export type {
   PollOptionsInput,
 } from './admission.js';
 export { AdmissionTimeoutError } from './admission-timeout-error.js';
+export { AdmissionLostError } from './admission-lost-error.js';
 export { pollForSlot, type PollForSlotOptions, type PolledSlot, type SlotAttempt } from './poll-for-slot.js';
 export { createAdmission, isAdmissionBackendName, type AdmissionOptionsInput } from './create-admission.js';
 export { PostgresAdmission, advisoryLockKey } from './postgres-admission.js';
-export type { PostgresAdmissionOptionsInput, SqlSession } from './postgres-admission.js';
+export type {
+  PostgresAdmissionLease,
+  PostgresAdmissionOptionsInput,
+  SqlSession,
+} from './postgres-admission.js';
 export { RedisAdmission } from './redis-admission.js';
 export type { RedisAdmissionLease, RedisAdmissionOptionsInput, RedisLike } from './redis-admission.js';
 export { LocalAdmission, type LocalAdmissionOptionsInput } from './local-admission.js';

@@ -11,8 +11,10 @@ import {
   type FleetAdmission,
   type FleetAdmissionLease,
 } from './admission.js';
+import { AdmissionLostError } from './admission-lost-error.js';
 import { AdmissionTimeoutError } from './admission-timeout-error.js';
 import { pollForSlot } from './poll-for-slot.js';
+import { watchSession } from './session-watch.js';
 
 const pgDriver = lazyModule<typeof pg>('pg');
 
@@ -29,6 +31,15 @@ export interface PostgresAdmissionOptionsInput extends AdmissionCommonOptionsInp
    * lease is released. @default none: use `firstConnection`
    */
   readonly connection?: string | pg.ClientConfig;
+}
+
+/** A lease of the Postgres backend: an advisory lock held on one session. */
+export interface PostgresAdmissionLease extends FleetAdmissionLease {
+  /**
+   * Aborts (with an `AdmissionLostError`) when the session holding the lock ends while the lease is
+   * held; never on `release()`.
+   */
+  readonly signal: AbortSignal;
 }
 
 /**
@@ -94,8 +105,12 @@ export class PostgresAdmission implements FleetAdmission {
    * `request.firstConnection`, whose session then holds the lock until the lease is released.
    * Polls with jitter while all K are held. Rejects with the signal's reason on abort and with an
    * `AdmissionTimeoutError` at the deadline, leaving no lock behind.
+   *
+   * The lease's `signal` aborts with an `AdmissionLostError` when the lock's session ends while it
+   * is held: when `request.firstConnectionClosed` aborts, or, without it, when the session (a
+   * `pg.Client`, or the dedicated connection) emits `end` or `error`.
    */
-  async acquire(request: AdmissionRequest): Promise<FleetAdmissionLease> {
+  async acquire(request: AdmissionRequest): Promise<PostgresAdmissionLease> {
     const { clock } = this.options;
     const start = clock.now();
     if (request.signal.aborted) throw abortReason(request.signal);
@@ -115,7 +130,8 @@ export class PostgresAdmission implements FleetAdmission {
           backend: this.backend,
         },
       );
-      return this.lease(session, slot, clock.now() - start, dedicated);
+      const closed = dedicated ? undefined : request.firstConnectionClosed;
+      return this.lease(session, slot, clock.now() - start, dedicated, closed);
     } catch (error) {
       await dedicated?.end().catch(() => undefined);
       throw error;
@@ -174,18 +190,27 @@ export class PostgresAdmission implements FleetAdmission {
     slot: number,
     waitedMs: number,
     dedicated: pg.Client | undefined,
-  ): FleetAdmissionLease {
+    closed: AbortSignal | undefined,
+  ): PostgresAdmissionLease {
     let released = false;
+    const lost = new AbortController();
+    const unwatch = watchSession(dedicated ?? session, closed, (cause) => {
+      if (released) return;
+      const problem = `the session holding advisory lock slot ${slot} ended`;
+      lost.abort(new AdmissionLostError(this.backend, problem, cause));
+    });
     return {
       backend: this.backend,
       waitedMs,
       slot,
+      signal: lost.signal,
       get released() {
         return released;
       },
       release: async () => {
         if (released) return;
         released = true;
+        unwatch();
         // An unlock can only fail on a session that is broken or closed, and its locks end with it.
         await this.unlock(session, slot).catch(() => undefined);
         if (dedicated) await dedicated.end().catch(() => undefined);

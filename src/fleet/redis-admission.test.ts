@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { isConfigError } from '../errors/config-error.js';
-import { RedisAdmission } from './redis-admission.js';
+import { FakeClock } from '../testing/fake-clock.js';
+import { AdmissionLostError } from './admission-lost-error.js';
+import { RedisAdmission, type RedisLike } from './redis-admission.js';
+import { REFRESH_SCRIPT } from './redis-lease-scripts.js';
 
 /** Everything an error carries that a logger might print: message, own fields, cause. */
 function printed(error: unknown): string {
@@ -38,5 +41,59 @@ describe('RedisAdmission url', () => {
       const admission = new RedisAdmission({ width: 1, url });
       await admission.close();
     }
+  });
+});
+
+describe('RedisAdmission lease signal', () => {
+  /** A Redis that grants every lease and answers refreshes with `alive` (or fails while `down`). */
+  function fakeRedis() {
+    const state = { alive: true, down: false };
+    const redis: RedisLike = {
+      eval: (async (script: string) => {
+        if (state.down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+        if (script === REFRESH_SCRIPT) return state.alive ? 1 : 0;
+        return 1;
+      }) as unknown as RedisLike['eval'],
+      quit: (async () => 'OK') as unknown as RedisLike['quit'],
+    };
+    return { redis, state };
+  }
+  const request = { signal: new AbortController().signal, deadline: Infinity, firstConnection: undefined };
+
+  it('aborts with AdmissionLostError when a refresh finds the lease gone, and never on release', async () => {
+    const clock = new FakeClock();
+    const { redis, state } = fakeRedis();
+    const admission = new RedisAdmission({ width: 1, redis, clock, leaseMs: 300 });
+    const kept = await admission.acquire(request);
+    await kept.release();
+    expect(kept.signal.aborted).toBe(false);
+
+    const lease = await admission.acquire(request);
+    state.alive = false;
+    await clock.advance(100);
+    expect(lease.lost).toBe(true);
+    expect(lease.signal.aborted).toBe(true);
+    expect(lease.signal.reason).toBeInstanceOf(AdmissionLostError);
+    expect(lease.signal.reason).toMatchObject({
+      code: 'PG_ERR_ADMISSION_LOST',
+      backend: 'redis',
+      classification: 'transient',
+    });
+    expect(clock.pending).toBe(0);
+    await lease.release();
+  });
+
+  it('aborts once no refresh confirmed the lease for leaseMs (Redis unreachable)', async () => {
+    const clock = new FakeClock();
+    const { redis, state } = fakeRedis();
+    const admission = new RedisAdmission({ width: 1, redis, clock, leaseMs: 300 });
+    const lease = await admission.acquire(request);
+    state.down = true;
+    await clock.advance(200);
+    expect(lease.signal.aborted).toBe(false);
+    await clock.advance(100);
+    expect(lease.signal.aborted).toBe(true);
+    expect((lease.signal.reason as Error).message).toContain('did not confirm the lease for 300 ms');
+    expect(clock.pending).toBe(0);
   });
 });

@@ -4,6 +4,7 @@ import type { CancelTimer } from '../common/clock.js';
 import { abortReason } from '../common/abort-reason.js';
 import { toDependencyError } from '../components/dependency-error.js';
 import { ConfigError } from '../errors/config-error.js';
+import { AdmissionLostError } from './admission-lost-error.js';
 import {
   resolveCommonOptions,
   type AdmissionCommonOptions,
@@ -50,6 +51,8 @@ export interface RedisAdmissionLease extends FleetAdmissionLease {
   readonly id: string;
   /** True once the lease is lost: a refresh found it expired, or none confirmed it for `leaseMs`. */
   readonly lost: boolean;
+  /** Aborts (with an {@link AdmissionLostError}) when the lease is lost; never on `release()`. */
+  readonly signal: AbortSignal;
 }
 
 /**
@@ -201,11 +204,13 @@ export class RedisAdmission implements FleetAdmission {
     let lost = false;
     let refreshing = false;
     let cancelTick: CancelTimer | undefined;
+    const lostController = new AbortController();
     const lease: RedisAdmissionLease = {
       backend: this.backend,
       waitedMs,
       slot: null,
       id,
+      signal: lostController.signal,
       get released() {
         return released;
       },
@@ -221,11 +226,12 @@ export class RedisAdmission implements FleetAdmission {
         await this.remove(id).catch(() => undefined);
       },
     };
-    const lose = (): void => {
+    const lose = (problem: string): void => {
       if (released || lost) return;
       lost = true;
       cancelTick?.();
       this.held.delete(lease);
+      lostController.abort(new AdmissionLostError(this.backend, problem));
       try {
         this.onLeaseLost?.(lease);
       } catch {
@@ -238,7 +244,7 @@ export class RedisAdmission implements FleetAdmission {
       try {
         const alive = Number(await this.redis.eval(REFRESH_SCRIPT, 1, this.key, id, this.leaseMs)) === 1;
         if (alive) confirmedAt = Math.max(confirmedAt, sentAt);
-        else lose();
+        else lose('a refresh found the lease expired or removed');
       } catch {
         // Redis is unreachable: the next tick tries again, until the lease would have expired.
       } finally {
@@ -249,7 +255,7 @@ export class RedisAdmission implements FleetAdmission {
     const tick = (): void => {
       if (released || lost) return;
       const left = confirmedAt + this.leaseMs - clock.now();
-      if (left <= 0) return lose();
+      if (left <= 0) return lose(`Redis did not confirm the lease for ${this.leaseMs} ms`);
       if (!refreshing) void refresh();
       cancelTick = clock.timer(Math.min(this.refreshMs, left), tick);
     };

@@ -293,6 +293,7 @@ describe('RedisAdmission (real Redis)', () => {
       await waitFor(() => lease.lost, 5000, 'the refresh to find the lease gone');
       await new Promise((resolve) => setImmediate(resolve));
       expect(seen).toEqual([lease.id]);
+      expect(lease.signal.reason).toMatchObject({ code: 'PG_ERR_ADMISSION_LOST', backend: 'redis' });
       expect(unhandled).toEqual([]);
       expect(clock.pending).toBe(0);
     } finally {

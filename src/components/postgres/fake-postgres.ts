@@ -1,8 +1,9 @@
 /**
  * A small Postgres stand-in on virtual time, for unit tests of the pool and its growth loop: it
  * opens connections after `connectMs` on the given clock, refuses them with 53300 past its limits,
- * answers the queries the pool sends (`SELECT 1`, `SHOW ...`, the usage query), and records what
- * happened (attempts, peak connections, peak concurrent opens).
+ * answers the queries the pool sends (`SELECT 1`, `SHOW ...`, the usage query) and the Postgres
+ * admission's advisory locks (held per connection, freed when it ends), and records what happened
+ * (attempts, peak connections, peak concurrent opens).
  */
 
 import { abortReason } from '../../common/abort-reason.js';
@@ -40,12 +41,12 @@ class FakeConnection implements PgConnection {
   constructor(private readonly server: FakePostgres) {}
 
   /** Answers `text` after `queryMs`; rejects with ECONNRESET once ended. */
-  async query(text: string): Promise<PgQueryResult> {
+  async query(text: string, values?: readonly unknown[]): Promise<PgQueryResult> {
     if (this.ended) throw Object.assign(new Error('Connection terminated'), { code: 'ECONNRESET' });
     await this.server.clock.sleep(this.server.queryMs);
     if (this.ended) throw Object.assign(new Error('Connection terminated'), { code: 'ECONNRESET' });
     this.server.queries.push(text);
-    return { rows: this.server.answer(text) };
+    return { rows: this.server.answer(text, values, this) };
   }
 
   /** Closes it from the client side (again: no-op). */
@@ -124,6 +125,8 @@ export class FakePostgres {
   peakOpening = 0;
   /** Most connections open at once. */
   peakOpen = 0;
+  /** Advisory locks held, keyed `key/slot`, with the connection holding each. */
+  readonly advisoryLocks = new Map<string, FakeConnection>();
   /** When set, decides the error of an attempt (1-based); `undefined` lets it through. */
   failAttempt: ((attempt: number) => Error | undefined) | undefined;
 
@@ -180,10 +183,27 @@ export class FakePostgres {
   /** @internal */
   release(connection: FakeConnection): void {
     this.connections.delete(connection);
+    for (const [lock, holder] of this.advisoryLocks)
+      if (holder === connection) this.advisoryLocks.delete(lock);
   }
 
   /** @internal */
-  answer(text: string): Array<Record<string, unknown>> {
+  answer(
+    text: string,
+    values: readonly unknown[] = [],
+    from?: FakeConnection,
+  ): Array<Record<string, unknown>> {
+    const lock = values.join('/');
+    if (/pg_try_advisory_lock/i.test(text)) {
+      const holder = this.advisoryLocks.get(lock);
+      if (holder === undefined && from) this.advisoryLocks.set(lock, from);
+      return [{ locked: holder === undefined || holder === from }];
+    }
+    if (/pg_advisory_unlock/i.test(text)) {
+      const mine = this.advisoryLocks.get(lock) === from;
+      if (mine) this.advisoryLocks.delete(lock);
+      return [{ unlocked: mine }];
+    }
     if (/show\s+max_connections/i.test(text)) return [{ max_connections: String(this.maxConnections) }];
     if (/show\s+superuser_reserved_connections/i.test(text)) {
       return [{ superuser_reserved_connections: String(this.superuserReserved) }];

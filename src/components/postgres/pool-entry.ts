@@ -1,5 +1,5 @@
 import type { PgConnection } from './connection.js';
-import type { PoolLease } from './pool-types.js';
+import type { PoolLease, PoolSession } from './pool-types.js';
 
 /** One connection of a pool (internal). */
 export interface Entry {
@@ -13,6 +13,24 @@ export interface Entry {
    * connection back, so that they never run inside a borrower's transaction.
    */
   afterRelease?: Array<{ readonly run: () => void; readonly fail: (error: unknown) => void }>;
+  /** Aborted once the connection is broken or closed; made by the first {@link sessionOf}. */
+  closed?: AbortController;
+}
+
+/** Mark `entry` broken: it is closed when it comes back, and its session is over now. */
+export function markEntryBroken(entry: Entry, error?: unknown): void {
+  entry.broken = true;
+  if (entry.closed && !entry.closed.signal.aborted) entry.closed.abort(error ?? sessionClosed());
+}
+
+/** Close `entry`'s connection (never rejects), telling its session's `closed` signal first. */
+export function closeEntry(entry: Entry): Promise<void> {
+  if (entry.closed && !entry.closed.signal.aborted) entry.closed.abort(sessionClosed());
+  return entry.connection.end().catch(() => undefined);
+}
+
+function sessionClosed(): Error {
+  return Object.assign(new Error('the connection was closed'), { code: 'ECONNRESET' });
 }
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;
@@ -35,7 +53,7 @@ export function leaseOf(entry: Entry, onRelease: () => void): PoolLease {
       try {
         return await entry.connection.query(text, values);
       } catch (error) {
-        if (breaksConnection(error)) entry.broken = true;
+        if (breaksConnection(error)) markEntryBroken(entry, error);
         throw error;
       }
     },
@@ -43,7 +61,7 @@ export function leaseOf(entry: Entry, onRelease: () => void): PoolLease {
       if (released) return;
       released = true;
       entry.busy = false;
-      if (destroy) entry.broken = true;
+      if (destroy) markEntryBroken(entry);
       onRelease();
     },
   };
@@ -54,10 +72,12 @@ export function leaseOf(entry: Entry, onRelease: () => void): PoolLease {
  * statement is sent at once while nobody has the connection borrowed, else when the borrower gives it
  * back ({@link settleAfterRelease}), before anyone else can borrow it. The connection serialises
  * statements, so none lands inside a borrower's transaction (where a failed one would refuse it
- * with 25P02). `end()` does nothing: the pool owns the connection.
+ * with 25P02). `end()` does nothing: the pool owns the connection. `closed` aborts once the
+ * connection is broken or closed (a session lock on it is then gone).
  */
-export function sessionOf(entry: Entry): PgConnection {
+export function sessionOf(entry: Entry): PoolSession {
   return {
+    closed: (entry.closed ??= new AbortController()).signal,
     query: (text, values) => {
       if (!entry.busy) return entry.connection.query(text, values);
       return new Promise((resolve, reject) => {

@@ -37,6 +37,19 @@ export interface PostgresPoolOptions {
   readonly backgroundStopMs?: number;
 }
 
+/**
+ * The pool's own session on one of its connections ({@link PostgresPool.firstConnection}), for
+ * statements such as an admission backend's advisory locks.
+ */
+export interface PoolSession extends PgConnection {
+  /**
+   * Aborts once the connection is closed or found broken (the server terminated it, a query on it
+   * failed at the connection level, a caller destroyed it, the pool ended): its session, and any
+   * session lock taken on it, is gone.
+   */
+  readonly closed: AbortSignal;
+}
+
 /** A connection borrowed from the pool; give it back with {@link PoolLease.release}. */
 export interface PoolLease {
   /** The borrowed connection. */

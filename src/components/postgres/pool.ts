@@ -16,14 +16,16 @@ import { abortReason } from '../../common/abort-reason.js';
 import { Emitter, type Event } from '../../common/events.js';
 import { AbortedError } from '../../errors/aborted-error.js';
 import { linkSignals, untilAborted } from '../abort.js';
-import { DependencyError } from '../dependency-error.js';
 import type { PgConnection, PgQueryResult } from './connection.js';
+import { acquireTimeoutError, connectionLostError } from './pool-errors.js';
 import { PendingOpen, type OpenHost } from './pending-open.js';
-import { sameStats, type PoolLease, type PoolStats, type PostgresPoolOptions } from './pool-types.js';
-import { leaseOf, sessionOf, settleAfterRelease, type Entry } from './pool-entry.js';
+import type { PoolLease, PoolSession, PoolStats, PostgresPoolOptions } from './pool-types.js';
+import { sameStats } from './pool-types.js';
+import { closeEntry, leaseOf, markEntryBroken, sessionOf, settleAfterRelease } from './pool-entry.js';
+import type { Entry } from './pool-entry.js';
 import { WaiterQueue } from './waiter-queue.js';
 
-export type { PoolLease, PoolStats, PostgresPoolOptions } from './pool-types.js';
+export type { PoolLease, PoolSession, PoolStats, PostgresPoolOptions } from './pool-types.js';
 
 /**
  * A Postgres connection pool with a live target.
@@ -128,9 +130,10 @@ export class PostgresPool {
    * The oldest open connection, for admission backends that hold a session lock on it, or
    * `undefined` when none. Callers may be borrowing it meanwhile: each statement sent through it
    * waits until the connection is not lent out, so it never runs inside a caller's transaction.
-   * Its `end()` does nothing (the pool owns the connection).
+   * Its `end()` does nothing (the pool owns the connection); its `closed` signal aborts once the
+   * connection is broken or closed.
    */
-  firstConnection(): PgConnection | undefined {
+  firstConnection(): PoolSession | undefined {
     for (const entry of this.entries) if (!entry.broken) return sessionOf(entry);
     return undefined;
   }
@@ -162,7 +165,11 @@ export class PostgresPool {
       return Promise.resolve(this.lease(entry));
     }
     return this.waiters
-      .wait(this.options.acquireTimeoutMs, () => this.acquireTimeoutError(), signal)
+      .wait(
+        this.options.acquireTimeoutMs,
+        () => acquireTimeoutError(this.options.label, this.options.acquireTimeoutMs, this.stats),
+        signal,
+      )
       .then((granted) => this.lease(granted));
   }
 
@@ -263,7 +270,7 @@ export class PostgresPool {
     const closing: Array<Promise<void>> = [];
     for (const entry of this.entries) {
       settleAfterRelease(entry, this.stopped());
-      closing.push(entry.connection.end().catch(() => undefined));
+      closing.push(closeEntry(entry));
     }
     this.entries.clear();
     this.idleList.length = 0;
@@ -274,7 +281,7 @@ export class PostgresPool {
   private add(connection: PgConnection): void {
     if (this.closed) throw this.stopped();
     const entry: Entry = { connection, broken: false, busy: false };
-    connection.on?.('error', () => this.markBroken(entry));
+    connection.on?.('error', (error) => this.markBroken(entry, error));
     this.entries.add(entry);
     this.makeAvailable(entry);
   }
@@ -282,7 +289,7 @@ export class PostgresPool {
   private lease(entry: Entry): PoolLease {
     return leaseOf(entry, () => {
       if (entry.broken || !this.entries.has(entry)) {
-        settleAfterRelease(entry, this.closed ? this.stopped() : this.connectionLost());
+        settleAfterRelease(entry, this.closed ? this.stopped() : connectionLostError(this.options.label));
         this.drop(entry);
       } else {
         settleAfterRelease(entry);
@@ -300,8 +307,8 @@ export class PostgresPool {
     this.emitChange();
   }
 
-  private markBroken(entry: Entry): void {
-    entry.broken = true;
+  private markBroken(entry: Entry, error: Error): void {
+    markEntryBroken(entry, error);
     if (!entry.busy) this.drop(entry);
   }
 
@@ -309,28 +316,8 @@ export class PostgresPool {
     const index = this.idleList.indexOf(entry);
     if (index >= 0) this.idleList.splice(index, 1);
     if (!this.entries.delete(entry)) return;
-    void entry.connection.end().catch(() => undefined);
+    void closeEntry(entry);
     this.emitChange();
-  }
-
-  private connectionLost(): DependencyError {
-    return new DependencyError({
-      dependency: 'postgres',
-      target: this.options.label,
-      classification: 'transient',
-      problem: 'the connection was lost while a caller had it borrowed',
-    });
-  }
-
-  private acquireTimeoutError(): DependencyError {
-    const { open, waiting } = this.stats;
-    return new DependencyError({
-      dependency: 'postgres',
-      target: this.options.label,
-      classification: 'capacity',
-      driverCode: 'POOL_TIMEOUT',
-      problem: `no connection became free within ${this.options.acquireTimeoutMs} ms (open ${open}, waiting ${waiting})`,
-    });
   }
 
   private emitChange(): void {

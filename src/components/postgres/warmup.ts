@@ -12,99 +12,13 @@ import { abortReason } from '../../common/abort-reason.js';
 import type { Clock } from '../../common/clock.js';
 import type { Random } from '../../common/random.js';
 import { safeMessage } from '../../common/redact.js';
-import type { ErrorClass } from '../../errors/classification.js';
 import { linkSignals } from '../abort.js';
 import type { AdmissionLease, AdmissionProvider } from '../admission-hook.js';
 import { classifyDriverError, driverCodeOf } from '../dependency-error.js';
+import type { GrowthEvent } from './growth-events.js';
 import type { PostgresPool } from './pool.js';
 
-/** A step of the growth loop, for the timeline. */
-export type GrowthEvent =
-  | {
-      /** A fleet admission slot was granted. */
-      readonly type: 'admission-wait';
-      /** The admission backend's name (`postgres`, `redis`, `local`). */
-      readonly backend: string;
-      /** How long the wait for the slot took, in ms on the loop's clock. */
-      readonly waitedMs: number;
-    }
-  | {
-      /** No fleet admission slot was granted (timeout or error); the pool stays at what it has. */
-      readonly type: 'admission-failed';
-      /** The admission backend's name. */
-      readonly backend: string;
-      /** How long the failed wait took, in ms on the loop's clock. */
-      readonly waitedMs: number;
-      /** The redacted error message. */
-      readonly message: string;
-    }
-  | {
-      /** Growth toward the target starts (after the admission wait, when there is one). */
-      readonly type: 'pool-growing';
-      /** Connections open. */
-      readonly open: number;
-      /** Connections the pool aims to hold. */
-      readonly target: number;
-    }
-  | {
-      /** The server was full (a `capacity` error): the target was lowered to what is open. */
-      readonly type: 'pool-target-lowered';
-      /** The target before. */
-      readonly from: number;
-      /** The new target: the connections open, but never below `minReady`. */
-      readonly to: number;
-      /** The driver's code of the refusal (`53300`, `57P03`), or `undefined` when it had none. */
-      readonly code: string | undefined;
-    }
-  | {
-      /** A round of opens failed; the loop sleeps before deciding the target again. */
-      readonly type: 'pool-growth-backoff';
-      /** The sleep, in ms (rounded). */
-      readonly delayMs: number;
-      /** Failed rounds in a row without a connection gained. */
-      readonly failures: number;
-    }
-  | {
-      /**
-       * The pool is back at `minReady` after an outage lowered its target while below it: the
-       * target from before the outage applies again.
-       */
-      readonly type: 'pool-target-restored';
-      /** The target before. */
-      readonly from: number;
-      /** The restored target. */
-      readonly to: number;
-    }
-  | {
-      /** A recheck found capacity freed: the target was raised (growth then runs under admission). */
-      readonly type: 'pool-target-raised';
-      /** The target before. */
-      readonly from: number;
-      /** The new target. */
-      readonly to: number;
-    }
-  | {
-      /** The pool holds its target. */
-      readonly type: 'pool-at-target';
-      /** Connections open. */
-      readonly open: number;
-      /** Connections the pool aims to hold. */
-      readonly target: number;
-    }
-  | {
-      /**
-       * Growth stopped short of the target, which is set to what is open: failures went on past
-       * `maxGrowthRetries` (or waiting cannot fix them) with at least `minReady` open, or the
-       * admission wait failed.
-       */
-      readonly type: 'pool-growth-gave-up';
-      /** Connections open, now the target. */
-      readonly open: number;
-      /** The class of the last failure. */
-      readonly class: ErrorClass;
-      /** The last failure's redacted message. */
-      readonly message: string;
-    };
+export type { GrowthEvent } from './growth-events.js';
 
 /** Options of {@link runPoolGrowth}. */
 export interface PoolGrowthOptions {
@@ -143,9 +57,12 @@ export interface PoolGrowthOptions {
 
 type RoundResult = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
 
-/** Open connections until open + opening reaches the target, `maxConcurrentOpens` at a time. */
-async function fillRound(o: PoolGrowthOptions): Promise<RoundResult> {
-  const { pool, signal } = o;
+/**
+ * Open connections until open + opening reaches the target, `maxConcurrentOpens` at a time. `stop`
+ * (the pool's stop, or the admission slot lost) aborts the opens in flight and starts no more.
+ */
+async function fillRound(o: PoolGrowthOptions, signal: AbortSignal): Promise<RoundResult> {
+  const { pool } = o;
   let failure: { error: unknown } | undefined;
   const wanted = (): boolean => !failure && pool.open + pool.opening < pool.target;
   const worker = async (): Promise<void> => {
@@ -168,9 +85,9 @@ async function fillRound(o: PoolGrowthOptions): Promise<RoundResult> {
 /**
  * Grow (or refill) to the target. Returns when the target is reached, or when growth settles after
  * `maxGrowthRetries` failed rounds in a row without progress (or a failure waiting cannot fix);
- * below `minReady` it keeps trying. Rejects only on abort.
+ * below `minReady` it keeps trying. Rejects only when `stop` aborts (`o.signal` or a lost slot).
  */
-async function fill(o: PoolGrowthOptions): Promise<void> {
+async function fill(o: PoolGrowthOptions, stop: AbortSignal = o.signal): Promise<void> {
   const { pool } = o;
   let failures = 0;
   let delay = o.backoff.baseMs;
@@ -181,7 +98,7 @@ async function fill(o: PoolGrowthOptions): Promise<void> {
   let restoreTo = 0;
   for (;;) {
     const before = pool.open;
-    const result = await fillRound(o);
+    const result = await fillRound(o, stop);
     if (pool.open > before) {
       failures = 0;
       delay = o.backoff.baseMs;
@@ -218,11 +135,13 @@ async function fill(o: PoolGrowthOptions): Promise<void> {
     const spread = Math.max(0, delay * 3 - o.backoff.baseMs);
     delay = Math.min(o.backoff.capMs, o.backoff.baseMs + o.random() * spread);
     o.onEvent({ type: 'pool-growth-backoff', delayMs: Math.round(delay), failures });
-    await o.clock.sleep(delay, o.signal);
+    await o.clock.sleep(delay, stop);
+    // Not cut short by a lost slot: the decision's query runs on a borrowed connection to the end.
     const next = await o.decideTarget(o.signal).catch(() => {
       if (o.signal.aborted) throw abortReason(o.signal);
       return pool.target;
     });
+    if (stop.aborted) throw abortReason(stop);
     pool.setTarget(Math.max(next, pool.open, o.minReady));
   }
 }
@@ -238,6 +157,7 @@ async function admit(o: PoolGrowthOptions): Promise<AdmissionLease | undefined> 
       signal: o.signal,
       deadline: began + o.admissionTimeoutMs,
       firstConnection,
+      firstConnectionClosed: firstConnection.closed,
     });
     o.onEvent({ type: 'admission-wait', backend: admission.backend, waitedMs: clock.now() - began });
     return lease;
@@ -250,6 +170,31 @@ async function admit(o: PoolGrowthOptions): Promise<AdmissionLease | undefined> 
       message: safeMessage(error),
     });
     throw error;
+  }
+}
+
+/**
+ * Grow to the target while `lease` holds the slot. When the slot is lost (its `signal` aborts), the
+ * opens in flight are aborted and none start: the connections already open stay (they are within
+ * the instance's share), and growth settles as given up at what is open; the next recheck waits for
+ * a slot again. Rejects only when `o.signal` aborts.
+ */
+async function growUnder(o: PoolGrowthOptions, lease: AdmissionLease | undefined): Promise<void> {
+  const { pool } = o;
+  const stop = linkSignals(o.signal, lease?.signal);
+  try {
+    await fill(o, stop.signal);
+  } catch (error) {
+    const lost = lease?.signal;
+    if (o.signal.aborted || lost?.aborted !== true) throw error;
+    const reason: unknown = lost.reason;
+    const message = safeMessage(reason);
+    const backend = o.admission?.backend ?? 'unknown';
+    o.onEvent({ type: 'admission-lost', backend, open: pool.open, message });
+    pool.setTarget(Math.max(pool.open, o.minReady));
+    o.onEvent({ type: 'pool-growth-gave-up', open: pool.open, class: classifyDriverError(reason), message });
+  } finally {
+    stop.dispose();
   }
 }
 
@@ -302,7 +247,7 @@ async function recheckTarget(o: PoolGrowthOptions): Promise<void> {
   try {
     o.onEvent({ type: 'pool-target-raised', from: pool.target, to: next });
     pool.setTarget(next);
-    await fill(o);
+    await growUnder(o, lease);
   } finally {
     await lease?.release().catch(() => undefined);
   }
@@ -329,7 +274,7 @@ export async function runPoolGrowth(options: PoolGrowthOptions): Promise<void> {
       try {
         lease = await admit(o);
         o.onEvent({ type: 'pool-growing', open: pool.open, target: pool.target });
-        await fill(o);
+        await growUnder(o, lease);
       } catch (error) {
         if (signal.aborted) throw error;
         // The admission wait failed: stay at what we have rather than grow unadmitted.
