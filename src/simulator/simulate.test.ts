@@ -153,3 +153,34 @@ describe('reports', () => {
     expect(renderHtml(outcome, scenario)).toBe(html);
   });
 });
+
+describe('phasegate strategy under a failover while the fleet warms up', () => {
+  // The database restarts 3 s in, for 90 s, while the pools of 20 instances grow: every connection is
+  // terminated, admission waits fail, growth gives up. A pool that gave up is not at its target.
+  const failover: ScenarioInput = {
+    name: 'early-failover',
+    seed: 1,
+    durationMs: 600_000,
+    fleet: { instances: 20, startSpreadMs: 2_000 },
+    connector: { slots: 250, setupMs: { min: 50, max: 150 } },
+    database: {
+      maxConnections: 600,
+      reserved: 3,
+      otherClients: 10,
+      acceptMs: 3,
+      authMs: { min: 5, max: 15 },
+      restart: { atMs: 3_000, durationMs: 90_000 },
+    },
+    service: { poolSize: 10, maxOverflow: 15, minReady: 2 },
+    strategies: [{ name: 'phasegate' }],
+  };
+
+  it('counts an instance warm only once its pool is at target, after the failover, and every one gets there', async () => {
+    const [phasegate] = (await simulate(parseScenario(failover))).result.strategies;
+    expect(phasegate!.ready).toBe(20);
+    // Growth that gave up during the restart (at 3 to 4 s) used to count as warm; and a pool whose
+    // failed admission wait left it at 0 connections stayed there, so not all of them got warm.
+    expect(phasegate!.allWarmMs).not.toBeNull();
+    expect(phasegate!.allWarmMs!).toBeGreaterThan(93_000);
+  });
+});

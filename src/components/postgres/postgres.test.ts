@@ -209,6 +209,28 @@ describe('postgresComponent', () => {
     expect(h.clock.pending).toBe(0);
   });
 
+  it('refills to minReady after an admission wait that failed because the server dropped every connection', async () => {
+    const h = harness((clock) => new FakePostgres(clock));
+    const admission: AdmissionProvider = {
+      backend: 'test',
+      acquire: async () => {
+        // A failover: the server terminates every connection, the lock query with them.
+        await h.clock.sleep(500);
+        h.server.kill(h.server.open);
+        throw Object.assign(new Error('terminating connection due to administrator command'), {
+          code: '57P01',
+        });
+      },
+    };
+    const { spec, pool } = await startReady(h, { readLiveLimits: false, admission });
+    await h.clock.advance(10_000);
+    // Not left at zero connections (its target was once set to what was open: 0).
+    expect(events(h)).toEqual(expect.arrayContaining(['admission-failed', 'pool-growth-gave-up']));
+    expect(pool.stats).toMatchObject({ open: 2, target: 2 });
+    await spec.stop!(pool, { signal: new AbortController().signal });
+    expect(h.clock.pending).toBe(0);
+  });
+
   it('releases the admission slot when stopped while growing', async () => {
     const h = harness((clock) => new FakePostgres(clock, { connectMs: 500 }));
     let released = 0;

@@ -277,8 +277,10 @@ export async function runPoolGrowth(options: PoolGrowthOptions): Promise<void> {
         await growUnder(o, lease);
       } catch (error) {
         if (signal.aborted) throw error;
-        // The admission wait failed: stay at what we have rather than grow unadmitted.
-        pool.setTarget(pool.open);
+        // The admission wait failed: stay at what we have rather than grow unadmitted, but never
+        // below minReady (a failover may have taken every connection, the lock's with them): the
+        // steady state below refills that much without a slot, as it refills any lost connection.
+        pool.setTarget(Math.max(pool.open, o.minReady));
         o.onEvent({
           type: 'pool-growth-gave-up',
           open: pool.open,

@@ -101,7 +101,8 @@ function settingsFor(
  * max; growth past `minReady` waits for one of K admission slots (the real Postgres advisory-lock
  * backend, on the simulated database), with jitter; 53300 lowers the target and backs off; the
  * orchestrator's default policy retries with decorrelated jitter under an adaptive timeout until
- * the deadline. The instance is warm when its pool settles at its target.
+ * the deadline. The instance is warm when its pool reaches its target (`pool-at-target`); growth that
+ * gave up short of it (a failed or lost admission slot) is not warm until a later recheck gets there.
  */
 export const phasegateStrategy: StrategyDefinition = {
   name: 'phasegate',
@@ -147,7 +148,7 @@ export const phasegateStrategy: StrategyDefinition = {
           },
         );
         orchestrator.on('component-mark', (event) => {
-          if (event.name === 'pool-at-target' || event.name === 'pool-growth-gave-up') instance.warm();
+          if (event.name === 'pool-at-target') instance.warm();
         });
         await orchestrator.start();
       },
