@@ -319,6 +319,26 @@ describe('circuitBreaker', () => {
       expect(breaker.state).toBe('open'); // 3/6
     });
 
+    it.each([
+      [0.07, 7, 100],
+      [0.14, 7, 50],
+      [0.28, 7, 25],
+      [0.56, 14, 25],
+    ])('opens at a threshold of %s exactly: %s failures in %s calls', async (threshold, failures, calls) => {
+      // threshold × calls is just above the failure count in floating point for each of these.
+      expect(threshold * calls).toBeGreaterThan(failures);
+      const clock = new FakeClock();
+      const breaker = circuitBreaker({
+        clock,
+        breaker: samplingBreaker({ threshold, windowMs: 10_000, minimumCalls: calls }),
+      });
+      for (let i = 0; i < calls - failures; i++) await succeed(breaker);
+      for (let i = 0; i < failures - 1; i++) await fail(breaker);
+      expect(breaker.state).toBe('closed');
+      await fail(breaker);
+      expect(breaker.state).toBe('open');
+    });
+
     it('forgets calls that slid out of the window', async () => {
       const clock = new FakeClock();
       const breaker = circuitBreaker({

@@ -70,7 +70,10 @@ class SamplingCounter implements FailureCounter {
         failures += this.failures[i]!;
       }
     }
-    return calls >= this.options.minimumCalls && failures >= this.options.threshold * calls;
+    // The ratio, not `threshold × calls`: 0.07 × 100 is 7.000000000000001 in floating point, so 7
+    // failures in 100 calls would not reach a 7 % threshold; k / n rounds to the same double as k/n
+    // written as a decimal.
+    return calls >= this.options.minimumCalls && failures / calls >= this.options.threshold;
   }
 
   reset(): void {
