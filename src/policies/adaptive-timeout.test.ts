@@ -128,6 +128,8 @@ describe('adaptiveTimeout', () => {
     ['window 0', { window: 0 }, 'adaptiveTimeout.window'],
     ['window 2.5', { window: 2.5 }, 'adaptiveTimeout.window'],
     ['ceiling 0', { ceilingMs: 0 }, 'adaptiveTimeout.ceilingMs'],
+    ['quantile a string', { quantile: '0.9' as never }, 'adaptiveTimeout.quantile'],
+    ['clock not a clock', { clock: 5 as never }, 'adaptiveTimeout.clock'],
   ])('rejects %s with a ConfigError naming the option', (_name, input, path) => {
     let caught: unknown;
     try {

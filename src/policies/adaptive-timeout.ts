@@ -2,7 +2,13 @@ import { systemClock, type Clock } from '../common/clock.js';
 import { ConfigError } from '../errors/config-error.js';
 import { LatencyWindow } from './latency-window.js';
 import { TimeoutPolicy } from './timeout.js';
-import { requireInteger, requireOrdered, requirePositive, requirePositiveOrInfinity } from './validate.js';
+import {
+  requireClock,
+  requireInteger,
+  requireOrdered,
+  requirePositive,
+  requirePositiveOrInfinity,
+} from './validate.js';
 
 /** Options of {@link adaptiveTimeout}. */
 export interface AdaptiveTimeoutOptionsInput {
@@ -133,10 +139,10 @@ export function adaptiveTimeout(input: AdaptiveTimeoutOptionsInput = {}): Adapti
     'adaptiveTimeout.ceilingMs',
     options.ceilingMs,
   );
-  if (!(options.quantile > 0 && options.quantile <= 1)) {
+  if (typeof options.quantile !== 'number' || !(options.quantile > 0 && options.quantile <= 1)) {
     throw new ConfigError(
       'adaptiveTimeout.quantile',
-      `must be in (0, 1], got ${options.quantile}`,
+      `must be a number in (0, 1], got ${String(options.quantile)}`,
       'use 0.99',
     );
   }
@@ -148,5 +154,6 @@ export function adaptiveTimeout(input: AdaptiveTimeoutOptionsInput = {}): Adapti
     );
   }
   requireInteger('adaptiveTimeout.window', options.window, 1);
+  requireClock('adaptiveTimeout.clock', options.clock);
   return new AdaptiveTimeoutPolicy(options);
 }

@@ -399,6 +399,7 @@ describe('circuitBreaker', () => {
       ['windowMs 0', { windowMs: 0 }, 'samplingBreaker.windowMs'],
       ['minimumCalls 0', { minimumCalls: 0 }, 'samplingBreaker.minimumCalls'],
       ['buckets 0.5', { buckets: 0.5 }, 'samplingBreaker.buckets'],
+      ['threshold a string', { threshold: '0.5' as never }, 'samplingBreaker.threshold'],
     ])('rejects %s', (_name, input, path) => {
       expect(() => samplingBreaker(input)).toThrow(expect.objectContaining({ path }));
     });
@@ -419,6 +420,12 @@ describe('circuitBreaker', () => {
       () => circuitBreaker({ failureClasses: ['flaky' as never] }),
       'circuitBreaker.failureClasses[0]',
     ],
+    [
+      'failureClasses not an array',
+      () => circuitBreaker({ failureClasses: 'transient' as never }),
+      'circuitBreaker.failureClasses',
+    ],
+    ['clock not a clock', () => circuitBreaker({ clock: { now: () => 0 } as never }), 'circuitBreaker.clock'],
   ])('rejects %s with a ConfigError naming the option', (_name, make, path) => {
     expect(make).toThrow(expect.objectContaining({ path, code: 'PG_ERR_CONFIG' }));
   });

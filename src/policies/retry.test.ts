@@ -528,6 +528,7 @@ describe('retry', () => {
     ['classify not a function', () => retry({ classify: 'x' as never }), 'retry.classify'],
     ['minAttemptMs -1', () => retry({ minAttemptMs: -1 }), 'retry.minAttemptMs'],
     ['minAttemptMs a string', () => retry({ minAttemptMs: 'soon' as never }), 'retry.minAttemptMs'],
+    ['clock not a clock', () => retry({ clock: {} as never }), 'retry.clock'],
   ])('rejects %s with a ConfigError naming the option', (_name, make, path) => {
     let caught: unknown;
     try {

@@ -209,6 +209,12 @@ describe('timeout', () => {
     }
   });
 
+  it('rejects a clock that is not a Clock with a ConfigError naming it', () => {
+    expect(() => timeout({ ms: 10, clock: 1 as never })).toThrow(
+      expect.objectContaining({ code: 'PG_ERR_CONFIG', path: 'timeout.clock' }),
+    );
+  });
+
   it('rejects a bad deadline in execute options', async () => {
     const executing = timeout({ ms: 10 }).execute(() => 1, { deadline: Number.NaN });
     await expect(executing).rejects.toSatisfy(isConfigError);

@@ -142,10 +142,10 @@ export function samplingBreaker(input: SamplingBreakerOptionsInput = {}): Breake
     minimumCalls: input.minimumCalls ?? 10,
     buckets: input.buckets ?? 10,
   };
-  if (!(options.threshold > 0 && options.threshold <= 1)) {
+  if (typeof options.threshold !== 'number' || !(options.threshold > 0 && options.threshold <= 1)) {
     throw new ConfigError(
       'samplingBreaker.threshold',
-      `must be in (0, 1], got ${options.threshold}`,
+      `must be a number in (0, 1], got ${String(options.threshold)}`,
       'use 0.5',
     );
   }
