@@ -15,6 +15,9 @@ import { wrap } from './wrap.js';
 const refused = (): Error =>
   Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code: 'ECONNREFUSED' });
 const tooMany = (): Error => Object.assign(new Error('sorry, too many clients already'), { code: '53300' });
+const never = (): never => {
+  throw new Error('not reached');
+};
 const badPassword = (): Error =>
   Object.assign(new Error('password authentication failed for postgres://app:hunter2@db/app'), {
     code: '28P01',
@@ -515,6 +518,26 @@ describe('retry', () => {
     // Attempts fail 1000 ms after they start; each sleep is 100 ms. After the third fails (+3200), a
     // fourth would start at +3300 with 1700 ms left, less than the 2000 ms an attempt needs.
     expect(starts.map((s) => s - starts[0]!)).toEqual([0, 1100, 2200]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it.each<[string, Partial<Parameters<typeof retry>[0]>, string]>([
+    ['a Backoff step without a duration', { backoff: { start: () => ({}) as never } }, 'retry.backoff'],
+    [
+      'a capacityBackoff step of NaN ms',
+      { capacityBackoff: { start: () => ({ duration: Number.NaN, next: () => never() }) } },
+      'retry.capacityBackoff',
+    ],
+    ['a minAttemptMs function giving NaN', { minAttemptMs: () => Number.NaN }, 'retry.minAttemptMs'],
+  ])('rejects %s with a ConfigError, not a NaN ms sleep or a minimum ignored', async (_name, input, path) => {
+    const clock = new FakeClock();
+    const policy = retry({ clock, backoff: constantBackoff(100), ...input });
+    const result = outcome(policy.execute(() => Promise.reject(tooMany()), { deadline: 10_000 }));
+    await clock.runAll();
+    const { error } = await result;
+    expect(isConfigError(error)).toBe(true);
+    expect((error as ConfigError).path).toBe(path);
+    expect(clock.now()).toBe(0);
     expect(clock.pending).toBe(0);
   });
 

@@ -1,6 +1,7 @@
 import { abortReason } from '../common/abort-reason.js';
 import { Emitter, type Event } from '../common/events.js';
 import { isRetryableClass, type ErrorClass } from '../errors/classification.js';
+import { ConfigError } from '../errors/config-error.js';
 import { DeadlineExceededError } from '../errors/deadline-exceeded-error.js';
 import type { Backoff, BackoffStep } from './backoff/backoff.js';
 import {
@@ -105,9 +106,13 @@ export class RetryPolicy extends ChainedPolicy {
       const step = previous === undefined ? chosen.start(this.options.random) : previous.next();
       steps.set(chosen, step);
       const serverDelayMs = retryAfterOf(error);
-      let delayMs = Math.max(step.duration, serverDelayMs);
+      const drawnMs = checkedMs(
+        step.duration,
+        chosen === backoff ? 'retry.backoff' : 'retry.capacityBackoff',
+      );
+      let delayMs = Math.max(drawnMs, serverDelayMs);
       if (limit !== Infinity) {
-        const needMs = this.minAttemptMs(call.chain, call.next);
+        const needMs = checkedMs(this.minAttemptMs(call.chain, call.next), 'retry.minAttemptMs');
         const room = limit - (clock.now() + delayMs);
         if (room <= 0 || room < needMs) {
           // The drawn delay leaves no room for another attempt. Rather than give the rest of the
@@ -238,6 +243,19 @@ function limitReason(limit: number, context: PolicyContext): 'elapsed' | 'deadli
   return limit < context.deadline ? 'elapsed' : 'deadline';
 }
 
+/**
+ * `ms` from a user's `Backoff` step or `minAttemptMs` function, checked: a delay that is not a
+ * finite number >= 0 (a step without `duration`, say) would otherwise become a timer of NaN ms.
+ */
+function checkedMs(ms: number, option: string): number {
+  if (typeof ms === 'number' && ms >= 0 && ms < Infinity) return ms;
+  throw new ConfigError(
+    option,
+    `gave ${String(ms)} ms; it must give a finite number of ms >= 0`,
+    'check the duration of your Backoff steps, or what your minAttemptMs function returns',
+  );
+}
+
 /** A wait the error asks for (`retryAfterMs`, as on a `BreakerOpenError`), or 0. */
 function retryAfterOf(error: unknown): number {
   if (typeof error !== 'object' || error === null) return 0;
@@ -266,6 +284,8 @@ function retryAfterOf(error: unknown): number {
  *   `classification` is that error's class. When the caller aborts it throws the abort reason at
  *   once (a sleep is cancelled; nothing is left pending). It does not interrupt a running attempt;
  *   put a {@link timeout} inside it for that.
+ * - A `Backoff` step whose `duration`, or a `minAttemptMs` function whose result, is not a finite
+ *   number >= 0 rejects the call with a `ConfigError` naming the option (never a NaN ms sleep).
  *
  * @example
  * ```ts
