@@ -198,6 +198,35 @@ describe('retry', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('shortens one sleep per call; delays drawn after it that fit still run, one that does not gives up', async () => {
+    const clock = new FakeClock();
+    const policy = retry({
+      clock,
+      backoff: constantBackoff(300),
+      capacityBackoff: constantBackoff(20_000),
+      minAttemptMs: 500,
+      maxAttempts: Infinity,
+      random: () => 0.5,
+    });
+    const starts: number[] = [];
+    const result = outcome(
+      policy.execute(
+        () => {
+          starts.push(clock.now());
+          // Full first (20 s back-off: shortened to 7 125 ms), then the network (300 ms each).
+          throw starts.length === 1 || starts.length === 4 ? tooMany() : refused();
+        },
+        { deadline: 10_000 },
+      ),
+    );
+    await clock.runAll();
+    const exhausted = (await result).error as RetryExhaustedError;
+    // The 4th failure is `capacity` again: its 20 s does not fit and the one shortening is spent.
+    expect(starts).toEqual([0, 7_125, 7_425, 7_725]);
+    expect(exhausted.reason).toBe('deadline');
+    expect(clock.pending).toBe(0);
+  });
+
   it('spreads the last attempt over the later half of what fits, never before retryAfterMs', async () => {
     const lastStart = async (random: number, openMs: number): Promise<number | undefined> => {
       const clock = new FakeClock();

@@ -118,7 +118,8 @@ export class RetryPolicy extends ChainedPolicy {
           // The drawn delay leaves no room for another attempt. Rather than give the rest of the
           // budget away, sleep only as long as still fits and make one last attempt: at a random
           // point in the later half of what fits (a fleet that started together does not retry in
-          // step), never sooner than the server asked. Once only: the last attempt is the last.
+          // step), never sooner than the server asked. Once per call: a second delay that does not
+          // fit gives up (a delay drawn after the shortened sleep that does fit still runs).
           const fitsMs = limit - clock.now() - needMs;
           if (lastChanceTaken || needMs <= 0 || fitsMs <= serverDelayMs) {
             throw this.exhausted(limitReason(limit, call.context), attempt, startedAt, error, errorClass);
@@ -275,11 +276,13 @@ function retryAfterOf(error: unknown): number {
  * - It never starts an attempt, and never begins a sleep, when the attempt could not finish before
  *   the deadline (`ExecuteOptions.deadline` and `maxElapsedMs`, whichever is nearer). When the
  *   drawn delay would leave too little time (less than `minAttemptMs`) but a shorter one would not,
- *   it makes one last attempt after a shortened sleep: a random point in the later half of what
- *   still fits, never shorter than `retryAfterMs` (so the budget is used, and a fleet that started
- *   together does not make its last attempts in step). When even that does not fit, or the last
- *   attempt failed too, or `minAttemptMs` is 0 (nothing says how long an attempt takes), it gives
- *   up at once instead of sleeping through the rest of the budget.
+ *   it shortens that sleep, once per call, to a random point in the later half of what still
+ *   fits, never shorter than `retryAfterMs` (so the budget is used, and a fleet that started
+ *   together does not make its last attempts in step). When even that does not fit, or the sleep
+ *   was already shortened once, or `minAttemptMs` is 0 (nothing says how long an attempt takes),
+ *   it gives up at once instead of sleeping through the rest of the budget. Delays drawn after
+ *   the shortened sleep that do fit (a short `transient` back-off after a long `capacity` one)
+ *   still run.
  * - When it gives up it throws a {@link RetryExhaustedError} whose `cause` is the last error and whose
  *   `classification` is that error's class. When the caller aborts it throws the abort reason at
  *   once (a sleep is cancelled; nothing is left pending). It does not interrupt a running attempt;
