@@ -35,7 +35,8 @@ describe('adaptiveTimeout', () => {
     const policy = adaptiveTimeout({ clock, initialMs: 5000, floorMs: 150 });
     for (let i = 0; i < 3; i++) expect(await attemptTaking(policy, clock, 100)).toEqual({ value: undefined });
     expect(policy.currentTimeoutMs()).toBe(200);
-    expect(policy.expectedAttemptMs()).toBe(200);
+    // An attempt needs what attempts took (100 ms), at least the floor; the timeout adds headroom.
+    expect(policy.expectedAttemptMs()).toBe(150);
     const floored = adaptiveTimeout({ clock, initialMs: 5000, floorMs: 300 });
     await attemptTaking(floored, clock, 100);
     expect(floored.currentTimeoutMs()).toBe(300);

@@ -525,11 +525,12 @@ describe('retry', () => {
     // Cold start: the floor (400 ms) is what an attempt needs. 300 ms left: no attempt at all.
     const early = await outcome(policy.execute(() => 'x', { deadline: 300 }));
     expect((early.error as RetryExhaustedError).attempts).toBe(0);
-    // Teach it that attempts take 1 s: the timeout becomes 2 s, and so does the least time needed.
+    // Teach it that attempts take 1 s: the timeout becomes 2 s, the least time needed 1 s.
     const learn = outcome(policy.execute(() => clock.sleep(1000)));
     await clock.runAll();
     await learn;
-    expect(attemptTimeout.expectedAttemptMs()).toBe(2000);
+    expect(attemptTimeout.currentTimeoutMs()).toBe(2000);
+    expect(attemptTimeout.expectedAttemptMs()).toBe(1000);
     const starts: number[] = [];
     const result = outcome(
       policy.execute(
@@ -544,9 +545,37 @@ describe('retry', () => {
     await clock.runAll();
     const exhausted = (await result).error as RetryExhaustedError;
     expect(exhausted.reason).toBe('deadline');
-    // Attempts fail 1000 ms after they start; each sleep is 100 ms. After the third fails (+3200), a
-    // fourth would start at +3300 with 1700 ms left, less than the 2000 ms an attempt needs.
-    expect(starts.map((s) => s - starts[0]!)).toEqual([0, 1100, 2200]);
+    // Attempts fail 1000 ms after they start; each sleep is 100 ms. The fourth starts at +3300 with
+    // 1700 ms left; after it fails (+4300), a fifth would have 600 ms, less than the 1000 ms needed.
+    expect(starts.map((s) => s - starts[0]!)).toEqual([0, 1100, 2200, 3300]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('keeps trying to the deadline under an adaptive timeout while the far side hangs', async () => {
+    const clock = new FakeClock();
+    const attemptTimeout = adaptiveTimeout({ clock, initialMs: 2000, floorMs: 250 });
+    const policy = wrap(
+      retry({ clock, backoff: constantBackoff(500), maxAttempts: Infinity }),
+      attemptTimeout,
+    );
+    const starts: number[] = [];
+    const result = outcome(
+      policy.execute(
+        ({ signal }) => {
+          starts.push(clock.now());
+          return clock.sleep(3_600_000, signal); // no answer
+        },
+        { deadline: 60_000 },
+      ),
+    );
+    await clock.runAll();
+    const exhausted = (await result).error as RetryExhaustedError;
+    // Each timeout doubles the next (2, 4, 8, 16 s). At 32 s the timeout would be 32 s, more than
+    // the 28 s left, but attempts have been seen to need 16 s: the fifth starts, its timeout cut
+    // to the deadline. It used to give up at 31.5 s with 28.5 s of the budget unused.
+    expect(starts).toEqual([0, 2_500, 7_000, 15_500, 32_000]);
+    expect(exhausted.reason).toBe('deadline');
+    expect(clock.now()).toBe(60_000);
     expect(clock.pending).toBe(0);
   });
 
