@@ -35,7 +35,8 @@ describe('adaptiveTimeout', () => {
     const policy = adaptiveTimeout({ clock, initialMs: 5000, floorMs: 150 });
     for (let i = 0; i < 3; i++) expect(await attemptTaking(policy, clock, 100)).toEqual({ value: undefined });
     expect(policy.currentTimeoutMs()).toBe(200);
-    expect(policy.expectedAttemptMs()).toBe(200);
+    // An attempt needs what attempts took (100 ms), at least the floor; the timeout adds headroom.
+    expect(policy.expectedAttemptMs()).toBe(150);
     const floored = adaptiveTimeout({ clock, initialMs: 5000, floorMs: 300 });
     await attemptTaking(floored, clock, 100);
     expect(floored.currentTimeoutMs()).toBe(300);
@@ -128,6 +129,8 @@ describe('adaptiveTimeout', () => {
     ['window 0', { window: 0 }, 'adaptiveTimeout.window'],
     ['window 2.5', { window: 2.5 }, 'adaptiveTimeout.window'],
     ['ceiling 0', { ceilingMs: 0 }, 'adaptiveTimeout.ceilingMs'],
+    ['quantile a string', { quantile: '0.9' as never }, 'adaptiveTimeout.quantile'],
+    ['clock not a clock', { clock: 5 as never }, 'adaptiveTimeout.clock'],
   ])('rejects %s with a ConfigError naming the option', (_name, input, path) => {
     let caught: unknown;
     try {

@@ -2,7 +2,13 @@ import { systemClock, type Clock } from '../common/clock.js';
 import { ConfigError } from '../errors/config-error.js';
 import { LatencyWindow } from './latency-window.js';
 import { TimeoutPolicy } from './timeout.js';
-import { requireInteger, requireOrdered, requirePositive, requirePositiveOrInfinity } from './validate.js';
+import {
+  requireClock,
+  requireInteger,
+  requireOrdered,
+  requirePositive,
+  requirePositiveOrInfinity,
+} from './validate.js';
 
 /** Options of {@link adaptiveTimeout}. */
 export interface AdaptiveTimeoutOptionsInput {
@@ -58,13 +64,19 @@ export class AdaptiveTimeoutPolicy extends TimeoutPolicy {
   }
 
   /**
-   * The least time an attempt is expected to need: the current timeout once latency has been
-   * observed, `floorMs` before that (the initial value is a guess, not a measurement). A retry
-   * policy wrapped around this one uses it to decide whether an attempt still fits before the
-   * deadline.
+   * The least time an attempt is expected to need: the `quantile` of the latencies held (a timeout
+   * counts as its timeout), clamped to [`floorMs`, `ceilingMs`]; `floorMs` before any sample (the
+   * initial value is a guess, not a measurement). A retry policy wrapped around this one uses it to
+   * decide whether an attempt still fits before the deadline.
+   *
+   * It leaves out the `factor` the timeout adds as headroom: the timeout is clamped to the time
+   * left anyway, and after a run of timeouts (each grows it by `factor`) "the timeout" would make
+   * the retry give up with up to half the budget unused while the far side might answer.
    */
   expectedAttemptMs(): number {
-    return this.latencies.size > 0 ? this.base : this.options.floorMs;
+    if (this.latencies.size === 0) return this.options.floorMs;
+    const { quantile, floorMs, ceilingMs } = this.options;
+    return Math.min(ceilingMs, Math.max(floorMs, this.latencies.quantile(quantile)!));
   }
 
   protected override baseTimeoutMs(): number {
@@ -133,10 +145,10 @@ export function adaptiveTimeout(input: AdaptiveTimeoutOptionsInput = {}): Adapti
     'adaptiveTimeout.ceilingMs',
     options.ceilingMs,
   );
-  if (!(options.quantile > 0 && options.quantile <= 1)) {
+  if (typeof options.quantile !== 'number' || !(options.quantile > 0 && options.quantile <= 1)) {
     throw new ConfigError(
       'adaptiveTimeout.quantile',
-      `must be in (0, 1], got ${options.quantile}`,
+      `must be a number in (0, 1], got ${String(options.quantile)}`,
       'use 0.99',
     );
   }
@@ -148,5 +160,6 @@ export function adaptiveTimeout(input: AdaptiveTimeoutOptionsInput = {}): Adapti
     );
   }
   requireInteger('adaptiveTimeout.window', options.window, 1);
+  requireClock('adaptiveTimeout.clock', options.clock);
   return new AdaptiveTimeoutPolicy(options);
 }

@@ -4,7 +4,7 @@ import { classify as defaultClassify, type Classifier } from '../errors/classify
 import { ConfigError } from '../errors/config-error.js';
 import type { BreakerStrategy, FailureCounterState } from './breaker/breaker-strategy.js';
 import { consecutiveBreaker } from './breaker/consecutive-breaker.js';
-import { requireFunction, requireInteger, requireNonNegative } from './validate.js';
+import { requireClock, requireFunction, requireInteger, requireNonNegative } from './validate.js';
 
 /** The states of a circuit breaker. */
 export type CircuitState = 'closed' | 'open' | 'half-open';
@@ -99,6 +99,14 @@ export function resolveCircuitBreakerOptions(input: CircuitBreakerOptionsInput):
   requireNonNegative('circuitBreaker.halfOpenAfterMs', options.halfOpenAfterMs);
   requireInteger('circuitBreaker.halfOpenMaxProbes', options.halfOpenMaxProbes, 1);
   requireFunction('circuitBreaker.classify', options.classify);
+  requireClock('circuitBreaker.clock', options.clock);
+  if (!Array.isArray(options.failureClasses)) {
+    throw new ConfigError(
+      'circuitBreaker.failureClasses',
+      `must be an array of error classes, got ${String(options.failureClasses)}`,
+      "e.g. ['transient', 'capacity'], or leave it unset",
+    );
+  }
   for (const [i, errorClass] of options.failureClasses.entries()) {
     if (!ERROR_CLASSES.includes(errorClass)) {
       throw new ConfigError(

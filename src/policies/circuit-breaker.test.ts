@@ -319,6 +319,26 @@ describe('circuitBreaker', () => {
       expect(breaker.state).toBe('open'); // 3/6
     });
 
+    it.each([
+      [0.07, 7, 100],
+      [0.14, 7, 50],
+      [0.28, 7, 25],
+      [0.56, 14, 25],
+    ])('opens at a threshold of %s exactly: %s failures in %s calls', async (threshold, failures, calls) => {
+      // threshold × calls is just above the failure count in floating point for each of these.
+      expect(threshold * calls).toBeGreaterThan(failures);
+      const clock = new FakeClock();
+      const breaker = circuitBreaker({
+        clock,
+        breaker: samplingBreaker({ threshold, windowMs: 10_000, minimumCalls: calls }),
+      });
+      for (let i = 0; i < calls - failures; i++) await succeed(breaker);
+      for (let i = 0; i < failures - 1; i++) await fail(breaker);
+      expect(breaker.state).toBe('closed');
+      await fail(breaker);
+      expect(breaker.state).toBe('open');
+    });
+
     it('forgets calls that slid out of the window', async () => {
       const clock = new FakeClock();
       const breaker = circuitBreaker({
@@ -379,6 +399,7 @@ describe('circuitBreaker', () => {
       ['windowMs 0', { windowMs: 0 }, 'samplingBreaker.windowMs'],
       ['minimumCalls 0', { minimumCalls: 0 }, 'samplingBreaker.minimumCalls'],
       ['buckets 0.5', { buckets: 0.5 }, 'samplingBreaker.buckets'],
+      ['threshold a string', { threshold: '0.5' as never }, 'samplingBreaker.threshold'],
     ])('rejects %s', (_name, input, path) => {
       expect(() => samplingBreaker(input)).toThrow(expect.objectContaining({ path }));
     });
@@ -399,6 +420,12 @@ describe('circuitBreaker', () => {
       () => circuitBreaker({ failureClasses: ['flaky' as never] }),
       'circuitBreaker.failureClasses[0]',
     ],
+    [
+      'failureClasses not an array',
+      () => circuitBreaker({ failureClasses: 'transient' as never }),
+      'circuitBreaker.failureClasses',
+    ],
+    ['clock not a clock', () => circuitBreaker({ clock: { now: () => 0 } as never }), 'circuitBreaker.clock'],
   ])('rejects %s with a ConfigError naming the option', (_name, make, path) => {
     expect(make).toThrow(expect.objectContaining({ path, code: 'PG_ERR_CONFIG' }));
   });

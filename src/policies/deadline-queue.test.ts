@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../common/clock.js';
 import { FakeClock } from '../testing/fake-clock.js';
-import { DeadlineQueue, deadlineQueueFor, type DeadlineEntry } from './deadline-queue.js';
+import { DeadlineQueue, MAX_TIMER_MS, deadlineQueueFor, type DeadlineEntry } from './deadline-queue.js';
 
 function entry(due: number, log: number[]): DeadlineEntry {
   return { due, heapIndex: -1, expire: () => log.push(due) };
@@ -61,10 +61,19 @@ describe('DeadlineQueue', () => {
     expect(queue.armed).toBe(false);
   });
 
-  it('does not arm a timer beyond what Node timers can hold', () => {
+  it('expires an entry due beyond what one Node timer can hold, waiting in steps', async () => {
     const clock = new FakeClock();
     const queue = new DeadlineQueue(clock, false);
-    queue.add(entry(3_000_000_000, []));
+    const log: number[] = [];
+    queue.add(entry(5_000_000_000, log));
+    expect(clock.pendingTimes).toEqual([MAX_TIMER_MS]);
+    await clock.advance(MAX_TIMER_MS);
+    expect(log).toEqual([]);
+    expect(clock.pendingTimes).toEqual([2 * MAX_TIMER_MS]);
+    queue.add(entry(3_000_000_000, log)); // earlier than the armed step: re-armed for it
+    expect(clock.pendingTimes).toEqual([3_000_000_000]);
+    await clock.runAll();
+    expect(log).toEqual([3_000_000_000, 5_000_000_000]);
     expect(clock.pending).toBe(0);
   });
 

@@ -73,10 +73,11 @@ export class DeadlineQueue {
 
   private arm(due: number): void {
     this.disarm();
-    const delay = due - this.clock.now();
-    if (delay > MAX_TIMER_MS) return;
     this.armedAt = due;
-    this.cancelTimer = this.clock.timer(Math.max(0, delay), () => this.fire());
+    // A due time further off than a Node timer can wait is approached in steps: the timer fires
+    // with nothing due, and `fire` arms it again.
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, due - this.clock.now()));
+    this.cancelTimer = this.clock.timer(delay, () => this.fire());
   }
 
   private disarm(): void {

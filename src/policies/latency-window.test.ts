@@ -42,4 +42,11 @@ describe('LatencyWindow', () => {
       ),
     );
   });
+
+  it.each([0, -1, 2.5, Number.NaN, Infinity])('rejects a capacity of %s with a ConfigError', (capacity) => {
+    // A capacity the ring can never reach (0, NaN, 2.5) used to keep every sample, forever.
+    expect(() => new LatencyWindow(capacity)).toThrow(
+      expect.objectContaining({ code: 'PG_ERR_CONFIG', path: 'LatencyWindow(capacity)' }),
+    );
+  });
 });

@@ -1,3 +1,5 @@
+import { requireInteger } from './validate.js';
+
 /**
  * The last `capacity` latency samples, kept both in arrival order (a ring buffer, to know which
  * sample leaves) and sorted (so a quantile is one array read). Adding a sample costs two binary
@@ -15,8 +17,12 @@ export class LatencyWindow {
   private readonly sorted: number[] = [];
   private head = 0;
 
-  /** @param capacity How many samples to keep (the most recent ones). */
+  /**
+   * @param capacity How many samples to keep (the most recent ones; an integer >= 1).
+   * @throws ConfigError (`PG_ERR_CONFIG`) for any other capacity.
+   */
   constructor(readonly capacity: number) {
+    requireInteger('LatencyWindow(capacity)', capacity, 1);
     this.ring = new Float64Array(capacity);
   }
 

@@ -7,6 +7,7 @@ import type { Backoff } from './backoff/backoff.js';
 import { decorrelatedJitterBackoff } from './backoff/decorrelated-jitter-backoff.js';
 import type { GiveUpReason } from './retry-exhausted-error.js';
 import {
+  requireClock,
   requireFunction,
   requireInteger,
   requireNonNegative,
@@ -118,6 +119,7 @@ export function resolveRetryOptions(input: RetryOptionsInput): RetryOptions {
     );
   }
   requireFunction('retry.random', options.random);
+  requireClock('retry.clock', options.clock);
   requireFunction('retry.classify', options.classify);
   if (typeof options.minAttemptMs === 'number')
     requireNonNegative('retry.minAttemptMs', options.minAttemptMs);

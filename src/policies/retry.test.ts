@@ -15,6 +15,9 @@ import { wrap } from './wrap.js';
 const refused = (): Error =>
   Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code: 'ECONNREFUSED' });
 const tooMany = (): Error => Object.assign(new Error('sorry, too many clients already'), { code: '53300' });
+const never = (): never => {
+  throw new Error('not reached');
+};
 const badPassword = (): Error =>
   Object.assign(new Error('password authentication failed for postgres://app:hunter2@db/app'), {
     code: '28P01',
@@ -192,6 +195,35 @@ describe('retry', () => {
     expect(exhausted.reason).toBe('deadline');
     expect(exhausted.attempts).toBe(3);
     expect(clock.now()).toBe(8_625);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('shortens one sleep per call; delays drawn after it that fit still run, one that does not gives up', async () => {
+    const clock = new FakeClock();
+    const policy = retry({
+      clock,
+      backoff: constantBackoff(300),
+      capacityBackoff: constantBackoff(20_000),
+      minAttemptMs: 500,
+      maxAttempts: Infinity,
+      random: () => 0.5,
+    });
+    const starts: number[] = [];
+    const result = outcome(
+      policy.execute(
+        () => {
+          starts.push(clock.now());
+          // Full first (20 s back-off: shortened to 7 125 ms), then the network (300 ms each).
+          throw starts.length === 1 || starts.length === 4 ? tooMany() : refused();
+        },
+        { deadline: 10_000 },
+      ),
+    );
+    await clock.runAll();
+    const exhausted = (await result).error as RetryExhaustedError;
+    // The 4th failure is `capacity` again: its 20 s does not fit and the one shortening is spent.
+    expect(starts).toEqual([0, 7_125, 7_425, 7_725]);
+    expect(exhausted.reason).toBe('deadline');
     expect(clock.pending).toBe(0);
   });
 
@@ -493,11 +525,12 @@ describe('retry', () => {
     // Cold start: the floor (400 ms) is what an attempt needs. 300 ms left: no attempt at all.
     const early = await outcome(policy.execute(() => 'x', { deadline: 300 }));
     expect((early.error as RetryExhaustedError).attempts).toBe(0);
-    // Teach it that attempts take 1 s: the timeout becomes 2 s, and so does the least time needed.
+    // Teach it that attempts take 1 s: the timeout becomes 2 s, the least time needed 1 s.
     const learn = outcome(policy.execute(() => clock.sleep(1000)));
     await clock.runAll();
     await learn;
-    expect(attemptTimeout.expectedAttemptMs()).toBe(2000);
+    expect(attemptTimeout.currentTimeoutMs()).toBe(2000);
+    expect(attemptTimeout.expectedAttemptMs()).toBe(1000);
     const starts: number[] = [];
     const result = outcome(
       policy.execute(
@@ -512,9 +545,57 @@ describe('retry', () => {
     await clock.runAll();
     const exhausted = (await result).error as RetryExhaustedError;
     expect(exhausted.reason).toBe('deadline');
-    // Attempts fail 1000 ms after they start; each sleep is 100 ms. After the third fails (+3200), a
-    // fourth would start at +3300 with 1700 ms left, less than the 2000 ms an attempt needs.
-    expect(starts.map((s) => s - starts[0]!)).toEqual([0, 1100, 2200]);
+    // Attempts fail 1000 ms after they start; each sleep is 100 ms. The fourth starts at +3300 with
+    // 1700 ms left; after it fails (+4300), a fifth would have 600 ms, less than the 1000 ms needed.
+    expect(starts.map((s) => s - starts[0]!)).toEqual([0, 1100, 2200, 3300]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('keeps trying to the deadline under an adaptive timeout while the far side hangs', async () => {
+    const clock = new FakeClock();
+    const attemptTimeout = adaptiveTimeout({ clock, initialMs: 2000, floorMs: 250 });
+    const policy = wrap(
+      retry({ clock, backoff: constantBackoff(500), maxAttempts: Infinity }),
+      attemptTimeout,
+    );
+    const starts: number[] = [];
+    const result = outcome(
+      policy.execute(
+        ({ signal }) => {
+          starts.push(clock.now());
+          return clock.sleep(3_600_000, signal); // no answer
+        },
+        { deadline: 60_000 },
+      ),
+    );
+    await clock.runAll();
+    const exhausted = (await result).error as RetryExhaustedError;
+    // Each timeout doubles the next (2, 4, 8, 16 s). At 32 s the timeout would be 32 s, more than
+    // the 28 s left, but attempts have been seen to need 16 s: the fifth starts, its timeout cut
+    // to the deadline. It used to give up at 31.5 s with 28.5 s of the budget unused.
+    expect(starts).toEqual([0, 2_500, 7_000, 15_500, 32_000]);
+    expect(exhausted.reason).toBe('deadline');
+    expect(clock.now()).toBe(60_000);
+    expect(clock.pending).toBe(0);
+  });
+
+  it.each<[string, Partial<Parameters<typeof retry>[0]>, string]>([
+    ['a Backoff step without a duration', { backoff: { start: () => ({}) as never } }, 'retry.backoff'],
+    [
+      'a capacityBackoff step of NaN ms',
+      { capacityBackoff: { start: () => ({ duration: Number.NaN, next: () => never() }) } },
+      'retry.capacityBackoff',
+    ],
+    ['a minAttemptMs function giving NaN', { minAttemptMs: () => Number.NaN }, 'retry.minAttemptMs'],
+  ])('rejects %s with a ConfigError, not a NaN ms sleep or a minimum ignored', async (_name, input, path) => {
+    const clock = new FakeClock();
+    const policy = retry({ clock, backoff: constantBackoff(100), ...input });
+    const result = outcome(policy.execute(() => Promise.reject(tooMany()), { deadline: 10_000 }));
+    await clock.runAll();
+    const { error } = await result;
+    expect(isConfigError(error)).toBe(true);
+    expect((error as ConfigError).path).toBe(path);
+    expect(clock.now()).toBe(0);
     expect(clock.pending).toBe(0);
   });
 
@@ -528,6 +609,7 @@ describe('retry', () => {
     ['classify not a function', () => retry({ classify: 'x' as never }), 'retry.classify'],
     ['minAttemptMs -1', () => retry({ minAttemptMs: -1 }), 'retry.minAttemptMs'],
     ['minAttemptMs a string', () => retry({ minAttemptMs: 'soon' as never }), 'retry.minAttemptMs'],
+    ['clock not a clock', () => retry({ clock: {} as never }), 'retry.clock'],
   ])('rejects %s with a ConfigError naming the option', (_name, make, path) => {
     let caught: unknown;
     try {

@@ -1,6 +1,7 @@
 import { abortReason } from '../common/abort-reason.js';
 import { Emitter, type Event } from '../common/events.js';
 import { isRetryableClass, type ErrorClass } from '../errors/classification.js';
+import { ConfigError } from '../errors/config-error.js';
 import { DeadlineExceededError } from '../errors/deadline-exceeded-error.js';
 import type { Backoff, BackoffStep } from './backoff/backoff.js';
 import {
@@ -105,15 +106,20 @@ export class RetryPolicy extends ChainedPolicy {
       const step = previous === undefined ? chosen.start(this.options.random) : previous.next();
       steps.set(chosen, step);
       const serverDelayMs = retryAfterOf(error);
-      let delayMs = Math.max(step.duration, serverDelayMs);
+      const drawnMs = checkedMs(
+        step.duration,
+        chosen === backoff ? 'retry.backoff' : 'retry.capacityBackoff',
+      );
+      let delayMs = Math.max(drawnMs, serverDelayMs);
       if (limit !== Infinity) {
-        const needMs = this.minAttemptMs(call.chain, call.next);
+        const needMs = checkedMs(this.minAttemptMs(call.chain, call.next), 'retry.minAttemptMs');
         const room = limit - (clock.now() + delayMs);
         if (room <= 0 || room < needMs) {
           // The drawn delay leaves no room for another attempt. Rather than give the rest of the
           // budget away, sleep only as long as still fits and make one last attempt: at a random
           // point in the later half of what fits (a fleet that started together does not retry in
-          // step), never sooner than the server asked. Once only: the last attempt is the last.
+          // step), never sooner than the server asked. Once per call: a second delay that does not
+          // fit gives up (a delay drawn after the shortened sleep that does fit still runs).
           const fitsMs = limit - clock.now() - needMs;
           if (lastChanceTaken || needMs <= 0 || fitsMs <= serverDelayMs) {
             throw this.exhausted(limitReason(limit, call.context), attempt, startedAt, error, errorClass);
@@ -238,6 +244,19 @@ function limitReason(limit: number, context: PolicyContext): 'elapsed' | 'deadli
   return limit < context.deadline ? 'elapsed' : 'deadline';
 }
 
+/**
+ * `ms` from a user's `Backoff` step or `minAttemptMs` function, checked: a delay that is not a
+ * finite number >= 0 (a step without `duration`, say) would otherwise become a timer of NaN ms.
+ */
+function checkedMs(ms: number, option: string): number {
+  if (typeof ms === 'number' && ms >= 0 && ms < Infinity) return ms;
+  throw new ConfigError(
+    option,
+    `gave ${String(ms)} ms; it must give a finite number of ms >= 0`,
+    'check the duration of your Backoff steps, or what your minAttemptMs function returns',
+  );
+}
+
 /** A wait the error asks for (`retryAfterMs`, as on a `BreakerOpenError`), or 0. */
 function retryAfterOf(error: unknown): number {
   if (typeof error !== 'object' || error === null) return 0;
@@ -257,15 +276,19 @@ function retryAfterOf(error: unknown): number {
  * - It never starts an attempt, and never begins a sleep, when the attempt could not finish before
  *   the deadline (`ExecuteOptions.deadline` and `maxElapsedMs`, whichever is nearer). When the
  *   drawn delay would leave too little time (less than `minAttemptMs`) but a shorter one would not,
- *   it makes one last attempt after a shortened sleep: a random point in the later half of what
- *   still fits, never shorter than `retryAfterMs` (so the budget is used, and a fleet that started
- *   together does not make its last attempts in step). When even that does not fit, or the last
- *   attempt failed too, or `minAttemptMs` is 0 (nothing says how long an attempt takes), it gives
- *   up at once instead of sleeping through the rest of the budget.
+ *   it shortens that sleep, once per call, to a random point in the later half of what still
+ *   fits, never shorter than `retryAfterMs` (so the budget is used, and a fleet that started
+ *   together does not make its last attempts in step). When even that does not fit, or the sleep
+ *   was already shortened once, or `minAttemptMs` is 0 (nothing says how long an attempt takes),
+ *   it gives up at once instead of sleeping through the rest of the budget. Delays drawn after
+ *   the shortened sleep that do fit (a short `transient` back-off after a long `capacity` one)
+ *   still run.
  * - When it gives up it throws a {@link RetryExhaustedError} whose `cause` is the last error and whose
  *   `classification` is that error's class. When the caller aborts it throws the abort reason at
  *   once (a sleep is cancelled; nothing is left pending). It does not interrupt a running attempt;
  *   put a {@link timeout} inside it for that.
+ * - A `Backoff` step whose `duration`, or a `minAttemptMs` function whose result, is not a finite
+ *   number >= 0 rejects the call with a `ConfigError` naming the option (never a NaN ms sleep).
  *
  * @example
  * ```ts

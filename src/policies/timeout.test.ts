@@ -188,6 +188,18 @@ describe('timeout', () => {
     expect(seen).toEqual([1, 42]);
   });
 
+  it('times out an attempt whose deadline is more than 24.8 days away', async () => {
+    const clock = new FakeClock();
+    const days30 = 30 * 86_400_000;
+    let settled: unknown = 'still running';
+    timeout({ ms: Infinity, clock })
+      .execute(() => new Promise<never>(() => {}), { deadline: days30 })
+      .catch((error: unknown) => (settled = error));
+    await clock.advance(days30);
+    expect(settled).toMatchObject({ code: 'PG_ERR_ATTEMPT_TIMEOUT' });
+    expect(clock.pending).toBe(0);
+  });
+
   it.each([0, -1, Number.NaN])('rejects ms = %s with a ConfigError', (ms) => {
     expect(() => timeout({ ms })).toThrow(expect.objectContaining({ path: 'timeout.ms' }));
     try {
@@ -195,6 +207,12 @@ describe('timeout', () => {
     } catch (error) {
       expect(isConfigError(error)).toBe(true);
     }
+  });
+
+  it('rejects a clock that is not a Clock with a ConfigError naming it', () => {
+    expect(() => timeout({ ms: 10, clock: 1 as never })).toThrow(
+      expect.objectContaining({ code: 'PG_ERR_CONFIG', path: 'timeout.clock' }),
+    );
   });
 
   it('rejects a bad deadline in execute options', async () => {

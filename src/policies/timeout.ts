@@ -14,7 +14,7 @@ import { abortableSignal } from './context.js';
 import { deadlineQueueFor, type DeadlineQueue } from './deadline-queue.js';
 import type { PolicyContext } from './policy.js';
 import { TimedAttempt, type AttemptObserver } from './timed-attempt.js';
-import { requirePositiveOrInfinity } from './validate.js';
+import { requireClock, requirePositiveOrInfinity } from './validate.js';
 
 /** Options of {@link timeout}. */
 export interface TimeoutOptionsInput {
@@ -148,5 +148,6 @@ export class TimeoutPolicy extends ChainedPolicy implements AttemptObserver {
 export function timeout(input: TimeoutOptionsInput): TimeoutPolicy {
   const options: TimeoutOptions = { ms: input.ms, clock: input.clock ?? systemClock };
   requirePositiveOrInfinity('timeout.ms', options.ms);
+  requireClock('timeout.clock', options.clock);
   return new TimeoutPolicy(options.clock, options.ms);
 }

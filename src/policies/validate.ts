@@ -1,3 +1,4 @@
+import type { Clock } from '../common/clock.js';
 import { ConfigError } from '../errors/config-error.js';
 
 /**
@@ -87,6 +88,24 @@ export function requireFunction(path: string, value: unknown): void {
       path,
       `must be a function, got ${typeof value}`,
       'pass a function or leave it unset',
+    );
+  }
+}
+
+/** `value` must be a {@link Clock}: an object with `now`, `sleep` and `timer` functions. */
+export function requireClock(path: string, value: unknown): void {
+  const clock = value as Partial<Clock> | null;
+  if (
+    typeof clock !== 'object' ||
+    clock === null ||
+    typeof clock.now !== 'function' ||
+    typeof clock.sleep !== 'function' ||
+    typeof clock.timer !== 'function'
+  ) {
+    throw new ConfigError(
+      path,
+      'must be a Clock (an object with now, sleep and timer)',
+      'pass systemClock, a FakeClock, or leave it unset',
     );
   }
 }

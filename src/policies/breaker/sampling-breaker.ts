@@ -70,7 +70,10 @@ class SamplingCounter implements FailureCounter {
         failures += this.failures[i]!;
       }
     }
-    return calls >= this.options.minimumCalls && failures >= this.options.threshold * calls;
+    // The ratio, not `threshold × calls`: 0.07 × 100 is 7.000000000000001 in floating point, so 7
+    // failures in 100 calls would not reach a 7 % threshold; k / n rounds to the same double as k/n
+    // written as a decimal.
+    return calls >= this.options.minimumCalls && failures / calls >= this.options.threshold;
   }
 
   reset(): void {
@@ -139,10 +142,10 @@ export function samplingBreaker(input: SamplingBreakerOptionsInput = {}): Breake
     minimumCalls: input.minimumCalls ?? 10,
     buckets: input.buckets ?? 10,
   };
-  if (!(options.threshold > 0 && options.threshold <= 1)) {
+  if (typeof options.threshold !== 'number' || !(options.threshold > 0 && options.threshold <= 1)) {
     throw new ConfigError(
       'samplingBreaker.threshold',
-      `must be in (0, 1], got ${options.threshold}`,
+      `must be a number in (0, 1], got ${String(options.threshold)}`,
       'use 0.5',
     );
   }
