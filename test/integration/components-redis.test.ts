@@ -12,6 +12,7 @@ import { testComponentContext } from '../../src/testing/component-context.js';
 import { uniqueName } from './helpers/database.js';
 import { freePort } from './helpers/free-port.js';
 import { requireRedis } from './helpers/redis.js';
+import { startRedisServer } from './helpers/redis-server.js';
 import { waitUntil } from './helpers/wait-until.js';
 import { TcpProxy } from './service-harness.js';
 
@@ -130,6 +131,40 @@ describe('redisComponent (real Redis)', () => {
       await waitUntil(() => sockets.size === 0, { message: 'socket closed after abort' });
     } finally {
       await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it('a server still loading its dataset fails the attempt as capacity (LOADING), not a hang', async () => {
+    // A Redis of its own, made to load slowly: DEBUG RELOAD with a per-key delay keeps it answering
+    // LOADING for seconds (the connection that sent DEBUG RELOAD waits until it is done).
+    const server = await startRedisServer(10_000, ['--enable-debug-command', 'yes']);
+    expect(server, 'redis-server must be installed').toBeDefined();
+    const direct = { lazyConnect: true, maxRetriesPerRequest: 0, enableReadyCheck: false };
+    const loader = new Redis(server!.url, direct);
+    const watcher = new Redis(server!.url, direct);
+    for (const client of [loader, watcher]) client.on('error', () => undefined);
+    try {
+      await Promise.all([loader.connect(), watcher.connect()]);
+      await loader.call('DEBUG', 'POPULATE', '20000');
+      await loader.call('CONFIG', 'SET', 'key-load-delay', '1000');
+      await loader.call('CONFIG', 'SET', 'loading-process-events-interval-bytes', '1024');
+      void loader.call('DEBUG', 'RELOAD').catch(() => undefined);
+      await waitUntil(async () => /^LOADING/.test(await watcher.ping().catch((e: Error) => e.message)), {
+        message: 'server loading',
+      });
+
+      const spec = redisComponent({ url: server!.url });
+      const t = testComponentContext();
+      // Without a LOADING answer the attempt would wait out the load: end it the way a timeout would.
+      const bound = setTimeout(() => t.attempt.abort(new Error('attempt timed out')), 5_000);
+      const error = await spec.start(t.ctx).catch((e: unknown) => e);
+      clearTimeout(bound);
+      expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', driverCode: 'LOADING', dependency: 'redis' });
+      expect(classify(error)).toBe('capacity');
+    } finally {
+      loader.disconnect();
+      watcher.disconnect();
+      await server!.stop();
     }
   });
 });
