@@ -57,6 +57,11 @@ describe('classify', () => {
       new Error('The server does not support SSL connections'),
       'config',
     ],
+    [
+      'redis url pointing at a server that is not Redis',
+      new Error('Protocol error, got "H" as reply type byte. Please report this.'),
+      'config',
+    ],
     ['redis NOAUTH', new Error('NOAUTH Authentication required.'), 'permanent'],
     ['redis WRONGPASS', new Error('WRONGPASS invalid username-password pair'), 'permanent'],
     ['redis LOADING', new Error('LOADING Redis is loading the dataset in memory'), 'capacity'],

@@ -106,6 +106,8 @@ const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, ErrorClass]> = [
   [/invalid username-password pair|password authentication failed/i, 'permanent'],
   // Our TLS settings (sslmode=require) do not match the server's: a person must change one of them.
   [/^The server does not support SSL connections/, 'config'],
+  // ioredis reading a reply from something that is not Redis (an HTTP port): the address is wrong.
+  [/^Protocol error, got .* as reply type byte/, 'config'],
   [/^(READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/, 'transient'],
   [
     /Connection is closed|Connection terminated|connection timeout|timeout expired|socket hang up/i,

@@ -2,11 +2,13 @@
  * The Redis component against a real Redis (REDIS_URL or redis://127.0.0.1:6379). Each client is
  * named (CLIENT SETNAME) so the test can see in CLIENT LIST that none is left.
  */
+import http from 'node:http';
 import net from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisComponent } from '../../src/components/redis.js';
 import { classify } from '../../src/errors/classify.js';
+import { exitCodeFor } from '../../src/errors/exit-codes.js';
 import { constantBackoff } from '../../src/policies/backoff/constant-backoff.js';
 import { testComponentContext } from '../../src/testing/component-context.js';
 import { uniqueName } from './helpers/database.js';
@@ -110,6 +112,23 @@ describe('redisComponent (real Redis)', () => {
     const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
     expect(classify(error)).toBe('transient');
     expect(error).toMatchObject({ driverCode: 'ECONNREFUSED' });
+  });
+
+  it('an address where something other than Redis answers is config (exit 78), not a bug', async () => {
+    const web = http.createServer((_request, response) => response.writeHead(400).end());
+    web.on('connection', (socket) => socket.write('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = web.address() as net.AddressInfo;
+      const spec = redisComponent({ url: `redis://127.0.0.1:${port}` });
+      const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', dependency: 'redis' });
+      expect(classify(error)).toBe('config');
+      expect(exitCodeFor(error)).toBe(78);
+    } finally {
+      web.closeAllConnections();
+      await new Promise<void>((resolve) => web.close(() => resolve()));
+    }
   });
 
   it('honours the attempt signal: a server that never answers is dropped on abort', async () => {
