@@ -2,8 +2,11 @@
  * The Redis component against a real Redis (REDIS_URL or redis://127.0.0.1:6379). Each client is
  * named (CLIENT SETNAME) so the test can see in CLIENT LIST that none is left.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisComponent } from '../../src/components/redis.js';
@@ -156,7 +159,9 @@ describe('redisComponent (real Redis)', () => {
   it('a server still loading its dataset fails the attempt as capacity (LOADING), not a hang', async () => {
     // A Redis of its own, made to load slowly: DEBUG RELOAD with a per-key delay keeps it answering
     // LOADING for seconds (the connection that sent DEBUG RELOAD waits until it is done).
-    const server = await startRedisServer(10_000, ['--enable-debug-command', 'yes']);
+    // DEBUG RELOAD writes dump.rdb into the server's directory: a temporary one, not the checkout.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'phasegate-redis-'));
+    const server = await startRedisServer(10_000, ['--enable-debug-command', 'yes', '--dir', dir]);
     expect(server, 'redis-server must be installed').toBeDefined();
     const direct = { lazyConnect: true, maxRetriesPerRequest: 0, enableReadyCheck: false };
     const loader = new Redis(server!.url, direct);
@@ -184,6 +189,7 @@ describe('redisComponent (real Redis)', () => {
       loader.disconnect();
       watcher.disconnect();
       await server!.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
