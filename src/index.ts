@@ -182,6 +182,7 @@ export {
   httpComponent,
   HttpStatusError,
   classifyHttpStatus,
+  parseRetryAfter,
   type PostgresComponentOptionsInput,
   type PostgresComponentOptions,
   type PostgresPoolOptions,

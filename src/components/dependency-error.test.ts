@@ -8,7 +8,7 @@ import {
   isDependencyError,
   toDependencyError,
 } from './dependency-error.js';
-import { HttpStatusError, classifyHttpStatus } from './http.js';
+import { HttpStatusError, classifyHttpStatus, parseRetryAfter } from './http.js';
 
 const pgError = (code: string, message: string) =>
   Object.assign(new Error(message), { code, severity: 'FATAL' });
@@ -83,5 +83,21 @@ describe('HTTP statuses', () => {
     const error = new HttpStatusError('http://svc/health', status, [200]);
     expect(classify(error)).toBe(errorClass);
     expect(error).toMatchObject({ status, driverCode: `HTTP ${status}`, dependency: 'http' });
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it.each([
+    ['7', 7_000],
+    [' 0 ', 0],
+    ['120', 120_000],
+    ['Wed, 21 Oct 2015 07:28:00 GMT', undefined],
+    ['-1', undefined],
+    ['1.5', undefined],
+    ['', undefined],
+    [null, undefined],
+  ])('%j is %j ms', (value, ms) => {
+    expect(parseRetryAfter(value)).toBe(ms);
+    expect(new HttpStatusError('http://svc/', 503, [200], value).retryAfterMs).toBe(ms);
   });
 });

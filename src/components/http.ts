@@ -19,10 +19,24 @@ export function classifyHttpStatus(status: number): ErrorClass {
 }
 
 /**
+ * The wait a `Retry-After` header asks for, in ms: its delta-seconds form (`Retry-After: 7`). The
+ * HTTP-date form, and anything else, gives `undefined` (the policy's own back-off applies).
+ */
+export function parseRetryAfter(value: string | null | undefined): number | undefined {
+  if (value === null || value === undefined || !/^\s*\d+\s*$/.test(value)) return undefined;
+  return Number(value) * 1_000;
+}
+
+/**
  * An endpoint answered with a status it was not expected to. Classified by
- * {@link classifyHttpStatus}; `driverCode` is `HTTP <status>`.
+ * {@link classifyHttpStatus}; `driverCode` is `HTTP <status>`. A `Retry-After` (seconds) on the
+ * answer becomes `retryAfterMs`, which the retry policy waits at least (and gives up at once when
+ * that wait does not fit in the budget).
  */
 export class HttpStatusError extends DependencyError {
+  /** The wait the server asked for with `Retry-After`, in ms; `undefined` without one. */
+  readonly retryAfterMs: number | undefined;
+
   /** @param url The redacted URL; it becomes `target`. */
   constructor(
     /** The redacted URL. */
@@ -31,6 +45,8 @@ export class HttpStatusError extends DependencyError {
     readonly status: number,
     /** The statuses that were expected. */
     readonly expected: readonly number[],
+    /** The answer's `Retry-After` header, when it had one. */
+    retryAfter?: string | null,
   ) {
     super({
       dependency: 'http',
@@ -39,6 +55,7 @@ export class HttpStatusError extends DependencyError {
       driverCode: `HTTP ${status}`,
       problem: `GET answered ${status}, expected ${expected.join(' or ')}`,
     });
+    this.retryAfterMs = parseRetryAfter(retryAfter);
   }
 }
 
@@ -46,7 +63,11 @@ export class HttpStatusError extends DependencyError {
 export interface HttpComponentOptionsInput {
   /** Component name. @default `http:<host>` */
   readonly name?: string;
-  /** The URL to GET. A password or token in it never appears in a message. */
+  /**
+   * The URL to GET. A password or token in it never appears in a message. `user:password@` in it is
+   * sent as `Authorization: Basic` (fetch refuses URLs with credentials), unless `headers` has an
+   * `authorization` of its own.
+   */
   readonly url: string;
   /** Status (or statuses) that count as up. @default 200 */
   readonly expectStatus?: number | readonly number[];
@@ -74,8 +95,10 @@ export interface HttpEndpoint {
 
 /**
  * An HTTP endpoint as a startup component: `start` and `check` send `GET url` (with the attempt's
- * signal) and expect `expectStatus`. The body is discarded. A refused socket is `transient`; 429 and
- * 503 are `capacity`; other 5xx `transient`; other unexpected statuses `permanent`.
+ * signal) and expect `expectStatus`. The body is discarded. Redirects are not followed: a 3xx is the
+ * answer (so a redirect to a login page is not taken for "up"; list it in `expectStatus` to accept
+ * it). A refused socket is `transient`; 429 and 503 are `capacity` (their `Retry-After` is
+ * honoured); other 5xx `transient`; other unexpected statuses `permanent`.
  *
  * @example
  * ```ts
@@ -102,17 +125,29 @@ export function httpComponent(input: HttpComponentOptionsInput): ComponentSpec<H
     throw new ConfigError('http.expectStatus', 'must be HTTP statuses (100-599)', 'e.g. 200 or [200, 204]');
   }
   const url = redactUrl(input.url);
+  const headers = new Headers(input.headers);
+  if (parsed.username || parsed.password) {
+    if (!headers.has('authorization')) {
+      const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+      headers.set('authorization', `Basic ${Buffer.from(credentials).toString('base64')}`);
+    }
+    parsed.username = '';
+    parsed.password = '';
+  }
+  const requestUrl = parsed.toString();
 
   const probe = async (signal: AbortSignal): Promise<number> => {
     let response: Response;
     try {
-      response = await fetch(input.url, { method: 'GET', headers: input.headers, signal });
+      response = await fetch(requestUrl, { method: 'GET', headers, redirect: 'manual', signal });
     } catch (error) {
       if (signal.aborted) throw abortReason(signal);
       throw toDependencyError('http', url, error);
     }
     await response.body?.cancel().catch(() => undefined);
-    if (!expected.includes(response.status)) throw new HttpStatusError(url, response.status, expected);
+    if (!expected.includes(response.status)) {
+      throw new HttpStatusError(url, response.status, expected, response.headers.get('retry-after'));
+    }
     return response.status;
   };
 

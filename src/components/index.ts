@@ -50,6 +50,7 @@ export {
   httpComponent,
   HttpStatusError,
   classifyHttpStatus,
+  parseRetryAfter,
   type HttpComponentOptionsInput,
   type HttpEndpoint,
 } from './http.js';

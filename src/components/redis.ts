@@ -25,7 +25,8 @@ export interface RedisComponentOptionsInput {
   readonly url?: string;
   /**
    * ioredis options. Their `retryStrategy` is replaced: off during start attempts (the policy
-   * retries), `reconnect` once started.
+   * retries), `reconnect` once started. `enableReadyCheck` is off: a start attempt (and `check`)
+   * PINGs instead, so a server loading its dataset fails it as `capacity` (LOADING) at once.
    */
   readonly options?: RedisOptions;
   /**
@@ -129,10 +130,16 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
     reconnectOnError: () => false,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
+    // ioredis's ready check waits out a loading server on a timer of its own (up to 10 s, left
+    // running after an abort) and never reports it; `connect` PINGs instead, and LOADING fails it.
+    enableReadyCheck: false,
     connectTimeout: connectTimeoutMs,
   };
 
-  /** Connect `client`, failing with the error ioredis reported rather than "Connection is closed". */
+  /**
+   * Connect `client` and PING it (a server still loading its dataset answers LOADING: `capacity`),
+   * failing with the error ioredis reported rather than "Connection is closed".
+   */
   const connect = async (client: Redis, signal: AbortSignal): Promise<void> => {
     let lastError: unknown;
     const onError = (error: unknown): void => {
@@ -143,6 +150,8 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       await untilAborted(client.connect(), signal);
+      const reply = await untilAborted(client.ping(), signal);
+      if (reply !== 'PONG') throw new Error(`PING answered ${JSON.stringify(reply)}`);
     } catch (error) {
       client.disconnect();
       if (signal.aborted) throw abortReason(signal);
@@ -184,7 +193,7 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
         });
       }
       try {
-        if (status === 'end' || status === 'close') await connect(client, signal);
+        if (status === 'end' || status === 'close') return await connect(client, signal);
         const reply = await untilAborted(client.ping(), signal);
         if (reply !== 'PONG') throw new Error(`PING answered ${JSON.stringify(reply)}`);
       } catch (error) {

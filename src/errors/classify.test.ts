@@ -39,6 +39,10 @@ describe('classify', () => {
     ['57014 query_canceled', withCode('57014'), 'transient'],
     ['EADDRNOTAVAIL', withCode('EADDRNOTAVAIL'), 'capacity'],
     ['CERT_HAS_EXPIRED', withCode('CERT_HAS_EXPIRED'), 'config'],
+    // A private CA this process does not trust, and https: to a plain port: a person fixes these.
+    ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', withCode('UNABLE_TO_GET_ISSUER_CERT_LOCALLY'), 'config'],
+    ['CERT_NOT_YET_VALID', withCode('CERT_NOT_YET_VALID'), 'config'],
+    ['ERR_SSL_WRONG_VERSION_NUMBER', withCode('ERR_SSL_WRONG_VERSION_NUMBER'), 'config'],
     ['pg message without code', new Error('sorry, too many clients already'), 'capacity'],
     ['pg starting up message', new Error('the database system is starting up'), 'capacity'],
     ['pg terminated', new Error('Connection terminated unexpectedly'), 'transient'],
@@ -51,6 +55,11 @@ describe('classify', () => {
     [
       'pg sslmode=require, server without TLS',
       new Error('The server does not support SSL connections'),
+      'config',
+    ],
+    [
+      'redis url pointing at a server that is not Redis',
+      new Error('Protocol error, got "H" as reply type byte. Please report this.'),
       'config',
     ],
     ['redis NOAUTH', new Error('NOAUTH Authentication required.'), 'permanent'],

@@ -36,6 +36,10 @@ const NETWORK_TRANSIENT = new Set([
 
 const NETWORK_CAPACITY = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
 
+/**
+ * Settings a person must change: a bad URL, and TLS that cannot work as configured (a certificate
+ * this process does not trust, names another host, or is out of date; `https:` to a plain port).
+ */
 const NETWORK_CONFIG = new Set([
   'ERR_INVALID_URL',
   'ERR_INVALID_ARG_TYPE',
@@ -44,7 +48,12 @@ const NETWORK_CONFIG = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
   'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
 ]);
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;
@@ -97,6 +106,8 @@ const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, ErrorClass]> = [
   [/invalid username-password pair|password authentication failed/i, 'permanent'],
   // Our TLS settings (sslmode=require) do not match the server's: a person must change one of them.
   [/^The server does not support SSL connections/, 'config'],
+  // ioredis reading a reply from something that is not Redis (an HTTP port): the address is wrong.
+  [/^Protocol error, got .* as reply type byte/, 'config'],
   [/^(READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/, 'transient'],
   [
     /Connection is closed|Connection terminated|connection timeout|timeout expired|socket hang up/i,

@@ -2,16 +2,22 @@
  * The Redis component against a real Redis (REDIS_URL or redis://127.0.0.1:6379). Each client is
  * named (CLIENT SETNAME) so the test can see in CLIENT LIST that none is left.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisComponent } from '../../src/components/redis.js';
 import { classify } from '../../src/errors/classify.js';
+import { exitCodeFor } from '../../src/errors/exit-codes.js';
 import { constantBackoff } from '../../src/policies/backoff/constant-backoff.js';
 import { testComponentContext } from '../../src/testing/component-context.js';
 import { uniqueName } from './helpers/database.js';
 import { freePort } from './helpers/free-port.js';
 import { requireRedis } from './helpers/redis.js';
+import { startRedisServer } from './helpers/redis-server.js';
 import { waitUntil } from './helpers/wait-until.js';
 import { TcpProxy } from './service-harness.js';
 
@@ -111,6 +117,23 @@ describe('redisComponent (real Redis)', () => {
     expect(error).toMatchObject({ driverCode: 'ECONNREFUSED' });
   });
 
+  it('an address where something other than Redis answers is config (exit 78), not a bug', async () => {
+    const web = http.createServer((_request, response) => response.writeHead(400).end());
+    web.on('connection', (socket) => socket.write('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = web.address() as net.AddressInfo;
+      const spec = redisComponent({ url: `redis://127.0.0.1:${port}` });
+      const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', dependency: 'redis' });
+      expect(classify(error)).toBe('config');
+      expect(exitCodeFor(error)).toBe(78);
+    } finally {
+      web.closeAllConnections();
+      await new Promise<void>((resolve) => web.close(() => resolve()));
+    }
+  });
+
   it('honours the attempt signal: a server that never answers is dropped on abort', async () => {
     const sockets = new Set<net.Socket>();
     const silent = net.createServer((socket) => {
@@ -130,6 +153,43 @@ describe('redisComponent (real Redis)', () => {
       await waitUntil(() => sockets.size === 0, { message: 'socket closed after abort' });
     } finally {
       await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it('a server still loading its dataset fails the attempt as capacity (LOADING), not a hang', async () => {
+    // A Redis of its own, made to load slowly: DEBUG RELOAD with a per-key delay keeps it answering
+    // LOADING for seconds (the connection that sent DEBUG RELOAD waits until it is done).
+    // DEBUG RELOAD writes dump.rdb into the server's directory: a temporary one, not the checkout.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'phasegate-redis-'));
+    const server = await startRedisServer(10_000, ['--enable-debug-command', 'yes', '--dir', dir]);
+    expect(server, 'redis-server must be installed').toBeDefined();
+    const direct = { lazyConnect: true, maxRetriesPerRequest: 0, enableReadyCheck: false };
+    const loader = new Redis(server!.url, direct);
+    const watcher = new Redis(server!.url, direct);
+    for (const client of [loader, watcher]) client.on('error', () => undefined);
+    try {
+      await Promise.all([loader.connect(), watcher.connect()]);
+      await loader.call('DEBUG', 'POPULATE', '20000');
+      await loader.call('CONFIG', 'SET', 'key-load-delay', '1000');
+      await loader.call('CONFIG', 'SET', 'loading-process-events-interval-bytes', '1024');
+      void loader.call('DEBUG', 'RELOAD').catch(() => undefined);
+      await waitUntil(async () => /^LOADING/.test(await watcher.ping().catch((e: Error) => e.message)), {
+        message: 'server loading',
+      });
+
+      const spec = redisComponent({ url: server!.url });
+      const t = testComponentContext();
+      // Without a LOADING answer the attempt would wait out the load: end it the way a timeout would.
+      const bound = setTimeout(() => t.attempt.abort(new Error('attempt timed out')), 5_000);
+      const error = await spec.start(t.ctx).catch((e: unknown) => e);
+      clearTimeout(bound);
+      expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', driverCode: 'LOADING', dependency: 'redis' });
+      expect(classify(error)).toBe('capacity');
+    } finally {
+      loader.disconnect();
+      watcher.disconnect();
+      await server!.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

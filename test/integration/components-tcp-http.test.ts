@@ -67,10 +67,24 @@ describe('httpComponent', () => {
   let server: http.Server;
   let base: string;
   const hanging = new Set<http.ServerResponse>();
+  const seenAuthorization: Array<string | undefined> = [];
 
   beforeAll(async () => {
     server = http.createServer((request, response) => {
       const status = Number(new URL(request.url ?? '/', 'http://x').searchParams.get('status') ?? 200);
+      if (request.url === '/redirect') {
+        response.writeHead(302, { location: '/login' }).end();
+        return;
+      }
+      if (request.url === '/whoami') {
+        response.writeHead(request.headers.authorization ? 200 : 401).end(request.headers.authorization);
+        seenAuthorization.push(request.headers.authorization);
+        return;
+      }
+      if (request.url?.startsWith('/busy')) {
+        response.writeHead(503, { 'retry-after': '7' }).end();
+        return;
+      }
       if (request.url?.startsWith('/hang')) {
         hanging.add(response);
         response.on('close', () => hanging.delete(response));
@@ -122,6 +136,35 @@ describe('httpComponent', () => {
     t.attempt.abort(new Error('attempt timed out'));
     expect(((await starting) as Error).message).toBe('attempt timed out');
     await waitUntil(() => hanging.size === 0, { message: 'request closed after abort' });
+  });
+
+  it('does not follow a redirect: a 302 to a login page is not "up"', async () => {
+    const spec = httpComponent({ url: `${base}/redirect` });
+    const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 302, classification: 'permanent' });
+    const accepting = httpComponent({ url: `${base}/redirect`, expectStatus: [200, 302] });
+    await expect(accepting.start(testComponentContext().ctx)).resolves.toMatchObject({ lastStatus: 302 });
+  });
+
+  it('sends user:password in the URL as basic auth, and shows neither', async () => {
+    const secret = 'pa55-w0rd-91c';
+    const spec = httpComponent({ url: base.replace('http://', `http://svc:${secret}@`) + '/whoami' });
+    const endpoint = await spec.start(testComponentContext().ctx);
+    expect(seenAuthorization.at(-1)).toBe(`Basic ${Buffer.from(`svc:${secret}`).toString('base64')}`);
+    expect(JSON.stringify(endpoint)).not.toContain(secret);
+    // An authorization header of the caller's own wins.
+    const own = httpComponent({
+      url: base.replace('http://', `http://svc:${secret}@`) + '/whoami',
+      headers: { Authorization: 'Bearer abc' },
+    });
+    await own.start(testComponentContext().ctx);
+    expect(seenAuthorization.at(-1)).toBe('Bearer abc');
+  });
+
+  it("carries a 503's Retry-After as retryAfterMs, which the retry policy waits", async () => {
+    const spec = httpComponent({ url: `${base}/busy` });
+    const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 503, classification: 'capacity', retryAfterMs: 7_000 });
   });
 
   it('keeps a token in the URL out of its messages', async () => {

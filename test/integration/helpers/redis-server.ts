@@ -15,15 +15,19 @@ export interface TestRedisServer {
 /**
  * Start `redis-server` from the PATH for the test run (the way the Postgres tests start an embedded
  * Postgres when no server is given), and wait until it answers PING, at most `timeoutMs`.
+ * `extraArgs` are appended to its command line (e.g. `--enable-debug-command yes`).
  *
  * @returns The server, or `undefined` when no `redis-server` is installed.
  * @throws When it is installed but does not come up in time (its output is in the message).
  */
-export async function startRedisServer(timeoutMs = 10_000): Promise<TestRedisServer | undefined> {
+export async function startRedisServer(
+  timeoutMs = 10_000,
+  extraArgs: readonly string[] = [],
+): Promise<TestRedisServer | undefined> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
