@@ -98,18 +98,32 @@ export class OrchestratorCore {
     this.emitter.emit(stamped);
   }
 
+  /**
+   * Change the status and, with it, the reported availability, before emitting either event: a
+   * listener of `status-change` (the live view, a `/health` request) then never sees the new status
+   * next to the availability of the old one (`ready` with UNAVAILABLE, `draining` with FULL).
+   */
   setStatus(status: ServiceStatus): void {
     if (status === this.status) return;
     const from = this.status;
     this.status = status;
+    const availabilityFrom = this.availability;
+    this.availability = this.reportedAvailability();
     this.emit({ type: 'status-change', from, to: status });
-    this.publishAvailability();
+    if (this.availability !== availabilityFrom) {
+      this.emit({ type: 'availability-change', from: availabilityFrom, to: this.availability });
+    }
+  }
+
+  /** The components' availability while the service is up, UNAVAILABLE otherwise. */
+  private reportedAvailability(): Availability {
+    const up = this.status === 'ready' || this.status === 'degraded';
+    return up ? this.componentAvailability : 'UNAVAILABLE';
   }
 
   /** Emit an availability change when the reported availability moved. */
   private publishAvailability(): void {
-    const up = this.status === 'ready' || this.status === 'degraded';
-    const next = up ? this.componentAvailability : 'UNAVAILABLE';
+    const next = this.reportedAvailability();
     if (next === this.availability) return;
     const from = this.availability;
     this.availability = next;
