@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isConfigError } from '../errors/config-error.js';
 import { constantBackoff, retry } from '../policies/index.js';
 import { fakeComponent, type FakeComponent } from '../testing/fake-component.js';
 import { runUntilSettled } from '../testing/run-until-settled.js';
@@ -34,5 +35,21 @@ describe('OrchestratorCore: status and availability', () => {
       'draining:UNAVAILABLE:draining:UNAVAILABLE',
       'stopped:UNAVAILABLE:stopped:UNAVAILABLE',
     ]);
+  });
+});
+
+describe('OrchestratorCore: construction', () => {
+  it('a defaultPolicy factory that returns no policy is a ConfigError at createOrchestrator, not exit 1 at start', () => {
+    let thrown: unknown;
+    try {
+      orchestratorFixture((clock) => [{ name: 'p', components: [fakeComponent({ name: 'db', clock })] }], {
+        defaultPolicy: (() => undefined) as never,
+      });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isConfigError(thrown)).toBe(true);
+    expect(thrown).toMatchObject({ path: 'options.defaultPolicy' });
+    expect((thrown as Error).message).toMatch(/returned no policy for component "db"/);
   });
 });

@@ -1,4 +1,6 @@
 import { Emitter } from '../common/events.js';
+import { ConfigError } from '../errors/config-error.js';
+import type { Policy } from '../policies/policy.js';
 import type { Scope } from '../common/scope.js';
 import type { Availability } from './availability.js';
 import { worstAvailability } from './availability.js';
@@ -72,6 +74,14 @@ export class OrchestratorCore {
             random: options.random,
             classify: options.classify,
           });
+        // Otherwise every start would fail later as an internal error (exit 1) of the component.
+        if (typeof (policy as Partial<Policy> | null)?.execute !== 'function') {
+          throw new ConfigError(
+            'options.defaultPolicy',
+            `returned no policy for component "${spec.name}"`,
+            'return a policy (e.g. retry(...) or wrap(...)) for every component',
+          );
+        }
         this.runtimes.set(spec.name, createRuntime(spec, phase.name, policy, options.mode));
       }
     }
