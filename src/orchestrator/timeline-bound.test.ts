@@ -73,5 +73,19 @@ describe('Timeline: bounded during a long startup', () => {
       ['phase-end', null],
     ]);
     expect(json.dropped).toBe(3);
+
+    // startup-end arrives at the limit: an attempt before it goes, and later events drop as before.
+    timeline.record({ type: 'startup-end', at: 8, outcome: 'ready', durationMs: 8, availability: 'FULL' });
+    for (let n = 9; n <= 12; n++)
+      timeline.record({ type: 'component-healthy', at: n, phase: 'p', component: 'db' });
+    expect(timeline.toJSON().events.map((e) => [e.type, e.t])).toEqual([
+      ['startup-start', 0],
+      ['phase-start', 0],
+      ['component-attempt', 1],
+      ['phase-end', 7],
+      ['startup-end', 8],
+      ['component-healthy', 12],
+    ]);
+    expect(timeline.toJSON().dropped).toBe(8);
   });
 });

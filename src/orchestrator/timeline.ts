@@ -126,6 +126,7 @@ export class Timeline {
       this.recorded.length - 1 > this.startupEvents ? this.startupEvents : this.oldestRepeatedStartupEvent();
     if (index < 0) return;
     this.recorded.splice(index, 1);
+    if (index < this.startupEvents) this.startupEvents--;
     this.droppedCount++;
   }
 
