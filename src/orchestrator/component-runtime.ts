@@ -65,6 +65,23 @@ export function createRuntime(
   };
 }
 
+/**
+ * Record `error`, why a start gave up, as the component's last error, unless it only restates what
+ * the last attempt already recorded: the same error, the policy's wrapper of it (whose `cause` it
+ * is, e.g. `PG_ERR_RETRY_EXHAUSTED`), or `cutShort`, the reason the start was cut short (a deadline,
+ * `stop()`). `/health` should show the attempt's own error (e.g. 28P01).
+ */
+export function recordGiveUp(runtime: ComponentRuntime, error: unknown, cutShort: unknown): void {
+  const restatesLast =
+    runtime.hasError &&
+    (error === runtime.lastError ||
+      (cutShort !== undefined && error === cutShort) ||
+      (error as { cause?: unknown } | null)?.cause === runtime.lastError);
+  if (restatesLast) return;
+  runtime.lastError = error;
+  runtime.hasError = true;
+}
+
 /** States in which a component's handle is usable. */
 export function isUp(runtime: ComponentRuntime): boolean {
   return runtime.state === 'ready' || runtime.state === 'unhealthy';

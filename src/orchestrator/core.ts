@@ -1,4 +1,6 @@
 import { Emitter } from '../common/events.js';
+import { ConfigError } from '../errors/config-error.js';
+import type { Policy } from '../policies/policy.js';
 import type { Scope } from '../common/scope.js';
 import type { Availability } from './availability.js';
 import { worstAvailability } from './availability.js';
@@ -72,6 +74,14 @@ export class OrchestratorCore {
             random: options.random,
             classify: options.classify,
           });
+        // Otherwise every start would fail later as an internal error (exit 1) of the component.
+        if (typeof (policy as Partial<Policy> | null)?.execute !== 'function') {
+          throw new ConfigError(
+            'options.defaultPolicy',
+            `returned no policy for component "${spec.name}"`,
+            'return a policy (e.g. retry(...) or wrap(...)) for every component',
+          );
+        }
         this.runtimes.set(spec.name, createRuntime(spec, phase.name, policy, options.mode));
       }
     }
@@ -98,18 +108,32 @@ export class OrchestratorCore {
     this.emitter.emit(stamped);
   }
 
+  /**
+   * Change the status and, with it, the reported availability, before emitting either event: a
+   * listener of `status-change` (the live view, a `/health` request) then never sees the new status
+   * next to the availability of the old one (`ready` with UNAVAILABLE, `draining` with FULL).
+   */
   setStatus(status: ServiceStatus): void {
     if (status === this.status) return;
     const from = this.status;
     this.status = status;
+    const availabilityFrom = this.availability;
+    this.availability = this.reportedAvailability();
     this.emit({ type: 'status-change', from, to: status });
-    this.publishAvailability();
+    if (this.availability !== availabilityFrom) {
+      this.emit({ type: 'availability-change', from: availabilityFrom, to: this.availability });
+    }
+  }
+
+  /** The components' availability while the service is up, UNAVAILABLE otherwise. */
+  private reportedAvailability(): Availability {
+    const up = this.status === 'ready' || this.status === 'degraded';
+    return up ? this.componentAvailability : 'UNAVAILABLE';
   }
 
   /** Emit an availability change when the reported availability moved. */
   private publishAvailability(): void {
-    const up = this.status === 'ready' || this.status === 'degraded';
-    const next = up ? this.componentAvailability : 'UNAVAILABLE';
+    const next = this.reportedAvailability();
     if (next === this.availability) return;
     const from = this.availability;
     this.availability = next;

@@ -83,13 +83,16 @@ export interface PhaseStartEvent extends At {
   readonly deadline: number;
 }
 
-/** A phase ended (`done`, `failed`, or `skipped` when startup failed earlier). */
+/**
+ * A phase ended, `done` or `failed` (also when startup was cancelled during it). Phases after a
+ * failure never start: the snapshot shows them `skipped`, and no event is emitted for them.
+ */
 export interface PhaseEndEvent extends At {
   /** Discriminant. */
   readonly type: 'phase-end';
   /** The phase's name. */
   readonly phase: string;
-  /** How it ended. */
+  /** How it ended: `done` or `failed`. */
   readonly state: PhaseState;
   /** From its `phase-start` to now, in ms. */
   readonly durationMs: number;

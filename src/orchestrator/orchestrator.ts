@@ -76,7 +76,7 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
 
   /**
    * `starting`, then `ready` (availability FULL) or `degraded` (below it), following availability;
-   * `failed` after a failed start, `stopped` after an aborted one or after `stop()` (`draining` meanwhile).
+   * `failed` after a failed start (even after `stop()`), else `stopped` after `stop()` or an abort.
    */
   get status(): ServiceStatus {
     return this.core.status;
@@ -109,7 +109,7 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
   /**
    * Stop: cancel a startup in flight, background recovery and health checks, then stop every up
    * component in reverse order of coming up, each bounded by `stopTimeoutMs`. Idempotent; never
-   * rejects. After it resolves, nothing of the orchestrator is left on the clock.
+   * rejects. Leaves nothing on the clock (a start that ignored its signal is stopped when it settles).
    */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();

@@ -3,7 +3,7 @@ import type { Scope } from '../common/scope.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { isPhasegateError } from '../errors/phasegate-error.js';
-import { isUp, type ComponentRuntime } from './component-runtime.js';
+import { isUp, recordGiveUp, type ComponentRuntime } from './component-runtime.js';
 import type { OrchestratorCore } from './core.js';
 import { DependencyUnavailableError } from './dependency-unavailable-error.js';
 import type { Phase } from './plan.js';
@@ -60,17 +60,7 @@ export async function runPhase(
       attempts: runtime.attempts,
       durationMs: core.now() - began,
     };
-    // Keep the last attempt's own error (e.g. 28P01) rather than the policy's wrapper of it or the
-    // phase's abort reason: that is what /health should show.
-    const wrapsLast =
-      runtime.hasError &&
-      (error === runtime.lastError ||
-        error === scope.signal.reason ||
-        (error as { cause?: unknown } | null)?.cause === runtime.lastError);
-    if (!wrapsLast) {
-      runtime.lastError = error;
-      runtime.hasError = true;
-    }
+    recordGiveUp(runtime, error, scope.signal.reason);
     if (fatal || cancelledFromOutside()) {
       runtime.state = 'stopped';
       runtime.lifetime.abort();

@@ -353,7 +353,25 @@ describe('sevenPhasePlan', () => {
     const error = configErrorOf(() =>
       sevenPhasePlan({ database: [c('pg', { dependsOn: ['redis'] })], cache: [c('redis')] }),
     );
-    expect(error.path).toBe('phases[0].components[0].dependsOn[0]');
+    expect(error.path).toBe('components.database[0].dependsOn[0]');
     expect(error.problem).toContain('later phase ("cache")');
+  });
+
+  it('names a bad setting where the caller wrote it, not in the plan without the empty phases', () => {
+    const noStart = { name: 'pg' } as unknown as ComponentSpec;
+    const bad = configErrorOf(() => sevenPhasePlan({ init: [], database: [c('config'), noStart] }));
+    expect(bad.path).toBe('components.database[1].start');
+    expect(bad.message).toContain('Invalid configuration at components.database[1].start');
+    const both = configErrorOf(() =>
+      sevenPhasePlan({ cache: [c('redis')] }, { budgets: { cache: { budgetMs: 1_000, share: 2 } } }),
+    );
+    expect(both.path).toBe('options.budgets.cache');
+    const budget = configErrorOf(() =>
+      sevenPhasePlan({ cache: [c('redis')] }, { budgets: { cache: { budgetMs: -1 } } }),
+    );
+    expect(budget.path).toBe('options.budgets.cache.budgetMs');
+    const twice = configErrorOf(() => sevenPhasePlan({ database: [c('pg')], services: [c('pg')] }));
+    expect(twice.path).toBe('components.services[0].name');
+    expect(twice.problem).toBe('duplicate component name "pg" (also components.database[0])');
   });
 });

@@ -1,5 +1,5 @@
 import { Scope } from '../common/scope.js';
-import { isUp, type ComponentRuntime } from './component-runtime.js';
+import { isUp, recordGiveUp, type ComponentRuntime } from './component-runtime.js';
 import type { OrchestratorCore } from './core.js';
 import { startComponent } from './start-component.js';
 
@@ -38,10 +38,7 @@ async function recover(core: OrchestratorCore, runtime: ComponentRuntime): Promi
     try {
       handle = await startComponent(core, runtime, scope, true);
     } catch (error) {
-      if (!lifetime.aborted) {
-        runtime.lastError = error;
-        runtime.hasError = true;
-      }
+      if (!lifetime.aborted) recordGiveUp(runtime, error, scope.signal.reason);
       continue;
     } finally {
       scope.dispose();

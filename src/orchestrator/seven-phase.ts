@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors/config-error.js';
+import { ConfigError, isConfigError } from '../errors/config-error.js';
 import type { ComponentSpec } from './component.js';
 import { definePlan, type PhaseInput, type Plan } from './plan.js';
 
@@ -75,5 +75,27 @@ export function sevenPhasePlan(
   if (phases.length === 0) {
     throw new ConfigError('components', 'no phase has a component', 'give at least one phase a component');
   }
-  return definePlan({ phases });
+  try {
+    return definePlan({ phases });
+  } catch (error) {
+    if (!isConfigError(error)) throw error;
+    // definePlan names paths in the plan it was given, `phases[i]...`: name them as the caller wrote
+    // them, since phases without components are left out and `i` is not the phase's place in SEVEN_PHASES.
+    const problem = error.problem.replace(/phases\[\d+\][\w.[\]]*/g, (path) => callerPath(path, phases));
+    throw new ConfigError(callerPath(error.path, phases), problem, error.hint, error.cause);
+  }
+}
+
+/**
+ * `phases[i].components[j]...` as `components.<phase>[j]...`; `phases[i].budgetMs` (or `.share`) as
+ * `options.budgets.<phase>.budgetMs`.
+ */
+function callerPath(path: string, phases: readonly PhaseInput[]): string {
+  const match = /^phases\[(\d+)\](.*)$/.exec(path);
+  const name = match ? phases[Number(match[1])]?.name : undefined;
+  if (!match || name === undefined) return path;
+  const rest = match[2]!;
+  return rest.startsWith('.components')
+    ? `components.${name}${rest.slice('.components'.length)}`
+    : `options.budgets.${name}${rest}`;
 }

@@ -52,8 +52,12 @@ export function startComponent(
       });
       return handle;
     } catch (error) {
-      runtime.lastError = error;
-      runtime.hasError = true;
+      // An attempt cut short from outside (the phase deadline, stop(), a sibling's fatal failure)
+      // says nothing new about the component: keep the error of the last attempt that ran its course.
+      if (!runtime.hasError || !bounds.signal.aborted) {
+        runtime.lastError = error;
+        runtime.hasError = true;
+      }
       core.emit({
         type: 'component-attempt-end',
         phase,

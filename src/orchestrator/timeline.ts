@@ -66,7 +66,10 @@ export interface TimelineJSON {
   readonly outcome: 'ready' | 'degraded' | 'failed' | 'aborted' | null;
   /** Availability when startup ended, or null while starting. */
   readonly availability: Availability | null;
-  /** Events dropped to respect `maxEvents` (only events after startup are ever dropped). */
+  /**
+   * Events dropped to respect `maxEvents`: during startup only repeated attempt and mark events past
+   * the first `maxEvents / 2` events, after startup the oldest later events.
+   */
   readonly dropped: number;
   /** The events, in the order they were recorded. */
   readonly events: readonly TimelineEntry[];
@@ -77,7 +80,10 @@ export interface TimelineOptionsInput {
   /** Classifies errors of events that carry no class. @default classify */
   readonly classify?: Classifier;
   /**
-   * Most events kept. Events recorded during startup are always kept; past the limit, the oldest
+   * Most events kept. Past the limit, during startup the oldest `component-attempt`,
+   * `component-attempt-end` and `component-mark` events after the first `maxEvents / 2` events are
+   * dropped (a component retrying for a long, or unbounded, budget), so the start of the story, its
+   * latest attempts and every phase, outcome and status event stay; after startup the oldest
    * post-startup events (health flaps, recovery attempts) are dropped. @default 10_000
    */
   readonly maxEvents?: number;
@@ -114,11 +120,29 @@ export class Timeline {
   record(event: OrchestratorEvent): void {
     this.recorded.push(event);
     if (event.type === 'startup-end') this.startupEvents = this.recorded.length;
-    // The newest event is always kept; startup events are never dropped.
-    if (this.recorded.length > this.maxEvents && this.recorded.length - 1 > this.startupEvents) {
-      this.recorded.splice(this.startupEvents, 1);
-      this.droppedCount++;
+    if (this.recorded.length <= this.maxEvents) return;
+    // The newest event is always kept.
+    const index =
+      this.recorded.length - 1 > this.startupEvents ? this.startupEvents : this.oldestRepeatedStartupEvent();
+    if (index < 0) return;
+    this.recorded.splice(index, 1);
+    if (index < this.startupEvents) this.startupEvents--;
+    this.droppedCount++;
+  }
+
+  /**
+   * The index of the oldest attempt or mark event after the first `maxEvents / 2` (and before the
+   * newest and before `startup-end`), or -1. Phase, outcome and status events are bounded by the plan;
+   * attempts are not, when a component retries for long.
+   */
+  private oldestRepeatedStartupEvent(): number {
+    const end = Math.min(this.recorded.length - 1, this.startupEvents);
+    for (let i = Math.floor(this.maxEvents / 2); i < end; i++) {
+      const type = this.recorded[i]!.type;
+      if (type === 'component-attempt' || type === 'component-attempt-end' || type === 'component-mark')
+        return i;
     }
+    return -1;
   }
 
   /** The stable, redacted JSON form (schema {@link TimelineJSON}). */

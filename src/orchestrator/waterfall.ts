@@ -92,8 +92,11 @@ function componentRow(name: string, events: readonly TimelineEntry[], total: num
         : end.outcome === 'fatal'
           ? 'failed'
           : (end.outcome ?? 'failed');
-  const parts = [...[...classes].map(([cls, n]) => `${n} ${cls}`), final];
-  const count = startup.filter((e) => e.type === 'component-attempt').length;
+  const kept = startup.filter((e) => e.type === 'component-attempt').length;
+  // Its outcome event counts every attempt, those the timeline did not keep (see maxEvents) too.
+  const count = Math.max(kept, end?.attempt ?? 0);
+  const notKept = count > kept ? [`${count - kept} not kept`] : [];
+  const parts = [...[...classes].map(([cls, n]) => `${n} ${cls}`), ...notKept, final];
   const details = [`x${count} (${parts.join(', ')})`];
   if (end?.type === 'component-failed' || end?.type === 'component-degraded') {
     details.push(`${end.errorCode ?? 'error'}: ${end.message ?? ''}`.trim());
