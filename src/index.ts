@@ -8,6 +8,7 @@ export { sleepOnTimer, type TimerFn } from './common/sleep-on-timer.js';
 export { seededRandom, defaultRandom, type Random } from './common/random.js';
 export { Emitter, type Disposable, type Event } from './common/events.js';
 export { redactText, redactUrl, safeMessage, REDACTED } from './common/redact.js';
+export { parseUrlOption } from './common/url-option.js';
 export * from './errors/index.js';
 export {
   planConnectionBudget,

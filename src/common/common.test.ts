@@ -3,6 +3,7 @@ import { systemClock } from './clock.js';
 import { Emitter } from './events.js';
 import { seededRandom } from './random.js';
 import { redactText, redactUrl, safeMessage } from './redact.js';
+import { parseUrlOption } from './url-option.js';
 
 describe('redact', () => {
   it.each([
@@ -45,6 +46,35 @@ describe('redact', () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;
     expect(safeMessage(circular)).toBe('[object Object]');
+  });
+});
+
+describe('parseUrlOption', () => {
+  const parse = (value: unknown): URL =>
+    parseUrlOption('db.url', value, ['postgres:', 'postgresql:'], 'give postgres://host/db');
+  const problemOf = (value: unknown): unknown => {
+    try {
+      parse(value);
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'PG_ERR_CONFIG', path: 'db.url', hint: 'give postgres://host/db' });
+      return (error as { problem: unknown }).problem;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('returns the parsed URL of an allowed scheme', () => {
+    expect(parse('postgresql://app:pw@db:5432/app').hostname).toBe('db');
+  });
+
+  it('refuses a non-string, an empty value, a malformed URL and another scheme, never showing the password', () => {
+    expect(problemOf(42)).toBe('must be a URL, got number');
+    expect(problemOf('  ')).toBe('is empty');
+    expect(problemOf('postgres://app:hun/ter2@db:5432/app')).toBe(
+      'is not a valid URL: postgres://app:***@db:5432/app',
+    );
+    expect(problemOf('mysql://app:pw@db/app')).toBe(
+      'must be a postgres:// or postgresql:// URL, not mysql://',
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import { abortReason } from '../common/abort-reason.js';
 import { redactUrl } from '../common/redact.js';
+import { parseUrlOption } from '../common/url-option.js';
 import type { ErrorClass } from '../errors/classification.js';
 import { ConfigError } from '../errors/config-error.js';
 import type { Availability } from '../orchestrator/availability.js';
@@ -107,19 +108,7 @@ export interface HttpEndpoint {
  * @throws ConfigError when `url` or `expectStatus` is invalid.
  */
 export function httpComponent(input: HttpComponentOptionsInput): ComponentSpec<HttpEndpoint> {
-  let parsed: URL;
-  try {
-    parsed = new URL(input.url);
-  } catch {
-    throw new ConfigError(
-      'http.url',
-      `${redactUrl(String(input.url))} is not a URL`,
-      'e.g. http://host/health',
-    );
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ConfigError('http.url', `protocol ${parsed.protocol} is not supported`, 'use http: or https:');
-  }
+  const parsed = parseUrlOption('http.url', input.url, ['http:', 'https:'], 'e.g. http://host/health');
   const expected = [input.expectStatus ?? 200].flat();
   if (expected.length === 0 || !expected.every((s) => Number.isInteger(s) && s >= 100 && s <= 599)) {
     throw new ConfigError('http.expectStatus', 'must be HTTP statuses (100-599)', 'e.g. 200 or [200, 204]');

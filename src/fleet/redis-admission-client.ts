@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { lazyModule } from '../common/lazy-module.js';
 import { redactUrl } from '../common/redact.js';
 import { toDependencyError, type DependencyError } from '../components/dependency-error.js';
-import { ConfigError } from '../errors/config-error.js';
+import { parseUrlOption } from '../common/url-option.js';
 
 const ioredis = lazyModule<typeof IORedis>('ioredis');
 
@@ -22,25 +22,13 @@ const ioredis = lazyModule<typeof IORedis>('ioredis');
  * @throws ConfigError at `admission.url`.
  */
 export function checkRedisUrl(url: unknown): string {
-  const hint = 'use redis://[user:password@]host:6379[/db] or rediss://...';
-  if (typeof url !== 'string' || url.trim() === '') {
-    throw new ConfigError('admission.url', 'must be a non-empty Redis URL', hint);
-  }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    // Not the URL parser's error: its `input` field holds the whole URL, password included.
-    throw new ConfigError('admission.url', `is not a valid URL: ${redactUrl(url)}`, hint);
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new ConfigError(
-      'admission.url',
-      `must use redis:// or rediss://, got ${parsed.protocol}// (${redactUrl(url)})`,
-      hint,
-    );
-  }
-  return redactUrl(url);
+  parseUrlOption(
+    'admission.url',
+    url,
+    ['redis:', 'rediss:'],
+    'use redis://[user:password@]host:6379[/db] or rediss://...',
+  );
+  return redactUrl(url as string); // a string: parseUrlOption checked it
 }
 
 /** A client made by {@link openAdmissionClient}, with what it last failed on. */

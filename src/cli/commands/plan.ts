@@ -8,6 +8,7 @@ import {
   isConfigError,
   parseBudgetFile,
   planConnectionBudget,
+  parseUrlOption,
   readLiveLimits,
   redactUrl,
   safeMessage,
@@ -183,7 +184,9 @@ export async function runPlan(
     const file = flags.file === undefined ? {} : await loadFile(flags.file, deps);
     for (const key of Object.keys(file)) origins.set(key, 'file');
     if (flags.databaseUrl !== undefined) {
-      checkDatabaseUrl(flags.databaseUrl);
+      // An empty value (an unset `$DATABASE_URL`) would make the driver fall back to PGHOST/PGUSER and
+      // read another server's limits; a malformed one would look like an unreachable database.
+      parseUrlOption('--database-url', flags.databaseUrl, ['postgres:', 'postgresql:'], DATABASE_URL_HINT);
       try {
         live = await deps.readLiveLimits(flags.databaseUrl);
       } catch (error) {
@@ -228,28 +231,8 @@ async function loadFile(path: string, deps: PlanDependencies): Promise<BudgetFil
   return parseBudgetFile(text, path);
 }
 
-/**
- * `--database-url` must be a `postgres://` URL: an empty value (an unset `$DATABASE_URL`) would
- * otherwise make the driver fall back to `PGHOST`/`PGUSER` and read some other server's limits, and a
- * malformed one would be reported as an unreachable database.
- */
-function checkDatabaseUrl(url: string): void {
-  const fix = 'give postgres://user:password@host:5432/database (percent-encode / : @ in the password)';
-  if (url.trim() === '') throw new ConfigError('--database-url', 'is empty', `${fix}, or leave the flag out`);
-  let protocol: string;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    throw new ConfigError('--database-url', `is not a valid URL: ${redactUrl(url)}`, fix);
-  }
-  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
-    throw new ConfigError(
-      '--database-url',
-      `must be a postgres:// or postgresql:// URL, not ${protocol}//`,
-      fix,
-    );
-  }
-}
+const DATABASE_URL_HINT =
+  'give postgres://user:password@host:5432/database (percent-encode / : @ in the password)';
 
 function numberFlag(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
