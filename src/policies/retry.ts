@@ -1,7 +1,6 @@
 import { abortReason } from '../common/abort-reason.js';
 import { Emitter, type Event } from '../common/events.js';
 import { isRetryableClass, type ErrorClass } from '../errors/classification.js';
-import { ConfigError } from '../errors/config-error.js';
 import { DeadlineExceededError } from '../errors/deadline-exceeded-error.js';
 import type { Backoff, BackoffStep } from './backoff/backoff.js';
 import {
@@ -17,6 +16,7 @@ import {
 import { CallContext, abortableSignal } from './context.js';
 import type { PolicyContext } from './policy.js';
 import { RetryExhaustedError, type GiveUpReason } from './retry-exhausted-error.js';
+import { requireNonNegative } from './validate.js';
 import {
   resolveRetryOptions,
   type GiveUpEvent,
@@ -106,13 +106,14 @@ export class RetryPolicy extends ChainedPolicy {
       const step = previous === undefined ? chosen.start(this.options.random) : previous.next();
       steps.set(chosen, step);
       const serverDelayMs = retryAfterOf(error);
-      const drawnMs = checkedMs(
-        step.duration,
+      // A user's Backoff step without a `duration`, say, must not become a timer of NaN ms.
+      const drawnMs = requireNonNegative(
         chosen === backoff ? 'retry.backoff' : 'retry.capacityBackoff',
+        step.duration,
       );
       let delayMs = Math.max(drawnMs, serverDelayMs);
       if (limit !== Infinity) {
-        const needMs = checkedMs(this.minAttemptMs(call.chain, call.next), 'retry.minAttemptMs');
+        const needMs = requireNonNegative('retry.minAttemptMs', this.minAttemptMs(call.chain, call.next));
         const room = limit - (clock.now() + delayMs);
         if (room <= 0 || room < needMs) {
           // The drawn delay leaves no room for another attempt. Rather than give the rest of the
@@ -242,19 +243,6 @@ function attemptOnce<T>(call: RetryCall<T>, context: PolicyContext): Promise<T> 
 /** Which limit ran out: `maxElapsedMs` when it was nearer than the caller's deadline. */
 function limitReason(limit: number, context: PolicyContext): 'elapsed' | 'deadline' {
   return limit < context.deadline ? 'elapsed' : 'deadline';
-}
-
-/**
- * `ms` from a user's `Backoff` step or `minAttemptMs` function, checked: a delay that is not a
- * finite number >= 0 (a step without `duration`, say) would otherwise become a timer of NaN ms.
- */
-function checkedMs(ms: number, option: string): number {
-  if (typeof ms === 'number' && ms >= 0 && ms < Infinity) return ms;
-  throw new ConfigError(
-    option,
-    `gave ${String(ms)} ms; it must give a finite number of ms >= 0`,
-    'check the duration of your Backoff steps, or what your minAttemptMs function returns',
-  );
 }
 
 /** A wait the error asks for (`retryAfterMs`, as on a `BreakerOpenError`), or 0. */
