@@ -12,6 +12,7 @@ import { abortReason } from '../../common/abort-reason.js';
 import type { Clock } from '../../common/clock.js';
 import type { Random } from '../../common/random.js';
 import { safeMessage } from '../../common/redact.js';
+import type { ErrorClass } from '../../errors/classification.js';
 import { linkSignals } from '../abort.js';
 import type { AdmissionLease, AdmissionProvider } from '../admission-hook.js';
 import { classifyDriverError, driverCodeOf } from '../dependency-error.js';
@@ -83,6 +84,17 @@ async function fillRound(o: PoolGrowthOptions, signal: AbortSignal): Promise<Rou
 }
 
 /**
+ * Settle growth as given up: the target becomes what is open, but never below `minReady` (a
+ * failover may have taken every connection, the admission lock's with them: the steady state then
+ * refills that much without a slot, as it refills any lost connection).
+ */
+function giveUp(o: PoolGrowthOptions, errorClass: ErrorClass, message: string): void {
+  const { pool } = o;
+  pool.setTarget(Math.max(pool.open, o.minReady));
+  o.onEvent({ type: 'pool-growth-gave-up', open: pool.open, class: errorClass, message });
+}
+
+/**
  * Grow (or refill) to the target. Returns when the target is reached, or when growth settles after
  * `maxGrowthRetries` failed rounds in a row without progress (or a failure waiting cannot fix);
  * below `minReady` it keeps trying. Rejects only when `stop` aborts (`o.signal` or a lost slot).
@@ -123,13 +135,7 @@ async function fill(o: PoolGrowthOptions, stop: AbortSignal = o.signal): Promise
     }
     failures++;
     if ((!retryable || failures > o.maxGrowthRetries) && pool.open >= o.minReady) {
-      pool.setTarget(pool.open);
-      o.onEvent({
-        type: 'pool-growth-gave-up',
-        open: pool.open,
-        class: errorClass,
-        message: safeMessage(result.error),
-      });
+      giveUp(o, errorClass, safeMessage(result.error));
       return;
     }
     const spread = Math.max(0, delay * 3 - o.backoff.baseMs);
@@ -191,8 +197,7 @@ async function growUnder(o: PoolGrowthOptions, lease: AdmissionLease | undefined
     const message = safeMessage(reason);
     const backend = o.admission?.backend ?? 'unknown';
     o.onEvent({ type: 'admission-lost', backend, open: pool.open, message });
-    pool.setTarget(Math.max(pool.open, o.minReady));
-    o.onEvent({ type: 'pool-growth-gave-up', open: pool.open, class: classifyDriverError(reason), message });
+    giveUp(o, classifyDriverError(reason), message);
   } finally {
     stop.dispose();
   }
@@ -277,16 +282,8 @@ export async function runPoolGrowth(options: PoolGrowthOptions): Promise<void> {
         await growUnder(o, lease);
       } catch (error) {
         if (signal.aborted) throw error;
-        // The admission wait failed: stay at what we have rather than grow unadmitted, but never
-        // below minReady (a failover may have taken every connection, the lock's with them): the
-        // steady state below refills that much without a slot, as it refills any lost connection.
-        pool.setTarget(Math.max(pool.open, o.minReady));
-        o.onEvent({
-          type: 'pool-growth-gave-up',
-          open: pool.open,
-          class: classifyDriverError(error),
-          message: safeMessage(error),
-        });
+        // The admission wait failed: stay at what we have rather than grow unadmitted.
+        giveUp(o, classifyDriverError(error), safeMessage(error));
       } finally {
         await lease?.release().catch(() => undefined);
       }
