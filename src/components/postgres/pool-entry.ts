@@ -20,12 +20,12 @@ export interface Entry {
 /** Mark `entry` broken: it is closed when it comes back, and its session is over now. */
 export function markEntryBroken(entry: Entry, error?: unknown): void {
   entry.broken = true;
-  if (entry.closed && !entry.closed.signal.aborted) entry.closed.abort(error ?? sessionClosed());
+  entry.closed?.abort(error ?? sessionClosed()); // a no-op once aborted: the first reason stays
 }
 
 /** Close `entry`'s connection (never rejects), telling its session's `closed` signal first. */
 export function closeEntry(entry: Entry): Promise<void> {
-  if (entry.closed && !entry.closed.signal.aborted) entry.closed.abort(sessionClosed());
+  entry.closed?.abort(sessionClosed());
   return entry.connection.end().catch(() => undefined);
 }
 
