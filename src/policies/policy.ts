@@ -7,7 +7,11 @@
 export interface PolicyContext {
   /** Aborts when the caller aborts, the deadline passes, or a timeout policy gives up on the attempt. */
   readonly signal: AbortSignal;
-  /** Absolute deadline on the policy's clock (`Infinity` when unbounded). */
+  /**
+   * Absolute deadline on the policy's clock (`Infinity` when unbounded): the caller's, or, inside a
+   * timeout policy, when that timeout ends the attempt (never later than the caller's), so what
+   * runs inside sees the time it really has.
+   */
   readonly deadline: number;
   /** 1-based attempt number (set by the retry policy; 1 without one). */
   readonly attempt: number;

@@ -36,6 +36,12 @@ export class TimedAttempt<T> implements PolicyContext, DeadlineEntry, AbortWatch
   watchNext: WatchLink | undefined = undefined;
   /** When the attempt times out, on the clock. */
   readonly due: number;
+  /**
+   * The deadline the function and the policies inside this one see: the attempt's due time (the
+   * timeout, already capped by the caller's deadline), so a retry inside a timeout plans its sleeps
+   * and its last attempt against the time the timeout leaves, not the caller's later deadline.
+   */
+  readonly deadline: number;
   readonly promise: Promise<T>;
   private resolve!: (value: T | PromiseLike<T>) => void;
   private reject!: (error: unknown) => void;
@@ -50,13 +56,13 @@ export class TimedAttempt<T> implements PolicyContext, DeadlineEntry, AbortWatch
     private readonly clock: Clock,
     private readonly queue: DeadlineQueue,
     private readonly outer: AbortSignal | undefined,
-    readonly deadline: number,
     readonly attempt: number,
     private readonly timeoutMs: number,
     private readonly cappedByDeadline: boolean,
     private readonly startedAt: number,
   ) {
     this.due = startedAt + timeoutMs;
+    this.deadline = this.due;
     this.promise = new Promise<T>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;

@@ -176,16 +176,23 @@ describe('timeout', () => {
     expect((await bounded).error).toMatchObject({ timeoutMs: 500 });
   });
 
-  it('passes the attempt number and deadline of the caller through', async () => {
+  it("passes the caller's attempt number through, and the attempt's own due time as the deadline", async () => {
     const clock = new FakeClock();
-    let seen: [number, number] | undefined;
-    await timeout({ ms: 10, clock }).execute(
-      ({ attempt, deadline }) => {
-        seen = [attempt, deadline];
-      },
-      { deadline: 42 },
-    );
-    expect(seen).toEqual([1, 42]);
+    const seen: Array<[number, number]> = [];
+    const policy = timeout({ ms: 10, clock });
+    const record = ({ attempt, deadline }: PolicyContext): void => {
+      seen.push([attempt, deadline]);
+    };
+    await policy.execute(record, { deadline: 42 });
+    await policy.execute(record, { deadline: 7 });
+    await policy.execute(record);
+    expect(seen).toEqual([
+      [1, 10],
+      [1, 7],
+      [1, 10],
+    ]);
+    await timeout({ ms: Infinity, clock }).execute(record);
+    expect(seen[3]).toEqual([1, Infinity]);
   });
 
   it('times out an attempt whose deadline is more than 24.8 days away', async () => {

@@ -126,7 +126,6 @@ export class TimeoutPolicy extends ChainedPolicy implements AttemptObserver {
       this.clock,
       this.queue,
       outer,
-      deadline,
       context.attempt,
       ms,
       capped,

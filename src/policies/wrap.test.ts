@@ -119,6 +119,31 @@ describe('wrap', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('timeout + retry: the retry plans against the time the timeout leaves, and gives up before it', async () => {
+    const clock = new FakeClock();
+    const attemptsAt: number[] = [];
+    // A 10 s timeout around the whole retry; attempts fail at once and the back-off is 4 s.
+    const policy = wrap(
+      timeout({ ms: 10_000, clock }),
+      retry({ clock, backoff: constantBackoff(4_000), maxAttempts: 10, minAttemptMs: 500, random: () => 0 }),
+    );
+    const result = outcome(
+      policy.execute(() => {
+        attemptsAt.push(clock.now());
+        throw refused();
+      }),
+    );
+    await clock.runAll();
+    const { error } = await result;
+    // At 8 s a 4 s sleep would not fit: one last attempt after a shortened sleep (the later half of
+    // the 1.5 s that leave 500 ms for it), then the retry gives up at its deadline with the
+    // database's own error, instead of sleeping into the timeout (an AttemptTimeoutError at 10 s).
+    expect(attemptsAt).toEqual([0, 4_000, 8_000, 8_750]);
+    expect(error).toMatchObject({ name: 'RetryExhaustedError', reason: 'deadline', attempts: 4 });
+    expect((error as RetryExhaustedError).cause).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(clock.now()).toBe(8_750);
+  });
+
   it('an abort in the middle of a composed call leaves nothing pending and nothing running', async () => {
     const clock = new FakeClock();
     const controller = new AbortController();
