@@ -127,4 +127,15 @@ describe('lowerBound', () => {
     const scenario = parseScenario({ ...base, connector: { ...base.connector, maxSetupsPerSecond: 10 } });
     expect(lowerBound(scenario).ms).toBe(2_000 + 1 + 10);
   });
+
+  it('limits the starts by the throughput limit, not the completions', () => {
+    // 2 setups of 50 ms at 10 a second: the first starts at 0, the second at 100 ms and leaves at
+    // 150 ms (not at 2 / 10 s = 200 ms, which the simulator beat); + accept 1 + auth 10.
+    const scenario = parseScenario({
+      ...base,
+      fleet: { instances: 1 },
+      connector: { ...base.connector, setupMs: 50, maxSetupsPerSecond: 10 },
+    });
+    expect(lowerBound(scenario)).toMatchObject({ ms: 150 + 1 + 10, limitedBy: 'connector' });
+  });
 });

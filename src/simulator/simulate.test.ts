@@ -88,6 +88,22 @@ describe('simulate', () => {
     expect(pg.peakConnections).toBeLessThanOrEqual(37);
   });
 
+  it('never has a strategy beat the lower bound under a connector throughput limit', async () => {
+    // Setups (50 ms) shorter than the spacing of the limit (100 ms): the bound once counted a full
+    // spacing for the first setup too, and put itself above what every strategy achieved.
+    const scenario = parseScenario({
+      ...incident,
+      fleet: { instances: 2 },
+      connector: { slots: 50, setupMs: 50, maxSetupsPerSecond: 10 },
+      service: { poolSize: 2, maxOverflow: 0, minReady: 2 },
+    });
+    const { result } = await simulate(scenario);
+    for (const strategy of result.strategies) {
+      expect(strategy.allReadyMs.max).not.toBeNull();
+      expect(strategy.allReadyMs.max!).toBeGreaterThanOrEqual(result.lowerBoundMs!);
+    }
+  });
+
   it('names the bad field of a strategy entry', async () => {
     const unknown = parseScenario({ ...incident, strategies: [{ name: 'phasegate' }, { name: 'magic' }] });
     expect(await configPath(simulate(unknown))).toBe('strategies[1].name');
