@@ -107,6 +107,11 @@ describe('simulate', () => {
   it('names the bad field of a strategy entry', async () => {
     const unknown = parseScenario({ ...incident, strategies: [{ name: 'phasegate' }, { name: 'magic' }] });
     expect(await configPath(simulate(unknown))).toBe('strategies[1].name');
+    // Names every object has from Object.prototype are no strategies either.
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const inherited = parseScenario({ ...incident, strategies: [{ name }] });
+      expect(await configPath(simulate(inherited))).toBe('strategies[0].name');
+    }
     const badOption = parseScenario({
       ...incident,
       strategies: [{ name: 'incident', attemptTimeoutMs: -5 }],

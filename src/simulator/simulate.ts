@@ -43,7 +43,8 @@ export async function simulate(
 ): Promise<SimulationOutcome> {
   const registry = options.strategies ?? builtinStrategies;
   const plans = scenario.strategies.map((entry, i) => {
-    const definition = registry[entry.name];
+    // Own keys only: `constructor` or `toString` must be unknown, not Object.prototype's.
+    const definition = Object.hasOwn(registry, entry.name) ? registry[entry.name] : undefined;
     if (!definition) {
       throw new ConfigError(
         `strategies[${i}].name`,
