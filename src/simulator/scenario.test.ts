@@ -82,6 +82,12 @@ describe('scenario', () => {
     expect(tooMany.path).toBe('fleet.instances');
     expect(tooMany.problem).toContain('at most 10000');
     expect(withOverrides(scenario, { instances: 10_000 }).fleet.instances).toBe(10_000);
+    // Seeds are 32-bit words: a larger one gave the results of seed mod 2^32 under its own name.
+    expect(configError(() => withOverrides(scenario, { seed: 2 ** 32 + 1 })).path).toBe('seed');
+    expect(configError(() => parseScenario({ ...base, seed: 2 ** 32 })).problem).toContain(
+      'must be at most 4294967295',
+    );
+    expect(withOverrides(scenario, { seed: 2 ** 32 - 1 }).seed).toBe(2 ** 32 - 1);
   });
 });
 

@@ -16,6 +16,11 @@ export const MAX_DURATION_MS = 86_400_000;
  * and a fleet ten times larger than 1,000 instances takes minutes to simulate.
  */
 export const MAX_INSTANCES = 10_000;
+/**
+ * Largest `seed`: seeds are 32-bit words (`seededRandom`, `deriveSeed`), so a larger seed would
+ * silently repeat the results of a smaller one (2^32 + 1 those of 1).
+ */
+export const MAX_SEED = 0xffff_ffff;
 /** Most time-series samples a scenario may ask for (`durationMs / sampleMs`). */
 export const MAX_SAMPLES = 100_000;
 
@@ -162,8 +167,13 @@ export const ScenarioSchema = z
     name: z.string().min(1),
     /** What the scenario models and where its numbers come from. */
     description: z.string().default(''),
-    /** Seed of every random stream. @default 1 */
-    seed: z.number().int().nonnegative().default(1),
+    /** Seed of every random stream, from 0 to {@link MAX_SEED}. @default 1 */
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(MAX_SEED, `must be at most ${MAX_SEED}: seeds are 32-bit, a larger one repeats a smaller one`)
+      .default(1),
     /** Virtual time simulated, at most a day (a startup storm is over long before). @default 600000 (10 minutes) */
     durationMs: positiveMs
       .max(

@@ -141,7 +141,15 @@ describe('phasegate simulate', () => {
     expect(missing.err).toContain('nope.yaml: cannot read the scenario file: ENOENT');
     const seed = await run([join(dir, 'ok.yaml'), '--seed', '99999999999999999999']);
     expect(seed.code).toBe(78);
-    expect(seed.err).toContain('--seed: must be a whole number from 0 to 9007199254740991');
+    expect(seed.err).toContain('--seed: must be a whole number from 0 to 4294967295');
+    // Seeds are 32-bit: 2^32 + 1 would repeat seed 1's results under another name.
+    const wide = await run([join(dir, 'ok.yaml'), '--seed', '4294967297']);
+    expect(wide.code).toBe(78);
+    expect(wide.err).toContain('--seed: must be a whole number from 0 to 4294967295, got "4294967297"');
+    // The flag is named, not only the scenario field it overrides.
+    const many = await run([join(dir, 'ok.yaml'), '--instances', '10001']);
+    expect(many.code).toBe(78);
+    expect(many.err).toContain('--instances: must be a whole number from 1 to 10000');
   });
 
   it('names the file and every bad field, not only the first', async () => {

@@ -7,6 +7,8 @@ import {
   ExitCodes,
   isConfigError,
   loadScenario,
+  MAX_INSTANCES,
+  MAX_SEED,
   safeMessage,
   simulate,
   withOverrides,
@@ -68,8 +70,8 @@ export async function runSimulate(
 ): Promise<number> {
   let scenario: Scenario;
   try {
-    const instances = integerFlag('--instances', flags.instances, 1, 20);
-    const seed = integerFlag('--seed', flags.seed, 0, 20);
+    const instances = integerFlag('--instances', flags.instances, 1, 20, MAX_INSTANCES);
+    const seed = integerFlag('--seed', flags.seed, 0, 20, MAX_SEED);
     scenario = withOverrides(await loadScenario(file), { instances, seed });
     // Before the run, which may take a while: a report that cannot be written fails now.
     if (flags.report !== undefined) await checkReportPath(flags.report);
