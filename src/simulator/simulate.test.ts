@@ -143,6 +143,38 @@ describe('simulate', () => {
     expect(result.strategies[0]).toMatchObject({ ready: 4, attempts: 8, wasted: 0 });
     expect(series.map((s) => s.name)).toEqual(['eager', 'incident-8s']);
   });
+
+  it("shows a user strategy under its entry's label, and refuses two rows of the same name", async () => {
+    // A user strategy names itself; its label used to be ignored, so two entries gave two rows
+    // named "fixed", which the scenario's own check cannot see.
+    const fixed: StrategyDefinition = {
+      name: 'fixed-name',
+      description: 'one connection, then ready',
+      create: () => ({
+        name: 'fixed',
+        async launch(instance) {
+          await instance.connect(new AbortController().signal);
+          instance.warm();
+        },
+      }),
+    };
+    const strategies = { ...builtinStrategies, 'fixed-name': fixed };
+    const twice = parseScenario({
+      ...incident,
+      strategies: [
+        { name: 'fixed-name', label: 'first' },
+        { name: 'fixed-name', label: 'second' },
+      ],
+    });
+    const { result, series } = await simulate(twice, { strategies });
+    expect(result.strategies.map((s) => s.name)).toEqual(['first', 'second']);
+    expect(series.map((s) => s.name)).toEqual(['first', 'second']);
+    const clash = parseScenario({
+      ...incident,
+      strategies: [{ name: 'incident', label: 'fixed' }, { name: 'fixed-name' }],
+    });
+    expect(await configPath(simulate(clash, { strategies }))).toBe('strategies[1].label');
+  });
 });
 
 describe('reports', () => {

@@ -53,7 +53,10 @@ export interface SimInstance {
  * ```
  */
 export interface Strategy {
-  /** Name in the report. */
+  /**
+   * Name in the report, unless the scenario entry has a `label` (which the simulator shows
+   * instead, so one strategy can run twice under two labels).
+   */
   readonly name: string;
   /**
    * Start one process lifetime of an instance. Resolve when the instance is ready to serve; reject
