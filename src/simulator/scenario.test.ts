@@ -68,6 +68,29 @@ describe('scenario', () => {
     ).toHaveLength(2);
   });
 
+  it('refuses times the run never reaches, and a crash-loop cap below its first delay', () => {
+    // A restart after the end never happened, yet kept the run from stopping early.
+    const restart = configError(() =>
+      parseScenario({ ...base, durationMs: 60_000, database: { restart: { atMs: 60_000, durationMs: 1 } } }),
+    );
+    expect(restart.path).toBe('database.restart.atMs');
+    expect(restart.problem).toContain('must be less than durationMs (60000 ms)');
+    // The last instance starts at the end of the spread: it would never start.
+    const spread = configError(() =>
+      parseScenario({ ...base, durationMs: 60_000, fleet: { instances: 3, startSpreadMs: 90_000 } }),
+    );
+    expect(spread.path).toBe('fleet.startSpreadMs');
+    const crashLoop = configError(() =>
+      parseScenario({ ...base, platform: { crashLoop: { initialMs: 20_000, maxMs: 5_000 } } }),
+    );
+    expect(crashLoop.path).toBe('platform.crashLoop.maxMs');
+    expect(crashLoop.problem).toContain('must be at least initialMs');
+    expect(
+      parseScenario({ ...base, durationMs: 60_000, database: { restart: { atMs: 59_999, durationMs: 1 } } })
+        .database.restart,
+    ).toEqual({ atMs: 59_999, durationMs: 1 });
+  });
+
   it('reports YAML syntax errors with the line', () => {
     const error = configError(() => parseScenarioText('name: x\nfleet: [1, 2\n', 'bad.yaml'));
     expect(error.path).toMatch(/^bad\.yaml:\d+$/);

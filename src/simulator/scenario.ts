@@ -44,7 +44,10 @@ export const FleetSchema = z.strictObject({
     MAX_INSTANCES,
     `must be at most ${MAX_INSTANCES}: a database's max_connections is in the thousands at most`,
   ),
-  /** Instances start uniformly spread over this window; 0 starts them all at once. @default 0 */
+  /**
+   * Instances start uniformly spread over this window, the last at its end, which must come before
+   * the scenario's `durationMs`; 0 starts them all at once. @default 0
+   */
   startSpreadMs: ms.default(0),
 });
 
@@ -55,15 +58,22 @@ export const PlatformSchema = z.strictObject({
    * killed and restarted. @default 240000 (Cloud Run's upper limit for a startup probe)
    */
   startupWindowMs: positiveMs.default(240_000),
-  /** Restart delay after an exit or a kill (Kubernetes CrashLoopBackOff). */
+  /**
+   * Restart delay after an exit or a kill (Kubernetes CrashLoopBackOff): `initialMs`, doubling with
+   * each failure up to `maxMs`.
+   */
   crashLoop: z
     .strictObject({
       /** @default 10000 */
       initialMs: ms.default(10_000),
-      /** @default 300000 */
+      /** At least `initialMs`. @default 300000 */
       maxMs: ms.default(300_000),
       /** A process that ran this long resets the delay. @default 600000 */
       resetAfterMs: ms.default(600_000),
+    })
+    .refine((c) => c.maxMs >= c.initialMs, {
+      message: 'must be at least initialMs (the delay doubles from initialMs up to maxMs)',
+      path: ['maxMs'],
     })
     .prefault({}),
   /**
@@ -125,9 +135,9 @@ export const DatabaseSchema = z
      * backend: open connections are closed with `57P01` (an `'error'` on the connection, as `pg`
      * reports it), connections still authenticating are refused, and other clients' connections go
      * away. Until `atMs + durationMs` new connections get `57P03`; then other clients take their
-     * slots back and service is normal. A scenario with a restart always runs for its full
-     * `durationMs` (without one, a run ends once every instance is ready and warm). Omit for no
-     * restart.
+     * slots back and service is normal. `atMs` must come before the scenario's `durationMs`. A
+     * scenario with a restart always runs for its full `durationMs` (without one, a run ends once
+     * every instance is ready and warm). Omit for no restart.
      */
     restart: z.strictObject({ atMs: ms, durationMs: positiveMs }).optional(),
   })
@@ -204,6 +214,24 @@ export const ScenarioSchema = z
         code: 'custom',
         path: ['sampleMs'],
         message: `gives ${samples} samples over durationMs, more than ${MAX_SAMPLES}: use at least ${Math.ceil(scenario.durationMs / MAX_SAMPLES)} ms`,
+      });
+    }
+    // Times past the end of the run would never happen, and a restart still keeps the run going to
+    // the end (it never stops early): say so rather than report a run that did not test it.
+    const { durationMs } = scenario;
+    if (scenario.fleet.startSpreadMs >= durationMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fleet', 'startSpreadMs'],
+        message: `must be less than durationMs (${durationMs} ms): the last instance starts at the end of the spread`,
+      });
+    }
+    const restart = scenario.database.restart;
+    if (restart !== undefined && restart.atMs >= durationMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database', 'restart', 'atMs'],
+        message: `must be less than durationMs (${durationMs} ms): the restart would never happen`,
       });
     }
     // Each strategy is a row of the report and a key of the results: two rows may not share a name.
