@@ -164,7 +164,7 @@ describe('phasegate simulate', () => {
   });
 
   it('checks --report before the run: a directory or a missing directory exits 78 and prints no result', async () => {
-    for (const report of [dir, join(dir, 'no-such-dir', 'r.html')]) {
+    for (const report of [dir, join(dir, 'no-such-dir', 'r.html'), '', ' ']) {
       const { out, err, code } = await run([join(dir, 'ok.yaml'), '--report', report]);
       expect(code).toBe(78);
       expect(err).toContain('--report');

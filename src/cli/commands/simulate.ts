@@ -132,6 +132,10 @@ async function render(
 
 /** `--report` must name a file in a directory we can write to. */
 async function checkReportPath(path: string): Promise<void> {
+  // `--report ""` (an unset shell variable): its directory, the working one, is writable.
+  if (path.trim() === '') {
+    throw new ConfigError('--report', 'is empty', 'give a file name, e.g. --report storm.html');
+  }
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) {
     throw new ConfigError('--report', `${path} is a directory`, 'give a file name, e.g. --report storm.html');
