@@ -119,6 +119,11 @@ describe('simulate', () => {
     expect(await configPath(simulate(badOption))).toBe('strategies[0].attemptTimeoutMs');
     const typo = parseScenario({ ...incident, strategies: [{ name: 'phasegate', admision: 'local' }] });
     expect(await configPath(simulate(typo))).toBe('strategies[0].admision');
+    // A pool max below minReady used to be raised to it silently.
+    const smallPool = parseScenario({ ...incident, strategies: [{ name: 'phasegate', poolMax: 1 }] });
+    expect(await configPath(simulate(smallPool))).toBe('strategies[0].poolMax');
+    const mine = parseScenario({ ...incident, strategies: [{ name: 'phasegate', poolMax: 3, minReady: 4 }] });
+    expect(await configPath(simulate(mine))).toBe('strategies[0].poolMax');
   });
 
   it('runs a user strategy, and one strategy twice under labels', async () => {
