@@ -35,8 +35,8 @@ export interface LowerBound {
  *   no earlier than `Tc = max(Ts, Tr)`.
  * - **Database**: accepts are serial, `acceptMs` each, and the first cannot arrive before
  *   `E + setupMs`; so the S-th accept ends no earlier than `max(Tc + acceptMs, E + setupMs + S·acceptMs)`.
- * - **Latency**: the last instance starts at `startSpreadMs` and needs at least one full setup:
- *   `startSpreadMs + E + setupMs + acceptMs`.
+ * - **Latency**: the last instance starts at `startSpreadMs` (a fleet of one starts at 0, as in
+ *   `runFleet`) and needs at least one full setup: `lastStart + E + setupMs + acceptMs`.
  *
  * `lowerBoundMs = max(connector, database, latency) + authMs`. When S exceeds the capacity, it is
  * `null`. The bound ignores the database restart window and query round trips, which can only make
@@ -59,10 +59,13 @@ export function lowerBound(scenario: Scenario): LowerBound {
   const auth = rangeMin(database.authMs);
 
   const connectorDone = connectorFinish(scenario, setupsNeeded, egress, setup);
+  // runFleet starts instance i at spread × i / (n − 1): the last at the end of the spread, a lone
+  // one at once.
+  const lastStart = fleet.instances > 1 ? fleet.startSpreadMs : 0;
   const terms = {
     connector: connectorDone + accept,
     database: egress + setup + setupsNeeded * accept,
-    latency: fleet.startSpreadMs + egress + setup + accept,
+    latency: lastStart + egress + setup + accept,
   };
   let limitedBy: LowerBound['limitedBy'] = 'connector';
   for (const key of ['database', 'latency'] as const) {

@@ -150,6 +150,10 @@ describe('lowerBound', () => {
       platform: { egressDelayMs: { min: 20_000, max: 40_000 } },
     });
     expect(lowerBound(scenario)).toMatchObject({ ms: 60_000 + 20_000 + 100 + 1 + 10, limitedBy: 'latency' });
+    // A fleet of one starts at once, whatever the spread (the bound once waited for the spread's end).
+    const alone = withOverrides(scenario, { instances: 1 });
+    // Its 2 setups: egress 20 000 + setup 100 + 2 serial accepts of 1 + auth 10.
+    expect(lowerBound(alone)).toMatchObject({ ms: 20_000 + 100 + 2 * 1 + 10, limitedBy: 'database' });
   });
 
   it('honours a throughput limit', () => {
