@@ -163,8 +163,10 @@ describe('phasegate simulate', () => {
     expect(err).toContain('also database.maxConnections');
   });
 
-  it('checks --report before the run: a directory or a missing directory exits 78 and prints no result', async () => {
-    for (const report of [dir, join(dir, 'no-such-dir', 'r.html'), '', ' ']) {
+  it('checks --report before the run: a directory, a missing one, a file in its place or an empty path exits 78 and prints no result', async () => {
+    // A file where its directory should be passed the check, and failed only after the run.
+    const notADirectory = join(dir, 'ok.yaml', 'r.html');
+    for (const report of [dir, join(dir, 'no-such-dir', 'r.html'), '', ' ', notADirectory]) {
       const { out, err, code } = await run([join(dir, 'ok.yaml'), '--report', report]);
       expect(code).toBe(78);
       expect(err).toContain('--report');

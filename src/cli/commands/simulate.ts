@@ -140,8 +140,18 @@ async function checkReportPath(path: string): Promise<void> {
   if (existing?.isDirectory()) {
     throw new ConfigError('--report', `${path} is a directory`, 'give a file name, e.g. --report storm.html');
   }
+  const directory = dirname(resolve(path));
+  // access() checks a file's mode bits too: a file where the directory should be passes it.
+  const parent = await stat(directory).catch(() => undefined);
+  if (parent !== undefined && !parent.isDirectory()) {
+    throw new ConfigError(
+      '--report',
+      `cannot write ${path}: ${directory} is not a directory`,
+      'check the path',
+    );
+  }
   try {
-    await access(dirname(resolve(path)), constants.W_OK);
+    await access(directory, constants.W_OK);
   } catch (error) {
     throw new ConfigError('--report', `cannot write ${path}: ${safeMessage(error)}`, 'check the path');
   }
