@@ -119,6 +119,18 @@ describe('simulate', () => {
     expect(await configPath(simulate(badOption))).toBe('strategies[0].attemptTimeoutMs');
     const typo = parseScenario({ ...incident, strategies: [{ name: 'phasegate', admision: 'local' }] });
     expect(await configPath(simulate(typo))).toBe('strategies[0].admision');
+    // A first backoff above the cap (given, or the default 30 s) used to pass here and make every
+    // simulated instance exit 78, reported as the strategy's outcome.
+    const inverted = parseScenario({
+      ...incident,
+      strategies: [{ name: 'incident', backoffInitialMs: 50_000, backoffMaxMs: 1_000 }],
+    });
+    expect(await configPath(simulate(inverted))).toBe('strategies[0].backoffMaxMs');
+    const aboveDefault = parseScenario({
+      ...incident,
+      strategies: [{ name: 'phasegate' }, { name: 'naive-backoff', backoffInitialMs: 45_000 }],
+    });
+    expect(await configPath(simulate(aboveDefault))).toBe('strategies[1].backoffInitialMs');
     // A pool max below minReady used to be raised to it silently.
     const smallPool = parseScenario({ ...incident, strategies: [{ name: 'phasegate', poolMax: 1 }] });
     expect(await configPath(simulate(smallPool))).toBe('strategies[0].poolMax');
