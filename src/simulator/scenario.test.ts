@@ -68,7 +68,7 @@ describe('scenario', () => {
     ).toHaveLength(2);
   });
 
-  it('refuses times the run never reaches, and a crash-loop cap below its first delay', () => {
+  it('refuses times the run never reaches, a crash-loop cap below its first delay, a window under 1 s', () => {
     // A restart after the end never happened, yet kept the run from stopping early.
     const restart = configError(() =>
       parseScenario({ ...base, durationMs: 60_000, database: { restart: { atMs: 60_000, durationMs: 1 } } }),
@@ -84,6 +84,13 @@ describe('scenario', () => {
       parseScenario({ ...base, platform: { crashLoop: { initialMs: 20_000, maxMs: 5_000 } } }),
     );
     expect(crashLoop.path).toBe('platform.crashLoop.maxMs');
+    // A window of 1 ms left phasegate a startup budget of floor(0.8) = 0 ms, which the orchestrator
+    // refused as each simulated instance started: every one exited 78.
+    const window = configError(() => parseScenario({ ...base, platform: { startupWindowMs: 1 } }));
+    expect(window).toEqual({
+      path: 'platform.startupWindowMs',
+      problem: 'must be at least 1000 ms: failureThreshold × periodSeconds, each at least 1',
+    });
     expect(crashLoop.problem).toContain('must be at least initialMs');
     expect(
       parseScenario({ ...base, durationMs: 60_000, database: { restart: { atMs: 59_999, durationMs: 1 } } })

@@ -55,9 +55,12 @@ export const FleetSchema = z.strictObject({
 export const PlatformSchema = z.strictObject({
   /**
    * The startup probe window (failureThreshold × periodSeconds): an instance not ready by then is
-   * killed and restarted. @default 240000 (Cloud Run's upper limit for a startup probe)
+   * killed and restarted. At least 1000 (periodSeconds and failureThreshold are at least 1).
+   * @default 240000 (Cloud Run's upper limit for a startup probe)
    */
-  startupWindowMs: positiveMs.default(240_000),
+  startupWindowMs: positiveMs
+    .min(1_000, 'must be at least 1000 ms: failureThreshold × periodSeconds, each at least 1')
+    .default(240_000),
   /**
    * Restart delay after an exit or a kill (Kubernetes CrashLoopBackOff): `initialMs`, doubling with
    * each failure up to `maxMs`.
