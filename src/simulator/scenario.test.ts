@@ -40,6 +40,13 @@ describe('scenario', () => {
     expect(configError(() => parseScenario({ ...base, connector: { slots: 4, maxSlots: 2 } })).path).toBe(
       'connector.maxSlots',
     );
+    // A step without room to scale into was accepted and did nothing.
+    const step = configError(() => parseScenario({ ...base, connector: { slots: 4, step: 2 } }));
+    expect(step).toEqual({
+      path: 'connector.step',
+      problem: 'has no effect: the connector scales out only when maxSlots is above slots',
+    });
+    expect(parseScenario({ ...base, connector: { slots: 4, step: 2, maxSlots: 6 } }).connector.step).toBe(2);
     expect(
       configError(() => parseScenario({ ...base, platform: { egressDelayMs: { min: 5, max: 1 } } })).path,
     ).toBe('platform.egressDelayMs.max');

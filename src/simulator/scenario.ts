@@ -93,7 +93,7 @@ export const ConnectorSchema = z
     slots: positiveCount.default(50),
     /** Most slots after scaling out. @default slots (no scaling) */
     maxSlots: positiveCount.optional(),
-    /** Slots added per scale-out. @default slots */
+    /** Slots added per scale-out; only with `maxSlots` above `slots`. @default slots */
     step: positiveCount.optional(),
     /** Time one setup holds a slot. @default { min: 50, max: 150 } (assumption: TCP + TLS handshakes) */
     setupMs: RangeSchema.default({ min: 50, max: 150 }),
@@ -107,6 +107,10 @@ export const ConnectorSchema = z
   .refine((c) => (c.maxSlots ?? c.slots) >= c.slots, {
     message: 'maxSlots must be at least slots',
     path: ['maxSlots'],
+  })
+  .refine((c) => c.step === undefined || (c.maxSlots ?? c.slots) > c.slots, {
+    message: 'has no effect: the connector scales out only when maxSlots is above slots',
+    path: ['step'],
   });
 
 /** The database. */
