@@ -50,6 +50,13 @@ describe('scenario', () => {
     expect(
       configError(() => parseScenario({ ...base, platform: { egressDelayMs: { min: 5, max: 1 } } })).path,
     ).toBe('platform.egressDelayMs.max');
+    // A duration that is neither a number nor { min, max } says what it should be.
+    for (const setupMs of ['fast', { min: 5 }]) {
+      expect(configError(() => parseScenario({ ...base, connector: { setupMs } }))).toEqual({
+        path: 'connector.setupMs',
+        problem: 'must be a number of ms, or { min, max } in ms',
+      });
+    }
     expect(configError(() => parseScenario({ ...base, strategies: [{ name: '' }] })).path).toBe(
       'strategies[0].name',
     );

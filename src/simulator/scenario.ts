@@ -30,12 +30,19 @@ const count = z.number().int().nonnegative();
 const positiveCount = z.number().int().positive();
 
 /** A duration: a number of ms, or `{ min, max }` drawn uniformly. */
-export const RangeSchema = z.union([
-  ms,
-  z
-    .strictObject({ min: ms, max: ms })
-    .refine((r) => r.min <= r.max, { message: 'min must not exceed max', path: ['max'] }),
-]);
+export const RangeSchema = z.union(
+  [
+    ms,
+    z
+      .strictObject({ min: ms, max: ms })
+      .refine((r) => r.min <= r.max, { message: 'min must not exceed max', path: ['max'] }),
+  ],
+  {
+    // Neither shape matched (a string, `{ min }` alone): zod alone says only "Invalid input".
+    error: (issue) =>
+      issue.code === 'invalid_union' ? 'must be a number of ms, or { min, max } in ms' : undefined,
+  },
+);
 
 /** The fleet being rolled out. */
 export const FleetSchema = z.strictObject({
