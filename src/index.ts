@@ -316,6 +316,8 @@ export {
   parseScenario,
   parseScenarioText,
   withOverrides,
+  MAX_INSTANCES,
+  MAX_SEED,
   lowerBound,
   simulate,
   runFleet,

@@ -1,7 +1,7 @@
 import { ConfigError } from '../index.js';
 
 /**
- * A whole-number flag (`--instances 20`): decimal digits only, from `min` to 2^53 − 1, else a
+ * A whole-number flag (`--instances 20`): decimal digits only, from `min` to `max`, else a
  * {@link ConfigError} naming the flag. `undefined` when the flag was not given.
  *
  * @example
@@ -14,12 +14,15 @@ export function integerFlag(
   value: string | undefined,
   min: number,
   example: number,
+  /** Largest value accepted. @default Number.MAX_SAFE_INTEGER (2^53 − 1) */
+  max = Number.MAX_SAFE_INTEGER,
 ): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\s*\d+\s*$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
+  const number = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || number < min || !Number.isSafeInteger(number) || number > max) {
     throw new ConfigError(
       flag,
-      `must be a whole number from ${min} to ${Number.MAX_SAFE_INTEGER}, got ${JSON.stringify(value)}`,
+      `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
       `e.g. ${flag} ${example}`,
     );
   }

@@ -13,10 +13,7 @@ import { TimeSeries } from './time-series.js';
 
 /** Raw outcome of one strategy's simulation (see `StrategyResult` for the rounded, public form). */
 export interface FleetRun {
-  /**
-   * The strategy's `Strategy.name`, shown in the report (for the built-in ones: the entry's `label`,
-   * else its `name`).
-   */
+  /** Shown in the report: the entry's `label` if it has one, else the strategy's `Strategy.name`. */
   readonly name: string;
   /** Instances in the fleet (`scenario.fleet.instances`). */
   readonly instances: number;
@@ -235,7 +232,7 @@ export async function runFleet(
   const stats = infra.stats();
   const connector = infra.connector.stats();
   return {
-    name: strategy.name,
+    name: entry.label ?? strategy.name,
     instances: n,
     readyAt: states.map((s) => s.readyAt),
     warmAt: states.map((s) => s.warmAt),

@@ -44,6 +44,8 @@ export {
   parseScenarioText,
   loadScenario,
   withOverrides,
+  MAX_INSTANCES,
+  MAX_SEED,
   type Scenario,
   type ScenarioInput,
   type StrategyEntry,

@@ -28,12 +28,15 @@ export interface LowerBound {
  * - **Connector**: `slots(t)` starts at `slots` and grows by `step` (up to `maxSlots`) at
  *   `E + k·(pressureMs + min scaleUpDelayMs)` for k = 1, 2, …, the earliest the scale-outs could
  *   complete if setups queued from the first moment. A slot completes at most one setup per
- *   `min setupMs`, and at most `maxSetupsPerSecond` start per second, so the S-th setup leaves the
- *   connector no earlier than `Tc`, the solution of `∫_E^Tc min(slots(t) / setupMs, rate) dt = S`.
+ *   `min setupMs`, so the S-th setup cannot leave the connector before `Ts`, the solution of
+ *   `∫_E^Ts slots(t) / setupMs dt = S`. Setups start at most `maxSetupsPerSecond` a second, one
+ *   every `1000 / maxSetupsPerSecond` ms from E, so the S-th cannot start before
+ *   `E + (S − 1) · 1000 / maxSetupsPerSecond` nor leave before `Tr`, that plus `setupMs`. It leaves
+ *   no earlier than `Tc = max(Ts, Tr)`.
  * - **Database**: accepts are serial, `acceptMs` each, and the first cannot arrive before
  *   `E + setupMs`; so the S-th accept ends no earlier than `max(Tc + acceptMs, E + setupMs + S·acceptMs)`.
- * - **Latency**: the last instance starts at `startSpreadMs` and needs at least one full setup:
- *   `startSpreadMs + E + setupMs + acceptMs`.
+ * - **Latency**: the last instance starts at `startSpreadMs` (a fleet of one starts at 0, as in
+ *   `runFleet`) and needs at least one full setup: `lastStart + E + setupMs + acceptMs`.
  *
  * `lowerBoundMs = max(connector, database, latency) + authMs`. When S exceeds the capacity, it is
  * `null`. The bound ignores the database restart window and query round trips, which can only make
@@ -56,10 +59,13 @@ export function lowerBound(scenario: Scenario): LowerBound {
   const auth = rangeMin(database.authMs);
 
   const connectorDone = connectorFinish(scenario, setupsNeeded, egress, setup);
+  // runFleet starts instance i at spread × i / (n − 1): the last at the end of the spread, a lone
+  // one at once.
+  const lastStart = fleet.instances > 1 ? fleet.startSpreadMs : 0;
   const terms = {
     connector: connectorDone + accept,
     database: egress + setup + setupsNeeded * accept,
-    latency: fleet.startSpreadMs + egress + setup + accept,
+    latency: lastStart + egress + setup + accept,
   };
   let limitedBy: LowerBound['limitedBy'] = 'connector';
   for (const key of ['database', 'latency'] as const) {
@@ -68,19 +74,29 @@ export function lowerBound(scenario: Scenario): LowerBound {
   return { ms: terms[limitedBy] + auth, setupsNeeded, capacity, limitedBy };
 }
 
-/** Earliest time the S-th setup can leave the connector (see {@link lowerBound}). */
+/** Earliest time the S-th setup can leave the connector, `Tc` (see {@link lowerBound}). */
 function connectorFinish(scenario: Scenario, setups: number, egress: number, setupMs: number): number {
   const c = scenario.connector;
+  // The rate limits starts, not completions: the first setup starts at E, not 1 / rate after it.
+  const rateDone =
+    c.maxSetupsPerSecond === undefined
+      ? egress + setupMs
+      : egress + ((setups - 1) * 1000) / c.maxSetupsPerSecond + setupMs;
+  return Math.max(slotsFinish(scenario, setups, egress, setupMs), rateDone);
+}
+
+/** Earliest time the S-th setup can leave the connector's slots, `Ts` (see {@link lowerBound}). */
+function slotsFinish(scenario: Scenario, setups: number, egress: number, setupMs: number): number {
+  const c = scenario.connector;
+  if (setupMs <= 0) return egress;
   const maxSlots = c.maxSlots ?? c.slots;
   const step = c.step ?? c.slots;
   const stepEvery = c.pressureMs + rangeMin(c.scaleUpDelayMs);
-  const ratePerMs = c.maxSetupsPerSecond === undefined ? Infinity : c.maxSetupsPerSecond / 1000;
   let slots = stepEvery > 0 ? c.slots : maxSlots;
   let start = egress;
   let remaining = setups;
   for (let k = 1; ; k++) {
-    const rate = Math.min(setupMs > 0 ? slots / setupMs : Infinity, ratePerMs);
-    if (rate === Infinity) return start;
+    const rate = slots / setupMs;
     const end = slots < maxSlots ? egress + k * stepEvery : Infinity;
     const capacity = (end - start) * rate;
     if (capacity >= remaining) return start + remaining / rate;

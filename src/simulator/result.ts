@@ -48,7 +48,10 @@ export interface StrategyResult {
   readonly wasted: number;
   /** Most connections open at the database at once (including other clients' and reserved ones in use). */
   readonly peakConnections: number;
-  /** `allReadyMs.max ÷ lowerBoundMs`; `null` when either is `null`. */
+  /**
+   * `allReadyMs.max ÷ lowerBoundMs`, both as reported (whole ms), to 3 decimals; `null` when either
+   * is `null` or the bound is 0 ms.
+   */
   readonly ratioToLowerBound: number | null;
   /** Connector scale-outs completed, and its slots at the end. */
   readonly connector: { readonly scaleUps: number; readonly slots: number };
@@ -109,7 +112,7 @@ export function percentile(sorted: readonly number[], p: number): number | null 
   return finite(sorted[rank - 1]!);
 }
 
-/** Summarise one fleet run. */
+/** Summarise one fleet run; `lowerBoundMs` as reported (rounded), for the ratio. */
 export function strategyResult(run: FleetRun, lowerBoundMs: number | null): StrategyResult {
   const readyTimes = [...run.readyAt].sort((a, b) => a - b);
   const max = percentile(readyTimes, 1);
@@ -154,6 +157,7 @@ export function simulationResult(
     },
     lowerBoundMs,
     lowerBound: { setupsNeeded: bound.setupsNeeded, capacity: bound.capacity, limitedBy: bound.limitedBy },
-    strategies: runs.map((run) => strategyResult(run, bound.ms)),
+    // The ratio divides the figures the result shows, so a reader can check it from them.
+    strategies: runs.map((run) => strategyResult(run, lowerBoundMs)),
   };
 }

@@ -40,9 +40,23 @@ describe('scenario', () => {
     expect(configError(() => parseScenario({ ...base, connector: { slots: 4, maxSlots: 2 } })).path).toBe(
       'connector.maxSlots',
     );
+    // A step without room to scale into was accepted and did nothing.
+    const step = configError(() => parseScenario({ ...base, connector: { slots: 4, step: 2 } }));
+    expect(step).toEqual({
+      path: 'connector.step',
+      problem: 'has no effect: the connector scales out only when maxSlots is above slots',
+    });
+    expect(parseScenario({ ...base, connector: { slots: 4, step: 2, maxSlots: 6 } }).connector.step).toBe(2);
     expect(
       configError(() => parseScenario({ ...base, platform: { egressDelayMs: { min: 5, max: 1 } } })).path,
     ).toBe('platform.egressDelayMs.max');
+    // A duration that is neither a number nor { min, max } says what it should be.
+    for (const setupMs of ['fast', { min: 5 }]) {
+      expect(configError(() => parseScenario({ ...base, connector: { setupMs } }))).toEqual({
+        path: 'connector.setupMs',
+        problem: 'must be a number of ms, or { min, max } in ms',
+      });
+    }
     expect(configError(() => parseScenario({ ...base, strategies: [{ name: '' }] })).path).toBe(
       'strategies[0].name',
     );
@@ -68,6 +82,36 @@ describe('scenario', () => {
     ).toHaveLength(2);
   });
 
+  it('refuses times the run never reaches, a crash-loop cap below its first delay, a window under 1 s', () => {
+    // A restart after the end never happened, yet kept the run from stopping early.
+    const restart = configError(() =>
+      parseScenario({ ...base, durationMs: 60_000, database: { restart: { atMs: 60_000, durationMs: 1 } } }),
+    );
+    expect(restart.path).toBe('database.restart.atMs');
+    expect(restart.problem).toContain('must be less than durationMs (60000 ms)');
+    // The last instance starts at the end of the spread: it would never start.
+    const spread = configError(() =>
+      parseScenario({ ...base, durationMs: 60_000, fleet: { instances: 3, startSpreadMs: 90_000 } }),
+    );
+    expect(spread.path).toBe('fleet.startSpreadMs');
+    const crashLoop = configError(() =>
+      parseScenario({ ...base, platform: { crashLoop: { initialMs: 20_000, maxMs: 5_000 } } }),
+    );
+    expect(crashLoop.path).toBe('platform.crashLoop.maxMs');
+    // A window of 1 ms left phasegate a startup budget of floor(0.8) = 0 ms, which the orchestrator
+    // refused as each simulated instance started: every one exited 78.
+    const window = configError(() => parseScenario({ ...base, platform: { startupWindowMs: 1 } }));
+    expect(window).toEqual({
+      path: 'platform.startupWindowMs',
+      problem: 'must be at least 1000 ms: failureThreshold × periodSeconds, each at least 1',
+    });
+    expect(crashLoop.problem).toContain('must be at least initialMs');
+    expect(
+      parseScenario({ ...base, durationMs: 60_000, database: { restart: { atMs: 59_999, durationMs: 1 } } })
+        .database.restart,
+    ).toEqual({ atMs: 59_999, durationMs: 1 });
+  });
+
   it('reports YAML syntax errors with the line', () => {
     const error = configError(() => parseScenarioText('name: x\nfleet: [1, 2\n', 'bad.yaml'));
     expect(error.path).toMatch(/^bad\.yaml:\d+$/);
@@ -82,6 +126,12 @@ describe('scenario', () => {
     expect(tooMany.path).toBe('fleet.instances');
     expect(tooMany.problem).toContain('at most 10000');
     expect(withOverrides(scenario, { instances: 10_000 }).fleet.instances).toBe(10_000);
+    // Seeds are 32-bit words: a larger one gave the results of seed mod 2^32 under its own name.
+    expect(configError(() => withOverrides(scenario, { seed: 2 ** 32 + 1 })).path).toBe('seed');
+    expect(configError(() => parseScenario({ ...base, seed: 2 ** 32 })).problem).toContain(
+      'must be at most 4294967295',
+    );
+    expect(withOverrides(scenario, { seed: 2 ** 32 - 1 }).seed).toBe(2 ** 32 - 1);
   });
 });
 
@@ -121,10 +171,25 @@ describe('lowerBound', () => {
       platform: { egressDelayMs: { min: 20_000, max: 40_000 } },
     });
     expect(lowerBound(scenario)).toMatchObject({ ms: 60_000 + 20_000 + 100 + 1 + 10, limitedBy: 'latency' });
+    // A fleet of one starts at once, whatever the spread (the bound once waited for the spread's end).
+    const alone = withOverrides(scenario, { instances: 1 });
+    // Its 2 setups: egress 20 000 + setup 100 + 2 serial accepts of 1 + auth 10.
+    expect(lowerBound(alone)).toMatchObject({ ms: 20_000 + 100 + 2 * 1 + 10, limitedBy: 'database' });
   });
 
   it('honours a throughput limit', () => {
     const scenario = parseScenario({ ...base, connector: { ...base.connector, maxSetupsPerSecond: 10 } });
     expect(lowerBound(scenario).ms).toBe(2_000 + 1 + 10);
+  });
+
+  it('limits the starts by the throughput limit, not the completions', () => {
+    // 2 setups of 50 ms at 10 a second: the first starts at 0, the second at 100 ms and leaves at
+    // 150 ms (not at 2 / 10 s = 200 ms, which the simulator beat); + accept 1 + auth 10.
+    const scenario = parseScenario({
+      ...base,
+      fleet: { instances: 1 },
+      connector: { ...base.connector, setupMs: 50, maxSetupsPerSecond: 10 },
+    });
+    expect(lowerBound(scenario)).toMatchObject({ ms: 150 + 1 + 10, limitedBy: 'connector' });
   });
 });

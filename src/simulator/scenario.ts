@@ -16,6 +16,11 @@ export const MAX_DURATION_MS = 86_400_000;
  * and a fleet ten times larger than 1,000 instances takes minutes to simulate.
  */
 export const MAX_INSTANCES = 10_000;
+/**
+ * Largest `seed`: seeds are 32-bit words (`seededRandom`, `deriveSeed`), so a larger seed would
+ * silently repeat the results of a smaller one (2^32 + 1 those of 1).
+ */
+export const MAX_SEED = 0xffff_ffff;
 /** Most time-series samples a scenario may ask for (`durationMs / sampleMs`). */
 export const MAX_SAMPLES = 100_000;
 
@@ -25,12 +30,19 @@ const count = z.number().int().nonnegative();
 const positiveCount = z.number().int().positive();
 
 /** A duration: a number of ms, or `{ min, max }` drawn uniformly. */
-export const RangeSchema = z.union([
-  ms,
-  z
-    .strictObject({ min: ms, max: ms })
-    .refine((r) => r.min <= r.max, { message: 'min must not exceed max', path: ['max'] }),
-]);
+export const RangeSchema = z.union(
+  [
+    ms,
+    z
+      .strictObject({ min: ms, max: ms })
+      .refine((r) => r.min <= r.max, { message: 'min must not exceed max', path: ['max'] }),
+  ],
+  {
+    // Neither shape matched (a string, `{ min }` alone): zod alone says only "Invalid input".
+    error: (issue) =>
+      issue.code === 'invalid_union' ? 'must be a number of ms, or { min, max } in ms' : undefined,
+  },
+);
 
 /** The fleet being rolled out. */
 export const FleetSchema = z.strictObject({
@@ -39,7 +51,10 @@ export const FleetSchema = z.strictObject({
     MAX_INSTANCES,
     `must be at most ${MAX_INSTANCES}: a database's max_connections is in the thousands at most`,
   ),
-  /** Instances start uniformly spread over this window; 0 starts them all at once. @default 0 */
+  /**
+   * Instances start uniformly spread over this window, the last at its end, which must come before
+   * the scenario's `durationMs`; 0 starts them all at once. @default 0
+   */
   startSpreadMs: ms.default(0),
 });
 
@@ -47,18 +62,28 @@ export const FleetSchema = z.strictObject({
 export const PlatformSchema = z.strictObject({
   /**
    * The startup probe window (failureThreshold × periodSeconds): an instance not ready by then is
-   * killed and restarted. @default 240000 (Cloud Run's upper limit for a startup probe)
+   * killed and restarted. At least 1000 (periodSeconds and failureThreshold are at least 1).
+   * @default 240000 (Cloud Run's upper limit for a startup probe)
    */
-  startupWindowMs: positiveMs.default(240_000),
-  /** Restart delay after an exit or a kill (Kubernetes CrashLoopBackOff). */
+  startupWindowMs: positiveMs
+    .min(1_000, 'must be at least 1000 ms: failureThreshold × periodSeconds, each at least 1')
+    .default(240_000),
+  /**
+   * Restart delay after an exit or a kill (Kubernetes CrashLoopBackOff): `initialMs`, doubling with
+   * each failure up to `maxMs`.
+   */
   crashLoop: z
     .strictObject({
       /** @default 10000 */
       initialMs: ms.default(10_000),
-      /** @default 300000 */
+      /** At least `initialMs`. @default 300000 */
       maxMs: ms.default(300_000),
       /** A process that ran this long resets the delay. @default 600000 */
       resetAfterMs: ms.default(600_000),
+    })
+    .refine((c) => c.maxMs >= c.initialMs, {
+      message: 'must be at least initialMs (the delay doubles from initialMs up to maxMs)',
+      path: ['maxMs'],
     })
     .prefault({}),
   /**
@@ -75,7 +100,7 @@ export const ConnectorSchema = z
     slots: positiveCount.default(50),
     /** Most slots after scaling out. @default slots (no scaling) */
     maxSlots: positiveCount.optional(),
-    /** Slots added per scale-out. @default slots */
+    /** Slots added per scale-out; only with `maxSlots` above `slots`. @default slots */
     step: positiveCount.optional(),
     /** Time one setup holds a slot. @default { min: 50, max: 150 } (assumption: TCP + TLS handshakes) */
     setupMs: RangeSchema.default({ min: 50, max: 150 }),
@@ -89,6 +114,10 @@ export const ConnectorSchema = z
   .refine((c) => (c.maxSlots ?? c.slots) >= c.slots, {
     message: 'maxSlots must be at least slots',
     path: ['maxSlots'],
+  })
+  .refine((c) => c.step === undefined || (c.maxSlots ?? c.slots) > c.slots, {
+    message: 'has no effect: the connector scales out only when maxSlots is above slots',
+    path: ['step'],
   });
 
 /** The database. */
@@ -120,9 +149,9 @@ export const DatabaseSchema = z
      * backend: open connections are closed with `57P01` (an `'error'` on the connection, as `pg`
      * reports it), connections still authenticating are refused, and other clients' connections go
      * away. Until `atMs + durationMs` new connections get `57P03`; then other clients take their
-     * slots back and service is normal. A scenario with a restart always runs for its full
-     * `durationMs` (without one, a run ends once every instance is ready and warm). Omit for no
-     * restart.
+     * slots back and service is normal. `atMs` must come before the scenario's `durationMs`. A
+     * scenario with a restart always runs for its full `durationMs` (without one, a run ends once
+     * every instance is ready and warm). Omit for no restart.
      */
     restart: z.strictObject({ atMs: ms, durationMs: positiveMs }).optional(),
   })
@@ -162,8 +191,13 @@ export const ScenarioSchema = z
     name: z.string().min(1),
     /** What the scenario models and where its numbers come from. */
     description: z.string().default(''),
-    /** Seed of every random stream. @default 1 */
-    seed: z.number().int().nonnegative().default(1),
+    /** Seed of every random stream, from 0 to {@link MAX_SEED}. @default 1 */
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(MAX_SEED, `must be at most ${MAX_SEED}: seeds are 32-bit, a larger one repeats a smaller one`)
+      .default(1),
     /** Virtual time simulated, at most a day (a startup storm is over long before). @default 600000 (10 minutes) */
     durationMs: positiveMs
       .max(
@@ -194,6 +228,24 @@ export const ScenarioSchema = z
         code: 'custom',
         path: ['sampleMs'],
         message: `gives ${samples} samples over durationMs, more than ${MAX_SAMPLES}: use at least ${Math.ceil(scenario.durationMs / MAX_SAMPLES)} ms`,
+      });
+    }
+    // Times past the end of the run would never happen, and a restart still keeps the run going to
+    // the end (it never stops early): say so rather than report a run that did not test it.
+    const { durationMs } = scenario;
+    if (scenario.fleet.startSpreadMs >= durationMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fleet', 'startSpreadMs'],
+        message: `must be less than durationMs (${durationMs} ms): the last instance starts at the end of the spread`,
+      });
+    }
+    const restart = scenario.database.restart;
+    if (restart !== undefined && restart.atMs >= durationMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database', 'restart', 'atMs'],
+        message: `must be less than durationMs (${durationMs} ms): the restart would never happen`,
       });
     }
     // Each strategy is a row of the report and a key of the results: two rows may not share a name.

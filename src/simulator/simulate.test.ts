@@ -88,9 +88,30 @@ describe('simulate', () => {
     expect(pg.peakConnections).toBeLessThanOrEqual(37);
   });
 
+  it('never has a strategy beat the lower bound under a connector throughput limit', async () => {
+    // Setups (50 ms) shorter than the spacing of the limit (100 ms): the bound once counted a full
+    // spacing for the first setup too, and put itself above what every strategy achieved.
+    const scenario = parseScenario({
+      ...incident,
+      fleet: { instances: 2 },
+      connector: { slots: 50, setupMs: 50, maxSetupsPerSecond: 10 },
+      service: { poolSize: 2, maxOverflow: 0, minReady: 2 },
+    });
+    const { result } = await simulate(scenario);
+    for (const strategy of result.strategies) {
+      expect(strategy.allReadyMs.max).not.toBeNull();
+      expect(strategy.allReadyMs.max!).toBeGreaterThanOrEqual(result.lowerBoundMs!);
+    }
+  });
+
   it('names the bad field of a strategy entry', async () => {
     const unknown = parseScenario({ ...incident, strategies: [{ name: 'phasegate' }, { name: 'magic' }] });
     expect(await configPath(simulate(unknown))).toBe('strategies[1].name');
+    // Names every object has from Object.prototype are no strategies either.
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const inherited = parseScenario({ ...incident, strategies: [{ name }] });
+      expect(await configPath(simulate(inherited))).toBe('strategies[0].name');
+    }
     const badOption = parseScenario({
       ...incident,
       strategies: [{ name: 'incident', attemptTimeoutMs: -5 }],
@@ -98,6 +119,23 @@ describe('simulate', () => {
     expect(await configPath(simulate(badOption))).toBe('strategies[0].attemptTimeoutMs');
     const typo = parseScenario({ ...incident, strategies: [{ name: 'phasegate', admision: 'local' }] });
     expect(await configPath(simulate(typo))).toBe('strategies[0].admision');
+    // A first backoff above the cap (given, or the default 30 s) used to pass here and make every
+    // simulated instance exit 78, reported as the strategy's outcome.
+    const inverted = parseScenario({
+      ...incident,
+      strategies: [{ name: 'incident', backoffInitialMs: 50_000, backoffMaxMs: 1_000 }],
+    });
+    expect(await configPath(simulate(inverted))).toBe('strategies[0].backoffMaxMs');
+    const aboveDefault = parseScenario({
+      ...incident,
+      strategies: [{ name: 'phasegate' }, { name: 'naive-backoff', backoffInitialMs: 45_000 }],
+    });
+    expect(await configPath(simulate(aboveDefault))).toBe('strategies[1].backoffInitialMs');
+    // A pool max below minReady used to be raised to it silently.
+    const smallPool = parseScenario({ ...incident, strategies: [{ name: 'phasegate', poolMax: 1 }] });
+    expect(await configPath(simulate(smallPool))).toBe('strategies[0].poolMax');
+    const mine = parseScenario({ ...incident, strategies: [{ name: 'phasegate', poolMax: 3, minReady: 4 }] });
+    expect(await configPath(simulate(mine))).toBe('strategies[0].poolMax');
   });
 
   it('runs a user strategy, and one strategy twice under labels', async () => {
@@ -121,6 +159,38 @@ describe('simulate', () => {
     expect(result.strategies.map((s) => s.name)).toEqual(['eager', 'incident-8s']);
     expect(result.strategies[0]).toMatchObject({ ready: 4, attempts: 8, wasted: 0 });
     expect(series.map((s) => s.name)).toEqual(['eager', 'incident-8s']);
+  });
+
+  it("shows a user strategy under its entry's label, and refuses two rows of the same name", async () => {
+    // A user strategy names itself; its label used to be ignored, so two entries gave two rows
+    // named "fixed", which the scenario's own check cannot see.
+    const fixed: StrategyDefinition = {
+      name: 'fixed-name',
+      description: 'one connection, then ready',
+      create: () => ({
+        name: 'fixed',
+        async launch(instance) {
+          await instance.connect(new AbortController().signal);
+          instance.warm();
+        },
+      }),
+    };
+    const strategies = { ...builtinStrategies, 'fixed-name': fixed };
+    const twice = parseScenario({
+      ...incident,
+      strategies: [
+        { name: 'fixed-name', label: 'first' },
+        { name: 'fixed-name', label: 'second' },
+      ],
+    });
+    const { result, series } = await simulate(twice, { strategies });
+    expect(result.strategies.map((s) => s.name)).toEqual(['first', 'second']);
+    expect(series.map((s) => s.name)).toEqual(['first', 'second']);
+    const clash = parseScenario({
+      ...incident,
+      strategies: [{ name: 'incident', label: 'fixed' }, { name: 'fixed-name' }],
+    });
+    expect(await configPath(simulate(clash, { strategies }))).toBe('strategies[1].label');
   });
 });
 

@@ -28,7 +28,8 @@ export interface SimulateOptions {
  * Simulate a scenario: each of its strategies on a fresh engine and fresh infrastructure with the
  * same seed, then the lower bound and each strategy's ratio to it.
  *
- * @throws ConfigError naming `strategies[i].name` for an unknown strategy, or a strategy's bad option.
+ * @throws ConfigError naming `strategies[i].name` for an unknown strategy, a strategy's bad option, or
+ *   `strategies[i].label` for a second strategy shown under the same name (label, else `Strategy.name`).
  *
  * @example
  * ```ts
@@ -43,7 +44,8 @@ export async function simulate(
 ): Promise<SimulationOutcome> {
   const registry = options.strategies ?? builtinStrategies;
   const plans = scenario.strategies.map((entry, i) => {
-    const definition = registry[entry.name];
+    // Own keys only: `constructor` or `toString` must be unknown, not Object.prototype's.
+    const definition = Object.hasOwn(registry, entry.name) ? registry[entry.name] : undefined;
     if (!definition) {
       throw new ConfigError(
         `strategies[${i}].name`,
@@ -54,8 +56,26 @@ export async function simulate(
     const path = `strategies[${i}]`;
     // Build each strategy once up front (create is side-effect free), so a bad option fails before
     // any simulation runs.
-    definition.create({ scenario, entry, path, clock: new SimulationEngine(), random: seededRandom(0) });
-    return { definition, entry, path };
+    const built = definition.create({
+      scenario,
+      entry,
+      path,
+      clock: new SimulationEngine(),
+      random: seededRandom(0),
+    });
+    return { definition, entry, path, shownAs: entry.label ?? built.name };
+  });
+  // Each row of the report is a key of the results: a strategy of the user's may name itself as
+  // another entry is shown.
+  plans.forEach((plan, i) => {
+    const first = plans.findIndex((other) => other.shownAs === plan.shownAs);
+    if (first < i) {
+      throw new ConfigError(
+        `${plan.path}.label`,
+        `strategy "${plan.entry.name}" is shown as "${plan.shownAs}", as strategies[${first}] is`,
+        'give one of them a label',
+      );
+    }
   });
   const runs: FleetRun[] = [];
   for (const plan of plans) {

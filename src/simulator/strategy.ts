@@ -53,7 +53,10 @@ export interface SimInstance {
  * ```
  */
 export interface Strategy {
-  /** Name in the report. */
+  /**
+   * Name in the report, unless the scenario entry has a `label` (which the simulator shows
+   * instead, so one strategy can run twice under two labels).
+   */
   readonly name: string;
   /**
    * Start one process lifetime of an instance. Resolve when the instance is ready to serve; reject
@@ -92,7 +95,9 @@ export interface StrategyDefinition {
   readonly description: string;
   /**
    * Build the strategy. Validate the entry's options here and throw a `ConfigError` whose path
-   * starts with `context.path` on a bad one.
+   * starts with `context.path` on a bad one. `simulate` calls it once before any run (to fail early,
+   * on a throwaway clock) and once per run, so it must have no side effect; its `Strategy.name` is
+   * the row's name unless the entry has a `label`.
    */
   create(context: StrategyContext): Strategy;
 }

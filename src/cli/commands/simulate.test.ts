@@ -141,7 +141,15 @@ describe('phasegate simulate', () => {
     expect(missing.err).toContain('nope.yaml: cannot read the scenario file: ENOENT');
     const seed = await run([join(dir, 'ok.yaml'), '--seed', '99999999999999999999']);
     expect(seed.code).toBe(78);
-    expect(seed.err).toContain('--seed: must be a whole number from 0 to 9007199254740991');
+    expect(seed.err).toContain('--seed: must be a whole number from 0 to 4294967295');
+    // Seeds are 32-bit: 2^32 + 1 would repeat seed 1's results under another name.
+    const wide = await run([join(dir, 'ok.yaml'), '--seed', '4294967297']);
+    expect(wide.code).toBe(78);
+    expect(wide.err).toContain('--seed: must be a whole number from 0 to 4294967295, got "4294967297"');
+    // The flag is named, not only the scenario field it overrides.
+    const many = await run([join(dir, 'ok.yaml'), '--instances', '10001']);
+    expect(many.code).toBe(78);
+    expect(many.err).toContain('--instances: must be a whole number from 1 to 10000');
   });
 
   it('names the file and every bad field, not only the first', async () => {
@@ -155,8 +163,10 @@ describe('phasegate simulate', () => {
     expect(err).toContain('also database.maxConnections');
   });
 
-  it('checks --report before the run: a directory or a missing directory exits 78 and prints no result', async () => {
-    for (const report of [dir, join(dir, 'no-such-dir', 'r.html')]) {
+  it('checks --report before the run: a directory, a missing one, a file in its place or an empty path exits 78 and prints no result', async () => {
+    // A file where its directory should be passed the check, and failed only after the run.
+    const notADirectory = join(dir, 'ok.yaml', 'r.html');
+    for (const report of [dir, join(dir, 'no-such-dir', 'r.html'), '', ' ', notADirectory]) {
       const { out, err, code } = await run([join(dir, 'ok.yaml'), '--report', report]);
       expect(code).toBe(78);
       expect(err).toContain('--report');

@@ -7,6 +7,8 @@ import {
   ExitCodes,
   isConfigError,
   loadScenario,
+  MAX_INSTANCES,
+  MAX_SEED,
   safeMessage,
   simulate,
   withOverrides,
@@ -68,8 +70,8 @@ export async function runSimulate(
 ): Promise<number> {
   let scenario: Scenario;
   try {
-    const instances = integerFlag('--instances', flags.instances, 1, 20);
-    const seed = integerFlag('--seed', flags.seed, 0, 20);
+    const instances = integerFlag('--instances', flags.instances, 1, 20, MAX_INSTANCES);
+    const seed = integerFlag('--seed', flags.seed, 0, 20, MAX_SEED);
     scenario = withOverrides(await loadScenario(file), { instances, seed });
     // Before the run, which may take a while: a report that cannot be written fails now.
     if (flags.report !== undefined) await checkReportPath(flags.report);
@@ -130,12 +132,26 @@ async function render(
 
 /** `--report` must name a file in a directory we can write to. */
 async function checkReportPath(path: string): Promise<void> {
+  // `--report ""` (an unset shell variable): its directory, the working one, is writable.
+  if (path.trim() === '') {
+    throw new ConfigError('--report', 'is empty', 'give a file name, e.g. --report storm.html');
+  }
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) {
     throw new ConfigError('--report', `${path} is a directory`, 'give a file name, e.g. --report storm.html');
   }
+  const directory = dirname(resolve(path));
+  // access() checks a file's mode bits too: a file where the directory should be passes it.
+  const parent = await stat(directory).catch(() => undefined);
+  if (parent !== undefined && !parent.isDirectory()) {
+    throw new ConfigError(
+      '--report',
+      `cannot write ${path}: ${directory} is not a directory`,
+      'check the path',
+    );
+  }
   try {
-    await access(dirname(resolve(path)), constants.W_OK);
+    await access(directory, constants.W_OK);
   } catch (error) {
     throw new ConfigError('--report', `cannot write ${path}: ${safeMessage(error)}`, 'check the path');
   }

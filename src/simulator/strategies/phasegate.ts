@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import {
+  ConfigError,
   createOrchestrator,
   LocalAdmission,
   planConnectionBudget,
@@ -25,7 +26,10 @@ export const PhasegateOptionsSchema = z.strictObject({
   admission: z.enum(['postgres', 'local']).optional(),
   /** Admission width K. @default recommended.admissionWidth of `planConnectionBudget` */
   admissionWidth: positiveInt.optional(),
-  /** Pool max per instance (`DB_POOL_MAX`). @default max(minReady, recommended.poolMax of `planConnectionBudget`) */
+  /**
+   * Pool max per instance (`DB_POOL_MAX`), at least `minReady`.
+   * @default max(minReady, recommended.poolMax of `planConnectionBudget`)
+   */
   poolMax: positiveInt.optional(),
   /** Connections needed before ready (`DB_POOL_MIN_READY`). @default service.minReady */
   minReady: positiveInt.optional(),
@@ -75,12 +79,22 @@ export function planFor(scenario: Scenario, warmupConcurrency = 2): ReturnType<t
 function settingsFor(
   scenario: Scenario,
   options: z.output<typeof PhasegateOptionsSchema>,
+  path: string,
 ): PhasegateSettings {
   const maxConcurrentOpens = options.maxConcurrentOpens ?? 2;
   const plan = planFor(scenario, maxConcurrentOpens);
   // minReady is what an instance needs to serve: the plan may not shrink it (an overcommitted fleet
   // must show up as instances that cannot start, not as instances that start with too little).
   const minReady = options.minReady ?? scenario.service.minReady;
+  // A pool max written below it would be raised to it without a word, so the run would not be
+  // the one written.
+  if (options.poolMax !== undefined && options.poolMax < minReady) {
+    throw new ConfigError(
+      `${path}.poolMax`,
+      `is ${options.poolMax}, below minReady (${minReady}): an instance could never be ready`,
+      `raise poolMax to at least ${minReady}, or lower minReady`,
+    );
+  }
   const poolMax = Math.max(minReady, options.poolMax ?? plan.recommended.poolMax);
   return {
     admission: options.admission ?? 'postgres',
@@ -110,7 +124,7 @@ export const phasegateStrategy: StrategyDefinition = {
     'minReady then fair-share growth under admission K, decorrelated jitter, adaptive timeouts, deadline',
   create(context): Strategy {
     const options = parseStrategyOptions(PhasegateOptionsSchema, context.entry, context.path);
-    const s = settingsFor(context.scenario, options);
+    const s = settingsFor(context.scenario, options, context.path);
     return {
       name: context.entry.label ?? context.entry.name,
       async launch(instance) {
@@ -162,5 +176,5 @@ export function phasegateSettings(
   entry: Record<string, unknown> = {},
 ): PhasegateSettings {
   const options = parseStrategyOptions(PhasegateOptionsSchema, { name: 'phasegate', ...entry }, 'phasegate');
-  return settingsFor(scenario, options);
+  return settingsFor(scenario, options, 'phasegate');
 }

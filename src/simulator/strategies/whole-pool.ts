@@ -7,6 +7,7 @@
 
 import { z } from 'zod';
 import {
+  ConfigError,
   createOrchestrator,
   type ComponentSpec,
   circuitBreaker,
@@ -37,7 +38,7 @@ export const WholePoolOptionsSchema = z.strictObject({
   backoffInitialMs: positive.optional(),
   /** Backoff growth. @default 2 (doubling) */
   backoffFactor: z.number().finite().min(1).optional(),
-  /** Backoff cap, in ms. @default 30000 (the incident) */
+  /** Backoff cap, in ms, at least `backoffInitialMs`. @default 30000 (the incident) */
   backoffMaxMs: positive.optional(),
   /** Added jitter, 0–1 of the delay. */
   jitter: z.number().min(0).max(1).optional(),
@@ -97,6 +98,16 @@ function settings(
   const merged = { ...defaults, connections: service.poolSize + service.maxOverflow };
   for (const [key, value] of Object.entries(options))
     if (value !== undefined) Object.assign(merged, { [key]: value });
+  // The backoff checks this too, but only when an instance starts: every simulated instance would
+  // exit 78 and the run would report that as the strategy's outcome. Name the option written.
+  if (merged.backoffInitialMs > merged.backoffMaxMs) {
+    const field = options.backoffMaxMs !== undefined ? 'backoffMaxMs' : 'backoffInitialMs';
+    throw new ConfigError(
+      `${context.path}.${field}`,
+      `backoffInitialMs (${merged.backoffInitialMs}) must not exceed backoffMaxMs (${merged.backoffMaxMs})`,
+      'lower backoffInitialMs or raise backoffMaxMs',
+    );
+  }
   return merged;
 }
 
