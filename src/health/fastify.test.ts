@@ -38,6 +38,16 @@ describe('phasegateHealthPlugin', () => {
     expect(urls.sort()).toEqual(Object.values(HealthPaths).sort());
   });
 
+  it('registers no /metrics route when metrics are off (the handler would leave it unanswered)', () => {
+    const { urls, error } = register({ source: { snapshot: () => snapshot }, metrics: false });
+    expect(error).toBeUndefined();
+    expect(urls.sort()).toEqual(
+      Object.values(HealthPaths)
+        .filter((p) => p !== HealthPaths.METRICS)
+        .sort(),
+    );
+  });
+
   it('fails registration with a ConfigError (exit 78) when neither health nor source is given', () => {
     const { urls, error } = register({});
     expect(urls).toEqual([]);

@@ -52,8 +52,9 @@ const PATHS = Object.values(HealthPaths);
 
 /**
  * Fastify plugin that registers `GET`/`HEAD` `/livez`, `/startupz`, `/readyz`, `/health` and
- * `/metrics`, answered by the same handler as the standalone server (same rules, same redaction,
- * same prepared replies). The reply is written to `reply.raw` after `reply.hijack()`; Fastify still
+ * `/metrics` (no `/metrics` when the handler's metrics are off, so the app may serve its own),
+ * answered by the same handler as the standalone server (same rules, same redaction, same prepared
+ * replies). The reply is written to `reply.raw` after `reply.hijack()`; Fastify still
  * runs `onResponse` hooks and logs the request.
  *
  * @example
@@ -82,7 +83,12 @@ export function phasegateHealthPlugin(
     reply.hijack();
     health(request.raw, reply.raw);
   };
-  for (const url of PATHS) instance.route({ method: ['GET', 'HEAD'], url, handler });
+  // With metrics off the handler leaves `/metrics` to the application (it answers nothing there), so
+  // no route for it: a hijacked reply nobody writes would hang, and the app could not add its own.
+  for (const url of PATHS) {
+    if (url === HealthPaths.METRICS && health.metrics === undefined) continue;
+    instance.route({ method: ['GET', 'HEAD'], url, handler });
+  }
   done();
 }
 
