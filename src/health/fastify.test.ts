@@ -60,4 +60,20 @@ describe('phasegateHealthPlugin', () => {
     expect(error?.message).toMatch(/pass `health` \(from createHealthHandler\) or `source`/);
     expect(exitCodeFor(error)).toBe(78);
   });
+
+  it('fails registration with a ConfigError naming `health` when it is not a handler', () => {
+    // Before, `{ health: {} }` registered the routes and every request then hung (hijacked, unanswered).
+    const { urls, error } = register({ health: {} as never });
+    expect(urls).toEqual([]);
+    expect(isConfigError(error)).toBe(true);
+    expect(error).toMatchObject({ path: 'phasegateHealthPlugin options.health' });
+    expect(error?.message).toMatch(/createHealthHandler/);
+  });
+
+  it('fails registration with a ConfigError naming `source` when it has no snapshot() method', () => {
+    const { urls, error } = register({ source: snapshot as never });
+    expect(urls).toEqual([]);
+    expect(isConfigError(error)).toBe(true);
+    expect(error).toMatchObject({ path: 'phasegateHealthPlugin options.source' });
+  });
 });

@@ -9,8 +9,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError } from '../errors/config-error.js';
 import type { SnapshotSource } from '../orchestrator/snapshot.js';
-import { createHealthHandler, type HealthHandler } from './handler.js';
-import type { HealthOptionsInput } from './options.js';
+import { createHealthHandler, isHealthHandler, type HealthHandler } from './handler.js';
+import { requireSnapshotSource, type HealthOptionsInput } from './options.js';
 import { HealthPaths } from './states.js';
 
 /** The request members the plugin reads. */
@@ -65,7 +65,8 @@ const PATHS = Object.values(HealthPaths);
  * ```
  *
  * Registration fails (Fastify's `register` rejects) with a `ConfigError` (`PG_ERR_CONFIG`, exit
- * 78) when the options have neither `health` nor `source`.
+ * 78) when the options have neither `health` nor `source`, when `health` is not a handler from
+ * {@link createHealthHandler}, when `source` has no `snapshot()` method, or when an option is invalid.
  */
 export function phasegateHealthPlugin(
   instance: FastifyLikeInstance,
@@ -93,7 +94,16 @@ export function phasegateHealthPlugin(
 }
 
 function resolveHandler(options: FastifyHealthOptions): HealthHandler {
-  if (options.health !== undefined) return options.health;
+  if (options.health !== undefined) {
+    if (!isHealthHandler(options.health)) {
+      throw new ConfigError(
+        'phasegateHealthPlugin options.health',
+        'expected a handler from createHealthHandler',
+        'pass `health: createHealthHandler(orchestrator, ...)`, or `source` instead of `health`',
+      );
+    }
+    return options.health;
+  }
   if (options.source === undefined) {
     throw new ConfigError(
       'phasegateHealthPlugin options',
@@ -102,6 +112,7 @@ function resolveHandler(options: FastifyHealthOptions): HealthHandler {
     );
   }
   const { source, health: _health, ...rest } = options;
+  requireSnapshotSource(source, 'phasegateHealthPlugin options.source');
   return createHealthHandler(source, rest);
 }
 

@@ -11,7 +11,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceStatus, SnapshotSource, StartupSnapshot } from '../orchestrator/snapshot.js';
 import { healthBody, publicHealthBody } from './health-body.js';
 import { createHealthMetrics, type HealthMetrics, type HealthMetricsOptionsInput } from './metrics.js';
-import { resolveHealthOptions, type HealthOptions, type HealthOptionsInput } from './options.js';
+import {
+  requireSnapshotSource,
+  resolveHealthOptions,
+  type HealthOptions,
+  type HealthOptionsInput,
+} from './options.js';
 import {
   HealthPaths,
   LivenessReasons,
@@ -138,6 +143,7 @@ const UNKNOWN_HEALTH = prepare(503, '{"status":"unknown"}', JSON_TYPE);
  * ```
  */
 export function createHealthHandler(source: SnapshotSource, input: HealthOptionsInput = {}): HealthHandler {
+  requireSnapshotSource(source, 'createHealthHandler(source)');
   const options = resolveHealthOptions(input);
   let draining = false;
   // /metrics reports what /health does: draining and UNAVAILABLE once setDraining() was called.
@@ -247,6 +253,11 @@ export function createHealthHandler(source: SnapshotSource, input: HealthOptions
     metrics: { value: metrics, enumerable: true },
     options: { value: options, enumerable: true },
   }) as HealthHandler;
+}
+
+/** True for a handler made by {@link createHealthHandler} (from any copy of phasegate). */
+export function isHealthHandler(value: unknown): value is HealthHandler {
+  return typeof value === 'function' && typeof (value as Partial<HealthHandler>).setDraining === 'function';
 }
 
 function metricsFor(source: SnapshotSource, option: HealthOptions['metrics']): HealthMetrics | undefined {

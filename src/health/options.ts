@@ -3,6 +3,7 @@
  * once, and validated up front, into `...Options` (all required).
  */
 import { ConfigError } from '../errors/config-error.js';
+import type { SnapshotSource } from '../orchestrator/snapshot.js';
 import type { HealthMetrics, HealthMetricsOptionsInput } from './metrics.js';
 import { createTrustPredicate, type TrustPredicate } from './trust.js';
 
@@ -79,6 +80,27 @@ function checkFunction(path: string, value: unknown): void {
       path,
       `expected a function, got ${typeof value}`,
       `pass a function or leave it out`,
+    );
+  }
+}
+
+/**
+ * Check that `value` is a {@link SnapshotSource} (an object with a `snapshot()` method, such as the
+ * orchestrator). Without this check a wrong argument (`undefined`, the orchestrator's snapshot
+ * instead of the orchestrator) would only show as `snapshot-error` on every probe.
+ *
+ * @param path Names the argument in the {@link ConfigError}, e.g. `createHealthHandler(source)`.
+ */
+export function requireSnapshotSource(value: unknown, path: string): asserts value is SnapshotSource {
+  if (
+    (typeof value !== 'object' && typeof value !== 'function') ||
+    value === null ||
+    typeof (value as Partial<SnapshotSource>).snapshot !== 'function'
+  ) {
+    throw new ConfigError(
+      path,
+      `expected an object with a snapshot() method, got ${value === null ? 'null' : typeof value}`,
+      'pass the orchestrator (or another SnapshotSource)',
     );
   }
 }

@@ -88,6 +88,15 @@ describe('Fastify plugin', () => {
     await expect(app.register(phasegateHealthPlugin, {})).rejects.toThrow(/pass `health`/);
     await app.close();
   });
+
+  it('fails registration when `health` is not a handler, instead of routes that never answer', async () => {
+    const app = Fastify();
+    await expect(app.register(phasegateHealthPlugin, { health: {} as never })).rejects.toMatchObject({
+      code: 'PG_ERR_CONFIG',
+      path: 'phasegateHealthPlugin options.health',
+    });
+    await app.close();
+  });
 });
 
 describe('Express middleware', () => {
