@@ -126,7 +126,9 @@ export function createHealthMetrics(
     help: 'Time from the start of startup until the service was ready (absent until then).',
     registers,
     collect() {
-      startup.reset();
+      // remove(), not reset(): a reset gauge without labels reads 0, which would claim an instant
+      // startup while the service is still starting (or after it failed).
+      startup.remove();
       const { startedAt, readyAt } = snapshot();
       if (startedAt !== null && readyAt !== null) startup.set(seconds(readyAt - startedAt));
     },
@@ -187,7 +189,7 @@ export function createHealthMetrics(
   });
   const pool: Gauge<'component' | 'kind'> = new Gauge({
     name: `${prefix}pool_connections`,
-    help: 'Connection pool figures: open connections, the current target (fair share), the configured max.',
+    help: 'Connection pool figures by kind: open connections, the current target (fair share), the configured max, idle connections, callers waiting for one.',
     labelNames: ['component', 'kind'],
     registers,
     collect() {
