@@ -142,6 +142,33 @@ describe('readiness inputs', () => {
     expect((await httpRequest(`${server.url}/health`)).body).toBe('{"status":"unknown"}');
     expect((await httpRequest(`${server.url}/livez`)).status).toBe(200);
   });
+
+  it('a source that hands back something other than a snapshot gets the same answers, and the server lives on', async () => {
+    // Before, readinessOf or healthBody threw inside the request listener: an uncaught exception.
+    for (const bad of [
+      null,
+      42,
+      { status: 'ready', availability: 'FULL' },
+      snapshotOf({ components: [null as never] }),
+    ]) {
+      const source = new FakeSource();
+      source.snapshot = () => bad as never;
+      const server = await serve(source, { metrics: false });
+      const label = JSON.stringify(bad);
+      const readyz = await httpRequest(`${server.url}/readyz`);
+      expect([readyz.status, readyz.body], label).toEqual([503, 'snapshot-error\n']);
+      if (typeof bad !== 'object' || bad === null) {
+        // (/startupz reads only the status, which a partial snapshot may well have.)
+        const startupz = await httpRequest(`${server.url}/startupz`);
+        expect([startupz.status, startupz.body], label).toEqual([503, 'snapshot-error\n']);
+      }
+      const health = await httpRequest(`${server.url}/health`);
+      expect([health.status, health.body], label).toEqual([503, '{"status":"unknown"}']);
+      const head = await httpRequest(`${server.url}/readyz`, { method: 'HEAD' });
+      expect([head.status, head.body], label).toEqual([503, '']);
+      expect((await httpRequest(`${server.url}/livez`)).status, label).toBe(200);
+    }
+  });
 });
 
 describe('HTTP details', () => {
