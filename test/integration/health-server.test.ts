@@ -6,6 +6,7 @@ import { createServer, request, Agent } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isConfigError } from '../../src/errors/config-error.js';
+import { exitCodeFor } from '../../src/errors/exit-codes.js';
 import { createHealthHandler } from '../../src/health/handler.js';
 import type { HealthServerOptionsInput } from '../../src/health/options.js';
 import { startHealthServer, type HealthServer } from '../../src/health/server.js';
@@ -401,6 +402,16 @@ describe('lifecycle of the server', () => {
     );
     expect(isConfigError(error)).toBe(true);
     expect((error as { path: string }).path).toBe('health.port');
+  });
+
+  it('a host that does not resolve, or is not an address of this machine, is a ConfigError naming health.host', async () => {
+    // Before, an unknown host was a raw getaddrinfo error and a foreign address blamed health.port.
+    for (const host of ['no-such-host.invalid', '192.0.2.1']) {
+      const error = await startHealthServer(new FakeSource(), { port: 0, host }).catch((e: unknown) => e);
+      expect(isConfigError(error), host).toBe(true);
+      expect(error, host).toMatchObject({ path: 'health.host' });
+      expect(exitCodeFor(error)).toBe(78);
+    }
   });
 
   it('reports the real port when asked for port 0', async () => {
