@@ -3,6 +3,7 @@ import { isConfigError } from '../errors/config-error.js';
 import { exitCodeFor } from '../errors/exit-codes.js';
 import type { StartupSnapshot } from '../orchestrator/snapshot.js';
 import { phasegateHealthPlugin, type FastifyLikeInstance } from './fastify.js';
+import { createHealthHandler } from './handler.js';
 import { HealthPaths } from './states.js';
 
 const snapshot: StartupSnapshot = {
@@ -75,5 +76,24 @@ describe('phasegateHealthPlugin', () => {
     expect(urls).toEqual([]);
     expect(isConfigError(error)).toBe(true);
     expect(error).toMatchObject({ path: 'phasegateHealthPlugin options.source' });
+  });
+
+  it('fails registration when a health option is given next to `health`, where it would be ignored', () => {
+    const health = createHealthHandler({ snapshot: () => snapshot }, { metrics: false });
+    const { urls, error } = register({ health, degradedIsReady: true });
+    expect(urls).toEqual([]);
+    expect(isConfigError(error)).toBe(true);
+    expect(error).toMatchObject({ path: 'phasegateHealthPlugin options.degradedIsReady' });
+    expect(error?.message).toMatch(/pass degradedIsReady to createHealthHandler/);
+  });
+
+  it('hands only the health options to the handler it makes: Fastify register options are not typos', () => {
+    const options = {
+      source: { snapshot: () => snapshot },
+      prefix: '/api',
+      logLevel: 'warn',
+      metrics: false,
+    };
+    expect(register(options as never).error).toBeUndefined();
   });
 });

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError } from '../errors/config-error.js';
 import type { SnapshotSource } from '../orchestrator/snapshot.js';
 import { createHealthHandler, isHealthHandler, type HealthHandler } from './handler.js';
-import { requireSnapshotSource, type HealthOptionsInput } from './options.js';
+import { HEALTH_OPTION_KEYS, requireSnapshotSource, type HealthOptionsInput } from './options.js';
 import { HealthPaths } from './states.js';
 
 /** The request members the plugin reads. */
@@ -41,7 +41,8 @@ export interface FastifyLikeInstance {
 export interface FastifyHealthOptions extends HealthOptionsInput {
   /**
    * A handler from {@link createHealthHandler}; share it to drive `/readyz` with
-   * `health.setDraining()` on shutdown. When given, the other options are ignored.
+   * `health.setDraining()` on shutdown. When given, the health options (`degradedIsReady`, `token`,
+   * ...) belong to `createHealthHandler`: given here as well, they fail the registration.
    */
   readonly health?: HealthHandler;
   /** The snapshot source, when no `health` is given (a handler is then made from the options). */
@@ -66,7 +67,8 @@ const PATHS = Object.values(HealthPaths);
  *
  * Registration fails (Fastify's `register` rejects) with a `ConfigError` (`PG_ERR_CONFIG`, exit
  * 78) when the options have neither `health` nor `source`, when `health` is not a handler from
- * {@link createHealthHandler}, when `source` has no `snapshot()` method, or when an option is invalid.
+ * {@link createHealthHandler}, when `source` has no `snapshot()` method, when a health option is
+ * invalid, or when one is given next to `health` (where it would have no effect).
  */
 export function phasegateHealthPlugin(
   instance: FastifyLikeInstance,
@@ -102,6 +104,15 @@ function resolveHandler(options: FastifyHealthOptions): HealthHandler {
         'pass `health: createHealthHandler(orchestrator, ...)`, or `source` instead of `health`',
       );
     }
+    // The handler was made with its own options; one given here as well would be ignored.
+    const ignored = HEALTH_OPTION_KEYS.find((key) => options[key] !== undefined);
+    if (ignored !== undefined) {
+      throw new ConfigError(
+        `phasegateHealthPlugin options.${ignored}`,
+        'has no effect next to `health` (the handler already has its options)',
+        `pass ${ignored} to createHealthHandler, or pass \`source\` instead of \`health\``,
+      );
+    }
     return options.health;
   }
   if (options.source === undefined) {
@@ -111,9 +122,12 @@ function resolveHandler(options: FastifyHealthOptions): HealthHandler {
       'pass `health` (from createHealthHandler) or `source` (the orchestrator)',
     );
   }
-  const { source, health: _health, ...rest } = options;
-  requireSnapshotSource(source, 'phasegateHealthPlugin options.source');
-  return createHealthHandler(source, rest);
+  requireSnapshotSource(options.source, 'phasegateHealthPlugin options.source');
+  // Only the health options: the rest are Fastify's own register options (prefix, logLevel...).
+  const healthOptions = Object.fromEntries(
+    HEALTH_OPTION_KEYS.filter((key) => Object.hasOwn(options, key)).map((key) => [key, options[key]]),
+  ) as HealthOptionsInput;
+  return createHealthHandler(options.source, healthOptions);
 }
 
 // The health paths are fixed (the README's "Contracts") and the platform's probes expect them there.

@@ -75,6 +75,7 @@ describe('createHealthMetrics option checks', () => {
     ['metrics.events', { events: 5 }],
     ['metrics.defaultMetrics', { defaultMetrics: 'yes' }],
     ['metrics.prefix', { prefix: 7 }],
+    ['metrics.defaultMetric', { defaultMetric: true }],
   ];
   for (const [path, input] of bad) {
     it(`rejects ${JSON.stringify(input)} with a ConfigError naming ${path}`, () => {

@@ -53,6 +53,15 @@ export const HEALTH_METRIC_NAMES = [
   'component_start_duration_seconds',
 ] as const;
 
+/** Every key of {@link HealthMetricsOptionsInput} (a record, so the compiler says when one is missing). */
+const METRICS_OPTIONS: Readonly<Record<keyof HealthMetricsOptionsInput, true>> = {
+  registry: true,
+  prefix: true,
+  defaultMetrics: true,
+  startBuckets: true,
+  events: true,
+};
+
 const DEFAULT_BUCKETS: readonly number[] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 /** {@link HealthMetricsOptionsInput} after the checks, registry not yet chosen. */
@@ -82,6 +91,16 @@ function isRegistry(value: unknown): value is Registry {
  * @throws {ConfigError} naming the option (`metrics.prefix` when a name is taken).
  */
 export function resolveHealthMetricsOptions(input: HealthMetricsOptionsInput): HealthMetricsOptions {
+  // A misspelt option (`defaultMetric`) would otherwise leave it at its default without a word.
+  for (const key of Object.keys(input)) {
+    if (!Object.hasOwn(METRICS_OPTIONS, key)) {
+      throw new ConfigError(
+        `metrics.${key}`,
+        'is not an option of the health metrics',
+        `use one of ${Object.keys(METRICS_OPTIONS).join(', ')}`,
+      );
+    }
+  }
   const prefix = input.prefix ?? 'phasegate_';
   if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
     throw new ConfigError(

@@ -45,4 +45,11 @@ describe('resolveListenOptions', () => {
   it.each([-1, 65536, 1.5, Number.NaN])('rejects port %s', (port) => {
     expect(configErrorOf(() => resolveListenOptions({ port })).path).toBe('health.port');
   });
+
+  it('rejects a key that is not an option, naming it, instead of leaving the option at its default', () => {
+    const input = { degradedIsready: true } as HealthOptionsInput;
+    const error = configErrorOf(() => resolveHealthOptions(input));
+    expect(error.path).toBe('health.degradedIsready');
+    expect(error.message).toMatch(/is not an option.*use one of degradedIsReady, token/);
+  });
 });

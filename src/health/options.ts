@@ -105,8 +105,34 @@ export function requireSnapshotSource(value: unknown, path: string): asserts val
   }
 }
 
-/** Validate and resolve {@link HealthOptionsInput}; throws {@link ConfigError} naming the option. */
+/** Every key of {@link HealthOptionsInput} (a record, so the compiler says when one is missing). */
+const HEALTH_OPTIONS: Readonly<Record<keyof HealthOptionsInput, true>> = {
+  degradedIsReady: true,
+  token: true,
+  trustLoopback: true,
+  isTrusted: true,
+  live: true,
+  metrics: true,
+};
+
+/** The names of the options of {@link HealthOptionsInput}. */
+export const HEALTH_OPTION_KEYS = Object.keys(HEALTH_OPTIONS) as ReadonlyArray<keyof HealthOptionsInput>;
+
+/**
+ * Validate and resolve {@link HealthOptionsInput}; throws {@link ConfigError} naming the option. A key
+ * that is not an option (a misspelt `degradedIsready`) is an error too: it would otherwise leave the
+ * option at its default without a word.
+ */
 export function resolveHealthOptions(input: HealthOptionsInput = {}, prefix = 'health'): HealthOptions {
+  for (const key of Object.keys(input)) {
+    if (!Object.hasOwn(HEALTH_OPTIONS, key)) {
+      throw new ConfigError(
+        `${prefix}.${key}`,
+        'is not an option of the health endpoints',
+        `use one of ${HEALTH_OPTION_KEYS.join(', ')}`,
+      );
+    }
+  }
   checkBoolean(`${prefix}.degradedIsReady`, input.degradedIsReady);
   checkBoolean(`${prefix}.trustLoopback`, input.trustLoopback);
   checkFunction(`${prefix}.isTrusted`, input.isTrusted);

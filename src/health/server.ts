@@ -56,7 +56,8 @@ export async function startHealthServer(
   input: HealthServerOptionsInput = {},
 ): Promise<HealthServer> {
   const { port, host } = resolveListenOptions(input);
-  const handler = createHealthHandler(source, input);
+  const { port: _port, host: _host, ...handlerOptions } = input;
+  const handler = createHealthHandler(source, handlerOptions);
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (handler(req, res)) return;
     res.writeHead(404, NOT_FOUND_HEADERS);
