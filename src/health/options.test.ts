@@ -42,6 +42,12 @@ describe('resolveListenOptions', () => {
     expect(resolveListenOptions({ port: 0 })).toEqual({ port: 0, host: undefined });
     expect(resolveListenOptions({})).toEqual({ port: 9000, host: undefined });
   });
+  it('says a string port is a string, not the number it holds', () => {
+    const error = configErrorOf(() => resolveListenOptions({ port: '9000' as never }));
+    expect(error.path).toBe('health.port');
+    expect(error.message).toContain('got "9000" (string)');
+  });
+
   it.each([-1, 65536, 1.5, Number.NaN])('rejects port %s', (port) => {
     expect(configErrorOf(() => resolveListenOptions({ port })).path).toBe('health.port');
   });

@@ -197,7 +197,8 @@ export function resolveListenOptions(
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError(
       `${prefix}.port`,
-      `expected an integer 0..65535, got ${String(port)}`,
+      // A string port ("9000", from an environment variable) would read as the number it holds.
+      `expected an integer 0..65535, got ${typeof port === 'number' ? String(port) : `${JSON.stringify(port)} (${typeof port})`}`,
       'use 0 for any free port',
     );
   }
