@@ -23,8 +23,9 @@ export interface HealthOptionsInput {
   readonly token?: string | undefined;
   /**
    * Whether loopback callers (127.0.0.0/8, ::1, ::ffff:127.0.0.1) get the full `/health` detail.
-   * Set it to false when a proxy on the same host forwards outside traffic without adding
-   * `X-Forwarded-For`/`Forwarded` (requests carrying those headers are never trusted by address).
+   * Set it to false when a proxy on the same host forwards outside traffic without adding any of
+   * `X-Forwarded-For`, `Forwarded`, `X-Real-IP`, `X-Forwarded-Host`, `X-Forwarded-Proto`, `Via`
+   * (requests carrying one of those are never trusted by address).
    * @default true
    */
   readonly trustLoopback?: boolean;

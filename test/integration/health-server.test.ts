@@ -256,6 +256,8 @@ describe('/health detail and redaction', () => {
       headers: { 'x-forwarded-for': '203.0.113.9' },
     });
     expect(viaProxy.body).toBe('{"status":"degraded"}');
+    const viaNginx = await httpRequest(`${proxied.url}/health`, { headers: { 'x-real-ip': '203.0.113.9' } });
+    expect(viaNginx.body).toBe('{"status":"degraded"}');
     const authorized = await httpRequest(`${server.url}/health`, {
       headers: { authorization: `Bearer ${TOKEN}` },
     });
