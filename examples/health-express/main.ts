@@ -89,8 +89,12 @@ export async function startExpressExample(options: ExpressExampleOptions = {}): 
   app.get('/hello', (_req, res) => {
     res.json({ hello: 'world', status: orchestrator.status });
   });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(options.port ?? 3000, '127.0.0.1', () => resolve(s));
+  // Express 5 hands a listen error (EADDRINUSE...) to this callback instead of throwing it.
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(options.port ?? 3000, '127.0.0.1', (error) => {
+      if (error) reject(error);
+      else resolve(s);
+    });
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

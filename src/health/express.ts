@@ -7,8 +7,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SnapshotSource } from '../orchestrator/snapshot.js';
-import { createHealthHandler, type HealthHandler } from './handler.js';
-import type { HealthOptionsInput } from './options.js';
+import { createHealthHandler, isHealthHandler, type HealthHandler } from './handler.js';
+import { requireSnapshotSource, type HealthOptionsInput } from './options.js';
 
 /** A Connect/Express-style middleware. */
 export type HealthMiddleware = (
@@ -17,16 +17,13 @@ export type HealthMiddleware = (
   next: (error?: unknown) => void,
 ) => void;
 
-function isHealthHandler(value: SnapshotSource | HealthHandler): value is HealthHandler {
-  return typeof value === 'function' && typeof (value as Partial<HealthHandler>).setDraining === 'function';
-}
-
 /**
  * Express middleware answering the health endpoints; any other path goes to `next()`. Paths are
  * matched against `req.url`, so `app.use('/ops', healthMiddleware(...))` serves `/ops/readyz`.
  *
  * @param health A handler from {@link createHealthHandler} (share it to call `setDraining()` on
  *   shutdown), or a snapshot source, for which a handler is made from `options`.
+ * @throws {ConfigError} when it is neither, or when `options` are invalid.
  *
  * @example
  * ```ts
@@ -41,9 +38,12 @@ export function healthMiddleware(
   healthOrSource: HealthHandler | SnapshotSource,
   options: HealthOptionsInput = {},
 ): HealthMiddleware {
-  const handler = isHealthHandler(healthOrSource)
-    ? healthOrSource
-    : createHealthHandler(healthOrSource, options);
+  let handler: HealthHandler;
+  if (isHealthHandler(healthOrSource)) handler = healthOrSource;
+  else {
+    requireSnapshotSource(healthOrSource, 'healthMiddleware(source)');
+    handler = createHealthHandler(healthOrSource, options);
+  }
   return (req, res, next) => {
     if (!handler(req, res)) next();
   };

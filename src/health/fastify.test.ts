@@ -3,6 +3,7 @@ import { isConfigError } from '../errors/config-error.js';
 import { exitCodeFor } from '../errors/exit-codes.js';
 import type { StartupSnapshot } from '../orchestrator/snapshot.js';
 import { phasegateHealthPlugin, type FastifyLikeInstance } from './fastify.js';
+import { createHealthHandler } from './handler.js';
 import { HealthPaths } from './states.js';
 
 const snapshot: StartupSnapshot = {
@@ -38,6 +39,16 @@ describe('phasegateHealthPlugin', () => {
     expect(urls.sort()).toEqual(Object.values(HealthPaths).sort());
   });
 
+  it('registers no /metrics route when metrics are off (the handler would leave it unanswered)', () => {
+    const { urls, error } = register({ source: { snapshot: () => snapshot }, metrics: false });
+    expect(error).toBeUndefined();
+    expect(urls.sort()).toEqual(
+      Object.values(HealthPaths)
+        .filter((p) => p !== HealthPaths.METRICS)
+        .sort(),
+    );
+  });
+
   it('fails registration with a ConfigError (exit 78) when neither health nor source is given', () => {
     const { urls, error } = register({});
     expect(urls).toEqual([]);
@@ -49,5 +60,40 @@ describe('phasegateHealthPlugin', () => {
     });
     expect(error?.message).toMatch(/pass `health` \(from createHealthHandler\) or `source`/);
     expect(exitCodeFor(error)).toBe(78);
+  });
+
+  it('fails registration with a ConfigError naming `health` when it is not a handler', () => {
+    // Before, `{ health: {} }` registered the routes and every request then hung (hijacked, unanswered).
+    const { urls, error } = register({ health: {} as never });
+    expect(urls).toEqual([]);
+    expect(isConfigError(error)).toBe(true);
+    expect(error).toMatchObject({ path: 'phasegateHealthPlugin options.health' });
+    expect(error?.message).toMatch(/createHealthHandler/);
+  });
+
+  it('fails registration with a ConfigError naming `source` when it has no snapshot() method', () => {
+    const { urls, error } = register({ source: snapshot as never });
+    expect(urls).toEqual([]);
+    expect(isConfigError(error)).toBe(true);
+    expect(error).toMatchObject({ path: 'phasegateHealthPlugin options.source' });
+  });
+
+  it('fails registration when a health option is given next to `health`, where it would be ignored', () => {
+    const health = createHealthHandler({ snapshot: () => snapshot }, { metrics: false });
+    const { urls, error } = register({ health, degradedIsReady: true });
+    expect(urls).toEqual([]);
+    expect(isConfigError(error)).toBe(true);
+    expect(error).toMatchObject({ path: 'phasegateHealthPlugin options.degradedIsReady' });
+    expect(error?.message).toMatch(/pass degradedIsReady to createHealthHandler/);
+  });
+
+  it('hands only the health options to the handler it makes: Fastify register options are not typos', () => {
+    const options = {
+      source: { snapshot: () => snapshot },
+      prefix: '/api',
+      logLevel: 'warn',
+      metrics: false,
+    };
+    expect(register(options as never).error).toBeUndefined();
   });
 });

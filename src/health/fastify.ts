@@ -9,8 +9,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError } from '../errors/config-error.js';
 import type { SnapshotSource } from '../orchestrator/snapshot.js';
-import { createHealthHandler, type HealthHandler } from './handler.js';
-import type { HealthOptionsInput } from './options.js';
+import { createHealthHandler, isHealthHandler, type HealthHandler } from './handler.js';
+import { HEALTH_OPTION_KEYS, requireSnapshotSource, type HealthOptionsInput } from './options.js';
 import { HealthPaths } from './states.js';
 
 /** The request members the plugin reads. */
@@ -41,7 +41,8 @@ export interface FastifyLikeInstance {
 export interface FastifyHealthOptions extends HealthOptionsInput {
   /**
    * A handler from {@link createHealthHandler}; share it to drive `/readyz` with
-   * `health.setDraining()` on shutdown. When given, the other options are ignored.
+   * `health.setDraining()` on shutdown. When given, the health options (`degradedIsReady`, `token`,
+   * ...) belong to `createHealthHandler`: given here as well, they fail the registration.
    */
   readonly health?: HealthHandler;
   /** The snapshot source, when no `health` is given (a handler is then made from the options). */
@@ -52,8 +53,9 @@ const PATHS = Object.values(HealthPaths);
 
 /**
  * Fastify plugin that registers `GET`/`HEAD` `/livez`, `/startupz`, `/readyz`, `/health` and
- * `/metrics`, answered by the same handler as the standalone server (same rules, same redaction,
- * same prepared replies). The reply is written to `reply.raw` after `reply.hijack()`; Fastify still
+ * `/metrics` (no `/metrics` when the handler's metrics are off, so the app may serve its own),
+ * answered by the same handler as the standalone server (same rules, same redaction, same prepared
+ * replies). The reply is written to `reply.raw` after `reply.hijack()`; Fastify still
  * runs `onResponse` hooks and logs the request.
  *
  * @example
@@ -64,7 +66,9 @@ const PATHS = Object.values(HealthPaths);
  * ```
  *
  * Registration fails (Fastify's `register` rejects) with a `ConfigError` (`PG_ERR_CONFIG`, exit
- * 78) when the options have neither `health` nor `source`.
+ * 78) when the options have neither `health` nor `source`, when `health` is not a handler from
+ * {@link createHealthHandler}, when `source` has no `snapshot()` method, when a health option is
+ * invalid, or when one is given next to `health` (where it would have no effect).
  */
 export function phasegateHealthPlugin(
   instance: FastifyLikeInstance,
@@ -82,12 +86,35 @@ export function phasegateHealthPlugin(
     reply.hijack();
     health(request.raw, reply.raw);
   };
-  for (const url of PATHS) instance.route({ method: ['GET', 'HEAD'], url, handler });
+  // With metrics off the handler leaves `/metrics` to the application (it answers nothing there), so
+  // no route for it: a hijacked reply nobody writes would hang, and the app could not add its own.
+  for (const url of PATHS) {
+    if (url === HealthPaths.METRICS && health.metrics === undefined) continue;
+    instance.route({ method: ['GET', 'HEAD'], url, handler });
+  }
   done();
 }
 
 function resolveHandler(options: FastifyHealthOptions): HealthHandler {
-  if (options.health !== undefined) return options.health;
+  if (options.health !== undefined) {
+    if (!isHealthHandler(options.health)) {
+      throw new ConfigError(
+        'phasegateHealthPlugin options.health',
+        'expected a handler from createHealthHandler',
+        'pass `health: createHealthHandler(orchestrator, ...)`, or `source` instead of `health`',
+      );
+    }
+    // The handler was made with its own options; one given here as well would be ignored.
+    const ignored = HEALTH_OPTION_KEYS.find((key) => options[key] !== undefined);
+    if (ignored !== undefined) {
+      throw new ConfigError(
+        `phasegateHealthPlugin options.${ignored}`,
+        'has no effect next to `health` (the handler already has its options)',
+        `pass ${ignored} to createHealthHandler, or pass \`source\` instead of \`health\``,
+      );
+    }
+    return options.health;
+  }
   if (options.source === undefined) {
     throw new ConfigError(
       'phasegateHealthPlugin options',
@@ -95,8 +122,12 @@ function resolveHandler(options: FastifyHealthOptions): HealthHandler {
       'pass `health` (from createHealthHandler) or `source` (the orchestrator)',
     );
   }
-  const { source, health: _health, ...rest } = options;
-  return createHealthHandler(source, rest);
+  requireSnapshotSource(options.source, 'phasegateHealthPlugin options.source');
+  // Only the health options: the rest are Fastify's own register options (prefix, logLevel...).
+  const healthOptions = Object.fromEntries(
+    HEALTH_OPTION_KEYS.filter((key) => Object.hasOwn(options, key)).map((key) => [key, options[key]]),
+  ) as HealthOptionsInput;
+  return createHealthHandler(options.source, healthOptions);
 }
 
 // The health paths are fixed (the README's "Contracts") and the platform's probes expect them there.

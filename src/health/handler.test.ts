@@ -1,11 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createOrchestrator } from '../orchestrator/orchestrator.js';
-import type { StartupSnapshot } from '../orchestrator/snapshot.js';
+import type { SnapshotSource, StartupSnapshot } from '../orchestrator/snapshot.js';
+import { isConfigError } from '../errors/config-error.js';
+import { exitCodeFor } from '../errors/exit-codes.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { fakeComponent } from '../testing/fake-component.js';
 import { runUntilSettled } from '../testing/run-until-settled.js';
-import { createHealthHandler, type HealthHandler } from './handler.js';
+import { healthMiddleware } from './express.js';
+import { createHealthHandler, isHealthHandler, type HealthHandler } from './handler.js';
 
 interface Answer {
   readonly statusCode: number;
@@ -111,5 +114,43 @@ describe('createHealthHandler: the probe request path', () => {
     expect(call(handler, '/readyz')).toMatchObject({ statusCode: 503, body: 'snapshot-error\n' });
     expect(call(handler, '/startupz')).toMatchObject({ statusCode: 503, body: 'snapshot-error\n' });
     expect(call(handler, '/livez').statusCode).toBe(200);
+  });
+});
+
+describe('createHealthHandler and healthMiddleware: the source argument', () => {
+  // Before, each of these was accepted and every probe then answered 503 snapshot-error for good.
+  const notSources: ReadonlyArray<[string, unknown]> = [
+    ['undefined', undefined],
+    ['null', null],
+    ['a snapshot instead of its source', readySnapshot()],
+    ['snapshot not a function', { snapshot: readySnapshot() }],
+  ];
+  for (const [label, value] of notSources) {
+    it(`rejects ${label} with a ConfigError (exit 78) naming the argument`, () => {
+      for (const [path, make] of [
+        ['createHealthHandler(source)', () => createHealthHandler(value as SnapshotSource)],
+        ['healthMiddleware(source)', () => healthMiddleware(value as SnapshotSource)],
+      ] as const) {
+        let error: unknown;
+        try {
+          make();
+        } catch (caught) {
+          error = caught;
+        }
+        expect(isConfigError(error), path).toBe(true);
+        expect(error).toMatchObject({ path, classification: 'config' });
+        expect(exitCodeFor(error)).toBe(78);
+        expect((error as Error).message).toMatch(/snapshot\(\) method.*fix: pass the orchestrator/);
+      }
+    });
+  }
+
+  it('accepts an orchestrator (a class instance) and a handler', () => {
+    const clock = new FakeClock();
+    const db = fakeComponent({ name: 'db', clock });
+    const orchestrator = createOrchestrator({ phases: [{ name: 'database', components: [db] }] }, { clock });
+    const handler = createHealthHandler(orchestrator, { metrics: false });
+    expect(isHealthHandler(handler)).toBe(true);
+    expect(typeof healthMiddleware(handler)).toBe('function');
   });
 });

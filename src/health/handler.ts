@@ -11,7 +11,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceStatus, SnapshotSource, StartupSnapshot } from '../orchestrator/snapshot.js';
 import { healthBody, publicHealthBody } from './health-body.js';
 import { createHealthMetrics, type HealthMetrics, type HealthMetricsOptionsInput } from './metrics.js';
-import { resolveHealthOptions, type HealthOptions, type HealthOptionsInput } from './options.js';
+import {
+  requireSnapshotSource,
+  resolveHealthOptions,
+  type HealthOptions,
+  type HealthOptionsInput,
+} from './options.js';
 import {
   HealthPaths,
   LivenessReasons,
@@ -113,6 +118,7 @@ const STALLED = prepare(503, `${LivenessReasons.STALLED}\n`);
 const READINESS = byReason(ReadinessReasons, ReadinessReasons.READY);
 const READINESS_SNAPSHOT_ERROR = READINESS.get(ReadinessReasons.SNAPSHOT_ERROR)!;
 const STARTUP = byReason(StartupReasons, StartupReasons.STARTED);
+const STARTUP_SNAPSHOT_ERROR = STARTUP.get(StartupReasons.SNAPSHOT_ERROR)!;
 const METHOD_NOT_ALLOWED = prepare(405, 'method not allowed\n', TEXT, ['allow', 'GET, HEAD']);
 const PUBLIC_HEALTH: ReadonlyMap<ServiceStatus, readonly [PreparedReply, PreparedReply]> = new Map(
   SERVICE_STATUSES.map((s) => {
@@ -138,6 +144,7 @@ const UNKNOWN_HEALTH = prepare(503, '{"status":"unknown"}', JSON_TYPE);
  * ```
  */
 export function createHealthHandler(source: SnapshotSource, input: HealthOptionsInput = {}): HealthHandler {
+  requireSnapshotSource(source, 'createHealthHandler(source)');
   const options = resolveHealthOptions(input);
   let draining = false;
   // /metrics reports what /health does: draining and UNAVAILABLE once setDraining() was called.
@@ -168,12 +175,15 @@ export function createHealthHandler(source: SnapshotSource, input: HealthOptions
     if (reason === StartupReasons.STARTED) startedBefore = true;
     return reason;
   };
+  /** The source's snapshot; undefined when it threw or handed back no object at all. */
   const take = (): StartupSnapshot | undefined => {
+    let snapshot: StartupSnapshot | null | undefined;
     try {
-      return source.snapshot();
+      snapshot = source.snapshot();
     } catch {
       return undefined;
     }
+    return typeof snapshot === 'object' && snapshot !== null ? snapshot : undefined;
   };
 
   const health = (req: IncomingMessage, res: ServerResponse): void => {
@@ -212,6 +222,27 @@ export function createHealthHandler(source: SnapshotSource, input: HealthOptions
       send(req, res, METHOD_NOT_ALLOWED);
       return true;
     }
+    try {
+      answer(path, req, res);
+    } catch {
+      // The source handed back something that is not a snapshot (null, missing arrays): the same
+      // answer as a throwing source, instead of an exception that would end the process.
+      if (res.headersSent) res.end();
+      else
+        send(
+          req,
+          res,
+          path === HealthPaths.STARTUPZ
+            ? STARTUP_SNAPSHOT_ERROR
+            : path === HealthPaths.HEALTH
+              ? UNKNOWN_HEALTH
+              : READINESS_SNAPSHOT_ERROR,
+        );
+    }
+    return true;
+  };
+
+  const answer = (path: string, req: IncomingMessage, res: ServerResponse): void => {
     switch (path) {
       case HealthPaths.READYZ:
         send(req, res, readyReply(take()));
@@ -221,11 +252,7 @@ export function createHealthHandler(source: SnapshotSource, input: HealthOptions
         break;
       case HealthPaths.STARTUPZ: {
         const snapshot = take();
-        send(
-          req,
-          res,
-          STARTUP.get(snapshot === undefined ? StartupReasons.SNAPSHOT_ERROR : startup(snapshot))!,
-        );
+        send(req, res, snapshot === undefined ? STARTUP_SNAPSHOT_ERROR : STARTUP.get(startup(snapshot))!);
         break;
       }
       case HealthPaths.HEALTH:
@@ -234,7 +261,6 @@ export function createHealthHandler(source: SnapshotSource, input: HealthOptions
       default:
         serveMetrics(req, res, metrics!);
     }
-    return true;
   };
 
   return Object.defineProperties(handler, {
@@ -247,6 +273,11 @@ export function createHealthHandler(source: SnapshotSource, input: HealthOptions
     metrics: { value: metrics, enumerable: true },
     options: { value: options, enumerable: true },
   }) as HealthHandler;
+}
+
+/** True for a handler made by {@link createHealthHandler} (from any copy of phasegate). */
+export function isHealthHandler(value: unknown): value is HealthHandler {
+  return typeof value === 'function' && typeof (value as Partial<HealthHandler>).setDraining === 'function';
 }
 
 function metricsFor(source: SnapshotSource, option: HealthOptions['metrics']): HealthMetrics | undefined {

@@ -94,6 +94,25 @@ describe('createHealthMetrics', () => {
     expect(metrics.contentType).toContain('text/plain');
   });
 
+  it('has no startup duration sample until the service is ready, and none after a failed start', async () => {
+    const source = sourceOf({ ...base, status: 'starting', availability: 'UNAVAILABLE', readyAt: null });
+    const metrics = createHealthMetrics(source);
+    const sample = /^phasegate_startup_duration_seconds /m;
+    expect(await metrics.render()).not.toMatch(sample);
+    source.current = base;
+    expect(await metrics.render()).toMatch(/^phasegate_startup_duration_seconds 31\.06$/m);
+    source.current = { ...base, status: 'failed', availability: 'UNAVAILABLE', readyAt: null };
+    expect(await metrics.render()).not.toMatch(sample);
+  });
+
+  it('names every pool kind it reports in the help text', async () => {
+    const text = await createHealthMetrics(sourceOf(base)).render();
+    const help = /^# HELP phasegate_pool_connections (.*)$/m.exec(text)?.[1] ?? '';
+    const kinds = [...text.matchAll(/^phasegate_pool_connections\{[^}]*kind="(\w+)"/gm)].map((m) => m[1]);
+    expect(new Set(kinds)).toEqual(new Set(['open', 'target', 'max', 'idle', 'waiting']));
+    for (const words of ['open', 'target', 'max', 'idle', 'waiting']) expect(help).toContain(words);
+  });
+
   it('follows the snapshot between scrapes, dropping series that are gone', async () => {
     const source = sourceOf(base);
     const metrics = createHealthMetrics(source);

@@ -11,42 +11,16 @@ import { lazyModule } from '../common/lazy-module.js';
 import { redactText } from '../common/redact.js';
 import { AVAILABILITY_LEVELS } from '../orchestrator/availability.js';
 import type { BreakerStateName, SnapshotSource, StartupSnapshot } from '../orchestrator/snapshot.js';
-import { ConfigError } from '../errors/config-error.js';
-import type { Event } from '../common/events.js';
-import type { OrchestratorEvent } from '../orchestrator/orchestrator-events.js';
+import {
+  HEALTH_METRIC_NAMES,
+  resolveHealthMetricsOptions,
+  type HealthMetricsOptionsInput,
+} from './metrics-options.js';
 import { SERVICE_STATUSES } from './states.js';
 
-const promClient = lazyModule<typeof PromClient>('prom-client');
+export type { HealthMetricsOptionsInput } from './metrics-options.js';
 
-/** Options of {@link createHealthMetrics}. */
-export interface HealthMetricsOptionsInput {
-  /**
-   * Registry to register on. Share yours to serve application metrics on the same `/metrics`.
-   * @default a new, dedicated `Registry`
-   */
-  readonly registry?: Registry;
-  /**
-   * Prefix of every metric name.
-   * @default 'phasegate_'
-   */
-  readonly prefix?: string;
-  /**
-   * Also collect prom-client's default process metrics (CPU, memory, event loop lag) on the registry.
-   * @default false
-   */
-  readonly defaultMetrics?: boolean;
-  /**
-   * Buckets of the component start-duration histogram, in seconds.
-   * @default [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
-   */
-  readonly startBuckets?: readonly number[];
-  /**
-   * Orchestrator events (`orchestrator.onEvent`): component starts are then recorded in the
-   * start-duration histogram by themselves (ready, degraded, or failed). Unsubscribed by `dispose()`.
-   * @default undefined (record them with {@link HealthMetrics.observeComponentStart})
-   */
-  readonly events?: Event<OrchestratorEvent>;
-}
+const promClient = lazyModule<typeof PromClient>('prom-client');
 
 /** How a component's start ended, for {@link HealthMetrics.observeComponentStart}. */
 export type ComponentStartOutcome = 'ready' | 'degraded' | 'failed';
@@ -84,7 +58,6 @@ export const BREAKER_STATE_VALUES: Readonly<Record<BreakerStateName, number>> = 
   open: 2,
 };
 
-const DEFAULT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const seconds = (ms: number): number => ms / 1000;
 
 /**
@@ -109,24 +82,10 @@ export function createHealthMetrics(
   source: SnapshotSource,
   input: HealthMetricsOptionsInput = {},
 ): HealthMetrics {
-  const prefix = input.prefix ?? 'phasegate_';
-  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
-    throw new ConfigError(
-      'metrics.prefix',
-      `"${prefix}" is not a valid metric name prefix`,
-      'use [a-zA-Z_:][a-zA-Z0-9_:]*',
-    );
-  }
-  const buckets = input.startBuckets ?? DEFAULT_BUCKETS;
-  if (buckets.length === 0 || buckets.some((b) => !(b > 0) || !Number.isFinite(b))) {
-    throw new ConfigError(
-      'metrics.startBuckets',
-      'expected a non-empty list of positive seconds',
-      'e.g. [0.1, 1, 10]',
-    );
-  }
+  // Every check runs before the first metric is registered: a failure leaves the registry untouched.
+  const { prefix, startBuckets: buckets, events, ...options } = resolveHealthMetricsOptions(input);
   const { Gauge, Histogram, Registry, collectDefaultMetrics } = promClient();
-  const registry = input.registry ?? new Registry();
+  const registry = options.registry ?? new Registry();
   const registers = [registry];
 
   // One snapshot per scrape: prom-client calls every metric's collect() in the same synchronous pass
@@ -167,7 +126,9 @@ export function createHealthMetrics(
     help: 'Time from the start of startup until the service was ready (absent until then).',
     registers,
     collect() {
-      startup.reset();
+      // remove(), not reset(): a reset gauge without labels reads 0, which would claim an instant
+      // startup while the service is still starting (or after it failed).
+      startup.remove();
       const { startedAt, readyAt } = snapshot();
       if (startedAt !== null && readyAt !== null) startup.set(seconds(readyAt - startedAt));
     },
@@ -228,7 +189,7 @@ export function createHealthMetrics(
   });
   const pool: Gauge<'component' | 'kind'> = new Gauge({
     name: `${prefix}pool_connections`,
-    help: 'Connection pool figures: open connections, the current target (fair share), the configured max.',
+    help: 'Connection pool figures by kind: open connections, the current target (fair share), the configured max, idle connections, callers waiting for one.',
     labelNames: ['component', 'kind'],
     registers,
     collect() {
@@ -264,26 +225,16 @@ export function createHealthMetrics(
     registers,
   });
 
-  const names = [
-    'status',
-    'availability',
-    'startup_duration_seconds',
-    'phase_duration_seconds',
-    'component_attempts',
-    'component_up',
-    'breaker_state',
-    'pool_connections',
-    'admission_wait_seconds',
-    'component_start_duration_seconds',
-  ].map((name) => `${prefix}${name}`);
+  const names = HEALTH_METRIC_NAMES.map((name) => `${prefix}${name}`);
 
   let stopDefault: (() => void) | undefined;
-  if (input.defaultMetrics === true) {
+  // Another service on this registry may have collected them already; twice would throw.
+  if (options.defaultMetrics && registry.getSingleMetric('process_cpu_user_seconds_total') === undefined) {
     collectDefaultMetrics({ register: registry });
     stopDefault = () => {
       // prom-client offers no handle to stop default metrics; they are plain collect-time gauges,
       // so removing the registry's remaining metrics is enough (only when we own the registry).
-      if (input.registry === undefined) registry.clear();
+      if (options.registry === undefined) registry.clear();
     };
   }
 
@@ -295,7 +246,7 @@ export function createHealthMetrics(
       seconds(o.durationMs),
     );
   };
-  const subscription = input.events?.((event) => {
+  const subscription = events?.((event) => {
     switch (event.type) {
       case 'component-ready':
         return observe({ ...event, outcome: 'ready' });

@@ -42,7 +42,20 @@ describe('resolveListenOptions', () => {
     expect(resolveListenOptions({ port: 0 })).toEqual({ port: 0, host: undefined });
     expect(resolveListenOptions({})).toEqual({ port: 9000, host: undefined });
   });
+  it('says a string port is a string, not the number it holds', () => {
+    const error = configErrorOf(() => resolveListenOptions({ port: '9000' as never }));
+    expect(error.path).toBe('health.port');
+    expect(error.message).toContain('got "9000" (string)');
+  });
+
   it.each([-1, 65536, 1.5, Number.NaN])('rejects port %s', (port) => {
     expect(configErrorOf(() => resolveListenOptions({ port })).path).toBe('health.port');
+  });
+
+  it('rejects a key that is not an option, naming it, instead of leaving the option at its default', () => {
+    const input = { degradedIsready: true } as HealthOptionsInput;
+    const error = configErrorOf(() => resolveHealthOptions(input));
+    expect(error.path).toBe('health.degradedIsready');
+    expect(error.message).toMatch(/is not an option.*use one of degradedIsReady, token/);
   });
 });

@@ -3,6 +3,7 @@
  * once, and validated up front, into `...Options` (all required).
  */
 import { ConfigError } from '../errors/config-error.js';
+import type { SnapshotSource } from '../orchestrator/snapshot.js';
 import type { HealthMetrics, HealthMetricsOptionsInput } from './metrics.js';
 import { createTrustPredicate, type TrustPredicate } from './trust.js';
 
@@ -22,8 +23,9 @@ export interface HealthOptionsInput {
   readonly token?: string | undefined;
   /**
    * Whether loopback callers (127.0.0.0/8, ::1, ::ffff:127.0.0.1) get the full `/health` detail.
-   * Set it to false when a proxy on the same host forwards outside traffic without adding
-   * `X-Forwarded-For`/`Forwarded` (requests carrying those headers are never trusted by address).
+   * Set it to false when a proxy on the same host forwards outside traffic without adding any of
+   * `X-Forwarded-For`, `Forwarded`, `X-Real-IP`, `X-Forwarded-Host`, `X-Forwarded-Proto`, `Via`
+   * (requests carrying one of those are never trusted by address).
    * @default true
    */
   readonly trustLoopback?: boolean;
@@ -83,8 +85,55 @@ function checkFunction(path: string, value: unknown): void {
   }
 }
 
-/** Validate and resolve {@link HealthOptionsInput}; throws {@link ConfigError} naming the option. */
+/**
+ * Check that `value` is a {@link SnapshotSource} (an object with a `snapshot()` method, such as the
+ * orchestrator). Without this check a wrong argument (`undefined`, the orchestrator's snapshot
+ * instead of the orchestrator) would only show as `snapshot-error` on every probe.
+ *
+ * @param path Names the argument in the {@link ConfigError}, e.g. `createHealthHandler(source)`.
+ */
+export function requireSnapshotSource(value: unknown, path: string): asserts value is SnapshotSource {
+  if (
+    (typeof value !== 'object' && typeof value !== 'function') ||
+    value === null ||
+    typeof (value as Partial<SnapshotSource>).snapshot !== 'function'
+  ) {
+    throw new ConfigError(
+      path,
+      `expected an object with a snapshot() method, got ${value === null ? 'null' : typeof value}`,
+      'pass the orchestrator (or another SnapshotSource)',
+    );
+  }
+}
+
+/** Every key of {@link HealthOptionsInput} (a record, so the compiler says when one is missing). */
+const HEALTH_OPTIONS: Readonly<Record<keyof HealthOptionsInput, true>> = {
+  degradedIsReady: true,
+  token: true,
+  trustLoopback: true,
+  isTrusted: true,
+  live: true,
+  metrics: true,
+};
+
+/** The names of the options of {@link HealthOptionsInput}. */
+export const HEALTH_OPTION_KEYS = Object.keys(HEALTH_OPTIONS) as ReadonlyArray<keyof HealthOptionsInput>;
+
+/**
+ * Validate and resolve {@link HealthOptionsInput}; throws {@link ConfigError} naming the option. A key
+ * that is not an option (a misspelt `degradedIsready`) is an error too: it would otherwise leave the
+ * option at its default without a word.
+ */
 export function resolveHealthOptions(input: HealthOptionsInput = {}, prefix = 'health'): HealthOptions {
+  for (const key of Object.keys(input)) {
+    if (!Object.hasOwn(HEALTH_OPTIONS, key)) {
+      throw new ConfigError(
+        `${prefix}.${key}`,
+        'is not an option of the health endpoints',
+        `use one of ${HEALTH_OPTION_KEYS.join(', ')}`,
+      );
+    }
+  }
   checkBoolean(`${prefix}.degradedIsReady`, input.degradedIsReady);
   checkBoolean(`${prefix}.trustLoopback`, input.trustLoopback);
   checkFunction(`${prefix}.isTrusted`, input.isTrusted);
@@ -149,7 +198,8 @@ export function resolveListenOptions(
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError(
       `${prefix}.port`,
-      `expected an integer 0..65535, got ${String(port)}`,
+      // A string port ("9000", from an environment variable) would read as the number it holds.
+      `expected an integer 0..65535, got ${typeof port === 'number' ? String(port) : `${JSON.stringify(port)} (${typeof port})`}`,
       'use 0 for any free port',
     );
   }

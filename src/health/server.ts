@@ -32,13 +32,17 @@ const NOT_FOUND_HEADERS = {
   'cache-control': 'no-store',
 };
 
-const LISTEN_CONFIG_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL']);
+/** Listen errors that are the port's fault: it is taken, or needs privileges. */
+const PORT_CONFIG_ERRORS = new Set(['EADDRINUSE', 'EACCES']);
+/** Listen errors that are the host's fault: not an address of this machine, or it does not resolve. */
+const HOST_CONFIG_ERRORS = new Set(['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_NONAME', 'EAI_FAIL']);
 
 /**
  * Start the health endpoints on their own port. Other paths answer 404.
  *
- * @throws {ConfigError} when the options are invalid or the port cannot be bound (in use, not
- *   permitted, or the host is not a local address).
+ * @throws {ConfigError} when the options are invalid, the port cannot be bound (in use, not
+ *   permitted: `health.port`), or the host is not an address of this machine or does not resolve
+ *   (`health.host`).
  *
  * @example
  * ```ts
@@ -52,7 +56,8 @@ export async function startHealthServer(
   input: HealthServerOptionsInput = {},
 ): Promise<HealthServer> {
   const { port, host } = resolveListenOptions(input);
-  const handler = createHealthHandler(source, input);
+  const { port: _port, host: _host, ...handlerOptions } = input;
+  const handler = createHealthHandler(source, handlerOptions);
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (handler(req, res)) return;
     res.writeHead(404, NOT_FOUND_HEADERS);
@@ -64,12 +69,21 @@ export async function startHealthServer(
     const onError = (error: NodeJS.ErrnoException): void => {
       server.removeListener('request', onRequest);
       const where = `${host ?? '*'}:${port}`;
-      if (error.code !== undefined && LISTEN_CONFIG_ERRORS.has(error.code)) {
+      if (error.code !== undefined && PORT_CONFIG_ERRORS.has(error.code)) {
         reject(
           new ConfigError(
             'health.port',
             `cannot listen on ${where} (${error.code})`,
-            'choose a free port and a local host',
+            'choose a free port',
+            error,
+          ),
+        );
+      } else if (error.code !== undefined && HOST_CONFIG_ERRORS.has(error.code)) {
+        reject(
+          new ConfigError(
+            'health.host',
+            `cannot listen on ${where}: not an address of this machine (${error.code})`,
+            'give an address of this machine (e.g. 127.0.0.1 or 0.0.0.0), or leave host out',
             error,
           ),
         );

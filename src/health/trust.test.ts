@@ -45,6 +45,12 @@ describe('createTrustPredicate', () => {
     const trusted = createTrustPredicate({ token: undefined, trustLoopback: true });
     expect(trusted(from('127.0.0.1', { 'x-forwarded-for': '203.0.113.9' }))).toBe(false);
     expect(trusted(from('::1', { forwarded: 'for=203.0.113.9' }))).toBe(false);
+    // nginx's common `proxy_set_header X-Real-IP $remote_addr;` alone, and the other proxy headers.
+    expect(trusted(from('127.0.0.1', { 'x-real-ip': '203.0.113.9' }))).toBe(false);
+    expect(trusted(from('127.0.0.1', { 'x-forwarded-host': 'api.example.com' }))).toBe(false);
+    expect(trusted(from('127.0.0.1', { 'x-forwarded-proto': 'https' }))).toBe(false);
+    expect(trusted(from('::ffff:127.0.0.1', { via: '1.1 proxy' }))).toBe(false);
+    expect(trusted(from('127.0.0.1', { 'user-agent': 'curl/8' }))).toBe(true);
   });
 
   it('trusts a remote caller with the right bearer token only', () => {

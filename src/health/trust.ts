@@ -10,8 +10,8 @@ export interface TrustRequest {
   /** The connection; `remoteAddress` is the peer address, checked for loopback. */
   readonly socket: { readonly remoteAddress?: string | undefined };
   /**
-   * Request headers: `Authorization` for the bearer token, `X-Forwarded-For`/`Forwarded` to spot a local
-   * proxy.
+   * Request headers: `Authorization` for the bearer token, `X-Forwarded-For`, `Forwarded`,
+   * `X-Real-IP`, `X-Forwarded-Host`, `X-Forwarded-Proto` or `Via` to spot a local proxy.
    */
   readonly headers: IncomingHttpHeaders;
 }
@@ -53,9 +53,22 @@ export function bearerTokenPredicate(token: string): TrustPredicate {
   };
 }
 
+/**
+ * Headers that a reverse proxy adds to what it forwards. Not only `X-Forwarded-For` and `Forwarded`:
+ * a common nginx setup sets `X-Real-IP` alone, and `Via` is the HTTP standard's own.
+ */
+const PROXY_HEADERS = [
+  'x-forwarded-for',
+  'forwarded',
+  'x-real-ip',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'via',
+] as const;
+
 /** True when the request was forwarded by a proxy (so the loopback peer is not the real caller). */
 function isProxied(headers: IncomingHttpHeaders): boolean {
-  return headers['x-forwarded-for'] !== undefined || headers.forwarded !== undefined;
+  return PROXY_HEADERS.some((name) => headers[name] !== undefined);
 }
 
 /** Options of {@link createTrustPredicate}. */
@@ -63,8 +76,9 @@ export interface TrustOptions {
   /** Bearer token that grants full detail; undefined means no token is accepted. */
   readonly token: string | undefined;
   /**
-   * Whether loopback peers are trusted. A loopback request that carries `X-Forwarded-For` or
-   * `Forwarded` came through a local proxy and is not trusted on its address alone.
+   * Whether loopback peers are trusted. A loopback request that carries a proxy's header
+   * (`X-Forwarded-For`, `Forwarded`, `X-Real-IP`, `X-Forwarded-Host`, `X-Forwarded-Proto`, `Via`)
+   * came through a local proxy and is not trusted on its address alone.
    */
   readonly trustLoopback: boolean;
 }

@@ -38,9 +38,13 @@ export interface MountedServer {
 
 const STARTING_BODY = Buffer.from('{"error":"the service is starting"}');
 
-const LISTEN_CONFIG_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL']);
-/** A `host` that does not resolve to an address: the setting is wrong, waiting will not help. */
-const HOST_CONFIG_ERRORS = new Set(['ENOTFOUND', 'EAI_NONAME', 'EAI_FAIL']);
+/** The port is taken or needs privileges. */
+const LISTEN_CONFIG_ERRORS = new Set(['EADDRINUSE', 'EACCES']);
+/**
+ * A `host` that is not an address of this machine, or does not resolve to an address: the setting
+ * is wrong, waiting will not help.
+ */
+const HOST_CONFIG_ERRORS = new Set(['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_NONAME', 'EAI_FAIL']);
 
 function listen(server: Server, port: number, host: string | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -59,7 +63,7 @@ function listen(server: Server, port: number, host: string | undefined): Promise
         reject(
           new ConfigError(
             'host',
-            `cannot listen on ${host}:${port}: ${host} does not resolve (${error.code})`,
+            `cannot listen on ${host}:${port}: ${host} is not an address of this machine or does not resolve (${error.code})`,
             'give an address of this machine (e.g. 127.0.0.1 or 0.0.0.0), or leave host out',
             error,
           ),

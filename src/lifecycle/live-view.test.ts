@@ -48,6 +48,27 @@ describe('renderSnapshot', () => {
     ]);
   });
 
+  it('shows control characters from names and error messages as plain text, one line per item', () => {
+    // A remote server's error text (or a name) with terminal escapes or a line break.
+    const hostile: StartupSnapshot = {
+      ...snapshot,
+      phases: [{ name: 'data\u001b[2Jbase', state: 'running', startedAt: 1_000, durationMs: null }],
+      components: [
+        {
+          ...snapshot.components[1]!,
+          name: 'pg\u009b2J',
+          phase: 'data\u001b[2Jbase',
+          lastError: { code: 'X', class: 'transient', message: 'refused\nFAKE LINE \u001b[2J\u0007' },
+        },
+      ],
+    };
+    const lines = renderSnapshot(hostile, 2_000, { color: false });
+    expect(lines).toHaveLength(3);
+    // eslint-disable-next-line no-control-regex -- looking for control characters
+    for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(lines[2]).toContain('transient: refused FAKE LINE ?[2J?');
+  });
+
   it('formats durations for people', () => {
     expect([formatDuration(56), formatDuration(1234), formatDuration(125_000)]).toEqual([
       '56 ms',
@@ -90,6 +111,22 @@ describe('LiveView', () => {
     const after = tty.text().slice(before);
     expect(after.startsWith('\u001b[6F\u001b[J{"msg":"hello"}\nstartup')).toBe(true);
     for (const line of after.split('\n').slice(1)) expect(line.length).toBeLessThan(40);
+  });
+
+  it('redraws a component whose error message holds an escape without a final `m`', () => {
+    // Before, cutting such a line to the terminal width looped for ever and froze the process.
+    const tty = terminal();
+    tty.out.columns = 120;
+    const view = new LiveView(tty.out, { color: true, now: () => 2_000 });
+    const [config, postgres] = snapshot.components;
+    view.update({
+      ...snapshot,
+      components: [
+        config!,
+        { ...postgres!, lastError: { code: 'X', class: 'transient', message: 'bye \u001b[2J' } },
+      ],
+    });
+    expect(tty.text()).toContain('transient: bye ?[2J');
   });
 
   it('stops redrawing after close and passes text straight through', () => {

@@ -1,7 +1,9 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { Event } from '../common/events.js';
+import { isConfigError } from '../errors/config-error.js';
 import { createHealthMetrics } from '../health/metrics.js';
+import { resolveHealthOptions } from '../health/options.js';
 import type { OrchestratorEvent } from '../orchestrator/orchestrator-events.js';
 import { createOrchestrator } from '../orchestrator/orchestrator.js';
 import { FakeClock } from '../testing/fake-clock.js';
@@ -37,6 +39,26 @@ describe('metricsWithEvents', () => {
     expect(metricsWithEvents(own, orchestrator)).toBe(own);
     expect(metricsWithEvents(false, orchestrator)).toBe(false);
   });
+});
+
+describe('metricsWithEvents and the health options check', () => {
+  const orchestrator = orchestratorWith(new FakeClock());
+  // Before, a string or number was spread into an options object, so `health: { metrics: 'on' }`
+  // was accepted without a word.
+  for (const bad of ['on', 1]) {
+    it(`leaves ${JSON.stringify(bad)} for resolveHealthOptions to reject, naming health.metrics`, () => {
+      const metrics = metricsWithEvents(bad as never, orchestrator);
+      expect(metrics).toBe(bad);
+      let error: unknown;
+      try {
+        resolveHealthOptions({ metrics });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(isConfigError(error)).toBe(true);
+      expect(error).toMatchObject({ path: 'health.metrics' });
+    });
+  }
 });
 
 describe('ServiceSnapshotSource', () => {

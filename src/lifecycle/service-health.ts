@@ -42,14 +42,17 @@ export class ServiceSnapshotSource implements SnapshotSource {
 /**
  * The `/metrics` option with `orchestrator.onEvent` as its `events`, so the component start-duration
  * histogram fills itself: for `true` or nothing (the default), and for metrics options that name no
- * `events` of their own. A ready-made {@link HealthMetrics} and `false` are left as they are.
+ * `events` of their own. A ready-made {@link HealthMetrics}, `false` and invalid values are left as
+ * they are.
  */
 export function metricsWithEvents(
   metrics: HealthOptionsInput['metrics'],
   orchestrator: Orchestrator,
 ): HealthOptionsInput['metrics'] {
-  if (metrics === false) return false;
   if (metrics === undefined || metrics === true) return { events: orchestrator.onEvent };
+  // false, and anything that is not an options object (left for the health options' check to
+  // reject by name: spreading a string or a number below would have made it a valid object).
+  if (typeof metrics !== 'object' || metrics === null) return metrics;
   if (typeof (metrics as Partial<HealthMetrics>).render === 'function') return metrics;
   const options = metrics as HealthMetricsOptionsInput;
   return { ...options, events: options.events ?? orchestrator.onEvent };

@@ -2,6 +2,7 @@
  * The Fastify and Express examples, run on port 0 against a real Orchestrator: probes during
  * startup, after it, degraded and failed startups, and the drain on shutdown.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startExpressExample } from '../../examples/health-express/main.js';
 import { startFastifyExample } from '../../examples/health-fastify/main.js';
@@ -84,6 +85,17 @@ describe('examples/health-express', () => {
       expect(JSON.parse((await httpRequest(`${example.url}/hello`)).body).status).toBe('ready');
     } finally {
       await example.shutdown();
+    }
+  });
+
+  it('fails with the listen error when the port is taken (not a TypeError from a server that never listened)', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      await expect(startExpressExample({ port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
     }
   });
 

@@ -69,9 +69,32 @@ describe('Fastify plugin', () => {
     }
   });
 
+  it('with metrics off, leaves /metrics to the app instead of a route that never answers', async () => {
+    const app = Fastify();
+    await app.register(phasegateHealthPlugin, { source: new FakeSource(), metrics: false });
+    app.get('/metrics', async () => 'app metrics');
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      expect((await httpRequest(`${url}/readyz`)).status).toBe(200);
+      const metrics = await httpRequest(`${url}/metrics`);
+      expect([metrics.status, metrics.body]).toEqual([200, 'app metrics']);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('fails registration with a clear error when given neither health nor source', async () => {
     const app = Fastify();
     await expect(app.register(phasegateHealthPlugin, {})).rejects.toThrow(/pass `health`/);
+    await app.close();
+  });
+
+  it('fails registration when `health` is not a handler, instead of routes that never answer', async () => {
+    const app = Fastify();
+    await expect(app.register(phasegateHealthPlugin, { health: {} as never })).rejects.toMatchObject({
+      code: 'PG_ERR_CONFIG',
+      path: 'phasegateHealthPlugin options.health',
+    });
     await app.close();
   });
 });

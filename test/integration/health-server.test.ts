@@ -6,6 +6,7 @@ import { createServer, request, Agent } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isConfigError } from '../../src/errors/config-error.js';
+import { exitCodeFor } from '../../src/errors/exit-codes.js';
 import { createHealthHandler } from '../../src/health/handler.js';
 import type { HealthServerOptionsInput } from '../../src/health/options.js';
 import { startHealthServer, type HealthServer } from '../../src/health/server.js';
@@ -142,6 +143,33 @@ describe('readiness inputs', () => {
     expect((await httpRequest(`${server.url}/health`)).body).toBe('{"status":"unknown"}');
     expect((await httpRequest(`${server.url}/livez`)).status).toBe(200);
   });
+
+  it('a source that hands back something other than a snapshot gets the same answers, and the server lives on', async () => {
+    // Before, readinessOf or healthBody threw inside the request listener: an uncaught exception.
+    for (const bad of [
+      null,
+      42,
+      { status: 'ready', availability: 'FULL' },
+      snapshotOf({ components: [null as never] }),
+    ]) {
+      const source = new FakeSource();
+      source.snapshot = () => bad as never;
+      const server = await serve(source, { metrics: false });
+      const label = JSON.stringify(bad);
+      const readyz = await httpRequest(`${server.url}/readyz`);
+      expect([readyz.status, readyz.body], label).toEqual([503, 'snapshot-error\n']);
+      if (typeof bad !== 'object' || bad === null) {
+        // (/startupz reads only the status, which a partial snapshot may well have.)
+        const startupz = await httpRequest(`${server.url}/startupz`);
+        expect([startupz.status, startupz.body], label).toEqual([503, 'snapshot-error\n']);
+      }
+      const health = await httpRequest(`${server.url}/health`);
+      expect([health.status, health.body], label).toEqual([503, '{"status":"unknown"}']);
+      const head = await httpRequest(`${server.url}/readyz`, { method: 'HEAD' });
+      expect([head.status, head.body], label).toEqual([503, '']);
+      expect((await httpRequest(`${server.url}/livez`)).status, label).toBe(200);
+    }
+  });
 });
 
 describe('HTTP details', () => {
@@ -228,6 +256,8 @@ describe('/health detail and redaction', () => {
       headers: { 'x-forwarded-for': '203.0.113.9' },
     });
     expect(viaProxy.body).toBe('{"status":"degraded"}');
+    const viaNginx = await httpRequest(`${proxied.url}/health`, { headers: { 'x-real-ip': '203.0.113.9' } });
+    expect(viaNginx.body).toBe('{"status":"degraded"}');
     const authorized = await httpRequest(`${server.url}/health`, {
       headers: { authorization: `Bearer ${TOKEN}` },
     });
@@ -374,6 +404,16 @@ describe('lifecycle of the server', () => {
     );
     expect(isConfigError(error)).toBe(true);
     expect((error as { path: string }).path).toBe('health.port');
+  });
+
+  it('a host that does not resolve, or is not an address of this machine, is a ConfigError naming health.host', async () => {
+    // Before, an unknown host was a raw getaddrinfo error and a foreign address blamed health.port.
+    for (const host of ['no-such-host.invalid', '192.0.2.1']) {
+      const error = await startHealthServer(new FakeSource(), { port: 0, host }).catch((e: unknown) => e);
+      expect(isConfigError(error), host).toBe(true);
+      expect(error, host).toMatchObject({ path: 'health.host' });
+      expect(exitCodeFor(error)).toBe(78);
+    }
   });
 
   it('reports the real port when asked for port 0', async () => {
