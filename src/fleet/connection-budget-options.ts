@@ -135,18 +135,19 @@ function check(path: string, value: unknown, rule: Check): number {
   const ok =
     typeof value === 'number' &&
     Number.isFinite(value) &&
+    // Counts must be safe integers: past 2^53 − 1 they are no longer exact (2^53 + 1 reads as 2^53).
     (rule === 'integer>=0'
-      ? Number.isInteger(value) && value >= 0
+      ? Number.isSafeInteger(value) && value >= 0
       : rule === 'integer>=1'
-        ? Number.isInteger(value) && value >= 1
+        ? Number.isSafeInteger(value) && value >= 1
         : rule === 'number>0'
           ? value > 0
           : value >= 0 && value < 1);
   if (ok) return value as number;
   if (value === undefined) throw new ConfigError(path, 'is required', `set ${path}`);
   const wanted = {
-    'integer>=0': 'a whole number >= 0',
-    'integer>=1': 'a whole number >= 1',
+    'integer>=0': `a whole number >= 0 (at most ${Number.MAX_SAFE_INTEGER})`,
+    'integer>=1': `a whole number >= 1 (at most ${Number.MAX_SAFE_INTEGER})`,
     'number>0': 'a number > 0',
     fraction: 'a number in [0, 1)',
   }[rule];
@@ -232,12 +233,26 @@ export function resolveConnectionBudgetOptions(input: ConnectionBudgetInput): Co
       periodSeconds: check('probe.periodSeconds', input.probe.periodSeconds, 'number>0'),
       failureThreshold: check('probe.failureThreshold', input.probe.failureThreshold, 'integer>=1'),
     };
+    requireExact(
+      'probe.periodSeconds',
+      probe.periodSeconds * probe.failureThreshold * 1000,
+      `the probe window (${probe.periodSeconds} s × ${probe.failureThreshold}) in ms`,
+      'give the probe period in seconds, as the platform has it',
+    );
   }
+  const pool = resolvePool(input.pool);
+  const otherClients = optional('otherClients', input.otherClients, 'integer>=0', 0);
+  requireExact(
+    input.maxInstances === undefined ? 'instances' : 'maxInstances',
+    maxInstances * pool.perInstanceMax + otherClients,
+    `the peak (${maxInstances} instances × ${pool.perInstanceMax} + ${otherClients} other clients)`,
+    'check the instance count and the pool size',
+  );
   return {
     instances,
     maxInstances,
-    ...resolvePool(input.pool),
-    otherClients: optional('otherClients', input.otherClients, 'integer>=0', 0),
+    ...pool,
+    otherClients,
     maxConnections,
     superuserReserved,
     headroom: input.headroom === undefined ? null : check('headroom', input.headroom, 'integer>=0'),
@@ -249,6 +264,12 @@ export function resolveConnectionBudgetOptions(input: ConnectionBudgetInput): Co
     connectLatencyMs: optional('connectLatencyMs', input.connectLatencyMs, 'number>0', 100),
     warmupConcurrency: optional('warmupConcurrency', input.warmupConcurrency, 'integer>=1', 2),
   };
+}
+
+/** A derived quantity must stay where numbers are exact (at most 2^53 − 1), else a ConfigError at `path`. */
+function requireExact(path: string, value: number, what: string, hint: string): void {
+  if (value <= Number.MAX_SAFE_INTEGER) return;
+  throw new ConfigError(path, `makes ${what} larger than ${Number.MAX_SAFE_INTEGER}`, hint);
 }
 
 function resolveMinReady(input: ConnectionBudgetInput): number | null {

@@ -203,6 +203,16 @@ describe('planConnectionBudget: validation names the field', () => {
     ['headroom', { headroom: -1 }],
     ['setupRatePerSecond', { setupRatePerSecond: 0 }],
     ['warmupConcurrency', { warmupConcurrency: 0.5 }],
+    // Past 2^53 − 1 the arithmetic is no longer exact (2^53 + 1 reads as 2^53).
+    ['instances', { instances: 2 ** 53 }],
+    ['maxConnections', { maxConnections: 1e20 }],
+    ['otherClients', { otherClients: 2 ** 53 + 2 }],
+    ['pool.max', { pool: { max: 1e20 } }],
+    // Each count is exact, but the rollout peak (2^50 × 50) is not: named by the count given.
+    ['maxInstances', { maxInstances: 2 ** 50 }],
+    ['instances', { instances: 2 ** 50 }],
+    // A probe window past 2^53 − 1 ms would read as Infinity, and JSON prints that as null ("no probe").
+    ['probe.periodSeconds', { probe: { periodSeconds: 1e300, failureThreshold: 3 } }],
   ])('%s', (path, patch) => {
     const input = { ...incident, ...patch } as ConnectionBudgetInput;
     expect(configErrorPath(() => planConnectionBudget(input))).toBe(path);

@@ -110,6 +110,11 @@ describe('phasegate plan', () => {
       /--reserved: must be below --max-connections/,
     ],
     ['a zero probe period', { ...incident, probePeriod: '0' }, /--probe-period: must be a number > 0/],
+    [
+      'a count too large to count exactly',
+      { ...incident, instances: '99999999999999999999' },
+      /--instances: must be a whole number >= 1 \(at most 9007199254740991\), got 100000000000000000000/,
+    ],
   ])('exits 78 on %s, naming the flag and the fix', async (_label, flags, message) => {
     const c = capture();
     expect(await runPlan(flags, c.io, noIo)).toBe(78);
