@@ -27,6 +27,23 @@ export type PoolSettingsInput =
       readonly max: number;
     };
 
+/**
+ * A `CONNECTION LIMIT` below the server's: the role's (`rolconnlimit`) or the database's
+ * (`datconnlimit`). Postgres refuses a connection of an ordinary role past it (53300, too many
+ * connections for role/database) however many slots the server has free; superusers are exempt.
+ *
+ * @example
+ * ```ts
+ * const role: ConnectionLimitInput = { limit: 20, otherClients: 2 }; // ALTER ROLE app CONNECTION LIMIT 20
+ * ```
+ */
+export interface ConnectionLimitInput {
+  /** The limit (a whole number >= 0; Postgres's -1, no limit, is left out instead). */
+  readonly limit: number;
+  /** Connections others hold under the same limit (the role's, or the database's). @default 0 */
+  readonly otherClients?: number;
+}
+
 /** The platform's startup probe; the startup window is `periodSeconds × failureThreshold`. */
 export interface ProbeWindowInput {
   /** Seconds between probes (Kubernetes default 10). */
@@ -57,6 +74,13 @@ export interface ConnectionBudgetInput {
   readonly pool: PoolSettingsInput;
   /** Connections held by everything else: other services, cron jobs, monitoring, people. @default 0 */
   readonly otherClients?: number;
+  /**
+   * The `CONNECTION LIMIT` of the role the service connects as, when it has one (not for a
+   * superuser, who is exempt). @default none
+   */
+  readonly roleLimit?: ConnectionLimitInput;
+  /** The `CONNECTION LIMIT` of the service's database, when it has one. @default none */
+  readonly databaseLimit?: ConnectionLimitInput;
   /** The server's `max_connections`. */
   readonly maxConnections: number;
   /**
@@ -110,6 +134,10 @@ export interface ConnectionBudgetOptions {
   /** How the pool size was given, for the reasons text. */
   readonly poolDescription: string;
   readonly otherClients: number;
+  /** The role's connection limit, or `null` when there is none. */
+  readonly roleLimit: Required<ConnectionLimitInput> | null;
+  /** The database's connection limit, or `null` when there is none. */
+  readonly databaseLimit: Required<ConnectionLimitInput> | null;
   readonly maxConnections: number;
   readonly superuserReserved: number;
   /** `null` until resolved against the available connections (see {@link defaultHeadroom}). */
@@ -253,6 +281,8 @@ export function resolveConnectionBudgetOptions(input: ConnectionBudgetInput): Co
     maxInstances,
     ...pool,
     otherClients,
+    roleLimit: resolveLimit('roleLimit', input.roleLimit),
+    databaseLimit: resolveLimit('databaseLimit', input.databaseLimit),
     maxConnections,
     superuserReserved,
     headroom: input.headroom === undefined ? null : check('headroom', input.headroom, 'integer>=0'),
@@ -263,6 +293,22 @@ export function resolveConnectionBudgetOptions(input: ConnectionBudgetInput): Co
     setupRatePerSecond: optional('setupRatePerSecond', input.setupRatePerSecond, 'number>0', 50),
     connectLatencyMs: optional('connectLatencyMs', input.connectLatencyMs, 'number>0', 100),
     warmupConcurrency: optional('warmupConcurrency', input.warmupConcurrency, 'integer>=1', 2),
+  };
+}
+
+function resolveLimit(path: string, value: unknown): Required<ConnectionLimitInput> | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'object' || value === null) {
+    throw new ConfigError(
+      path,
+      'must be { limit, otherClients }',
+      `leave ${path} out when there is no limit`,
+    );
+  }
+  const { limit, otherClients } = value as Record<string, unknown>;
+  return {
+    limit: check(`${path}.limit`, limit, 'integer>=0'),
+    otherClients: optional(`${path}.otherClients`, otherClients, 'integer>=0', 0),
   };
 }
 

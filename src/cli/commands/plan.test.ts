@@ -157,6 +157,15 @@ describe('phasegate plan', () => {
     expect(JSON.parse(otherShape.out)).toMatchObject({ perInstanceMax: 20 });
   });
 
+  it("roleLimit and databaseLimit in the file count like the live server's", async () => {
+    const deps = withFiles({
+      'plan.yaml': 'roleLimit: { limit: 60, otherClients: 2 }\ndatabaseLimit: { limit: 40 }\n',
+    });
+    const c = capture();
+    expect(await runPlan({ ...incident, file: 'plan.yaml', json: true }, c.io, deps)).toBe(1);
+    expect(JSON.parse(c.out)).toMatchObject({ limitedBy: 'database', availableConnections: 40 });
+  });
+
   it('a probe in the file takes the Kubernetes default for the half it leaves out, as the flags do', async () => {
     const deps = withFiles({ 'plan.yaml': 'probe: { periodSeconds: 20 }' });
     const c = capture();
@@ -223,6 +232,10 @@ describe('phasegate plan', () => {
       superuserReserved: 3,
       reservedConnections: 2,
       otherClients: 7,
+      roleConnectionLimit: null,
+      roleOtherClients: 0,
+      databaseConnectionLimit: null,
+      databaseOtherClients: 7,
       serverVersion: '16.4',
     };
     const url = 'postgres://app:hunter2@db.internal:5432/app';
@@ -244,6 +257,37 @@ describe('phasegate plan', () => {
     expect(overridden.out).toMatch(/available connections\s+45/);
     expect(overridden.out).toContain('postgres://app:***@db.internal');
     expect(overridden.out + overridden.err + c.out).not.toContain('hunter2');
+  });
+
+  it("--database-url: the role's and database's CONNECTION LIMIT count, and the table says which one decides", async () => {
+    const live: LiveLimits = {
+      maxConnections: 100,
+      superuserReserved: 3,
+      reservedConnections: 0,
+      otherClients: 10,
+      roleConnectionLimit: 12,
+      roleOtherClients: 2,
+      databaseConnectionLimit: 50,
+      databaseOtherClients: 4,
+      serverVersion: '15.20',
+    };
+    const deps = withFiles({}, live);
+    const flags: PlanFlags = { instances: '2', poolMax: '10', databaseUrl: 'postgres://app@db/app' };
+    const json = capture();
+    expect(await runPlan({ ...flags, json: true }, json.io, deps)).toBe(1);
+    expect(JSON.parse(json.out)).toMatchObject({
+      fits: false,
+      limitedBy: 'role',
+      availableConnections: 10, // 12 − 2, not the server's 100 − 3 − 10
+      overcommittedBy: 10,
+      live: { roleConnectionLimit: 12, databaseConnectionLimit: 50 },
+    });
+    const table = capture();
+    expect(await runPlan(flags, table.io, deps)).toBe(1);
+    expect(table.out).toContain(
+      'role connection limit 12 (2 in use), database connection limit 50 (4 in use)',
+    );
+    expect(table.out).toContain("10 available (the role's connection limit 12 − 2 held by others)");
   });
 
   it('--database-url must be a postgres URL: empty, malformed or another scheme exit 78 before any connection', async () => {
