@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/config-error.js';
+import { check, optional, requireExact } from './budget-checks.js';
 
 /**
  * Per-instance pool settings, in either of the two shapes pools are usually configured with.
@@ -157,39 +158,6 @@ export function defaultHeadroom(available: number): number {
   return Math.max(2, Math.ceil(Math.max(0, available) * 0.05));
 }
 
-type Check = 'integer>=0' | 'integer>=1' | 'number>0' | 'fraction';
-
-function check(path: string, value: unknown, rule: Check): number {
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    // Counts must be safe integers: past 2^53 − 1 they are no longer exact (2^53 + 1 reads as 2^53).
-    (rule === 'integer>=0'
-      ? Number.isSafeInteger(value) && value >= 0
-      : rule === 'integer>=1'
-        ? Number.isSafeInteger(value) && value >= 1
-        : rule === 'number>0'
-          ? value > 0
-          : value >= 0 && value < 1);
-  if (ok) return value as number;
-  if (value === undefined) throw new ConfigError(path, 'is required', `set ${path}`);
-  const wanted = {
-    'integer>=0': `a whole number >= 0 (at most ${Number.MAX_SAFE_INTEGER})`,
-    'integer>=1': `a whole number >= 1 (at most ${Number.MAX_SAFE_INTEGER})`,
-    'number>0': 'a number > 0',
-    fraction: 'a number in [0, 1)',
-  }[rule];
-  throw new ConfigError(
-    path,
-    `must be ${wanted}, got ${JSON.stringify(value) ?? String(value)}`,
-    `set ${path} to ${wanted}`,
-  );
-}
-
-function optional(path: string, value: unknown, rule: Check, fallback: number): number {
-  return value === undefined ? fallback : check(path, value, rule);
-}
-
 function resolvePool(
   pool: unknown,
 ): Pick<ConnectionBudgetOptions, 'perInstanceMax' | 'perInstanceMin' | 'poolDescription'> {
@@ -310,12 +278,6 @@ function resolveLimit(path: string, value: unknown): Required<ConnectionLimitInp
     limit: check(`${path}.limit`, limit, 'integer>=0'),
     otherClients: optional(`${path}.otherClients`, otherClients, 'integer>=0', 0),
   };
-}
-
-/** A derived quantity must stay where numbers are exact (at most 2^53 − 1), else a ConfigError at `path`. */
-function requireExact(path: string, value: number, what: string, hint: string): void {
-  if (value <= Number.MAX_SAFE_INTEGER) return;
-  throw new ConfigError(path, `makes ${what} larger than ${Number.MAX_SAFE_INTEGER}`, hint);
 }
 
 function resolveMinReady(input: ConnectionBudgetInput): number | null {
