@@ -22,8 +22,8 @@ export function check(path: string, value: unknown, rule: Check): number {
   if (ok) return value as number;
   if (value === undefined) throw new ConfigError(path, 'is required', `set ${path}`);
   const wanted = {
-    'integer>=0': `a whole number >= 0 (at most ${Number.MAX_SAFE_INTEGER})`,
-    'integer>=1': `a whole number >= 1 (at most ${Number.MAX_SAFE_INTEGER})`,
+    'integer>=0': `a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`,
+    'integer>=1': `a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`,
     'number>0': 'a number > 0',
     fraction: 'a number in [0, 1)',
   }[rule];

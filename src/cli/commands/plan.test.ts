@@ -113,7 +113,7 @@ describe('phasegate plan', () => {
     [
       'a count too large to count exactly',
       { ...incident, instances: '99999999999999999999' },
-      /--instances: must be a whole number >= 1 \(at most 9007199254740991\), got 100000000000000000000/,
+      /--instances: must be a whole number from 1 to 9007199254740991, got 100000000000000000000/,
     ],
   ])('exits 78 on %s, naming the flag and the fix', async (_label, flags, message) => {
     const c = capture();
