@@ -41,10 +41,16 @@ export interface ReadLiveLimitsOptions {
 
 // Postgres checks a role's limit against the session's login role (session_user), and exempts
 // superusers from both the role's and the database's limit; -1 means no limit.
+// An ordinary role (no pg_read_all_stats) sees another role's session with backend_type hidden
+// (NULL), but its role and database shown; background processes have neither, a client always
+// both. A parallel worker or a logical walsender of another role counts too (they do not use a
+// max_connections slot): a little too many, never too few.
 const LIMITS_SQL = `
 WITH others AS (
   SELECT usesysid, datid FROM pg_stat_activity
-   WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+   WHERE pid <> pg_backend_pid()
+     AND (backend_type = 'client backend'
+          OR (backend_type IS NULL AND usesysid IS NOT NULL AND datid IS NOT NULL))
 )
 SELECT current_setting('max_connections')::int AS max_connections,
        current_setting('superuser_reserved_connections')::int AS superuser_reserved,
