@@ -61,6 +61,34 @@ describe('phasegate plan', () => {
     expect(c.err).toBe('');
   });
 
+  it('--json keeps its shape: these keys, and `live` only with --database-url', async () => {
+    const c = capture();
+    await runPlan({ ...incident, json: true }, c.io, noIo);
+    const json = JSON.parse(c.out) as Record<string, unknown>;
+    expect(Object.keys(json).sort()).toEqual(
+      [
+        'fits',
+        'instances',
+        'maxInstances',
+        'perInstanceMax',
+        'peakConnections',
+        'availableConnections',
+        'limitedBy',
+        'overcommittedBy',
+        'maxInstancesThatFit',
+        'perInstanceFairShare',
+        'probeWindowMs',
+        'recommended',
+        'estimates',
+        'reasons',
+      ].sort(),
+    );
+    expect(Object.keys(json.recommended as object).sort()).toEqual(
+      ['feasible', 'poolMax', 'minReady', 'admissionWidth', 'startupBudgetMs', 'headroom'].sort(),
+    );
+    expect(Object.keys(json.estimates as object).sort()).toEqual(['allReadyMs', 'allWarmMs']);
+  });
+
   it('prints a human table with the verdict and reasons', async () => {
     const c = capture();
     const code = await runPlan(incident, c.io, noIo);
