@@ -127,6 +127,11 @@ describe('phasegate plan', () => {
     ],
     ['a missing required flag', { poolMax: '5', maxConnections: '100' }, /--instances: is required/],
     [
+      'no max_connections from anywhere',
+      { instances: '2', poolMax: '5' },
+      /--max-connections: is required \(fix: set --max-connections, or read it from the server with --database-url\)/,
+    ],
+    [
       'mixed pool shapes',
       { ...incident, poolMax: '10' },
       /--pool-size\/--max-overflow or --pool-min\/--pool-max: mixes/,

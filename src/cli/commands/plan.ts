@@ -347,7 +347,12 @@ function describeConfigError(
   fileName: string | undefined,
 ): string {
   const flag = FLAG_OF[error.path];
-  const hint = error.hint ? ` (fix: ${error.hint})` : '';
+  // max_connections not given anywhere: the server can say it.
+  const fix =
+    error.path === 'maxConnections' && !origins.has(error.path)
+      ? `${error.hint ?? 'set maxConnections'}, or read it from the server with --database-url`
+      : error.hint;
+  const hint = fix ? ` (fix: ${fix})` : '';
   if (!flag) return `${error.path}: ${error.problem}${hint}`;
   const origin = origins.get(error.path);
   const where =
