@@ -198,6 +198,8 @@ describe('planConnectionBudget: role and database connection limits', () => {
     const plan = planConnectionBudget({ ...fleet, roleLimit: { limit: 0 } });
     expect(plan).toMatchObject({ fits: false, availableConnections: 0, overcommittedBy: 20 });
     expect(plan.recommended.feasible).toBe(false);
+    expect(plan.reasons.join('\n')).toContain("raise the role's CONNECTION LIMIT, lower other clients");
+    expect(plan.reasons.join('\n')).not.toContain('raise max_connections');
   });
 });
 

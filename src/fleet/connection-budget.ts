@@ -172,7 +172,7 @@ export function computeBudget(o: ConnectionBudgetOptions): ConnectionBudget {
   }
   if (!feasible) {
     reasons.push(
-      `No setting fits: ${available} available connections cannot give each of ${plural(o.maxInstances, 'instance')} even one; raise max_connections, lower other clients or run fewer instances.`,
+      `No setting fits: ${available} available connections cannot give each of ${plural(o.maxInstances, 'instance')} even one; ${limit.by === 'server' ? 'raise max_connections' : `raise the ${limit.by}'s CONNECTION LIMIT`}, lower other clients or run fewer instances.`,
     );
   } else {
     const capped =
