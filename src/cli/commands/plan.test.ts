@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runPlan, type PlanDependencies, type PlanFlags } from './plan.js';
 import type { LiveLimits } from '../../fleet/live-limits.js';
@@ -376,5 +377,54 @@ describe('phasegate plan', () => {
     };
     expect(await runPlan({ ...incident, databaseUrl: url }, denied.io, deniedDeps)).toBe(78);
     expect(refused.err + denied.err).not.toContain('hunter2');
+  });
+
+  it('the recommendation, given back as --pool-max and --min-ready, exits 0 whenever one is feasible', async () => {
+    const flags = fc.record({
+      instances: fc.integer({ min: 1, max: 100 }),
+      surge: fc.integer({ min: 0, max: 20 }),
+      poolSize: fc.integer({ min: 0, max: 60 }),
+      maxOverflow: fc.integer({ min: 1, max: 60 }),
+      maxConnections: fc.integer({ min: 20, max: 5000 }),
+      reserved: fc.integer({ min: 0, max: 15 }),
+      otherClients: fc.integer({ min: 0, max: 300 }),
+      roleLimit: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: undefined }),
+    });
+    await fc.assert(
+      fc.asyncProperty(flags, async (f) => {
+        const given: PlanFlags = {
+          instances: String(f.instances),
+          maxInstances: String(f.instances + f.surge),
+          poolSize: String(f.poolSize),
+          maxOverflow: String(f.maxOverflow),
+          maxConnections: String(f.maxConnections),
+          reserved: String(f.reserved),
+          otherClients: String(f.otherClients),
+          ...(f.roleLimit === undefined ? {} : { file: 'role.yaml' }),
+        };
+        const deps = withFiles({ 'role.yaml': `roleLimit: { limit: ${f.roleLimit} }` });
+        const first = capture();
+        const code = await runPlan({ ...given, json: true }, first.io, deps);
+        const plan = JSON.parse(first.out) as {
+          fits: boolean;
+          recommended: { feasible: boolean; poolMax: number; minReady: number };
+        };
+        expect(code).toBe(plan.fits ? 0 : 1);
+        if (!plan.recommended.feasible) return;
+        const again = capture();
+        const { poolMax, minReady } = plan.recommended;
+        const applied: PlanFlags = {
+          ...given,
+          poolSize: undefined,
+          maxOverflow: undefined,
+          poolMax: String(poolMax),
+          minReady: String(minReady),
+          json: true,
+        };
+        expect(await runPlan(applied, again.io, deps)).toBe(0);
+        expect(JSON.parse(again.out)).toMatchObject({ recommended: { poolMax, minReady } });
+      }),
+      { numRuns: 200 },
+    );
   });
 });
