@@ -241,7 +241,8 @@ export function resolveConnectionBudgetOptions(input: ConnectionBudgetInput): Co
   requireExact(
     input.maxInstances === undefined ? 'instances' : 'maxInstances',
     maxInstances * pool.perInstanceMax + otherClients,
-    `the peak (${maxInstances} instances × ${pool.perInstanceMax} + ${otherClients} other clients)`,
+    // No budget key names in the text: the CLI would turn them into flags (`instances` → `--instances`).
+    `the rollout peak (${maxInstances} × ${pool.perInstanceMax} connections + ${otherClients} others)`,
     'check the instance count and the pool size',
   );
   return {

@@ -128,6 +128,11 @@ describe('phasegate plan', () => {
     ],
     ['a missing required flag', { poolMax: '5', maxConnections: '100' }, /--instances: is required/],
     [
+      'a rollout peak too large to count exactly',
+      { ...incident, instances: '1125899906842624' },
+      /--instances: makes the rollout peak \(1125899906842624 × 50 connections \+ 0 others\) larger than 9007199254740991/,
+    ],
+    [
       'no max_connections from anywhere',
       { instances: '2', poolMax: '5' },
       /--max-connections: is required \(fix: set --max-connections, or read it from the server with --database-url\)/,
