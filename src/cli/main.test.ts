@@ -52,6 +52,20 @@ describe('phasegate program', () => {
     }
   });
 
+  it("a mistyped option or a stray argument carrying a URL's password is reported without the password", async () => {
+    for (const args of [
+      ['plan', '--instances', '2', '--database-uri=postgres://app:hunter2@db/app'],
+      ['plan', '--instances', '2', '--databse-url', 'postgres://app:hunter2@db/app'],
+      ['run', 'service.js', '--redis=redis://:hunter2@cache:6379'],
+    ]) {
+      const io = recorder();
+      await main(argv(...args), io);
+      expect(io.codes).toEqual([78]);
+      expect(io.err_).toMatch(/unknown option|too many arguments/);
+      expect(io.err_ + io.out_).not.toContain('hunter2');
+    }
+  });
+
   it('phasegate help with an unknown command exits 78 naming it and the commands there are', async () => {
     const io = recorder();
     await main(argv('help', 'nosuch'), io);

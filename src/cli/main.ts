@@ -84,7 +84,8 @@ export function buildProgram(io: CliIo = processIo): Command {
     )
     .version(packageVersion(), '-v, --version', 'print the version')
     .exitOverride()
-    .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
+    // Commander's own errors quote what was typed: `unknown option '--database-uri=postgres://app:pw@db'`.
+    .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(redactText(text)) })
     .showHelpAfterError('(add --help for usage)');
   registerPlan(program, io);
   registerSimulate(program, io);

@@ -4,6 +4,7 @@ import { ConfigError } from '../errors/config-error.js';
 
 const count = z.number().int().min(0);
 const positiveCount = z.number().int().min(1);
+const connectionLimit = z.object({ limit: count, otherClients: count.optional() }).strict();
 
 /**
  * Schema of a budget file (`phasegate plan --file plan.yaml`). Every field is optional here, since
@@ -18,6 +19,7 @@ const positiveCount = z.number().int().min(1);
  * maxConnections: 100
  * superuserReserved: 3
  * otherClients: 6
+ * roleLimit: { limit: 40, otherClients: 2 }   # ALTER ROLE app CONNECTION LIMIT 40
  * probe: { periodSeconds: 10, failureThreshold: 9 }
  * ```
  */
@@ -35,6 +37,8 @@ export const budgetFileSchema = z
       .strict()
       .optional(),
     otherClients: count.optional(),
+    roleLimit: connectionLimit.optional(),
+    databaseLimit: connectionLimit.optional(),
     maxConnections: positiveCount.optional(),
     superuserReserved: count.optional(),
     headroom: count.optional(),

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/config-error.js';
+import { check, optional, requireExact } from './budget-checks.js';
 
 /**
  * Per-instance pool settings, in either of the two shapes pools are usually configured with.
@@ -26,6 +27,23 @@ export type PoolSettingsInput =
       /** Connections one instance may hold at most (a whole number >= 1). */
       readonly max: number;
     };
+
+/**
+ * A `CONNECTION LIMIT` below the server's: the role's (`rolconnlimit`) or the database's
+ * (`datconnlimit`). Postgres refuses a connection of an ordinary role past it (53300, too many
+ * connections for role/database) however many slots the server has free; superusers are exempt.
+ *
+ * @example
+ * ```ts
+ * const role: ConnectionLimitInput = { limit: 20, otherClients: 2 }; // ALTER ROLE app CONNECTION LIMIT 20
+ * ```
+ */
+export interface ConnectionLimitInput {
+  /** The limit (a whole number >= 0; Postgres's -1, no limit, is left out instead). */
+  readonly limit: number;
+  /** Connections others hold under the same limit (the role's, or the database's). @default 0 */
+  readonly otherClients?: number;
+}
 
 /** The platform's startup probe; the startup window is `periodSeconds × failureThreshold`. */
 export interface ProbeWindowInput {
@@ -57,6 +75,13 @@ export interface ConnectionBudgetInput {
   readonly pool: PoolSettingsInput;
   /** Connections held by everything else: other services, cron jobs, monitoring, people. @default 0 */
   readonly otherClients?: number;
+  /**
+   * The `CONNECTION LIMIT` of the role the service connects as, when it has one (not for a
+   * superuser, who is exempt). @default none
+   */
+  readonly roleLimit?: ConnectionLimitInput;
+  /** The `CONNECTION LIMIT` of the service's database, when it has one. @default none */
+  readonly databaseLimit?: ConnectionLimitInput;
   /** The server's `max_connections`. */
   readonly maxConnections: number;
   /**
@@ -110,6 +135,10 @@ export interface ConnectionBudgetOptions {
   /** How the pool size was given, for the reasons text. */
   readonly poolDescription: string;
   readonly otherClients: number;
+  /** The role's connection limit, or `null` when there is none. */
+  readonly roleLimit: Required<ConnectionLimitInput> | null;
+  /** The database's connection limit, or `null` when there is none. */
+  readonly databaseLimit: Required<ConnectionLimitInput> | null;
   readonly maxConnections: number;
   readonly superuserReserved: number;
   /** `null` until resolved against the available connections (see {@link defaultHeadroom}). */
@@ -127,38 +156,6 @@ export interface ConnectionBudgetOptions {
 /** The default headroom for `available` connections: `max(2, ceil(available × 0.05))`. */
 export function defaultHeadroom(available: number): number {
   return Math.max(2, Math.ceil(Math.max(0, available) * 0.05));
-}
-
-type Check = 'integer>=0' | 'integer>=1' | 'number>0' | 'fraction';
-
-function check(path: string, value: unknown, rule: Check): number {
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (rule === 'integer>=0'
-      ? Number.isInteger(value) && value >= 0
-      : rule === 'integer>=1'
-        ? Number.isInteger(value) && value >= 1
-        : rule === 'number>0'
-          ? value > 0
-          : value >= 0 && value < 1);
-  if (ok) return value as number;
-  if (value === undefined) throw new ConfigError(path, 'is required', `set ${path}`);
-  const wanted = {
-    'integer>=0': 'a whole number >= 0',
-    'integer>=1': 'a whole number >= 1',
-    'number>0': 'a number > 0',
-    fraction: 'a number in [0, 1)',
-  }[rule];
-  throw new ConfigError(
-    path,
-    `must be ${wanted}, got ${JSON.stringify(value) ?? String(value)}`,
-    `set ${path} to ${wanted}`,
-  );
-}
-
-function optional(path: string, value: unknown, rule: Check, fallback: number): number {
-  return value === undefined ? fallback : check(path, value, rule);
 }
 
 function resolvePool(
@@ -232,12 +229,29 @@ export function resolveConnectionBudgetOptions(input: ConnectionBudgetInput): Co
       periodSeconds: check('probe.periodSeconds', input.probe.periodSeconds, 'number>0'),
       failureThreshold: check('probe.failureThreshold', input.probe.failureThreshold, 'integer>=1'),
     };
+    requireExact(
+      'probe.periodSeconds',
+      probe.periodSeconds * probe.failureThreshold * 1000,
+      `the probe window (${probe.periodSeconds} s × ${probe.failureThreshold}) in ms`,
+      'give the probe period in seconds, as the platform has it',
+    );
   }
+  const pool = resolvePool(input.pool);
+  const otherClients = optional('otherClients', input.otherClients, 'integer>=0', 0);
+  requireExact(
+    input.maxInstances === undefined ? 'instances' : 'maxInstances',
+    maxInstances * pool.perInstanceMax + otherClients,
+    // No budget key names in the text: the CLI would turn them into flags (`instances` → `--instances`).
+    `the rollout peak (${maxInstances} × ${pool.perInstanceMax} connections + ${otherClients} others)`,
+    'check the instance count and the pool size',
+  );
   return {
     instances,
     maxInstances,
-    ...resolvePool(input.pool),
-    otherClients: optional('otherClients', input.otherClients, 'integer>=0', 0),
+    ...pool,
+    otherClients,
+    roleLimit: resolveLimit('roleLimit', input.roleLimit),
+    databaseLimit: resolveLimit('databaseLimit', input.databaseLimit),
     maxConnections,
     superuserReserved,
     headroom: input.headroom === undefined ? null : check('headroom', input.headroom, 'integer>=0'),
@@ -248,6 +262,22 @@ export function resolveConnectionBudgetOptions(input: ConnectionBudgetInput): Co
     setupRatePerSecond: optional('setupRatePerSecond', input.setupRatePerSecond, 'number>0', 50),
     connectLatencyMs: optional('connectLatencyMs', input.connectLatencyMs, 'number>0', 100),
     warmupConcurrency: optional('warmupConcurrency', input.warmupConcurrency, 'integer>=1', 2),
+  };
+}
+
+function resolveLimit(path: string, value: unknown): Required<ConnectionLimitInput> | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'object' || value === null) {
+    throw new ConfigError(
+      path,
+      'must be { limit, otherClients }',
+      `leave ${path} out when there is no limit`,
+    );
+  }
+  const { limit, otherClients } = value as Record<string, unknown>;
+  return {
+    limit: check(`${path}.limit`, limit, 'integer>=0'),
+    otherClients: optional(`${path}.otherClients`, otherClients, 'integer>=0', 0),
   };
 }
 

@@ -158,6 +158,51 @@ describe('planConnectionBudget: explanations', () => {
   });
 });
 
+describe('planConnectionBudget: role and database connection limits', () => {
+  const fleet: ConnectionBudgetInput = { instances: 2, pool: { max: 10 }, maxConnections: 100 };
+
+  it("a role's CONNECTION LIMIT below the server's free slots decides the verdict and the recommendation", () => {
+    const plan = planConnectionBudget({ ...fleet, roleLimit: { limit: 18, otherClients: 3 } });
+    expect(plan).toMatchObject({
+      fits: false,
+      limitedBy: 'role',
+      availableConnections: 15,
+      overcommittedBy: 5, // 2 × 10 − (18 − 3)
+      maxInstancesThatFit: 1,
+      perInstanceFairShare: 7,
+    });
+    expect(plan.reasons[0]).toContain("15 available (the role's connection limit 18 − 3 held by others)");
+    // floor((15 − 2 headroom) / 2), and that fits under the role's limit when plugged back in.
+    expect(plan.recommended.poolMax).toBe(6);
+    const again = planConnectionBudget({
+      ...fleet,
+      pool: { max: plan.recommended.poolMax },
+      roleLimit: { limit: 18, otherClients: 3 },
+    });
+    expect(again.fits).toBe(true);
+  });
+
+  it("a database's limit counts too; a limit looser than the server's changes nothing", () => {
+    const db = planConnectionBudget({ ...fleet, databaseLimit: { limit: 12 } });
+    expect(db).toMatchObject({
+      fits: false,
+      limitedBy: 'database',
+      availableConnections: 12,
+      overcommittedBy: 8,
+    });
+    const loose = planConnectionBudget({ ...fleet, roleLimit: { limit: 500 }, databaseLimit: { limit: 97 } });
+    expect(loose).toEqual(planConnectionBudget(fleet));
+  });
+
+  it('CONNECTION LIMIT 0: nothing fits', () => {
+    const plan = planConnectionBudget({ ...fleet, roleLimit: { limit: 0 } });
+    expect(plan).toMatchObject({ fits: false, availableConnections: 0, overcommittedBy: 20 });
+    expect(plan.recommended.feasible).toBe(false);
+    expect(plan.reasons.join('\n')).toContain("raise the role's CONNECTION LIMIT, lower other clients");
+    expect(plan.reasons.join('\n')).not.toContain('raise max_connections');
+  });
+});
+
 describe('planConnectionBudget: estimates', () => {
   it('one instance needs ceil(minReady / warmupConcurrency) connect rounds to be ready', () => {
     const plan = planConnectionBudget({ instances: 1, pool: { max: 10 }, maxConnections: 100, minReady: 3 });
@@ -201,8 +246,21 @@ describe('planConnectionBudget: validation names the field', () => {
     ['minReady', { minReady: 2.5 }],
     ['minReady', { minReady: 2, minReadyFraction: 0.5 }],
     ['headroom', { headroom: -1 }],
+    ['roleLimit.limit', { roleLimit: { limit: -1 } }],
+    ['databaseLimit.otherClients', { databaseLimit: { limit: 5, otherClients: 0.5 } }],
+    ['roleLimit', { roleLimit: 20 }],
     ['setupRatePerSecond', { setupRatePerSecond: 0 }],
     ['warmupConcurrency', { warmupConcurrency: 0.5 }],
+    // Past 2^53 − 1 the arithmetic is no longer exact (2^53 + 1 reads as 2^53).
+    ['instances', { instances: 2 ** 53 }],
+    ['maxConnections', { maxConnections: 1e20 }],
+    ['otherClients', { otherClients: 2 ** 53 + 2 }],
+    ['pool.max', { pool: { max: 1e20 } }],
+    // Each count is exact, but the rollout peak (2^50 × 50) is not: named by the count given.
+    ['maxInstances', { maxInstances: 2 ** 50 }],
+    ['instances', { instances: 2 ** 50 }],
+    // A probe window past 2^53 − 1 ms would read as Infinity, and JSON prints that as null ("no probe").
+    ['probe.periodSeconds', { probe: { periodSeconds: 1e300, failureThreshold: 3 } }],
   ])('%s', (path, patch) => {
     const input = { ...incident, ...patch } as ConnectionBudgetInput;
     expect(configErrorPath(() => planConnectionBudget(input))).toBe(path);
@@ -221,6 +279,13 @@ describe('planConnectionBudget: properties', () => {
       headroom: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }),
       setupRatePerSecond: fc.integer({ min: 1, max: 5000 }),
       minReadyFraction: fc.double({ min: 0.01, max: 1, noNaN: true }),
+      roleLimit: fc.option(
+        fc.record({
+          limit: fc.integer({ min: 0, max: 2000 }),
+          otherClients: fc.integer({ min: 0, max: 100 }),
+        }),
+        { nil: undefined },
+      ),
     })
     .map((r): ConnectionBudgetInput => ({
       instances: r.instances,
@@ -232,7 +297,14 @@ describe('planConnectionBudget: properties', () => {
       headroom: r.headroom,
       setupRatePerSecond: r.setupRatePerSecond,
       minReadyFraction: r.minReadyFraction,
+      roleLimit: r.roleLimit,
     }));
+  /** What the service's instances may hold together under every limit (negative when overfull). */
+  const room = (input: ConnectionBudgetInput): number =>
+    Math.min(
+      input.maxConnections - (input.superuserReserved ?? 3) - (input.otherClients ?? 0),
+      input.roleLimit ? input.roleLimit.limit - (input.roleLimit.otherClients ?? 0) : Infinity,
+    );
 
   it('recommended numbers always fit when any do', () => {
     fc.assert(
@@ -245,6 +317,7 @@ describe('planConnectionBudget: properties', () => {
         expect(r.admissionWidth).toBeLessThanOrEqual(maxInstances);
         if (!r.feasible) return;
         expect(maxInstances * r.poolMax + (input.otherClients ?? 0)).toBeLessThanOrEqual(poolLimit);
+        expect(maxInstances * r.poolMax).toBeLessThanOrEqual(room(input));
         expect(maxInstances * r.poolMax).toBeLessThanOrEqual(plan.availableConnections - r.headroom);
         expect(r.poolMax).toBeGreaterThanOrEqual(1);
         expect(r.poolMax).toBeLessThanOrEqual(plan.perInstanceMax);
@@ -261,10 +334,15 @@ describe('planConnectionBudget: properties', () => {
     fc.assert(
       fc.property(inputs, (input) => {
         const plan = planConnectionBudget(input);
-        const poolLimit = input.maxConnections - (input.superuserReserved ?? 3);
-        expect(plan.fits).toBe(plan.peakConnections <= poolLimit);
-        expect(plan.overcommittedBy).toBe(Math.max(0, plan.peakConnections - poolLimit));
-        expect(plan.availableConnections).toBe(Math.max(0, poolLimit - (input.otherClients ?? 0)));
+        const demand = plan.maxInstances * plan.perInstanceMax;
+        expect(plan.fits).toBe(demand <= room(input));
+        expect(plan.overcommittedBy).toBe(Math.max(0, demand - room(input)));
+        expect(plan.availableConnections).toBe(Math.max(0, room(input)));
+        if (!input.roleLimit) {
+          const poolLimit = input.maxConnections - (input.superuserReserved ?? 3);
+          expect(plan.fits).toBe(plan.peakConnections <= poolLimit);
+          expect(plan.overcommittedBy).toBe(Math.max(0, plan.peakConnections - poolLimit));
+        }
         expect(plan.fits).toBe(plan.maxInstancesThatFit >= plan.maxInstances);
         expect(plan.estimates.allWarmMs).toBeGreaterThanOrEqual(plan.estimates.allReadyMs);
       }),

@@ -62,10 +62,17 @@ export interface ConnectionBudget {
   readonly peakConnections: number;
   /**
    * `max(0, maxConnections − superuserReserved − otherClients)`: what this service's instances may
-   * use (0 when other clients alone hold more than ordinary roles may).
+   * use (0 when other clients alone hold more than ordinary roles may); less when a role or database
+   * `CONNECTION LIMIT` (minus the connections others hold under it) leaves less.
    */
   readonly availableConnections: number;
-  /** `max(0, peakConnections − (maxConnections − superuserReserved))`. */
+  /** Which limit sets `availableConnections`: the server's, the role's or the database's. */
+  readonly limitedBy: 'server' | 'role' | 'database';
+  /**
+   * How far the peak exceeds the tightest limit: `max(0, peakConnections − (maxConnections −
+   * superuserReserved))` for the server's, `max(0, maxInstances × perInstanceMax + others − limit)`
+   * for a role's or database's.
+   */
   readonly overcommittedBy: number;
   /** How many instances fit at their current pool max: `floor(available / perInstanceMax)`. */
   readonly maxInstancesThatFit: number;
@@ -107,10 +114,11 @@ export function planConnectionBudget(input: ConnectionBudgetInput): ConnectionBu
 /** {@link planConnectionBudget} on already resolved options. */
 export function computeBudget(o: ConnectionBudgetOptions): ConnectionBudget {
   const poolLimit = o.maxConnections - o.superuserReserved;
+  const limit = tightestLimit(o, poolLimit);
   // Other clients can hold more than ordinary roles may (superusers use the reserved slots too).
-  const available = Math.max(0, poolLimit - o.otherClients);
+  const available = Math.max(0, limit.left);
   const peak = o.maxInstances * o.perInstanceMax + o.otherClients;
-  const overcommittedBy = Math.max(0, peak - poolLimit);
+  const overcommittedBy = Math.max(0, o.maxInstances * o.perInstanceMax - limit.left);
   const fits = overcommittedBy === 0;
   const maxInstancesThatFit = Math.max(0, Math.floor(available / o.perInstanceMax));
   const fairShare = Math.max(0, Math.floor(available / o.maxInstances));
@@ -144,7 +152,7 @@ export function computeBudget(o: ConnectionBudgetOptions): ConnectionBudget {
 
   const reasons: string[] = [];
   const peakText = `${plural(o.maxInstances, 'instance')} × ${o.perInstanceMax} (${o.poolDescription})`;
-  const availableText = `${available} available (${o.maxConnections} max_connections − ${o.superuserReserved} reserved − ${o.otherClients} other clients)`;
+  const availableText = `${available} available (${limit.text})`;
   if (fits) {
     reasons.push(`Fits: ${peakText} = ${peak - o.otherClients} <= ${availableText}.`);
   } else {
@@ -164,7 +172,7 @@ export function computeBudget(o: ConnectionBudgetOptions): ConnectionBudget {
   }
   if (!feasible) {
     reasons.push(
-      `No setting fits: ${available} available connections cannot give each of ${plural(o.maxInstances, 'instance')} even one; raise max_connections, lower other clients or run fewer instances.`,
+      `No setting fits: ${available} available connections cannot give each of ${plural(o.maxInstances, 'instance')} even one; ${limit.by === 'server' ? 'raise max_connections' : `raise the ${limit.by}'s CONNECTION LIMIT`}, lower other clients or run fewer instances.`,
     );
   } else {
     const capped =
@@ -201,6 +209,7 @@ export function computeBudget(o: ConnectionBudgetOptions): ConnectionBudget {
     perInstanceMax: o.perInstanceMax,
     peakConnections: peak,
     availableConnections: available,
+    limitedBy: limit.by,
     overcommittedBy,
     maxInstancesThatFit,
     perInstanceFairShare: fairShare,
@@ -209,6 +218,35 @@ export function computeBudget(o: ConnectionBudgetOptions): ConnectionBudget {
     estimates,
     reasons,
   };
+}
+
+/**
+ * The limit that leaves this service the fewest connections (`left` may be negative): the server's
+ * slots for ordinary roles less other clients, or a role's or database's `CONNECTION LIMIT` less the
+ * connections others hold under it. The server's wins a tie.
+ */
+function tightestLimit(
+  o: ConnectionBudgetOptions,
+  poolLimit: number,
+): { by: ConnectionBudget['limitedBy']; left: number; text: string } {
+  let tightest: { by: ConnectionBudget['limitedBy']; left: number; text: string } = {
+    by: 'server',
+    left: poolLimit - o.otherClients,
+    text: `${o.maxConnections} max_connections − ${o.superuserReserved} reserved − ${o.otherClients} other clients`,
+  };
+  for (const [by, limit] of [
+    ['role', o.roleLimit],
+    ['database', o.databaseLimit],
+  ] as const) {
+    if (limit && limit.limit - limit.otherClients < tightest.left) {
+      tightest = {
+        by,
+        left: limit.limit - limit.otherClients,
+        text: `the ${by}'s connection limit ${limit.limit} − ${limit.otherClients} held by others`,
+      };
+    }
+  }
+  return tightest;
 }
 
 function estimate(

@@ -21,6 +21,35 @@ export type AdmissionOptionsInput =
 
 const BACKENDS: readonly AdmissionBackendName[] = ['postgres', 'redis', 'local'];
 
+/** Options every backend takes (`local` ignores `namespace` and `poll`, so one object fits all three). */
+const SHARED_KEYS = ['backend', 'width', 'namespace', 'clock', 'random', 'poll'];
+
+/** Each backend's own options. */
+const OWN_KEYS: Readonly<Record<AdmissionBackendName, readonly string[]>> = {
+  postgres: ['connection'],
+  redis: ['redis', 'url', 'key', 'leaseMs', 'refreshMs', 'onLeaseLost'],
+  local: ['maxStartDelayMs'],
+};
+
+/**
+ * Refuse an option the chosen backend would ignore: another backend's (`url` given to the Postgres
+ * backend, which would then lock on the first connection, not on that URL) or a typo. An option set
+ * to `undefined` counts as not given.
+ */
+function checkKeys(backend: AdmissionBackendName, options: object): void {
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined || SHARED_KEYS.includes(key) || OWN_KEYS[backend].includes(key)) continue;
+    const owner = BACKENDS.find((other) => OWN_KEYS[other].includes(key));
+    throw new ConfigError(
+      `admission.${key}`,
+      owner
+        ? `is an option of the ${owner} backend, not of ${backend}`
+        : `is not an option of the ${backend} backend`,
+      `give ${[...SHARED_KEYS.slice(1), ...OWN_KEYS[backend]].join(', ')}`,
+    );
+  }
+}
+
 /** True for `'postgres' | 'redis' | 'local'` (e.g. to check `FLEET_ADMISSION`). */
 export function isAdmissionBackendName(value: unknown): value is AdmissionBackendName {
   return typeof value === 'string' && (BACKENDS as readonly string[]).includes(value);
@@ -29,7 +58,8 @@ export function isAdmissionBackendName(value: unknown): value is AdmissionBacken
 /**
  * Create a fleet admission backend. Postgres is the default choice of the design (no extra
  * infrastructure); Redis suits fleets that already run it; local only spreads starts with jitter.
- * Options are validated at once; errors name the option (`admission.width`, ...).
+ * Options are validated at once; errors name the option (`admission.width`, ...), and an option the
+ * backend does not take (another backend's, or a typo) is an error too.
  *
  * @example
  * ```ts
@@ -39,6 +69,10 @@ export function isAdmissionBackendName(value: unknown): value is AdmissionBacken
  * ```
  */
 export function createAdmission(options: AdmissionOptionsInput): FleetAdmission {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError('admission', 'must be an object', "e.g. { backend: 'postgres', width: 2 }");
+  }
+  if (isAdmissionBackendName(options.backend)) checkKeys(options.backend, options);
   switch (options.backend) {
     case 'postgres':
       return new PostgresAdmission(options);

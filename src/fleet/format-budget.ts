@@ -21,7 +21,12 @@ export function formatConnectionBudget(plan: ConnectionBudget): string {
     ],
     ['connections per instance', `up to ${plan.perInstanceMax}`],
     ['peak connections', String(plan.peakConnections)],
-    ['available connections', String(plan.availableConnections)],
+    [
+      'available connections',
+      plan.limitedBy === 'server'
+        ? String(plan.availableConnections)
+        : `${plan.availableConnections} (set by the ${plan.limitedBy}'s connection limit)`,
+    ],
     ['instances that fit', String(plan.maxInstancesThatFit)],
     ['per-instance fair share', String(plan.perInstanceFairShare)],
   ];

@@ -8,12 +8,18 @@ export { resolveConnectionBudgetOptions, defaultHeadroom } from './connection-bu
 export type {
   ConnectionBudgetInput,
   ConnectionBudgetOptions,
+  ConnectionLimitInput,
   PoolSettingsInput,
   ProbeWindowInput,
 } from './connection-budget-options.js';
 export { formatConnectionBudget } from './format-budget.js';
 export { budgetFileSchema, parseBudgetFile, type BudgetFile } from './budget-file.js';
-export { readLiveLimits, type LiveLimits, type ReadLiveLimitsOptions } from './live-limits.js';
+export {
+  readLiveLimits,
+  liveBudgetInput,
+  type LiveLimits,
+  type ReadLiveLimitsOptions,
+} from './live-limits.js';
 export { resolveCommonOptions } from './admission.js';
 export type {
   AdmissionBackendName,

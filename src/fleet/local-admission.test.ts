@@ -92,6 +92,17 @@ describe('createAdmission', () => {
     [{ backend: 'redis', width: 2, url: 'redis://x', leaseMs: 10 }, 'admission.leaseMs'],
     [{ backend: 'redis', width: 2, url: 'redis://x', leaseMs: 1000, refreshMs: 900 }, 'admission.refreshMs'],
     [{ backend: 'etcd', width: 2 }, 'admission.backend'],
+    // Another backend's option, or a typo, would be ignored: the Postgres backend would take its lock
+    // on the first connection, not on the URL the caller meant it to use.
+    [{ backend: 'postgres', width: 2, url: 'postgres://db/app' }, 'admission.url'],
+    [{ backend: 'postgres', width: 2, conection: 'postgres://db/app' }, 'admission.conection'],
+    [
+      { backend: 'redis', width: 2, url: 'redis://x', connection: 'postgres://db/app' },
+      'admission.connection',
+    ],
+    [{ backend: 'local', width: 2, leaseMs: 1000 }, 'admission.leaseMs'],
+    [null, 'admission'],
+    ['postgres', 'admission'],
   ])('%j → ConfigError at %s', (options, path) => {
     let caught: unknown;
     try {
@@ -100,6 +111,12 @@ describe('createAdmission', () => {
       caught = error;
     }
     expect(isConfigError(caught) && caught.path).toBe(path);
+  });
+
+  it('takes the shared options with any backend, and an option given as undefined', async () => {
+    const shared = { width: 2, namespace: 'svc', poll: { initialDelayMs: 100 }, url: undefined };
+    expect(createAdmission({ backend: 'local', ...shared }).backend).toBe('local');
+    expect(createAdmission({ backend: 'postgres', ...shared }).backend).toBe('postgres');
   });
 
   it('recognises backend names', () => {

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { Scope } from '../common/scope.js';
 import { abortReason } from '../common/abort-reason.js';
 import { lazyModule } from '../common/lazy-module.js';
+import { parseUrlOption } from '../common/url-option.js';
 import { ConfigError } from '../errors/config-error.js';
 import {
   resolveCommonOptions,
@@ -28,7 +29,8 @@ export interface PostgresAdmissionOptionsInput extends AdmissionCommonOptionsInp
   /**
    * Open a dedicated connection for each lease instead of using the instance's first connection
    * (`request.firstConnection`). It costs one connection per waiting instance, and is closed when the
-   * lease is released. @default none: use `firstConnection`
+   * lease is released. A string must be a `postgres://` or `postgresql://` URL; a config's
+   * `connectionString`, when given, too. @default none: use `firstConnection`
    */
   readonly connection?: string | pg.ClientConfig;
 }
@@ -92,12 +94,12 @@ export class PostgresAdmission implements FleetAdmission {
   private readonly options: AdmissionCommonOptions;
   private readonly connection: string | pg.ClientConfig | undefined;
 
-  /** @throws ConfigError when `width`, `namespace` or the `poll` delays are invalid. */
+  /** @throws ConfigError when `width`, `namespace`, the `poll` delays or `connection` are invalid. */
   constructor(options: PostgresAdmissionOptionsInput) {
     this.options = resolveCommonOptions(options);
     this.width = this.options.width;
     this.lockKey = advisoryLockKey(this.options.namespace);
-    this.connection = options.connection;
+    this.connection = checkConnection(options.connection);
   }
 
   /**
@@ -217,6 +219,36 @@ export class PostgresAdmission implements FleetAdmission {
       },
     };
   }
+}
+
+const CONNECTION_HINT =
+  'give a postgres://user:password@host:5432/database URL or a pg client config, or leave it unset to use the first connection';
+
+/**
+ * The dedicated `connection` option, checked before any lease is asked for: an empty string would
+ * make pg fall back to PGHOST/PGUSER (locks taken on another server than the fleet's), and anything
+ * but a URL or a config object would fail only at the first acquire.
+ */
+function checkConnection(connection: unknown): string | pg.ClientConfig | undefined {
+  if (connection === undefined) return undefined;
+  const schemes = ['postgres:', 'postgresql:'];
+  if (typeof connection === 'string') {
+    parseUrlOption('admission.connection', connection, schemes, CONNECTION_HINT);
+    return connection;
+  }
+  if (typeof connection !== 'object' || connection === null || Array.isArray(connection)) {
+    const got = connection === null ? 'null' : Array.isArray(connection) ? 'an array' : typeof connection;
+    throw new ConfigError(
+      'admission.connection',
+      `must be a postgres:// URL or a pg client config, got ${got}`,
+      CONNECTION_HINT,
+    );
+  }
+  const { connectionString } = connection as { connectionString?: unknown };
+  if (connectionString !== undefined) {
+    parseUrlOption('admission.connection.connectionString', connectionString, schemes, CONNECTION_HINT);
+  }
+  return connection as pg.ClientConfig;
 }
 
 /** Close a client at once, even one still connecting (whose `end()` alone waits for the socket). */

@@ -165,6 +165,45 @@ describe(`phasegate CLI (${fromDist ? 'dist/cli/main.js' : 'src via tsx'})`, () 
     expect(run.stdout + run.stderr + table.stdout + table.stderr).not.toContain('sup3rs3cret');
   });
 
+  it("--database-url counts the role's CONNECTION LIMIT and its sessions: a fleet the server fits but the role does not is overcommitted", async () => {
+    const role = `phasegate_plan_${process.pid}_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: DATABASE_URL });
+    await admin.connect();
+    const asRole = new URL(DATABASE_URL);
+    asRole.username = role;
+    asRole.password = 'sup3rs3cret';
+    const held = new pg.Client({ connectionString: asRole.toString() });
+    try {
+      await admin.query(`CREATE ROLE ${role} LOGIN CONNECTION LIMIT 6`);
+      await held.connect(); // one of the role's 6 is taken by someone else
+      const run = await phasegate(
+        'plan',
+        ...['--instances', '2', '--pool-max', '3', '--database-url', asRole.toString(), '--json'],
+      );
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        fits: false,
+        limitedBy: 'role',
+        availableConnections: 5,
+        overcommittedBy: 1,
+        live: { roleConnectionLimit: 6, roleOtherClients: 1 },
+      });
+      const fits = await phasegate(
+        'plan',
+        ...['--instances', '1', '--pool-max', '5', '--database-url', asRole.toString()],
+      );
+      expect(fits.code).toBe(0);
+      expect(fits.stdout).toContain('role connection limit 6 (1 in use)');
+      expect(run.stdout + fits.stdout + fits.stderr).not.toContain('sup3rs3cret');
+    } finally {
+      await held.end().catch(() => undefined);
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, [role]);
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      await admin.end();
+    }
+  });
+
   it('--database-url that cannot be reached exits 3 with a redacted message', async () => {
     const run = await phasegate(
       'plan',

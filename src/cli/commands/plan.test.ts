@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runPlan, type PlanDependencies, type PlanFlags } from './plan.js';
 import type { LiveLimits } from '../../fleet/live-limits.js';
@@ -61,6 +62,34 @@ describe('phasegate plan', () => {
     expect(c.err).toBe('');
   });
 
+  it('--json keeps its shape: these keys, and `live` only with --database-url', async () => {
+    const c = capture();
+    await runPlan({ ...incident, json: true }, c.io, noIo);
+    const json = JSON.parse(c.out) as Record<string, unknown>;
+    expect(Object.keys(json).sort()).toEqual(
+      [
+        'fits',
+        'instances',
+        'maxInstances',
+        'perInstanceMax',
+        'peakConnections',
+        'availableConnections',
+        'limitedBy',
+        'overcommittedBy',
+        'maxInstancesThatFit',
+        'perInstanceFairShare',
+        'probeWindowMs',
+        'recommended',
+        'estimates',
+        'reasons',
+      ].sort(),
+    );
+    expect(Object.keys(json.recommended as object).sort()).toEqual(
+      ['feasible', 'poolMax', 'minReady', 'admissionWidth', 'startupBudgetMs', 'headroom'].sort(),
+    );
+    expect(Object.keys(json.estimates as object).sort()).toEqual(['allReadyMs', 'allWarmMs']);
+  });
+
   it('prints a human table with the verdict and reasons', async () => {
     const c = capture();
     const code = await runPlan(incident, c.io, noIo);
@@ -99,6 +128,16 @@ describe('phasegate plan', () => {
     ],
     ['a missing required flag', { poolMax: '5', maxConnections: '100' }, /--instances: is required/],
     [
+      'a rollout peak too large to count exactly',
+      { ...incident, instances: '1125899906842624' },
+      /--instances: makes the rollout peak \(1125899906842624 × 50 connections \+ 0 others\) larger than 9007199254740991/,
+    ],
+    [
+      'no max_connections from anywhere',
+      { instances: '2', poolMax: '5' },
+      /--max-connections: is required \(fix: set --max-connections, or read it from the server with --database-url\)/,
+    ],
+    [
       'mixed pool shapes',
       { ...incident, poolMax: '10' },
       /--pool-size\/--max-overflow or --pool-min\/--pool-max: mixes/,
@@ -110,6 +149,11 @@ describe('phasegate plan', () => {
       /--reserved: must be below --max-connections/,
     ],
     ['a zero probe period', { ...incident, probePeriod: '0' }, /--probe-period: must be a number > 0/],
+    [
+      'a count too large to count exactly',
+      { ...incident, instances: '99999999999999999999' },
+      /--instances: must be a whole number from 1 to 9007199254740991, got 100000000000000000000/,
+    ],
   ])('exits 78 on %s, naming the flag and the fix', async (_label, flags, message) => {
     const c = capture();
     expect(await runPlan(flags, c.io, noIo)).toBe(78);
@@ -150,6 +194,15 @@ describe('phasegate plan', () => {
     const otherShape = capture();
     expect(await runPlan({ file: 'plan.yaml', poolMax: '20', json: true }, otherShape.io, deps)).toBe(0);
     expect(JSON.parse(otherShape.out)).toMatchObject({ perInstanceMax: 20 });
+  });
+
+  it("roleLimit and databaseLimit in the file count like the live server's", async () => {
+    const deps = withFiles({
+      'plan.yaml': 'roleLimit: { limit: 60, otherClients: 2 }\ndatabaseLimit: { limit: 40 }\n',
+    });
+    const c = capture();
+    expect(await runPlan({ ...incident, file: 'plan.yaml', json: true }, c.io, deps)).toBe(1);
+    expect(JSON.parse(c.out)).toMatchObject({ limitedBy: 'database', availableConnections: 40 });
   });
 
   it('a probe in the file takes the Kubernetes default for the half it leaves out, as the flags do', async () => {
@@ -218,6 +271,10 @@ describe('phasegate plan', () => {
       superuserReserved: 3,
       reservedConnections: 2,
       otherClients: 7,
+      roleConnectionLimit: null,
+      roleOtherClients: 0,
+      databaseConnectionLimit: null,
+      databaseOtherClients: 7,
       serverVersion: '16.4',
     };
     const url = 'postgres://app:hunter2@db.internal:5432/app';
@@ -239,6 +296,37 @@ describe('phasegate plan', () => {
     expect(overridden.out).toMatch(/available connections\s+45/);
     expect(overridden.out).toContain('postgres://app:***@db.internal');
     expect(overridden.out + overridden.err + c.out).not.toContain('hunter2');
+  });
+
+  it("--database-url: the role's and database's CONNECTION LIMIT count, and the table says which one decides", async () => {
+    const live: LiveLimits = {
+      maxConnections: 100,
+      superuserReserved: 3,
+      reservedConnections: 0,
+      otherClients: 10,
+      roleConnectionLimit: 12,
+      roleOtherClients: 2,
+      databaseConnectionLimit: 50,
+      databaseOtherClients: 4,
+      serverVersion: '15.20',
+    };
+    const deps = withFiles({}, live);
+    const flags: PlanFlags = { instances: '2', poolMax: '10', databaseUrl: 'postgres://app@db/app' };
+    const json = capture();
+    expect(await runPlan({ ...flags, json: true }, json.io, deps)).toBe(1);
+    expect(JSON.parse(json.out)).toMatchObject({
+      fits: false,
+      limitedBy: 'role',
+      availableConnections: 10, // 12 − 2, not the server's 100 − 3 − 10
+      overcommittedBy: 10,
+      live: { roleConnectionLimit: 12, databaseConnectionLimit: 50 },
+    });
+    const table = capture();
+    expect(await runPlan(flags, table.io, deps)).toBe(1);
+    expect(table.out).toContain(
+      'role connection limit 12 (2 in use), database connection limit 50 (4 in use)',
+    );
+    expect(table.out).toContain("10 available (the role's connection limit 12 − 2 held by others)");
   });
 
   it('--database-url must be a postgres URL: empty, malformed or another scheme exit 78 before any connection', async () => {
@@ -294,5 +382,54 @@ describe('phasegate plan', () => {
     };
     expect(await runPlan({ ...incident, databaseUrl: url }, denied.io, deniedDeps)).toBe(78);
     expect(refused.err + denied.err).not.toContain('hunter2');
+  });
+
+  it('the recommendation, given back as --pool-max and --min-ready, exits 0 whenever one is feasible', async () => {
+    const flags = fc.record({
+      instances: fc.integer({ min: 1, max: 100 }),
+      surge: fc.integer({ min: 0, max: 20 }),
+      poolSize: fc.integer({ min: 0, max: 60 }),
+      maxOverflow: fc.integer({ min: 1, max: 60 }),
+      maxConnections: fc.integer({ min: 20, max: 5000 }),
+      reserved: fc.integer({ min: 0, max: 15 }),
+      otherClients: fc.integer({ min: 0, max: 300 }),
+      roleLimit: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: undefined }),
+    });
+    await fc.assert(
+      fc.asyncProperty(flags, async (f) => {
+        const given: PlanFlags = {
+          instances: String(f.instances),
+          maxInstances: String(f.instances + f.surge),
+          poolSize: String(f.poolSize),
+          maxOverflow: String(f.maxOverflow),
+          maxConnections: String(f.maxConnections),
+          reserved: String(f.reserved),
+          otherClients: String(f.otherClients),
+          ...(f.roleLimit === undefined ? {} : { file: 'role.yaml' }),
+        };
+        const deps = withFiles({ 'role.yaml': `roleLimit: { limit: ${f.roleLimit} }` });
+        const first = capture();
+        const code = await runPlan({ ...given, json: true }, first.io, deps);
+        const plan = JSON.parse(first.out) as {
+          fits: boolean;
+          recommended: { feasible: boolean; poolMax: number; minReady: number };
+        };
+        expect(code).toBe(plan.fits ? 0 : 1);
+        if (!plan.recommended.feasible) return;
+        const again = capture();
+        const { poolMax, minReady } = plan.recommended;
+        const applied: PlanFlags = {
+          ...given,
+          poolSize: undefined,
+          maxOverflow: undefined,
+          poolMax: String(poolMax),
+          minReady: String(minReady),
+          json: true,
+        };
+        expect(await runPlan(applied, again.io, deps)).toBe(0);
+        expect(JSON.parse(again.out)).toMatchObject({ recommended: { poolMax, minReady } });
+      }),
+      { numRuns: 200 },
+    );
   });
 });

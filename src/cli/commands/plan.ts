@@ -6,6 +6,7 @@ import {
   ExitCodes,
   formatConnectionBudget,
   isConfigError,
+  liveBudgetInput,
   parseBudgetFile,
   planConnectionBudget,
   parseUrlOption,
@@ -104,6 +105,8 @@ const FILE_HELP = `
   maxConnections: 100                            # --max-connections
   superuserReserved: 3                           # --reserved
   otherClients: 6                                # --other-clients
+  roleLimit: { limit: 40, otherClients: 2 }      # the role's CONNECTION LIMIT (read by --database-url)
+  databaseLimit: { limit: 80, otherClients: 5 }  # the database's CONNECTION LIMIT (read by --database-url)
   probe: { periodSeconds: 10, failureThreshold: 9 }  # --probe-period/--probe-failure-threshold
   minReady: 2                                    # --min-ready, or minReadyFraction: 0.25
   headroom, startupMargin, setupRatePerSecond, connectLatencyMs, warmupConcurrency: as their flags
@@ -160,7 +163,10 @@ export function registerPlan(
       'connections one instance opens in parallel while warming (default 2)',
     )
     .option('--file <plan.yaml>', 'read the inputs from a YAML file (flags override it)')
-    .option('--database-url <url>', 'read max_connections, reserved and other clients from a live server')
+    .option(
+      '--database-url <url>',
+      "read max_connections, reserved, other clients and the role's and database's connection limits from a live server (use the service's own role)",
+    )
     .option('--json', 'print JSON instead of a table')
     .addHelpText('after', FILE_HELP)
     .action(async (flags: PlanFlags) => {
@@ -212,13 +218,30 @@ export async function runPlan(
   } else {
     if (live && flags.databaseUrl) {
       io.out(
-        `Read from ${redactUrl(flags.databaseUrl)} (Postgres ${live.serverVersion}): max_connections ${live.maxConnections}, ` +
-          `reserved ${live.superuserReserved + live.reservedConnections}, other clients ${live.otherClients}\n\n`,
+        `Read from ${redactUrl(flags.databaseUrl)} (Postgres ${live.serverVersion}): ${describeLive(live)}\n\n`,
       );
     }
     io.out(formatConnectionBudget(plan));
   }
   return plan.fits ? PlanExitCodes.FITS : PlanExitCodes.OVERCOMMITTED;
+}
+
+/** What was read from the server, in one line (a limit only when the role or database has one). */
+function describeLive(live: LiveLimits): string {
+  const parts = [
+    `max_connections ${live.maxConnections}`,
+    `reserved ${live.superuserReserved + live.reservedConnections}`,
+    `other clients ${live.otherClients}`,
+  ];
+  if (live.roleConnectionLimit !== null) {
+    parts.push(`role connection limit ${live.roleConnectionLimit} (${live.roleOtherClients} in use)`);
+  }
+  if (live.databaseConnectionLimit !== null) {
+    parts.push(
+      `database connection limit ${live.databaseConnectionLimit} (${live.databaseOtherClients} in use)`,
+    );
+  }
+  return parts.join(', ');
 }
 
 async function loadFile(path: string, deps: PlanDependencies): Promise<BudgetFile> {
@@ -249,15 +272,13 @@ function mergeInputs(
   origins: Map<string, Origin>,
 ): ConnectionBudgetInput {
   const merged: Record<string, unknown> = { ...file };
-  const set = (key: string, value: number | undefined, origin: Origin): void => {
+  const set = (key: string, value: unknown, origin: Origin): void => {
     if (value === undefined) return;
     merged[key] = value;
     origins.set(key, origin);
   };
   if (live) {
-    set('maxConnections', live.maxConnections, 'database');
-    set('superuserReserved', live.superuserReserved + live.reservedConnections, 'database');
-    set('otherClients', live.otherClients, 'database');
+    for (const [key, value] of Object.entries(liveBudgetInput(live))) set(key, value, 'database');
   }
   set('instances', numberFlag('--instances', flags.instances), 'flag');
   set('maxInstances', numberFlag('--max-instances', flags.maxInstances), 'flag');
@@ -326,7 +347,12 @@ function describeConfigError(
   fileName: string | undefined,
 ): string {
   const flag = FLAG_OF[error.path];
-  const hint = error.hint ? ` (fix: ${error.hint})` : '';
+  // max_connections not given anywhere: the server can say it.
+  const fix =
+    error.path === 'maxConnections' && !origins.has(error.path)
+      ? `${error.hint ?? 'set maxConnections'}, or read it from the server with --database-url`
+      : error.hint;
+  const hint = fix ? ` (fix: ${fix})` : '';
   if (!flag) return `${error.path}: ${error.problem}${hint}`;
   const origin = origins.get(error.path);
   const where =
