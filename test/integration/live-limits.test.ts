@@ -5,6 +5,8 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgConnectionFactory } from '../../src/components/postgres/connection.js';
+import { readServerLimits } from '../../src/components/postgres/limits.js';
 import { readLiveLimits } from '../../src/fleet/live-limits.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -55,5 +57,27 @@ describe('readLiveLimits as an ordinary role', () => {
     const live = await readLiveLimits(DATABASE_URL);
     expect(live.roleConnectionLimit).toBeNull();
     expect(live.databaseConnectionLimit).toBeNull();
+  });
+});
+
+describe("the Postgres component's readServerLimits as an ordinary role", () => {
+  it("counts other roles' client sessions, though their backend_type is hidden from it", async () => {
+    // `admin` (a superuser session on this database) is open throughout, and one more of it here.
+    const other = new pg.Client({ connectionString: DATABASE_URL });
+    await other.connect();
+    const connection = await pgConnectionFactory(urlAs(role))(AbortSignal.timeout(10_000));
+    try {
+      const limits = await readServerLimits(connection);
+      // `admin`, `other` and itself at least (other test files' sessions come and go meanwhile).
+      expect(limits.totalConnections).toBeGreaterThanOrEqual(3);
+      expect(limits.databaseConnections).toBeGreaterThanOrEqual(3);
+      // Its own role: this one connection, and its role's limit.
+      expect(limits.roleConnections).toBe(1);
+      expect(limits.roleConnectionLimit).toBe(10);
+      expect(limits.superuser).toBe(false);
+    } finally {
+      await connection.end();
+      await other.end();
+    }
   });
 });

@@ -32,14 +32,26 @@ export interface ServerLimits {
 /**
  * The usage query. Its column names are the contract with fake and simulated connections: a fake
  * answers any query that reads `pg_stat_activity` with one row carrying these names.
+ *
+ * A client session counts when its `backend_type` is `client backend`, or when that is hidden
+ * (NULL) and the session has a role and a database: an ordinary role (without `pg_read_all_stats`)
+ * sees other roles' sessions with most columns hidden, `backend_type` among them, but their role
+ * and database shown; background processes have no database. Counting only `client backend` rows,
+ * a service logged in as its own role saw none of the other roles' connections and planned a
+ * fair share larger than the server has room for.
  */
-export const SERVER_USAGE_QUERY = `SELECT
+export const SERVER_USAGE_QUERY = `WITH clients AS (
+  SELECT usesysid, datid FROM pg_stat_activity
+   WHERE backend_type = 'client backend'
+      OR (backend_type IS NULL AND usesysid IS NOT NULL AND datid IS NOT NULL)
+)
+SELECT
   coalesce(current_setting('reserved_connections', true), '0')::int AS reserved_connections,
-  (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend') AS total_connections,
-  (SELECT count(*)::int FROM pg_stat_activity
-     WHERE backend_type = 'client backend' AND usename = current_user) AS role_connections,
-  (SELECT count(*)::int FROM pg_stat_activity
-     WHERE backend_type = 'client backend' AND datname = current_database()) AS database_connections,
+  (SELECT count(*)::int FROM clients) AS total_connections,
+  (SELECT count(*)::int FROM clients
+     WHERE usesysid = (SELECT oid FROM pg_roles WHERE rolname = current_user)) AS role_connections,
+  (SELECT count(*)::int FROM clients
+     WHERE datid = (SELECT oid FROM pg_database WHERE datname = current_database())) AS database_connections,
   (SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user) AS role_connection_limit,
   (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
   (SELECT datconnlimit FROM pg_database WHERE datname = current_database()) AS database_connection_limit`;
