@@ -266,6 +266,38 @@ describe('runService: exit codes', () => {
     expect(h.clock.pending).toBe(0);
   });
 
+  it.each([
+    ['SIGTERM', 143],
+    ['uncaughtException', 1],
+  ] as const)(
+    'on %s while listen runs, aborts ctx.signal so listen ends, and exits after cleanup, not at the grace period',
+    async (event, code) => {
+      h = harness();
+      const db = fakeComponent({ name: 'db', clock: h.clock, log: h.log });
+      let listenAborted = false;
+      service = runService(
+        plan(['database', [db]]),
+        h.options({
+          listen: (ctx) =>
+            new Promise<void>((resolve) => {
+              ctx.signal.addEventListener('abort', () => {
+                listenAborted = true;
+                resolve();
+              });
+            }),
+        }),
+      );
+      await until(() => service!.state === 'listening', 'listen called');
+      h.proc.emit(event, new Error('boom'));
+      // No virtual time passes: only the grace period's timer could end a listen that is never told.
+      await until(() => h.exits.length > 0, 'the exit');
+      expect(h.exits).toEqual([code]);
+      expect(listenAborted).toBe(true);
+      expect(h.log).toContain('stop:db');
+      expect(h.lines().some((line) => line.event === 'service.grace-exceeded')).toBe(false);
+    },
+  );
+
   it('exits 130 on SIGINT during startup', async () => {
     h = harness();
     const slow = fakeComponent({ name: 'slow', clock: h.clock, startMs: 60_000 });

@@ -274,7 +274,17 @@ export class ServiceLifecycle {
     this.state = 'stopping';
     this.armGrace();
     this.health?.setDraining();
-    this.startup.abort(new AbortedError(`Startup was aborted by ${signal}`, signal));
+    this.abortStartup(new AbortedError(`Startup was aborted by ${signal}`, signal));
+  }
+
+  /**
+   * Abort the plan's start and tell `listen`, if it runs, that the service is shutting down
+   * (`ctx.signal`): a `listen` that waits on something honouring that signal would otherwise hold
+   * the cleanup until the grace period ran out.
+   */
+  private abortStartup(reason: unknown): void {
+    this.startup.abort(reason);
+    this.stopping.abort(reason);
   }
 
   private onFatal(kind: 'unhandledRejection' | 'uncaughtException', error: unknown): void {
@@ -285,7 +295,7 @@ export class ServiceLifecycle {
     this.state = 'stopping';
     this.armGrace();
     if (wasRunning) void this.cleanup().then(() => this.finish(1));
-    else this.startup.abort(error);
+    else this.abortStartup(error);
   }
 
   private async shutdown(): Promise<void> {
