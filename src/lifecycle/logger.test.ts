@@ -87,6 +87,17 @@ describe('createLogger redacts at the logger', () => {
     expect(typeof event.time).toBe('string');
   });
 
+  it('rejects an unknown level with a ConfigError naming `level` and the levels to use', () => {
+    const { stream } = capture();
+    expect(() => createLogger({ stream, level: 'verbose' as never })).toThrow(
+      expect.objectContaining({
+        code: ErrorCodes.CONFIG,
+        path: 'level',
+        message: expect.stringContaining('trace, debug, info, warn, error, fatal or silent') as unknown,
+      }),
+    );
+  });
+
   it('never writes a URL password, whatever the password (property)', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[A-Za-z0-9]{6,24}$/), (raw) => {

@@ -7,6 +7,7 @@ import type * as Pino from 'pino';
 import type { DestinationStream, Level, Logger } from 'pino';
 import { lazyModule } from '../common/lazy-module.js';
 import { REDACTED, redactText } from '../common/redact.js';
+import { ConfigError } from '../errors/config-error.js';
 
 /**
  * pino's `Logger`, re-exported: the type of what {@link createLogger} returns and of the service
@@ -28,6 +29,32 @@ export interface LoggerOptionsInput {
   readonly base?: Readonly<Record<string, unknown>>;
   /** More pino `redact` paths, on top of {@link SECRET_PATHS}. @default [] */
   readonly redactPaths?: readonly string[];
+}
+
+/** The levels {@link LoggerOptionsInput.level} accepts, lowest first. */
+export const LOG_LEVELS: readonly (Level | 'silent')[] = [
+  'trace',
+  'debug',
+  'info',
+  'warn',
+  'error',
+  'fatal',
+  'silent',
+];
+
+/**
+ * `level` if it is one of {@link LOG_LEVELS}. @throws ConfigError naming `path` (pino's own error,
+ * "default level:verbose must be included in custom levels", names neither the option nor the fix).
+ */
+export function checkLogLevel(path: string, level: unknown): Level | 'silent' {
+  if (!(LOG_LEVELS as readonly unknown[]).includes(level)) {
+    throw new ConfigError(
+      path,
+      `unknown log level ${JSON.stringify(level) ?? String(level)}`,
+      `use one of ${LOG_LEVELS.slice(0, -1).join(', ')} or ${LOG_LEVELS.at(-1)!}`,
+    );
+  }
+  return level as Level | 'silent';
 }
 
 /**
@@ -105,6 +132,7 @@ export function redactValue(value: unknown, depth = 0): unknown {
  * A pino logger that writes one JSON event per line and removes secrets before anything is
  * written: the message, every string field at any depth, and error messages, stacks and causes.
  *
+ * @throws ConfigError naming `level` when it is not one of {@link LOG_LEVELS}.
  * @example
  * ```ts
  * const logger = createLogger({ level: 'debug' });
@@ -113,11 +141,12 @@ export function redactValue(value: unknown, depth = 0): unknown {
  * ```
  */
 export function createLogger(options: LoggerOptionsInput = {}): Logger {
+  const level = checkLogLevel('level', options.level ?? 'info');
   const stream = options.stream ?? process.stdout;
   const { pino, stdTimeFunctions } = pinoModule();
   const logger = pino(
     {
-      level: options.level ?? 'info',
+      level,
       ...(options.name === undefined ? {} : { name: options.name }),
       base: { pid: process.pid, ...options.base },
       timestamp: stdTimeFunctions.isoTime,

@@ -361,6 +361,15 @@ describe('runService: exit codes', () => {
     expect(h.output()).toContain('drainDelayMs');
   });
 
+  it('exits 78 on an unknown log level, naming loggerOptions.level, instead of throwing from runService', async () => {
+    h = harness();
+    const options = h.options({ loggerOptions: { level: 'verbose' as never } });
+    service = runService(plan(['a', [fakeComponent({ name: 'a', clock: h.clock })]]), options);
+    expect(await service.exited).toBe(78);
+    expect(h.exits).toEqual([78]);
+    expect(h.output()).toContain('Invalid configuration at loggerOptions.level');
+  });
+
   it('exits 78 on a misspelt option instead of ignoring it', async () => {
     h = harness();
     const misspelt = { ...h.options(), drainDelay: 100 } as RunServiceOptionsInput;

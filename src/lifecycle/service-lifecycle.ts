@@ -77,7 +77,20 @@ export class ServiceLifecycle {
   private readonly listening = deferred<number | undefined>();
 
   constructor(private readonly input: RunServiceOptionsInput) {
-    this.logger = input.logger ?? defaultLogger(input.stdout ?? process.stdout, input.loggerOptions);
+    this.logger = input.logger ?? this.startupLogger(input);
+  }
+
+  /**
+   * The logger until the options are resolved. Logger options that pino refuses (an unknown level)
+   * must not throw out of `runService`: the default logger reports them, as `run` finds them invalid.
+   */
+  private startupLogger(input: RunServiceOptionsInput): Logger {
+    const stdout = input.stdout ?? process.stdout;
+    try {
+      return defaultLogger(stdout, input.loggerOptions);
+    } catch {
+      return defaultLogger(stdout);
+    }
   }
 
   handle(): RunningService {
