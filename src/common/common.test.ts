@@ -21,6 +21,18 @@ describe('redact', () => {
     ['postgres://app:a/b@db:5432/app', 'postgres://app:***@db:5432/app'],
     ['postgres://app:123/x@db/app failed', 'postgres://app:***@db/app failed'],
     ['postgres://app:p@ss:w0rd@db/app', 'postgres://app:***@db/app'],
+    // An Authorization header keeps its scheme; the credentials go, Basic ones too (base64 of user:password).
+    ['Authorization: Basic dXNlcjpodW50ZXIy', 'Authorization: Basic ***'],
+    ['proxy-authorization=Basic dXNlcjpodW50ZXIy, next', 'proxy-authorization=Basic ***, next'],
+    ['{"authorization":"Basic dXNlcjpodW50ZXIy"}', '{"authorization":***}'],
+    // A secret's name inside a longer one: prefixed (`DB_`, `PG`, `client_`, `access_`) or dotted.
+    ['GET https://svc/health?access_token=abc123 failed', 'GET https://svc/health?access_token=*** failed'],
+    ['DB_PASSWORD=hunter2', 'DB_PASSWORD=***'],
+    ['PGPASSWORD=hunter2 psql', 'PGPASSWORD=*** psql'],
+    ['client_secret=s3cr3t&grant_type=code', 'client_secret=***&grant_type=code'],
+    ['spring.datasource.password: hunter2', 'spring.datasource.password: ***'],
+    // Names that only contain or start with one are left alone.
+    ['author: Tom, tokens: 5, token_type=bearer', 'author: Tom, tokens: 5, token_type=bearer'],
   ])('redactText(%s)', (input, expected) => {
     expect(redactText(input)).toBe(expected);
   });

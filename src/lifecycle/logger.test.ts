@@ -87,6 +87,23 @@ describe('createLogger redacts at the logger', () => {
     expect(typeof event.time).toBe('string');
   });
 
+  it('censors values under secret-looking keys that carry a prefix (accessToken, DB_PASSWORD, proxy-authorization)', () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ stream });
+    logger.info(
+      {
+        accessToken: SECRET,
+        config: { DB_PASSWORD: SECRET, clientSecret: SECRET },
+        request: { headers: { 'proxy-authorization': `Basic ${SECRET}`, 'set-cookie': SECRET } },
+        tokens: 5,
+      },
+      'request failed',
+    );
+    const [line] = lines();
+    expect(line).not.toContain(SECRET);
+    expect(JSON.parse(line!)).toMatchObject({ accessToken: '***', tokens: 5 });
+  });
+
   it('rejects an unknown level with a ConfigError naming `level` and the levels to use', () => {
     const { stream } = capture();
     expect(() => createLogger({ stream, level: 'verbose' as never })).toThrow(

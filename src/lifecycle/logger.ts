@@ -80,9 +80,13 @@ export const SECRET_PATHS: readonly string[] = [
   'req.headers.cookie',
 ];
 
-/** Keys whose values are secrets at any depth (the deep walk below censors them). */
+/**
+ * Keys whose values are secrets at any depth (the deep walk below censors them): a secret's name,
+ * alone or at the end of a longer one (`accessToken`, `DB_PASSWORD`, `proxy-authorization`,
+ * `set-cookie`); `pass` only alone (`bypass` is no secret).
+ */
 const SECRET_KEY =
-  /^(password|passwd|pwd|pass|token|secret|api[-_]?key|access[-_]?key|authorization|cookie)$/i;
+  /^(?:pass|[\w.-]*?(?:password|passwd|pwd|token|secret|api[-_]?key|access[-_]?key|authorization|cookie))$/i;
 
 /** Nesting depth beyond which the walk stops and writes a placeholder (guards against huge objects). */
 const MAX_DEPTH = 8;
