@@ -21,6 +21,7 @@ describe('redact', () => {
     ['postgres://app:a/b@db:5432/app', 'postgres://app:***@db:5432/app'],
     ['postgres://app:123/x@db/app failed', 'postgres://app:***@db/app failed'],
     ['postgres://app:p@ss:w0rd@db/app', 'postgres://app:***@db/app'],
+    ['id=1postgres://app:hunter2@db/app', 'id=1postgres://app:***@db/app'],
     // An Authorization header keeps its scheme; the credentials go, Basic ones too (base64 of user:password).
     ['Authorization: Basic dXNlcjpodW50ZXIy', 'Authorization: Basic ***'],
     ['proxy-authorization=Basic dXNlcjpodW50ZXIy, next', 'proxy-authorization=Basic ***, next'],
@@ -49,6 +50,15 @@ describe('redact', () => {
     // Parsed as host `app`, port 123 and a path: the password must not survive that reading.
     expect(redactUrl('postgres://app:123/x@db:5432/app')).toBe('postgres://app:***@db:5432/app');
     expect(redactUrl('postgres://app:a/b@db:5432/app')).toBe('postgres://app:***@db:5432/app');
+  });
+
+  it('redactText scans a long run of name characters once, not once per character', () => {
+    // 100 kB of hex (a dumped buffer) after a colon. A pattern that may start anywhere in the run
+    // rescans the rest of it from each character: about 14 s of blocked event loop (no /livez
+    // answered), and this test fails on its timeout instead of on an assertion. No durations are
+    // asserted here; linear scanning just finishes.
+    const text = `unexpected reply: ${'0123456789abcdef'.repeat(6_250)} ${'a-'.repeat(50_000)}=x`;
+    expect(redactText(text)).toBe(text);
   });
 
   it('safeMessage handles any thrown value', () => {

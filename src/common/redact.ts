@@ -7,9 +7,12 @@
 
 /**
  * `scheme://user:password@`. The password runs to the token's last `@`: a password with an unencoded
- * `/`, `:` or `@` (which URL parsers read as a path or a port) is still hidden whole.
+ * `/`, `:` or `@` (which URL parsers read as a path or a port) is still hidden whole. A scheme
+ * starts where no scheme character precedes it, and runs to `://` (`1postgres://` is kept whole as
+ * the scheme, its password hidden as before): starting inside a long run of scheme characters (100 kB
+ * of hex) would rescan the rest of the run from every character, seconds of blocked event loop.
  */
-const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):(\S+)@/gi;
+const URL_USERINFO = /(?<![a-z0-9+.-])([a-z0-9+.-]+:\/\/)([^\s:/@]*):(\S+)@/gi;
 /**
  * `name=value`, `name: value`, `"name":"value"`, where the name is or ends with a secret's name:
  * `password`, and also `DB_PASSWORD`, `PGPASSWORD`, `access_token`, `client_secret`,
