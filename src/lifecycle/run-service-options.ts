@@ -10,6 +10,7 @@ import type { HealthOptionsInput } from '../health/options.js';
 import type { OrchestratorMode, OrchestratorOptionsInput } from '../orchestrator/orchestrator-options.js';
 import { checkLogLevel, createLogger, type Logger, type LoggerOptionsInput } from './logger.js';
 import type { ProcessLike, StopSignal } from './process-hooks.js';
+import { checkRunServiceOptionShapes } from './run-service-option-shapes.js';
 import type { ServiceContext } from './service-context.js';
 
 /** Something `runService` closes on shutdown (in reverse order of `listen`'s result). */
@@ -213,6 +214,7 @@ export function resolveRunServiceOptions(input: RunServiceOptionsInput = {}): Ru
       );
     }
   }
+  checkRunServiceOptionShapes(input);
   const mode = input.mode ?? 'deterministic';
   if (mode !== 'deterministic' && mode !== 'graceful') {
     throw new ConfigError(

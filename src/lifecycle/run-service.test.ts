@@ -7,7 +7,7 @@ import { fakeComponent, type FakeComponent } from '../testing/fake-component.js'
 import type { PlanInput } from '../orchestrator/plan.js';
 import type { StartupSnapshot } from '../orchestrator/snapshot.js';
 import { runService, type RunningService } from './run-service.js';
-import type { RunServiceOptionsInput } from './run-service-options.js';
+import { resolveRunServiceOptions, type RunServiceOptionsInput } from './run-service-options.js';
 
 const SECRET = 'pw-Zq81hunter';
 
@@ -368,6 +368,39 @@ describe('runService: exit codes', () => {
     expect(await service.exited).toBe(78);
     expect(h.exits).toEqual([78]);
     expect(h.output()).toContain('Invalid configuration at loggerOptions.level');
+  });
+
+  it.each([
+    ['signals', { signals: 'SIGTERM' }],
+    ['host', { host: '' }],
+    ['host', { host: 8080 }],
+    ['clock', { clock: {} }],
+    ['process', { process: {} }],
+    ['server', { server: {} }],
+    ['logger', { logger: {} }],
+    ['health', { health: 5 }],
+    ['orchestrator', { orchestrator: null }],
+    ['loggerOptions', { loggerOptions: 'debug' }],
+    ['liveView', { liveView: 'yes' }],
+  ])(
+    'exits 78 naming %s when it has the wrong shape (%o), instead of failing with a TypeError',
+    async (name, bad) => {
+      h = harness();
+      const options = { ...h.options(), ...bad } as unknown as RunServiceOptionsInput;
+      service = runService(plan(['a', [fakeComponent({ name: 'a', clock: h.clock })]]), options);
+      expect(await service.exited).toBe(78);
+      expect(h.exits).toEqual([78]);
+      expect(h.output()).toContain(`Invalid configuration at ${name}: must be`);
+    },
+  );
+
+  it.each([
+    ['exit', { exit: 'process.exit' }],
+    ['stdout', { stdout: {} }],
+  ])('refuses %s of the wrong shape (%o) with a ConfigError naming it', (name, bad) => {
+    expect(() => resolveRunServiceOptions(bad as unknown as RunServiceOptionsInput)).toThrow(
+      `Invalid configuration at ${name}: must be`,
+    );
   });
 
   it('exits 78 on a misspelt option instead of ignoring it', async () => {

@@ -77,15 +77,16 @@ export class ServiceLifecycle {
   private readonly listening = deferred<number | undefined>();
 
   constructor(private readonly input: RunServiceOptionsInput) {
-    this.logger = input.logger ?? this.startupLogger(input);
+    this.logger = typeof input.logger?.fatal === 'function' ? input.logger : this.startupLogger(input);
   }
 
   /**
-   * The logger until the options are resolved. Logger options that pino refuses (an unknown level)
-   * must not throw out of `runService`: the default logger reports them, as `run` finds them invalid.
+   * The logger until the options are resolved. Options that cannot make one (an unknown level, a
+   * `stdout` without `write`) must not throw out of `runService`: the default logger on the process's
+   * standard output reports them, as `run` finds them invalid.
    */
   private startupLogger(input: RunServiceOptionsInput): Logger {
-    const stdout = input.stdout ?? process.stdout;
+    const stdout = typeof input.stdout?.write === 'function' ? input.stdout : process.stdout;
     try {
       return defaultLogger(stdout, input.loggerOptions);
     } catch {
@@ -118,7 +119,8 @@ export class ServiceLifecycle {
       options = resolveRunServiceOptions(this.input);
     } catch (error) {
       this.logger.fatal({ event: 'service.config-error', err: error }, 'invalid runService options');
-      return this.finish(exitCodeFor(error), this.input.exit ?? ((code) => process.exit(code)));
+      const exit = typeof this.input.exit === 'function' ? this.input.exit : undefined;
+      return this.finish(exitCodeFor(error), exit ?? ((code) => process.exit(code)));
     }
     this.options = options;
     if (options.liveView) this.liveView = new LiveView(options.stdout);
