@@ -104,6 +104,26 @@ describe('createLogger redacts at the logger', () => {
     expect(JSON.parse(line!)).toMatchObject({ accessToken: '***', tokens: 5 });
   });
 
+  it("keeps an AggregateError's errors (a refused dual-stack connect has an empty message), redacted", () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ stream });
+    const refused = (address: string) =>
+      Object.assign(new Error(`connect ECONNREFUSED ${address}`), { code: 'ECONNREFUSED', address });
+    const error = new AggregateError(
+      [refused('::1'), refused('127.0.0.1'), new Error(`via postgres://app:${SECRET}@db/app`)],
+      '',
+    );
+    logger.error({ err: error }, 'startup failed');
+    const [line] = lines();
+    expect(line).not.toContain(SECRET);
+    const err = (JSON.parse(line!) as { err: { errors: Array<{ message: string }> } }).err;
+    expect(err.errors.map((e) => e.message)).toEqual([
+      'connect ECONNREFUSED ::1',
+      'connect ECONNREFUSED 127.0.0.1',
+      'via postgres://app:***@db/app',
+    ]);
+  });
+
   it('rejects an unknown level with a ConfigError naming `level` and the levels to use', () => {
     const { stream } = capture();
     expect(() => createLogger({ stream, level: 'verbose' as never })).toThrow(

@@ -91,7 +91,13 @@ const SECRET_KEY =
 /** Nesting depth beyond which the walk stops and writes a placeholder (guards against huge objects). */
 const MAX_DEPTH = 8;
 
-/** A redacted copy of an error: name, code, message, stack and cause, each with secrets removed. */
+/** How many of an AggregateError's errors a log line keeps. */
+const MAX_AGGREGATED = 10;
+
+/**
+ * A redacted copy of an error: name, code, message, stack, cause and an AggregateError's `errors`,
+ * each with secrets removed.
+ */
 export function serializeError(error: unknown, depth = 0): Record<string, unknown> {
   if (!(error instanceof Error)) {
     return { message: typeof error === 'string' ? redactText(error) : redactValue(error, depth + 1) };
@@ -108,6 +114,12 @@ export function serializeError(error: unknown, depth = 0): Record<string, unknow
   out.message = redactText(error.message);
   if (typeof error.stack === 'string') out.stack = redactText(error.stack);
   if (error.cause !== undefined && depth < MAX_DEPTH) out.cause = serializeError(error.cause, depth + 1);
+  // An AggregateError's errors are not enumerable, and pino's `aggregateErrors` is not redacted: its
+  // message is often empty (a refused dual-stack connect), so without them the line says nothing.
+  const errors = (error as { errors?: unknown }).errors;
+  if (Array.isArray(errors) && depth < MAX_DEPTH) {
+    out.errors = errors.slice(0, MAX_AGGREGATED).map((item) => serializeError(item, depth + 1));
+  }
   return out;
 }
 
