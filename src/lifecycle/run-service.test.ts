@@ -516,6 +516,59 @@ describe('runService: signals and fatal errors', () => {
     expect(h.output()).not.toContain(SECRET);
   });
 
+  it('a first SIGTERM during the cleanup after an uncaught exception lets the cleanup finish and keeps exit 1', async () => {
+    h = harness();
+    const db = fakeComponent({ name: 'db', clock: h.clock, log: h.log });
+    let closing = false;
+    service = runService(
+      plan(['database', [db]]),
+      h.options({
+        listen: () => ({
+          close: async () => {
+            closing = true;
+            await h.clock.sleep(3_000);
+            h.log.push('close:listener');
+          },
+        }),
+      }),
+    );
+    await until(() => service!.state === 'running', 'running');
+    h.proc.emit('uncaughtException', new Error('boom'));
+    await until(() => closing, 'cleanup under way');
+    h.proc.emit('SIGTERM'); // the platform stopping the pod meanwhile: not a reason to cut cleanup short
+    expect(h.exits).toEqual([]);
+    await h.clock.advance(3_000);
+    expect(await service.exited).toBe(1);
+    expect(h.log.slice(-2)).toEqual(['close:listener', 'stop:db']);
+  });
+
+  it('a first SIGINT during the cleanup after a failed startup keeps the failure’s exit code', async () => {
+    h = harness();
+    const denied = Object.assign(new Error('password authentication failed'), { code: '28P01' });
+    const db = fakeComponent({
+      name: 'db',
+      clock: h.clock,
+      startMs: 1_000,
+      failTimes: Infinity,
+      error: denied,
+    });
+    service = runService(plan(['database', [db]]), h.options());
+    const port = (await service.listening)!;
+    // A request still being sent holds the server's close open, so the cleanup takes a while.
+    const { connect } = await import('node:net');
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('GET /livez HTTP/1.1\r\nhost: x\r\n');
+    await h.clock.advance(1_000);
+    await until(() => h.lines().some((line) => line.event === 'service.startup-failed'), 'startup failed');
+    h.proc.emit('SIGINT');
+    expect(h.exits).toEqual([]);
+    await h.clock.advance(10_000);
+    expect(await service.exited).toBe(78);
+    socket.destroy();
+  });
+
   it('an uncaught exception during startup aborts it and exits 1', async () => {
     h = harness();
     const slow = fakeComponent({ name: 'slow', clock: h.clock, startMs: 60_000 });

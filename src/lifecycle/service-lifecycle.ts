@@ -262,6 +262,18 @@ export class ServiceLifecycle {
     if (this.finished) return;
     if (this.state === 'stopping') {
       const options = this.options!;
+      if (this.stopSignal === undefined) {
+        // Stopping already, for a failed startup or a fatal error: the cleanup under way is what the
+        // signal asks for, so it is not cut short, and the exit code keeps saying why (3, 78, 1), not
+        // 143. A repeat of the signal forces the exit as after any first signal.
+        this.stopSignal = signal;
+        this.firstSignalAt = options.clock.now();
+        this.logger.info(
+          { event: 'service.signal', signal, received, state: this.state },
+          `received ${received} while already stopping; cleanup continues`,
+        );
+        return;
+      }
       if (
         signal === this.stopSignal &&
         options.clock.now() - this.firstSignalAt < options.duplicateSignalWindowMs
