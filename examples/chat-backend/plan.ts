@@ -64,10 +64,20 @@ export interface ChatPlan {
 // The width rule lives in admission.ts; bench/storm/storm-config.ts imports it from here.
 export { admissionWidth } from './admission.js';
 
+/**
+ * Where the self-check reaches `server`: the address it is bound to (HOST), or the loopback when it
+ * is bound to every interface. A server bound to one address (HOST=10.0.0.5, or ::1) does not answer
+ * on 127.0.0.1.
+ */
+function selfCheckHost({ address }: AddressInfo): string {
+  return address === '::' || address === '0.0.0.0' ? '127.0.0.1' : address;
+}
+
 function selfCheckHttp(server: Server, signal: AbortSignal): Promise<void> {
-  const { port } = server.address() as AddressInfo;
+  const bound = server.address() as AddressInfo;
+  const { port } = bound;
   return new Promise<void>((resolve, reject) => {
-    const request = get({ host: '127.0.0.1', port, path: '/livez', signal, agent: false }, (res) => {
+    const request = get({ host: selfCheckHost(bound), port, path: '/livez', signal, agent: false }, (res) => {
       res.resume();
       if (res.statusCode === 200) resolve();
       else reject(new Error(`self-check: GET /livez answered ${res.statusCode ?? '?'}`));

@@ -1,6 +1,7 @@
+import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildProgram, main, packageVersion, type CliIo } from './main.js';
+import { buildProgram, guardStdout, main, packageVersion, type CliIo } from './main.js';
 
 function recorder(): CliIo & { out_: string; err_: string; codes: number[] } {
   const io = {
@@ -131,5 +132,21 @@ describe('phasegate program', () => {
     );
     expect(JSON.parse(io.out_)).toMatchObject({ fits: false, overcommittedBy: 3 });
     expect(io.codes).toEqual([1]);
+  });
+});
+
+describe('standard output whose reader has gone', () => {
+  const failure = (code: string): Error => Object.assign(new Error(`write ${code}`), { code });
+
+  it.each(['EPIPE', 'EIO'])('drops %s (a closed pipe, a closed terminal) instead of throwing', (code) => {
+    const stdout = new EventEmitter();
+    guardStdout(stdout);
+    expect(() => stdout.emit('error', failure(code))).not.toThrow();
+  });
+
+  it('rethrows any other write error', () => {
+    const stdout = new EventEmitter();
+    guardStdout(stdout);
+    expect(() => stdout.emit('error', failure('ENOSPC'))).toThrow('write ENOSPC');
   });
 });

@@ -41,10 +41,32 @@ export interface CliIo {
 }
 
 /**
- * Set when standard output was closed by its reader (`phasegate plan | head -c 10`): later output
- * is dropped instead of failing with EPIPE, and the command still ends with its own exit code.
+ * Set when standard output was closed by its reader (`phasegate plan | head -c 10`) or its terminal
+ * (EIO): later output is dropped instead of failing, and the command still ends with its own exit
+ * code.
  */
 let stdoutClosed = false;
+
+/**
+ * Write errors meaning nobody reads standard output any more: `EPIPE` (the reader of a pipe
+ * exited) and `EIO` (the terminal was closed, which also sends SIGHUP). The same two runService
+ * drops for its log lines (its `OUTPUT_GONE_CODES`).
+ */
+const READER_GONE: ReadonlySet<string> = new Set(['EPIPE', 'EIO']);
+
+/**
+ * Listen for write errors of `stdout`: a reader that has gone ends the output, not the command;
+ * any other error is rethrown. Without this, an `EIO` under `phasegate run` (a closed terminal) was
+ * rethrown as an uncaught exception, which made the service's orderly SIGHUP shutdown exit 1.
+ */
+export function guardStdout(stdout: {
+  on(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown;
+}): void {
+  stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === undefined || !READER_GONE.has(error.code)) throw error;
+    stdoutClosed = true;
+  });
+}
 
 /** The {@link CliIo} of the running process. */
 export const processIo: CliIo = {
@@ -133,10 +155,7 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    stdoutClosed = true;
-  });
+  guardStdout(process.stdout);
   main().catch((error: unknown) => {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     process.stderr.write(`phasegate: internal error: ${redactText(detail)}\n`);

@@ -21,6 +21,19 @@ describe('redact', () => {
     ['postgres://app:a/b@db:5432/app', 'postgres://app:***@db:5432/app'],
     ['postgres://app:123/x@db/app failed', 'postgres://app:***@db/app failed'],
     ['postgres://app:p@ss:w0rd@db/app', 'postgres://app:***@db/app'],
+    ['id=1postgres://app:hunter2@db/app', 'id=1postgres://app:***@db/app'],
+    // An Authorization header keeps its scheme; the credentials go, Basic ones too (base64 of user:password).
+    ['Authorization: Basic dXNlcjpodW50ZXIy', 'Authorization: Basic ***'],
+    ['proxy-authorization=Basic dXNlcjpodW50ZXIy, next', 'proxy-authorization=Basic ***, next'],
+    ['{"authorization":"Basic dXNlcjpodW50ZXIy"}', '{"authorization":***}'],
+    // A secret's name inside a longer one: prefixed (`DB_`, `PG`, `client_`, `access_`) or dotted.
+    ['GET https://svc/health?access_token=abc123 failed', 'GET https://svc/health?access_token=*** failed'],
+    ['DB_PASSWORD=hunter2', 'DB_PASSWORD=***'],
+    ['PGPASSWORD=hunter2 psql', 'PGPASSWORD=*** psql'],
+    ['client_secret=s3cr3t&grant_type=code', 'client_secret=***&grant_type=code'],
+    ['spring.datasource.password: hunter2', 'spring.datasource.password: ***'],
+    // Names that only contain or start with one are left alone.
+    ['author: Tom, tokens: 5, token_type=bearer', 'author: Tom, tokens: 5, token_type=bearer'],
   ])('redactText(%s)', (input, expected) => {
     expect(redactText(input)).toBe(expected);
   });
@@ -37,6 +50,15 @@ describe('redact', () => {
     // Parsed as host `app`, port 123 and a path: the password must not survive that reading.
     expect(redactUrl('postgres://app:123/x@db:5432/app')).toBe('postgres://app:***@db:5432/app');
     expect(redactUrl('postgres://app:a/b@db:5432/app')).toBe('postgres://app:***@db:5432/app');
+  });
+
+  it('redactText scans a long run of name characters once, not once per character', () => {
+    // 100 kB of hex (a dumped buffer) after a colon. A pattern that may start anywhere in the run
+    // rescans the rest of it from each character: about 14 s of blocked event loop (no /livez
+    // answered), and this test fails on its timeout instead of on an assertion. No durations are
+    // asserted here; linear scanning just finishes.
+    const text = `unexpected reply: ${'0123456789abcdef'.repeat(6_250)} ${'a-'.repeat(50_000)}=x`;
+    expect(redactText(text)).toBe(text);
   });
 
   it('safeMessage handles any thrown value', () => {

@@ -1,16 +1,32 @@
 /**
  * Removes secrets from text that may reach a log line, an error message, `/health` or the timeline:
  * passwords in URLs (`postgres://user:secret@host`), `password=...` / `token=...` pairs in
- * connection strings and query strings, and bearer tokens.
+ * connection strings and query strings (`DB_PASSWORD=...`, `access_token=...` too), `Authorization`
+ * header values, and bearer tokens.
  */
 
 /**
  * `scheme://user:password@`. The password runs to the token's last `@`: a password with an unencoded
- * `/`, `:` or `@` (which URL parsers read as a path or a port) is still hidden whole.
+ * `/`, `:` or `@` (which URL parsers read as a path or a port) is still hidden whole. A scheme
+ * starts where no scheme character precedes it, and runs to `://` (`1postgres://` is kept whole as
+ * the scheme, its password hidden as before): starting inside a long run of scheme characters (100 kB
+ * of hex) would rescan the rest of the run from every character, seconds of blocked event loop.
  */
-const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):(\S+)@/gi;
+const URL_USERINFO = /(?<![a-z0-9+.-])([a-z0-9+.-]+:\/\/)([^\s:/@]*):(\S+)@/gi;
+/**
+ * `name=value`, `name: value`, `"name":"value"`, where the name is or ends with a secret's name:
+ * `password`, and also `DB_PASSWORD`, `PGPASSWORD`, `access_token`, `client_secret`,
+ * `spring.datasource.password`. A name starts where no name character precedes it, so the scan
+ * starts once per name, not at every character of it.
+ */
 const KEY_VALUE =
-  /\b(password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key|auth)(["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,'"]+)/gi;
+  /(?<![a-z0-9_.-])([a-z0-9_.-]*?(?:password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key|auth))(["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,'"]+)/gi;
+/**
+ * An `Authorization` (or `Proxy-Authorization`) header's value. A well-known scheme is kept
+ * (`Basic ***`: its credentials are only base64 of `user:password`); any other value goes whole.
+ */
+const AUTHORIZATION =
+  /(?<![a-z0-9_.-])((?:proxy-)?authorization["']?\s*[=:]\s*)(?:"[^"]*"|'[^']*'|((?:basic|bearer|digest|negotiate|ntlm|token|dpop)[ \t]+)?[^\s&;,'"]+)/gi;
 const BEARER = /\b(bearer\s+)[a-z0-9._~+/=-]+/gi;
 
 /**
@@ -36,6 +52,10 @@ export function redactText(text: string): string {
   if (!MAY_HOLD_SECRET.test(text)) return text;
   return text
     .replace(URL_USERINFO, (_m, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
+    .replace(
+      AUTHORIZATION,
+      (_m, key: string, scheme: string | undefined) => `${key}${scheme ?? ''}${REDACTED}`,
+    )
     .replace(KEY_VALUE, (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`)
     .replace(BEARER, (_m, prefix: string) => `${prefix}${REDACTED}`);
 }

@@ -87,6 +87,54 @@ describe('createLogger redacts at the logger', () => {
     expect(typeof event.time).toBe('string');
   });
 
+  it('censors values under secret-looking keys that carry a prefix (accessToken, DB_PASSWORD, proxy-authorization)', () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ stream });
+    logger.info(
+      {
+        accessToken: SECRET,
+        config: { DB_PASSWORD: SECRET, clientSecret: SECRET },
+        request: { headers: { 'proxy-authorization': `Basic ${SECRET}`, 'set-cookie': SECRET } },
+        tokens: 5,
+      },
+      'request failed',
+    );
+    const [line] = lines();
+    expect(line).not.toContain(SECRET);
+    expect(JSON.parse(line!)).toMatchObject({ accessToken: '***', tokens: 5 });
+  });
+
+  it("keeps an AggregateError's errors (a refused dual-stack connect has an empty message), redacted", () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ stream });
+    const refused = (address: string) =>
+      Object.assign(new Error(`connect ECONNREFUSED ${address}`), { code: 'ECONNREFUSED', address });
+    const error = new AggregateError(
+      [refused('::1'), refused('127.0.0.1'), new Error(`via postgres://app:${SECRET}@db/app`)],
+      '',
+    );
+    logger.error({ err: error }, 'startup failed');
+    const [line] = lines();
+    expect(line).not.toContain(SECRET);
+    const err = (JSON.parse(line!) as { err: { errors: Array<{ message: string }> } }).err;
+    expect(err.errors.map((e) => e.message)).toEqual([
+      'connect ECONNREFUSED ::1',
+      'connect ECONNREFUSED 127.0.0.1',
+      'via postgres://app:***@db/app',
+    ]);
+  });
+
+  it('rejects an unknown level with a ConfigError naming `level` and the levels to use', () => {
+    const { stream } = capture();
+    expect(() => createLogger({ stream, level: 'verbose' as never })).toThrow(
+      expect.objectContaining({
+        code: ErrorCodes.CONFIG,
+        path: 'level',
+        message: expect.stringContaining('trace, debug, info, warn, error, fatal or silent') as unknown,
+      }),
+    );
+  });
+
   it('never writes a URL password, whatever the password (property)', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[A-Za-z0-9]{6,24}$/), (raw) => {

@@ -7,6 +7,7 @@ import type * as Pino from 'pino';
 import type { DestinationStream, Level, Logger } from 'pino';
 import { lazyModule } from '../common/lazy-module.js';
 import { REDACTED, redactText } from '../common/redact.js';
+import { ConfigError } from '../errors/config-error.js';
 
 /**
  * pino's `Logger`, re-exported: the type of what {@link createLogger} returns and of the service
@@ -28,6 +29,32 @@ export interface LoggerOptionsInput {
   readonly base?: Readonly<Record<string, unknown>>;
   /** More pino `redact` paths, on top of {@link SECRET_PATHS}. @default [] */
   readonly redactPaths?: readonly string[];
+}
+
+/** The levels {@link LoggerOptionsInput.level} accepts, lowest first. */
+export const LOG_LEVELS: readonly (Level | 'silent')[] = [
+  'trace',
+  'debug',
+  'info',
+  'warn',
+  'error',
+  'fatal',
+  'silent',
+];
+
+/**
+ * `level` if it is one of {@link LOG_LEVELS}. @throws ConfigError naming `path` (pino's own error,
+ * "default level:verbose must be included in custom levels", names neither the option nor the fix).
+ */
+export function checkLogLevel(path: string, level: unknown): Level | 'silent' {
+  if (!(LOG_LEVELS as readonly unknown[]).includes(level)) {
+    throw new ConfigError(
+      path,
+      `unknown log level ${JSON.stringify(level) ?? String(level)}`,
+      `use one of ${LOG_LEVELS.slice(0, -1).join(', ')} or ${LOG_LEVELS.at(-1)!}`,
+    );
+  }
+  return level as Level | 'silent';
 }
 
 /**
@@ -53,14 +80,24 @@ export const SECRET_PATHS: readonly string[] = [
   'req.headers.cookie',
 ];
 
-/** Keys whose values are secrets at any depth (the deep walk below censors them). */
+/**
+ * Keys whose values are secrets at any depth (the deep walk below censors them): a secret's name,
+ * alone or at the end of a longer one (`accessToken`, `DB_PASSWORD`, `proxy-authorization`,
+ * `set-cookie`); `pass` only alone (`bypass` is no secret).
+ */
 const SECRET_KEY =
-  /^(password|passwd|pwd|pass|token|secret|api[-_]?key|access[-_]?key|authorization|cookie)$/i;
+  /^(?:pass|[\w.-]*?(?:password|passwd|pwd|token|secret|api[-_]?key|access[-_]?key|authorization|cookie))$/i;
 
 /** Nesting depth beyond which the walk stops and writes a placeholder (guards against huge objects). */
 const MAX_DEPTH = 8;
 
-/** A redacted copy of an error: name, code, message, stack and cause, each with secrets removed. */
+/** How many of an AggregateError's errors a log line keeps. */
+const MAX_AGGREGATED = 10;
+
+/**
+ * A redacted copy of an error: name, code, message, stack, cause and an AggregateError's `errors`,
+ * each with secrets removed.
+ */
 export function serializeError(error: unknown, depth = 0): Record<string, unknown> {
   if (!(error instanceof Error)) {
     return { message: typeof error === 'string' ? redactText(error) : redactValue(error, depth + 1) };
@@ -77,6 +114,12 @@ export function serializeError(error: unknown, depth = 0): Record<string, unknow
   out.message = redactText(error.message);
   if (typeof error.stack === 'string') out.stack = redactText(error.stack);
   if (error.cause !== undefined && depth < MAX_DEPTH) out.cause = serializeError(error.cause, depth + 1);
+  // An AggregateError's errors are not enumerable, and pino's `aggregateErrors` is not redacted: its
+  // message is often empty (a refused dual-stack connect), so without them the line says nothing.
+  const errors = (error as { errors?: unknown }).errors;
+  if (Array.isArray(errors) && depth < MAX_DEPTH) {
+    out.errors = errors.slice(0, MAX_AGGREGATED).map((item) => serializeError(item, depth + 1));
+  }
   return out;
 }
 
@@ -105,6 +148,7 @@ export function redactValue(value: unknown, depth = 0): unknown {
  * A pino logger that writes one JSON event per line and removes secrets before anything is
  * written: the message, every string field at any depth, and error messages, stacks and causes.
  *
+ * @throws ConfigError naming `level` when it is not one of {@link LOG_LEVELS}.
  * @example
  * ```ts
  * const logger = createLogger({ level: 'debug' });
@@ -113,11 +157,12 @@ export function redactValue(value: unknown, depth = 0): unknown {
  * ```
  */
 export function createLogger(options: LoggerOptionsInput = {}): Logger {
+  const level = checkLogLevel('level', options.level ?? 'info');
   const stream = options.stream ?? process.stdout;
   const { pino, stdTimeFunctions } = pinoModule();
   const logger = pino(
     {
-      level: options.level ?? 'info',
+      level,
       ...(options.name === undefined ? {} : { name: options.name }),
       base: { pid: process.pid, ...options.base },
       timestamp: stdTimeFunctions.isoTime,

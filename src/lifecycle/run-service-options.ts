@@ -8,8 +8,9 @@ import { systemClock, type Clock } from '../common/clock.js';
 import { ConfigError } from '../errors/config-error.js';
 import type { HealthOptionsInput } from '../health/options.js';
 import type { OrchestratorMode, OrchestratorOptionsInput } from '../orchestrator/orchestrator-options.js';
-import { createLogger, type Logger, type LoggerOptionsInput } from './logger.js';
+import { checkLogLevel, createLogger, type Logger, type LoggerOptionsInput } from './logger.js';
 import type { ProcessLike, StopSignal } from './process-hooks.js';
+import { checkRunServiceOptionShapes } from './run-service-option-shapes.js';
 import type { ServiceContext } from './service-context.js';
 
 /** Something `runService` closes on shutdown (in reverse order of `listen`'s result). */
@@ -213,6 +214,7 @@ export function resolveRunServiceOptions(input: RunServiceOptionsInput = {}): Ru
       );
     }
   }
+  checkRunServiceOptionShapes(input);
   const mode = input.mode ?? 'deterministic';
   if (mode !== 'deterministic' && mode !== 'graceful') {
     throw new ConfigError(
@@ -263,6 +265,8 @@ export function resolveRunServiceOptions(input: RunServiceOptionsInput = {}): Ru
       'pass async (ctx) => { ctx.mount(app) } or leave it out',
     );
   }
+  const loggerOptions = input.loggerOptions ?? {};
+  if (loggerOptions.level !== undefined) checkLogLevel('loggerOptions.level', loggerOptions.level);
   const stdout = input.stdout ?? process.stdout;
   return {
     mode,
@@ -283,7 +287,7 @@ export function resolveRunServiceOptions(input: RunServiceOptionsInput = {}): Ru
     ),
     stdout,
     logger: input.logger,
-    loggerOptions: input.loggerOptions ?? {},
+    loggerOptions,
     liveView: input.liveView ?? stdout.isTTY === true,
     exit: input.exit ?? ((code) => process.exit(code)),
     process: input.process ?? (process as unknown as ProcessLike),

@@ -7,7 +7,7 @@ import { fakeComponent, type FakeComponent } from '../testing/fake-component.js'
 import type { PlanInput } from '../orchestrator/plan.js';
 import type { StartupSnapshot } from '../orchestrator/snapshot.js';
 import { runService, type RunningService } from './run-service.js';
-import type { RunServiceOptionsInput } from './run-service-options.js';
+import { resolveRunServiceOptions, type RunServiceOptionsInput } from './run-service-options.js';
 
 const SECRET = 'pw-Zq81hunter';
 
@@ -266,6 +266,38 @@ describe('runService: exit codes', () => {
     expect(h.clock.pending).toBe(0);
   });
 
+  it.each([
+    ['SIGTERM', 143],
+    ['uncaughtException', 1],
+  ] as const)(
+    'on %s while listen runs, aborts ctx.signal so listen ends, and exits after cleanup, not at the grace period',
+    async (event, code) => {
+      h = harness();
+      const db = fakeComponent({ name: 'db', clock: h.clock, log: h.log });
+      let listenAborted = false;
+      service = runService(
+        plan(['database', [db]]),
+        h.options({
+          listen: (ctx) =>
+            new Promise<void>((resolve) => {
+              ctx.signal.addEventListener('abort', () => {
+                listenAborted = true;
+                resolve();
+              });
+            }),
+        }),
+      );
+      await until(() => service!.state === 'listening', 'listen called');
+      h.proc.emit(event, new Error('boom'));
+      // No virtual time passes: only the grace period's timer could end a listen that is never told.
+      await until(() => h.exits.length > 0, 'the exit');
+      expect(h.exits).toEqual([code]);
+      expect(listenAborted).toBe(true);
+      expect(h.log).toContain('stop:db');
+      expect(h.lines().some((line) => line.event === 'service.grace-exceeded')).toBe(false);
+    },
+  );
+
   it('exits 130 on SIGINT during startup', async () => {
     h = harness();
     const slow = fakeComponent({ name: 'slow', clock: h.clock, startMs: 60_000 });
@@ -327,6 +359,48 @@ describe('runService: exit codes', () => {
     expect(await service.exited).toBe(78);
     expect(exits).toEqual([78]);
     expect(h.output()).toContain('drainDelayMs');
+  });
+
+  it('exits 78 on an unknown log level, naming loggerOptions.level, instead of throwing from runService', async () => {
+    h = harness();
+    const options = h.options({ loggerOptions: { level: 'verbose' as never } });
+    service = runService(plan(['a', [fakeComponent({ name: 'a', clock: h.clock })]]), options);
+    expect(await service.exited).toBe(78);
+    expect(h.exits).toEqual([78]);
+    expect(h.output()).toContain('Invalid configuration at loggerOptions.level');
+  });
+
+  it.each([
+    ['signals', { signals: 'SIGTERM' }],
+    ['host', { host: '' }],
+    ['host', { host: 8080 }],
+    ['clock', { clock: {} }],
+    ['process', { process: {} }],
+    ['server', { server: {} }],
+    ['logger', { logger: {} }],
+    ['health', { health: 5 }],
+    ['orchestrator', { orchestrator: null }],
+    ['loggerOptions', { loggerOptions: 'debug' }],
+    ['liveView', { liveView: 'yes' }],
+  ])(
+    'exits 78 naming %s when it has the wrong shape (%o), instead of failing with a TypeError',
+    async (name, bad) => {
+      h = harness();
+      const options = { ...h.options(), ...bad } as unknown as RunServiceOptionsInput;
+      service = runService(plan(['a', [fakeComponent({ name: 'a', clock: h.clock })]]), options);
+      expect(await service.exited).toBe(78);
+      expect(h.exits).toEqual([78]);
+      expect(h.output()).toContain(`Invalid configuration at ${name}: must be`);
+    },
+  );
+
+  it.each([
+    ['exit', { exit: 'process.exit' }],
+    ['stdout', { stdout: {} }],
+  ])('refuses %s of the wrong shape (%o) with a ConfigError naming it', (name, bad) => {
+    expect(() => resolveRunServiceOptions(bad as unknown as RunServiceOptionsInput)).toThrow(
+      `Invalid configuration at ${name}: must be`,
+    );
   });
 
   it('exits 78 on a misspelt option instead of ignoring it', async () => {
@@ -440,6 +514,59 @@ describe('runService: signals and fatal errors', () => {
     const fatal = h.lines().find((line) => line.event === 'service.unhandledRejection');
     expect(fatal).toBeDefined();
     expect(h.output()).not.toContain(SECRET);
+  });
+
+  it('a first SIGTERM during the cleanup after an uncaught exception lets the cleanup finish and keeps exit 1', async () => {
+    h = harness();
+    const db = fakeComponent({ name: 'db', clock: h.clock, log: h.log });
+    let closing = false;
+    service = runService(
+      plan(['database', [db]]),
+      h.options({
+        listen: () => ({
+          close: async () => {
+            closing = true;
+            await h.clock.sleep(3_000);
+            h.log.push('close:listener');
+          },
+        }),
+      }),
+    );
+    await until(() => service!.state === 'running', 'running');
+    h.proc.emit('uncaughtException', new Error('boom'));
+    await until(() => closing, 'cleanup under way');
+    h.proc.emit('SIGTERM'); // the platform stopping the pod meanwhile: not a reason to cut cleanup short
+    expect(h.exits).toEqual([]);
+    await h.clock.advance(3_000);
+    expect(await service.exited).toBe(1);
+    expect(h.log.slice(-2)).toEqual(['close:listener', 'stop:db']);
+  });
+
+  it('a first SIGINT during the cleanup after a failed startup keeps the failure’s exit code', async () => {
+    h = harness();
+    const denied = Object.assign(new Error('password authentication failed'), { code: '28P01' });
+    const db = fakeComponent({
+      name: 'db',
+      clock: h.clock,
+      startMs: 1_000,
+      failTimes: Infinity,
+      error: denied,
+    });
+    service = runService(plan(['database', [db]]), h.options());
+    const port = (await service.listening)!;
+    // A request still being sent holds the server's close open, so the cleanup takes a while.
+    const { connect } = await import('node:net');
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('GET /livez HTTP/1.1\r\nhost: x\r\n');
+    await h.clock.advance(1_000);
+    await until(() => h.lines().some((line) => line.event === 'service.startup-failed'), 'startup failed');
+    h.proc.emit('SIGINT');
+    expect(h.exits).toEqual([]);
+    await h.clock.advance(10_000);
+    expect(await service.exited).toBe(78);
+    socket.destroy();
   });
 
   it('an uncaught exception during startup aborts it and exits 1', async () => {

@@ -51,7 +51,8 @@ export type PlanSource = Plan | PlanInput | ((setup: PlanSetup) => Plan | PlanIn
  * the grace period; a second signal exits at once. A signal during startup aborts it, cleans up and
  * exits 130 (SIGINT) or 143 (SIGTERM). A failed startup exits with `exitCodeFor(error)`: 3 for a
  * dependency, 78 for configuration. An unhandled rejection or uncaught exception is logged, cleaned
- * up, and exits 1. Logs are JSON lines with secrets redacted; on a TTY a live view shows the phases;
+ * up, and exits 1. A stop signal during the cleanup of a failed startup or of a fatal error lets that
+ * cleanup finish and keeps its exit code (a repeat of the signal forces the exit). Logs are JSON lines with secrets redacted; on a TTY a live view shows the phases;
  * the waterfall is printed when startup ends.
  *
  * @example

@@ -33,7 +33,10 @@ export interface ServiceContext {
   readonly health: HealthHandler;
   /** The orchestrator that ran the plan. */
   readonly orchestrator: Orchestrator;
-  /** Aborts when the service begins to shut down. */
+  /**
+   * Aborts when the service begins to shut down: a stop signal or a fatal error, also one that
+   * arrives while `listen` still runs (so `listen` can give up what it waits for).
+   */
   readonly signal: AbortSignal;
   /** Route every request that is not a health endpoint to `handler`. */
   mount(handler: RequestListener): void;

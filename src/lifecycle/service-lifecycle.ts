@@ -77,7 +77,21 @@ export class ServiceLifecycle {
   private readonly listening = deferred<number | undefined>();
 
   constructor(private readonly input: RunServiceOptionsInput) {
-    this.logger = input.logger ?? defaultLogger(input.stdout ?? process.stdout, input.loggerOptions);
+    this.logger = typeof input.logger?.fatal === 'function' ? input.logger : this.startupLogger(input);
+  }
+
+  /**
+   * The logger until the options are resolved. Options that cannot make one (an unknown level, a
+   * `stdout` without `write`) must not throw out of `runService`: the default logger on the process's
+   * standard output reports them, as `run` finds them invalid.
+   */
+  private startupLogger(input: RunServiceOptionsInput): Logger {
+    const stdout = typeof input.stdout?.write === 'function' ? input.stdout : process.stdout;
+    try {
+      return defaultLogger(stdout, input.loggerOptions);
+    } catch {
+      return defaultLogger(stdout);
+    }
   }
 
   handle(): RunningService {
@@ -105,7 +119,8 @@ export class ServiceLifecycle {
       options = resolveRunServiceOptions(this.input);
     } catch (error) {
       this.logger.fatal({ event: 'service.config-error', err: error }, 'invalid runService options');
-      return this.finish(exitCodeFor(error), this.input.exit ?? ((code) => process.exit(code)));
+      const exit = typeof this.input.exit === 'function' ? this.input.exit : undefined;
+      return this.finish(exitCodeFor(error), exit ?? ((code) => process.exit(code)));
     }
     this.options = options;
     if (options.liveView) this.liveView = new LiveView(options.stdout);
@@ -247,6 +262,18 @@ export class ServiceLifecycle {
     if (this.finished) return;
     if (this.state === 'stopping') {
       const options = this.options!;
+      if (this.stopSignal === undefined) {
+        // Stopping already, for a failed startup or a fatal error: the cleanup under way is what the
+        // signal asks for, so it is not cut short, and the exit code keeps saying why (3, 78, 1), not
+        // 143. A repeat of the signal forces the exit as after any first signal.
+        this.stopSignal = signal;
+        this.firstSignalAt = options.clock.now();
+        this.logger.info(
+          { event: 'service.signal', signal, received, state: this.state },
+          `received ${received} while already stopping; cleanup continues`,
+        );
+        return;
+      }
       if (
         signal === this.stopSignal &&
         options.clock.now() - this.firstSignalAt < options.duplicateSignalWindowMs
@@ -274,7 +301,17 @@ export class ServiceLifecycle {
     this.state = 'stopping';
     this.armGrace();
     this.health?.setDraining();
-    this.startup.abort(new AbortedError(`Startup was aborted by ${signal}`, signal));
+    this.abortStartup(new AbortedError(`Startup was aborted by ${signal}`, signal));
+  }
+
+  /**
+   * Abort the plan's start and tell `listen`, if it runs, that the service is shutting down
+   * (`ctx.signal`): a `listen` that waits on something honouring that signal would otherwise hold
+   * the cleanup until the grace period ran out.
+   */
+  private abortStartup(reason: unknown): void {
+    this.startup.abort(reason);
+    this.stopping.abort(reason);
   }
 
   private onFatal(kind: 'unhandledRejection' | 'uncaughtException', error: unknown): void {
@@ -285,7 +322,7 @@ export class ServiceLifecycle {
     this.state = 'stopping';
     this.armGrace();
     if (wasRunning) void this.cleanup().then(() => this.finish(1));
-    else this.startup.abort(error);
+    else this.abortStartup(error);
   }
 
   private async shutdown(): Promise<void> {

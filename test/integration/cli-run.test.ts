@@ -82,6 +82,31 @@ describe('phasegate run', () => {
     }
   });
 
+  it('drops log lines its closed terminal can no longer take (EIO) and still stops in order, exit 0', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'phasegate-run-'));
+    try {
+      // Once ready, standard output fails as a closed terminal's does, then the stop signal comes.
+      const file = join(dir, 'eio-service.mjs');
+      await writeFile(
+        file,
+        [
+          "export default { phases: [{ name: 'init', components: [{ name: 'x', start: async () => 1 }] }] };",
+          'export const options = { drainDelayMs: 0, listen: () => void setTimeout(() => {',
+          "  process.stdout.emit('error', Object.assign(new Error('write EIO'), { code: 'EIO' }));",
+          "  process.kill(process.pid, 'SIGTERM');",
+          '}, 10) };',
+          '',
+        ].join('\n'),
+      );
+      const service = start({}, file);
+      expect(await service.exited, service.output()).toBe(0);
+      expect(service.output()).not.toContain('service.uncaughtException');
+      expect(service.output()).toContain('"event":"service.draining"');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits 78 for a module that does not exist, naming it', async () => {
     const run = await runPhasegate(['run', 'no/such/service.mjs']);
     expect(run.code).toBe(78);

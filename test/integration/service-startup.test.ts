@@ -141,6 +141,31 @@ describe('graceful mode, database down then back', () => {
   });
 });
 
+describe('HOST', () => {
+  it('binds only that address and still passes its self-check (which must call that address, not 127.0.0.1)', async () => {
+    // Linux routes all of 127/8 to the loopback interface: a specific address 127.0.0.1 does not reach.
+    const host = '127.0.0.2';
+    const chat = await startChat({
+      DATABASE_URL: databaseUrl(),
+      HOST: host,
+      FLEET_ADMISSION: 'local',
+      STARTUP_BUDGET_MS: '8000',
+    });
+    const readyz = (on: string): Promise<number> =>
+      chat.request('GET', '/readyz', { host: on }).then(
+        (reply) => reply.status,
+        () => 0,
+      );
+    await waitUntil(async () => chat.hasExited() || (await readyz(host)) === 200, {
+      timeoutMs: 30_000,
+      message: 'ready on HOST, or exited',
+    });
+    expect(chat.hasExited(), chat.output()).toBe(false);
+    expect(chat.events('service.ready')).toHaveLength(1);
+    expect(await readyz('127.0.0.1')).toBe(0); // nothing listens there
+  });
+});
+
 describe('Redis down (optional, degradable)', () => {
   for (const mode of ['graceful', 'deterministic'] as const) {
     it(`${mode} mode: ready and serving without it, and honest about it in /health`, async () => {

@@ -100,6 +100,21 @@ describe('phasegate run', () => {
     expect(await port.run({ port: 'eighty' })).toBe(78);
     expect(port.err()).toContain('--port');
   });
+
+  it.each([
+    [{ port: '70000' }, '--port: must be a whole number from 0 to 65535, got "70000"'],
+    [{ budgetMs: '0' }, '--budget-ms: must be a whole number from 1'],
+    [{ host: '' }, '--host: must be an interface address or host name, got ""'],
+    [{ host: ' ' }, '--host: must be an interface address or host name'],
+  ])(
+    'exits 78 for a flag out of range (%o), naming the flag, before loading the module',
+    async (flags, message) => {
+      const s = setup({ default: plan() });
+      expect(await s.run(flags)).toBe(78);
+      expect(s.err()).toContain(message);
+      expect(s.urls).toEqual([]);
+    },
+  );
 });
 
 /** Let real I/O and promise callbacks run until `condition` holds (no time passes on the clock). */

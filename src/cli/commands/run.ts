@@ -155,9 +155,29 @@ const MODULE_PATH_ERRORS = new Set([
 
 function overrides(flags: RunFlags): RunServiceOptionsInput {
   const out: { -readonly [K in keyof RunServiceOptionsInput]: RunServiceOptionsInput[K] } = {};
+  // Every flag is checked in full here, bounds included: runService would refuse a port above
+  // 65535 or a zero budget too, but only after the module's top-level code ran, and naming its own
+  // option (`port`), not the flag.
   const port = integerFlag('--port', flags.port, 0, 8080);
+  if (port !== undefined && port > 65_535) {
+    throw new ConfigError(
+      '--port',
+      `must be a whole number from 0 to 65535, got ${JSON.stringify(flags.port)}`,
+      'e.g. --port 8080 (0: any free port)',
+    );
+  }
   if (port !== undefined) out.port = port;
-  if (flags.host !== undefined) out.host = flags.host;
+  if (flags.host !== undefined) {
+    // An empty host would bind every interface without a word, the opposite of what was asked.
+    if (flags.host.trim() === '') {
+      throw new ConfigError(
+        '--host',
+        `must be an interface address or host name, got ${JSON.stringify(flags.host)}`,
+        'e.g. --host 127.0.0.1, or leave the flag out to bind every interface',
+      );
+    }
+    out.host = flags.host;
+  }
   if (flags.mode !== undefined) {
     if (flags.mode !== 'deterministic' && flags.mode !== 'graceful') {
       throw new ConfigError(
@@ -168,7 +188,7 @@ function overrides(flags: RunFlags): RunServiceOptionsInput {
     }
     out.mode = flags.mode;
   }
-  const budgetMs = integerFlag('--budget-ms', flags.budgetMs, 0, 60_000);
+  const budgetMs = integerFlag('--budget-ms', flags.budgetMs, 1, 60_000);
   if (budgetMs !== undefined) out.startupBudgetMs = budgetMs;
   return out;
 }
