@@ -43,8 +43,9 @@ export interface HealthOptionsInput {
   /**
    * Metrics served on `/metrics`: true makes them on a dedicated registry (see
    * {@link createHealthMetrics}); {@link HealthMetricsOptionsInput} does the same with those options
-   * (e.g. `{ events: orchestrator.onEvent }`); a {@link HealthMetrics} is served as is (share a
-   * registry with your app); false turns `/metrics` off (the handler then leaves that path to the
+   * (e.g. `{ events: orchestrator.onEvent }`, or `{ registry }` to share your app's registry); a
+   * {@link HealthMetrics} is served as is: it reports the source it was made with, so it does not
+   * show the handler's draining state after `setDraining()` (`{ registry }` does); false turns `/metrics` off (the handler then leaves that path to the
    * application; the standalone server answers 404).
    * @default true
    */
