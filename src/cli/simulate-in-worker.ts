@@ -3,8 +3,8 @@
  *
  * A storm simulation allocates a few hundred bytes per connection attempt, and much of it lives as
  * long as the attempt (many virtual milliseconds, thousands of events later): with V8's default
- * 16 MB semi-spaces most of that survives two scavenges, is promoted, and the run spent a quarter of
- * its time in the garbage collector. A
+ * 16 MB semi-spaces most of that survives two scavenges, is promoted, and a 1,000-instance run spent
+ * 15 to 28 % of its time in the garbage collector (docs/design-notes.md). A
  * worker is the one way to give only the simulation a bigger young generation
  * (`resourceLimits.maxYoungGenerationSizeMb`; `v8.setFlagsFromString` does not resize a running
  * heap, and a `node --max-semi-space-size` shebang is not portable). The worker runs on one thread
@@ -49,8 +49,9 @@ export type SimulateWorkerReply =
 
 /**
  * Young generation given to the simulation's worker, in MB (V8 splits it into semi-spaces of a
- * third each). Measured on the incident scenario at 1,000 instances (BENCHMARKS.md): 48 and 96 MB
- * change little, 192 MB cuts the run by about a quarter, 384 MB no further.
+ * third each). Measured on the incident scenario at 1,000 instances when the worker was introduced
+ * (2026-11-27; BENCHMARKS.md does not repeat it): 48 and 96 MB change little, 192 MB cuts the run by
+ * about a quarter, 384 MB no further.
  */
 export const SIMULATION_YOUNG_GENERATION_MB = 192;
 

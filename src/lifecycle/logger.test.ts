@@ -87,6 +87,15 @@ describe('createLogger redacts at the logger', () => {
     expect(typeof event.time).toBe('string');
   });
 
+  it('adds base fields next to pid, as its TSDoc says (a base pid replaces it)', () => {
+    const { stream, lines } = capture();
+    createLogger({ stream, base: { service: 'chat' } }).info('with base');
+    createLogger({ stream, base: { pid: 'worker-1' } }).info('own pid');
+    const [withBase, ownPid] = lines().map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(withBase).toMatchObject({ service: 'chat', pid: process.pid });
+    expect(ownPid).toMatchObject({ pid: 'worker-1' });
+  });
+
   it('censors values under secret-looking keys that carry a prefix (accessToken, DB_PASSWORD, proxy-authorization)', () => {
     const { stream, lines } = capture();
     const logger = createLogger({ stream });

@@ -25,7 +25,7 @@ export interface LoggerOptionsInput {
   readonly stream?: DestinationStream;
   /** Value of the `name` field of every line. @default undefined (no `name` field) */
   readonly name?: string;
-  /** Fields added to every line. @default { pid } */
+  /** Fields added to every line, next to `pid` (always there; a `pid` here replaces it). @default {} */
   readonly base?: Readonly<Record<string, unknown>>;
   /** More pino `redact` paths, on top of {@link SECRET_PATHS}. @default [] */
   readonly redactPaths?: readonly string[];

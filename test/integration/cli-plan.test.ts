@@ -204,6 +204,25 @@ describe(`phasegate CLI (${fromDist ? 'dist/cli/main.js' : 'src via tsx'})`, () 
     }
   });
 
+  it("the README's `phasegate plan` commands, against its ```yaml plan file, give a verdict (0 or 1), not bad input", async () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const planFile = /```yaml\n(instances:[\s\S]*?)```/.exec(readme)?.[1];
+    expect(planFile, 'README has a ```yaml block starting with instances:').toBeDefined();
+    const file = join(workDir, 'readme-plan.yaml');
+    await writeFile(file, planFile!);
+    const commands = [...readme.matchAll(/^npx phasegate plan (.*)$/gm)].map((m) =>
+      m[1]!.replace(/#.*$/, '').trim().split(/\s+/),
+    );
+    expect(commands.some((args) => args.includes('--file'))).toBe(true);
+    for (const args of commands) {
+      const run = await phasegate(
+        'plan',
+        ...args.map((arg) => (arg === 'plan.yaml' ? file : arg === '"$DATABASE_URL"' ? DATABASE_URL : arg)),
+      );
+      expect([0, 1], `phasegate plan ${args.join(' ')}: ${run.stderr}`).toContain(run.code);
+    }
+  });
+
   it('--database-url that cannot be reached exits 3 with a redacted message', async () => {
     const run = await phasegate(
       'plan',
