@@ -52,7 +52,9 @@ async function run(
   return { out, err, code };
 }
 
-describe('phasegate simulate', () => {
+// Each run starts a worker thread and loads phasegate in it: about 1.5 s alone, several times that
+// on a loaded machine, past vitest's 5 s default (a bound on a hang, not a timing assertion).
+describe('phasegate simulate', { timeout: 60_000 }, () => {
   it('reports each strategy as it finishes to a progress writer, and prints the same bytes', async () => {
     const lines: string[] = [];
     const withProgress = await run([join(dir, 'ok.yaml'), '--json'], {}, (t) => lines.push(t));
