@@ -13,7 +13,7 @@ const leaky: StartupSnapshot = {
       name: 'postgres',
       phase: 'database',
       critical: false,
-      state: 'recovering',
+      state: 'degraded',
       attempts: 4,
       lastError: {
         code: 'ECONNREFUSED',
@@ -53,7 +53,7 @@ describe('healthBody', () => {
         name: 'postgres',
         phase: 'database',
         critical: false,
-        state: 'recovering',
+        state: 'degraded',
         attempts: 4,
         lastError: {
           code: 'ECONNREFUSED',

@@ -41,7 +41,7 @@ const base: StartupSnapshot = {
       name: 'redis',
       phase: 'cache',
       critical: false,
-      state: 'recovering',
+      state: 'degraded',
       attempts: 7,
       lastError: null,
       breaker: 'open',
@@ -133,7 +133,7 @@ describe('createHealthMetrics', () => {
   });
 
   it('counts a component as up only while it is ready, not while degraded, unhealthy or failed', async () => {
-    const states = ['ready', 'degraded', 'unhealthy', 'recovering', 'failed', 'starting'] as const;
+    const states = ['ready', 'degraded', 'unhealthy', 'failed', 'starting'] as const;
     const source = sourceOf({
       ...base,
       components: states.map((state) => ({

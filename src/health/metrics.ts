@@ -159,7 +159,7 @@ export function createHealthMetrics(
   });
   const up: Gauge<'component' | 'phase' | 'critical'> = new Gauge({
     name: `${prefix}component_up`,
-    help: 'Whether each component serves (1 when ready, else 0: a degraded component failed to start and is recovering).',
+    help: 'Whether each component serves (1 when ready, else 0: a degraded component is down and recovering in the background).',
     labelNames: ['component', 'phase', 'critical'],
     registers,
     collect() {

@@ -14,7 +14,6 @@ const COMPONENT_STATES: readonly ComponentState[] = [
   'starting',
   'ready',
   'degraded',
-  'recovering',
   'unhealthy',
   'failed',
   'stopping',
@@ -62,7 +61,6 @@ describe('readinessOf', () => {
   it.each<[ComponentState, string, string]>([
     ['ready', 'ready', 'ready'],
     ['degraded', 'degraded', 'ready'],
-    ['recovering', 'critical-component-unhealthy', 'critical-component-unhealthy'],
     ['unhealthy', 'critical-component-unhealthy', 'critical-component-unhealthy'],
     ['failed', 'critical-component-unhealthy', 'critical-component-unhealthy'],
     ['stopped', 'critical-component-unhealthy', 'critical-component-unhealthy'],

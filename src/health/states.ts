@@ -43,7 +43,7 @@ export const ReadinessReasons = {
   DEGRADED: 'degraded',
   /** Availability is UNAVAILABLE. */
   UNAVAILABLE: 'unavailable',
-  /** A critical component is not in a serving state (unhealthy, failed, recovering, stopped...). */
+  /** A critical component is not in a serving state (unhealthy, failed, stopped...). */
   CRITICAL_UNHEALTHY: 'critical-component-unhealthy',
   /** The snapshot source threw. */
   SNAPSHOT_ERROR: 'snapshot-error',
@@ -92,7 +92,7 @@ export interface ReadinessInputs {
  * - the lifecycle is not draining and the status is `ready`, or `degraded` with `degradedIsReady`;
  * - availability is `FULL`, or `DEGRADED`/`MINIMAL` with `degradedIsReady` (never `UNAVAILABLE`);
  * - every critical component is `ready` (or `degraded` with `degradedIsReady`). A critical component
- *   that is unhealthy, recovering, failed or stopped makes the service not ready, since it cannot
+ *   that is unhealthy, failed or stopped makes the service not ready, since it cannot
  *   serve without it; `/livez` stays 200 because a restart would not help.
  *
  * @returns {@link ReadinessReasons.READY} when ready, otherwise the first reason it is not.

@@ -47,7 +47,6 @@ const COMPONENT_MARK: Record<ComponentState, [string, string]> = {
   starting: ['', '36'],
   ready: ['✓', '32'],
   degraded: ['!', '33'],
-  recovering: ['↻', '33'],
   unhealthy: ['!', '31'],
   failed: ['✗', '31'],
   stopping: ['■', '2'],

@@ -13,7 +13,6 @@ export type ComponentState =
   | 'starting'
   | 'ready'
   | 'degraded'
-  | 'recovering'
   | 'unhealthy'
   | 'failed'
   | 'stopping'

@@ -221,7 +221,7 @@ describe('/health detail and redaction', () => {
     availability: 'DEGRADED',
     components: [
       componentOf({
-        state: 'recovering',
+        state: 'degraded',
         critical: false,
         attempts: 4,
         lastError: {
