@@ -9,14 +9,7 @@ export type PhaseState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 
 /** State of one component. */
 export type ComponentState =
-  | 'pending'
-  | 'starting'
-  | 'ready'
-  | 'degraded'
-  | 'unhealthy'
-  | 'failed'
-  | 'stopping'
-  | 'stopped';
+  'pending' | 'starting' | 'ready' | 'degraded' | 'unhealthy' | 'failed' | 'stopping' | 'stopped';
 
 /** Circuit-breaker state as reported. */
 export type BreakerStateName = 'closed' | 'open' | 'half-open';
