@@ -71,3 +71,19 @@ describe('FakeClock', () => {
     await expect(clock.runAll(10)).rejects.toThrow(/more than 10 timers/);
   });
 });
+
+describe('FakeClock with odd delays', () => {
+  it('runs a timer of NaN ms at once, like one of 0 ms, and keeps the others in order', async () => {
+    const clock = new FakeClock(100);
+    const order: string[] = [];
+    clock.timer(10, () => order.push(`ten@${clock.now()}`));
+    clock.timer(NaN, () => order.push(`nan@${clock.now()}`));
+    clock.timer(-5, () => order.push(`negative@${clock.now()}`));
+    expect(clock.pendingTimes).toEqual([100, 100, 110]);
+    await clock.advance(0);
+    expect(order).toEqual(['nan@100', 'negative@100']);
+    expect(await clock.runAll()).toBe(1);
+    expect(order).toEqual(['nan@100', 'negative@100', 'ten@110']);
+    expect(clock.now()).toBe(110);
+  });
+});

@@ -37,11 +37,15 @@ export class FakeClock implements Clock {
   }
 
   /**
-   * Call `callback` once the virtual time reaches now + `ms` (a negative `ms` counts as 0), during
-   * a later `advance`, `next` or `runAll`. The returned function cancels it.
+   * Call `callback` once the virtual time reaches now + `ms`, during a later `advance`, `next` or
+   * `runAll`. A negative or `NaN` `ms` counts as 0, as on the system clock and in the simulator. The
+   * returned function cancels it.
    */
   timer(ms: number, callback: () => void): CancelTimer {
-    const sleeper: Sleeper = { at: this.time + Math.max(0, ms), seq: this.seq++, callback };
+    // `ms > 0` rather than `Math.max(0, ms)`: a NaN due time would compare false with every other
+    // one, so it would sort anywhere, never fall due in `advance`, and make `runAll` set the time
+    // to NaN.
+    const sleeper: Sleeper = { at: this.time + (ms > 0 ? ms : 0), seq: this.seq++, callback };
     this.insert(sleeper);
     return () => {
       const index = this.queue.indexOf(sleeper);
