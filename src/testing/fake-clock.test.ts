@@ -87,3 +87,22 @@ describe('FakeClock with odd delays', () => {
     expect(clock.now()).toBe(110);
   });
 });
+
+describe('FakeClock.advance with a bad amount', () => {
+  it.each([-50, NaN, Infinity, -Infinity])(
+    'refuses advance(%s), leaving time and timers as they were',
+    async (ms) => {
+      const clock = new FakeClock(100);
+      let fired = 0;
+      clock.timer(10, () => fired++);
+      await expect(clock.advance(ms)).rejects.toThrow(
+        new RangeError(
+          `FakeClock.advance: ms must be a finite number >= 0, got ${ms}; use runAll() to run every pending timer`,
+        ),
+      );
+      expect(clock.now()).toBe(100);
+      expect(fired).toBe(0);
+      expect(clock.pendingTimes).toEqual([110]);
+    },
+  );
+});

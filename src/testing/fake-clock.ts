@@ -74,8 +74,17 @@ export class FakeClock implements Clock {
   /**
    * Move time forward by `ms`, running every timer that falls due on the way, in order. Promise
    * callbacks settle before each timer runs and after the last one.
+   *
+   * @param ms A finite number of ms, 0 or more (0 runs the timers due now); anything else rejects
+   *   with a `RangeError`, since time never goes back. To run every timer whatever its due time, use
+   *   {@link FakeClock.runAll}.
    */
   async advance(ms: number): Promise<void> {
+    if (!(ms >= 0 && Number.isFinite(ms))) {
+      throw new RangeError(
+        `FakeClock.advance: ms must be a finite number >= 0, got ${ms}; use runAll() to run every pending timer`,
+      );
+    }
     const target = this.time + ms;
     await settle();
     for (;;) {
