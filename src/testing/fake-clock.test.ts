@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './fake-clock.js';
+import { runUntilSettled } from './run-until-settled.js';
 
 describe('FakeClock', () => {
   it('runs due sleepers in time order, ties in creation order', async () => {
@@ -105,4 +106,27 @@ describe('FakeClock.advance with a bad amount', () => {
       expect(clock.pendingTimes).toEqual([110]);
     },
   );
+});
+
+describe('FakeClock with a timer of infinite delay', () => {
+  it('never fires it: runAll and next leave it pending and the time finite', async () => {
+    const clock = new FakeClock();
+    let forever = false;
+    clock.timer(Infinity, () => (forever = true));
+    clock.timer(50, () => undefined);
+    expect(await clock.runAll()).toBe(1);
+    expect(clock.now()).toBe(50);
+    expect(await clock.next()).toBe(false);
+    expect(clock.now()).toBe(50);
+    expect(forever).toBe(false);
+    expect(clock.pendingTimes).toEqual([Infinity]);
+  });
+
+  it('makes runUntilSettled say the promise would hang instead of resolving a sleep(Infinity)', async () => {
+    const clock = new FakeClock();
+    await expect(runUntilSettled(clock, clock.sleep(Infinity))).rejects.toThrow(
+      'runUntilSettled: pending, but no timer that can fire is left on the clock',
+    );
+    expect(clock.now()).toBe(0);
+  });
 });

@@ -99,23 +99,30 @@ export class FakeClock implements Clock {
     await settle();
   }
 
-  /** Advance to the next pending timer and run it (and any due at the same instant). */
+  /**
+   * Advance to the next pending timer and run it (and any due at the same instant). Returns `false`
+   * when no timer can fire: none is pending, or only timers of infinite delay, which never fire.
+   */
   async next(): Promise<boolean> {
     await settle();
     const next = this.queue[0];
-    if (!next) return false;
+    if (!next || next.at === Infinity) return false;
     await this.advance(next.at - this.time);
     return true;
   }
 
   /**
-   * Run timers until none is left, or until `limit` timers have run (a guard against a loop that
-   * keeps scheduling). Returns the number of timers run.
+   * Run timers, in order, until none that can fire is left, and return how many ran. A timer of
+   * infinite delay (`sleep(Infinity)`) never fires, as on the system clock: it stays pending and the
+   * time stays finite.
+   *
+   * @param limit Rejects with an error once `limit` timers have run and more are due (a loop that
+   *   keeps scheduling). @default 10_000
    */
   async runAll(limit = 10_000): Promise<number> {
     let count = 0;
     await settle();
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && this.queue[0]!.at !== Infinity) {
       if (count >= limit)
         throw new Error(`FakeClock.runAll: more than ${limit} timers; is something looping?`);
       const next = this.queue.shift()!;

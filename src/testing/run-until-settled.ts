@@ -17,8 +17,8 @@ export type Settled<T> =
 
 /**
  * Advance `clock` timer by timer until `promise` settles, and say how it settled (never rejects).
- * Throws when the promise is still pending but nothing is left on the clock (it would hang), or
- * after `limit` timers (something keeps scheduling).
+ * Throws when the promise is still pending but no timer that can fire is left on the clock (it would
+ * hang), or after `limit` timers (something keeps scheduling).
  *
  * @example
  * ```ts
@@ -41,7 +41,9 @@ export async function runUntilSettled<T>(
     await new Promise((resolve) => setImmediate(resolve));
     if (result !== undefined) return result;
     if (timers >= limit) throw new Error(`runUntilSettled: still pending after ${limit} timers`);
-    if (clock.pending === 0) throw new Error('runUntilSettled: pending, but no timer is left on the clock');
-    await clock.next();
+    if (!(await clock.next())) {
+      if (result !== undefined) return result;
+      throw new Error('runUntilSettled: pending, but no timer that can fire is left on the clock');
+    }
   }
 }
