@@ -20,12 +20,12 @@ describe('Emitter subscriptions', () => {
   it('does not call a listener disposed by an earlier listener of the same emit', () => {
     const emitter = new Emitter<string>();
     const calls: string[] = [];
-    let later: Disposable | undefined;
+    const later: Disposable[] = [];
     emitter.event((e) => {
       calls.push(`first:${e}`);
-      later?.dispose();
+      for (const subscription of later) subscription.dispose();
     });
-    later = emitter.event((e) => calls.push(`later:${e}`));
+    later.push(emitter.event((e) => calls.push(`later:${e}`)));
     emitter.emit('a');
     emitter.emit('b');
     expect(calls).toEqual(['first:a', 'first:b']);
