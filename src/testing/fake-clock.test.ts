@@ -130,3 +130,27 @@ describe('FakeClock with a timer of infinite delay', () => {
     expect(clock.now()).toBe(0);
   });
 });
+
+describe('FakeClock.advance and timers that reschedule themselves', () => {
+  it('runs a periodic timer once per period within one advance', async () => {
+    const clock = new FakeClock();
+    const ticks: number[] = [];
+    const tick = (): void => {
+      ticks.push(clock.now());
+      clock.timer(100, tick);
+    };
+    clock.timer(100, tick);
+    await clock.advance(350);
+    expect(ticks).toEqual([100, 200, 300]);
+    expect(clock.pendingTimes).toEqual([400]);
+  });
+
+  it('refuses a timer that keeps rescheduling itself at the same instant, instead of never returning', async () => {
+    const clock = new FakeClock(5);
+    const again = (): void => void clock.timer(0, again);
+    again();
+    await expect(clock.advance(10)).rejects.toThrow(
+      'FakeClock.advance: more than 100000 timers at t=5 ms without time moving on; is something rescheduling itself with a delay of 0?',
+    );
+  }, 30_000);
+});

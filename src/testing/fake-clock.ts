@@ -7,6 +7,9 @@ interface Sleeper {
   readonly callback: () => void;
 }
 
+/** More timers than this at one instant, without time moving on, is a loop that would never end. */
+const SAME_INSTANT_LIMIT = 100_000;
+
 /**
  * A {@link Clock} on virtual time, for tests and the simulator. Nothing happens until you advance
  * it: {@link FakeClock.advance} runs every timer that falls due, in time order (ties in creation
@@ -73,7 +76,10 @@ export class FakeClock implements Clock {
 
   /**
    * Move time forward by `ms`, running every timer that falls due on the way, in order. Promise
-   * callbacks settle before each timer runs and after the last one.
+   * callbacks settle before each timer runs and after the last one. A timer that schedules another
+   * one due by the target time (a periodic timer) has it run in the same call. Rejects once more
+   * than 100 000 timers have run at one instant (something keeps rescheduling itself with a delay
+   * of 0, which would never end).
    *
    * @param ms A finite number of ms, 0 or more (0 runs the timers due now); anything else rejects
    *   with a `RangeError`, since time never goes back. To run every timer whatever its due time, use
@@ -87,9 +93,16 @@ export class FakeClock implements Clock {
     }
     const target = this.time + ms;
     await settle();
+    let atThisInstant = 0;
     for (;;) {
       const next = this.queue[0];
       if (!next || next.at > target) break;
+      if (next.at > this.time) atThisInstant = 0;
+      else if (++atThisInstant > SAME_INSTANT_LIMIT) {
+        throw new Error(
+          `FakeClock.advance: more than ${SAME_INSTANT_LIMIT} timers at t=${this.time} ms without time moving on; is something rescheduling itself with a delay of 0?`,
+        );
+      }
       this.queue.shift();
       this.time = Math.max(this.time, next.at);
       next.callback();
