@@ -154,3 +154,21 @@ describe('FakeClock.advance and timers that reschedule themselves', () => {
     );
   }, 30_000);
 });
+
+describe('FakeClock settings', () => {
+  it.each([NaN, Infinity, -Infinity])('refuses to start at %s ms', (start) => {
+    expect(() => new FakeClock(start)).toThrow(
+      new RangeError(`FakeClock: start must be a finite number of ms, got ${start}`),
+    );
+  });
+
+  it.each([NaN, -1])('refuses runAll(%s), whose guard against loops would never trip', async (limit) => {
+    const clock = new FakeClock();
+    const again = (): void => void clock.timer(1, again);
+    again();
+    await expect(clock.runAll(limit)).rejects.toThrow(
+      new RangeError(`FakeClock.runAll: limit must be a number >= 0, got ${limit}`),
+    );
+    expect(clock.now()).toBe(0);
+  });
+});

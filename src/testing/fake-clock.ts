@@ -29,8 +29,11 @@ export class FakeClock implements Clock {
   private seq = 0;
   private readonly queue: Sleeper[] = [];
 
-  /** @param start Initial virtual time in ms. @default 0 */
+  /** @param start Initial virtual time in ms, a finite number (else a `RangeError`). @default 0 */
   constructor(start = 0) {
+    if (!Number.isFinite(start)) {
+      throw new RangeError(`FakeClock: start must be a finite number of ms, got ${start}`);
+    }
     this.time = start;
   }
 
@@ -130,9 +133,12 @@ export class FakeClock implements Clock {
    * time stays finite.
    *
    * @param limit Rejects with an error once `limit` timers have run and more are due (a loop that
-   *   keeps scheduling). @default 10_000
+   *   keeps scheduling); a `RangeError` if it is not a number >= 0. @default 10_000
    */
   async runAll(limit = 10_000): Promise<number> {
+    if (!(limit >= 0)) {
+      throw new RangeError(`FakeClock.runAll: limit must be a number >= 0, got ${limit}`);
+    }
     let count = 0;
     await settle();
     while (this.queue.length > 0 && this.queue[0]!.at !== Infinity) {
