@@ -71,6 +71,17 @@ describe('FakeClock', () => {
     again();
     await expect(clock.runAll(10)).rejects.toThrow(/more than 10 timers/);
   });
+
+  it('says where it stopped and what to use instead when a periodic timer keeps runAll going', async () => {
+    const clock = new FakeClock();
+    const every = (): void => void clock.timer(1_000, every);
+    every();
+    await expect(clock.runAll(3)).rejects.toThrow(
+      'FakeClock.runAll: more than 3 timers, now at t=3000 ms; is something looping? A periodic timer ' +
+        '(a health check, a refresh) never runs out: use advance(ms), or runUntilSettled(clock, promise) ' +
+        'to run until a promise settles',
+    );
+  });
 });
 
 describe('FakeClock with odd delays', () => {

@@ -142,8 +142,13 @@ export class FakeClock implements Clock {
     let count = 0;
     await settle();
     while (this.queue.length > 0 && this.queue[0]!.at !== Infinity) {
-      if (count >= limit)
-        throw new Error(`FakeClock.runAll: more than ${limit} timers; is something looping?`);
+      if (count >= limit) {
+        throw new Error(
+          `FakeClock.runAll: more than ${limit} timers, now at t=${this.time} ms; is something looping? ` +
+            'A periodic timer (a health check, a refresh) never runs out: use advance(ms), or ' +
+            'runUntilSettled(clock, promise) to run until a promise settles',
+        );
+      }
       const next = this.queue.shift()!;
       this.time = Math.max(this.time, next.at);
       next.callback();
