@@ -113,6 +113,14 @@ describe('seededRandom', () => {
     expect(mean).toBeLessThan(0.55);
     expect(seededRandom(1)()).not.toBe(seededRandom(2)());
   });
+
+  it('folds a seed that is not a 32-bit whole number onto one, as documented', () => {
+    const first = (seed: number): number => seededRandom(seed)();
+    expect(first(1.5)).toBe(first(1));
+    expect(first(2 ** 32 + 1)).toBe(first(1));
+    expect(first(-1)).toBe(first(2 ** 32 - 1));
+    expect(first(NaN)).toBe(first(0));
+  });
 });
 
 describe('Emitter', () => {

@@ -7,9 +7,20 @@ export interface Disposable {
 /** Subscribes a listener; the returned {@link Disposable} removes it. */
 export type Event<T> = (listener: (event: T) => void) => Disposable;
 
+/** One subscription: a listener, and whether it is still subscribed. */
+interface Registration<T> {
+  readonly listener: (event: T) => void;
+  live: boolean;
+}
+
 /**
  * A typed, synchronous event source. A listener that throws does not stop the others; the error is
  * re-thrown asynchronously so that it is not lost.
+ *
+ * Each subscription is its own: the same function subscribed twice is called twice, and disposing
+ * one subscription leaves the other. Once `dispose()` (or {@link Emitter.clear}) has returned, the
+ * listener is not called again, even by an `emit` already under way; a listener subscribed during
+ * an `emit` hears the next one.
  *
  * @example
  * ```ts
@@ -20,28 +31,33 @@ export type Event<T> = (listener: (event: T) => void) => Disposable;
  * ```
  */
 export class Emitter<T> {
-  private listeners: Array<(event: T) => void> = [];
+  /** Replaced, never mutated, so that an `emit` under way walks the list it started with. */
+  private registrations: Array<Registration<T>> = [];
 
   /** Subscribe to this emitter. */
   readonly event: Event<T> = (listener) => {
-    this.listeners = [...this.listeners, listener];
+    const registration: Registration<T> = { listener, live: true };
+    this.registrations = [...this.registrations, registration];
     return {
       dispose: () => {
-        this.listeners = this.listeners.filter((l) => l !== listener);
+        if (!registration.live) return;
+        registration.live = false;
+        this.registrations = this.registrations.filter((r) => r !== registration);
       },
     };
   };
 
   /** Whether anyone listens (lets hot paths skip building the event). */
   get hasListeners(): boolean {
-    return this.listeners.length > 0;
+    return this.registrations.length > 0;
   }
 
   /** Call every listener with `event`. */
   emit(event: T): void {
-    for (const listener of this.listeners) {
+    for (const registration of this.registrations) {
+      if (!registration.live) continue; // disposed by an earlier listener of this emit
       try {
-        listener(event);
+        registration.listener(event);
       } catch (error) {
         queueMicrotask(() => {
           throw error;
@@ -52,6 +68,7 @@ export class Emitter<T> {
 
   /** Remove every listener. */
   clear(): void {
-    this.listeners = [];
+    for (const registration of this.registrations) registration.live = false;
+    this.registrations = [];
   }
 }

@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as Path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +42,37 @@ describe('lazyModule', () => {
     let missing: (() => unknown) | undefined;
     expect(() => (missing = lazyModule('phasegate-no-such-package'))).not.toThrow();
     expect(() => missing!()).toThrow(/phasegate-no-such-package/);
+  });
+
+  it('says in one line which package is missing and how to install it, keeping the code and cause', () => {
+    let thrown: unknown;
+    try {
+      lazyModule('phasegate-no-such-package')();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(Error);
+    expect((thrown as Error).message).toBe(
+      "phasegate needs the package 'phasegate-no-such-package', which is not installed: run npm install phasegate-no-such-package",
+    );
+    expect(thrown).toMatchObject({ code: 'MODULE_NOT_FOUND' });
+    expect(((thrown as Error).cause as Error).message).toMatch(
+      /^Cannot find module 'phasegate-no-such-package'/,
+    );
+  });
+
+  it('passes on the error of a package that is there but fails to load, without blaming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phasegate-lazy-'));
+    try {
+      const broken = join(dir, 'broken.cjs');
+      writeFileSync(broken, "throw new Error('broken on load');");
+      expect(lazyModule(broken)).toThrow(new Error('broken on load'));
+      const needsOther = join(dir, 'needs-other.cjs');
+      writeFileSync(needsOther, "require('phasegate-other-missing-package');");
+      expect(lazyModule(needsOther)).toThrow(/^Cannot find module 'phasegate-other-missing-package'/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   // Two fresh processes that load phasegate's source through tsx: a few seconds on a loaded

@@ -25,5 +25,35 @@ const load = createRequire(import.meta.url);
  */
 export function lazyModule<T>(id: string): () => T {
   let loaded: T | undefined;
-  return () => (loaded ??= load(id) as T);
+  return () => (loaded ??= loadOrExplain(id) as T);
+}
+
+/**
+ * `require(id)`, where a package that is not installed gets a one-line error that names it and the
+ * fix, instead of Node's `Cannot find module` and a require stack of phasegate's own files. The
+ * error keeps Node's `code` (`MODULE_NOT_FOUND`) and has Node's error as its `cause`; any other
+ * failure (the package is there but throws, or one of its own dependencies is missing) is thrown as
+ * it is.
+ */
+function loadOrExplain(id: string): unknown {
+  try {
+    return load(id);
+  } catch (error) {
+    if (!isNotFound(error, id)) throw error;
+    throw Object.assign(
+      new Error(`phasegate needs the package '${id}', which is not installed: run npm install ${id}`, {
+        cause: error,
+      }),
+      { code: 'MODULE_NOT_FOUND' },
+    );
+  }
+}
+
+/** Whether `error` is Node's failure to find `id` itself (not a module that `id` requires). */
+function isNotFound(error: unknown, id: string): boolean {
+  return (
+    error instanceof Error &&
+    (error as { code?: unknown }).code === 'MODULE_NOT_FOUND' &&
+    error.message.startsWith(`Cannot find module '${id}'`)
+  );
 }

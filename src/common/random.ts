@@ -8,6 +8,11 @@ export const defaultRandom: Random = Math.random;
  * A small, fast, seeded PRNG (mulberry32). The same seed always yields the same sequence, which is
  * what the simulator's determinism rests on.
  *
+ * @param seed Taken as a 32-bit unsigned integer (`seed >>> 0`): give a whole number from 0 to
+ *   2^32 - 1, as `phasegate simulate --seed` checks. Others fold onto one of those (1.5 and 2^32 + 1
+ *   give the sequence of 1, -1 that of 2^32 - 1, NaN that of 0).
+ * @returns Numbers in [0, 1).
+ *
  * @example
  * ```ts
  * const random = seededRandom(42);

@@ -49,4 +49,30 @@ describe('sleepOnTimer', () => {
     await expect(sleepOnTimer(timer, 10, controller.signal)).rejects.toThrow('already');
     expect(timer).not.toHaveBeenCalled();
   });
+
+  it('lets go of a sleep whose timer calls back at once, so a later abort finds nothing of it', async () => {
+    const cancel = vi.fn();
+    const immediate: TimerFn = (_ms, callback) => {
+      callback();
+      return cancel;
+    };
+    const controller = new AbortController();
+    for (let i = 0; i < 3; i++) await sleepOnTimer(immediate, 0, controller.signal);
+    controller.abort(new Error('stop'));
+    expect(cancel).not.toHaveBeenCalled();
+  });
+
+  it('rejects with the error of a timer that throws, and leaves nothing watching the signal', async () => {
+    const controller = new AbortController();
+    const failing: TimerFn = () => {
+      throw new RangeError('bad delay');
+    };
+    await expect(sleepOnTimer(failing, 5, controller.signal)).rejects.toThrow('bad delay');
+    const clock = new FakeClock();
+    const timer: TimerFn = (ms, callback) => clock.timer(ms, callback);
+    const waiting = sleepOnTimer(timer, 100, controller.signal);
+    controller.abort(new Error('stop'));
+    await expect(waiting).rejects.toThrow('stop');
+    expect(clock.pending).toBe(0);
+  });
 });

@@ -57,7 +57,15 @@ export function sleepOnTimer(timer: TimerFn, ms: number, signal?: AbortSignal): 
   if (signal.aborted) return Promise.reject(abortReason(signal));
   return new Promise<void>((resolve, reject) => {
     const sleep = new TimerSleep(resolve, reject);
-    sleep.cancel = timer(ms, () => sleep.fire());
+    // Linked before the timer is armed: a timer that calls back at once (a clock of your own may,
+    // for 0 ms) unlinks the sleep as it fires, where linking after would leave it on the signal's
+    // list, held (and its timer cancelled again) until the signal aborts.
     watchAbort(signal, sleep);
+    try {
+      sleep.cancel = timer(ms, () => sleep.fire());
+    } catch (error) {
+      unwatchAbort(sleep);
+      throw error;
+    }
   });
 }

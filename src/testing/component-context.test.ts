@@ -3,6 +3,9 @@ import { systemClock } from '../common/clock.js';
 import type { ComponentSpec } from '../orchestrator/component.js';
 import { testComponentContext } from './component-context.js';
 import { FakeClock } from './fake-clock.js';
+import { runUntilSettled } from './run-until-settled.js';
+import { FakePostgres } from '../components/postgres/fake-postgres.js';
+import { postgresComponent } from '../components/postgres/postgres.js';
 
 describe('testComponentContext', () => {
   it('gives a component what the orchestrator would, and records its marks and reports', async () => {
@@ -44,5 +47,24 @@ describe('testComponentContext', () => {
     expect(t.ctx.lifetime.aborted).toBe(false);
     t.lifetime.abort();
     expect(t.ctx.lifetime.aborted).toBe(true);
+  });
+});
+
+describe('testComponentContext as its documentation shows it', () => {
+  it('starts a Postgres component on a FakePostgres, driven by runUntilSettled, and ends its growth', async () => {
+    const clock = new FakeClock();
+    const server = new FakePostgres(clock);
+    const t = testComponentContext({ clock });
+    const started = await runUntilSettled(
+      clock,
+      postgresComponent({ connectionFactory: server.factory }).start(t.ctx),
+    );
+    expect(started.ok).toBe(true);
+    expect(t.mark('pool-ready')).toEqual({ open: 1, target: 10 });
+    t.lifetime.abort();
+    await clock.runAll();
+    if (started.ok) await started.value.end();
+    expect(server.open).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 });

@@ -37,12 +37,20 @@ export interface TestComponentContextOptions {
  * component without an orchestrator: attempt 1, no deadline, a signal and a lifetime you abort
  * yourself, and every `mark` and `report` recorded.
  *
+ * On a `FakeClock`, nothing that waits on the clock moves until the clock is advanced, so
+ * `await start(t.ctx)` alone would wait forever: drive it with `runUntilSettled` (or
+ * `clock.advance`).
+ *
  * @example
  * ```ts
- * const t = testComponentContext({ clock: new FakeClock() });
- * const pool = await postgresComponent({ connectionFactory: server.factory }).start(t.ctx);
+ * const clock = new FakeClock();
+ * const server = new FakePostgres(clock);
+ * const t = testComponentContext({ clock });
+ * const component = postgresComponent({ connectionFactory: server.factory });
+ * const started = await runUntilSettled(clock, component.start(t.ctx));
  * t.mark('pool-ready'); // { open: 1, target: 10 }
  * t.lifetime.abort(); // ends the pool's background growth
+ * if (started.ok) await started.value.end();
  * ```
  */
 export function testComponentContext(options: TestComponentContextOptions = {}): TestComponentContext {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './fake-clock.js';
+import { runUntilSettled } from './run-until-settled.js';
 
 describe('FakeClock', () => {
   it('runs due sleepers in time order, ties in creation order', async () => {
@@ -69,5 +70,116 @@ describe('FakeClock', () => {
     };
     again();
     await expect(clock.runAll(10)).rejects.toThrow(/more than 10 timers/);
+  });
+
+  it('says where it stopped and what to use instead when a periodic timer keeps runAll going', async () => {
+    const clock = new FakeClock();
+    const every = (): void => void clock.timer(1_000, every);
+    every();
+    await expect(clock.runAll(3)).rejects.toThrow(
+      'FakeClock.runAll: more than 3 timers, now at t=3000 ms; is something looping? A periodic timer ' +
+        '(a health check, a refresh) never runs out: use advance(ms), or runUntilSettled(clock, promise) ' +
+        'to run until a promise settles',
+    );
+  });
+});
+
+describe('FakeClock with odd delays', () => {
+  it('runs a timer of NaN ms at once, like one of 0 ms, and keeps the others in order', async () => {
+    const clock = new FakeClock(100);
+    const order: string[] = [];
+    clock.timer(10, () => order.push(`ten@${clock.now()}`));
+    clock.timer(NaN, () => order.push(`nan@${clock.now()}`));
+    clock.timer(-5, () => order.push(`negative@${clock.now()}`));
+    expect(clock.pendingTimes).toEqual([100, 100, 110]);
+    await clock.advance(0);
+    expect(order).toEqual(['nan@100', 'negative@100']);
+    expect(await clock.runAll()).toBe(1);
+    expect(order).toEqual(['nan@100', 'negative@100', 'ten@110']);
+    expect(clock.now()).toBe(110);
+  });
+});
+
+describe('FakeClock.advance with a bad amount', () => {
+  it.each([-50, NaN, Infinity, -Infinity])(
+    'refuses advance(%s), leaving time and timers as they were',
+    async (ms) => {
+      const clock = new FakeClock(100);
+      let fired = 0;
+      clock.timer(10, () => fired++);
+      await expect(clock.advance(ms)).rejects.toThrow(
+        new RangeError(
+          `FakeClock.advance: ms must be a finite number >= 0, got ${ms}; use runAll() to run every pending timer`,
+        ),
+      );
+      expect(clock.now()).toBe(100);
+      expect(fired).toBe(0);
+      expect(clock.pendingTimes).toEqual([110]);
+    },
+  );
+});
+
+describe('FakeClock with a timer of infinite delay', () => {
+  it('never fires it: runAll and next leave it pending and the time finite', async () => {
+    const clock = new FakeClock();
+    let forever = false;
+    clock.timer(Infinity, () => (forever = true));
+    clock.timer(50, () => undefined);
+    expect(await clock.runAll()).toBe(1);
+    expect(clock.now()).toBe(50);
+    expect(await clock.next()).toBe(false);
+    expect(clock.now()).toBe(50);
+    expect(forever).toBe(false);
+    expect(clock.pendingTimes).toEqual([Infinity]);
+  });
+
+  it('makes runUntilSettled say the promise would hang instead of resolving a sleep(Infinity)', async () => {
+    const clock = new FakeClock();
+    await expect(runUntilSettled(clock, clock.sleep(Infinity))).rejects.toThrow(
+      'runUntilSettled: pending, but no timer that can fire is left on the clock',
+    );
+    expect(clock.now()).toBe(0);
+  });
+});
+
+describe('FakeClock.advance and timers that reschedule themselves', () => {
+  it('runs a periodic timer once per period within one advance', async () => {
+    const clock = new FakeClock();
+    const ticks: number[] = [];
+    const tick = (): void => {
+      ticks.push(clock.now());
+      clock.timer(100, tick);
+    };
+    clock.timer(100, tick);
+    await clock.advance(350);
+    expect(ticks).toEqual([100, 200, 300]);
+    expect(clock.pendingTimes).toEqual([400]);
+  });
+
+  it('refuses a timer that keeps rescheduling itself at the same instant, instead of never returning', async () => {
+    const clock = new FakeClock(5);
+    const again = (): void => void clock.timer(0, again);
+    again();
+    await expect(clock.advance(10)).rejects.toThrow(
+      'FakeClock.advance: more than 100000 timers at t=5 ms without time moving on; is something rescheduling itself with a delay of 0?',
+    );
+  }, 30_000);
+});
+
+describe('FakeClock settings', () => {
+  it.each([NaN, Infinity, -Infinity])('refuses to start at %s ms', (start) => {
+    expect(() => new FakeClock(start)).toThrow(
+      new RangeError(`FakeClock: start must be a finite number of ms, got ${start}`),
+    );
+  });
+
+  it.each([NaN, -1])('refuses runAll(%s), whose guard against loops would never trip', async (limit) => {
+    const clock = new FakeClock();
+    const again = (): void => void clock.timer(1, again);
+    again();
+    await expect(clock.runAll(limit)).rejects.toThrow(
+      new RangeError(`FakeClock.runAll: limit must be a number >= 0, got ${limit}`),
+    );
+    expect(clock.now()).toBe(0);
   });
 });

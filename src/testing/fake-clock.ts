@@ -7,6 +7,9 @@ interface Sleeper {
   readonly callback: () => void;
 }
 
+/** More timers than this at one instant, without time moving on, is a loop that would never end. */
+const SAME_INSTANT_LIMIT = 100_000;
+
 /**
  * A {@link Clock} on virtual time, for tests and the simulator. Nothing happens until you advance
  * it: {@link FakeClock.advance} runs every timer that falls due, in time order (ties in creation
@@ -26,8 +29,11 @@ export class FakeClock implements Clock {
   private seq = 0;
   private readonly queue: Sleeper[] = [];
 
-  /** @param start Initial virtual time in ms. @default 0 */
+  /** @param start Initial virtual time in ms, a finite number (else a `RangeError`). @default 0 */
   constructor(start = 0) {
+    if (!Number.isFinite(start)) {
+      throw new RangeError(`FakeClock: start must be a finite number of ms, got ${start}`);
+    }
     this.time = start;
   }
 
@@ -37,11 +43,15 @@ export class FakeClock implements Clock {
   }
 
   /**
-   * Call `callback` once the virtual time reaches now + `ms` (a negative `ms` counts as 0), during
-   * a later `advance`, `next` or `runAll`. The returned function cancels it.
+   * Call `callback` once the virtual time reaches now + `ms`, during a later `advance`, `next` or
+   * `runAll`. A negative or `NaN` `ms` counts as 0, as on the system clock and in the simulator. The
+   * returned function cancels it.
    */
   timer(ms: number, callback: () => void): CancelTimer {
-    const sleeper: Sleeper = { at: this.time + Math.max(0, ms), seq: this.seq++, callback };
+    // `ms > 0` rather than `Math.max(0, ms)`: a NaN due time would compare false with every other
+    // one, so it would sort anywhere, never fall due in `advance`, and make `runAll` set the time
+    // to NaN.
+    const sleeper: Sleeper = { at: this.time + (ms > 0 ? ms : 0), seq: this.seq++, callback };
     this.insert(sleeper);
     return () => {
       const index = this.queue.indexOf(sleeper);
@@ -69,14 +79,33 @@ export class FakeClock implements Clock {
 
   /**
    * Move time forward by `ms`, running every timer that falls due on the way, in order. Promise
-   * callbacks settle before each timer runs and after the last one.
+   * callbacks settle before each timer runs and after the last one. A timer that schedules another
+   * one due by the target time (a periodic timer) has it run in the same call. Rejects once more
+   * than 100 000 timers have run at one instant (something keeps rescheduling itself with a delay
+   * of 0, which would never end).
+   *
+   * @param ms A finite number of ms, 0 or more (0 runs the timers due now); anything else rejects
+   *   with a `RangeError`, since time never goes back. To run every timer whatever its due time, use
+   *   {@link FakeClock.runAll}.
    */
   async advance(ms: number): Promise<void> {
+    if (!(ms >= 0 && Number.isFinite(ms))) {
+      throw new RangeError(
+        `FakeClock.advance: ms must be a finite number >= 0, got ${ms}; use runAll() to run every pending timer`,
+      );
+    }
     const target = this.time + ms;
     await settle();
+    let atThisInstant = 0;
     for (;;) {
       const next = this.queue[0];
       if (!next || next.at > target) break;
+      if (next.at > this.time) atThisInstant = 0;
+      else if (++atThisInstant > SAME_INSTANT_LIMIT) {
+        throw new Error(
+          `FakeClock.advance: more than ${SAME_INSTANT_LIMIT} timers at t=${this.time} ms without time moving on; is something rescheduling itself with a delay of 0?`,
+        );
+      }
       this.queue.shift();
       this.time = Math.max(this.time, next.at);
       next.callback();
@@ -86,25 +115,40 @@ export class FakeClock implements Clock {
     await settle();
   }
 
-  /** Advance to the next pending timer and run it (and any due at the same instant). */
+  /**
+   * Advance to the next pending timer and run it (and any due at the same instant). Returns `false`
+   * when no timer can fire: none is pending, or only timers of infinite delay, which never fire.
+   */
   async next(): Promise<boolean> {
     await settle();
     const next = this.queue[0];
-    if (!next) return false;
+    if (!next || next.at === Infinity) return false;
     await this.advance(next.at - this.time);
     return true;
   }
 
   /**
-   * Run timers until none is left, or until `limit` timers have run (a guard against a loop that
-   * keeps scheduling). Returns the number of timers run.
+   * Run timers, in order, until none that can fire is left, and return how many ran. A timer of
+   * infinite delay (`sleep(Infinity)`) never fires, as on the system clock: it stays pending and the
+   * time stays finite.
+   *
+   * @param limit Rejects with an error once `limit` timers have run and more are due (a loop that
+   *   keeps scheduling); a `RangeError` if it is not a number >= 0. @default 10_000
    */
   async runAll(limit = 10_000): Promise<number> {
+    if (!(limit >= 0)) {
+      throw new RangeError(`FakeClock.runAll: limit must be a number >= 0, got ${limit}`);
+    }
     let count = 0;
     await settle();
-    while (this.queue.length > 0) {
-      if (count >= limit)
-        throw new Error(`FakeClock.runAll: more than ${limit} timers; is something looping?`);
+    while (this.queue.length > 0 && this.queue[0]!.at !== Infinity) {
+      if (count >= limit) {
+        throw new Error(
+          `FakeClock.runAll: more than ${limit} timers, now at t=${this.time} ms; is something looping? ` +
+            'A periodic timer (a health check, a refresh) never runs out: use advance(ms), or ' +
+            'runUntilSettled(clock, promise) to run until a promise settles',
+        );
+      }
       const next = this.queue.shift()!;
       this.time = Math.max(this.time, next.at);
       next.callback();

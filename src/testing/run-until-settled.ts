@@ -17,8 +17,9 @@ export type Settled<T> =
 
 /**
  * Advance `clock` timer by timer until `promise` settles, and say how it settled (never rejects).
- * Throws when the promise is still pending but nothing is left on the clock (it would hang), or
- * after `limit` timers (something keeps scheduling).
+ * Throws when the promise is still pending but no timer that can fire is left on the clock (it would
+ * hang), or after `limit` timers (something keeps scheduling; a `limit` that is not a number >= 0 is
+ * a `RangeError`, since the guard would never trip).
  *
  * @example
  * ```ts
@@ -31,6 +32,7 @@ export async function runUntilSettled<T>(
   promise: Promise<T>,
   limit = 10_000,
 ): Promise<Settled<T>> {
+  if (!(limit >= 0)) throw new RangeError(`runUntilSettled: limit must be a number >= 0, got ${limit}`);
   let result: Settled<T> | undefined;
   promise.then(
     (value) => (result = { ok: true, value }),
@@ -41,7 +43,9 @@ export async function runUntilSettled<T>(
     await new Promise((resolve) => setImmediate(resolve));
     if (result !== undefined) return result;
     if (timers >= limit) throw new Error(`runUntilSettled: still pending after ${limit} timers`);
-    if (clock.pending === 0) throw new Error('runUntilSettled: pending, but no timer is left on the clock');
-    await clock.next();
+    if (!(await clock.next())) {
+      if (result !== undefined) return result;
+      throw new Error('runUntilSettled: pending, but no timer that can fire is left on the clock');
+    }
   }
 }

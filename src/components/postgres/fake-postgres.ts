@@ -119,7 +119,7 @@ export class FakePostgres {
   queryMs: number;
   /** Connection attempts started. */
   attempts = 0;
-  /** Connects in flight right now, and the most at once. */
+  /** Connects in flight right now (the most at once is {@link FakePostgres.peakOpening}). */
   opening = 0;
   /** Most connects in flight at once. */
   peakOpening = 0;
