@@ -1,0 +1,53 @@
+/**
+ * What `npm pack` would publish: the build, the sources its maps point at (so an editor's "go to
+ * definition" and a stack trace's source map land on real files), and no tests. Runs after the
+ * build (`npm test` builds first).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('..', import.meta.url).pathname;
+
+const packed: ReadonlySet<string> = new Set(
+  (
+    JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+        cwd: root,
+        encoding: 'utf8',
+      }),
+    ) as Array<{ files: Array<{ path: string }> }>
+  )[0]!.files.map((file) => file.path),
+);
+
+describe('the published package', () => {
+  it('ships the build and every source file a source or declaration map points at', () => {
+    const maps = [...packed].filter((path) => path.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(100);
+    const missing = maps.flatMap((map) => {
+      const { sources } = JSON.parse(readFileSync(join(root, map), 'utf8')) as { sources: string[] };
+      return sources
+        .map((source) => normalize(join(dirname(map), source)))
+        .filter((source) => !packed.has(source))
+        .map((source) => `${map} → ${source}`);
+    });
+    expect(missing).toEqual([]);
+  });
+
+  it('ships no tests or test fixtures', () => {
+    const tests = [...packed].filter((path) => /\.test\.|test-fixtures/.test(path));
+    expect(tests).toEqual([]);
+  });
+
+  it('ships what the exports map names', () => {
+    const { exports } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, string | Record<string, string>>;
+    };
+    const targets = Object.values(exports).flatMap((entry) =>
+      typeof entry === 'string' ? [entry] : Object.values(entry),
+    );
+    expect(targets).toContain('./dist/testing/index.js');
+    for (const target of targets) expect(packed).toContain(normalize(target));
+  });
+});
