@@ -6,11 +6,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classify } from '../../src/index.js';
 import type { Logger } from '../../src/index.js';
-import { DatabaseUnavailableError, checkMessageBody, type ChatService } from './chat-service.js';
+import {
+  DatabaseUnavailableError,
+  MAX_TEXT_LENGTH,
+  checkMessageBody,
+  type ChatService,
+} from './chat-service.js';
 import type { SigningKey } from './signing-key.js';
 
-/** Largest accepted request body, in bytes (4,000 characters of up to 4 UTF-8 bytes, plus JSON). */
-export const MAX_BODY_BYTES = 20_000;
+/**
+ * Most bytes one character takes in a JSON body: a character outside the Basic Multilingual Plane
+ * written as two escapes (`\ud83d\ude00`), as encoders that escape non-ASCII (Python's `json.dumps`)
+ * write it. Raw UTF-8 takes at most 4.
+ */
+const MAX_JSON_BYTES_PER_CHARACTER = 12;
+
+/**
+ * Largest accepted request body, in bytes: the longest message however its JSON is encoded, plus
+ * room for the object around it. A longer body gets 413 without being read; a shorter one with too
+ * long a text gets 400 and the reason.
+ */
+export const MAX_BODY_BYTES = MAX_TEXT_LENGTH * MAX_JSON_BYTES_PER_CHARACTER + 1024;
 
 /** Default and largest page size of `GET /messages`. */
 const PAGE = { default: 100, max: 500 } as const;

@@ -1,0 +1,67 @@
+/**
+ * The chat-backend example's API against unusual but legal input, on a real instance and Postgres:
+ * bodies written with JSON escapes, request targets the URL parser does not take as a path, and
+ * content types that only start like `application/json`.
+ */
+
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { roleWithSchema, startChat, stopAllChats, type ChatInstance } from './service-harness.js';
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const LIMIT = 4000;
+
+/** `value` as JSON with every non-ASCII character escaped (`\u00e9`, `\ud83d\ude00`), as many encoders write it. */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u0080-\uffff]/g,
+    (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** Send one raw HTTP/1.1 request (a target `http.request` would not send as is); the status line. */
+function rawStatusLine(port: number, target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.write(`GET ${target} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n`),
+    );
+    let answer = '';
+    socket.setTimeout(5_000, () => socket.destroy(new Error('no answer within 5 s')));
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+  });
+}
+
+describe('the chat API with unusual input', () => {
+  let role: Awaited<ReturnType<typeof roleWithSchema>>;
+  let chat: ChatInstance;
+
+  beforeAll(async () => {
+    role = await roleWithSchema();
+    chat = await startChat({ DATABASE_URL: role.url });
+    await chat.waitFor('/readyz', 200);
+  }, 90_000);
+  afterAll(async () => {
+    await stopAllChats();
+    await role?.drop();
+  });
+
+  const post = (body: string, headers: Record<string, string> = JSON_HEADERS) =>
+    chat.request('POST', '/messages', { body, headers });
+
+  it('accepts 4,000 characters written with JSON escapes, and rejects 4,001 with the reason, not 413', async () => {
+    for (const character of ['é', '😀']) {
+      const text = character.repeat(LIMIT);
+      const stored = await post(asciiJson({ text }));
+      expect(stored.status, `${LIMIT} x ${character}`).toBe(201);
+      expect((JSON.parse(stored.body) as { text: string }).text).toBe(text);
+
+      const tooLong = await post(asciiJson({ text: character.repeat(LIMIT + 1) }));
+      expect(tooLong.status, `${LIMIT + 1} x ${character}`).toBe(400);
+      expect((JSON.parse(tooLong.body) as { error: string }).error).toContain(`${LIMIT} characters`);
+    }
+    // Far past any message: refused without reading it all.
+    expect((await post(JSON.stringify({ text: 'x'.repeat(200_000) }))).status).toBe(413);
+  });
+});
