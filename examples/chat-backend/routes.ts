@@ -69,6 +69,20 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/**
+ * The request target as a URL. An origin-form target (`/messages?after=1`) is a path even when it
+ * starts with `//` (resolved against a base, `//messages` would be the host "messages"); an
+ * absolute-form target (`http://host/messages`) names its own path. Anything else is a 400.
+ */
+function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? '/';
+  try {
+    return new URL(target.startsWith('/') ? `http://localhost${target}` : target);
+  } catch {
+    throw new HttpError(400, 'the request target must be a path such as /messages');
+  }
+}
+
 function nonNegativeInteger(
   value: string | null,
   name: string,
@@ -93,7 +107,7 @@ export function createChatRoutes(
   const { logger, key } = options;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
     if (url.pathname !== '/messages') throw new HttpError(404, `no route for ${url.pathname}`);
     if (req.method === 'POST') {
       const check = checkMessageBody(await readJson(req));

@@ -64,4 +64,15 @@ describe('the chat API with unusual input', () => {
     // Far past any message: refused without reading it all.
     expect((await post(JSON.stringify({ text: 'x'.repeat(200_000) }))).status).toBe(413);
   });
+
+  it('answers request targets that are not a plain path with 4xx, never 500, and routes by the whole path', async () => {
+    // `//[` is no URL; `//messages` is a path, not the host "messages"; `*` is for OPTIONS only.
+    for (const target of ['//[', '//messages', '*']) {
+      expect(await rawStatusLine(chat.port, target), target).toMatch(/^HTTP\/1\.1 4\d\d /);
+    }
+    expect(await rawStatusLine(chat.port, '//messages')).toContain(' 404 ');
+    // The absolute form (RFC 9112 3.2.2) names the same resource as its path.
+    expect(await rawStatusLine(chat.port, 'http://localhost/messages?after=0')).toContain(' 200 ');
+    expect(chat.events('http.error')).toEqual([]);
+  });
 });
