@@ -85,6 +85,9 @@ export async function checkRequiredTables(db: Database): Promise<void> {
   }
 }
 
+/** A UTF-16 surrogate that is not part of a pair (`u` mode reads a pair as one code point). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 const messageBody = z.object({
   text: z
     .string({ error: 'text must be a string' })
@@ -93,7 +96,13 @@ const messageBody = z.object({
       (text) => [...text].length <= MAX_TEXT_LENGTH,
       `text must be at most ${MAX_TEXT_LENGTH} characters`,
     )
-    .refine((text) => !text.includes('\u0000'), 'text must not contain NUL characters'),
+    .refine((text) => !text.includes('\u0000'), 'text must not contain NUL characters')
+    // A lone surrogate (half of a UTF-16 pair, "\ud800" in JSON) is no character: Postgres would
+    // store U+FFFD in its place, and the stored message would not be the one sent.
+    .refine(
+      (text) => !LONE_SURROGATE.test(text),
+      'text must be valid Unicode (a lone surrogate such as \\ud800 is half of a character)',
+    ),
 });
 
 /** The result of validating a `POST /messages` body. */

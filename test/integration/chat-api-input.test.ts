@@ -65,6 +65,12 @@ describe('the chat API with unusual input', () => {
     expect((await post(JSON.stringify({ text: 'x'.repeat(200_000) }))).status).toBe(413);
   });
 
+  it('refuses a lone surrogate with 400 instead of storing U+FFFD in its place', async () => {
+    const reply = await post('{"text":"a\\ud800b"}');
+    expect(reply.status).toBe(400);
+    expect((JSON.parse(reply.body) as { error: string }).error).toContain('valid Unicode');
+  });
+
   it('answers request targets that are not a plain path with 4xx, never 500, and routes by the whole path', async () => {
     // `//[` is no URL; `//messages` is a path, not the host "messages"; `*` is for OPTIONS only.
     for (const target of ['//[', '//messages', '*']) {
