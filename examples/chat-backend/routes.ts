@@ -52,9 +52,12 @@ function reply(res: ServerResponse, status: number, body: unknown, key?: Signing
   res.end(text);
 }
 
+/** `application/json`, optionally with parameters (`; charset=utf-8`), but not `application/json-seq`. */
+const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
+
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
-  if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'content-type must be application/json');
+  if (!JSON_MEDIA_TYPE.test(type)) throw new HttpError(415, 'content-type must be application/json');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

@@ -71,6 +71,22 @@ describe('the chat API with unusual input', () => {
     expect((JSON.parse(reply.body) as { error: string }).error).toContain('valid Unicode');
   });
 
+  it('takes only application/json (with parameters) as the content type, not types that start like it', async () => {
+    const body = '{"text":"typed"}';
+    for (const type of [
+      'application/json',
+      'Application/JSON; charset=utf-8',
+      'application/json ;charset=UTF-8',
+    ]) {
+      expect((await post(body, { 'content-type': type })).status, type).toBe(201);
+    }
+    for (const type of ['application/json-seq', 'application/jsonp', 'application/json.x', 'text/plain']) {
+      const reply = await post(body, { 'content-type': type });
+      expect(reply.status, type).toBe(415);
+      expect((JSON.parse(reply.body) as { error: string }).error).toContain('application/json');
+    }
+  });
+
   it('answers request targets that are not a plain path with 4xx, never 500, and routes by the whole path', async () => {
     // `//[` is no URL; `//messages` is a path, not the host "messages"; `*` is for OPTIONS only.
     for (const target of ['//[', '//messages', '*']) {
