@@ -227,10 +227,18 @@ export function buildChatPlan(config: ChatConfig, server: Server, logger: Logger
     name: 'broadcast',
     dependsOn: ['chat'],
     start: async () => {
-      runtime.broadcast = startBroadcast(server, runtime.chat!, {
-        remote: remote.event,
-        publish: (message) => runtime.cache?.publish(message),
-      });
+      runtime.broadcast = startBroadcast(
+        server,
+        runtime.chat!,
+        { remote: remote.event, publish: (message) => runtime.cache?.publish(message) },
+        {
+          onSlowClient: (bufferedBytes) =>
+            logger.warn(
+              { event: 'chat.ws-slow-client', bufferedBytes },
+              'cut off a WebSocket client that stopped reading',
+            ),
+        },
+      );
       return runtime.broadcast;
     },
     stop: (broadcast) => broadcast.close(),

@@ -27,11 +27,32 @@ export interface Fanout {
   publish(message: Message): void;
 }
 
+/** How {@link startBroadcast} treats clients that do not keep up. */
+export interface BroadcastOptions {
+  /**
+   * Bytes a client may have queued (sent to it, not yet taken by its TCP connection) before it is
+   * cut off: a client that stops reading would otherwise keep every later message in this process's
+   * memory. A client that was cut reconnects and catches up with `GET /messages?after=ID`.
+   *
+   * @default 1_048_576 (1 MiB: some 250 messages of 4,000 characters)
+   */
+  readonly maxBufferedBytes?: number;
+  /** Called with a client's backlog, in bytes, when it is cut off for it (for a log line). */
+  readonly onSlowClient?: (bufferedBytes: number) => void;
+}
+
 /**
  * Accept WebSocket upgrades on `GET /ws` of `server` and send every message `chat` stores, and every
- * message other instances share through `fanout`, to every client. Other upgrade paths get 404.
+ * message other instances share through `fanout`, to every client. Other upgrade paths get 404. A
+ * client whose backlog passes {@link BroadcastOptions.maxBufferedBytes} is cut off.
  */
-export function startBroadcast(server: Server, chat: ChatService, fanout?: Fanout): Broadcast {
+export function startBroadcast(
+  server: Server,
+  chat: ChatService,
+  fanout?: Fanout,
+  options: BroadcastOptions = {},
+): Broadcast {
+  const { maxBufferedBytes = 1_048_576, onSlowClient } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -50,7 +71,14 @@ export function startBroadcast(server: Server, chat: ChatService, fanout?: Fanou
   const send = (message: Message): void => {
     const frame = JSON.stringify(message);
     for (const client of wss.clients) {
-      if (client.readyState === WebSocket.OPEN) client.send(frame);
+      if (client.readyState !== WebSocket.OPEN) continue;
+      if (client.bufferedAmount > maxBufferedBytes) {
+        // Not a close frame: it would wait behind the backlog the client is not reading.
+        onSlowClient?.(client.bufferedAmount);
+        client.terminate();
+        continue;
+      }
+      client.send(frame);
     }
   };
   const subscriptions: Disposable[] = [
