@@ -14,8 +14,10 @@
  * In graceful mode the database components are degradable: without a database the service starts
  * (status `degraded`) at availability UNAVAILABLE, since every API call needs the database: `/readyz`
  * stays 503 and the API answers 503, until the database comes back and it recovers to FULL. Redis
- * is optional and degradable: without it the chat still works on this instance (availability
- * DEGRADED, which main.ts counts as ready), only the fan-out to other instances is missing.
+ * is optional and degradable: without it the chat still works on this instance, only the fan-out to
+ * other instances is missing. In graceful mode that is availability DEGRADED (which main.ts counts
+ * as ready); deterministic mode skips an optional component that fails at startup (availability
+ * stays FULL, no fan-out until a restart).
  */
 
 import { constants } from 'node:fs';
