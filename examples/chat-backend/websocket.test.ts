@@ -5,6 +5,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Emitter } from '../../src/index.js';
+import { FakeClock } from '../../src/testing/index.js';
 import { ChatService, type Message } from './chat-service.js';
 import { startBroadcast, type Broadcast } from './websocket.js';
 
@@ -22,7 +23,7 @@ async function listening(): Promise<{ server: Server; port: number }> {
 }
 
 /** A WebSocket client that completes the handshake and then never reads again. */
-async function stalledClient(port: number): Promise<Socket> {
+async function stalledClient(port: number, read = false): Promise<Socket> {
   const socket = connect(port, '127.0.0.1');
   await once(socket, 'connect');
   socket.write(
@@ -31,7 +32,8 @@ async function stalledClient(port: number): Promise<Socket> {
   );
   const [head] = (await once(socket, 'data')) as [Buffer];
   expect(String(head)).toMatch(/^HTTP\/1\.1 101 /);
-  socket.pause();
+  if (read) socket.resume();
+  else socket.pause();
   opened.push({ close: () => socket.destroy() });
   return socket;
 }
@@ -76,5 +78,33 @@ describe('startBroadcast', () => {
     // The reading client is not affected: it gets every message.
     while (received < sent) await nextTurn();
     expect(received).toBe(sent);
+  });
+
+  it('pings every client each heartbeat, and cuts one that did not answer the previous ping', async () => {
+    const { server, port } = await listening();
+    const clock = new FakeClock();
+    const broadcast = startBroadcast(server, new ChatService(() => undefined), undefined, {
+      heartbeatMs: 30_000,
+      clock,
+    });
+    opened.push(broadcast);
+    const answering = new WebSocket(`ws://127.0.0.1:${port}/ws`); // ws answers pings by itself
+    opened.push(answering);
+    await once(answering, 'open');
+    await stalledClient(port, true); // reads, never answers (a peer that is gone)
+    expect(broadcast.clients).toBe(2);
+
+    const pinged = once(answering, 'ping');
+    await clock.advance(30_000);
+    await pinged;
+    // The server answers our ping after it has read the pong sent before it: our pong has arrived.
+    answering.ping();
+    await once(answering, 'pong');
+    expect(broadcast.clients).toBe(2);
+
+    await clock.advance(30_000);
+    for (let turn = 0; turn < 1_000 && broadcast.clients > 1; turn++) await nextTurn();
+    expect(broadcast.clients).toBe(1);
+    expect(answering.readyState).toBe(WebSocket.OPEN);
   });
 });
