@@ -86,15 +86,16 @@ function requestUrl(req: IncomingMessage): URL {
   }
 }
 
-function nonNegativeInteger(
+/** An integer query parameter between `min` and `max`; `fallback` when it is missing or empty. */
+function integerParam(
   value: string | null,
   name: string,
   fallback: number,
-  max = Number.MAX_SAFE_INTEGER,
+  { min = 0, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {},
 ): number {
   if (value === null || value === '') return fallback;
-  if (!/^\d{1,16}$/.test(value) || Number(value) > max) {
-    throw new HttpError(400, `${name} must be an integer between 0 and ${max}`);
+  if (!/^\d{1,16}$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new HttpError(400, `${name} must be an integer between ${min} and ${max}`);
   }
   return Number(value);
 }
@@ -119,9 +120,12 @@ export function createChatRoutes(
       return;
     }
     if (req.method === 'GET' || req.method === 'HEAD') {
-      const after = nonNegativeInteger(url.searchParams.get('after'), 'after', 0);
-      const limit = nonNegativeInteger(url.searchParams.get('limit'), 'limit', PAGE.default, PAGE.max);
-      reply(res, 200, await chat.list(after, Math.max(1, limit)), key);
+      const after = integerParam(url.searchParams.get('after'), 'after', 0);
+      const limit = integerParam(url.searchParams.get('limit'), 'limit', PAGE.default, {
+        min: 1,
+        max: PAGE.max,
+      });
+      reply(res, 200, await chat.list(after, limit), key);
       return;
     }
     res.setHeader('allow', 'GET, HEAD, POST');

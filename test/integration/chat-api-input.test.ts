@@ -97,4 +97,24 @@ describe('the chat API with unusual input', () => {
     expect(await rawStatusLine(chat.port, 'http://localhost/messages?after=0')).toContain(' 200 ');
     expect(chat.events('http.error')).toEqual([]);
   });
+
+  it('pages GET /messages: at most `limit` (1 to 500, default 100) after `after`, and says so for 0', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push((JSON.parse((await post(`{"text":"page ${i}"}`)).body) as { id: number }).id);
+    }
+    const page = JSON.parse(
+      (await chat.request('GET', `/messages?after=${ids[0]! - 1}&limit=2`)).body,
+    ) as Array<{
+      id: number;
+    }>;
+    expect(page.map((m) => m.id)).toEqual(ids.slice(0, 2));
+    for (const limit of ['0', '501', '-1', 'ten']) {
+      const reply = await chat.request('GET', `/messages?after=0&limit=${limit}`);
+      expect(reply.status, limit).toBe(400);
+      expect((JSON.parse(reply.body) as { error: string }).error).toBe(
+        'limit must be an integer between 1 and 500',
+      );
+    }
+  });
 });
