@@ -162,6 +162,38 @@ describe('the chat API and the WebSocket broadcast', () => {
     }
   });
 
+  it('fans out between instances that share an APP_INSTANCE name (the same pid in every container)', async () => {
+    const redisUrl = requireRedis();
+    const role = await roleWithSchema();
+    try {
+      const name = `chat-${process.pid}-same`;
+      const [a, b] = await Promise.all([
+        startChat({ DATABASE_URL: role.url, REDIS_URL: redisUrl, APP_INSTANCE: name }),
+        startChat({ DATABASE_URL: role.url, REDIS_URL: redisUrl, APP_INSTANCE: name }),
+      ]);
+      await Promise.all([a!.waitFor('/readyz', 200), b!.waitFor('/readyz', 200)]);
+      const socket = new WebSocket(`ws://127.0.0.1:${b!.port}/ws`);
+      const received: Array<{ text: string }> = [];
+      socket.on('message', (data) => received.push(JSON.parse(String(data)) as { text: string }));
+      await new Promise<void>((resolve, reject) =>
+        socket.once('open', () => resolve()).once('error', reject),
+      );
+      const posted = await a!.request('POST', '/messages', {
+        body: '{"text":"same name"}',
+        headers: JSON_HEADERS,
+      });
+      expect(posted.status).toBe(201);
+      await waitUntil(() => received.some((m) => m.text === 'same name'), {
+        message: 'fan-out to the other instance of the same name',
+      });
+      expect(received).toHaveLength(1); // and its own copy is still not delivered twice
+      socket.close();
+    } finally {
+      await stopAllChats();
+      await role.drop();
+    }
+  });
+
   it('keeps serving through a Redis outage after ready (deterministic: FULL, redis unhealthy) and fans out again after it', async () => {
     const redisUrl = requireRedis();
     const proxy = await TcpProxy.before(redisUrl, 6379);
