@@ -51,6 +51,12 @@ export interface ChatRuntime {
   databaseUrl: string | undefined;
   key: SigningKey | undefined;
   pool: PostgresPool | undefined;
+  /**
+   * Whether the pool's last health check failed. Until one passes again the API answers 503 at once
+   * instead of making every request wait out the pool's acquire timeout (10 s) for a database that
+   * `/readyz` already reports as gone.
+   */
+  poolUnhealthy: boolean;
   cache: MessageCache | undefined;
   chat: ChatService | undefined;
   broadcast: Broadcast | undefined;
@@ -104,6 +110,7 @@ export function buildChatPlan(config: ChatConfig, server: Server, logger: Logger
     databaseUrl: config.databaseUrl,
     key: undefined,
     pool: undefined,
+    poolUnhealthy: false,
     cache: undefined,
     chat: undefined,
     broadcast: undefined,
@@ -194,7 +201,18 @@ export function buildChatPlan(config: ChatConfig, server: Server, logger: Logger
     start: async (ctx) => {
       const started = await pool.start(ctx);
       runtime.pool = started;
+      runtime.poolUnhealthy = false;
       return started;
+    },
+    check: async (handle, ctx) => {
+      try {
+        await pool.check?.(handle, ctx);
+        runtime.poolUnhealthy = false;
+      } catch (error) {
+        // Failed or timed out (the check's deadline aborts it): either way /readyz now says 503.
+        runtime.poolUnhealthy = true;
+        throw error;
+      }
     },
     stop: async (handle, ctx) => {
       if (runtime.pool === handle) runtime.pool = undefined;
@@ -219,7 +237,9 @@ export function buildChatPlan(config: ChatConfig, server: Server, logger: Logger
   const chatComponent: ComponentSpec<ChatService> = {
     name: 'chat',
     start: async () => {
-      runtime.chat = new ChatService(() => (runtime.pool?.closed === false ? runtime.pool : undefined));
+      runtime.chat = new ChatService(() =>
+        runtime.pool?.closed === false && !runtime.poolUnhealthy ? runtime.pool : undefined,
+      );
       return runtime.chat;
     },
     stop: (chat) => chat.close(),
