@@ -51,6 +51,12 @@ CREATE TABLE IF NOT EXISTS messages (
   created_at timestamptz NOT NULL DEFAULT now()
 )`;
 
+/**
+ * Advisory-lock key that makes messages commit in id order across the fleet (see
+ * {@link ChatService.post}).
+ */
+export const MESSAGE_ORDER_LOCK = 7_100_424;
+
 /** Advisory-lock key that serialises the migration across instances starting at once. */
 const MIGRATION_LOCK = 7_100_423;
 
@@ -155,11 +161,18 @@ export class ChatService {
     return this.created.event;
   }
 
-  /** Store a message (the text must already be valid, see {@link checkMessageBody}). */
+  /**
+   * Store a message (the text must already be valid, see {@link checkMessageBody}).
+   *
+   * Inserts take {@link MESSAGE_ORDER_LOCK} (until their commit) before they draw an id, so messages
+   * commit in id order: otherwise a reader could see id 11 while id 10 is still being stored, and
+   * page on with `after=11` past it for good.
+   */
   async post(text: string): Promise<Message> {
     const result = await this.db.query(
-      'INSERT INTO messages (text) VALUES ($1) RETURNING id, text, created_at',
-      [text],
+      `WITH ordered AS (SELECT pg_advisory_xact_lock($2))
+       INSERT INTO messages (text) SELECT $1::text FROM ordered RETURNING id, text, created_at`,
+      [text, MESSAGE_ORDER_LOCK],
     );
     const message = toMessage(result.rows[0]!);
     this.created.emit(message);

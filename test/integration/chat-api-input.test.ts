@@ -6,6 +6,9 @@
 
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MESSAGE_ORDER_LOCK } from '../../examples/chat-backend/chat-service.js';
+import { withAdmin } from './helpers/database.js';
+import { waitUntil } from './helpers/wait-until.js';
 import { roleWithSchema, startChat, stopAllChats, type ChatInstance } from './service-harness.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -116,5 +119,46 @@ describe('the chat API with unusual input', () => {
         'limit must be an integer between 1 and 500',
       );
     }
+  });
+
+  it('never lists a message while one with a smaller id is still being stored (after=ID is a safe cursor)', async () => {
+    await withAdmin(async (other) => {
+      // Another instance's insert, holding its id but not committed yet.
+      await other.query('BEGIN');
+      const { rows } = await other.query<{ id: string }>(
+        `WITH ordered AS (SELECT pg_advisory_xact_lock($2)) INSERT INTO ${other.escapeIdentifier(role.name)}.messages (text) SELECT $1::text FROM ordered RETURNING id`,
+        ['in flight', MESSAGE_ORDER_LOCK],
+      );
+      const inFlight = Number(rows[0]!.id);
+      let posted: { status: number; body: string } | undefined;
+      const posting = post('{"text":"after it"}').then((reply) => (posted = reply));
+      // Either the POST is done, or it waits for the insert in flight.
+      await waitUntil(
+        async () =>
+          posted !== undefined ||
+          (
+            await other.query<{ n: number }>(
+              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND wait_event_type = 'Lock'",
+              [role.name],
+            )
+          ).rows[0]!.n > 0,
+        { message: 'the POST stored or waiting' },
+      );
+      const listed = JSON.parse(
+        (await chat.request('GET', `/messages?after=${inFlight - 1}`)).body,
+      ) as Array<{
+        id: number;
+      }>;
+      expect(listed.map((m) => m.id)).toEqual([]); // not the later message without the one before it
+      await other.query('COMMIT');
+      await posting;
+      expect(posted!.status).toBe(201);
+      const later = (JSON.parse(posted!.body) as { id: number }).id;
+      expect(later).toBeGreaterThan(inFlight);
+      const all = JSON.parse((await chat.request('GET', `/messages?after=${inFlight - 1}`)).body) as Array<{
+        id: number;
+      }>;
+      expect(all.map((m) => m.id)).toEqual([inFlight, later]);
+    });
   });
 });
