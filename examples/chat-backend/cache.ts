@@ -4,6 +4,7 @@
  * posted to any other. Without Redis each instance broadcasts only its own messages.
  */
 
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Emitter } from '../../src/index.js';
 import type { Logger } from '../../src/index.js';
@@ -45,7 +46,11 @@ export async function startFanout(
   client: Redis,
   options: { readonly instance: string; readonly remote: Emitter<Message>; readonly logger: Logger },
 ): Promise<MessageCache> {
-  const { instance, remote, logger } = options;
+  const { remote, logger } = options;
+  // The name alone does not tell instances apart: the default, chat-backend-<pid>, is the same in
+  // every container that starts the service as the same pid, and instances would drop each other's
+  // messages as their own.
+  const origin = `${options.instance}/${randomUUID()}`;
   // Like the component's client once started, the subscriber reconnects by itself; unlike it, it
   // keeps an offline queue and resubscribes, so the fan-out survives a Redis restart.
   const subscriber = client.duplicate({
@@ -64,7 +69,7 @@ export async function startFanout(
     } catch {
       return;
     }
-    if (isEnvelope(parsed) && parsed.origin !== instance) remote.emit(parsed.message);
+    if (isEnvelope(parsed) && parsed.origin !== origin) remote.emit(parsed.message);
   });
   try {
     await subscriber.connect();
@@ -75,7 +80,7 @@ export async function startFanout(
   }
   return {
     publish(message) {
-      const envelope: Envelope = { origin: instance, message };
+      const envelope: Envelope = { origin, message };
       client.publish(CHANNEL, JSON.stringify(envelope)).catch((error: unknown) => {
         logger.warn(
           { event: 'chat.fanout-publish-failed', err: error },

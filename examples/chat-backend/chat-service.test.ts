@@ -20,6 +20,10 @@ describe('checkMessageBody', () => {
     [{ text: '' }, 'text must not be empty'],
     [{ text: 'x'.repeat(MAX_TEXT_LENGTH + 1) }, `text must be at most ${MAX_TEXT_LENGTH} characters`],
     [{ text: 'a\u0000b' }, 'text must not contain NUL'],
+    // Half of a surrogate pair is no character: Postgres would store U+FFFD instead, not the text.
+    [{ text: 'a\ud800b' }, 'text must be valid Unicode'],
+    [{ text: '\ude00' }, 'text must be valid Unicode'],
+    [{ text: '😀'.slice(0, 1) }, 'text must be valid Unicode'],
   ])('rejects %j with a reason', (body, reason) => {
     const check = checkMessageBody(body);
     expect(check.ok).toBe(false);

@@ -51,6 +51,12 @@ CREATE TABLE IF NOT EXISTS messages (
   created_at timestamptz NOT NULL DEFAULT now()
 )`;
 
+/**
+ * Advisory-lock key that makes messages commit in id order across the fleet (see
+ * {@link ChatService.post}).
+ */
+export const MESSAGE_ORDER_LOCK = 7_100_424;
+
 /** Advisory-lock key that serialises the migration across instances starting at once. */
 const MIGRATION_LOCK = 7_100_423;
 
@@ -85,6 +91,9 @@ export async function checkRequiredTables(db: Database): Promise<void> {
   }
 }
 
+/** A UTF-16 surrogate that is not part of a pair (`u` mode reads a pair as one code point). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 const messageBody = z.object({
   text: z
     .string({ error: 'text must be a string' })
@@ -93,7 +102,13 @@ const messageBody = z.object({
       (text) => [...text].length <= MAX_TEXT_LENGTH,
       `text must be at most ${MAX_TEXT_LENGTH} characters`,
     )
-    .refine((text) => !text.includes('\u0000'), 'text must not contain NUL characters'),
+    .refine((text) => !text.includes('\u0000'), 'text must not contain NUL characters')
+    // A lone surrogate (half of a UTF-16 pair, "\ud800" in JSON) is no character: Postgres would
+    // store U+FFFD in its place, and the stored message would not be the one sent.
+    .refine(
+      (text) => !LONE_SURROGATE.test(text),
+      'text must be valid Unicode (a lone surrogate such as \\ud800 is half of a character)',
+    ),
 });
 
 /** The result of validating a `POST /messages` body. */
@@ -146,11 +161,18 @@ export class ChatService {
     return this.created.event;
   }
 
-  /** Store a message (the text must already be valid, see {@link checkMessageBody}). */
+  /**
+   * Store a message (the text must already be valid, see {@link checkMessageBody}).
+   *
+   * Inserts take {@link MESSAGE_ORDER_LOCK} (until their commit) before they draw an id, so messages
+   * commit in id order: otherwise a reader could see id 11 while id 10 is still being stored, and
+   * page on with `after=11` past it for good.
+   */
   async post(text: string): Promise<Message> {
     const result = await this.db.query(
-      'INSERT INTO messages (text) VALUES ($1) RETURNING id, text, created_at',
-      [text],
+      `WITH ordered AS (SELECT pg_advisory_xact_lock($2))
+       INSERT INTO messages (text) SELECT $1::text FROM ordered RETURNING id, text, created_at`,
+      [text, MESSAGE_ORDER_LOCK],
     );
     const message = toMessage(result.rows[0]!);
     this.created.emit(message);

@@ -88,4 +88,26 @@ describe('loadConfig', () => {
     expect(described).not.toContain('s3cretpw');
     expect(described).not.toContain('x'.repeat(32));
   });
+
+  it.each([
+    // The space (or a second @) that makes the URL invalid is inside the password.
+    [{ DATABASE_URL: 'postgres://app:hunter2 x@db:5432/app' }, 'hunter2'],
+    [{ DATABASE_URL: 'postgres://app:p@ss zebra@db/app' }, 'zebra'],
+    [{ DATABASE_URL: 'postgres://app:hunter2 @db/app' }, 'hunter2'],
+    [{ REDIS_URL: 'redis://:sec ret@cache:6379' }, 'sec ret'],
+    [{ REDIS_URL: 'rediss://default:tls pw@cache:6380' }, 'tls pw'],
+    // A token too short or with a space is still a token.
+    [{ HEALTH_TOKEN: 'short-secret-1' }, 'short-secret-1'],
+    [{ HEALTH_TOKEN: 'my secret token value 1234' }, 'secret token'],
+  ])('shows no secret of the invalid value %j', (env, secret) => {
+    const error = configError(env);
+    expect(error.path).toBe(Object.keys(env)[0]);
+    expect(error.message).not.toContain(secret);
+  });
+
+  it('still shows where an invalid URL points, to help fix it', () => {
+    const error = configError({ DATABASE_URL: 'postgres://app:hunter2 x@db.internal:5432/app' });
+    expect(error.message).toContain('db.internal:5432/app');
+    expect(configError({ HEALTH_TOKEN: 'short-secret-1' }).message).toContain('14 characters');
+  });
 });

@@ -53,9 +53,22 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/**
+ * A rejected URL as an error shows it: everything before the last `@` after the scheme is taken for
+ * credentials and hidden. The value is invalid, so the usual redaction cannot rely on its syntax: a
+ * space or a second `@` in the password (what made it invalid) kept the password visible.
+ */
+function shownUrl(raw: string): string {
+  return JSON.stringify(redactText(raw.replace(/^([^:/?#\s]*:\/\/)[^]*@/, '$1***@')));
+}
+
+/** A rejected token as an error shows it: its length only. */
+const shownSecret = (raw: string): string => `${[...raw].length} characters, not shown`;
+
 /** One schema and one fix per variable, so every error names the variable and says what to do. */
 const VARIABLES = {
   DATABASE_URL: {
+    show: shownUrl,
     schema: z
       .string()
       .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')
@@ -63,6 +76,7 @@ const VARIABLES = {
     hint: 'use postgres://user:password@host:5432/dbname, or unset it to start an embedded Postgres under .data/',
   },
   REDIS_URL: {
+    show: shownUrl,
     schema: z
       .string()
       .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
@@ -101,6 +115,7 @@ const VARIABLES = {
   },
   DATA_DIR: { schema: z.string().min(1).default('.data'), hint: 'set a writable directory, e.g. .data' },
   HEALTH_TOKEN: {
+    show: shownSecret,
     schema: z
       .string()
       .regex(/^\S{16,}$/, 'must be at least 16 characters without spaces')
@@ -130,11 +145,12 @@ type Variables = typeof VARIABLES;
 type Parsed = { [K in keyof Variables]: z.output<Variables[K]['schema']> };
 
 function parseVariable<K extends keyof Variables>(name: K, raw: string | undefined): Parsed[K] {
-  const { schema, hint } = VARIABLES[name];
-  const result = (schema as z.ZodType).safeParse(raw === '' ? undefined : raw);
+  const variable: { schema: z.ZodType; hint: string; show?: (raw: string) => string } = VARIABLES[name];
+  const { schema, hint, show = (value: string) => JSON.stringify(redactText(value)) } = variable;
+  const result = schema.safeParse(raw === '' ? undefined : raw);
   if (result.success) return result.data as Parsed[K];
   const problem = result.error.issues[0]?.message ?? 'invalid value';
-  const shown = raw === undefined ? 'unset' : JSON.stringify(redactText(raw));
+  const shown = raw === undefined ? 'unset' : show(raw);
   throw new ConfigError(name, `${problem} (got ${shown})`, hint);
 }
 

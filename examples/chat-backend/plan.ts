@@ -14,8 +14,10 @@
  * In graceful mode the database components are degradable: without a database the service starts
  * (status `degraded`) at availability UNAVAILABLE, since every API call needs the database: `/readyz`
  * stays 503 and the API answers 503, until the database comes back and it recovers to FULL. Redis
- * is optional and degradable: without it the chat still works on this instance (availability
- * DEGRADED, which main.ts counts as ready), only the fan-out to other instances is missing.
+ * is optional and degradable: without it the chat still works on this instance, only the fan-out to
+ * other instances is missing. In graceful mode that is availability DEGRADED (which main.ts counts
+ * as ready); deterministic mode skips an optional component that fails at startup (availability
+ * stays FULL, no fan-out until a restart).
  */
 
 import { constants } from 'node:fs';
@@ -49,6 +51,12 @@ export interface ChatRuntime {
   databaseUrl: string | undefined;
   key: SigningKey | undefined;
   pool: PostgresPool | undefined;
+  /**
+   * Whether the pool's last health check failed. Until one passes again the API answers 503 at once
+   * instead of making every request wait out the pool's acquire timeout (10 s) for a database that
+   * `/readyz` already reports as gone.
+   */
+  poolUnhealthy: boolean;
   cache: MessageCache | undefined;
   chat: ChatService | undefined;
   broadcast: Broadcast | undefined;
@@ -102,6 +110,7 @@ export function buildChatPlan(config: ChatConfig, server: Server, logger: Logger
     databaseUrl: config.databaseUrl,
     key: undefined,
     pool: undefined,
+    poolUnhealthy: false,
     cache: undefined,
     chat: undefined,
     broadcast: undefined,
@@ -192,7 +201,18 @@ export function buildChatPlan(config: ChatConfig, server: Server, logger: Logger
     start: async (ctx) => {
       const started = await pool.start(ctx);
       runtime.pool = started;
+      runtime.poolUnhealthy = false;
       return started;
+    },
+    check: async (handle, ctx) => {
+      try {
+        await pool.check?.(handle, ctx);
+        runtime.poolUnhealthy = false;
+      } catch (error) {
+        // Failed or timed out (the check's deadline aborts it): either way /readyz now says 503.
+        runtime.poolUnhealthy = true;
+        throw error;
+      }
     },
     stop: async (handle, ctx) => {
       if (runtime.pool === handle) runtime.pool = undefined;
@@ -217,7 +237,9 @@ export function buildChatPlan(config: ChatConfig, server: Server, logger: Logger
   const chatComponent: ComponentSpec<ChatService> = {
     name: 'chat',
     start: async () => {
-      runtime.chat = new ChatService(() => (runtime.pool?.closed === false ? runtime.pool : undefined));
+      runtime.chat = new ChatService(() =>
+        runtime.pool?.closed === false && !runtime.poolUnhealthy ? runtime.pool : undefined,
+      );
       return runtime.chat;
     },
     stop: (chat) => chat.close(),
@@ -227,10 +249,18 @@ export function buildChatPlan(config: ChatConfig, server: Server, logger: Logger
     name: 'broadcast',
     dependsOn: ['chat'],
     start: async () => {
-      runtime.broadcast = startBroadcast(server, runtime.chat!, {
-        remote: remote.event,
-        publish: (message) => runtime.cache?.publish(message),
-      });
+      runtime.broadcast = startBroadcast(
+        server,
+        runtime.chat!,
+        { remote: remote.event, publish: (message) => runtime.cache?.publish(message) },
+        {
+          onSlowClient: (bufferedBytes) =>
+            logger.warn(
+              { event: 'chat.ws-slow-client', bufferedBytes },
+              'cut off a WebSocket client that stopped reading',
+            ),
+        },
+      );
       return runtime.broadcast;
     },
     stop: (broadcast) => broadcast.close(),

@@ -6,11 +6,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classify } from '../../src/index.js';
 import type { Logger } from '../../src/index.js';
-import { DatabaseUnavailableError, checkMessageBody, type ChatService } from './chat-service.js';
+import {
+  DatabaseUnavailableError,
+  MAX_TEXT_LENGTH,
+  checkMessageBody,
+  type ChatService,
+} from './chat-service.js';
 import type { SigningKey } from './signing-key.js';
 
-/** Largest accepted request body, in bytes (4,000 characters of up to 4 UTF-8 bytes, plus JSON). */
-export const MAX_BODY_BYTES = 20_000;
+/**
+ * Most bytes one character takes in a JSON body: a character outside the Basic Multilingual Plane
+ * written as two escapes (`\ud83d\ude00`), as encoders that escape non-ASCII (Python's `json.dumps`)
+ * write it. Raw UTF-8 takes at most 4.
+ */
+const MAX_JSON_BYTES_PER_CHARACTER = 12;
+
+/**
+ * Largest accepted request body, in bytes: the longest message however its JSON is encoded, plus
+ * room for the object around it. A longer body gets 413 without being read; a shorter one with too
+ * long a text gets 400 and the reason.
+ */
+export const MAX_BODY_BYTES = MAX_TEXT_LENGTH * MAX_JSON_BYTES_PER_CHARACTER + 1024;
 
 /** Default and largest page size of `GET /messages`. */
 const PAGE = { default: 100, max: 500 } as const;
@@ -36,9 +52,12 @@ function reply(res: ServerResponse, status: number, body: unknown, key?: Signing
   res.end(text);
 }
 
+/** `application/json`, optionally with parameters (`; charset=utf-8`), but not `application/json-seq`. */
+const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
+
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
-  if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'content-type must be application/json');
+  if (!JSON_MEDIA_TYPE.test(type)) throw new HttpError(415, 'content-type must be application/json');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -53,15 +72,30 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function nonNegativeInteger(
+/**
+ * The request target as a URL. An origin-form target (`/messages?after=1`) is a path even when it
+ * starts with `//` (resolved against a base, `//messages` would be the host "messages"); an
+ * absolute-form target (`http://host/messages`) names its own path. Anything else is a 400.
+ */
+function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? '/';
+  try {
+    return new URL(target.startsWith('/') ? `http://localhost${target}` : target);
+  } catch {
+    throw new HttpError(400, 'the request target must be a path such as /messages');
+  }
+}
+
+/** An integer query parameter between `min` and `max`; `fallback` when it is missing or empty. */
+function integerParam(
   value: string | null,
   name: string,
   fallback: number,
-  max = Number.MAX_SAFE_INTEGER,
+  { min = 0, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {},
 ): number {
   if (value === null || value === '') return fallback;
-  if (!/^\d{1,16}$/.test(value) || Number(value) > max) {
-    throw new HttpError(400, `${name} must be an integer between 0 and ${max}`);
+  if (!/^\d{1,16}$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new HttpError(400, `${name} must be an integer between ${min} and ${max}`);
   }
   return Number(value);
 }
@@ -77,7 +111,7 @@ export function createChatRoutes(
   const { logger, key } = options;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
     if (url.pathname !== '/messages') throw new HttpError(404, `no route for ${url.pathname}`);
     if (req.method === 'POST') {
       const check = checkMessageBody(await readJson(req));
@@ -86,9 +120,12 @@ export function createChatRoutes(
       return;
     }
     if (req.method === 'GET' || req.method === 'HEAD') {
-      const after = nonNegativeInteger(url.searchParams.get('after'), 'after', 0);
-      const limit = nonNegativeInteger(url.searchParams.get('limit'), 'limit', PAGE.default, PAGE.max);
-      reply(res, 200, await chat.list(after, Math.max(1, limit)), key);
+      const after = integerParam(url.searchParams.get('after'), 'after', 0);
+      const limit = integerParam(url.searchParams.get('limit'), 'limit', PAGE.default, {
+        min: 1,
+        max: PAGE.max,
+      });
+      reply(res, 200, await chat.list(after, limit), key);
       return;
     }
     res.setHeader('allow', 'GET, HEAD, POST');

@@ -5,7 +5,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { Disposable, Event } from '../../src/index.js';
+import { systemClock, type CancelTimer, type Clock, type Disposable, type Event } from '../../src/index.js';
 import type { ChatService, Message } from './chat-service.js';
 
 /** The running broadcast. */
@@ -27,11 +27,43 @@ export interface Fanout {
   publish(message: Message): void;
 }
 
+/** How {@link startBroadcast} treats clients that do not keep up. */
+export interface BroadcastOptions {
+  /**
+   * Bytes a client may have queued (sent to it, not yet taken by its TCP connection) before it is
+   * cut off: a client that stops reading would otherwise keep every later message in this process's
+   * memory. A client that was cut reconnects and catches up with `GET /messages?after=ID`.
+   *
+   * @default 1_048_576 (1 MiB: some 250 messages of 4,000 characters)
+   */
+  readonly maxBufferedBytes?: number;
+  /** Called with a client's backlog, in bytes, when it is cut off for it (for a log line). */
+  readonly onSlowClient?: (bufferedBytes: number) => void;
+  /**
+   * How often every client is pinged. A client that has not answered the previous ping by the next
+   * one is cut off: a peer that vanished (a closed laptop, a dropped NAT mapping) would otherwise stay
+   * connected for good in a quiet chat, and the pings keep idle connections open through proxies
+   * that close them after a minute without traffic.
+   *
+   * @default 30_000
+   */
+  readonly heartbeatMs?: number;
+  /** Clock of the heartbeat. @default systemClock */
+  readonly clock?: Clock;
+}
+
 /**
  * Accept WebSocket upgrades on `GET /ws` of `server` and send every message `chat` stores, and every
- * message other instances share through `fanout`, to every client. Other upgrade paths get 404.
+ * message other instances share through `fanout`, to every client. Other upgrade paths get 404. A
+ * client whose backlog passes {@link BroadcastOptions.maxBufferedBytes} is cut off.
  */
-export function startBroadcast(server: Server, chat: ChatService, fanout?: Fanout): Broadcast {
+export function startBroadcast(
+  server: Server,
+  chat: ChatService,
+  fanout?: Fanout,
+  options: BroadcastOptions = {},
+): Broadcast {
+  const { maxBufferedBytes = 1_048_576, onSlowClient, heartbeatMs = 30_000, clock = systemClock } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -44,13 +76,38 @@ export function startBroadcast(server: Server, chat: ChatService, fanout?: Fanou
   };
   server.on('upgrade', onUpgrade);
 
-  // Clients only listen; anything they send is ignored. Dead peers are found by the TCP stack.
-  wss.on('connection', (ws: WebSocket) => ws.on('error', () => ws.terminate()));
+  // Clients only listen; anything they send is ignored. Dead peers are found by the heartbeat.
+  const unanswered = new WeakSet<WebSocket>();
+  wss.on('connection', (ws: WebSocket) => {
+    ws.on('error', () => ws.terminate());
+    ws.on('pong', () => unanswered.delete(ws));
+  });
+  let cancelHeartbeat: CancelTimer;
+  const heartbeat = (): void => {
+    for (const client of wss.clients) {
+      if (client.readyState !== WebSocket.OPEN) continue;
+      if (unanswered.has(client)) {
+        client.terminate();
+        continue;
+      }
+      unanswered.add(client);
+      client.ping();
+    }
+    cancelHeartbeat = clock.timer(heartbeatMs, heartbeat);
+  };
+  cancelHeartbeat = clock.timer(heartbeatMs, heartbeat);
 
   const send = (message: Message): void => {
     const frame = JSON.stringify(message);
     for (const client of wss.clients) {
-      if (client.readyState === WebSocket.OPEN) client.send(frame);
+      if (client.readyState !== WebSocket.OPEN) continue;
+      if (client.bufferedAmount > maxBufferedBytes) {
+        // Not a close frame: it would wait behind the backlog the client is not reading.
+        onSlowClient?.(client.bufferedAmount);
+        client.terminate();
+        continue;
+      }
+      client.send(frame);
     }
   };
   const subscriptions: Disposable[] = [
@@ -68,6 +125,7 @@ export function startBroadcast(server: Server, chat: ChatService, fanout?: Fanou
     },
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
+        cancelHeartbeat();
         for (const subscription of subscriptions) subscription.dispose();
         server.off('upgrade', onUpgrade);
         for (const client of wss.clients) client.close(1001, 'server shutting down');

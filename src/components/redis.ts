@@ -83,6 +83,19 @@ function reconnectStrategy(backoff: Backoff, random: Random): (attempt: number) 
   };
 }
 
+/**
+ * ioredis (with `enableReadyCheck` off) marks a connection ready once its handshake commands (CLIENT
+ * SETINFO) have settled, failed or not, without checking that the connection is still the current
+ * one. A connection reset mid-handshake (a proxy in front of a Redis that is down, a server at
+ * `maxclients`) thus ends 'ready' on a closed stream, and the reconnect already scheduled for it is
+ * then refused ("already connected"): the client would stay broken for good. Called on each 'ready'
+ * event (emitted after the status changed): put such a client back to 'close', so that the
+ * scheduled reconnect, or else the next `check`, connects it again.
+ */
+function reviveIfStranded(client: Redis): void {
+  if (client.status === 'ready' && client.stream?.destroyed === true) client.status = 'close';
+}
+
 /** Wait for `promise`, but at most `ms` on `clock`; resolves either way. */
 async function atMost(clock: Clock, ms: number, promise: Promise<unknown>): Promise<void> {
   const bound = new AbortController();
@@ -180,6 +193,7 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
       // Started: from now on a dropped connection is reconnected by ioredis (which reads the strategy
       // when the connection closes); `stop` (QUIT / disconnect) still ends it for good.
       if (reconnect !== false) client.options.retryStrategy = reconnectStrategy(reconnect, random);
+      client.on('ready', () => reviveIfStranded(client));
       return client;
     },
     async check(client, { signal }) {

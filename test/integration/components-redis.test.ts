@@ -90,6 +90,35 @@ describe('redisComponent (real Redis)', () => {
     }
   });
 
+  it('recovers after reconnect attempts that were accepted and then reset (mid-handshake)', async () => {
+    // What a load balancer or proxy in front of a Redis that is down does. ioredis (enableReadyCheck
+    // off) marked such an attempt 'ready' once its handshake commands failed: a closed stream that
+    // no reconnect ever replaced, and every check failed from then on.
+    const proxy = await TcpProxy.before(url, 6379);
+    try {
+      proxy.forward();
+      const spec = redisComponent({ url: proxy.via(url), reconnect: constantBackoff(50) });
+      const client = await spec.start(testComponentContext().ctx);
+      let attempts = 0;
+      client.on('reconnecting', () => attempts++);
+      proxy.resetOnData();
+      await waitUntil(() => attempts >= 2, { message: 'a reconnect attempt reset mid-handshake' });
+      proxy.forward();
+      await waitUntil(
+        () =>
+          Promise.resolve(spec.check!(client, { signal: AbortSignal.timeout(2_000) })).then(
+            () => true,
+            () => false,
+          ),
+        { timeoutMs: 15_000, message: 'check passes again after the proxy forwards' },
+      );
+      await expect(client.ping()).resolves.toBe('PONG');
+      await spec.stop!(client, { signal: AbortSignal.timeout(5_000) });
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('a wrong password is permanent, and the password appears in no message', async () => {
     const user = uniqueName('phasegate_user');
     await admin.call('ACL', 'SETUSER', user, 'on', '>right-password-3d1', '~*', '+@all');

@@ -239,7 +239,7 @@ export async function roleWithSchema(
  * (later ones are accepted and never answered: a connect that hangs).
  */
 export class TcpProxy {
-  private mode: 'refuse' | 'forward' = 'refuse';
+  private mode: 'refuse' | 'forward' | 'reset-on-data' = 'refuse';
   /** New connections still to forward; past them, new ones hang. */
   private forwardsLeft = Infinity;
   private readonly sockets = new Set<net.Socket>();
@@ -286,6 +286,15 @@ export class TcpProxy {
     this.sockets.clear();
   }
 
+  /**
+   * From now on, accept new connections and reset each when its first bytes arrive (a client's
+   * handshake met by a dying server or a proxy in front of a dead one), and cut every open one.
+   */
+  resetOnData(): void {
+    this.refuse();
+    this.mode = 'reset-on-data';
+  }
+
   async close(): Promise<void> {
     this.refuse();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -294,6 +303,12 @@ export class TcpProxy {
   private accept(client: net.Socket): void {
     if (this.mode === 'refuse') {
       client.resetAndDestroy();
+      return;
+    }
+    if (this.mode === 'reset-on-data') {
+      this.sockets.add(client);
+      client.once('data', () => client.resetAndDestroy());
+      client.on('error', () => client.destroy()).on('close', () => this.sockets.delete(client));
       return;
     }
     if (this.forwardsLeft <= 0) {

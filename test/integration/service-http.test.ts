@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl, withAdmin, withCredentials } from './helpers/database.js';
 import { requireRedis } from './helpers/redis.js';
 import { waitUntil } from './helpers/wait-until.js';
-import { roleWithSchema, startChat, stopAllChats, type ChatInstance } from './service-harness.js';
+import { TcpProxy, roleWithSchema, startChat, stopAllChats, type ChatInstance } from './service-harness.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const TOKEN = 'health-token-0123456789abcdef';
@@ -158,6 +158,95 @@ describe('the chat API and the WebSocket broadcast', () => {
       socket.close();
     } finally {
       await stopAllChats();
+      await role.drop();
+    }
+  });
+
+  it('fans out between instances that share an APP_INSTANCE name (the same pid in every container)', async () => {
+    const redisUrl = requireRedis();
+    const role = await roleWithSchema();
+    try {
+      const name = `chat-${process.pid}-same`;
+      const [a, b] = await Promise.all([
+        startChat({ DATABASE_URL: role.url, REDIS_URL: redisUrl, APP_INSTANCE: name }),
+        startChat({ DATABASE_URL: role.url, REDIS_URL: redisUrl, APP_INSTANCE: name }),
+      ]);
+      await Promise.all([a!.waitFor('/readyz', 200), b!.waitFor('/readyz', 200)]);
+      const socket = new WebSocket(`ws://127.0.0.1:${b!.port}/ws`);
+      const received: Array<{ text: string }> = [];
+      socket.on('message', (data) => received.push(JSON.parse(String(data)) as { text: string }));
+      await new Promise<void>((resolve, reject) =>
+        socket.once('open', () => resolve()).once('error', reject),
+      );
+      const posted = await a!.request('POST', '/messages', {
+        body: '{"text":"same name"}',
+        headers: JSON_HEADERS,
+      });
+      expect(posted.status).toBe(201);
+      await waitUntil(() => received.some((m) => m.text === 'same name'), {
+        message: 'fan-out to the other instance of the same name',
+      });
+      expect(received).toHaveLength(1); // and its own copy is still not delivered twice
+      socket.close();
+    } finally {
+      await stopAllChats();
+      await role.drop();
+    }
+  });
+
+  it('keeps serving through a Redis outage after ready (deterministic: FULL, redis unhealthy) and fans out again after it', async () => {
+    const redisUrl = requireRedis();
+    const proxy = await TcpProxy.before(redisUrl, 6379);
+    const role = await roleWithSchema();
+    try {
+      proxy.forward();
+      const [a, b] = await Promise.all([
+        startChat({ DATABASE_URL: role.url, REDIS_URL: proxy.via(redisUrl) }),
+        startChat({ DATABASE_URL: role.url, REDIS_URL: redisUrl }),
+      ]);
+      await Promise.all([a!.waitFor('/readyz', 200), b!.waitFor('/readyz', 200)]);
+      const redisOf = async (chat: ChatInstance) => {
+        const health = JSON.parse((await chat.request('GET', '/health')).body) as {
+          availability: string;
+          components: Array<{ name: string; state: string }>;
+        };
+        return [health.availability, health.components.find((c) => c.name === 'redis')?.state];
+      };
+
+      // Down, and reconnects met by a reset mid-handshake (a proxy in front of a dead Redis).
+      proxy.resetOnData();
+      await waitUntil(async () => (await redisOf(a!))[1] === 'unhealthy', { message: 'redis unhealthy' });
+      expect(await redisOf(a!)).toEqual(['FULL', 'unhealthy']);
+      expect(await a!.status('/readyz')).toBe(200);
+      const during = await a!.request('POST', '/messages', {
+        body: '{"text":"during"}',
+        headers: JSON_HEADERS,
+      });
+      expect(during.status).toBe(201);
+
+      proxy.forward();
+      await waitUntil(async () => (await redisOf(a!))[1] === 'ready', {
+        timeoutMs: 20_000,
+        message: 'redis ready again on the instance behind the proxy',
+      });
+      const socket = new WebSocket(`ws://127.0.0.1:${b!.port}/ws`);
+      const received: Array<{ text: string }> = [];
+      socket.on('message', (data) => received.push(JSON.parse(String(data)) as { text: string }));
+      await new Promise<void>((resolve, reject) =>
+        socket.once('open', () => resolve()).once('error', reject),
+      );
+      const after = await a!.request('POST', '/messages', {
+        body: '{"text":"after"}',
+        headers: JSON_HEADERS,
+      });
+      expect(after.status).toBe(201);
+      await waitUntil(() => received.some((m) => m.text === 'after'), {
+        message: 'fan-out to the other instance after the outage',
+      });
+      socket.close();
+    } finally {
+      await stopAllChats();
+      await proxy.close();
       await role.drop();
     }
   });

@@ -199,6 +199,45 @@ describe('a critical component going unhealthy after ready', () => {
   });
 });
 
+describe('the chat API while the database is unhealthy after ready', () => {
+  it('answers 503 at once (database unavailable) instead of waiting out the pool for each request', async () => {
+    const proxy = await TcpProxy.before(databaseUrl(), 5432);
+    try {
+      proxy.forward();
+      const chat = await startChat({
+        DATABASE_URL: proxy.via(databaseUrl()),
+        HEALTH_CHECK_INTERVAL_MS: '300',
+      });
+      await chat.waitFor('/readyz', 200);
+
+      proxy.refuse();
+      await chat.waitFor('/readyz', 503, 20_000);
+      const before = chat.events('http.error').length;
+      for (const [method, path, body] of [
+        ['GET', '/messages?after=0', undefined],
+        ['POST', '/messages', '{"text":"while down"}'],
+      ] as const) {
+        const reply = await chat.request(method, path, {
+          ...(body ? { body, headers: { 'content-type': 'application/json' } } : {}),
+        });
+        expect(reply.status, `${method} ${path}`).toBe(503);
+        expect(reply.headers['retry-after']).toBe('1');
+      }
+      const errors = chat.events('http.error').slice(before);
+      expect(errors.map((line) => (line.err as { code?: string }).code)).toEqual([
+        'CHAT_DATABASE_UNAVAILABLE',
+        'CHAT_DATABASE_UNAVAILABLE',
+      ]);
+
+      proxy.forward();
+      await chat.waitFor('/readyz', 200, 30_000);
+      expect((await chat.request('GET', '/messages?after=0')).status).toBe(200);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
 describe('connections are released on a clean stop even when clients are connected', () => {
   it('closes keep-alive HTTP clients and WebSocket clients within the grace period', async () => {
     const chat = await startChat({ DATABASE_URL: databaseUrl(), DRAIN_DELAY_MS: '100' });
