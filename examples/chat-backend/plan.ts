@@ -22,13 +22,10 @@
 
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
-import { get, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { pgConnectionFactory, describePostgresTarget } from '../../src/index.js';
 import type { PostgresPool } from '../../src/index.js';
 import { postgresComponent } from '../../src/index.js';
-import { redisComponent } from '../../src/index.js';
-import type { Redis } from 'ioredis';
 import { ConfigError, safeMessage } from '../../src/index.js';
 import { createAdmission } from '../../src/index.js';
 import type { FleetAdmission } from '../../src/index.js';
@@ -41,7 +38,9 @@ import { ChatService, checkRequiredTables, migrate } from './chat-service.js';
 import { describeConfig, type ChatConfig } from './config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-db.js';
 import { Emitter } from '../../src/index.js';
-import { startFanout, type MessageCache } from './cache.js';
+import type { MessageCache } from './cache.js';
+import { cacheComponent } from './cache-component.js';
+import { selfCheckHttp } from './self-check.js';
 import type { Message } from './chat-service.js';
 import { loadOrCreateSigningKey, type SigningKey } from './signing-key.js';
 import { startBroadcast, type Broadcast } from './websocket.js';
@@ -71,28 +70,6 @@ export interface ChatPlan {
 
 // The width rule lives in admission.ts; bench/storm/storm-config.ts imports it from here.
 export { admissionWidth } from './admission.js';
-
-/**
- * Where the self-check reaches `server`: the address it is bound to (HOST), or the loopback when it
- * is bound to every interface. A server bound to one address (HOST=10.0.0.5, or ::1) does not answer
- * on 127.0.0.1.
- */
-function selfCheckHost({ address }: AddressInfo): string {
-  return address === '::' || address === '0.0.0.0' ? '127.0.0.1' : address;
-}
-
-function selfCheckHttp(server: Server, signal: AbortSignal): Promise<void> {
-  const bound = server.address() as AddressInfo;
-  const { port } = bound;
-  return new Promise<void>((resolve, reject) => {
-    const request = get({ host: selfCheckHost(bound), port, path: '/livez', signal, agent: false }, (res) => {
-      res.resume();
-      if (res.statusCode === 200) resolve();
-      else reject(new Error(`self-check: GET /livez answered ${res.statusCode ?? '?'}`));
-    });
-    request.on('error', (error) => reject(signal.aborted ? (signal.reason as unknown) : error));
-  });
-}
 
 /**
  * Build the plan from a validated configuration.
@@ -302,38 +279,4 @@ export function buildChatPlan(config: ChatConfig, server: Server, logger: Logger
   );
 
   return { plan, runtime };
-}
-
-/**
- * The Redis component: optional (the chat works without it) and degradable (graceful mode keeps
- * trying in the background). Its handle is the cross-instance fan-out.
- */
-function cacheComponent(
-  config: ChatConfig,
-  runtime: ChatRuntime,
-  remote: Emitter<Message>,
-  logger: Logger,
-): ComponentSpec<MessageCache> {
-  const redis = redisComponent({ name: 'redis', url: config.redisUrl!, critical: false, degradable: true });
-  const handles = new WeakMap<MessageCache, Redis>();
-  return {
-    ...redis,
-    start: async (ctx) => {
-      const client = await redis.start(ctx);
-      try {
-        runtime.cache = await startFanout(client, { instance: config.instance, remote, logger });
-      } catch (error) {
-        await redis.stop?.(client, ctx);
-        throw error;
-      }
-      handles.set(runtime.cache, client);
-      return runtime.cache;
-    },
-    check: (cache, ctx) => redis.check?.(handles.get(cache)!, ctx),
-    stop: async (cache, ctx) => {
-      if (runtime.cache === cache) runtime.cache = undefined;
-      await cache.close();
-      await redis.stop?.(handles.get(cache)!, ctx);
-    },
-  };
 }
