@@ -13,6 +13,7 @@ import {
   type ChatService,
 } from './chat-service.js';
 import type { SigningKey } from './signing-key.js';
+import { WS_PATH } from './websocket.js';
 
 /**
  * Most bytes one character takes in a JSON body: a character outside the Basic Multilingual Plane
@@ -101,7 +102,8 @@ function integerParam(
 }
 
 /**
- * The request handler of the chat API. Answers 404 for other paths and 405 for other methods.
+ * The request handler of the chat API. Answers 404 for other paths, 426 for `GET /ws` without a
+ * WebSocket upgrade, and 405 for other methods.
  * Database errors become 503 when waiting may help (transient, capacity) and 500 otherwise.
  */
 export function createChatRoutes(
@@ -112,6 +114,11 @@ export function createChatRoutes(
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = requestUrl(req);
+    if (url.pathname === WS_PATH) {
+      // The WebSocket's path without an upgrade (a browser tab, curl): say what it takes.
+      res.setHeader('upgrade', 'websocket');
+      throw new HttpError(426, `${WS_PATH} is a WebSocket: connect with an Upgrade: websocket request`);
+    }
     if (url.pathname !== '/messages') throw new HttpError(404, `no route for ${url.pathname}`);
     if (req.method === 'POST') {
       const check = checkMessageBody(await readJson(req));

@@ -64,8 +64,18 @@ describe('the chat API with unusual input', () => {
       expect(tooLong.status, `${LIMIT + 1} x ${character}`).toBe(400);
       expect((JSON.parse(tooLong.body) as { error: string }).error).toContain(`${LIMIT} characters`);
     }
-    // Far past any message: refused without reading it all.
-    expect((await post(JSON.stringify({ text: 'x'.repeat(200_000) }))).status).toBe(413);
+    // Far past any message: refused, and the connection closed (Node does so for a body left unread)
+    // rather than the rest read and dropped.
+    const huge = await post(JSON.stringify({ text: 'x'.repeat(200_000) }));
+    expect(huge.status).toBe(413);
+    expect(huge.headers.connection).toBe('close');
+  });
+
+  it('answers GET /ws without a WebSocket upgrade with 426 and what it takes, not 404', async () => {
+    const reply = await chat.request('GET', '/ws');
+    expect(reply.status).toBe(426);
+    expect(reply.headers.upgrade).toBe('websocket');
+    expect((JSON.parse(reply.body) as { error: string }).error).toContain('WebSocket');
   });
 
   it('refuses a lone surrogate with 400 instead of storing U+FFFD in its place', async () => {
