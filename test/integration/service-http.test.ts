@@ -131,14 +131,16 @@ describe('the chat API and the WebSocket broadcast', () => {
     }
   });
 
-  it('fans messages out across instances through Redis', async () => {
+  /**
+   * Two instances on one database and Redis (with `extra` settings for both): a message posted to
+   * the first reaches a WebSocket client of the second, once.
+   */
+  async function expectFanOut(extra: Record<string, string>, text: string): Promise<void> {
     const redisUrl = requireRedis();
     const role = await roleWithSchema();
     try {
-      const [a, b] = await Promise.all([
-        startChat({ DATABASE_URL: role.url, REDIS_URL: redisUrl }),
-        startChat({ DATABASE_URL: role.url, REDIS_URL: redisUrl }),
-      ]);
+      const env = { DATABASE_URL: role.url, REDIS_URL: redisUrl, ...extra };
+      const [a, b] = await Promise.all([startChat(env), startChat(env)]);
       await Promise.all([a!.waitFor('/readyz', 200), b!.waitFor('/readyz', 200)]);
       const socket = new WebSocket(`ws://127.0.0.1:${b!.port}/ws`);
       const received: Array<{ text: string }> = [];
@@ -147,51 +149,29 @@ describe('the chat API and the WebSocket broadcast', () => {
         socket.once('open', () => resolve()).once('error', reject),
       );
       const posted = await a!.request('POST', '/messages', {
-        body: '{"text":"via redis"}',
+        body: JSON.stringify({ text }),
         headers: JSON_HEADERS,
       });
       expect(posted.status).toBe(201);
-      await waitUntil(() => received.some((m) => m.text === 'via redis'), {
-        message: 'fan-out to the other instance',
+      await waitUntil(() => received.some((m) => m.text === text), {
+        message: `fan-out of "${text}" to the other instance`,
       });
-      expect(received).toHaveLength(1);
+      expect(received).toHaveLength(1); // and not delivered twice
       socket.close();
     } finally {
       await stopAllChats();
       await role.drop();
     }
+  }
+
+  it('fans messages out across instances through Redis', async () => {
+    await expectFanOut({}, 'via redis');
   });
 
   it('fans out between instances that share an APP_INSTANCE name (the same pid in every container)', async () => {
-    const redisUrl = requireRedis();
-    const role = await roleWithSchema();
-    try {
-      const name = `chat-${process.pid}-same`;
-      const [a, b] = await Promise.all([
-        startChat({ DATABASE_URL: role.url, REDIS_URL: redisUrl, APP_INSTANCE: name }),
-        startChat({ DATABASE_URL: role.url, REDIS_URL: redisUrl, APP_INSTANCE: name }),
-      ]);
-      await Promise.all([a!.waitFor('/readyz', 200), b!.waitFor('/readyz', 200)]);
-      const socket = new WebSocket(`ws://127.0.0.1:${b!.port}/ws`);
-      const received: Array<{ text: string }> = [];
-      socket.on('message', (data) => received.push(JSON.parse(String(data)) as { text: string }));
-      await new Promise<void>((resolve, reject) =>
-        socket.once('open', () => resolve()).once('error', reject),
-      );
-      const posted = await a!.request('POST', '/messages', {
-        body: '{"text":"same name"}',
-        headers: JSON_HEADERS,
-      });
-      expect(posted.status).toBe(201);
-      await waitUntil(() => received.some((m) => m.text === 'same name'), {
-        message: 'fan-out to the other instance of the same name',
-      });
-      expect(received).toHaveLength(1); // and its own copy is still not delivered twice
-      socket.close();
-    } finally {
-      await stopAllChats();
-      await role.drop();
-    }
+    // Each process's origin is unique even when the name is not: otherwise each drops the other's
+    // messages as its own.
+    await expectFanOut({ APP_INSTANCE: `chat-${process.pid}-same` }, 'same name');
   });
 
   it('keeps serving through a Redis outage after ready (deterministic: FULL, redis unhealthy) and fans out again after it', async () => {
