@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../src/index.js';
-import { redactText } from '../../src/index.js';
+import { redactText, redactUrl } from '../../src/index.js';
 
 /** How startup treats a failing dependency: fail fast, or start degraded and recover (graceful). */
 export type StartupMode = 'deterministic' | 'graceful';
@@ -54,13 +54,11 @@ const int = (min: number, max: number) =>
     .pipe(z.number().int().min(min).max(max));
 
 /**
- * A rejected URL as an error shows it: everything before the last `@` after the scheme is taken for
- * credentials and hidden. The value is invalid, so the usual redaction cannot rely on its syntax: a
- * space or a second `@` in the password (what made it invalid) kept the password visible.
+ * A rejected URL as an error shows it. The value is invalid, so the password may not be where URL
+ * syntax puts it (a space or a second `@` in it is what made it invalid): `redactUrl` hides all of
+ * the userinfo after the user, up to the last `@`.
  */
-function shownUrl(raw: string): string {
-  return JSON.stringify(redactText(raw.replace(/^([^:/?#\s]*:\/\/)[^]*@/, '$1***@')));
-}
+const shownUrl = (raw: string): string => JSON.stringify(redactUrl(raw));
 
 /** A rejected token as an error shows it: its length only. */
 const shownSecret = (raw: string): string => `${[...raw].length} characters, not shown`;

@@ -50,6 +50,9 @@ describe('redact', () => {
     // Parsed as host `app`, port 123 and a path: the password must not survive that reading.
     expect(redactUrl('postgres://app:123/x@db:5432/app')).toBe('postgres://app:***@db:5432/app');
     expect(redactUrl('postgres://app:a/b@db:5432/app')).toBe('postgres://app:***@db:5432/app');
+    // Input that does not parse: everything between the user and the last `@` is the password.
+    expect(redactUrl('postgres://app:pw x@db:99999/app')).toBe('postgres://app:***@db:99999/app');
+    expect(redactUrl('postgres//app:pw x@db/app')).toBe('***@db/app');
   });
 
   it('redactText scans a long run of name characters once, not once per character', () => {

@@ -62,7 +62,10 @@ export function redactText(text: string): string {
 
 /**
  * A URL safe to show: the password (and any secret query parameter) replaced by `***`.
- * Unparseable input is redacted as text.
+ * Input that does not parse is redacted as text, and its password is whatever lies between the
+ * user and the last `@`, even where the URL pattern of {@link redactText} does not see one (a space
+ * in the password, a mistyped `postgres//`): everything before the last `@` goes, except a
+ * well-formed `scheme://user`.
  */
 export function redactUrl(url: string): string {
   try {
@@ -75,8 +78,20 @@ export function redactUrl(url: string): string {
     // text as well.
     return redactText(parsed.toString().replace(/%2A%2A%2A/g, REDACTED));
   } catch {
-    return redactText(url);
+    return redactUnparsedUrl(url);
   }
+}
+
+/** `scheme://user` and the rest of a URL's userinfo, up to its last `@`. */
+const UNPARSED_USERINFO = /^(\s*[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*)(:.*)?$/is;
+
+/** A URL that does not parse, as {@link redactUrl} shows it. */
+function redactUnparsedUrl(value: string): string {
+  const at = value.lastIndexOf('@');
+  if (at < 0) return redactText(value);
+  const userinfo = UNPARSED_USERINFO.exec(value.slice(0, at));
+  const shown = userinfo ? `${userinfo[1]}${userinfo[2] === undefined ? '' : `:${REDACTED}`}` : REDACTED;
+  return `${shown}@${redactText(value.slice(at + 1))}`;
 }
 
 /** A one-line, redacted message for any thrown value. */
