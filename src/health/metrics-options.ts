@@ -6,6 +6,7 @@
 import type { Registry } from 'prom-client';
 import type { Event } from '../common/events.js';
 import { ConfigError } from '../errors/config-error.js';
+import { requireBoolean, requireKnownKeys } from '../policies/validate.js';
 import type { OrchestratorEvent } from '../orchestrator/orchestrator-events.js';
 
 /** Options of {@link createHealthMetrics}. */
@@ -91,16 +92,7 @@ function isRegistry(value: unknown): value is Registry {
  * @throws {ConfigError} naming the option (`metrics.prefix` when a name is taken).
  */
 export function resolveHealthMetricsOptions(input: HealthMetricsOptionsInput): HealthMetricsOptions {
-  // A misspelt option (`defaultMetric`) would otherwise leave it at its default without a word.
-  for (const key of Object.keys(input)) {
-    if (!Object.hasOwn(METRICS_OPTIONS, key)) {
-      throw new ConfigError(
-        `metrics.${key}`,
-        'is not an option of the health metrics',
-        `use one of ${Object.keys(METRICS_OPTIONS).join(', ')}`,
-      );
-    }
-  }
+  requireKnownKeys(input, METRICS_OPTIONS, 'the health metrics', (key) => `metrics.${key}`);
   const prefix = input.prefix ?? 'phasegate_';
   if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
     throw new ConfigError(
@@ -121,13 +113,7 @@ export function resolveHealthMetricsOptions(input: HealthMetricsOptionsInput): H
       'e.g. [0.1, 1, 10]',
     );
   }
-  if (input.defaultMetrics !== undefined && typeof input.defaultMetrics !== 'boolean') {
-    throw new ConfigError(
-      'metrics.defaultMetrics',
-      `expected a boolean, got ${typeof input.defaultMetrics}`,
-      'pass true or false',
-    );
-  }
+  if (input.defaultMetrics !== undefined) requireBoolean('metrics.defaultMetrics', input.defaultMetrics);
   if (input.events !== undefined && typeof input.events !== 'function') {
     throw new ConfigError(
       'metrics.events',

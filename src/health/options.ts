@@ -3,6 +3,7 @@
  * once, and validated up front, into `...Options` (all required).
  */
 import { ConfigError } from '../errors/config-error.js';
+import { requireBoolean, requireFunction, requireKnownKeys } from '../policies/validate.js';
 import type { SnapshotSource } from '../orchestrator/snapshot.js';
 import type { HealthMetrics, HealthMetricsOptionsInput } from './metrics.js';
 import { createTrustPredicate, type TrustPredicate } from './trust.js';
@@ -70,22 +71,6 @@ export interface HealthOptions {
   readonly metrics: HealthMetrics | HealthMetricsOptionsInput | boolean;
 }
 
-function checkBoolean(path: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'boolean') {
-    throw new ConfigError(path, `expected a boolean, got ${typeof value}`, `pass true or false`);
-  }
-}
-
-function checkFunction(path: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'function') {
-    throw new ConfigError(
-      path,
-      `expected a function, got ${typeof value}`,
-      `pass a function or leave it out`,
-    );
-  }
-}
-
 /**
  * Check that `value` is a {@link SnapshotSource} (an object with a `snapshot()` method, such as the
  * orchestrator). Without this check a wrong argument (`undefined`, the orchestrator's snapshot
@@ -126,19 +111,11 @@ export const HEALTH_OPTION_KEYS = Object.keys(HEALTH_OPTIONS) as ReadonlyArray<k
  * option at its default without a word.
  */
 export function resolveHealthOptions(input: HealthOptionsInput = {}, prefix = 'health'): HealthOptions {
-  for (const key of Object.keys(input)) {
-    if (!Object.hasOwn(HEALTH_OPTIONS, key)) {
-      throw new ConfigError(
-        `${prefix}.${key}`,
-        'is not an option of the health endpoints',
-        `use one of ${HEALTH_OPTION_KEYS.join(', ')}`,
-      );
-    }
-  }
-  checkBoolean(`${prefix}.degradedIsReady`, input.degradedIsReady);
-  checkBoolean(`${prefix}.trustLoopback`, input.trustLoopback);
-  checkFunction(`${prefix}.isTrusted`, input.isTrusted);
-  checkFunction(`${prefix}.live`, input.live);
+  requireKnownKeys(input, HEALTH_OPTIONS, 'the health endpoints', (key) => `${prefix}.${key}`);
+  if (input.degradedIsReady !== undefined) requireBoolean(`${prefix}.degradedIsReady`, input.degradedIsReady);
+  if (input.trustLoopback !== undefined) requireBoolean(`${prefix}.trustLoopback`, input.trustLoopback);
+  if (input.isTrusted !== undefined) requireFunction(`${prefix}.isTrusted`, input.isTrusted);
+  if (input.live !== undefined) requireFunction(`${prefix}.live`, input.live);
   const token = input.token;
   if (token !== undefined) {
     // The token itself never goes into the message.

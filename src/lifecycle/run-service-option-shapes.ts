@@ -6,7 +6,7 @@
  */
 
 import { ConfigError } from '../errors/config-error.js';
-import { requireClock, requireFunction } from '../policies/validate.js';
+import { requireBoolean, requireClock, requireFunction } from '../policies/validate.js';
 import type { RunServiceOptionsInput } from './run-service-options.js';
 
 /** `value`, when given, must be an object with a function under each of `methods`. */
@@ -57,13 +57,7 @@ export function checkRunServiceOptionShapes(input: RunServiceOptionsInput): void
       'e.g. ["SIGTERM", "SIGINT"]',
     );
   }
-  if (input.liveView !== undefined && typeof input.liveView !== 'boolean') {
-    throw new ConfigError(
-      'liveView',
-      `must be a boolean, got ${typeof input.liveView}`,
-      'pass true or false',
-    );
-  }
+  if (input.liveView !== undefined) requireBoolean('liveView', input.liveView);
   if (input.exit !== undefined) requireFunction('exit', input.exit);
   if (input.clock !== undefined) requireClock('clock', input.clock);
   requireMethods('process', input.process, ['on', 'removeListener'], 'pass process or an EventEmitter');

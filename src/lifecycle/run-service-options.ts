@@ -6,6 +6,7 @@
 import type { RequestListener, Server } from 'node:http';
 import { systemClock, type Clock } from '../common/clock.js';
 import { ConfigError } from '../errors/config-error.js';
+import { requireBoolean, requireKnownKeys } from '../policies/validate.js';
 import type { HealthOptionsInput } from '../health/options.js';
 import type { OrchestratorMode, OrchestratorOptionsInput } from '../orchestrator/orchestrator-options.js';
 import { checkLogLevel, createLogger, type Logger, type LoggerOptionsInput } from './logger.js';
@@ -204,16 +205,7 @@ const RUN_SERVICE_OPTIONS: Readonly<Record<keyof RunServiceOptionsInput, true>> 
 
 /** Resolve and validate {@link RunServiceOptionsInput}. @throws ConfigError naming the option. */
 export function resolveRunServiceOptions(input: RunServiceOptionsInput = {}): RunServiceOptions {
-  // A misspelt option (`drainDelay`) would otherwise fall back to its default without a word.
-  for (const key of Object.keys(input)) {
-    if (!Object.hasOwn(RUN_SERVICE_OPTIONS, key)) {
-      throw new ConfigError(
-        key,
-        'is not an option of runService',
-        `use one of ${Object.keys(RUN_SERVICE_OPTIONS).join(', ')}`,
-      );
-    }
-  }
+  requireKnownKeys(input, RUN_SERVICE_OPTIONS, 'runService');
   checkRunServiceOptionShapes(input);
   const mode = input.mode ?? 'deterministic';
   if (mode !== 'deterministic' && mode !== 'graceful') {
@@ -251,13 +243,7 @@ export function resolveRunServiceOptions(input: RunServiceOptionsInput = {}): Ru
     }
   }
   const stopOnHangup = input.stopOnHangup ?? true;
-  if (typeof stopOnHangup !== 'boolean') {
-    throw new ConfigError(
-      'stopOnHangup',
-      `must be a boolean, got ${typeof stopOnHangup}`,
-      'pass true or false',
-    );
-  }
+  requireBoolean('stopOnHangup', stopOnHangup);
   if (input.listen !== undefined && typeof input.listen !== 'function') {
     throw new ConfigError(
       'listen',

@@ -81,6 +81,37 @@ export function requireOrdered(lowPath: string, low: number, highPath: string, h
   }
 }
 
+/** `value` must be `true` or `false`. */
+export function requireBoolean(path: string, value: unknown): void {
+  if (typeof value !== 'boolean') {
+    throw new ConfigError(path, `must be a boolean, got ${typeof value}`, 'pass true or false');
+  }
+}
+
+/**
+ * Every own key of `input` must be a key of `known`: a misspelt option (`drainDelay`) would
+ * otherwise leave the real one at its default without a word.
+ *
+ * @param owner What the options are of, for the message: `is not an option of ${owner}`.
+ * @param pathOf The error's path for a key. @default the key itself
+ */
+export function requireKnownKeys(
+  input: object,
+  known: Readonly<Record<string, true>>,
+  owner: string,
+  pathOf: (key: string) => string = (key) => key,
+): void {
+  for (const key of Object.keys(input)) {
+    if (!Object.hasOwn(known, key)) {
+      throw new ConfigError(
+        pathOf(key),
+        `is not an option of ${owner}`,
+        `use one of ${Object.keys(known).join(', ')}`,
+      );
+    }
+  }
+}
+
 /** `value` must be a function when given. */
 export function requireFunction(path: string, value: unknown): void {
   if (typeof value !== 'function') {
