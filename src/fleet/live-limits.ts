@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { lazyModule } from '../common/lazy-module.js';
+import { CLIENT_SESSION_CONDITION } from '../components/postgres/limits.js';
 import type { ConnectionBudgetInput } from './connection-budget-options.js';
 
 const pgDriver = lazyModule<typeof pg>('pg');
@@ -40,17 +41,13 @@ export interface ReadLiveLimitsOptions {
 }
 
 // Postgres checks a role's limit against the session's login role (session_user), and exempts
-// superusers from both the role's and the database's limit; -1 means no limit.
-// An ordinary role (no pg_read_all_stats) sees another role's session with backend_type hidden
-// (NULL), but its role and database shown; background processes have neither, a client always
-// both. A parallel worker or a logical walsender of another role counts too (they do not use a
-// max_connections slot): a little too many, never too few.
+// superusers from both the role's and the database's limit; -1 means no limit. Other sessions count
+// as the Postgres component counts them (CLIENT_SESSION_CONDITION: also those whose type an
+// ordinary role cannot see).
 const LIMITS_SQL = `
 WITH others AS (
   SELECT usesysid, datid FROM pg_stat_activity
-   WHERE pid <> pg_backend_pid()
-     AND (backend_type = 'client backend'
-          OR (backend_type IS NULL AND usesysid IS NOT NULL AND datid IS NOT NULL))
+   WHERE pid <> pg_backend_pid() AND ${CLIENT_SESSION_CONDITION}
 )
 SELECT current_setting('max_connections')::int AS max_connections,
        current_setting('superuser_reserved_connections')::int AS superuser_reserved,

@@ -30,20 +30,26 @@ export interface ServerLimits {
 }
 
 /**
- * The usage query. Its column names are the contract with fake and simulated connections: a fake
- * answers any query that reads `pg_stat_activity` with one row carrying these names.
+ * The `pg_stat_activity` rows that are client sessions, as any role can tell: `backend_type` is
+ * `client backend`, or it is hidden (NULL) and the session has a role and a database. An ordinary
+ * role (without `pg_read_all_stats`) sees other roles' sessions with most columns hidden,
+ * `backend_type` among them, but their role and database shown; background processes have no
+ * database. Counting only `client backend` rows, a service logged in as its own role saw none of the
+ * other roles' connections and planned a fair share larger than the server has room for. A parallel
+ * worker or a logical walsender of another role counts too: a little too many, never too few.
  *
- * A client session counts when its `backend_type` is `client backend`, or when that is hidden
- * (NULL) and the session has a role and a database: an ordinary role (without `pg_read_all_stats`)
- * sees other roles' sessions with most columns hidden, `backend_type` among them, but their role
- * and database shown; background processes have no database. Counting only `client backend` rows,
- * a service logged in as its own role saw none of the other roles' connections and planned a
- * fair share larger than the server has room for.
+ * @internal Shared with `readLiveLimits` (`phasegate plan --database-url`).
+ */
+export const CLIENT_SESSION_CONDITION = `(backend_type = 'client backend'
+      OR (backend_type IS NULL AND usesysid IS NOT NULL AND datid IS NOT NULL))`;
+
+/**
+ * The usage query. Its column names are the contract with fake and simulated connections: a fake
+ * answers any query that reads `pg_stat_activity` with one row carrying these names. Sessions
+ * count as {@link CLIENT_SESSION_CONDITION} says.
  */
 export const SERVER_USAGE_QUERY = `WITH clients AS (
-  SELECT usesysid, datid FROM pg_stat_activity
-   WHERE backend_type = 'client backend'
-      OR (backend_type IS NULL AND usesysid IS NOT NULL AND datid IS NOT NULL)
+  SELECT usesysid, datid FROM pg_stat_activity WHERE ${CLIENT_SESSION_CONDITION}
 )
 SELECT
   coalesce(current_setting('reserved_connections', true), '0')::int AS reserved_connections,
