@@ -3,7 +3,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError } from '../errors/config-error.js';
+import { listenConfigError } from '../common/listen-error.js';
 import type { SnapshotSource } from '../orchestrator/snapshot.js';
 import { createHealthHandler, type HealthHandler } from './handler.js';
 import { resolveListenOptions, type HealthServerOptionsInput } from './options.js';
@@ -31,11 +31,6 @@ const NOT_FOUND_HEADERS = {
   'content-length': Buffer.byteLength(NOT_FOUND),
   'cache-control': 'no-store',
 };
-
-/** Listen errors that are the port's fault: it is taken, or needs privileges. */
-const PORT_CONFIG_ERRORS = new Set(['EADDRINUSE', 'EACCES']);
-/** Listen errors that are the host's fault: not an address of this machine, or it does not resolve. */
-const HOST_CONFIG_ERRORS = new Set(['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_NONAME', 'EAI_FAIL']);
 
 /**
  * Start the health endpoints on their own port. Other paths answer 404.
@@ -68,28 +63,7 @@ export async function startHealthServer(
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       server.removeListener('request', onRequest);
-      const where = `${host ?? '*'}:${port}`;
-      if (error.code !== undefined && PORT_CONFIG_ERRORS.has(error.code)) {
-        reject(
-          new ConfigError(
-            'health.port',
-            `cannot listen on ${where} (${error.code})`,
-            'choose a free port',
-            error,
-          ),
-        );
-      } else if (error.code !== undefined && HOST_CONFIG_ERRORS.has(error.code)) {
-        reject(
-          new ConfigError(
-            'health.host',
-            `cannot listen on ${where}: not an address of this machine (${error.code})`,
-            'give an address of this machine (e.g. 127.0.0.1 or 0.0.0.0), or leave host out',
-            error,
-          ),
-        );
-      } else {
-        reject(error);
-      }
+      reject(listenConfigError(error, port, host, { port: 'health.port', host: 'health.host' }) ?? error);
     };
     server.once('error', onError);
     server.listen({ port, host }, () => {

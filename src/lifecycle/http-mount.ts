@@ -12,7 +12,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../common/clock.js';
-import { ConfigError } from '../errors/config-error.js';
+import { listenConfigError } from '../common/listen-error.js';
 import type { HealthHandler } from '../health/handler.js';
 
 /** A server with the health endpoints mounted in front of the application. */
@@ -38,37 +38,11 @@ export interface MountedServer {
 
 const STARTING_BODY = Buffer.from('{"error":"the service is starting"}');
 
-/** The port is taken or needs privileges. */
-const LISTEN_CONFIG_ERRORS = new Set(['EADDRINUSE', 'EACCES']);
-/**
- * A `host` that is not an address of this machine, or does not resolve to an address: the setting
- * is wrong, waiting will not help.
- */
-const HOST_CONFIG_ERRORS = new Set(['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_NONAME', 'EAI_FAIL']);
-
 function listen(server: Server, port: number, host: string | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       server.removeListener('listening', onListening);
-      if (error.code !== undefined && LISTEN_CONFIG_ERRORS.has(error.code)) {
-        reject(
-          new ConfigError(
-            'port',
-            `cannot listen on ${host ?? '*'}:${port} (${error.code})`,
-            'choose a free port',
-            error,
-          ),
-        );
-      } else if (error.code !== undefined && HOST_CONFIG_ERRORS.has(error.code)) {
-        reject(
-          new ConfigError(
-            'host',
-            `cannot listen on ${host}:${port}: ${host} is not an address of this machine or does not resolve (${error.code})`,
-            'give an address of this machine (e.g. 127.0.0.1 or 0.0.0.0), or leave host out',
-            error,
-          ),
-        );
-      } else reject(error);
+      reject(listenConfigError(error, port, host, { port: 'port', host: 'host' }) ?? error);
     };
     const onListening = (): void => {
       server.removeListener('error', onError);
