@@ -65,7 +65,10 @@ export function registerRun(
         'by SIGINT/SIGTERM during startup, 1 a bug.',
     )
     .argument('<module>', 'the service module (.js/.mjs; a .ts module needs node --import tsx)')
-    .option('--port <n>', 'port of the health endpoints (and of the server, if the module has none)')
+    .option(
+      '--port <n>',
+      'port of the health endpoints (and of the server, if the module has none); 0 for any free port',
+    )
     .option('--host <address>', 'interface to bind to (default: all)')
     .option('--mode <mode>', 'deterministic (fail fast) or graceful (start degraded, recover)')
     .option('--budget-ms <ms>', 'the startup deadline, e.g. the platform startup window')
@@ -158,14 +161,7 @@ function overrides(flags: RunFlags): RunServiceOptionsInput {
   // Every flag is checked in full here, bounds included: runService would refuse a port above
   // 65535 or a zero budget too, but only after the module's top-level code ran, and naming its own
   // option (`port`), not the flag.
-  const port = integerFlag('--port', flags.port, 0, 8080);
-  if (port !== undefined && port > 65_535) {
-    throw new ConfigError(
-      '--port',
-      `must be a whole number from 0 to 65535, got ${JSON.stringify(flags.port)}`,
-      'e.g. --port 8080 (0: any free port)',
-    );
-  }
+  const port = integerFlag('--port', flags.port, 0, 8080, 65_535);
   if (port !== undefined) out.port = port;
   if (flags.host !== undefined) {
     // An empty host would bind every interface without a word, the opposite of what was asked.
