@@ -304,6 +304,7 @@ export {
 } from './lifecycle/live-view.js';
 export {
   signalExitCode,
+  OUTPUT_GONE_CODES,
   type StopSignal,
   type ProcessLike,
   type EmitterLike,

@@ -7,7 +7,7 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { ExitCodes, redactText } from '../index.js';
+import { ExitCodes, OUTPUT_GONE_CODES, redactText } from '../index.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRun } from './commands/run.js';
 import { registerSimulate } from './commands/simulate.js';
@@ -48,13 +48,6 @@ export interface CliIo {
 let stdoutClosed = false;
 
 /**
- * Write errors meaning nobody reads standard output any more: `EPIPE` (the reader of a pipe
- * exited) and `EIO` (the terminal was closed, which also sends SIGHUP). The same two runService
- * drops for its log lines (its `OUTPUT_GONE_CODES`).
- */
-const READER_GONE: ReadonlySet<string> = new Set(['EPIPE', 'EIO']);
-
-/**
  * Listen for write errors of `stdout`: a reader that has gone ends the output, not the command;
  * any other error is rethrown. Without this, an `EIO` under `phasegate run` (a closed terminal) was
  * rethrown as an uncaught exception, which made the service's orderly SIGHUP shutdown exit 1.
@@ -63,7 +56,9 @@ export function guardStdout(stdout: {
   on(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown;
 }): void {
   stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === undefined || !READER_GONE.has(error.code)) throw error;
+    // EPIPE (the reader of a pipe exited) or EIO (the terminal was closed, which also sends SIGHUP):
+    // the codes runService drops for its own log lines.
+    if (error.code === undefined || !OUTPUT_GONE_CODES.includes(error.code)) throw error;
     stdoutClosed = true;
   });
 }
