@@ -16,7 +16,14 @@ import { databaseUrl, uniqueName } from './helpers/database.js';
 import { freePort } from './helpers/free-port.js';
 import { waitUntil } from './helpers/wait-until.js';
 import { httpRequest } from './health-fixtures.js';
-import { TcpProxy, connectionsOf, roleWithSchema, startChat, stopAllChats } from './service-harness.js';
+import {
+  TcpProxy,
+  connectionsOf,
+  roleWithSchema,
+  startChat,
+  stopAllChats,
+  type ChatInstance,
+} from './service-harness.js';
 
 afterEach(stopAllChats);
 
@@ -169,19 +176,24 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * A ready instance whose database, reached through `proxy`, then goes away (open connections are
+ * cut, new ones reset), once its health check has noticed (`/readyz` 503).
+ */
+async function chatWhoseDatabaseWentAway(proxy: TcpProxy): Promise<ChatInstance> {
+  proxy.forward();
+  const chat = await startChat({ DATABASE_URL: proxy.via(databaseUrl()), HEALTH_CHECK_INTERVAL_MS: '300' });
+  await chat.waitFor('/readyz', 200);
+  proxy.refuse();
+  await chat.waitFor('/readyz', 503, 20_000);
+  return chat;
+}
+
 describe('a critical component going unhealthy after ready', () => {
   it('turns /readyz to 503 while /livez stays 200, and back to 200 when it recovers', async () => {
     const proxy = await TcpProxy.before(databaseUrl(), 5432);
     try {
-      proxy.forward();
-      const chat = await startChat({
-        DATABASE_URL: proxy.via(databaseUrl()),
-        HEALTH_CHECK_INTERVAL_MS: '300',
-      });
-      await chat.waitFor('/readyz', 200);
-
-      proxy.refuse(); // the database "goes away": open connections are cut, new ones reset
-      await chat.waitFor('/readyz', 503, 20_000);
+      const chat = await chatWhoseDatabaseWentAway(proxy);
       expect(await chat.status('/livez')).toBe(200);
       const health = JSON.parse((await chat.request('GET', '/health')).body) as {
         components: Array<{ name: string; state: string }>;
@@ -203,15 +215,7 @@ describe('the chat API while the database is unhealthy after ready', () => {
   it('answers 503 at once (database unavailable) instead of waiting out the pool for each request', async () => {
     const proxy = await TcpProxy.before(databaseUrl(), 5432);
     try {
-      proxy.forward();
-      const chat = await startChat({
-        DATABASE_URL: proxy.via(databaseUrl()),
-        HEALTH_CHECK_INTERVAL_MS: '300',
-      });
-      await chat.waitFor('/readyz', 200);
-
-      proxy.refuse();
-      await chat.waitFor('/readyz', 503, 20_000);
+      const chat = await chatWhoseDatabaseWentAway(proxy);
       const before = chat.events('http.error').length;
       for (const [method, path, body] of [
         ['GET', '/messages?after=0', undefined],
