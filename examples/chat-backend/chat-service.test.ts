@@ -18,6 +18,7 @@ describe('checkMessageBody', () => {
     [{}, 'text must be a string'],
     [{ text: 42 }, 'text must be a string'],
     [{ text: '' }, 'text must not be empty'],
+    [{ text: ' \t\n\u00a0\u3000' }, 'text must not be only whitespace'],
     [{ text: 'x'.repeat(MAX_TEXT_LENGTH + 1) }, `text must be at most ${MAX_TEXT_LENGTH} characters`],
     [{ text: 'a\u0000b' }, 'text must not contain NUL'],
     // Half of a surrogate pair is no character: Postgres would store U+FFFD instead, not the text.

@@ -98,6 +98,8 @@ const messageBody = z.object({
   text: z
     .string({ error: 'text must be a string' })
     .refine((text) => [...text].length >= 1, 'text must not be empty')
+    // A message of spaces shows as nothing in a client: most likely a client bug, not a message.
+    .refine((text) => text.length === 0 || text.trim() !== '', 'text must not be only whitespace')
     .refine(
       (text) => [...text].length <= MAX_TEXT_LENGTH,
       `text must be at most ${MAX_TEXT_LENGTH} characters`,
@@ -115,7 +117,10 @@ const messageBody = z.object({
 export type BodyCheck =
   { readonly ok: true; readonly text: string } | { readonly ok: false; readonly reason: string };
 
-/** Validate a parsed `POST /messages` body: `{ "text": string }`, 1 to 4,000 characters. */
+/**
+ * Validate a parsed `POST /messages` body: `{ "text": string }`, 1 to 4,000 characters, not only
+ * whitespace.
+ */
 export function checkMessageBody(body: unknown): BodyCheck {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, reason: 'body must be a JSON object like {"text": "hello"}' };
