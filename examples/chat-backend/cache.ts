@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Emitter } from '../../src/index.js';
 import type { Logger } from '../../src/index.js';
 import type { Message } from './chat-service.js';
+import { repeatedWarning } from './repeated-warning.js';
 
 /** The pub/sub channel messages travel on. */
 export const CHANNEL = 'chat-backend:messages';
@@ -78,15 +79,15 @@ export async function startFanout(
     subscriber.disconnect();
     throw error;
   }
+  // While Redis is down every message posted fails to publish: one line per 10 s, not per message.
+  const warnPublishFailed = repeatedWarning(logger, {
+    event: 'chat.fanout-publish-failed',
+    message: 'could not publish a message to Redis',
+  });
   return {
     publish(message) {
       const envelope: Envelope = { origin, message };
-      client.publish(CHANNEL, JSON.stringify(envelope)).catch((error: unknown) => {
-        logger.warn(
-          { event: 'chat.fanout-publish-failed', err: error },
-          'could not publish a message to Redis',
-        );
-      });
+      client.publish(CHANNEL, JSON.stringify(envelope)).catch(warnPublishFailed);
     },
     async close() {
       await subscriber.quit().catch(() => subscriber.disconnect());

@@ -198,11 +198,20 @@ describe('the chat API and the WebSocket broadcast', () => {
       await waitUntil(async () => (await redisOf(a!))[1] === 'unhealthy', { message: 'redis unhealthy' });
       expect(await redisOf(a!)).toEqual(['FULL', 'unhealthy']);
       expect(await a!.status('/readyz')).toBe(200);
-      const during = await a!.request('POST', '/messages', {
-        body: '{"text":"during"}',
-        headers: JSON_HEADERS,
+      for (const text of ['during 1', 'during 2', 'during 3']) {
+        const during = await a!.request('POST', '/messages', {
+          body: JSON.stringify({ text }),
+          headers: JSON_HEADERS,
+        });
+        expect(during.status).toBe(201);
+      }
+      // Three failed publishes within 10 s: one warning, not one per message.
+      await waitUntil(() => a!.events('chat.fanout-publish-failed').length > 0, {
+        message: 'a fanout-publish-failed warning',
       });
-      expect(during.status).toBe(201);
+      expect(a!.events('chat.fanout-publish-failed')).toEqual([
+        expect.objectContaining({ level: 'warn', occurrences: 1 }),
+      ]);
 
       proxy.forward();
       await waitUntil(async () => (await redisOf(a!))[1] === 'ready', {
