@@ -42,6 +42,31 @@ function otherExits(strategy: StrategyResult): string {
   return other.length === 0 ? '0' : other.map(([code, n]) => `${code}×${n}`).join(', ');
 }
 
+/** A column of the strategy summary: its heading in the terminal and in the report, and its cell. */
+interface SummaryColumn {
+  readonly short: string;
+  readonly long: string;
+  readonly cell: (strategy: StrategyResult) => string;
+}
+
+/** The strategy summary's columns, the same in the terminal table and the HTML report. */
+const SUMMARY_COLUMNS: readonly SummaryColumn[] = [
+  { short: 'strategy', long: 'strategy', cell: (s) => s.name },
+  { short: 'ready', long: 'ready', cell: (s) => `${s.ready}/${s.instances}` },
+  { short: 'exit 3', long: 'exit 3', cell: (s) => String(s.exit3) },
+  { short: 'other exits', long: 'other exits', cell: otherExits },
+  { short: 'probe kills', long: 'probe kills', cell: (s) => String(s.probeKills) },
+  { short: 'restarts', long: 'restarts', cell: (s) => String(s.restarts) },
+  { short: 'p50 ready', long: 'p50 ready', cell: (s) => formatMs(s.allReadyMs.p50) },
+  { short: 'p99 ready', long: 'p99 ready', cell: (s) => formatMs(s.allReadyMs.p99) },
+  { short: 'all ready', long: 'all ready', cell: (s) => formatMs(s.allReadyMs.max) },
+  { short: 'all warm', long: 'all warm', cell: (s) => formatMs(s.allWarmMs) },
+  { short: 'attempts', long: 'attempts', cell: (s) => String(s.attempts) },
+  { short: 'wasted', long: 'wasted', cell: (s) => String(s.wasted) },
+  { short: 'peak conns', long: 'peak connections', cell: (s) => String(s.peakConnections) },
+  { short: '× bound', long: '× lower bound', cell: (s) => ratio(s.ratioToLowerBound) },
+];
+
 /** A table for people, as printed by `phasegate simulate`. */
 export function formatTable(result: SimulationResult): string {
   const bound = result.lowerBoundMs;
@@ -52,38 +77,8 @@ export function formatTable(result: SimulationResult): string {
       : `Lower bound: ${formatMs(bound)} (${result.lowerBound.setupsNeeded} setups, limited by the ${result.lowerBound.limitedBy})`,
     '',
   ];
-  const header = [
-    'strategy',
-    'ready',
-    'exit 3',
-    'other exits',
-    'probe kills',
-    'restarts',
-    'p50 ready',
-    'p99 ready',
-    'all ready',
-    'all warm',
-    'attempts',
-    'wasted',
-    'peak conns',
-    '× bound',
-  ];
-  const rows = result.strategies.map((s) => [
-    s.name,
-    `${s.ready}/${s.instances}`,
-    String(s.exit3),
-    otherExits(s),
-    String(s.probeKills),
-    String(s.restarts),
-    formatMs(s.allReadyMs.p50),
-    formatMs(s.allReadyMs.p99),
-    formatMs(s.allReadyMs.max),
-    formatMs(s.allWarmMs),
-    String(s.attempts),
-    String(s.wasted),
-    String(s.peakConnections),
-    ratio(s.ratioToLowerBound),
-  ]);
+  const header = SUMMARY_COLUMNS.map((column) => column.short);
+  const rows = result.strategies.map((s) => SUMMARY_COLUMNS.map((column) => column.cell(s)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const render = (cells: string[]): string =>
     cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
@@ -249,37 +244,9 @@ function niceCeiling(value: number): number {
 }
 
 function formatHtmlTable(result: SimulationResult): string {
-  const head = [
-    'strategy',
-    'ready',
-    'exit 3',
-    'restarts',
-    'p50 ready',
-    'p99 ready',
-    'all ready',
-    'all warm',
-    'attempts',
-    'wasted',
-    'peak connections',
-    '× lower bound',
-  ];
-  const rows = result.strategies.map((s) =>
-    [
-      s.name,
-      `${s.ready}/${s.instances}`,
-      String(s.exit3),
-      String(s.restarts),
-      formatMs(s.allReadyMs.p50),
-      formatMs(s.allReadyMs.p99),
-      formatMs(s.allReadyMs.max),
-      formatMs(s.allWarmMs),
-      String(s.attempts),
-      String(s.wasted),
-      String(s.peakConnections),
-      ratio(s.ratioToLowerBound),
-    ]
-      .map((cell) => `<td>${escapeXml(cell)}</td>`)
-      .join(''),
+  const head = SUMMARY_COLUMNS.map((column) => `<th>${escapeXml(column.long)}</th>`).join('');
+  const rows = result.strategies.map(
+    (s) => `<tr>${SUMMARY_COLUMNS.map((column) => `<td>${escapeXml(column.cell(s))}</td>`).join('')}</tr>`,
   );
-  return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r}</tr>`).join('')}</tbody></table>`;
+  return `<table><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }

@@ -208,6 +208,17 @@ describe('reports', () => {
     const header = cells(lines.find((line) => line.startsWith('strategy'))!);
     const row = cells(lines.find((line) => line.startsWith(first.name))!);
     expect(row[header.indexOf('probe kills')]).toBe('7');
+    // The report's table has the same columns as the terminal's.
+    const withKills = renderHtml(
+      { ...outcome, result: { ...outcome.result, strategies: [first] } },
+      scenario,
+    );
+    const htmlCells = (tag: string): string[] =>
+      [...withKills.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, 'g'))].map((m) => m[1]!);
+    const htmlHeader = htmlCells('th');
+    expect(htmlHeader).toHaveLength(header.length);
+    expect(htmlCells('td')[htmlHeader.indexOf('probe kills')]).toBe('7');
+    expect(htmlHeader).toContain('other exits');
     const html = renderHtml(outcome, scenario);
     // Four charts, plus a zoom on the first seconds when everything happened early.
     expect(html.match(/<svg /g)!.length).toBeGreaterThanOrEqual(4);
