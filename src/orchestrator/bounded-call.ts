@@ -1,4 +1,5 @@
 import { abortReason } from '../common/abort-reason.js';
+import { unwatchAbort, watchAbort, type AbortWatcher } from '../common/abort-watch.js';
 import type { Clock } from '../common/clock.js';
 import { AttemptTimeoutError } from '../errors/attempt-timeout-error.js';
 
@@ -12,7 +13,9 @@ export type BoundedOutcome<T> =
 /**
  * Run `fn` for at most `ms` on `clock`. On timeout (or when `parent` aborts) the signal given to
  * `fn` aborts and the call resolves at once, whether or not `fn` honours the signal. The timer is
- * cancelled when the call ends, so nothing stays pending.
+ * cancelled when the call ends, so nothing stays pending. Calls on one `parent` (a round of health
+ * checks) share a single `abort` listener on it ({@link watchAbort}), so a dozen of them do not trip
+ * Node's MaxListenersExceededWarning.
  */
 export function boundedCall<T>(
   clock: Clock,
@@ -27,13 +30,16 @@ export function boundedCall<T>(
       if (settled) return;
       settled = true;
       cancelTimer();
-      parent?.removeEventListener('abort', onParentAbort);
+      unwatchAbort(watcher);
       resolve(result);
     };
-    const onParentAbort = (): void => {
-      const error = abortReason(parent!);
-      controller.abort(error);
-      finish({ outcome: 'aborted', error });
+    const watcher: AbortWatcher = {
+      watchPrev: undefined,
+      watchNext: undefined,
+      onAbort: (error) => {
+        controller.abort(error);
+        finish({ outcome: 'aborted', error });
+      },
     };
     const cancelTimer = clock.timer(ms, () => {
       const error = new AttemptTimeoutError(ms);
@@ -41,10 +47,10 @@ export function boundedCall<T>(
       finish({ outcome: 'timeout', error });
     });
     if (parent?.aborted) {
-      onParentAbort();
+      watcher.onAbort(abortReason(parent));
       return;
     }
-    parent?.addEventListener('abort', onParentAbort, { once: true });
+    if (parent !== undefined) watchAbort(parent, watcher);
     Promise.resolve()
       .then(() => fn(controller.signal))
       .then(

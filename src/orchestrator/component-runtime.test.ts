@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../errors/classify.js';
 import { circuitBreaker, consecutiveBreaker, retry, wrap } from '../policies/index.js';
@@ -144,5 +145,24 @@ describe('boundedCall / raceAbort', () => {
     await expect(
       raceAbort(Promise.reject(new Error('own')), new AbortController().signal, () => undefined),
     ).rejects.toThrow('own');
+  });
+
+  it('races and bounded calls on one signal share one abort listener (no MaxListenersExceededWarning at 11)', async () => {
+    const clock = new FakeClock();
+    const controller = new AbortController();
+    const { signal } = controller;
+    const never = new Promise<number>(() => undefined);
+    const races = Array.from({ length: 12 }, () => raceAbort(never, signal, () => undefined));
+    const calls = Array.from({ length: 12 }, () => boundedCall(clock, 100, () => never, signal));
+    expect(getEventListeners(signal, 'abort').length).toBe(1);
+    controller.abort(new Error('gone'));
+    for (const race of races) await expect(race).rejects.toThrow('gone');
+    for (const call of calls) expect(await call).toMatchObject({ outcome: 'aborted' });
+    expect(clock.pending).toBe(0);
+    // Settled ones let go: a finished race or call leaves nothing for the signal to call.
+    const other = new AbortController();
+    await raceAbort(Promise.resolve(1), other.signal, () => undefined);
+    await boundedCall(clock, 100, () => 1, other.signal);
+    expect(getEventListeners(other.signal, 'abort').length).toBeLessThanOrEqual(1);
   });
 });

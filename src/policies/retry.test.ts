@@ -164,6 +164,47 @@ describe('retry', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('does not start an attempt when a sleep that ran late left too little time before the deadline', async () => {
+    // An event loop busy with a cold start fires timers late: here every sleep ends 700 ms after it
+    // was due. Planning happens before the sleep, so the time left is checked again after it.
+    const fake = new FakeClock();
+    const lateClock = {
+      now: () => fake.now(),
+      timer: (ms: number, callback: () => void) => fake.timer(ms, callback),
+      sleep: (ms: number, signal?: AbortSignal) => fake.sleep(ms + 700, signal),
+    };
+    const deadline = 2000;
+    const policy = retry({
+      clock: lateClock,
+      backoff: constantBackoff(200),
+      maxAttempts: Infinity,
+      minAttemptMs: 300,
+    });
+    const giveUps: GiveUpEvent[] = [];
+    policy.onGiveUp((e) => giveUps.push(e));
+    const starts: number[] = [];
+    const result = outcome(
+      policy.execute(
+        () => {
+          starts.push(fake.now());
+          throw refused();
+        },
+        { deadline },
+      ),
+    );
+    await fake.runAll();
+    const exhausted = (await result).error as RetryExhaustedError;
+    // Sleeps planned to end at 200 and 1100 end at 900 and 1800; at 1800 only 200 of the 300 ms an
+    // attempt needs are left.
+    expect(starts).toEqual([0, 900]);
+    expect(exhausted.reason).toBe('deadline');
+    expect(exhausted.attempts).toBe(2);
+    expect(exhausted.cause).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(fake.now()).toBe(1800);
+    expect(giveUps.map((e) => [e.reason, e.attempts])).toEqual([['deadline', 2]]);
+    expect(fake.pending).toBe(0);
+  });
+
   it('shortens the sleep for one last attempt when the drawn delay leaves no room before the deadline', async () => {
     const clock = new FakeClock();
     const deadline = 10_000;

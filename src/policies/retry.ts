@@ -112,8 +112,9 @@ export class RetryPolicy extends ChainedPolicy {
         step.duration,
       );
       let delayMs = Math.max(drawnMs, serverDelayMs);
+      let needMs = 0;
       if (limit !== Infinity) {
-        const needMs = requireNonNegative('retry.minAttemptMs', this.minAttemptMs(call.chain, call.next));
+        needMs = requireNonNegative('retry.minAttemptMs', this.minAttemptMs(call.chain, call.next));
         const room = limit - (clock.now() + delayMs);
         if (room <= 0 || room < needMs) {
           // The drawn delay leaves no room for another attempt. Rather than give the rest of the
@@ -136,6 +137,14 @@ export class RetryPolicy extends ChainedPolicy {
       } catch (sleepError) {
         if (signal?.aborted) throw this.abandon(signal, attempt, startedAt);
         throw sleepError;
+      }
+      // The sleep was planned to leave `needMs`; a timer that fired late (a busy event loop) may
+      // have eaten into it. Check again rather than start an attempt that cannot finish.
+      if (limit !== Infinity) {
+        const left = limit - clock.now();
+        if (left <= 0 || left < needMs) {
+          throw this.exhausted(limitReason(limit, call.context), attempt, startedAt, error, errorClass);
+        }
       }
       attempt++;
       try {
@@ -270,7 +279,8 @@ function retryAfterOf(error: unknown): number {
  *   was already shortened once, or `minAttemptMs` is 0 (nothing says how long an attempt takes),
  *   it gives up at once instead of sleeping through the rest of the budget. Delays drawn after
  *   the shortened sleep that do fit (a short `transient` back-off after a long `capacity` one)
- *   still run.
+ *   still run. A sleep that ends late (a busy event loop fires timers late) is checked again: when
+ *   it left less than `minAttemptMs`, it gives up instead of starting the attempt.
  * - When it gives up it throws a {@link RetryExhaustedError} whose `cause` is the last error and whose
  *   `classification` is that error's class. When the caller aborts it throws the abort reason at
  *   once (a sleep is cancelled; nothing is left pending). It does not interrupt a running attempt;
