@@ -96,6 +96,18 @@ function reviveIfStranded(client: Redis): void {
   if (client.status === 'ready' && client.stream?.destroyed === true) client.status = 'close';
 }
 
+/**
+ * A PING not answered before its check's deadline, on a connection ioredis still counts as 'ready':
+ * the path may have gone dark (no reply, no reset, as after a failover moved the address), which
+ * TCP notices only after minutes, and until then every check failed and nothing reconnected. Drop
+ * the socket at once (a graceful close would wait on the dark path too): the client then
+ * reconnects on its own with `reconnect`, or at the next check without it. Its pending commands
+ * fail as "Connection is closed".
+ */
+function dropIfStillUp(client: Redis): void {
+  if (client.status === 'ready') client.stream?.destroy();
+}
+
 /** Wait for `promise`, but at most `ms` on `clock`; resolves either way. */
 async function atMost(clock: Clock, ms: number, promise: Promise<unknown>): Promise<void> {
   const bound = new AbortController();
@@ -110,7 +122,9 @@ async function atMost(clock: Clock, ms: number, promise: Promise<unknown>): Prom
  * `transient`; LOADING is `capacity`). Aborting the attempt drops the socket. Once started, the client
  * reconnects on its own with jitter when the connection drops (`reconnect`), as a plain ioredis
  * client does. `check` sends `PING` (failing as `transient` while the client is reconnecting, and
- * reconnecting first if it was left closed); `stop` sends `QUIT`, bounded, then disconnects.
+ * reconnecting first if it was left closed; a PING unanswered within the check's timeout drops the
+ * connection, so one whose network path went dark is replaced rather than trusted until TCP gives
+ * up); `stop` sends `QUIT`, bounded, then disconnects.
  *
  * @example
  * ```ts
@@ -211,7 +225,10 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
         const reply = await untilAborted(client.ping(), signal);
         if (reply !== 'PONG') throw new Error(`PING answered ${JSON.stringify(reply)}`);
       } catch (error) {
-        if (signal.aborted) throw abortReason(signal);
+        if (signal.aborted) {
+          dropIfStillUp(client);
+          throw abortReason(signal);
+        }
         throw toDependencyError('redis', target, error);
       }
     },

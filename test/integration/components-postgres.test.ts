@@ -18,6 +18,7 @@ import {
   withApplicationName,
 } from './helpers/database.js';
 import { waitUntil } from './helpers/wait-until.js';
+import { TcpProxy } from './service-harness.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -219,6 +220,54 @@ describe('postgresComponent (real Postgres)', () => {
       { message: 'pool refilled with new connections after its connections were terminated' },
     );
     await expect(spec.check!(pool, { signal: AbortSignal.timeout(5_000) })).resolves.toBeUndefined();
+  });
+
+  it('stop() closes connections whose network path went dark at once, not when TCP gives up', async () => {
+    // pg's end() sends Terminate and waits for the server's FIN, which a dark path never brings.
+    const proxy = await TcpProxy.before(databaseUrl(), 5432);
+    proxy.forward();
+    const { spec, start } = setup({
+      url: proxy.via(databaseUrl()),
+      max: 3,
+      minReady: 1,
+      readLiveLimits: false,
+    });
+    const pool = await start();
+    cleanups.push(() => proxy.close()); // runs first: cuts what is left
+    await waitUntil(() => pool.open === 3, { message: 'pool grown to 3' });
+    proxy.stallOpen();
+    const stopped = Promise.resolve(spec.stop!(pool, { signal: AbortSignal.timeout(5_000) })).then(
+      () => 'stopped',
+    );
+    const late = new Promise((resolve) =>
+      setTimeout(() => resolve('still stopping after 3 s'), 3_000).unref(),
+    );
+    expect(await Promise.race([stopped, late])).toBe('stopped');
+    expect(pool.stats).toMatchObject({ open: 0, opening: 0 });
+  });
+
+  it('a recheck that meets a connection gone dark closes it after openTimeoutMs and the pool refills', async () => {
+    // A failover that moves the address leaves connections that neither answer nor reset. The
+    // recheck's limits read used to wait on such a connection for good (until TCP gave up, minutes
+    // later), and the growth loop with it: no recheck, no refill.
+    const proxy = await TcpProxy.before(databaseUrl(), 5432);
+    proxy.forward();
+    const { start, connections } = setup({
+      url: proxy.via(databaseUrl()),
+      max: 3,
+      minReady: 1,
+      targetRecheckMs: 200,
+      openTimeoutMs: 500,
+    });
+    const pool = await start();
+    cleanups.push(() => proxy.close()); // runs first: cuts what is left
+    await waitUntil(() => pool.open === 3, { message: 'pool grown to 3' });
+    proxy.stallOpen();
+    // The server still holds the 3 dark sessions (the proxy keeps them); a 4th is a replacement.
+    await waitUntil(async () => (await connections()) >= 4, {
+      message: 'a connection opened to replace a dark one',
+    });
+    expect(pool.open).toBeLessThanOrEqual(3);
   });
 
   it('fails permanent at once on an unknown database', async () => {

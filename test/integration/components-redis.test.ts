@@ -119,6 +119,37 @@ describe('redisComponent (real Redis)', () => {
     }
   });
 
+  it('a check whose PING went unanswered drops the connection, so a dark one is replaced at once', async () => {
+    // A network path that went dark (no reply, no reset) keeps the client 'ready' until TCP gives
+    // up, minutes later: every check timed out meanwhile, and nothing reconnected it.
+    for (const reconnect of [constantBackoff(50), false] as const) {
+      const proxy = await TcpProxy.before(url, 6379);
+      const connectionName = uniqueName('redis-dark');
+      try {
+        proxy.forward();
+        const spec = redisComponent({ url: proxy.via(url), options: { connectionName }, reconnect });
+        const client = await spec.start(testComponentContext().ctx);
+        proxy.stallOpen();
+        await expect(spec.check!(client, { signal: AbortSignal.timeout(200) })).rejects.toThrow();
+        await waitUntil(
+          () =>
+            Promise.resolve(spec.check!(client, { signal: AbortSignal.timeout(1_000) })).then(
+              () => true,
+              () => false,
+            ),
+          {
+            timeoutMs: 5_000,
+            message: `check passes again on a new connection (reconnect: ${reconnect ? 'a backoff' : 'false'})`,
+          },
+        );
+        await spec.stop!(client, { signal: AbortSignal.timeout(5_000) });
+      } finally {
+        await proxy.close(); // also cuts the dark connection, which Redis itself still holds
+      }
+      await waitUntil(async () => (await clientsNamed(connectionName)) === 0, { message: 'clients gone' });
+    }
+  });
+
   it('a wrong password is permanent, and the password appears in no message', async () => {
     const user = uniqueName('phasegate_user');
     await admin.call('ACL', 'SETUSER', user, 'on', '>right-password-3d1', '~*', '+@all');

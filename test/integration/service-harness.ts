@@ -243,6 +243,8 @@ export class TcpProxy {
   /** New connections still to forward; past them, new ones hang. */
   private forwardsLeft = Infinity;
   private readonly sockets = new Set<net.Socket>();
+  /** Forwarded connections, each as its two sockets. */
+  private readonly pairs = new Set<readonly [net.Socket, net.Socket]>();
   private readonly server = net.createServer((client) => this.accept(client));
 
   private constructor(
@@ -295,6 +297,20 @@ export class TcpProxy {
     this.mode = 'reset-on-data';
   }
 
+  /**
+   * Stop carrying data on every connection forwarded so far, in both directions, and keep them open:
+   * a network path that went dark (no reply, no reset). New connections are handled as before.
+   */
+  stallOpen(): void {
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+    this.pairs.clear();
+  }
+
   async close(): Promise<void> {
     this.refuse();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -320,11 +336,14 @@ export class TcpProxy {
     const upstream = net.connect(this.target.port, this.target.host);
     this.sockets.add(client);
     this.sockets.add(upstream);
+    const pair = [client, upstream] as const;
+    this.pairs.add(pair);
     const close = (): void => {
       client.destroy();
       upstream.destroy();
       this.sockets.delete(client);
       this.sockets.delete(upstream);
+      this.pairs.delete(pair);
     };
     client.on('error', close).on('close', close);
     upstream.on('error', close).on('close', close);

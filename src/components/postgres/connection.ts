@@ -54,9 +54,12 @@ export class PgClientConnection implements PgConnection {
     return this.client.query(text, values ? [...values] : undefined);
   }
 
-  /** Close the client. Never rejects, and safe to call more than once. */
+  /**
+   * Close the client: Terminate is sent, and the socket dropped once it is written. Never rejects,
+   * and safe to call more than once.
+   */
   end(): Promise<void> {
-    return this.client.end().catch(() => undefined);
+    return endClient(this.client);
   }
 
   /** Listen for the client's `error` event (the connection died while idle). */
@@ -66,11 +69,30 @@ export class PgClientConnection implements PgConnection {
   }
 }
 
+/** The socket under a `pg.Client` (not in pg's types). */
+type ClientInternals = {
+  connection?: { stream?: { destroy?: () => void; once?: (event: string, fn: () => void) => unknown } };
+};
+
 /** Close a client at once, even one still connecting (whose `end()` would wait for the socket). */
 function destroyClient(client: pg.Client): void {
   client.end().catch(() => undefined);
-  const internals = client as unknown as { connection?: { stream?: { destroy?: () => void } } };
-  internals.connection?.stream?.destroy?.();
+  (client as unknown as ClientInternals).connection?.stream?.destroy?.();
+}
+
+/**
+ * Close a connected client: `end()` sends Terminate, and the socket is dropped as soon as that is
+ * written, rather than waiting for the server to close its side: on a network path that went dark
+ * (no reply, no reset, as after a failover moved the address) that never happens, and `end()` alone
+ * stayed pending until TCP gave up, minutes later. Never rejects.
+ *
+ * @internal Also closes the Postgres admission's dedicated connection.
+ */
+export function endClient(client: pg.Client): Promise<void> {
+  const ending = client.end().catch(() => undefined);
+  const stream = (client as unknown as ClientInternals).connection?.stream;
+  stream?.once?.('finish', () => stream.destroy?.());
+  return ending;
 }
 
 /** Normalise {@link PostgresConnectionConfig} into a `pg` client configuration. */

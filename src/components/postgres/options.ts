@@ -50,7 +50,10 @@ export interface PostgresComponentOptionsInput {
   readonly growthBackoffCapMs?: number;
   /** Failed growth rounds in a row before the pool settles at what it has. @default 6 */
   readonly maxGrowthRetries?: number;
-  /** Bound of one connection open, its `SELECT 1` included. @default 15_000 */
+  /**
+   * Bound of one connection open, its `SELECT 1` included, and of one read of the live limits (a
+   * connection that does not answer that read within it is closed). @default 15_000
+   */
   readonly openTimeoutMs?: number;
   /** How long a caller waits for a free connection. @default 10_000 */
   readonly acquireTimeoutMs?: number;

@@ -1,9 +1,12 @@
 import { abortReason } from '../../common/abort-reason.js';
+import type { Clock } from '../../common/clock.js';
 import { safeMessage } from '../../common/redact.js';
 import type { ComponentContext, ComponentSpec } from '../../orchestrator/component.js';
 import type { PoolSummary } from '../../orchestrator/snapshot.js';
+import { AttemptTimeoutError } from '../../errors/attempt-timeout-error.js';
+import { linkSignals } from '../abort.js';
 import { toDependencyError } from '../dependency-error.js';
-import { decidePoolTarget, readServerLimits, type PoolTargetDecision } from './limits.js';
+import { decidePoolTarget, readServerLimits, type PoolTargetDecision, type ServerLimits } from './limits.js';
 import {
   resolvePostgresOptions,
   type PostgresComponentOptions,
@@ -12,10 +15,40 @@ import {
 import { PostgresPool, type PoolStats } from './pool.js';
 import { runPoolGrowth, type GrowthEvent } from './warmup.js';
 
-/** Read live limits through the pool's first connection and decide the target. */
+/**
+ * Read the live limits on a borrowed connection, bounded by `openTimeoutMs` (a round trip that takes
+ * longer than a whole open is a connection that went dark: a failover that moved the address
+ * answers neither with data nor with a reset). A read cut short, by that bound or by `signal`,
+ * closes the connection rather than lend it out again with the query still in flight on it.
+ */
+function readLimits(
+  o: PostgresComponentOptions,
+  pool: PostgresPool,
+  clock: Clock,
+  signal: AbortSignal,
+): Promise<ServerLimits> {
+  return pool.withConnection(async (lease) => {
+    const bound = linkSignals(signal);
+    const cancelTimer = clock.timer(o.openTimeoutMs, () =>
+      bound.abort(new AttemptTimeoutError(o.openTimeoutMs)),
+    );
+    try {
+      return await readServerLimits(lease.connection, bound.signal);
+    } catch (error) {
+      if (bound.signal.aborted) lease.release(true);
+      throw error;
+    } finally {
+      cancelTimer();
+      bound.dispose();
+    }
+  }, signal);
+}
+
+/** Read live limits through one of the pool's connections and decide the target. */
 async function decideTarget(
   o: PostgresComponentOptions,
   pool: PostgresPool,
+  clock: Clock,
   signal: AbortSignal,
 ): Promise<PoolTargetDecision> {
   const base = {
@@ -26,7 +59,7 @@ async function decideTarget(
     ownOpen: pool.open,
   };
   if (!o.readLiveLimits) return decidePoolTarget(base);
-  const limits = await pool.withConnection((lease) => readServerLimits(lease.connection, signal), signal);
+  const limits = await readLimits(o, pool, clock, signal);
   return decidePoolTarget({ ...base, ownOpen: pool.open, limits });
 }
 
@@ -109,7 +142,7 @@ async function startPool(o: PostgresComponentOptions, ctx: ComponentContext): Pr
   pool.onChange(publish);
   try {
     await pool.openConnection(ctx.signal);
-    const decision = await decideTarget(o, pool, ctx.signal).catch((error: unknown) => {
+    const decision = await decideTarget(o, pool, ctx.clock, ctx.signal).catch((error: unknown) => {
       if (ctx.signal.aborted) throw abortReason(ctx.signal);
       ctx.mark('pool-limits-unavailable', { message: safeMessage(error) });
       return decidePoolTarget({ ...o, ownOpen: pool.open });
@@ -136,7 +169,7 @@ async function startPool(o: PostgresComponentOptions, ctx: ComponentContext): Pr
         openJitterMs: o.openJitterMs,
         backoff: { baseMs: o.growthBackoffMs, capMs: o.growthBackoffCapMs },
         maxGrowthRetries: o.maxGrowthRetries,
-        decideTarget: async (s) => (await decideTarget(o, pool, s)).target,
+        decideTarget: async (s) => (await decideTarget(o, pool, ctx.clock, s)).target,
         admission: o.admission,
         admissionTimeoutMs: o.admissionTimeoutMs,
         recheckMs: o.readLiveLimits ? o.targetRecheckMs : Infinity,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isConfigError } from '../../errors/config-error.js';
 import type { AdmissionProvider } from '../admission-hook.js';
+import type { ConnectionFactory, PgConnection } from './connection.js';
 import { FakePostgres } from './fake-postgres.js';
 import { resolvePostgresOptions } from './options.js';
 import { events, harness, startReady, type Harness } from './test-fixtures.js';
@@ -12,6 +13,24 @@ const stopSignal = (): { signal: AbortSignal } => ({ signal: new AbortController
 /** 20 usable slots (23 − 3 reserved) shared by 2 instances; other clients hold 15 at first. */
 const crowded = (h: Harness['clock']): FakePostgres =>
   new FakePostgres(h, { maxConnections: 23, superuserReserved: 3, otherConnections: 15 });
+
+/**
+ * The server's connections, seen through a factory that can make the ones open now stop answering
+ * (a network path that went dark: no reset, no reply, as after a failover moved the address).
+ */
+function stallable(server: FakePostgres): { factory: ConnectionFactory; stallOpen(): void } {
+  const stalled = new Set<PgConnection>();
+  const factory: ConnectionFactory = async (signal) => {
+    const connection = await server.factory(signal);
+    return {
+      query: (text, values) =>
+        stalled.has(connection) ? new Promise(() => undefined) : connection.query(text, values),
+      end: () => connection.end(),
+      on: (event, listener) => connection.on!(event, listener),
+    };
+  };
+  return { factory, stallOpen: () => server.connections.forEach((c) => stalled.add(c)) };
+}
 
 describe('postgresComponent target recheck', () => {
   it('grows again, under admission, when a recheck finds that other clients freed their slots', async () => {
@@ -99,6 +118,34 @@ describe('postgresComponent target recheck', () => {
     await h.clock.advance(2_000);
     expect(pool.open).toBe(8);
     await spec.stop!(pool, stopSignal());
+    expect(h.clock.pending).toBe(0);
+  });
+
+  it('a recheck whose limits query never answers drops that connection after openTimeoutMs and goes on', async () => {
+    const h = harness((clock) => new FakePostgres(clock));
+    const stall = stallable(h.server);
+    const options = {
+      connectionFactory: stall.factory,
+      max: 4,
+      targetRecheckMs: 10_000,
+      openTimeoutMs: 1_000,
+    };
+    const { spec, pool } = await startReady(h, options);
+    await h.clock.advance(3_000);
+    expect(pool.stats).toMatchObject({ open: 4, idle: 4 });
+    const { attempts } = h.server;
+    const answered = usageQueries(h);
+
+    stall.stallOpen();
+    await h.clock.advance(200_000);
+    // Each recheck that met a dead connection gave up on it and the pool replaced it; the rechecks
+    // went on. (They used to wait for the answer for good: no more rechecks, and no refills either.)
+    expect(h.server.attempts).toBeGreaterThanOrEqual(attempts + 4);
+    expect(usageQueries(h)).toBeGreaterThan(answered);
+    expect(pool.stats).toMatchObject({ open: 4, idle: 4 });
+
+    await spec.stop!(pool, stopSignal());
+    expect(h.server.open).toBe(0);
     expect(h.clock.pending).toBe(0);
   });
 
