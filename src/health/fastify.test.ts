@@ -1,3 +1,4 @@
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { isConfigError } from '../errors/config-error.js';
 import { exitCodeFor } from '../errors/exit-codes.js';
@@ -95,5 +96,43 @@ describe('phasegateHealthPlugin', () => {
       metrics: false,
     };
     expect(register(options as never).error).toBeUndefined();
+  });
+
+  it('answers other methods on a health path with 405 and Allow, as the server and Express do', async () => {
+    // Before, the plugin routed only GET and HEAD, so Fastify answered POST /readyz with its own 404.
+    const app = Fastify();
+    app.post('/messages', async () => ({ ok: true }));
+    await app.register(phasegateHealthPlugin, { source: { snapshot: () => snapshot } });
+    try {
+      for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const) {
+        const reply = await app.inject({ method, url: '/readyz' });
+        expect([method, reply.statusCode, reply.headers.allow]).toEqual([method, 405, 'GET, HEAD']);
+      }
+      const post = await app.inject({ method: 'POST', url: '/metrics' });
+      expect([post.statusCode, post.headers.allow, post.body]).toEqual([
+        405,
+        'GET, HEAD',
+        'method not allowed\n',
+      ]);
+      expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+      // Other paths stay the app's.
+      expect((await app.inject({ method: 'POST', url: '/messages' })).json()).toEqual({ ok: true });
+      expect((await app.inject({ method: 'POST', url: '/unknown' })).statusCode).toBe(404);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('with metrics off, leaves every method of /metrics to the app', async () => {
+    const app = Fastify();
+    await app.register(phasegateHealthPlugin, { source: { snapshot: () => snapshot }, metrics: false });
+    app.post('/metrics', async () => 'app metrics');
+    try {
+      expect((await app.inject({ method: 'POST', url: '/metrics' })).body).toBe('app metrics');
+      expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);
+      expect((await app.inject({ method: 'POST', url: '/livez' })).statusCode).toBe(405);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -29,12 +29,17 @@ export interface FastifyLikeReply {
 
 /** The instance members the plugin uses. */
 export interface FastifyLikeInstance {
-  /** Adds a route; the plugin adds one for GET and HEAD of each health path. */
+  /**
+   * Adds a route; the plugin adds one per health path for every method the instance supports (the
+   * handler answers GET and HEAD, and 405 with `Allow: GET, HEAD` to the others).
+   */
   route(options: {
-    method: Array<'GET' | 'HEAD'>;
+    method: string[];
     url: string;
     handler: (request: FastifyLikeRequest, reply: FastifyLikeReply) => void;
   }): unknown;
+  /** The methods the instance routes (Fastify 5); Fastify 4's standard ones when absent. */
+  readonly supportedMethods?: readonly string[];
 }
 
 /** Options of {@link phasegateHealthPlugin}: either a ready-made `health` handler or a `source`. */
@@ -50,13 +55,16 @@ export interface FastifyHealthOptions extends HealthOptionsInput {
 }
 
 const PATHS = Object.values(HealthPaths);
+/** The methods Fastify 4 and 5 both route by default, for an instance without `supportedMethods`. */
+const DEFAULT_METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
 
 /**
- * Fastify plugin that registers `GET`/`HEAD` `/livez`, `/startupz`, `/readyz`, `/health` and
- * `/metrics` (no `/metrics` when the handler's metrics are off, so the app may serve its own),
- * answered by the same handler as the standalone server (same rules, same redaction, same prepared
- * replies). The reply is written to `reply.raw` after `reply.hijack()`; Fastify still
- * runs `onResponse` hooks and logs the request.
+ * Fastify plugin that registers `/livez`, `/startupz`, `/readyz`, `/health` and `/metrics` (no
+ * `/metrics` when the handler's metrics are off, so the app may serve its own), answered by the same
+ * handler as the standalone server (same rules, same redaction, same prepared replies): GET and HEAD
+ * are answered, every other method gets 405 with `Allow: GET, HEAD`, so the app cannot also route,
+ * say, `POST /health` (Fastify rejects the duplicate route). The reply is written to `reply.raw`
+ * after `reply.hijack()`; Fastify still runs `onResponse` hooks and logs the request.
  *
  * @example
  * ```ts
@@ -86,11 +94,14 @@ export function phasegateHealthPlugin(
     reply.hijack();
     health(request.raw, reply.raw);
   };
+  // Every method, not only GET and HEAD: the handler answers the others 405 with `Allow`, as the
+  // standalone server and the Express middleware do, where Fastify alone would answer 404.
+  const method = [...(instance.supportedMethods ?? DEFAULT_METHODS)];
   // With metrics off the handler leaves `/metrics` to the application (it answers nothing there), so
   // no route for it: a hijacked reply nobody writes would hang, and the app could not add its own.
   for (const url of PATHS) {
     if (url === HealthPaths.METRICS && health.metrics === undefined) continue;
-    instance.route({ method: ['GET', 'HEAD'], url, handler });
+    instance.route({ method, url, handler });
   }
   done();
 }

@@ -284,7 +284,9 @@ function metricsFor(source: SnapshotSource, option: HealthOptions['metrics']): H
   if (option === false) return undefined;
   if (option === true) return createHealthMetrics(source);
   if (typeof (option as Partial<HealthMetrics>).render === 'function') return option as HealthMetrics;
-  return createHealthMetrics(source, option as HealthMetricsOptionsInput);
+  // Named as the handler names its other options (`health.degradedIsReady`), which is also where
+  // runService takes them (its `health` option), not as createHealthMetrics's own `metrics.prefix`.
+  return createHealthMetrics(source, option as HealthMetricsOptionsInput, 'health.metrics');
 }
 
 /** A throwing `live` hook must not turn liveness into a crash; it counts as live. */

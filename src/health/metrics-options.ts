@@ -89,14 +89,19 @@ function isRegistry(value: unknown): value is Registry {
  * Check {@link HealthMetricsOptionsInput}: every option's type, and that none of the metric names is
  * taken on the given registry.
  *
- * @throws {ConfigError} naming the option (`metrics.prefix` when a name is taken).
+ * @param path Where these options sit in the caller's configuration, for the {@link ConfigError}'s
+ *   path: `health.metrics` when they came in through the health options (runService's `health`).
+ * @throws {ConfigError} naming the option (`<path>.prefix` when a name is taken).
  */
-export function resolveHealthMetricsOptions(input: HealthMetricsOptionsInput): HealthMetricsOptions {
-  requireKnownKeys(input, METRICS_OPTIONS, 'the health metrics', (key) => `metrics.${key}`);
+export function resolveHealthMetricsOptions(
+  input: HealthMetricsOptionsInput,
+  path = 'metrics',
+): HealthMetricsOptions {
+  requireKnownKeys(input, METRICS_OPTIONS, 'the health metrics', (key) => `${path}.${key}`);
   const prefix = input.prefix ?? 'phasegate_';
   if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
     throw new ConfigError(
-      'metrics.prefix',
+      `${path}.prefix`,
       `"${String(prefix)}" is not a valid metric name prefix`,
       'use [a-zA-Z_:][a-zA-Z0-9_:]*',
     );
@@ -108,15 +113,15 @@ export function resolveHealthMetricsOptions(input: HealthMetricsOptionsInput): H
     buckets.some((b) => typeof b !== 'number' || !(b > 0) || !Number.isFinite(b))
   ) {
     throw new ConfigError(
-      'metrics.startBuckets',
+      `${path}.startBuckets`,
       'expected a non-empty list of positive seconds',
       'e.g. [0.1, 1, 10]',
     );
   }
-  if (input.defaultMetrics !== undefined) requireBoolean('metrics.defaultMetrics', input.defaultMetrics);
+  if (input.defaultMetrics !== undefined) requireBoolean(`${path}.defaultMetrics`, input.defaultMetrics);
   if (input.events !== undefined && typeof input.events !== 'function') {
     throw new ConfigError(
-      'metrics.events',
+      `${path}.events`,
       `expected an event subscription function, got ${typeof input.events}`,
       'pass orchestrator.onEvent, or leave it out',
     );
@@ -124,7 +129,7 @@ export function resolveHealthMetricsOptions(input: HealthMetricsOptionsInput): H
   const registry = input.registry;
   if (registry !== undefined && !isRegistry(registry)) {
     throw new ConfigError(
-      'metrics.registry',
+      `${path}.registry`,
       'expected a prom-client Registry',
       'pass `new Registry()` from prom-client, or leave it out for a dedicated one',
     );
@@ -132,7 +137,7 @@ export function resolveHealthMetricsOptions(input: HealthMetricsOptionsInput): H
   const taken = registry && HEALTH_METRIC_NAMES.find((name) => registry.getSingleMetric(prefix + name));
   if (taken !== undefined) {
     throw new ConfigError(
-      'metrics.prefix',
+      `${path}.prefix`,
       `the registry already has a metric named ${prefix}${taken} (another service or plugin registered its metrics there with the same prefix)`,
       'give each one its own prefix (e.g. prefix: "worker_"), or its own registry',
     );

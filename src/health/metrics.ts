@@ -71,6 +71,10 @@ const seconds = (ms: number): number => ms / 1000;
  * `phasegate_pool_connections{component,kind="open"|"target"|"max"|"idle"|"waiting"}`,
  * `phasegate_admission_wait_seconds{backend}`.
  *
+ * @param optionsPath Where `input` sits in the caller's configuration, for the path of a
+ *   `ConfigError` (`metrics.prefix`, or `health.metrics.prefix` from the health options).
+ * @throws ConfigError when an option is invalid or a metric name is taken on the registry.
+ *
  * @example
  * ```ts
  * const metrics = createHealthMetrics(orchestrator);
@@ -81,9 +85,15 @@ const seconds = (ms: number): number => ms / 1000;
 export function createHealthMetrics(
   source: SnapshotSource,
   input: HealthMetricsOptionsInput = {},
+  optionsPath = 'metrics',
 ): HealthMetrics {
   // Every check runs before the first metric is registered: a failure leaves the registry untouched.
-  const { prefix, startBuckets: buckets, events, ...options } = resolveHealthMetricsOptions(input);
+  const {
+    prefix,
+    startBuckets: buckets,
+    events,
+    ...options
+  } = resolveHealthMetricsOptions(input, optionsPath);
   const { Gauge, Histogram, Registry, collectDefaultMetrics } = promClient();
   const registry = options.registry ?? new Registry();
   const registers = [registry];

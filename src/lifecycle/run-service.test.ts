@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { get } from 'node:http';
+import { Gauge, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors/config-error.js';
 import { FakeClock } from '../testing/fake-clock.js';
@@ -409,6 +410,31 @@ describe('runService: exit codes', () => {
     service = runService(plan(['a', [fakeComponent({ name: 'a', clock: h.clock })]]), misspelt);
     expect(await service.exited).toBe(78);
     expect(h.output()).toContain('Invalid configuration at drainDelay: is not an option of runService');
+  });
+
+  it.each([
+    ['health.metrics.prefix', { prefix: 'not a prefix' }],
+    ['health.metrics.startBuckets', { startBuckets: [] }],
+    ['health.metrics.prefx', { prefx: 'api_' }],
+    [
+      'health.metrics.prefix',
+      {
+        registry: (() => {
+          const taken = new Registry();
+          new Gauge({ name: 'phasegate_status', help: 'the app got there first', registers: [taken] });
+          return taken;
+        })(),
+      },
+    ],
+  ])('exits 78 naming %s, the metrics option as written in runService options', async (path, metrics) => {
+    // Before, these named `metrics.prefix` etc., a path that runService's options do not have.
+    h = harness();
+    service = runService(
+      plan(['a', [fakeComponent({ name: 'a', clock: h.clock })]]),
+      h.options({ health: { metrics } as RunServiceOptionsInput['health'] }),
+    );
+    expect(await service.exited).toBe(78);
+    expect(h.output()).toContain(`Invalid configuration at ${path}:`);
   });
 
   it('exits 78 when the host is not an address of this machine, naming the host', async () => {

@@ -1,6 +1,4 @@
-import { abortReason } from '../common/abort-reason.js';
 import type { Disposable, Event } from '../common/events.js';
-import { Scope } from '../common/scope.js';
 import { AbortedError } from '../errors/aborted-error.js';
 import { ConfigError } from '../errors/config-error.js';
 import type { Availability } from './availability.js';
@@ -10,14 +8,12 @@ import { DependencyUnavailableError } from './dependency-unavailable-error.js';
 import { HealthChecks } from './health-checks.js';
 import { resolveOrchestratorOptions, type OrchestratorOptionsInput } from './orchestrator-options.js';
 import type { OrchestratorEvent, OrchestratorEventOf, OrchestratorEventType } from './orchestrator-events.js';
-import { phaseBudget, validatePlanBudget } from './phase-budget.js';
-import { abortedByDeadline, runPhase } from './phase-runner.js';
 import { definePlan, type Plan, type PlanInput } from './plan.js';
 import type { ServiceStatus, SnapshotSource, StartupSnapshot } from './snapshot.js';
+import { validatePlanBudget } from './phase-budget.js';
 import { SnapshotCache } from './snapshot-cache.js';
-import { startupErrorFor } from './startup-failure.js';
+import { StartupSequence } from './startup-sequence.js';
 import type { Timeline } from './timeline.js';
-import { formatWaterfall } from './waterfall.js';
 
 /**
  * Runs a {@link Plan}: phases in order under one startup budget, the components of a phase
@@ -41,9 +37,9 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
   private readonly core: OrchestratorCore;
   private readonly checks: HealthChecks;
   private readonly snapshots: SnapshotCache;
+  private readonly sequence: StartupSequence;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
-  private running = false;
 
   /** @throws ConfigError for invalid options or phase budgets that do not fit the total budget. */
   constructor(plan: Plan, options: OrchestratorOptionsInput = {}) {
@@ -53,6 +49,7 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
     this.checks = new HealthChecks(this.core);
     const core = this.core;
     this.snapshots = new SnapshotCache(core, () => buildSnapshot(core));
+    this.sequence = new StartupSequence(core, this.snapshots, this.checks);
     this.onEvent = this.core.emitter.event;
   }
 
@@ -67,7 +64,7 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
   }
 
   /**
-   * The record of every event (see {@link Timeline.toJSON} and {@link formatWaterfall}); empty with
+   * The record of every event (see {@link Timeline.toJSON} and `formatWaterfall`); empty with
    * `recordTimeline: false`.
    */
   get timeline(): Timeline {
@@ -102,7 +99,7 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
    *   classification, cause); everything started is stopped first, in reverse order.
    */
   start(signal?: AbortSignal): Promise<void> {
-    this.starting ??= this.run(signal);
+    this.starting ??= this.sequence.run(signal, this.stopping !== undefined);
     return this.starting;
   }
 
@@ -125,7 +122,8 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
    * The `/health` body (redacted). The same frozen object is returned until something it shows
    * changes (status, availability, phases, times, a component's state, attempts, last error, report
    * or breaker), then a new one: compare snapshots by identity to tell whether anything changed.
-   * Every write of a phase or a start/ready time in this class must call `snapshots.invalidate()`.
+   * Every write of a phase or a start/ready time (here and in {@link StartupSequence}) must call
+   * `snapshots.invalidate()`.
    */
   snapshot(): StartupSnapshot {
     return this.snapshots.get();
@@ -179,109 +177,9 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
     return this.checks.runRound();
   }
 
-  private async run(signal: AbortSignal | undefined): Promise<void> {
-    const { core } = this;
-    const { clock, budgetMs } = core.options;
-    if (this.stopping) throw new AbortedError('The orchestrator was stopped before it started');
-    this.running = true;
-    core.startClock = clock.now();
-    core.startWall = core.options.wallClock();
-    this.snapshots.invalidate();
-    core.emit({
-      type: 'startup-start',
-      budgetMs,
-      wallTime: core.startWall,
-      phases: core.plan.phases.map((p) => p.name),
-    });
-    const root = Scope.root(clock, { budgetMs, signal, label: 'startup' });
-    core.root = root;
-    let failure: { error: unknown; aborted: boolean } | undefined;
-    try {
-      for (const phase of core.plan.phases) {
-        const record = core.phases.get(phase.name)!;
-        const budget = phaseBudget(core.plan.phases, phase.index, root.remaining());
-        const scope = root.child({ budgetMs: budget, label: `phase "${phase.name}"` });
-        if (root.aborted) {
-          failure = abortedByDeadline(root.signal)
-            ? { error: startupErrorFor(core, { phase, scope, budgetMs: budget }, undefined), aborted: false }
-            : { error: abortReason(root.signal), aborted: true };
-          scope.dispose();
-          break;
-        }
-        record.state = 'running';
-        record.startedAt = clock.now();
-        this.snapshots.invalidate();
-        core.emit({ type: 'phase-start', phase: phase.name, budgetMs: budget, deadline: scope.deadline });
-        const fatal = await runPhase(core, phase, scope);
-        const cancelled = root.aborted && !abortedByDeadline(root.signal);
-        if (fatal)
-          failure = {
-            error: startupErrorFor(core, { phase, scope, budgetMs: budget }, fatal),
-            aborted: false,
-          };
-        else if (cancelled) failure = { error: abortReason(root.signal), aborted: true };
-        scope.dispose();
-        record.state = failure === undefined ? 'done' : 'failed';
-        record.durationMs = clock.now() - record.startedAt;
-        this.snapshots.invalidate();
-        core.emit({
-          type: 'phase-end',
-          phase: phase.name,
-          state: record.state,
-          durationMs: record.durationMs,
-        });
-        if (failure !== undefined) break;
-      }
-    } finally {
-      root.dispose();
-    }
-    if (failure !== undefined) return this.fail(failure);
-    core.settled = true;
-    core.readyWall = core.startWall + core.elapsed();
-    this.snapshots.invalidate();
-    const outcome = core.componentAvailability === 'FULL' ? 'ready' : 'degraded';
-    core.setStatus(outcome);
-    this.end(outcome);
-    this.checks.start();
-  }
-
-  /** Stop what started (reverse order), settle the status, and reject with the failure. */
-  private async fail({ error, aborted }: { error: unknown; aborted: boolean }): Promise<never> {
-    const { core } = this;
-    for (const record of core.phases.values()) if (record.state === 'pending') record.state = 'skipped';
-    this.snapshots.invalidate();
-    // Say so while the components stop (bounded, but seconds): not `starting` any more.
-    core.setStatus(aborted ? 'draining' : 'failed');
-    await core.stopAll();
-    core.setStatus(aborted ? 'stopped' : 'failed');
-    this.end(aborted ? 'aborted' : 'failed', error);
-    throw error;
-  }
-
-  private end(outcome: 'ready' | 'degraded' | 'failed' | 'aborted', error?: unknown): void {
-    const { core } = this;
-    this.running = false;
-    core.emit({
-      type: 'startup-end',
-      outcome,
-      durationMs: core.elapsed(),
-      availability: core.availability,
-      ...(error === undefined ? {} : { error }),
-    });
-    const print = core.options.onWaterfall;
-    if (!print) return;
-    try {
-      print(formatWaterfall(core.timeline));
-    } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
-    }
-  }
-
   private async shutdown(): Promise<void> {
     const { core } = this;
-    if (this.running) {
+    if (this.sequence.running) {
       core.root?.abort(new AbortedError('Startup was stopped'));
       await this.starting?.catch(() => undefined);
     }
