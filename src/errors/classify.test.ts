@@ -43,6 +43,22 @@ describe('classify', () => {
     ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', withCode('UNABLE_TO_GET_ISSUER_CERT_LOCALLY'), 'config'],
     ['CERT_NOT_YET_VALID', withCode('CERT_NOT_YET_VALID'), 'config'],
     ['ERR_SSL_WRONG_VERSION_NUMBER', withCode('ERR_SSL_WRONG_VERSION_NUMBER'), 'config'],
+    // A file the settings name (sslrootcert=/nonexistent, a key file) that cannot be read: a person
+    // fixes the path or the file's permissions; waiting does not help.
+    [
+      'missing file (sslrootcert)',
+      Object.assign(withCode('ENOENT', "ENOENT: no such file or directory, open '/nonexistent'"), {
+        syscall: 'open',
+        path: '/nonexistent',
+      }),
+      'config',
+    ],
+    [
+      'unreadable file',
+      Object.assign(withCode('EACCES'), { syscall: 'open', path: '/etc/ssl/private/key.pem' }),
+      'config',
+    ],
+    ['file is a directory', Object.assign(withCode('EISDIR'), { syscall: 'read', path: '/etc' }), 'config'],
     ['pg message without code', new Error('sorry, too many clients already'), 'capacity'],
     ['pg starting up message', new Error('the database system is starting up'), 'capacity'],
     ['pg terminated', new Error('Connection terminated unexpectedly'), 'transient'],
@@ -87,6 +103,15 @@ describe('classify', () => {
 
   it.each(table)('%s', (_name, error, expected) => {
     expect(classify(error)).toBe(expected);
+  });
+
+  it('a Unix socket that is not there is not taken for a missing file the settings name', () => {
+    // The server is not running (yet): its socket error carries an address, not a path.
+    const socket = Object.assign(withCode('ENOENT', 'connect ENOENT /run/postgresql/.s.PGSQL.5432'), {
+      syscall: 'connect',
+      address: '/run/postgresql/.s.PGSQL.5432',
+    });
+    expect(classify(socket)).not.toBe('config');
   });
 
   it('user rules run before the built-in ones', () => {

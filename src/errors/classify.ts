@@ -56,6 +56,14 @@ const NETWORK_CONFIG = new Set([
   'ERR_SSL_WRONG_VERSION_NUMBER',
 ]);
 
+/**
+ * A file that cannot be read: missing, not readable, a directory, a broken path. Counted as `config`
+ * only when the error names the file (`path`, as `fs` and `spawn` errors do: `sslrootcert=` in a
+ * connection string, a key file, a command): a person fixes the path or the file. A Unix socket that
+ * is not there (the server is not running) carries an `address` instead, and is not one of these.
+ */
+const FILE_CONFIG = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG']);
+
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 
 /** Postgres SQLSTATE codes, by exact code first and then by two-character class. */
@@ -116,7 +124,10 @@ const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, ErrorClass]> = [
   [/Stream isn't writeable|Reached the max retries per request limit/i, 'transient'],
 ];
 
-/** The built-in rules: our own errors, Node network errors, Postgres SQLSTATEs, Redis replies. */
+/**
+ * The built-in rules: our own errors, Node network errors, files the settings name, Postgres
+ * SQLSTATEs, Redis replies.
+ */
 export const builtinRule: ClassificationRule = (error) => {
   if (isPhasegateError(error)) return error.classification;
   if (typeof error !== 'object' || error === null) return undefined;
@@ -128,6 +139,7 @@ export const builtinRule: ClassificationRule = (error) => {
     if (NETWORK_TRANSIENT.has(code)) return 'transient';
     if (NETWORK_CAPACITY.has(code)) return 'capacity';
     if (NETWORK_CONFIG.has(code)) return 'config';
+    if (FILE_CONFIG.has(code) && typeof (error as { path?: unknown }).path === 'string') return 'config';
     if (SQLSTATE.test(code)) {
       const byState = classifySqlState(code);
       if (byState) return byState;
