@@ -15,8 +15,10 @@ describe('classify', () => {
     ['ECONNRESET', withCode('ECONNRESET'), 'transient'],
     ['ETIMEDOUT', withCode('ETIMEDOUT'), 'transient'],
     ['EHOSTUNREACH', withCode('EHOSTUNREACH'), 'transient'],
-    ['ENOTFOUND', withCode('ENOTFOUND'), 'transient'],
-    ['EAI_AGAIN', withCode('EAI_AGAIN'), 'transient'],
+    // The name does not exist (NXDOMAIN): a mistyped host, a person fixes it. EAI_AGAIN is the
+    // resolver not answering right now (DNS briefly away in a container): that one waiting helps.
+    ['ENOTFOUND', withCode('ENOTFOUND', 'getaddrinfo ENOTFOUND db.internl'), 'config'],
+    ['EAI_AGAIN', withCode('EAI_AGAIN', 'getaddrinfo EAI_AGAIN db.internal'), 'transient'],
     ['EMFILE', withCode('EMFILE'), 'capacity'],
     ['ERR_INVALID_URL', withCode('ERR_INVALID_URL'), 'config'],
     ['53300 too_many_connections', withCode('53300'), 'capacity'],

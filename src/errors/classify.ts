@@ -24,7 +24,7 @@ const NETWORK_TRANSIENT = new Set([
   'EHOSTDOWN',
   'ENETUNREACH',
   'ENETDOWN',
-  'ENOTFOUND',
+  // The resolver did not answer (DNS briefly away, common while a container starts): waiting helps.
   'EAI_AGAIN',
   'EPIPE',
   'ESOCKETTIMEDOUT',
@@ -37,11 +37,15 @@ const NETWORK_TRANSIENT = new Set([
 const NETWORK_CAPACITY = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
 
 /**
- * Settings a person must change: a bad URL, and TLS that cannot work as configured (a certificate
- * this process does not trust, names another host, or is out of date; `https:` to a plain port).
+ * Settings a person must change: a bad URL, a host name that does not exist, and TLS that cannot
+ * work as configured (a certificate this process does not trust, names another host, or is out of
+ * date; `https:` to a plain port).
  */
 const NETWORK_CONFIG = new Set([
   'ERR_INVALID_URL',
+  // The name does not exist (NXDOMAIN, or no address): a mistyped host. Not retried, so a typo
+  // exits 78 at once rather than 3 after the whole budget; graceful-mode recovery still retries it.
+  'ENOTFOUND',
   'ERR_INVALID_ARG_TYPE',
   'ERR_INVALID_ARG_VALUE',
   'ERR_TLS_CERT_ALTNAME_INVALID',

@@ -146,6 +146,15 @@ describe('redisComponent (real Redis)', () => {
     expect(error).toMatchObject({ driverCode: 'ECONNREFUSED' });
   });
 
+  it('a host name that does not exist (ENOTFOUND) is config (exit 78), not retried as transient', async () => {
+    const spec = redisComponent({ url: 'redis://no-such-host.invalid:6379' });
+    const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', dependency: 'redis', driverCode: 'ENOTFOUND' });
+    expect(classify(error)).toBe('config');
+    expect(exitCodeFor(error)).toBe(78);
+    expect((error as { hint?: string }).hint).toBe('check the host name');
+  });
+
   it('an address where something other than Redis answers is config (exit 78), not a bug', async () => {
     const web = http.createServer((_request, response) => response.writeHead(400).end());
     web.on('connection', (socket) => socket.write('HTTP/1.1 400 Bad Request\r\n\r\n'));
