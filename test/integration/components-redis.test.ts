@@ -172,6 +172,23 @@ describe('redisComponent (real Redis)', () => {
     }
   });
 
+  it('rediss:// to a plain Redis times out at connectTimeoutMs, and the hint says to check the scheme', async () => {
+    // The plain server reads the TLS ClientHello as the start of an inline command and waits for
+    // the rest: no reply, so nothing fails faster than the connect timeout (no TLS handshake bound in
+    // ioredis or node:tls). It stays transient: a TLS server that is slow looks the same.
+    const tls = new URL(url);
+    tls.protocol = 'rediss:';
+    const spec = redisComponent({ url: tls.toString(), connectTimeoutMs: 300 });
+    const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'PG_ERR_DEPENDENCY',
+      dependency: 'redis',
+      driverCode: 'ETIMEDOUT',
+      classification: 'transient',
+    });
+    expect((error as { hint?: string }).hint).toContain('rediss:// to a server without TLS');
+  });
+
   it('honours the attempt signal: a server that never answers is dropped on abort', async () => {
     const sockets = new Set<net.Socket>();
     const silent = net.createServer((socket) => {
