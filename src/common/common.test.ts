@@ -34,6 +34,17 @@ describe('redact', () => {
     ['spring.datasource.password: hunter2', 'spring.datasource.password: ***'],
     // Names that only contain or start with one are left alone.
     ['author: Tom, tokens: 5, token_type=bearer', 'author: Tom, tokens: 5, token_type=bearer'],
+    // A web URL's user without a password is a token used as the user name (`https://TOKEN@host`,
+    // as fetch reports a URL it refuses): hidden. A database URL's lone user is a role: kept.
+    [
+      'Request cannot be constructed from a URL that includes credentials: https://ghp_abc123@example.com/x',
+      'Request cannot be constructed from a URL that includes credentials: https://***@example.com/x',
+    ],
+    ['GET http://tok@svc:8080/health failed', 'GET http://***@svc:8080/health failed'],
+    ['wss://tok@svc/ws', 'wss://***@svc/ws'],
+    ['git+https://ghp_abc123@github.com/o/r.git', 'git+https://***@github.com/o/r.git'],
+    ['postgres://app@db:5432/app', 'postgres://app@db:5432/app'],
+    ['see https://example.com/a@b', 'see https://example.com/a@b'],
   ])('redactText(%s)', (input, expected) => {
     expect(redactText(input)).toBe(expected);
   });
@@ -53,6 +64,15 @@ describe('redact', () => {
     // Input that does not parse: everything between the user and the last `@` is the password.
     expect(redactUrl('postgres://app:pw x@db:99999/app')).toBe('postgres://app:***@db:99999/app');
     expect(redactUrl('postgres//app:pw x@db/app')).toBe('***@db/app');
+  });
+
+  it('redactUrl hides a web URL user given without a password (a token), and keeps a database role', () => {
+    expect(redactUrl('https://ghp_abc123@example.com/')).toBe('https://***@example.com/');
+    expect(redactUrl('http://tok%40en@svc:8080/health?x=1')).toBe('http://***@svc:8080/health?x=1');
+    expect(redactUrl('https://user:pass@example.com/')).toBe('https://user:***@example.com/');
+    expect(redactUrl('https://example.com/')).toBe('https://example.com/');
+    expect(redactUrl('postgres://app@db:5432/app')).toBe('postgres://app@db:5432/app');
+    expect(redactUrl('redis://default@cache:6379')).toBe('redis://default@cache:6379');
   });
 
   it('redactText scans a long run of name characters once, not once per character', () => {

@@ -6,6 +6,8 @@ import { createRequire } from 'node:module';
 import type * as Path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { isConfigError } from '../errors/config-error.js';
+import { exitCodeFor } from '../errors/exit-codes.js';
 import { lazyModule } from './lazy-module.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -44,21 +46,23 @@ describe('lazyModule', () => {
     expect(() => missing!()).toThrow(/phasegate-no-such-package/);
   });
 
-  it('says in one line which package is missing and how to install it, keeping the code and cause', () => {
+  it('says in one line which package is missing and how to install it, as a ConfigError (exit 78), keeping the cause', () => {
     let thrown: unknown;
     try {
       lazyModule('phasegate-no-such-package')();
     } catch (error) {
       thrown = error;
     }
-    expect(thrown).toBeInstanceOf(Error);
+    expect(isConfigError(thrown)).toBe(true);
     expect((thrown as Error).message).toBe(
-      "phasegate needs the package 'phasegate-no-such-package', which is not installed: run npm install phasegate-no-such-package",
+      "Invalid configuration at dependencies.phasegate-no-such-package: phasegate needs the package 'phasegate-no-such-package', which is not installed (fix: run npm install phasegate-no-such-package)",
     );
-    expect(thrown).toMatchObject({ code: 'MODULE_NOT_FOUND' });
-    expect(((thrown as Error).cause as Error).message).toMatch(
-      /^Cannot find module 'phasegate-no-such-package'/,
-    );
+    expect(thrown).toMatchObject({ code: 'PG_ERR_CONFIG', classification: 'config' });
+    // An installation a person must fix, not a bug: not exit 1, and never retried.
+    expect(exitCodeFor(thrown)).toBe(78);
+    const cause = (thrown as Error).cause as Error;
+    expect(cause).toMatchObject({ code: 'MODULE_NOT_FOUND' });
+    expect(cause.message).toMatch(/^Cannot find module 'phasegate-no-such-package'/);
   });
 
   it('passes on the error of a package that is there but fails to load, without blaming it', () => {

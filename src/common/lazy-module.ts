@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { ConfigError } from '../errors/config-error.js';
 
 const load = createRequire(import.meta.url);
 
@@ -30,21 +31,22 @@ export function lazyModule<T>(id: string): () => T {
 
 /**
  * `require(id)`, where a package that is not installed gets a one-line error that names it and the
- * fix, instead of Node's `Cannot find module` and a require stack of phasegate's own files. The
- * error keeps Node's `code` (`MODULE_NOT_FOUND`) and has Node's error as its `cause`; any other
- * failure (the package is there but throws, or one of its own dependencies is missing) is thrown as
- * it is.
+ * fix, instead of Node's `Cannot find module` and a require stack of phasegate's own files. That
+ * error is a {@link ConfigError} at `dependencies.<id>` (the installation is for a person to fix,
+ * like a setting: exit 78, never retried, where an unrecognised error would exit 1 as a bug), with
+ * Node's error (code `MODULE_NOT_FOUND`) as its `cause`. Any other failure (the package is there but
+ * throws, or one of its own dependencies is missing) is thrown as it is.
  */
 function loadOrExplain(id: string): unknown {
   try {
     return load(id);
   } catch (error) {
     if (!isNotFound(error, id)) throw error;
-    throw Object.assign(
-      new Error(`phasegate needs the package '${id}', which is not installed: run npm install ${id}`, {
-        cause: error,
-      }),
-      { code: 'MODULE_NOT_FOUND' },
+    throw new ConfigError(
+      `dependencies.${id}`,
+      `phasegate needs the package '${id}', which is not installed`,
+      `run npm install ${id}`,
+      error,
     );
   }
 }

@@ -1,8 +1,8 @@
 /**
  * Removes secrets from text that may reach a log line, an error message, `/health` or the timeline:
- * passwords in URLs (`postgres://user:secret@host`), `password=...` / `token=...` pairs in
- * connection strings and query strings (`DB_PASSWORD=...`, `access_token=...` too), `Authorization`
- * header values, and bearer tokens.
+ * passwords in URLs (`postgres://user:secret@host`), tokens given as a web URL's user
+ * (`https://token@host`), `password=...` / `token=...` pairs in connection strings and query strings
+ * (`DB_PASSWORD=...`, `access_token=...` too), `Authorization` header values, and bearer tokens.
  */
 
 /**
@@ -13,6 +13,15 @@
  * of hex) would rescan the rest of the run from every character, seconds of blocked event loop.
  */
 const URL_USERINFO = /(?<![a-z0-9+.-])([a-z0-9+.-]+:\/\/)([^\s:/@]*):(\S+)@/gi;
+/**
+ * `scheme://user@` with no password: a user alone. In a web URL (`https://TOKEN@host`, `wss:`,
+ * `git+https:`) that user is a credential (a token given as the user name, Basic auth with an empty
+ * password), so it is hidden; in a database URL (`postgres://app@db`) it names a role and is kept.
+ * The user stops at `/`, `?` and `#` (`https://host/a@b` has none). Starts like {@link URL_USERINFO}.
+ */
+const URL_USER_ONLY = /(?<![a-z0-9+.-])([a-z0-9+.-]+:\/\/)([^\s:/@?#]+)@/gi;
+/** A scheme (with its `://`) whose lone user is a credential. */
+const WEB_SCHEME = /(?:https?|wss?):\/\/$/i;
 /**
  * `name=value`, `name: value`, `"name":"value"`, where the name is or ends with a secret's name:
  * `password`, and also `DB_PASSWORD`, `PGPASSWORD`, `access_token`, `client_secret`,
@@ -52,6 +61,9 @@ export function redactText(text: string): string {
   if (!MAY_HOLD_SECRET.test(text)) return text;
   return text
     .replace(URL_USERINFO, (_m, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
+    .replace(URL_USER_ONLY, (match, scheme: string) =>
+      WEB_SCHEME.test(scheme) ? `${scheme}${REDACTED}@` : match,
+    )
     .replace(
       AUTHORIZATION,
       (_m, key: string, scheme: string | undefined) => `${key}${scheme ?? ''}${REDACTED}`,
@@ -61,7 +73,9 @@ export function redactText(text: string): string {
 }
 
 /**
- * A URL safe to show: the password (and any secret query parameter) replaced by `***`.
+ * A URL safe to show: the password (and any secret query parameter) replaced by `***`, and in a
+ * web URL (`http:`, `https:`, `ws:`, `wss:`) a user given without a password too, since that is a
+ * token (`https://***@host/`); a database URL's lone user is a role name and stays.
  * Input that does not parse is redacted as text, and its password is whatever lies between the
  * user and the last `@`, even where the URL pattern of {@link redactText} does not see one (a space
  * in the password, a mistyped `postgres//`): everything before the last `@` goes, except a
@@ -71,6 +85,7 @@ export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = REDACTED;
+    else if (parsed.username && WEB_SCHEME.test(`${parsed.protocol}//`)) parsed.username = REDACTED;
     for (const key of [...parsed.searchParams.keys()]) {
       if (/pass|token|secret|key/i.test(key)) parsed.searchParams.set(key, REDACTED);
     }

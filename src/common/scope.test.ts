@@ -32,6 +32,27 @@ describe('Scope', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('a budgetMs that is not a number (NaN) is a ConfigError naming it, not a scope without a deadline', () => {
+    const clock = new FakeClock();
+    expect(() => Scope.root(clock, { budgetMs: NaN, label: 'admission' })).toThrow(
+      expect.objectContaining({
+        code: 'PG_ERR_CONFIG',
+        path: 'budgetMs',
+        message: expect.stringContaining('NaN is not a budget for scope "admission"'),
+      }),
+    );
+    const root = Scope.root(clock, { budgetMs: 1000 });
+    // A child would have lost its parent's deadline too: min(1000, NaN) is NaN.
+    expect(() => root.child({ budgetMs: NaN, label: 'phase "database"' })).toThrow(
+      expect.objectContaining({ code: 'PG_ERR_CONFIG', path: 'budgetMs' }),
+    );
+    expect(() => Scope.root(clock, { budgetMs: '100' as unknown as number })).toThrow(
+      expect.objectContaining({ code: 'PG_ERR_CONFIG', path: 'budgetMs' }),
+    );
+    root.dispose();
+    expect(clock.pending).toBe(0);
+  });
+
   it('aborting the parent aborts children with the same reason', () => {
     const clock = new FakeClock();
     const outside = new AbortController();

@@ -1,5 +1,6 @@
 import type { CancelTimer, Clock } from './clock.js';
 import { abortReason } from './abort-reason.js';
+import { ConfigError } from '../errors/config-error.js';
 import { DeadlineExceededError } from '../errors/deadline-exceeded-error.js';
 
 /**
@@ -63,21 +64,31 @@ export class Scope {
     }
   }
 
-  /** A root scope. `budgetMs` defaults to unbounded; `signal` lets an outside caller cancel it. */
+  /**
+   * A root scope. `budgetMs` defaults to unbounded; `signal` lets an outside caller cancel it.
+   *
+   * @throws ConfigError at `budgetMs` when it is not a number or is NaN.
+   */
   static root(
     clock: Clock,
     options: { budgetMs?: number; signal?: AbortSignal; label?: string } = {},
   ): Scope {
-    const budgetMs = options.budgetMs ?? Infinity;
-    return new Scope(clock, clock.now() + budgetMs, options.label ?? 'startup', options.signal, budgetMs);
+    const label = options.label ?? 'startup';
+    const budgetMs = budgetOf(options.budgetMs, label);
+    return new Scope(clock, clock.now() + budgetMs, label, options.signal, budgetMs);
   }
 
-  /** A child scope whose deadline is `min(parent deadline, now + budgetMs)`. */
+  /**
+   * A child scope whose deadline is `min(parent deadline, now + budgetMs)`.
+   *
+   * @throws ConfigError at `budgetMs` when it is not a number or is NaN.
+   */
   child(options: { budgetMs?: number; label?: string } = {}): Scope {
-    const budgetMs = options.budgetMs ?? Infinity;
+    const label = options.label ?? this.label;
+    const budgetMs = budgetOf(options.budgetMs, label);
     const deadline = Math.min(this.deadline, this.clock.now() + budgetMs);
     const effectiveBudget = deadline - this.clock.now();
-    return new Scope(this.clock, deadline, options.label ?? this.label, this.signal, effectiveBudget);
+    return new Scope(this.clock, deadline, label, this.signal, effectiveBudget);
   }
 
   /** Milliseconds left before the deadline (never negative; `Infinity` when unbounded). */
@@ -112,4 +123,22 @@ export class Scope {
     this.detachParent?.();
     this.detachParent = undefined;
   }
+}
+
+/**
+ * `budgetMs`, `Infinity` when left out. NaN (`Number(undefined)`, a parse that failed) would make the
+ * deadline NaN, which no comparison reaches: a scope without a deadline, and a child that dropped its
+ * parent's. Callers that take budgets from users validate them first with their own paths; this is
+ * the last guard for direct use. A zero or negative budget is a deadline already passed.
+ */
+function budgetOf(budgetMs: number | undefined, label: string): number {
+  if (budgetMs === undefined) return Infinity;
+  if (typeof budgetMs !== 'number' || Number.isNaN(budgetMs)) {
+    throw new ConfigError(
+      'budgetMs',
+      `${String(budgetMs)} is not a budget for scope "${label}"`,
+      'give a number of milliseconds, or leave it out (or Infinity) for no deadline',
+    );
+  }
+  return budgetMs;
 }

@@ -4,7 +4,7 @@ import { abortReason } from '../common/abort-reason.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { defaultRandom, type Random } from '../common/random.js';
 import { lazyModule } from '../common/lazy-module.js';
-import { redactUrl } from '../common/redact.js';
+import { redactUrl, safeMessage } from '../common/redact.js';
 import { ConfigError } from '../errors/config-error.js';
 import type { Availability } from '../orchestrator/availability.js';
 import type { ComponentSpec } from '../orchestrator/component.js';
@@ -53,6 +53,15 @@ export interface RedisComponentOptionsInput {
   /** See {@link ComponentSpec.policy}. */
   readonly policy?: Policy;
 }
+
+/**
+ * The hint of a TLS connection that timed out. A plain Redis reads the TLS ClientHello as the start of
+ * an inline command and waits for the rest without a reply, so `rediss://` to it ends only at
+ * `connectTimeoutMs` (neither ioredis nor `node:tls` bounds the handshake on its own); it stays
+ * `transient`, as a slow TLS server or an unreachable host look the same.
+ */
+const TLS_TIMEOUT_HINT =
+  'no TLS connection within connectTimeoutMs: rediss:// to a server without TLS waits like this, so check the scheme (redis:// for a plain server); otherwise the server is slow or unreachable';
 
 /** Where the options point, without any secret: `host:port/db`. */
 function describeRedisTarget(input: RedisComponentOptionsInput): string {
@@ -148,6 +157,7 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
   }
   const random = input.random ?? defaultRandom;
   const target = describeRedisTarget(input);
+  const usesTls = Boolean(input.options?.tls) || /^rediss:/i.test(input.url ?? '');
   /** The clock of the start that made each client, for the bounded QUIT. */
   const clocks = new WeakMap<Redis, Clock>();
   const clientOptions: RedisOptions = {
@@ -182,7 +192,17 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
     } catch (error) {
       client.disconnect();
       if (signal.aborted) throw abortReason(signal);
-      throw toDependencyError('redis', target, lastError ?? error);
+      const failure = toDependencyError('redis', target, lastError ?? error);
+      if (!usesTls || failure.driverCode !== 'ETIMEDOUT') throw failure;
+      throw new DependencyError({
+        dependency: 'redis',
+        target,
+        classification: failure.classification,
+        problem: `${safeMessage(lastError ?? error)} over TLS`,
+        driverCode: failure.driverCode,
+        hint: TLS_TIMEOUT_HINT,
+        cause: failure.cause,
+      });
     } finally {
       signal.removeEventListener('abort', onAbort);
       client.off('error', onError);

@@ -15,8 +15,10 @@ describe('classify', () => {
     ['ECONNRESET', withCode('ECONNRESET'), 'transient'],
     ['ETIMEDOUT', withCode('ETIMEDOUT'), 'transient'],
     ['EHOSTUNREACH', withCode('EHOSTUNREACH'), 'transient'],
-    ['ENOTFOUND', withCode('ENOTFOUND'), 'transient'],
-    ['EAI_AGAIN', withCode('EAI_AGAIN'), 'transient'],
+    // The name does not exist (NXDOMAIN): a mistyped host, a person fixes it. EAI_AGAIN is the
+    // resolver not answering right now (DNS briefly away in a container): that one waiting helps.
+    ['ENOTFOUND', withCode('ENOTFOUND', 'getaddrinfo ENOTFOUND db.internl'), 'config'],
+    ['EAI_AGAIN', withCode('EAI_AGAIN', 'getaddrinfo EAI_AGAIN db.internal'), 'transient'],
     ['EMFILE', withCode('EMFILE'), 'capacity'],
     ['ERR_INVALID_URL', withCode('ERR_INVALID_URL'), 'config'],
     ['53300 too_many_connections', withCode('53300'), 'capacity'],
@@ -43,6 +45,22 @@ describe('classify', () => {
     ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', withCode('UNABLE_TO_GET_ISSUER_CERT_LOCALLY'), 'config'],
     ['CERT_NOT_YET_VALID', withCode('CERT_NOT_YET_VALID'), 'config'],
     ['ERR_SSL_WRONG_VERSION_NUMBER', withCode('ERR_SSL_WRONG_VERSION_NUMBER'), 'config'],
+    // A file the settings name (sslrootcert=/nonexistent, a key file) that cannot be read: a person
+    // fixes the path or the file's permissions; waiting does not help.
+    [
+      'missing file (sslrootcert)',
+      Object.assign(withCode('ENOENT', "ENOENT: no such file or directory, open '/nonexistent'"), {
+        syscall: 'open',
+        path: '/nonexistent',
+      }),
+      'config',
+    ],
+    [
+      'unreadable file',
+      Object.assign(withCode('EACCES'), { syscall: 'open', path: '/etc/ssl/private/key.pem' }),
+      'config',
+    ],
+    ['file is a directory', Object.assign(withCode('EISDIR'), { syscall: 'read', path: '/etc' }), 'config'],
     ['pg message without code', new Error('sorry, too many clients already'), 'capacity'],
     ['pg starting up message', new Error('the database system is starting up'), 'capacity'],
     ['pg terminated', new Error('Connection terminated unexpectedly'), 'transient'],
@@ -87,6 +105,15 @@ describe('classify', () => {
 
   it.each(table)('%s', (_name, error, expected) => {
     expect(classify(error)).toBe(expected);
+  });
+
+  it('a Unix socket that is not there is not taken for a missing file the settings name', () => {
+    // The server is not running (yet): its socket error carries an address, not a path.
+    const socket = Object.assign(withCode('ENOENT', 'connect ENOENT /run/postgresql/.s.PGSQL.5432'), {
+      syscall: 'connect',
+      address: '/run/postgresql/.s.PGSQL.5432',
+    });
+    expect(classify(socket)).not.toBe('config');
   });
 
   it('user rules run before the built-in ones', () => {

@@ -24,7 +24,7 @@ const NETWORK_TRANSIENT = new Set([
   'EHOSTDOWN',
   'ENETUNREACH',
   'ENETDOWN',
-  'ENOTFOUND',
+  // The resolver did not answer (DNS briefly away, common while a container starts): waiting helps.
   'EAI_AGAIN',
   'EPIPE',
   'ESOCKETTIMEDOUT',
@@ -37,11 +37,15 @@ const NETWORK_TRANSIENT = new Set([
 const NETWORK_CAPACITY = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
 
 /**
- * Settings a person must change: a bad URL, and TLS that cannot work as configured (a certificate
- * this process does not trust, names another host, or is out of date; `https:` to a plain port).
+ * Settings a person must change: a bad URL, a host name that does not exist, and TLS that cannot
+ * work as configured (a certificate this process does not trust, names another host, or is out of
+ * date; `https:` to a plain port).
  */
 const NETWORK_CONFIG = new Set([
   'ERR_INVALID_URL',
+  // The name does not exist (NXDOMAIN, or no address): a mistyped host. Not retried, so a typo
+  // exits 78 at once rather than 3 after the whole budget; graceful-mode recovery still retries it.
+  'ENOTFOUND',
   'ERR_INVALID_ARG_TYPE',
   'ERR_INVALID_ARG_VALUE',
   'ERR_TLS_CERT_ALTNAME_INVALID',
@@ -55,6 +59,14 @@ const NETWORK_CONFIG = new Set([
   'CERT_REVOKED',
   'ERR_SSL_WRONG_VERSION_NUMBER',
 ]);
+
+/**
+ * A file that cannot be read: missing, not readable, a directory, a broken path. Counted as `config`
+ * only when the error names the file (`path`, as `fs` and `spawn` errors do: `sslrootcert=` in a
+ * connection string, a key file, a command): a person fixes the path or the file. A Unix socket that
+ * is not there (the server is not running) carries an `address` instead, and is not one of these.
+ */
+const FILE_CONFIG = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG']);
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 
@@ -116,7 +128,10 @@ const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, ErrorClass]> = [
   [/Stream isn't writeable|Reached the max retries per request limit/i, 'transient'],
 ];
 
-/** The built-in rules: our own errors, Node network errors, Postgres SQLSTATEs, Redis replies. */
+/**
+ * The built-in rules: our own errors, Node network errors, files the settings name, Postgres
+ * SQLSTATEs, Redis replies.
+ */
 export const builtinRule: ClassificationRule = (error) => {
   if (isPhasegateError(error)) return error.classification;
   if (typeof error !== 'object' || error === null) return undefined;
@@ -128,6 +143,7 @@ export const builtinRule: ClassificationRule = (error) => {
     if (NETWORK_TRANSIENT.has(code)) return 'transient';
     if (NETWORK_CAPACITY.has(code)) return 'capacity';
     if (NETWORK_CONFIG.has(code)) return 'config';
+    if (FILE_CONFIG.has(code) && typeof (error as { path?: unknown }).path === 'string') return 'config';
     if (SQLSTATE.test(code)) {
       const byState = classifySqlState(code);
       if (byState) return byState;

@@ -237,4 +237,18 @@ describe(`phasegate CLI (${fromDist ? 'dist/cli/main.js' : 'src via tsx'})`, () 
     expect(run.stderr).toContain('postgres://app:***@127.0.0.1:1/app');
     expect(run.stderr).not.toContain('sup3rs3cret');
   });
+
+  it('--database-url naming a certificate file that is not there exits 78 and names the parameter', async () => {
+    const url = withPassword(DATABASE_URL, 'sup3rs3cret');
+    const missing = join(workDir, 'no-such-ca.pem');
+    const run = await phasegate(
+      ...['plan', '--instances', '2', '--pool-max', '5', '--database-url'],
+      `${url}?sslmode=verify-full&sslrootcert=${missing}`,
+    );
+    expect(run.code, run.stderr).toBe(78);
+    expect(run.stderr).toContain(`sslrootcert=${missing}`);
+    expect(run.stderr).toContain('no such file or directory');
+    expect(run.stderr).not.toContain('could not be reached');
+    expect(run.stderr).not.toContain('sup3rs3cret');
+  });
 });

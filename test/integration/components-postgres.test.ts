@@ -270,6 +270,19 @@ describe('postgresComponent (real Postgres)', () => {
     expect(pool.open).toBeLessThanOrEqual(3);
   });
 
+  it('fails config at once on a host name that does not exist (ENOTFOUND), as the Redis component does', async () => {
+    const unknown = new URL(databaseUrl());
+    unknown.hostname = 'no-such-host.invalid';
+    const { spec, t } = setup({ url: unknown.toString() });
+    const error = await spec.start(t.ctx).catch((e: unknown) => e);
+    expect(classify(error)).toBe('config');
+    expect(error).toMatchObject({
+      code: 'PG_ERR_DEPENDENCY',
+      driverCode: 'ENOTFOUND',
+      dependency: 'postgres',
+    });
+  });
+
   it('fails permanent at once on an unknown database', async () => {
     const missing = new URL(databaseUrl());
     missing.pathname = `/${uniqueName('no_such_db')}`;

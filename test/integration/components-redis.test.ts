@@ -177,6 +177,15 @@ describe('redisComponent (real Redis)', () => {
     expect(error).toMatchObject({ driverCode: 'ECONNREFUSED' });
   });
 
+  it('a host name that does not exist (ENOTFOUND) is config (exit 78), not retried as transient', async () => {
+    const spec = redisComponent({ url: 'redis://no-such-host.invalid:6379' });
+    const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', dependency: 'redis', driverCode: 'ENOTFOUND' });
+    expect(classify(error)).toBe('config');
+    expect(exitCodeFor(error)).toBe(78);
+    expect((error as { hint?: string }).hint).toBe('check the host name');
+  });
+
   it('an address where something other than Redis answers is config (exit 78), not a bug', async () => {
     const web = http.createServer((_request, response) => response.writeHead(400).end());
     web.on('connection', (socket) => socket.write('HTTP/1.1 400 Bad Request\r\n\r\n'));
@@ -192,6 +201,23 @@ describe('redisComponent (real Redis)', () => {
       web.closeAllConnections();
       await new Promise<void>((resolve) => web.close(() => resolve()));
     }
+  });
+
+  it('rediss:// to a plain Redis times out at connectTimeoutMs, and the hint says to check the scheme', async () => {
+    // The plain server reads the TLS ClientHello as the start of an inline command and waits for
+    // the rest: no reply, so nothing fails faster than the connect timeout (no TLS handshake bound in
+    // ioredis or node:tls). It stays transient: a TLS server that is slow looks the same.
+    const tls = new URL(url);
+    tls.protocol = 'rediss:';
+    const spec = redisComponent({ url: tls.toString(), connectTimeoutMs: 300 });
+    const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'PG_ERR_DEPENDENCY',
+      dependency: 'redis',
+      driverCode: 'ETIMEDOUT',
+      classification: 'transient',
+    });
+    expect((error as { hint?: string }).hint).toContain('rediss:// to a server without TLS');
   });
 
   it('honours the attempt signal: a server that never answers is dropped on abort', async () => {

@@ -161,6 +161,18 @@ describe('httpComponent', () => {
     expect(seenAuthorization.at(-1)).toBe('Bearer abc');
   });
 
+  it('sends a token given as the URL user as basic auth, and shows it nowhere (https://TOKEN@host)', async () => {
+    const token = 'ghp-t0ken-5e1';
+    const url = base.replace('http://', `http://${token}@`);
+    const endpoint = await httpComponent({ url: `${url}/whoami` }).start(testComponentContext().ctx);
+    expect(seenAuthorization.at(-1)).toBe(`Basic ${Buffer.from(`${token}:`).toString('base64')}`);
+    expect(JSON.stringify(endpoint)).not.toContain(token);
+    const failing = httpComponent({ url: `${url}/health?status=500` });
+    const error = await failing.start(testComponentContext().ctx).catch((e: unknown) => e);
+    expect((error as Error).message).toContain('http://***@');
+    expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain(token);
+  });
+
   it("carries a 503's Retry-After as retryAfterMs, which the retry policy waits", async () => {
     const spec = httpComponent({ url: `${base}/busy` });
     const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runPlan, type PlanDependencies, type PlanFlags } from './plan.js';
-import type { LiveLimits } from '../../fleet/live-limits.js';
+import { readLiveLimits, type LiveLimits } from '../../fleet/live-limits.js';
 
 interface Captured {
   out: string;
@@ -382,6 +382,35 @@ describe('phasegate plan', () => {
     };
     expect(await runPlan({ ...incident, databaseUrl: url }, denied.io, deniedDeps)).toBe(78);
     expect(refused.err + denied.err).not.toContain('hunter2');
+  });
+
+  it('--database-url naming a file that cannot be read (sslrootcert) exits 78, naming the parameter and the file', async () => {
+    // The real reader: pg reads the file before it connects, so no server is needed.
+    const url =
+      'postgres://app:hunter2@db.invalid:5432/app?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem';
+    const c = capture();
+    const deps: PlanDependencies = { ...noIo, readLiveLimits: (u) => readLiveLimits(u) };
+    expect(await runPlan({ ...incident, databaseUrl: url }, c.io, deps)).toBe(78);
+    expect(c.err).toContain('--database-url: sslrootcert=/nonexistent/ca.pem cannot be read');
+    expect(c.err).toContain('no such file or directory');
+    expect(c.err).not.toContain('hunter2');
+  });
+
+  it('--database-url failing with an error phasegate does not recognise is not reported as unreachable (exit 3)', async () => {
+    // The server answered, but not as the limits query expects (a Postgres-like server without the
+    // column): not a database that is down, so not exit 3, which tells a script to try again later.
+    const url = 'postgres://app:hunter2@db.internal:5432/app';
+    const c = capture();
+    const deps: PlanDependencies = {
+      ...noIo,
+      readLiveLimits: () =>
+        Promise.reject(Object.assign(new Error('column "rolconnlimit" does not exist'), { code: '42703' })),
+    };
+    const outcome = runPlan({ ...incident, databaseUrl: url }, c.io, deps);
+    await expect(outcome).rejects.toThrow(
+      'could not read limits from postgres://app:***@db.internal:5432/app: column "rolconnlimit" does not exist',
+    );
+    expect(c.err).not.toContain('hunter2');
   });
 
   it('the recommendation, given back as --pool-max and --min-ready, exits 0 whenever one is feasible', async () => {

@@ -65,9 +65,12 @@ export const PlanExitCodes = {
   FITS: 0,
   /** The plan is overcommitted. */
   OVERCOMMITTED: 1,
-  /** `--database-url` could not be read (the database is unreachable). */
+  /** `--database-url` could not be read because the database is unreachable, full or starting. */
   DATABASE_UNREACHABLE: 3,
-  /** Bad input: a flag, the file, bad credentials or an unknown database. */
+  /**
+   * Bad input: a flag, the file, bad credentials, an unknown database, or a file the URL names
+   * (`sslrootcert=`) that cannot be read.
+   */
   BAD_INPUT: ExitCodes.CONFIG,
 } as const;
 
@@ -196,13 +199,7 @@ export async function runPlan(
       try {
         live = await deps.readLiveLimits(flags.databaseUrl);
       } catch (error) {
-        io.err(
-          `phasegate plan: could not read limits from ${redactUrl(flags.databaseUrl)}: ${safeMessage(error)}\n`,
-        );
-        const cls = classify(error);
-        return cls === 'config' || cls === 'permanent'
-          ? PlanExitCodes.BAD_INPUT
-          : PlanExitCodes.DATABASE_UNREACHABLE;
+        return failedToRead(error, flags.databaseUrl, io);
       }
     }
     plan = planConnectionBudget(mergeInputs(file, live, flags, origins));
@@ -224,6 +221,46 @@ export async function runPlan(
     io.out(formatConnectionBudget(plan));
   }
   return plan.fits ? PlanExitCodes.FITS : PlanExitCodes.OVERCOMMITTED;
+}
+
+/**
+ * The exit code (and the message) for `--database-url` that could not be read: 3 only when waiting
+ * may help (`transient`, `capacity`), 78 when a person must fix the URL, the credentials or a file the
+ * URL names (`sslrootcert=`). An error nobody recognises (the server answered, but not as the limits
+ * query expects) is neither: it is thrown, and the command exits 70 as on a bug.
+ */
+function failedToRead(error: unknown, databaseUrl: string, io: Pick<CliIo, 'err'>): number {
+  const where = `could not read limits from ${redactUrl(databaseUrl)}`;
+  switch (classify(error)) {
+    case 'transient':
+    case 'capacity':
+      io.err(`phasegate plan: ${where}: ${safeMessage(error)}\n`);
+      return PlanExitCodes.DATABASE_UNREACHABLE;
+    case 'config':
+    case 'permanent': {
+      const file = urlParameterNaming(databaseUrl, (error as { path?: unknown }).path);
+      const problem = file
+        ? `--database-url: ${file} cannot be read (${safeMessage(error)}); correct the path or the file's permissions`
+        : `${where}: ${safeMessage(error)}`;
+      io.err(`phasegate plan: ${problem}\n`);
+      return PlanExitCodes.BAD_INPUT;
+    }
+    case 'internal':
+      throw new Error(`${where}: ${safeMessage(error)}`, { cause: error });
+  }
+}
+
+/** `name=value` of the URL's query parameter whose value is `path` (`sslrootcert=/ca.pem`), if any. */
+function urlParameterNaming(databaseUrl: string, path: unknown): string | undefined {
+  if (typeof path !== 'string') return undefined;
+  let params: URLSearchParams;
+  try {
+    params = new URL(databaseUrl).searchParams;
+  } catch {
+    return undefined;
+  }
+  for (const [name, value] of params) if (value === path) return `${name}=${value}`;
+  return undefined;
 }
 
 /** What was read from the server, in one line (a limit only when the role or database has one). */
