@@ -15,9 +15,9 @@ describe('classify', () => {
     ['ECONNRESET', withCode('ECONNRESET'), 'transient'],
     ['ETIMEDOUT', withCode('ETIMEDOUT'), 'transient'],
     ['EHOSTUNREACH', withCode('EHOSTUNREACH'), 'transient'],
-    // The name does not exist (NXDOMAIN): a mistyped host, a person fixes it. EAI_AGAIN is the
-    // resolver not answering right now (DNS briefly away in a container): that one waiting helps.
-    ['ENOTFOUND', withCode('ENOTFOUND', 'getaddrinfo ENOTFOUND db.internl'), 'config'],
+    // NXDOMAIN at a cold start is often a name not there yet (a pod not ready behind a headless
+    // service, a Compose container not started): retried within the budget. EAI_AGAIN: no answer.
+    ['ENOTFOUND', withCode('ENOTFOUND', 'getaddrinfo ENOTFOUND db.internal'), 'transient'],
     ['EAI_AGAIN', withCode('EAI_AGAIN', 'getaddrinfo EAI_AGAIN db.internal'), 'transient'],
     ['EMFILE', withCode('EMFILE'), 'capacity'],
     ['ERR_INVALID_URL', withCode('ERR_INVALID_URL'), 'config'],

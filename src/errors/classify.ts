@@ -24,7 +24,12 @@ const NETWORK_TRANSIENT = new Set([
   'EHOSTDOWN',
   'ENETUNREACH',
   'ENETDOWN',
-  // The resolver did not answer (DNS briefly away, common while a container starts): waiting helps.
+  // A name that does not resolve, or not yet: during a cold start it often is one that will. A
+  // Kubernetes headless service has no record for a pod until it is ready, a Compose service none
+  // until its container runs, so NXDOMAIN is retried within the budget like a refused connection;
+  // a mistyped host ends at the deadline with the driver's ENOTFOUND and the hint "check the host
+  // name". EAI_AGAIN: the resolver did not answer.
+  'ENOTFOUND',
   'EAI_AGAIN',
   'EPIPE',
   'ESOCKETTIMEDOUT',
@@ -37,15 +42,11 @@ const NETWORK_TRANSIENT = new Set([
 const NETWORK_CAPACITY = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
 
 /**
- * Settings a person must change: a bad URL, a host name that does not exist, and TLS that cannot
- * work as configured (a certificate this process does not trust, names another host, or is out of
- * date; `https:` to a plain port).
+ * Settings a person must change: a bad URL, and TLS that cannot work as configured (a certificate
+ * this process does not trust, names another host, or is out of date; `https:` to a plain port).
  */
 const NETWORK_CONFIG = new Set([
   'ERR_INVALID_URL',
-  // The name does not exist (NXDOMAIN, or no address): a mistyped host. Not retried, so a typo
-  // exits 78 at once rather than 3 after the whole budget; graceful-mode recovery still retries it.
-  'ENOTFOUND',
   'ERR_INVALID_ARG_TYPE',
   'ERR_INVALID_ARG_VALUE',
   'ERR_TLS_CERT_ALTNAME_INVALID',

@@ -270,16 +270,17 @@ describe('postgresComponent (real Postgres)', () => {
     expect(pool.open).toBeLessThanOrEqual(3);
   });
 
-  it('fails config at once on a host name that does not exist (ENOTFOUND), as the Redis component does', async () => {
+  it('a host name that does not resolve (ENOTFOUND) is transient with the hint to check it, as for Redis', async () => {
     const unknown = new URL(databaseUrl());
     unknown.hostname = 'no-such-host.invalid';
     const { spec, t } = setup({ url: unknown.toString() });
     const error = await spec.start(t.ctx).catch((e: unknown) => e);
-    expect(classify(error)).toBe('config');
+    expect(classify(error)).toBe('transient');
     expect(error).toMatchObject({
       code: 'PG_ERR_DEPENDENCY',
       driverCode: 'ENOTFOUND',
       dependency: 'postgres',
+      hint: 'check the host name',
     });
   });
 
