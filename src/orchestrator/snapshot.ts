@@ -62,7 +62,11 @@ export interface ComponentSnapshot {
   readonly state: ComponentState;
   /** Start attempts so far, background recovery included; 0 before the first. */
   readonly attempts: number;
-  /** The last error it saw (a failed attempt or health check), kept after it recovers; null if none. */
+  /**
+   * The last error it saw (a failed attempt or health check), kept after it recovers; null if none.
+   * Attempts count in the order they started: a start that settles after its attempt timed out (it
+   * ignored its signal) does not replace the error of a later attempt or health check.
+   */
   readonly lastError: ErrorSummary | null;
   /** State of the circuit breaker in its policy; null when its policy has no breaker. */
   readonly breaker: BreakerStateName | null;
