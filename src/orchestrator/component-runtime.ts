@@ -26,6 +26,12 @@ export interface ComponentRuntime {
   attempts: number;
   lastError: unknown;
   hasError: boolean;
+  /**
+   * Which attempt (counted as `attempts` is) `lastError` came from, or the attempts made when a
+   * health check recorded it: a start that settles after its attempt was given up (it ignored the
+   * timeout) must not replace the error of a later attempt or check. 0 before any.
+   */
+  lastErrorAttempt: number;
   handle: unknown;
   hasHandle: boolean;
   report: ComponentReport;
@@ -57,6 +63,7 @@ export function createRuntime(
     attempts: 0,
     lastError: undefined,
     hasError: false,
+    lastErrorAttempt: 0,
     handle: undefined,
     hasHandle: false,
     report: {},

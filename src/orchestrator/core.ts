@@ -197,8 +197,12 @@ export class OrchestratorCore {
   /**
    * End every component's lifetime (cancelling recovery and background work), wait for background
    * work, then stop every up component in reverse order of coming up, one at a time.
+   *
+   * Called once startup is over (failed, cancelled, or `stop()`), so components still pending turn
+   * `stopped` (see {@link OrchestratorCore.retireNeverStarted}).
    */
   async stopAll(): Promise<void> {
+    this.retireNeverStarted();
     for (const runtime of this.runtimes.values()) {
       runtime.lifetime.abort();
       if (runtime.state === 'degraded') runtime.state = 'stopped';
@@ -206,6 +210,16 @@ export class OrchestratorCore {
     await this.drainBackground();
     while (this.upOrder.length > 0) await this.stopComponent(this.upOrder[this.upOrder.length - 1]!);
     await this.drainBackground();
+  }
+
+  /**
+   * Startup is over without reaching them: components still `pending` (a sibling failed fatally or
+   * startup was cancelled before they started, their phase was skipped, or `stop()` came before
+   * `start()`) will never start. They turn `stopped` with 0 attempts, as a sibling whose start was
+   * cut short does; `pending` would say they are still to come.
+   */
+  retireNeverStarted(): void {
+    for (const runtime of this.runtimes.values()) if (runtime.state === 'pending') runtime.state = 'stopped';
   }
 
   private async callStop(runtime: ComponentRuntime, handle: unknown): Promise<void> {

@@ -69,6 +69,7 @@ export class HealthChecks {
           : result.error;
       runtime.lastError = error;
       runtime.hasError = true;
+      runtime.lastErrorAttempt = runtime.attempts;
       core.emit({ type: 'component-unhealthy', ...base, error });
       core.updateAvailability();
     } else if (healthy && runtime.state === 'unhealthy') {

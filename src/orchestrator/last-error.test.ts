@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isStartupError } from '../errors/startup-error.js';
-import { constantBackoff, retry } from '../policies/index.js';
+import type { ComponentSpec } from './component.js';
+import { constantBackoff, retry, timeout, wrap } from '../policies/index.js';
+import type { FakeClock } from '../testing/fake-clock.js';
 import { fakeComponent, type FakeComponent } from '../testing/fake-component.js';
 import { runUntilSettled } from '../testing/run-until-settled.js';
 import { orchestratorFixture } from './test-fixtures.js';
@@ -78,5 +80,74 @@ describe('Orchestrator: lastError is the component’s own failure', () => {
     expect(redis.running).toBe(0);
     expect(lastErrorOf(orchestrator, 'redis')).toMatchObject({ code: 'ECONNREFUSED', class: 'transient' });
     expect(clock.pending).toBe(0);
+  });
+
+  /**
+   * A component whose first attempt ignores its signal: the 1 s timeout gives up on it, but its
+   * start settles only at `lateMs`, failing with ECONNRESET. Attempt 2 (at 1.1 s) fails at once with
+   * ECONNREFUSED when `secondFails`, else succeeds; attempt 3 (at 1.2 s) succeeds at 2 s.
+   */
+  function lateFirstAttempt(clock: FakeClock, secondFails: boolean, lateMs: number): ComponentSpec {
+    const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
+    return {
+      name: 'db',
+      check: () => {
+        throw coded('health check: connection lost', 'ECONNABORTED');
+      },
+      policy: wrap(
+        retry({ clock, backoff: constantBackoff(100), maxAttempts: 5 }),
+        timeout({ clock, ms: 1_000 }),
+      ),
+      async start(ctx) {
+        if (ctx.attempt === 1) {
+          await clock.sleep(lateMs); // not ctx.signal: it keeps running after the timeout
+          throw coded('read ECONNRESET', 'ECONNRESET');
+        }
+        if (ctx.attempt === 2 && secondFails) throw coded('connect ECONNREFUSED', 'ECONNREFUSED');
+        await clock.sleep(800, ctx.signal);
+        return 'connected';
+      },
+    };
+  }
+
+  it('a timed-out attempt that settles late does not replace the error of a later attempt', async () => {
+    const { clock, orchestrator } = orchestratorFixture((clock) => [
+      { name: 'database', components: [lateFirstAttempt(clock, true, 1_500)] },
+    ]);
+    const started = orchestrator.start();
+    await clock.advance(1_400); // attempt 2 failed at 1.1 s, attempt 3 runs
+    expect(lastErrorOf(orchestrator, 'db')?.code).toBe('ECONNREFUSED');
+    await clock.advance(200); // attempt 1's start settles at 1.5 s
+    expect(lastErrorOf(orchestrator, 'db')?.code).toBe('ECONNREFUSED');
+    expect((await runUntilSettled(clock, started)).ok).toBe(true);
+    expect(orchestrator.snapshot().components[0]).toMatchObject({ state: 'ready', attempts: 3 });
+    expect(lastErrorOf(orchestrator, 'db')?.code).toBe('ECONNREFUSED');
+    await orchestrator.stop();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('nor a health check’s error after ready', async () => {
+    const { clock, orchestrator } = orchestratorFixture(
+      (clock) => [{ name: 'database', components: [lateFirstAttempt(clock, false, 5_000)] }],
+      { checkIntervalMs: Infinity },
+    );
+    expect((await runUntilSettled(clock, orchestrator.start())).ok).toBe(true); // attempt 2, at 1.9 s
+    await orchestrator.checkNow();
+    expect(lastErrorOf(orchestrator, 'db')?.code).toBe('ECONNABORTED');
+    await clock.advance(5_000); // attempt 1's start settles
+    expect(lastErrorOf(orchestrator, 'db')?.code).toBe('ECONNABORTED');
+    await orchestrator.stop();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('but the error of an attempt that ran its course is recorded while a later one still runs', async () => {
+    const { clock, orchestrator } = orchestratorFixture((clock) => [
+      { name: 'database', components: [lateFirstAttempt(clock, false, 1_500)] },
+    ]);
+    const started = orchestrator.start();
+    await clock.advance(1_600); // attempt 2 runs from 1.1 s to 1.9 s; attempt 1 settled at 1.5 s
+    expect(lastErrorOf(orchestrator, 'db')?.code).toBe('ECONNRESET');
+    expect((await runUntilSettled(clock, started)).ok).toBe(true);
+    await orchestrator.stop();
   });
 });

@@ -7,7 +7,11 @@ export type ServiceStatus = 'starting' | 'ready' | 'degraded' | 'draining' | 'st
 /** State of one phase. */
 export type PhaseState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 
-/** State of one component. */
+/**
+ * State of one component: `pending` (its phase has not reached it), `starting`, `ready`, `degraded`
+ * (graceful mode, recovering), `unhealthy` (a health check failed), `failed`, `stopping`, `stopped`
+ * (stopped, cut short, or never started because startup ended first).
+ */
 export type ComponentState =
   'pending' | 'starting' | 'ready' | 'degraded' | 'unhealthy' | 'failed' | 'stopping' | 'stopped';
 
@@ -58,11 +62,19 @@ export interface ComponentSnapshot {
   readonly phase: string;
   /** Whether readiness needs it (`ComponentSpec.critical`, true unless set to false). */
   readonly critical: boolean;
-  /** Where it is in its life: `pending` before its phase, `ready` when up, and so on. */
+  /**
+   * Where it is in its life: `pending` before its phase, `ready` when up, and so on. Once startup
+   * has failed or been stopped, one that never started (a sibling failed fatally, its phase was
+   * skipped) is `stopped` with 0 attempts, never left `pending`.
+   */
   readonly state: ComponentState;
   /** Start attempts so far, background recovery included; 0 before the first. */
   readonly attempts: number;
-  /** The last error it saw (a failed attempt or health check), kept after it recovers; null if none. */
+  /**
+   * The last error it saw (a failed attempt or health check), kept after it recovers; null if none.
+   * Attempts count in the order they started: a start that settles after its attempt timed out (it
+   * ignored its signal) does not replace the error of a later attempt or health check.
+   */
   readonly lastError: ErrorSummary | null;
   /** State of the circuit breaker in its policy; null when its policy has no breaker. */
   readonly breaker: BreakerStateName | null;

@@ -32,7 +32,7 @@ export function startComponent(
   let attempts = 0;
   const attempt = async (policyContext: PolicyContext): Promise<unknown> => {
     const number = ++attempts;
-    runtime.attempts++;
+    const ordinal = ++runtime.attempts;
     const began = core.now();
     core.emit({ type: 'component-attempt', phase, component, attempt: number, recovery });
     try {
@@ -54,9 +54,12 @@ export function startComponent(
     } catch (error) {
       // An attempt cut short from outside (the phase deadline, stop(), a sibling's fatal failure)
       // says nothing new about the component: keep the error of the last attempt that ran its course.
-      if (!runtime.hasError || !bounds.signal.aborted) {
+      // Nor does a start that settles after its attempt timed out (it ignored its signal) once a
+      // later attempt, or a health check, has recorded an error.
+      if ((!runtime.hasError || !bounds.signal.aborted) && ordinal > runtime.lastErrorAttempt) {
         runtime.lastError = error;
         runtime.hasError = true;
+        runtime.lastErrorAttempt = ordinal;
       }
       core.emit({
         type: 'component-attempt-end',

@@ -105,6 +105,7 @@ export class StartupSequence {
   private async fail({ error, aborted }: { error: unknown; aborted: boolean }): Promise<never> {
     const { core } = this;
     for (const record of core.phases.values()) if (record.state === 'pending') record.state = 'skipped';
+    core.retireNeverStarted();
     this.snapshots.invalidate();
     // Say so while the components stop (bounded, but seconds): not `starting` any more.
     core.setStatus(aborted ? 'draining' : 'failed');

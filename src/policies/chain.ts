@@ -1,4 +1,4 @@
-import { type CallContext, toCallContext } from './context.js';
+import { toCallContext } from './context.js';
 import type { ExecuteOptions, Policy, PolicyContext } from './policy.js';
 
 /** The function a policy runs. */
@@ -151,16 +151,15 @@ export function toChainLink(policy: Policy): ChainLink {
 export abstract class ChainedPolicy implements Policy, ChainLink {
   /**
    * Run `fn` under this policy. `options` may be an `AbortSignal`, or a signal plus a deadline; a
-   * deadline that is not a number rejects with a `ConfigError`.
+   * deadline that is not a number rejects with a `ConfigError`. Never throws synchronously: what
+   * fails (a user's `Clock`, say) rejects the returned promise.
    */
   execute<T>(fn: PolicyFn<T>, options?: ExecuteOptions | AbortSignal): Promise<T> {
-    let context: CallContext;
     try {
-      context = toCallContext(options);
+      return this[runInChain](fn, toCallContext(options), NO_CHAIN, 0, undefined);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this[runInChain](fn, context, NO_CHAIN, 0, undefined);
   }
 
   /** See {@link ChainLink}. @internal */

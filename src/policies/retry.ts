@@ -67,8 +67,16 @@ export class RetryPolicy extends ChainedPolicy {
     const limit = Math.min(context.deadline, startedAt + this.options.maxElapsedMs);
     if (signal?.aborted) return reportFailure(this.abandon(signal, 0, startedAt), observer);
     if (limit !== Infinity) {
+      let needMs: number;
+      try {
+        needMs = requireNonNegative('retry.minAttemptMs', this.minAttemptMs(chain, next));
+      } catch (error) {
+        // A link never throws synchronously (see ChainLink): a breaker outside this retry must hear
+        // of the failure, or a half-open probe slot it admitted this call under stays taken.
+        return reportFailure(error, observer);
+      }
       const room = limit - startedAt;
-      if (room <= 0 || room < this.minAttemptMs(chain, next)) {
+      if (room <= 0 || room < needMs) {
         const why = new DeadlineExceededError('attempt', Math.max(0, room));
         const error = this.exhausted(limitReason(limit, context), 0, startedAt, why, 'transient');
         return reportFailure(error, observer);
@@ -286,7 +294,9 @@ function retryAfterOf(error: unknown): number {
  *   once (a sleep is cancelled; nothing is left pending). It does not interrupt a running attempt;
  *   put a {@link timeout} inside it for that.
  * - A `Backoff` step whose `duration`, or a `minAttemptMs` function whose result, is not a finite
- *   number >= 0 rejects the call with a `ConfigError` naming the option (never a NaN ms sleep).
+ *   number >= 0 rejects the call with a `ConfigError` naming the option (never a NaN ms sleep). A
+ *   `minAttemptMs` function that throws rejects the call with what it threw; `execute` never
+ *   throws synchronously.
  *
  * @example
  * ```ts
