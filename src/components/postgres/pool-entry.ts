@@ -17,6 +17,9 @@ export interface Entry {
   closed?: AbortController;
 }
 
+/** How a borrower's round trip on a connection went: told to the pool for its health check. */
+export type RoundTripOutcome = (ok: boolean) => void;
+
 /** Mark `entry` broken: it is closed when it comes back, and its session is over now. */
 export function markEntryBroken(entry: Entry, error?: unknown): void {
   entry.broken = true;
@@ -43,25 +46,35 @@ export function breaksConnection(error: unknown): boolean {
 
 /**
  * Lend `entry` out. A query that fails at the connection level marks it broken; the first
- * `release` (with `destroy`, it is marked broken too) calls `onRelease` once.
+ * `release` (with `destroy`, it is marked broken too) calls `onRelease` once. `onRoundTrip` hears
+ * `true` for each query answered (a statement error is an answer too) and `false` for each
+ * connection-level failure or destroying release.
  */
-export function leaseOf(entry: Entry, onRelease: () => void): PoolLease {
+export function leaseOf(entry: Entry, onRelease: () => void, onRoundTrip: RoundTripOutcome): PoolLease {
   let released = false;
   return {
     connection: entry.connection,
     query: async (text, values) => {
+      let result;
       try {
-        return await entry.connection.query(text, values);
+        result = await entry.connection.query(text, values);
       } catch (error) {
-        if (breaksConnection(error)) markEntryBroken(entry, error);
+        const broken = breaksConnection(error);
+        if (broken) markEntryBroken(entry, error);
+        onRoundTrip(!broken);
         throw error;
       }
+      onRoundTrip(true);
+      return result;
     },
     release: (destroy = false) => {
       if (released) return;
       released = true;
       entry.busy = false;
-      if (destroy) markEntryBroken(entry);
+      if (destroy) {
+        markEntryBroken(entry);
+        onRoundTrip(false);
+      }
       onRelease();
     },
   };
