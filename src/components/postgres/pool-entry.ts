@@ -15,6 +15,8 @@ export interface Entry {
   afterRelease?: Array<{ readonly run: () => void; readonly fail: (error: unknown) => void }>;
   /** Aborted once the connection is broken or closed; made by the first {@link sessionOf}. */
   closed?: AbortController;
+  /** Statements of the pool's own session sent on the connection and not answered yet. */
+  sessionInFlight?: number;
 }
 
 /** How a borrower's round trip on a connection went: told to the pool for its health check. */
@@ -88,20 +90,44 @@ export function leaseOf(entry: Entry, onRelease: () => void, onRoundTrip: RoundT
  * with 25P02). `end()` does nothing: the pool owns the connection. `closed` aborts once the
  * connection is broken or closed (a session lock on it is then gone).
  */
-export function sessionOf(entry: Entry): PoolSession {
+export function sessionOf(entry: Entry, close: () => void): PoolSession {
+  const send = (text: string, values?: readonly unknown[]): ReturnType<PgConnection['query']> => {
+    entry.sessionInFlight = (entry.sessionInFlight ?? 0) + 1;
+    const answered = (): void => {
+      entry.sessionInFlight = (entry.sessionInFlight ?? 1) - 1;
+    };
+    let sent: ReturnType<PgConnection['query']>;
+    try {
+      sent = entry.connection.query(text, values);
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    void sent.then(answered, answered); // on the side: the caller's promise is the connection's own
+    return sent;
+  };
   return {
     closed: (entry.closed ??= new AbortController()).signal,
     query: (text, values) => {
-      if (!entry.busy) return entry.connection.query(text, values);
+      if (!entry.busy) return send(text, values);
       return new Promise((resolve, reject) => {
         (entry.afterRelease ??= []).push({
-          run: () => void entry.connection.query(text, values).then(resolve, reject),
+          run: () => void send(text, values).then(resolve, reject),
           fail: reject,
         });
       });
     },
     end: () => Promise.resolve(),
+    closeIfUnanswered: () => {
+      if ((entry.sessionInFlight ?? 0) === 0 || entry.closed?.signal.aborted === true) return false;
+      markEntryBroken(entry, sessionUnanswered());
+      close();
+      return true;
+    },
   };
+}
+
+function sessionUnanswered(): Error {
+  return Object.assign(new Error('a statement of the pool session went unanswered'), { code: 'ETIMEDOUT' });
 }
 
 /** Send the statements that waited for `entry` to come back, or fail them with `error`. */

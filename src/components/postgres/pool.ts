@@ -138,7 +138,7 @@ export class PostgresPool {
    * connection is broken or closed.
    */
   firstConnection(): PoolSession | undefined {
-    for (const entry of this.entries) if (!entry.broken) return sessionOf(entry);
+    for (const entry of this.entries) if (!entry.broken) return sessionOf(entry, () => this.drop(entry));
     return undefined;
   }
 

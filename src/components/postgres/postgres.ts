@@ -113,7 +113,7 @@ function growthReporter(ctx: ComponentContext): (event: GrowthEvent) => void {
       ctx.mark('admission-wait', { waitedMs: Math.round(event.waitedMs), backend: event.backend });
       return;
     }
-    ctx.mark(type, type === 'admission-failed' ? { ...data, waitedMs: Math.round(event.waitedMs) } : data);
+    ctx.mark(type, 'waitedMs' in data ? { ...data, waitedMs: Math.round(data.waitedMs) } : data);
   };
 }
 
@@ -178,6 +178,7 @@ async function startPool(
         decideTarget: async (s) => (await decideTarget(o, pool, ctx.clock, s)).target,
         admission: o.admission,
         admissionTimeoutMs: o.admissionTimeoutMs,
+        releaseTimeoutMs: o.openTimeoutMs,
         recheckMs: o.readLiveLimits ? o.targetRecheckMs : Infinity,
         onEvent: growthReporter(ctx),
       }),
