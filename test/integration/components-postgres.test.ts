@@ -222,6 +222,37 @@ describe('postgresComponent (real Postgres)', () => {
     await expect(spec.check!(pool, { signal: AbortSignal.timeout(5_000) })).resolves.toBeUndefined();
   });
 
+  it('check() passes at once while every connection is held in a pg_sleep transaction and callers queue', async () => {
+    // The check's SELECT 1 used to queue behind the callers and time out: a busy but working
+    // instance turned unhealthy and left /readyz, and its traffic went to the rest of the fleet.
+    const { app, spec, start } = setup({ max: 3, minReady: 3, readLiveLimits: false });
+    const pool = await start();
+    const hold = (): Promise<void> =>
+      pool.withConnection(async (lease) => {
+        await lease.query('BEGIN');
+        await lease.query('SELECT pg_sleep(2)');
+        await lease.query('COMMIT');
+      });
+    const holders = Promise.allSettled(Array.from({ length: 5 }, hold)); // never an unhandled rejection
+    await waitUntil(
+      async () => {
+        const sleeping = await withAdmin(async (client) => {
+          const { rows } = await client.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND query LIKE '%pg_sleep%' AND state = 'active'",
+            [app],
+          );
+          return rows[0]!.n;
+        });
+        return sleeping === 3 && pool.stats.idle === 0 && pool.stats.waiting === 2;
+      },
+      { message: 'every connection in pg_sleep, two callers queued' },
+    );
+    // Each sleep lasts 2 s: a check that queued could not get a connection within its 1 s.
+    await expect(spec.check!(pool, { signal: AbortSignal.timeout(1_000) })).resolves.toBeUndefined();
+    expect(pool.stats).toMatchObject({ idle: 0, waiting: 2 });
+    expect((await holders).map((held) => held.status)).toEqual(Array(5).fill('fulfilled'));
+  });
+
   it('stop() closes connections whose network path went dark at once, not when TCP gives up', async () => {
     // pg's end() sends Terminate and waits for the server's FIN, which a dark path never brings.
     const proxy = await TcpProxy.before(databaseUrl(), 5432);

@@ -36,6 +36,8 @@ class FakeConnection implements PgConnection {
   /** Set once it was ended by the client or dropped by the server. */
   ended = false;
   private listeners: Array<(error: Error) => void> = [];
+  /** Queries left unanswered ({@link FakePostgres.unanswered}); closing the connection fails them. */
+  private hanging: Array<() => void> = [];
 
   /** Made by {@link FakePostgres.factory} for each connection it opens. */
   constructor(private readonly server: FakePostgres) {}
@@ -43,7 +45,11 @@ class FakeConnection implements PgConnection {
   /** Answers `text` after `queryMs`; rejects with ECONNRESET once ended. */
   async query(text: string, values?: readonly unknown[]): Promise<PgQueryResult> {
     if (this.ended) throw Object.assign(new Error('Connection terminated'), { code: 'ECONNRESET' });
-    await this.server.clock.sleep(this.server.queryMs);
+    if (this.server.unanswered?.(text) === true) {
+      await new Promise<void>((resolve) => this.hanging.push(resolve));
+    } else {
+      await this.server.clock.sleep(this.server.queryMs);
+    }
     if (this.ended) throw Object.assign(new Error('Connection terminated'), { code: 'ECONNRESET' });
     this.server.queries.push(text);
     return { rows: this.server.answer(text, values, this) };
@@ -54,6 +60,7 @@ class FakeConnection implements PgConnection {
     if (this.ended) return;
     this.ended = true;
     this.server.release(this);
+    this.failHanging();
   }
 
   /** Adds a listener told (57P01) when the server drops the connection. */
@@ -68,6 +75,14 @@ class FakeConnection implements PgConnection {
     this.ended = true;
     this.server.release(this);
     for (const listener of this.listeners) listener(sqlError('57P01', 'terminating connection'));
+    this.failHanging();
+  }
+
+  /** The connection is gone: the unanswered queries fail (ECONNRESET, below). */
+  private failHanging(): void {
+    const hanging = this.hanging;
+    this.hanging = [];
+    for (const wake of hanging) wake();
   }
 }
 
@@ -129,6 +144,12 @@ export class FakePostgres {
   readonly advisoryLocks = new Map<string, FakeConnection>();
   /** When set, decides the error of an attempt (1-based); `undefined` lets it through. */
   failAttempt: ((attempt: number) => Error | undefined) | undefined;
+  /**
+   * When set, a query whose text it accepts is never answered, as on a network path that went dark
+   * (no reply, no reset), until its connection is closed, which fails it with ECONNRESET. `() =>
+   * true` makes the whole server dark (a new connection's verifying `SELECT 1` hangs too).
+   */
+  unanswered: ((text: string) => boolean) | undefined;
 
   /**
    * @param clock Clock the connect and query delays sleep on (a `FakeClock` in tests).

@@ -38,6 +38,21 @@ export type GrowthEvent =
       readonly message: string;
     }
   | {
+      /**
+       * The admission slot's release did not finish within `releaseTimeoutMs` (its round trip went
+       * dark): growth went on without waiting for it. The slot frees itself: with
+       * `closedConnection`, the pool connection holding its Postgres lock was closed; a Redis lease
+       * expires.
+       */
+      readonly type: 'admission-release-abandoned';
+      /** The admission backend's name. */
+      readonly backend: string;
+      /** How long the release was waited for, in ms on the loop's clock. */
+      readonly waitedMs: number;
+      /** Whether a statement sent on the pool session was unanswered, and its connection closed. */
+      readonly closedConnection: boolean;
+    }
+  | {
       /** Growth toward the target starts (after the admission wait, when there is one). */
       readonly type: 'pool-growing';
       /** Connections open. */

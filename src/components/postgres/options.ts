@@ -51,8 +51,10 @@ export interface PostgresComponentOptionsInput {
   /** Failed growth rounds in a row before the pool settles at what it has. @default 6 */
   readonly maxGrowthRetries?: number;
   /**
-   * Bound of one connection open, its `SELECT 1` included, and of one read of the live limits (a
-   * connection that does not answer that read within it is closed). @default 15_000
+   * Bound of one connection open, its `SELECT 1` included, of one read of the live limits (a
+   * connection that does not answer that read within it is closed), and of the wait for an
+   * admission slot's release (past it, growth goes on without it: a Postgres unlock still
+   * unanswered closes the connection it was sent on, and the lock ends with it). @default 15_000
    */
   readonly openTimeoutMs?: number;
   /** How long a caller waits for a free connection. @default 10_000 */

@@ -15,7 +15,12 @@ export interface Entry {
   afterRelease?: Array<{ readonly run: () => void; readonly fail: (error: unknown) => void }>;
   /** Aborted once the connection is broken or closed; made by the first {@link sessionOf}. */
   closed?: AbortController;
+  /** Statements of the pool's own session sent on the connection and not answered yet. */
+  sessionInFlight?: number;
 }
+
+/** How a borrower's round trip on a connection went: told to the pool for its health check. */
+export type RoundTripOutcome = (ok: boolean) => void;
 
 /** Mark `entry` broken: it is closed when it comes back, and its session is over now. */
 export function markEntryBroken(entry: Entry, error?: unknown): void {
@@ -43,25 +48,35 @@ export function breaksConnection(error: unknown): boolean {
 
 /**
  * Lend `entry` out. A query that fails at the connection level marks it broken; the first
- * `release` (with `destroy`, it is marked broken too) calls `onRelease` once.
+ * `release` (with `destroy`, it is marked broken too) calls `onRelease` once. `onRoundTrip` hears
+ * `true` for each query answered (a statement error is an answer too) and `false` for each
+ * connection-level failure or destroying release.
  */
-export function leaseOf(entry: Entry, onRelease: () => void): PoolLease {
+export function leaseOf(entry: Entry, onRelease: () => void, onRoundTrip: RoundTripOutcome): PoolLease {
   let released = false;
   return {
     connection: entry.connection,
     query: async (text, values) => {
+      let result;
       try {
-        return await entry.connection.query(text, values);
+        result = await entry.connection.query(text, values);
       } catch (error) {
-        if (breaksConnection(error)) markEntryBroken(entry, error);
+        const broken = breaksConnection(error);
+        if (broken) markEntryBroken(entry, error);
+        onRoundTrip(!broken);
         throw error;
       }
+      onRoundTrip(true);
+      return result;
     },
     release: (destroy = false) => {
       if (released) return;
       released = true;
       entry.busy = false;
-      if (destroy) markEntryBroken(entry);
+      if (destroy) {
+        markEntryBroken(entry);
+        onRoundTrip(false);
+      }
       onRelease();
     },
   };
@@ -75,20 +90,44 @@ export function leaseOf(entry: Entry, onRelease: () => void): PoolLease {
  * with 25P02). `end()` does nothing: the pool owns the connection. `closed` aborts once the
  * connection is broken or closed (a session lock on it is then gone).
  */
-export function sessionOf(entry: Entry): PoolSession {
+export function sessionOf(entry: Entry, close: () => void): PoolSession {
+  const send = (text: string, values?: readonly unknown[]): ReturnType<PgConnection['query']> => {
+    entry.sessionInFlight = (entry.sessionInFlight ?? 0) + 1;
+    const answered = (): void => {
+      entry.sessionInFlight = (entry.sessionInFlight ?? 1) - 1;
+    };
+    let sent: ReturnType<PgConnection['query']>;
+    try {
+      sent = entry.connection.query(text, values);
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    void sent.then(answered, answered); // on the side: the caller's promise is the connection's own
+    return sent;
+  };
   return {
     closed: (entry.closed ??= new AbortController()).signal,
     query: (text, values) => {
-      if (!entry.busy) return entry.connection.query(text, values);
+      if (!entry.busy) return send(text, values);
       return new Promise((resolve, reject) => {
         (entry.afterRelease ??= []).push({
-          run: () => void entry.connection.query(text, values).then(resolve, reject),
+          run: () => void send(text, values).then(resolve, reject),
           fail: reject,
         });
       });
     },
     end: () => Promise.resolve(),
+    closeIfUnanswered: () => {
+      if ((entry.sessionInFlight ?? 0) === 0 || entry.closed?.signal.aborted === true) return false;
+      markEntryBroken(entry, sessionUnanswered());
+      close();
+      return true;
+    },
   };
+}
+
+function sessionUnanswered(): Error {
+  return Object.assign(new Error('a statement of the pool session went unanswered'), { code: 'ETIMEDOUT' });
 }
 
 /** Send the statements that waited for `entry` to come back, or fail them with `error`. */

@@ -48,6 +48,14 @@ export interface PoolSession extends PgConnection {
    * session lock taken on it, is gone.
    */
   readonly closed: AbortSignal;
+  /**
+   * Close the connection when a statement sent through this session has not been answered (a
+   * network path that went dark: no reply, no reset). The session, and any session lock taken on
+   * it, ends with it; the pool drops the connection (a borrower of it sees it fail) and replaces
+   * it like any lost connection. A statement still waiting for a borrower to give the connection
+   * back was not sent, and does not count. @returns whether it closed the connection.
+   */
+  closeIfUnanswered(): boolean;
 }
 
 /** A connection borrowed from the pool; give it back with {@link PoolLease.release}. */

@@ -23,6 +23,7 @@ import type { PoolLease, PoolSession, PoolStats, PostgresPoolOptions } from './p
 import { sameStats } from './pool-types.js';
 import { closeEntry, leaseOf, markEntryBroken, sessionOf, settleAfterRelease } from './pool-entry.js';
 import type { Entry } from './pool-entry.js';
+import { RoundTrips } from './round-trips.js';
 import { WaiterQueue } from './waiter-queue.js';
 
 export type { PoolLease, PoolSession, PoolStats, PostgresPoolOptions } from './pool-types.js';
@@ -55,6 +56,8 @@ export class PostgresPool {
     },
   };
   private readonly options: Required<PostgresPoolOptions>;
+  private readonly roundTrips: RoundTrips;
+  private readonly recordRoundTrip = (ok: boolean): void => this.roundTrips.record(ok);
   private targetValue: number;
   private ending: Promise<void> | undefined;
   private stoppedError: AbortedError | undefined;
@@ -75,6 +78,7 @@ export class PostgresPool {
     };
     this.targetValue = Math.min(this.options.max, Math.max(0, this.options.target));
     this.waiters = new WaiterQueue<Entry>(this.options.clock, () => this.emitChange());
+    this.roundTrips = new RoundTrips(this.options.clock);
   }
 
   /** Current figures. */
@@ -134,8 +138,21 @@ export class PostgresPool {
    * connection is broken or closed.
    */
   firstConnection(): PoolSession | undefined {
-    for (const entry of this.entries) if (!entry.broken) return sessionOf(entry);
+    for (const entry of this.entries) if (!entry.broken) return sessionOf(entry, () => this.drop(entry));
     return undefined;
+  }
+
+  /**
+   * Whether the pool is known to work without borrowing a connection: one is open and not broken,
+   * a round trip on one of its connections (a borrower's query answered, a new connection
+   * verified) succeeded at or after `since` (on the pool's clock), and no connection failed after
+   * that (a connection-level error, a query cut short). The health check asks it when every
+   * connection is lent out.
+   */
+  workedSince(since: number): boolean {
+    if (!this.roundTrips.succeededSince(since)) return false;
+    for (const entry of this.entries) if (!entry.broken) return true;
+    return false;
   }
 
   /**
@@ -283,11 +300,12 @@ export class PostgresPool {
     const entry: Entry = { connection, broken: false, busy: false };
     connection.on?.('error', (error) => this.markBroken(entry, error));
     this.entries.add(entry);
+    this.roundTrips.record(true); // its `SELECT 1` was answered
     this.makeAvailable(entry);
   }
 
   private lease(entry: Entry): PoolLease {
-    return leaseOf(entry, () => {
+    const onRelease = (): void => {
       if (entry.broken || !this.entries.has(entry)) {
         settleAfterRelease(entry, this.closed ? this.stopped() : connectionLostError(this.options.label));
         this.drop(entry);
@@ -295,7 +313,8 @@ export class PostgresPool {
         settleAfterRelease(entry);
         this.makeAvailable(entry);
       }
-    });
+    };
+    return leaseOf(entry, onRelease, this.recordRoundTrip);
   }
 
   private makeAvailable(entry: Entry): void {
@@ -309,6 +328,7 @@ export class PostgresPool {
 
   private markBroken(entry: Entry, error: Error): void {
     markEntryBroken(entry, error);
+    this.roundTrips.record(false);
     if (!entry.busy) this.drop(entry);
   }
 

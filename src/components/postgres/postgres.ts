@@ -12,6 +12,7 @@ import {
   type PostgresComponentOptions,
   type PostgresComponentOptionsInput,
 } from './options.js';
+import { PoolCheck } from './pool-check.js';
 import { PostgresPool, type PoolStats } from './pool.js';
 import { runPoolGrowth, type GrowthEvent } from './warmup.js';
 
@@ -112,7 +113,7 @@ function growthReporter(ctx: ComponentContext): (event: GrowthEvent) => void {
       ctx.mark('admission-wait', { waitedMs: Math.round(event.waitedMs), backend: event.backend });
       return;
     }
-    ctx.mark(type, type === 'admission-failed' ? { ...data, waitedMs: Math.round(event.waitedMs) } : data);
+    ctx.mark(type, 'waitedMs' in data ? { ...data, waitedMs: Math.round(data.waitedMs) } : data);
   };
 }
 
@@ -122,7 +123,11 @@ function growthReporter(ctx: ComponentContext): (event: GrowthEvent) => void {
  * verified with `SELECT 1`. After that the pool grows in the background, bounded by the
  * component's lifetime.
  */
-async function startPool(o: PostgresComponentOptions, ctx: ComponentContext): Promise<PostgresPool> {
+async function startPool(
+  o: PostgresComponentOptions,
+  ctx: ComponentContext,
+  checks: WeakMap<PostgresPool, PoolCheck>,
+): Promise<PostgresPool> {
   const pool = new PostgresPool({
     factory: o.factory,
     clock: ctx.clock,
@@ -156,6 +161,7 @@ async function startPool(o: PostgresComponentOptions, ctx: ComponentContext): Pr
     throw toDependencyError('postgres', o.target, error);
   }
   publish(pool.stats);
+  checks.set(pool, new PoolCheck(pool, ctx.clock));
   ctx.mark('pool-ready', { open: pool.open, target: pool.target });
   pool.runInBackground(
     (signal) =>
@@ -172,6 +178,7 @@ async function startPool(o: PostgresComponentOptions, ctx: ComponentContext): Pr
         decideTarget: async (s) => (await decideTarget(o, pool, ctx.clock, s)).target,
         admission: o.admission,
         admissionTimeoutMs: o.admissionTimeoutMs,
+        releaseTimeoutMs: o.openTimeoutMs,
         recheckMs: o.readLiveLimits ? o.targetRecheckMs : Infinity,
         onEvent: growthReporter(ctx),
       }),
@@ -186,8 +193,10 @@ async function startPool(o: PostgresComponentOptions, ctx: ComponentContext): Pr
  * jitter, at most `maxConcurrentOpens` at once). A full server (53300, 57P03) while growing lowers
  * the target and backs off; it never fails a ready instance. About every `targetRecheckMs` it reads
  * the live limits again and grows back when capacity was freed. Bad credentials (28P01, 28000) or an
- * unknown database (3D000) fail at once as `permanent`. `check` runs `SELECT 1`; `stop` closes every
- * connection. Pool figures go to `/health` and `/metrics` through `ctx.report`.
+ * unknown database (3D000) fail at once as `permanent`. `check` runs `SELECT 1`, except that a pool
+ * with every connection lent out passes at once when a round trip succeeded on one of them since the
+ * previous check (a saturated pool that answers is healthy: see {@link PoolCheck}); `stop` closes
+ * every connection. Pool figures go to `/health` and `/metrics` through `ctx.report`.
  *
  * @example
  * ```ts
@@ -203,6 +212,7 @@ async function startPool(o: PostgresComponentOptions, ctx: ComponentContext): Pr
  */
 export function postgresComponent(input: PostgresComponentOptionsInput): ComponentSpec<PostgresPool> {
   const o = resolvePostgresOptions(input);
+  const checks = new WeakMap<PostgresPool, PoolCheck>();
   return {
     name: o.name,
     ...(input.critical !== undefined ? { critical: input.critical } : {}),
@@ -210,11 +220,13 @@ export function postgresComponent(input: PostgresComponentOptionsInput): Compone
     ...(input.degradesTo !== undefined ? { degradesTo: input.degradesTo } : {}),
     ...(input.dependsOn !== undefined ? { dependsOn: input.dependsOn } : {}),
     ...(input.policy !== undefined ? { policy: input.policy } : {}),
-    start: (ctx) => startPool(o, ctx),
+    start: (ctx) => startPool(o, ctx, checks),
     stop: (pool) => pool.end(),
     check: async (pool, { signal }) => {
       try {
-        await pool.query('SELECT 1', undefined, signal);
+        const check = checks.get(pool);
+        if (check) await check.run(signal);
+        else await pool.query('SELECT 1', undefined, signal);
       } catch (error) {
         if (signal.aborted) throw abortReason(signal);
         throw toDependencyError('postgres', o.target, error);

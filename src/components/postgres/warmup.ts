@@ -18,6 +18,7 @@ import type { AdmissionLease, AdmissionProvider } from '../admission-hook.js';
 import { classifyDriverError, driverCodeOf } from '../dependency-error.js';
 import type { GrowthEvent } from './growth-events.js';
 import type { PostgresPool } from './pool.js';
+import { releaseSlot, type Slot } from './release-slot.js';
 
 export type { GrowthEvent } from './growth-events.js';
 
@@ -47,6 +48,14 @@ export interface PoolGrowthOptions {
   readonly admission?: AdmissionProvider | undefined;
   /** Longest wait for an admission slot. */
   readonly admissionTimeoutMs: number;
+  /**
+   * Longest wait for an admission slot's release. A release that does not finish within it (its
+   * round trip went dark: no reply, no reset) is abandoned, so that growth and rechecks go on: the
+   * pool connection it was given is closed when a statement sent on it is still unanswered (a
+   * Postgres advisory lock ends with its session), and a Redis lease expires by itself. The
+   * Postgres component passes its `openTimeoutMs`. @default 15_000
+   */
+  readonly releaseTimeoutMs?: number;
   /**
    * Mean time between two decisions of the target once the pool has settled (each wait is drawn
    * from `[0.5, 1.5) × recheckMs`, so a fleet does not recheck at once); `Infinity` for never.
@@ -152,8 +161,8 @@ async function fill(o: PoolGrowthOptions, stop: AbortSignal = o.signal): Promise
   }
 }
 
-/** Wait for an admission slot; `undefined` when there is no provider or the wait failed. */
-async function admit(o: PoolGrowthOptions): Promise<AdmissionLease | undefined> {
+/** Wait for an admission slot; `undefined` when there is no provider or no open connection. */
+async function admit(o: PoolGrowthOptions): Promise<Slot | undefined> {
   const { admission, clock, pool } = o;
   const firstConnection = pool.firstConnection();
   if (!admission || !firstConnection) return undefined;
@@ -166,7 +175,7 @@ async function admit(o: PoolGrowthOptions): Promise<AdmissionLease | undefined> 
       firstConnectionClosed: firstConnection.closed,
     });
     o.onEvent({ type: 'admission-wait', backend: admission.backend, waitedMs: clock.now() - began });
-    return lease;
+    return { lease, session: firstConnection };
   } catch (error) {
     if (o.signal.aborted) throw abortReason(o.signal);
     o.onEvent({
@@ -201,6 +210,14 @@ async function growUnder(o: PoolGrowthOptions, lease: AdmissionLease | undefined
   } finally {
     stop.dispose();
   }
+}
+
+/** Give the slot back, bounded by `releaseTimeoutMs` (see {@link releaseSlot}); never rejects. */
+function release(o: PoolGrowthOptions, slot: Slot | undefined): Promise<void> {
+  return releaseSlot(slot, o.clock, o.releaseTimeoutMs ?? 15_000, (waitedMs, closedConnection) => {
+    const backend = o.admission?.backend ?? 'unknown';
+    o.onEvent({ type: 'admission-release-abandoned', backend, waitedMs, closedConnection });
+  });
 }
 
 /** Why a steady-state wait ended early: the next recheck is due. */
@@ -242,9 +259,9 @@ async function recheckTarget(o: PoolGrowthOptions): Promise<void> {
     return pool.target;
   });
   if (next <= pool.target) return;
-  let lease: AdmissionLease | undefined;
+  let slot: Slot | undefined;
   try {
-    lease = await admit(o);
+    slot = await admit(o);
   } catch (error) {
     if (o.signal.aborted) throw error;
     return; // no slot now (reported by admit): try again at the next recheck
@@ -252,9 +269,9 @@ async function recheckTarget(o: PoolGrowthOptions): Promise<void> {
   try {
     o.onEvent({ type: 'pool-target-raised', from: pool.target, to: next });
     pool.setTarget(next);
-    await growUnder(o, lease);
+    await growUnder(o, slot?.lease);
   } finally {
-    await lease?.release().catch(() => undefined);
+    await release(o, slot);
   }
 }
 
@@ -275,17 +292,17 @@ export async function runPoolGrowth(options: PoolGrowthOptions): Promise<void> {
   const { pool, signal } = o;
   try {
     if (pool.open < pool.target) {
-      let lease: AdmissionLease | undefined;
+      let slot: Slot | undefined;
       try {
-        lease = await admit(o);
+        slot = await admit(o);
         o.onEvent({ type: 'pool-growing', open: pool.open, target: pool.target });
-        await growUnder(o, lease);
+        await growUnder(o, slot?.lease);
       } catch (error) {
         if (signal.aborted) throw error;
         // The admission wait failed: stay at what we have rather than grow unadmitted.
         giveUp(o, classifyDriverError(error), safeMessage(error));
       } finally {
-        await lease?.release().catch(() => undefined);
+        await release(o, slot);
       }
     } else {
       o.onEvent({ type: 'pool-at-target', open: pool.open, target: pool.target });

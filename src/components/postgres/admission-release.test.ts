@@ -1,0 +1,69 @@
+/**
+ * An admission slot's release that never settles (its round trip went dark: no reply, no reset).
+ * The growth loop awaited it, so growth and rechecks stopped for good: a connection lost afterwards
+ * was never replaced, and a Postgres advisory lock stayed held on a connection that did not answer.
+ */
+import { describe, expect, it } from 'vitest';
+import { PostgresAdmission } from '../../fleet/postgres-admission.js';
+import type { AdmissionProvider } from '../admission-hook.js';
+import { FakePostgres } from './fake-postgres.js';
+import { events, harness, startReady, type Harness } from './test-fixtures.js';
+
+const stopSignal = (): { signal: AbortSignal } => ({ signal: new AbortController().signal });
+
+/** Advance in small steps until `condition` holds (at most `ms` of virtual time). */
+async function advanceUntil(h: Harness, condition: () => boolean, ms = 10_000): Promise<void> {
+  for (let t = 0; t < ms && !condition(); t += 5) await h.clock.advance(5);
+  expect(condition()).toBe(true);
+}
+
+describe('postgresComponent: an admission release that never settles', () => {
+  it('is abandoned after openTimeoutMs, and growth goes on (a lost connection is replaced)', async () => {
+    const h = harness((clock) => new FakePostgres(clock));
+    let releases = 0;
+    const admission: AdmissionProvider = {
+      backend: 'test',
+      acquire: async () => ({
+        release: () => {
+          releases++;
+          return new Promise<void>(() => undefined); // Redis unreachable without a reset
+        },
+      }),
+    };
+    const { spec, pool } = await startReady(h, { readLiveLimits: false, admission, openTimeoutMs: 1_000 });
+    await advanceUntil(h, () => releases === 1);
+    expect(pool.stats).toMatchObject({ open: 8, target: 8 });
+    await h.clock.advance(1_000);
+    expect(pool.open).toBe(8);
+
+    h.server.kill(2);
+    await advanceUntil(h, () => pool.open === 8 && h.server.open === 8, 5_000);
+    expect(h.marks.find((m) => m.event === 'admission-release-abandoned')?.data).toEqual({
+      backend: 'test',
+      waitedMs: 1_000,
+      closedConnection: false, // nothing was sent on the pool's session: no pool connection closed
+    });
+    await spec.stop!(pool, stopSignal());
+  });
+
+  it('with PostgresAdmission, closes the connection whose unlock went unanswered: the lock ends with it', async () => {
+    const h = harness((clock) => new FakePostgres(clock));
+    h.server.unanswered = (text) => /pg_advisory_unlock/.test(text);
+    const admission = new PostgresAdmission({ width: 1, namespace: 'svc', clock: h.clock });
+    const { spec, pool } = await startReady(h, { readLiveLimits: false, admission, openTimeoutMs: 2_000 });
+    await advanceUntil(h, () => events(h).includes('pool-at-target'));
+    expect(pool.open).toBe(8);
+    expect(h.server.advisoryLocks.size).toBe(1); // the unlock was sent and never answered
+    const holder = [...h.server.advisoryLocks.values()][0]!;
+
+    await h.clock.advance(2_000);
+    expect(holder.ended).toBe(true);
+    expect(h.server.advisoryLocks.size).toBe(0); // another instance may take the slot now
+    await advanceUntil(h, () => pool.open === 8 && h.server.open === 8, 5_000); // replaced
+    expect(h.marks.find((m) => m.event === 'admission-release-abandoned')?.data).toMatchObject({
+      backend: 'postgres',
+      closedConnection: true,
+    });
+    await spec.stop!(pool, stopSignal());
+  });
+});
