@@ -42,5 +42,7 @@ if (port !== null) {
   // and so any error it shows, is untouched.)
   Error.stackTraceLimit = 0;
   const post = (message: SimulateWorkerMessage): void => port.postMessage(message);
+  // A rejection (a bug: config errors come back as a message) is left unhandled on purpose: it ends
+  // this thread, and the caller's worker.once('error') rejects with it.
   void main(workerData as SimulateWorkerInput, post).then(post);
 }

@@ -104,7 +104,8 @@ export async function runPhase(
 
   const runOne = async (runtime: ComponentRuntime): Promise<void> => {
     const dependencies = runtime.spec.dependsOn ?? [];
-    await Promise.all(dependencies.map((name) => settled.get(name)?.promise));
+    // Only same-phase dependencies are waited for: one in an earlier phase has already settled.
+    await Promise.all(dependencies.map((name) => settled.get(name)?.promise ?? Promise.resolve()));
     const began = core.now();
     if (fatal || cancelledFromOutside()) return;
     const down = dependencies.map((name) => core.runtime(name)).find((d) => !isUp(d));

@@ -56,7 +56,9 @@ describe('a database restart', () => {
     })();
     // A query in flight when the restart begins (queryMs 1: sent at 999.5, due at 1 000.5).
     let inFlight: ReturnType<typeof failure> | undefined;
-    engine.timer(999.5, () => (inFlight = failure(engine, connections[1]!.query('SELECT 1'))));
+    engine.timer(999.5, () => {
+      inFlight = failure(engine, connections[1]!.query('SELECT 1'));
+    });
     const seen: Record<string, number> = {};
     engine.timer(999, () => {
       seen.openBefore = database.open;
@@ -113,8 +115,12 @@ describe('a database restart', () => {
     void endpoint.connect(); // admitted at 115, terminated at 1 000
     let during: ReturnType<typeof failure> | undefined;
     let after: ReturnType<typeof failure> | undefined;
-    engine.timer(2_000, () => (during = failure(engine, endpoint.connect())));
-    engine.timer(3_000, () => (after = failure(engine, endpoint.connect())));
+    engine.timer(2_000, () => {
+      during = failure(engine, endpoint.connect());
+    });
+    engine.timer(3_000, () => {
+      after = failure(engine, endpoint.connect());
+    });
     await engine.run({ until: 4_000 });
 
     expect(open).toEqual({ 999: 4, 1_000: 0, 2_999: 0, 3_000: 3 });
