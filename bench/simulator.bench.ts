@@ -8,33 +8,26 @@
  * `BenchResult`. Times are CPU time (user + system, `process.cpuUsage()`), as in the other benches:
  * what the simulation costs, whatever else the machine runs; the wall time is shown next to it.
  * Each strategy is measured twice: `simulate()` in this thread (the library call, default heap),
- * and as `phasegate simulate` runs it (`simulateInWorker`: a worker thread with a larger young
- * generation and no stack traces; process CPU time, so the worker's start is included).
+ * and as a user runs it: `node dist/cli/main.js simulate` in a fresh process, on a copy of the
+ * scenario with only that strategy (the CLI runs the simulation in a worker thread with a larger
+ * young generation and no stack traces; the child's CPU time, every thread, is reported by a
+ * preloaded module, so starting Node and loading phasegate are included).
  *
  * Target (issue 4): 1,000 instances and 10 virtual minutes of the incident scenario simulate in
  * under 5 s on one core. Checked as `phasegate simulate` runs it, per strategy and for the whole
  * scenario (all its strategies).
  */
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
+import { SIMULATION_YOUNG_GENERATION_MB } from '../src/cli/simulate-in-worker.js';
 import { SimulationEngine } from '../src/simulator/engine.js';
 import { loadScenario, withOverrides, type Scenario } from '../src/simulator/scenario.js';
 import { simulate } from '../src/simulator/simulate.js';
-import type * as WorkerRunner from '../src/cli/simulate-in-worker.js';
+import { measureCli, scenarioWithOneStrategy, type ProcessTimes } from './cli-process.js';
 import { isMain, type BenchCase, type BenchCheck, type BenchResult } from './run.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BUILT_WORKER = resolve(ROOT, 'dist/cli/simulate-in-worker.js');
-
-/**
- * The CLI's worker runner from the build (`npm run build`; `npm run bench` builds first), as users
- * run it. From the source, the worker would load phasegate through tsx, which runs it slower.
- */
-const fromBuild = existsSync(BUILT_WORKER);
-const { SIMULATION_YOUNG_GENERATION_MB, simulateInWorker } = (await import(
-  fromBuild ? pathToFileURL(BUILT_WORKER).href : '../src/cli/simulate-in-worker.js'
-)) as typeof WorkerRunner;
 const TARGET_MS = 5_000;
 
 interface Args {
@@ -55,10 +48,7 @@ function parseArgs(argv: readonly string[]): Args {
   };
 }
 
-interface Measured {
-  readonly cpuMs: number;
-  readonly wallMs: number;
-}
+type Measured = ProcessTimes;
 
 async function measure(fn: () => Promise<unknown>): Promise<Measured> {
   const cpu = process.cpuUsage();
@@ -103,6 +93,9 @@ function row(cells: readonly string[], widths: readonly number[]): string {
 /** Simulate each strategy of the scenario alone, `rounds` times; CPU and wall time per run. */
 export default async function run(argv: readonly string[] = process.argv.slice(2)): Promise<BenchResult> {
   const args = parseArgs(argv);
+  // `npm run bench` builds first; the CLI is measured as users run it, from the build.
+  if (!existsSync(resolve(ROOT, 'dist/cli/main.js'))) throw new Error('run `npm run build` first');
+  const cliArgs = (file: string) => ['simulate', file, '--instances', String(args.instances), '--json'];
   const scenario = withOverrides(await loadScenario(args.scenario), { instances: args.instances });
   const cases: BenchCase[] = [];
   const extra: Record<string, unknown> = {
@@ -126,8 +119,9 @@ export default async function run(argv: readonly string[] = process.argv.slice(2
   };
   const size = `${scenario.fleet.instances} instances, ${scenario.durationMs / 60_000} virtual min`;
   const cliCases: BenchCase[] = [];
-  for (const entry of scenario.strategies) {
+  for (const [index, entry] of scenario.strategies.entries()) {
     const single: Scenario = { ...scenario, strategies: [entry] };
+    const singleFile = await scenarioWithOneStrategy(args.scenario, index);
     const inThread: Measured[] = [];
     const inWorker: Measured[] = [];
     let facts: Record<string, number> = {};
@@ -146,8 +140,9 @@ export default async function run(argv: readonly string[] = process.argv.slice(2
           };
         }),
       );
-      inWorker.push(await measure(() => simulateInWorker(single, false)));
+      inWorker.push(await measureCli(cliArgs(singleFile.file)));
     }
+    await singleFile.remove();
     const name = entry.label ?? entry.name;
     const threadCase = caseOf(`${name}: ${size}, simulate() in this thread`, inThread);
     const workerCase = caseOf(`${name}: ${size}, as phasegate simulate runs it`, inWorker);
@@ -166,7 +161,7 @@ export default async function run(argv: readonly string[] = process.argv.slice(2
     ]);
   }
   const whole: Measured[] = [];
-  for (let r = 0; r < args.rounds; r++) whole.push(await measure(() => simulateInWorker(scenario, false)));
+  for (let r = 0; r < args.rounds; r++) whole.push(await measureCli(cliArgs(args.scenario)));
   const wholeCase = caseOf(
     `whole scenario (${scenario.strategies.length} strategies): ${size}, as phasegate simulate runs it`,
     whole,
@@ -187,9 +182,9 @@ export default async function run(argv: readonly string[] = process.argv.slice(2
       `${((wholeCase.medianWallNs ?? 0) / 1e9).toFixed(2)} s wall`,
   );
   console.log(
-    `(as CLI: a worker thread with a ${SIMULATION_YOUNG_GENERATION_MB} MB young generation and no stack ` +
-      `traces, from ${fromBuild ? 'the build' : 'the source through tsx: run npm run build first'}; its CPU ` +
-      `includes starting the worker and loading phasegate in it)`,
+    `(as CLI: node dist/cli/main.js simulate in a fresh process, which simulates in a worker thread ` +
+      `with a ${SIMULATION_YOUNG_GENERATION_MB} MB young generation and no stack traces; its CPU ` +
+      `includes starting Node and loading phasegate)`,
   );
   console.log(`bare engine: ${(bare.medianNs / 1000).toFixed(2)} µs CPU per event\n`);
 
