@@ -84,6 +84,8 @@ export interface ProcessHooks {
  * {@link ProcessHandlers.onSignal} as the signal it stands for, so a SIGHUP and a SIGTERM delivered
  * together count as one request to stop, not as a second signal that forces the exit.
  *
+ * When adding a listener throws, the ones already added are removed before the error is rethrown.
+ *
  * @example
  * ```ts
  * const hooks = installProcessHooks(process, ['SIGTERM', 'SIGINT'], { onSignal, onFatal });
@@ -102,6 +104,28 @@ export function installProcessHooks(
     on.on(event, listener);
     registered.push([on, event, listener]);
   };
+  const hooks: ProcessHooks = {
+    dispose() {
+      for (const [on, event, listener] of registered.splice(0)) on.removeListener(event, listener);
+    },
+  };
+  try {
+    addAll(target, signals, handlers, aliases, add);
+  } catch (error) {
+    // A target whose `on` throws part way (a stand-in for `process`, a stream): leave nothing behind.
+    hooks.dispose();
+    throw error;
+  }
+  return hooks;
+}
+
+function addAll(
+  target: ProcessLike,
+  signals: readonly StopSignal[],
+  handlers: ProcessHandlers,
+  aliases: Readonly<Record<string, StopSignal>>,
+  add: (event: string, listener: AnyListener, on?: EmitterLike) => void,
+): void {
   for (const signal of signals) add(signal, () => handlers.onSignal(signal, signal));
   for (const [alias, signal] of Object.entries(aliases)) {
     if (signals.includes(signal)) add(alias, () => handlers.onSignal(signal, alias));
@@ -119,9 +143,4 @@ export function installProcessHooks(
       stream,
     );
   }
-  return {
-    dispose() {
-      for (const [on, event, listener] of registered.splice(0)) on.removeListener(event, listener);
-    },
-  };
 }

@@ -50,7 +50,9 @@ export type PlanSource = Plan | PlanInput | ((setup: PlanSetup) => Plan | PlanIn
  * the HTTP server and what `listen` returned, and stops the components in reverse order, all within
  * the grace period; a second signal exits at once. A signal during startup aborts it, cleans up and
  * exits 130 (SIGINT) or 143 (SIGTERM). A failed startup exits with `exitCodeFor(error)`: 3 for a
- * dependency, 78 for configuration. An unhandled rejection or uncaught exception is logged, cleaned
+ * dependency, 78 for configuration. Setting up the logger, the live view and the process hooks is
+ * part of startup: `loggerOptions` that pino refuses (a redact path it cannot parse) exit 78, a
+ * `process` whose `on` throws exits 1, and neither leaves a listener behind. An unhandled rejection or uncaught exception is logged, cleaned
  * up, and exits 1. A stop signal during the cleanup of a failed startup or of a fatal error lets that
  * cleanup finish and keeps its exit code (a repeat of the signal forces the exit). Logs are JSON lines with secrets redacted; on a TTY a live view shows the phases;
  * the waterfall is printed when startup ends.

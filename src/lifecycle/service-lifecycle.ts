@@ -5,6 +5,7 @@
  */
 
 import type { RequestListener } from 'node:http';
+import { ConfigError } from '../errors/config-error.js';
 import { exitCodeFor } from '../errors/exit-codes.js';
 import { createHealthHandler } from '../health/handler.js';
 import { createOrchestrator, type Orchestrator } from '../orchestrator/orchestrator.js';
@@ -51,6 +52,25 @@ function startupLogger(input: RunServiceOptionsInput): Logger {
   }
 }
 
+/**
+ * The service's logger from `loggerOptions`. They are checked up front only in part (the level), so
+ * one pino still refuses (a redact path it cannot parse) is a {@link ConfigError} naming
+ * `loggerOptions`: exit 78, like any other invalid option.
+ */
+function serviceLogger(stream: { write(chunk: string): unknown }, options: RunServiceOptions): Logger {
+  try {
+    return defaultLogger(stream, options.loggerOptions);
+  } catch (error) {
+    const problem = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(
+      'loggerOptions',
+      `no logger can be made from them: ${problem}`,
+      "correct loggerOptions (redactPaths use pino's path syntax, e.g. 'req.headers.cookie')",
+      error,
+    );
+  }
+}
+
 /** Runs one service; see {@link runService} for the behaviour. Internal. */
 export class ServiceLifecycle {
   private readonly service: ServiceRun;
@@ -92,19 +112,22 @@ export class ServiceLifecycle {
       return this.stop.finish(exitCodeFor(error), exit ?? ((code) => process.exit(code)));
     }
     service.options = options;
-    if (options.liveView) service.liveView = new LiveView(options.stdout);
-    if (!options.logger)
-      service.logger = defaultLogger(service.liveView?.stream ?? options.stdout, options.loggerOptions);
-    service.hooks = installProcessHooks(
-      options.process,
-      options.signals,
-      {
-        onSignal: (signal, received) => this.stop.onSignal(signal, received),
-        onFatal: (kind, error) => this.stop.onFatal(kind, error),
-      },
-      options.stopOnHangup ? SIGNAL_ALIASES : {},
-    );
+    // Everything from here on is inside the try: a live view, a logger or process hooks that cannot
+    // be set up (loggerOptions that pino rejects, a `process` whose `on` throws) end the run like a
+    // failed startup, with its exit code, instead of rejecting this promise, which nobody awaits.
     try {
+      if (options.liveView) service.liveView = new LiveView(options.stdout);
+      if (!options.logger)
+        service.logger = serviceLogger(service.liveView?.stream ?? options.stdout, options);
+      service.hooks = installProcessHooks(
+        options.process,
+        options.signals,
+        {
+          onSignal: (signal, received) => this.stop.onSignal(signal, received),
+          onFatal: (kind, error) => this.stop.onFatal(kind, error),
+        },
+        options.stopOnHangup ? SIGNAL_ALIASES : {},
+      );
       const orchestrator = createOrchestrator(
         typeof plan === 'function' ? plan({ logger: service.logger }) : plan,
         {

@@ -172,13 +172,32 @@ class BreakerCall implements OutcomeObserver {
     private readonly outer: OutcomeObserver | undefined,
   ) {}
 
+  /**
+   * The outer layers hear the success even when the breaker's own bookkeeping throws (a user's
+   * {@link FailureCounter}): an outer breaker's probe slot must be released. The call then rejects
+   * with what was thrown.
+   */
   succeeded(value: unknown): void {
-    this.breaker.recordSuccess(this.generation, this.probe);
-    this.outer?.succeeded(value);
+    try {
+      this.breaker.recordSuccess(this.generation, this.probe);
+    } finally {
+      this.outer?.succeeded(value);
+    }
   }
 
+  /**
+   * When the breaker's bookkeeping throws, the call through it fails with what was thrown: the
+   * outer layers hear that error (and may recover from it, as from any failure), and the call
+   * rejects with it when they do not.
+   */
   failed(error: unknown): PromiseLike<unknown> | undefined {
-    this.breaker.recordFailure(error, this.context, this.generation, this.probe);
+    try {
+      this.breaker.recordFailure(error, this.context, this.generation, this.probe);
+    } catch (thrown) {
+      const recovery = this.outer?.failed(thrown);
+      if (recovery === undefined) throw thrown;
+      return recovery;
+    }
     return this.outer?.failed(error);
   }
 }

@@ -125,8 +125,15 @@ export class TimedAttempt<T> implements PolicyContext, DeadlineEntry, AbortWatch
   private succeed(value: T): void {
     if (this.settled) return;
     this.finish();
-    if (this.observer.tracksLatency) this.observer.succeeded(this.clock.now() - this.startedAt);
-    this.outcome?.succeeded(value);
+    try {
+      if (this.observer.tracksLatency) this.observer.succeeded(this.clock.now() - this.startedAt);
+      this.outcome?.succeeded(value);
+    } catch (thrown) {
+      // An outer layer's bookkeeping threw (a user's breaker strategy, say): the attempt is already
+      // settled, so reject with that error rather than leave the call pending for ever.
+      this.reject(thrown);
+      return;
+    }
     this.resolve(value);
   }
 

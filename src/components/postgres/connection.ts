@@ -38,6 +38,24 @@ export interface PgConnection {
  */
 export type ConnectionFactory = (signal: AbortSignal) => Promise<PgConnection>;
 
+/**
+ * Close `connection`, and never throw or reject however its `end()` behaves: a connection from a
+ * user's {@link ConnectionFactory} may throw synchronously, reject, or return no promise at all.
+ * Callers close connections on paths (dropping a broken one, `end()` of the pool, an open cut
+ * short) where a throw would leave the pool's own bookkeeping half done.
+ *
+ * @internal
+ */
+export function endQuietly(connection: PgConnection): Promise<void> {
+  try {
+    return Promise.resolve(connection.end()).catch(ignore);
+  } catch {
+    return Promise.resolve();
+  }
+}
+
+function ignore(): void {}
+
 /** Connection settings: a connection string, or a `pg` client configuration. */
 export type PostgresConnectionConfig = string | pg.ClientConfig;
 

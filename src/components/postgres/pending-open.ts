@@ -1,14 +1,14 @@
 import { abortReason } from '../../common/abort-reason.js';
 import type { CancelTimer, Clock } from '../../common/clock.js';
 import { AttemptTimeoutError } from '../../errors/attempt-timeout-error.js';
-import type { ConnectionFactory, PgConnection } from './connection.js';
+import { endQuietly, type ConnectionFactory, type PgConnection } from './connection.js';
+
+/** Close a connection nobody will use, ignoring how that goes (a throwing `end()` included). */
+export function closeQuietly(connection: PgConnection): void {
+  void endQuietly(connection);
+}
 
 const noop = (): void => undefined;
-
-/** Close a connection nobody will use, ignoring how that goes. */
-export function closeQuietly(connection: PgConnection): void {
-  connection.end().catch(noop);
-}
 
 /** The pool's side of its opens (internal). */
 export interface OpenHost {

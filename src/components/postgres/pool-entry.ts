@@ -1,4 +1,4 @@
-import type { PgConnection } from './connection.js';
+import { endQuietly, type PgConnection } from './connection.js';
 import type { PoolLease, PoolSession } from './pool-types.js';
 
 /** One connection of a pool (internal). */
@@ -28,10 +28,13 @@ export function markEntryBroken(entry: Entry, error?: unknown): void {
   entry.closed?.abort(error ?? sessionClosed()); // a no-op once aborted: the first reason stays
 }
 
-/** Close `entry`'s connection (never rejects), telling its session's `closed` signal first. */
+/**
+ * Close `entry`'s connection (never throws or rejects, even when a user's connection's `end()`
+ * does), telling its session's `closed` signal first.
+ */
 export function closeEntry(entry: Entry): Promise<void> {
   entry.closed?.abort(sessionClosed());
-  return entry.connection.end().catch(() => undefined);
+  return endQuietly(entry.connection);
 }
 
 function sessionClosed(): Error {
