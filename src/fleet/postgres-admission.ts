@@ -6,6 +6,7 @@ import { lazyModule } from '../common/lazy-module.js';
 import { parseUrlOption } from '../common/url-option.js';
 import { ConfigError } from '../errors/config-error.js';
 import {
+  checkRequest,
   resolveCommonOptions,
   type AdmissionCommonOptions,
   type AdmissionCommonOptionsInput,
@@ -128,6 +129,7 @@ export class PostgresAdmission implements FleetAdmission {
    */
   async acquire(request: AdmissionRequest): Promise<PostgresAdmissionLease> {
     const { clock } = this.options;
+    checkRequest(request);
     const start = clock.now();
     if (request.signal.aborted) throw abortReason(request.signal);
     const dedicated = this.connection === undefined ? undefined : await this.connect(request, start);

@@ -6,6 +6,7 @@ import { toDependencyError } from '../components/dependency-error.js';
 import { ConfigError } from '../errors/config-error.js';
 import { AdmissionLostError } from './admission-lost-error.js';
 import {
+  checkRequest,
   resolveCommonOptions,
   type AdmissionCommonOptions,
   type AdmissionCommonOptionsInput,
@@ -146,6 +147,7 @@ export class RedisAdmission implements FleetAdmission {
    * connection) rather than looking like a busy fleet. `request.firstConnection` is not used.
    */
   async acquire(request: AdmissionRequest): Promise<RedisAdmissionLease> {
+    checkRequest(request);
     const start = this.options.clock.now();
     if (request.signal.aborted) throw abortReason(request.signal);
     const id = randomUUID();
