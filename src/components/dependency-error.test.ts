@@ -21,6 +21,9 @@ describe('toDependencyError', () => {
     ['53300', 'sorry, too many clients already', 'capacity', 3],
     ['57P03', 'the database system is starting up', 'capacity', 3],
     ['ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432', 'transient', 3],
+    ['ESERVFAIL', 'querySrv ESERVFAIL _postgresql._tcp.db.internal', 'transient', 3],
+    ['ETIMEOUT', 'queryA ETIMEOUT db.internal', 'transient', 3],
+    ['EAI_FAIL', 'getaddrinfo EAI_FAIL db.internal', 'transient', 3],
   ])('classifies %s as %s (exit %i) and keeps the driver code', (code, message, errorClass, exit) => {
     const error = toDependencyError('postgres', 'app@db:5432/app', pgError(code, message));
     expect(error).toBeInstanceOf(DependencyError);

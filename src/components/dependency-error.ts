@@ -79,6 +79,9 @@ const HINTS: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'is the server running and listening on that address?',
   ENOTFOUND: 'check the host name',
   EAI_AGAIN: 'the host name could not be resolved right now (DNS)',
+  ESERVFAIL: 'the DNS server failed to resolve the host name; check the resolver if it lasts',
+  ETIMEOUT: 'the DNS server did not answer in time; check the resolver if it lasts',
+  EAI_FAIL: 'name resolution failed (DNS); check the resolver settings (/etc/resolv.conf) if it lasts',
 };
 
 function hintFor(driverCode: string | undefined, classification: ErrorClass): string | undefined {

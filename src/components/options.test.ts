@@ -3,7 +3,7 @@ import { isConfigError } from '../errors/config-error.js';
 import { httpComponent } from './http.js';
 import { describePostgresTarget } from './postgres/connection.js';
 import { resolvePostgresOptions } from './postgres/options.js';
-import { redisComponent } from './redis.js';
+import { describeRedisTarget, redisComponent } from './redis.js';
 import { tcpComponent } from './tcp.js';
 
 function configPath(fn: () => unknown): string | undefined {
@@ -65,5 +65,23 @@ describe('describePostgresTarget', () => {
       'app@db:5432/x',
     );
     expect(describePostgresTarget('::nonsense::')).not.toContain('nonsense');
+  });
+});
+
+describe('describeRedisTarget', () => {
+  it('names host, port and db, never the user or password', () => {
+    expect(describeRedisTarget({ url: 'redis://app:hunter2@cache.internal:6380/2' })).toBe(
+      'cache.internal:6380/2',
+    );
+    expect(describeRedisTarget({ options: { host: 'cache', password: 'hunter2' } })).toBe('cache:6379/0');
+  });
+
+  it('keeps the rediss scheme, so an error shows that TLS was used', () => {
+    const target = describeRedisTarget({ url: 'rediss://app:hunter2@cache.internal:6380/2' });
+    expect(target).toBe('rediss://cache.internal:6380/2');
+    expect(describeRedisTarget({ url: 'REDISS://cache.internal' })).toBe('rediss://cache.internal:6379/0');
+    expect(describeRedisTarget({ options: { host: 'cache', tls: {}, password: 'hunter2' } })).toBe(
+      'rediss://cache:6379/0',
+    );
   });
 });

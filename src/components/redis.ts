@@ -63,21 +63,31 @@ export interface RedisComponentOptionsInput {
 const TLS_TIMEOUT_HINT =
   'no TLS connection within connectTimeoutMs: rediss:// to a server without TLS waits like this, so check the scheme (redis:// for a plain server); otherwise the server is slow or unreachable';
 
-/** Where the options point, without any secret: `host:port/db`. */
-function describeRedisTarget(input: RedisComponentOptionsInput): string {
+/** Whether the client speaks TLS: a `rediss://` URL, or `options.tls`. */
+function usesTlsOf(input: RedisComponentOptionsInput): boolean {
+  return Boolean(input.options?.tls) || /^rediss:/i.test(input.url ?? '');
+}
+
+/**
+ * Where the options point, without any secret: `host:port/db`, or `rediss://host:port/db` when the
+ * connection uses TLS (a `rediss://` URL or `options.tls`), so an error shows that TLS was tried.
+ * The user name and password never appear. @internal
+ */
+export function describeRedisTarget(input: RedisComponentOptionsInput): string {
   const o = input.options ?? {};
+  const scheme = usesTlsOf(input) ? 'rediss://' : '';
   if (input.url) {
     try {
       const url = new URL(input.url);
       const host = o.host ?? url.hostname ?? '127.0.0.1';
       const port = o.port ?? (url.port ? Number(url.port) : 6379);
       const db = o.db ?? (Number(url.pathname.replace(/^\//, '')) || 0);
-      return `${host}:${port}/${db}`;
+      return `${scheme}${host}:${port}/${db}`;
     } catch {
       return redactUrl(input.url);
     }
   }
-  return `${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`;
+  return `${scheme}${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`;
 }
 
 /**
@@ -157,7 +167,7 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
   }
   const random = input.random ?? defaultRandom;
   const target = describeRedisTarget(input);
-  const usesTls = Boolean(input.options?.tls) || /^rediss:/i.test(input.url ?? '');
+  const usesTls = usesTlsOf(input);
   /** The clock of the start that made each client, for the bounded QUIT. */
   const clocks = new WeakMap<Redis, Clock>();
   const clientOptions: RedisOptions = {

@@ -19,6 +19,10 @@ describe('classify', () => {
     // service, a Compose container not started): retried within the budget. EAI_AGAIN: no answer.
     ['ENOTFOUND', withCode('ENOTFOUND', 'getaddrinfo ENOTFOUND db.internal'), 'transient'],
     ['EAI_AGAIN', withCode('EAI_AGAIN', 'getaddrinfo EAI_AGAIN db.internal'), 'transient'],
+    // Resolver trouble (dns.resolve*: ESERVFAIL, ETIMEOUT; getaddrinfo: EAI_FAIL), not a bug.
+    ['ESERVFAIL', withCode('ESERVFAIL', 'querySrv ESERVFAIL _pg._tcp.db.internal'), 'transient'],
+    ['ETIMEOUT (DNS)', withCode('ETIMEOUT', 'queryA ETIMEOUT db.internal'), 'transient'],
+    ['EAI_FAIL', withCode('EAI_FAIL', 'getaddrinfo EAI_FAIL db.internal'), 'transient'],
     ['EMFILE', withCode('EMFILE'), 'capacity'],
     ['ERR_INVALID_URL', withCode('ERR_INVALID_URL'), 'config'],
     ['53300 too_many_connections', withCode('53300'), 'capacity'],

@@ -31,6 +31,14 @@ const NETWORK_TRANSIENT = new Set([
   // name". EAI_AGAIN: the resolver did not answer.
   'ENOTFOUND',
   'EAI_AGAIN',
+  // Resolver trouble, not a wrong name: the DNS server failed (ESERVFAIL) or did not answer in time
+  // (ETIMEOUT), both from `dns.resolve*`; getaddrinfo's "non-recoverable" EAI_FAIL too, which at a
+  // cold start is as often a resolver not up yet (a node's DNS cache, CoreDNS restarting) as one
+  // misconfigured. None is a bug (exit 1) or a setting a person can fix by the next attempt, so each
+  // is retried within the budget; one that lasts ends at the deadline with the code and its hint.
+  'ESERVFAIL',
+  'ETIMEOUT',
+  'EAI_FAIL',
   'EPIPE',
   'ESOCKETTIMEDOUT',
   'ERR_SOCKET_CONNECTION_TIMEOUT',

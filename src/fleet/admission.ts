@@ -38,7 +38,8 @@ export interface FleetAdmission extends AdmissionProvider {
   /**
    * Wait for a slot until `request.deadline` (on the admission's clock) or until `request.signal`
    * aborts. Rejects with the signal's reason on abort and with an {@link AdmissionTimeoutError} at the
-   * deadline; in both cases nothing is left behind (no lock, no lease, no timer).
+   * deadline; in both cases nothing is left behind (no lock, no lease, no timer). Rejects with a
+   * `ConfigError` at `admission.deadline` when the deadline is NaN or not a number.
    */
   acquire(request: AdmissionRequest): Promise<FleetAdmissionLease>;
   /** Close what the admission opened itself (a Redis client it created). Leases should be released first. */
@@ -119,4 +120,23 @@ export function resolveCommonOptions(input: AdmissionCommonOptionsInput): Admiss
     random: input.random ?? defaultRandom,
     poll: { initialDelayMs, maxDelayMs },
   };
+}
+
+/**
+ * Check an {@link AdmissionRequest} at the backends' API boundary: `deadline` must be a number on
+ * the admission's clock, or `Infinity` for none. NaN (say, `start + undefined`) would otherwise reach
+ * the wait's scope and fail there under another name (`budgetMs`), or, for `local`, grant at once.
+ * @throws ConfigError at `admission.deadline`.
+ */
+export function checkRequest(request: AdmissionRequest): void {
+  const { deadline } = request;
+  if (typeof deadline !== 'number' || Number.isNaN(deadline)) {
+    throw new ConfigError(
+      'admission.deadline',
+      `must be a time in ms on the admission's clock, or Infinity for none; got ${
+        typeof deadline === 'number' ? 'NaN' : typeof deadline
+      }`,
+      'pass clock.now() + the ms you can wait, or Infinity',
+    );
+  }
 }

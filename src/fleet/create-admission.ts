@@ -26,7 +26,7 @@ const SHARED_KEYS = ['backend', 'width', 'namespace', 'clock', 'random', 'poll']
 
 /** Each backend's own options. */
 const OWN_KEYS: Readonly<Record<AdmissionBackendName, readonly string[]>> = {
-  postgres: ['connection'],
+  postgres: ['connection', 'releaseTimeoutMs'],
   redis: ['redis', 'url', 'key', 'leaseMs', 'refreshMs', 'onLeaseLost'],
   local: ['maxStartDelayMs'],
 };

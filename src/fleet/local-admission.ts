@@ -3,7 +3,12 @@ import type { Clock } from '../common/clock.js';
 import { systemClock } from '../common/clock.js';
 import { defaultRandom, type Random } from '../common/random.js';
 import { ConfigError } from '../errors/config-error.js';
-import type { AdmissionRequest, FleetAdmission, FleetAdmissionLease } from './admission.js';
+import {
+  checkRequest,
+  type AdmissionRequest,
+  type FleetAdmission,
+  type FleetAdmissionLease,
+} from './admission.js';
 import { AdmissionTimeoutError } from './admission-timeout-error.js';
 
 /** Options of {@link LocalAdmission}. */
@@ -67,6 +72,7 @@ export class LocalAdmission implements FleetAdmission {
    * the signal's reason on abort, and with an `AdmissionTimeoutError` when the deadline has passed.
    */
   async acquire(request: AdmissionRequest): Promise<FleetAdmissionLease> {
+    checkRequest(request);
     const start = this.clock.now();
     if (request.signal.aborted) throw abortReason(request.signal);
     const remaining = request.deadline - start;

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isConfigError } from '../errors/config-error.js';
+import { FakeClock } from '../testing/fake-clock.js';
+import { AdmissionTimeoutError } from './admission-timeout-error.js';
 import { PostgresAdmission } from './postgres-admission.js';
 
 function constructionError(connection: unknown): unknown {
@@ -49,5 +52,104 @@ describe('PostgresAdmission connection', () => {
     ]) {
       expect(constructionError(connection)).toBeUndefined();
     }
+  });
+});
+
+describe('PostgresAdmission dedicated connection on a path gone dark', () => {
+  /** pg.Client's methods as the admission calls them (their promise forms, not the callback ones). */
+  const promised = pg.Client.prototype as unknown as {
+    connect(): Promise<void>;
+    query(text: string): Promise<unknown>;
+    end(): Promise<void>;
+  };
+  /**
+   * pg clients that connect at once and grant every lock; `unlock` decides how an unlock is answered
+   * (a promise that never settles: a dark path). Returns the clients made.
+   */
+  function fakePg(unlock: () => Promise<unknown>, locked = true): pg.Client[] {
+    const made: pg.Client[] = [];
+    vi.spyOn(promised, 'connect').mockImplementation(function (this: pg.Client) {
+      made.push(this);
+      return Promise.resolve();
+    });
+    vi.spyOn(promised, 'query').mockImplementation((text) =>
+      text.includes('pg_advisory_unlock') ? unlock() : Promise.resolve({ rows: [{ locked }] }),
+    );
+    return made;
+  }
+  const request = { signal: new AbortController().signal, deadline: Infinity, firstConnection: undefined };
+  const streamOf = (client: pg.Client) =>
+    (client as unknown as { connection: { stream: { destroyed: boolean } } }).connection.stream;
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('release() ends after releaseTimeoutMs when the unlock never answers, and destroys the connection', async () => {
+    const clock = new FakeClock();
+    const made = fakePg(() => new Promise(() => undefined));
+    const connection = 'postgres://app:pw@db.internal/app';
+    const admission = new PostgresAdmission({ width: 1, clock, connection, releaseTimeoutMs: 2_000 });
+    const lease = await admission.acquire(request);
+    expect(made).toHaveLength(1);
+    let settled = false;
+    void lease.release().then(() => (settled = true));
+    await clock.advance(1_999);
+    expect(settled).toBe(false);
+    expect(streamOf(made[0]!).destroyed).toBe(false);
+    await clock.advance(1);
+    expect(settled).toBe(true);
+    expect(streamOf(made[0]!).destroyed).toBe(true);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('release() that is answered in time leaves no timer and does not destroy the connection', async () => {
+    const clock = new FakeClock();
+    const made = fakePg(() => Promise.resolve({ rows: [{ unlocked: true }] }));
+    const admission = new PostgresAdmission({ width: 1, clock, connection: 'postgres://db/app' });
+    const lease = await admission.acquire(request);
+    await lease.release();
+    expect(streamOf(made[0]!).destroyed).toBe(false);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('a timed-out acquire whose goodbye is never answered rejects after releaseTimeoutMs more', async () => {
+    const clock = new FakeClock();
+    const made = fakePg(() => Promise.resolve({ rows: [] }), false);
+    // pg's end() waits for the server to close the socket, which a dark path never does.
+    vi.spyOn(promised, 'end').mockImplementation(() => new Promise(() => undefined));
+    const connection = 'postgres://db/app';
+    const admission = new PostgresAdmission({ width: 1, clock, connection, releaseTimeoutMs: 500 });
+    let outcome: unknown;
+    void admission.acquire({ ...request, deadline: 1_000 }).catch((error: unknown) => (outcome = error));
+    await clock.advance(1_000);
+    expect(outcome).toBeUndefined();
+    await clock.advance(500);
+    expect(outcome).toBeInstanceOf(AdmissionTimeoutError);
+    expect(streamOf(made[0]!).destroyed).toBe(true);
+    expect(clock.pending).toBe(0);
+  });
+
+  it.each<[string, unknown]>([
+    ['zero', 0],
+    ['negative', -1],
+    ['NaN', Number.NaN],
+    ['Infinity', Infinity],
+    ['a string', '5000'],
+  ])('refuses a releaseTimeoutMs that is %s, naming it', (_, releaseTimeoutMs) => {
+    expect(
+      () =>
+        new PostgresAdmission({
+          width: 1,
+          connection: 'postgres://db/app',
+          releaseTimeoutMs: releaseTimeoutMs as number,
+        }),
+    ).toThrow(expect.objectContaining({ code: 'PG_ERR_CONFIG', path: 'admission.releaseTimeoutMs' }));
+  });
+
+  it('refuses releaseTimeoutMs without a dedicated connection (it would do nothing)', () => {
+    expect(() => new PostgresAdmission({ width: 1, releaseTimeoutMs: 5_000 })).toThrow(
+      expect.objectContaining({ code: 'PG_ERR_CONFIG', path: 'admission.releaseTimeoutMs' }),
+    );
   });
 });

@@ -1,10 +1,12 @@
 import type pg from 'pg';
+import type { CancelTimer } from '../common/clock.js';
 import { Scope } from '../common/scope.js';
 import { abortReason } from '../common/abort-reason.js';
 import { lazyModule } from '../common/lazy-module.js';
 import { parseUrlOption } from '../common/url-option.js';
 import { ConfigError } from '../errors/config-error.js';
 import {
+  checkRequest,
   resolveCommonOptions,
   type AdmissionCommonOptions,
   type AdmissionCommonOptionsInput,
@@ -33,6 +35,14 @@ export interface PostgresAdmissionOptionsInput extends AdmissionCommonOptionsInp
    * `connectionString`, when given, too. @default none: use `firstConnection`
    */
   readonly connection?: string | pg.ClientConfig;
+  /**
+   * With a dedicated `connection` only: how long, in ms on the admission's clock, a lease's
+   * `release()` waits for its unlock and the connection's goodbye (and a failed `acquire` for the
+   * goodbye). On a network path that went dark (no reply, no reset) neither would ever come; past
+   * this bound the connection is destroyed and the wait ends, so the lock ends with its session
+   * instead of living as long as that connection. @default 10000
+   */
+  readonly releaseTimeoutMs?: number;
 }
 
 /** A lease of the Postgres backend: an advisory lock held on one session. */
@@ -93,13 +103,18 @@ export class PostgresAdmission implements FleetAdmission {
   readonly lockKey: number;
   private readonly options: AdmissionCommonOptions;
   private readonly connection: string | pg.ClientConfig | undefined;
+  private readonly releaseTimeoutMs: number;
 
-  /** @throws ConfigError when `width`, `namespace`, the `poll` delays or `connection` are invalid. */
+  /**
+   * @throws ConfigError when `width`, `namespace`, the `poll` delays, `connection` or
+   * `releaseTimeoutMs` (a finite number > 0, given only with `connection`) are invalid.
+   */
   constructor(options: PostgresAdmissionOptionsInput) {
     this.options = resolveCommonOptions(options);
     this.width = this.options.width;
     this.lockKey = advisoryLockKey(this.options.namespace);
     this.connection = checkConnection(options.connection);
+    this.releaseTimeoutMs = checkReleaseTimeout(options.releaseTimeoutMs, this.connection);
   }
 
   /**
@@ -114,6 +129,7 @@ export class PostgresAdmission implements FleetAdmission {
    */
   async acquire(request: AdmissionRequest): Promise<PostgresAdmissionLease> {
     const { clock } = this.options;
+    checkRequest(request);
     const start = clock.now();
     if (request.signal.aborted) throw abortReason(request.signal);
     const dedicated = this.connection === undefined ? undefined : await this.connect(request, start);
@@ -135,7 +151,7 @@ export class PostgresAdmission implements FleetAdmission {
       const closed = dedicated ? undefined : request.firstConnectionClosed;
       return this.lease(session, slot, clock.now() - start, dedicated, closed);
     } catch (error) {
-      await dedicated?.end().catch(() => undefined);
+      if (dedicated) await this.settle(dedicated, () => dedicated.end());
       throw error;
     }
   }
@@ -155,6 +171,26 @@ export class PostgresAdmission implements FleetAdmission {
 
   private async unlock(session: SqlSession, slot: number): Promise<void> {
     await session.query(UNLOCK, [this.lockKey, slot]);
+  }
+
+  /**
+   * Run `work` (the unlock, the goodbye) on a dedicated client for at most `releaseTimeoutMs` on the
+   * clock. When it fails or does not finish in time the client is destroyed: a lock ends with its
+   * session, and pg's `end()` alone waits for the server's reply that a dark path never brings.
+   * Never rejects.
+   */
+  private async settle(client: pg.Client, work: () => Promise<unknown>): Promise<void> {
+    let cancel: CancelTimer = () => undefined;
+    const late = new Promise<false>((resolve) => {
+      cancel = this.options.clock.timer(this.releaseTimeoutMs, () => resolve(false));
+    });
+    const done = work().then(
+      () => true,
+      () => false,
+    );
+    const finished = await Promise.race([done, late]);
+    cancel();
+    if (!finished) destroy(client);
   }
 
   /** Open the dedicated connection, bounded by the request's deadline and signal (on the clock). */
@@ -214,8 +250,11 @@ export class PostgresAdmission implements FleetAdmission {
         released = true;
         unwatch();
         // An unlock can only fail on a session that is broken or closed, and its locks end with it.
-        await this.unlock(session, slot).catch(() => undefined);
-        if (dedicated) await dedicated.end().catch(() => undefined);
+        if (!dedicated) return this.unlock(session, slot).catch(() => undefined);
+        await this.settle(dedicated, async () => {
+          await this.unlock(session, slot);
+          await dedicated.end();
+        });
       },
     };
   }
@@ -249,6 +288,26 @@ function checkConnection(connection: unknown): string | pg.ClientConfig | undefi
     parseUrlOption('admission.connection.connectionString', connectionString, schemes, CONNECTION_HINT);
   }
   return connection as pg.ClientConfig;
+}
+
+/** `releaseTimeoutMs`: a finite number > 0, and only with a dedicated `connection` (else it does nothing). */
+function checkReleaseTimeout(value: unknown, connection: unknown): number {
+  if (value === undefined) return 10_000;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new ConfigError(
+      'admission.releaseTimeoutMs',
+      `must be a finite number of ms > 0, got ${String(value)}`,
+      'e.g. 10000',
+    );
+  }
+  if (connection === undefined) {
+    throw new ConfigError(
+      'admission.releaseTimeoutMs',
+      'applies only to a dedicated `connection`; without one the unlock runs on `firstConnection`, whose owner bounds it',
+      'give `connection` too, or leave releaseTimeoutMs unset',
+    );
+  }
+  return value;
 }
 
 /** Close a client at once, even one still connecting (whose `end()` alone waits for the socket). */

@@ -38,6 +38,8 @@ export interface AdmissionClient {
   failure(error: unknown): DependencyError;
   /** Quit when connected; otherwise stop reconnecting at once. Never rejects. */
   close(): Promise<void>;
+  /** Drop the connection at once and stop reconnecting; commands still waiting fail. */
+  disconnect(): void;
 }
 
 /**
@@ -68,5 +70,6 @@ export function openAdmissionClient(url: string, target: string): AdmissionClien
       }
       redis.disconnect();
     },
+    disconnect: () => redis.disconnect(),
   };
 }

@@ -3,7 +3,7 @@ import { isConfigError } from '../errors/config-error.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { AdmissionLostError } from './admission-lost-error.js';
 import { RedisAdmission, type RedisLike } from './redis-admission.js';
-import { REFRESH_SCRIPT } from './redis-lease-scripts.js';
+import { REFRESH_SCRIPT, RELEASE_SCRIPT } from './redis-lease-scripts.js';
 
 /** Everything an error carries that a logger might print: message, own fields, cause. */
 function printed(error: unknown): string {
@@ -96,6 +96,30 @@ describe('RedisAdmission lease signal', () => {
     await clock.advance(100);
     expect(lease.signal.aborted).toBe(true);
     expect((lease.signal.reason as Error).message).toContain('did not confirm the lease for 300 ms');
+    expect(clock.pending).toBe(0);
+  });
+});
+
+describe('RedisAdmission close', () => {
+  it('waits at most leaseMs for releases that Redis never answers (a path gone dark)', async () => {
+    const clock = new FakeClock();
+    const redis: RedisLike = {
+      eval: ((script: string) =>
+        script === RELEASE_SCRIPT
+          ? new Promise(() => undefined)
+          : Promise.resolve(1)) as unknown as RedisLike['eval'],
+      quit: (() => Promise.resolve('OK')) as unknown as RedisLike['quit'],
+    };
+    const admission = new RedisAdmission({ width: 2, redis, clock, leaseMs: 600 });
+    const request = { signal: new AbortController().signal, deadline: Infinity, firstConnection: undefined };
+    await admission.acquire(request);
+    await admission.acquire(request);
+    let closed = false;
+    void admission.close().then(() => (closed = true));
+    await clock.advance(599);
+    expect(closed).toBe(false);
+    await clock.advance(1);
+    expect(closed).toBe(true);
     expect(clock.pending).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ import { toDependencyError } from '../components/dependency-error.js';
 import { ConfigError } from '../errors/config-error.js';
 import { AdmissionLostError } from './admission-lost-error.js';
 import {
+  checkRequest,
   resolveCommonOptions,
   type AdmissionCommonOptions,
   type AdmissionCommonOptionsInput,
@@ -146,6 +147,7 @@ export class RedisAdmission implements FleetAdmission {
    * connection) rather than looking like a busy fleet. `request.firstConnection` is not used.
    */
   async acquire(request: AdmissionRequest): Promise<RedisAdmissionLease> {
+    checkRequest(request);
     const start = this.options.clock.now();
     if (request.signal.aborted) throw abortReason(request.signal);
     const id = randomUUID();
@@ -176,11 +178,23 @@ export class RedisAdmission implements FleetAdmission {
 
   /**
    * Release every lease still held, then close the client if this admission opened it (also when it
-   * never connected: it stops reconnecting, so the process can exit).
+   * never connected: it stops reconnecting, so the process can exit). Waits at most `leaseMs` on the
+   * clock: on a network path to Redis that went dark (no reply, no reset) neither the releases nor
+   * `QUIT` would ever be answered, and past `leaseMs` the leases have expired anyway. Then the
+   * client it opened is disconnected at once; a client given as `redis` is left as it is.
    */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.held].map((lease) => lease.release()));
-    await this.client?.close();
+    let cancel: CancelTimer = () => undefined;
+    const late = new Promise<void>((resolve) => {
+      cancel = this.options.clock.timer(this.leaseMs, resolve);
+    });
+    const orderly = async (): Promise<void> => {
+      await Promise.allSettled([...this.held].map((lease) => lease.release()));
+      await this.client?.close();
+    };
+    await Promise.race([orderly(), late]);
+    cancel();
+    this.client?.disconnect();
   }
 
   /** A failed command as a `DependencyError` (redis, the redacted target, the classified cause). */

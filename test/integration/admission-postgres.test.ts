@@ -13,6 +13,7 @@ import { AdmissionTimeoutError } from '../../src/fleet/admission-timeout-error.j
 import { PostgresAdmission, advisoryLockKey } from '../../src/fleet/postgres-admission.js';
 import { pgConnectionFactory } from '../../src/components/postgres/connection.js';
 import { PostgresPool } from '../../src/components/postgres/pool.js';
+import { TcpProxy } from './service-harness.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -247,6 +248,33 @@ describe('PostgresAdmission (real Postgres)', () => {
     await waitFor(async () => (await open()) === 0, 5000, 'the dedicated connection to close');
     expect(await locksHeld(namespace)).toBe(1);
     await held.release();
+  });
+
+  it('release() on a dedicated connection whose path went dark ends after releaseTimeoutMs', async () => {
+    // No reply, no reset: the unlock was never answered and release() never settled, so the lock
+    // lived as long as that connection (and close/shutdown waiting on it hung).
+    const proxy = await TcpProxy.before(DATABASE_URL, 5432);
+    try {
+      proxy.forward();
+      const namespace = `pg-admission-${randomUUID()}`;
+      const admission = new PostgresAdmission({
+        width: 1,
+        namespace,
+        connection: proxy.via(DATABASE_URL),
+        releaseTimeoutMs: 500,
+      });
+      const lease = await admission.acquire(request(undefined, systemClock.now() + 10_000));
+      expect(await locksHeld(namespace)).toBe(1);
+      proxy.stallOpen();
+      const released = lease.release().then(() => 'released');
+      const late = new Promise((resolve) =>
+        setTimeout(() => resolve('still releasing after 3 s'), 3_000).unref(),
+      );
+      expect(await Promise.race([released, late])).toBe('released');
+      expect(lease.released).toBe(true);
+    } finally {
+      await proxy.close(); // cuts the dark session the proxy still holds, and its lock with it
+    }
   });
 
   it('gives up at the deadline with AdmissionTimeoutError and the time waited', async () => {

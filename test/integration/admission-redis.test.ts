@@ -12,6 +12,7 @@ import { systemClock } from '../../src/common/clock.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
 import { AdmissionTimeoutError } from '../../src/fleet/admission-timeout-error.js';
 import { RedisAdmission, type RedisAdmissionLease } from '../../src/fleet/redis-admission.js';
+import { TcpProxy } from './service-harness.js';
 
 // The same source as test/integration/global-setup.ts uses.
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -241,6 +242,33 @@ describe('RedisAdmission (real Redis)', () => {
     expect(await observer.zcard(keyOf(namespace))).toBe(2);
     await owner.close();
     expect(await observer.exists(keyOf(namespace))).toBe(0);
+  });
+
+  it('close() on a path to Redis gone dark ends after leaseMs instead of hanging', async () => {
+    // No reply, no reset: the releases and QUIT were never answered, and close() (shutdown) hung.
+    const proxy = await TcpProxy.before(REDIS_URL, 6379);
+    try {
+      proxy.forward();
+      const namespace = `redis-admission-${randomUUID()}`;
+      const created = new RedisAdmission({ url: proxy.via(REDIS_URL), width: 2, namespace, leaseMs: 500 });
+      const lease = await created.acquire(request());
+      expect(await observer.zrange(keyOf(namespace), 0, -1)).toEqual([lease.id]);
+      proxy.stallOpen();
+      const closed = created.close().then(() => 'closed');
+      const late = new Promise((resolve) =>
+        setTimeout(() => resolve('still closing after 3 s'), 3_000).unref(),
+      );
+      expect(await Promise.race([closed, late])).toBe('closed');
+      expect(lease.released).toBe(true);
+      // The lease it could not remove expires on the server by itself (the key with it).
+      await waitFor(
+        async () => (await observer.exists(keyOf(namespace))) === 0,
+        2_000,
+        'the lease to expire',
+      );
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('notices a lease it cannot refresh for leaseMs (Redis unreachable) as lost, and stops its timer', async () => {

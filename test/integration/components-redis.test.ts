@@ -177,6 +177,15 @@ describe('redisComponent (real Redis)', () => {
     expect(error).toMatchObject({ driverCode: 'ECONNREFUSED' });
   });
 
+  it('an unreachable rediss:// server: the error says TLS was used, and never the password', async () => {
+    const port = await freePort();
+    const spec = redisComponent({ url: `rediss://app:hunter2@127.0.0.1:${port}/3` });
+    const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', target: `rediss://127.0.0.1:${port}/3` });
+    expect((error as Error).message).toContain(`redis rediss://127.0.0.1:${port}/3: `);
+    expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain('hunter2');
+  });
+
   it('a host name that does not resolve (ENOTFOUND) is transient, with the hint to check it', async () => {
     // Retried within the budget: at a cold start the name is often one that will resolve (a pod
     // not ready yet behind a headless service); a mistyped one ends at the deadline with the hint.
