@@ -14,8 +14,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ConfigError, type Scenario, type SimulationOutcome } from '../index.js';
-import { renderSimulation, type RenderedSimulation } from './render-simulation.js';
+import { ConfigError, type Scenario } from '../index.js';
+import type { RenderedSimulation } from './render-simulation.js';
 
 /** What the worker gets. @internal */
 export interface SimulateWorkerInput {
@@ -24,8 +24,6 @@ export interface SimulateWorkerInput {
   readonly report: boolean;
   /** Whether to post a progress message after each strategy. */
   readonly progress: boolean;
-  /** Run only these strategy entries and post back the outcome, unrendered (see `simulate`'s `only`). */
-  readonly only?: readonly number[];
 }
 
 /** One strategy finished in the worker. */
@@ -42,7 +40,6 @@ export type SimulateWorkerMessage = SimulateWorkerReply | ({ readonly kind: 'pro
 /** What the worker posts back at the end. @internal */
 export type SimulateWorkerReply =
   | { readonly kind: 'done'; readonly rendered: RenderedSimulation }
-  | { readonly kind: 'outcome'; readonly outcome: SimulationOutcome }
   | {
       readonly kind: 'config-error';
       readonly path: string;
@@ -80,74 +77,33 @@ function workerSource(): { readonly source: string | URL; readonly eval: boolean
 }
 
 /**
- * Simulate `scenario` with the built-in strategies in worker threads with a
- * {@link SIMULATION_YOUNG_GENERATION_MB} young generation each, and return the rendered outputs.
+ * Simulate `scenario` with the built-in strategies in a worker thread with a
+ * {@link SIMULATION_YOUNG_GENERATION_MB} young generation, and return the rendered outputs.
  *
- * With `jobs` above 1, each strategy runs in a worker of its own, at most `jobs` at once, and the
- * parts are put together in the scenario's order: the same bytes as one worker running them all
- * (each strategy has its own engine and the scenario's seed), in about the time of the slowest
- * strategy when there are cores for them, at the cost of a heap per worker.
  * `onProgress` hears of each strategy as it finishes.
  *
  * @throws ConfigError for a scenario the simulator refuses (an unknown strategy, a bad option),
- *   as {@link simulate} would; any other failure of a worker as it was thrown there.
+ *   as {@link simulate} would; any other failure of the worker as it was thrown there.
  *
  * @example
  * ```ts
- * const scenario = await loadScenario('examples/scenarios/incident.yaml');
- * const { table } = await simulateInWorker(scenario, false, undefined, 2);
+ * const { table } = await simulateInWorker(await loadScenario('examples/scenarios/incident.yaml'), false);
  * process.stdout.write(table);
  * ```
  */
-export async function simulateInWorker(
+export function simulateInWorker(
   scenario: Scenario,
   report: boolean,
   onProgress?: (progress: StrategyProgress) => void,
-  jobs = 1,
 ): Promise<RenderedSimulation> {
-  const count = scenario.strategies.length;
-  if (jobs <= 1 || count <= 1) {
-    const reply = await runWorker({ scenario, report, progress: onProgress !== undefined }, onProgress);
-    if (reply.kind !== 'done') throw new Error('the simulation worker sent no rendered result');
-    return reply.rendered;
-  }
-  const parts: SimulationOutcome[] = new Array<SimulationOutcome>(count);
-  let next = 0;
-  let failed = false;
-  const lane = async (): Promise<void> => {
-    while (next < count && !failed) {
-      const index = next++;
-      const input = { scenario, report: false, progress: onProgress !== undefined, only: [index] };
-      try {
-        const reply = await runWorker(input, onProgress);
-        if (reply.kind !== 'outcome') throw new Error('the simulation worker sent no outcome');
-        parts[index] = reply.outcome;
-      } catch (error) {
-        failed = true; // no new worker after a failure: the run's outcome is that failure
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(jobs, count) }, lane));
-  const outcome: SimulationOutcome = {
-    result: { ...parts[0]!.result, strategies: parts.flatMap((part) => part.result.strategies) },
-    series: parts.flatMap((part) => part.series),
-  };
-  return renderSimulation(outcome, scenario, report);
-}
-
-/** Run one worker to its reply; a config error it reports is thrown as a {@link ConfigError}. */
-function runWorker(
-  input: SimulateWorkerInput,
-  onProgress: ((progress: StrategyProgress) => void) | undefined,
-): Promise<Exclude<SimulateWorkerReply, { kind: 'config-error' }>> {
   const { source, eval: isEval } = workerSource();
+  const input: SimulateWorkerInput = { scenario, report, progress: onProgress !== undefined };
   const worker = new Worker(source, {
     eval: isEval,
     workerData: input,
     resourceLimits: { maxYoungGenerationSizeMb: SIMULATION_YOUNG_GENERATION_MB },
   });
-  return new Promise((resolve, reject) => {
+  return new Promise<RenderedSimulation>((resolve, reject) => {
     let reply: SimulateWorkerReply | undefined;
     worker.on('message', (message: SimulateWorkerMessage) => {
       if (message.kind === 'progress') {
@@ -163,7 +119,7 @@ function runWorker(
       } else if (reply.kind === 'config-error') {
         reject(new ConfigError(reply.path, reply.problem, reply.hint));
       } else {
-        resolve(reply);
+        resolve(reply.rendered);
       }
     });
   });

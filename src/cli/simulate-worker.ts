@@ -1,9 +1,7 @@
 /**
  * Worker-thread entry of `phasegate simulate` (see {@link simulateInWorker}): runs the scenario with
  * the built-in strategies and posts back the rendered outputs, so that only strings cross the
- * thread boundary and the result is the one an in-process run prints, byte for byte. A worker given
- * `only` (one of several running in parallel) posts back its part of the outcome instead, for the
- * calling thread to put together and render.
+ * thread boundary and the result is the one an in-process run prints, byte for byte.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isConfigError, simulate, type FleetRun, type Scenario } from '../index.js';
@@ -29,11 +27,7 @@ async function main(
         })
     : undefined;
   try {
-    const outcome = await simulate(scenario, {
-      ...(onStrategyDone ? { onStrategyDone } : {}),
-      ...(input.only ? { only: input.only } : {}),
-    });
-    if (input.only) return { kind: 'outcome', outcome };
+    const outcome = await simulate(scenario, onStrategyDone ? { onStrategyDone } : {});
     return { kind: 'done', rendered: renderSimulation(outcome, scenario, input.report) };
   } catch (error) {
     if (!isConfigError(error)) throw error;

@@ -34,26 +34,6 @@ const configPath = async (promise: Promise<unknown>): Promise<string> => {
 };
 
 describe('simulate', () => {
-  it('runs only the entries `only` names, each exactly as in a run of them all', async () => {
-    const scenario = parseScenario(incident);
-    const all = await simulate(scenario);
-    const parts = [await simulate(scenario, { only: [2, 0] }), await simulate(scenario, { only: [1] })];
-    expect(parts[0]!.result.strategies.map((s) => s.name)).toEqual(['incident', 'phasegate']);
-    const whole = [
-      parts[0]!.result.strategies[0],
-      parts[1]!.result.strategies[0],
-      parts[0]!.result.strategies[1],
-    ];
-    expect(whole).toEqual(all.result.strategies);
-    expect([parts[0]!.series[0], parts[1]!.series[0], parts[0]!.series[1]]).toEqual(all.series);
-    expect(parts[1]!.result.lowerBound).toEqual(all.result.lowerBound);
-    // Every entry is still checked, and an index that names none is refused.
-    const broken = parseScenario({ ...incident, strategies: [{ name: 'incident' }, { name: 'nope' }] });
-    expect(await configPath(simulate(broken, { only: [0] }))).toBe('strategies[1].name');
-    expect(await configPath(simulate(scenario, { only: [3] }))).toBe('only[0]');
-    expect(await configPath(simulate(scenario, { only: [0, 1.5] }))).toBe('only[1]');
-  });
-
   it('gives byte-identical JSON for the same scenario and seed', async () => {
     const scenario = parseScenario(incident);
     const a = toJson((await simulate(scenario)).result);

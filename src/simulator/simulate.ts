@@ -22,28 +22,6 @@ export interface SimulateOptions {
   readonly settle?: SettleMode;
   /** Called after each strategy's run (for progress output). */
   readonly onStrategyDone?: (run: FleetRun) => void;
-  /**
-   * Run only the entries of `scenario.strategies` at these indexes (every entry is still checked),
-   * in the scenario's order. Each strategy runs on its own engine with the scenario's seed, so its
-   * result is the one a run of all of them gives, byte for byte: runs of disjoint parts (in
-   * parallel threads, say) put together are the whole. @default every entry
-   */
-  readonly only?: readonly number[];
-}
-
-/** The plans `only` names (see {@link SimulateOptions.only}), in the scenario's order. */
-function selected<T>(plans: readonly T[], only: readonly number[] | undefined): readonly T[] {
-  if (only === undefined) return plans;
-  for (const [i, index] of only.entries()) {
-    if (!Number.isInteger(index) || index < 0 || index >= plans.length) {
-      throw new ConfigError(
-        `only[${i}]`,
-        `is ${String(index)}, not the index of one of the scenario's ${plans.length} strategies`,
-        `use an integer from 0 to ${plans.length - 1}`,
-      );
-    }
-  }
-  return plans.filter((_, index) => only.includes(index));
 }
 
 /**
@@ -100,7 +78,7 @@ export async function simulate(
     }
   });
   const runs: FleetRun[] = [];
-  for (const plan of selected(plans, options.only)) {
+  for (const plan of plans) {
     const run = await runFleet(scenario, plan.definition, plan.entry, plan.path, { settle: options.settle });
     options.onStrategyDone?.(run);
     runs.push(run);

@@ -57,8 +57,8 @@ async function run(
 describe('phasegate simulate', { timeout: 60_000 }, () => {
   it('reports each strategy as it finishes to a progress writer, and prints the same bytes', async () => {
     const lines: string[] = [];
-    const withProgress = await run([join(dir, 'ok.yaml'), '--json', '--jobs', '1'], {}, (t) => lines.push(t));
-    const without = await run([join(dir, 'ok.yaml'), '--json', '--jobs', '1']);
+    const withProgress = await run([join(dir, 'ok.yaml'), '--json'], {}, (t) => lines.push(t));
+    const without = await run([join(dir, 'ok.yaml'), '--json']);
     expect(withProgress.code).toBe(0);
     expect(withProgress.out).toBe(without.out);
     expect(withProgress.err).toBe('');
@@ -67,33 +67,6 @@ describe('phasegate simulate', { timeout: 60_000 }, () => {
       'incident: 3/3 ready',
       'phasegate: 3/3 ready',
     ]);
-  });
-
-  it('--jobs 2 runs each strategy in a worker of its own and prints the same bytes as --jobs 1', async () => {
-    const lines: string[] = [];
-    const report = [join(dir, 'jobs-1.html'), join(dir, 'jobs-2.html')];
-    const one = await run([join(dir, 'ok.yaml'), '--json', '--jobs', '1', '--report', report[0]!]);
-    const two = await run([join(dir, 'ok.yaml'), '--json', '--jobs', '2', '--report', report[1]!], {}, (t) =>
-      lines.push(t),
-    );
-    expect([one.code, two.code]).toEqual([0, 0]);
-    expect(two.out).toBe(one.out);
-    expect(await readFile(report[1]!, 'utf8')).toBe(await readFile(report[0]!, 'utf8'));
-    // Progress comes as each worker finishes, in whatever order that is.
-    expect(
-      lines
-        .slice(1)
-        .map((line) => line.trim().replace(/ \([\d.]+ s\)$/, ''))
-        .sort(),
-    ).toEqual(['incident: 3/3 ready', 'phasegate: 3/3 ready']);
-  });
-
-  it('refuses --jobs 0 or a non-number, naming the flag (78)', async () => {
-    for (const jobs of ['0', 'many', '65']) {
-      const { err, code } = await run([join(dir, 'ok.yaml'), '--jobs', jobs]);
-      expect(code).toBe(78);
-      expect(err).toContain('--jobs');
-    }
   });
 
   it('prints JSON with the documented fields, and applies --instances and --seed', async () => {

@@ -1,5 +1,4 @@
 import { constants } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { access, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -28,11 +27,7 @@ export interface SimulateFlags {
   readonly report?: string;
   readonly instances?: string;
   readonly seed?: string;
-  readonly jobs?: string;
 }
-
-/** Most worker threads `--jobs` may ask for. */
-const MAX_JOBS = 64;
 
 /** Exit codes of `phasegate simulate`. */
 export const SimulateExitCodes = {
@@ -58,11 +53,6 @@ export function registerSimulate(program: Command, io: CliIo, options: SimulateO
     .option('--report <file>', 'write a self-contained HTML report with charts')
     .option('--instances <n>', "override the scenario's fleet.instances")
     .option('--seed <n>', "override the scenario's seed")
-    .option(
-      '--jobs <n>',
-      'strategies simulated at once, each in a worker thread of its own (same output; 1 runs them ' +
-        'one after another in one thread) (default: the number of CPUs, at most the strategies)',
-    )
     .action(async (file: string, flags: SimulateFlags) => {
       io.exit(await runSimulate(file, flags, io, options));
     });
@@ -82,17 +72,10 @@ export async function runSimulate(
   try {
     const instances = integerFlag('--instances', flags.instances, 1, 20, MAX_INSTANCES);
     const seed = integerFlag('--seed', flags.seed, 0, 20, MAX_SEED);
-    const jobs = integerFlag('--jobs', flags.jobs, 1, 2, MAX_JOBS);
     scenario = withOverrides(await loadScenario(file), { instances, seed });
     // Before the run, which may take a while: a report that cannot be written fails now.
     if (flags.report !== undefined) await checkReportPath(flags.report);
-    const rendered = await render(
-      scenario,
-      flags.report !== undefined,
-      options,
-      jobs ?? Math.min(availableParallelism(), scenario.strategies.length),
-      io.progress,
-    );
+    const rendered = await render(scenario, flags.report !== undefined, options, io.progress);
     io.out(flags.json ? rendered.json : rendered.table);
     if (flags.report !== undefined) {
       try {
@@ -115,38 +98,34 @@ export async function runSimulate(
 }
 
 /**
- * Simulate and render. With the built-in strategies the run goes to worker threads with a larger
- * young generation ({@link simulateInWorker}: about a quarter faster at fleet scale), `jobs`
- * strategies at once; options given in code (custom strategies, a settle mode, progress callbacks)
- * cannot cross a thread, so those runs stay in this thread. All print the same bytes. With
- * `progress` (the process's on a terminal), the workers report each strategy as it finishes, on
- * standard error, with the time since the simulation began.
+ * Simulate and render. With the built-in strategies the run goes to a worker thread with a larger
+ * young generation ({@link simulateInWorker}: about a quarter faster at fleet scale); options given
+ * in code (custom strategies, a settle mode, progress callbacks) cannot cross a thread, so those
+ * runs stay in this thread. Both print the same bytes. With `progress` (the process's on a
+ * terminal), the worker's run reports each strategy as it finishes, on standard error.
  */
 async function render(
   scenario: Scenario,
   report: boolean,
   options: SimulateOptions,
-  jobs: number,
   progress: ((text: string) => void) | undefined,
 ): Promise<RenderedSimulation> {
   const inThread =
     options.strategies !== undefined || options.settle !== undefined || options.onStrategyDone !== undefined;
   if (!inThread) {
-    if (progress === undefined) return simulateInWorker(scenario, report, undefined, jobs);
+    if (progress === undefined) return simulateInWorker(scenario, report);
     const { strategies, fleet, durationMs } = scenario;
     progress(
       `Simulating ${strategies.length} ${strategies.length === 1 ? 'strategy' : 'strategies'} × ` +
         `${fleet.instances} instances, ` +
         `up to ${(durationMs / 60_000).toFixed(1)} virtual min each...\n`,
     );
-    const began = performance.now();
-    const elapsed = (): string => `${((performance.now() - began) / 1000).toFixed(1)} s`;
-    return simulateInWorker(
-      scenario,
-      report,
-      ({ name, instances, ready }) => progress(`  ${name}: ${ready}/${instances} ready (${elapsed()})\n`),
-      jobs,
-    );
+    let last = performance.now();
+    return simulateInWorker(scenario, report, ({ name, instances, ready }) => {
+      const now = performance.now();
+      progress(`  ${name}: ${ready}/${instances} ready (${((now - last) / 1000).toFixed(1)} s)\n`);
+      last = now;
+    });
   }
   return renderSimulation(await simulate(scenario, options), scenario, report);
 }
