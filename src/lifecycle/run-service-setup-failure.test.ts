@@ -1,38 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../testing/fake-clock.js';
+import type { FakeClock } from '../testing/fake-clock.js';
 import { fakeComponent } from '../testing/fake-component.js';
 import { installProcessHooks } from './process-hooks.js';
 import { runService, type RunningService } from './run-service.js';
-import type { RunServiceOptionsInput } from './run-service-options.js';
-
-/** Everything a test injects, and what it observed. */
-function harness() {
-  const clock = new FakeClock();
-  const proc = new EventEmitter();
-  const exits: number[] = [];
-  let out = '';
-  const stdout = { write: (chunk: string) => void (out += chunk), isTTY: false };
-  return {
-    clock,
-    proc,
-    exits,
-    lines: () =>
-      out
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-    options: (extra: RunServiceOptionsInput = {}): RunServiceOptionsInput => ({
-      port: 0,
-      host: '127.0.0.1',
-      clock,
-      process: proc,
-      stdout,
-      exit: (code) => void exits.push(code),
-      ...extra,
-    }),
-  };
-}
+import { runServiceHarness as harness } from './test-fixtures.js';
 
 function plan(clock: FakeClock) {
   return { phases: [{ name: 'database', components: [fakeComponent({ name: 'db', clock })] }] };

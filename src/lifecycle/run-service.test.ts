@@ -1,52 +1,15 @@
-import { EventEmitter } from 'node:events';
 import { get } from 'node:http';
 import { Gauge, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors/config-error.js';
-import { FakeClock } from '../testing/fake-clock.js';
 import { fakeComponent, type FakeComponent } from '../testing/fake-component.js';
 import type { PlanInput } from '../orchestrator/plan.js';
 import type { StartupSnapshot } from '../orchestrator/snapshot.js';
 import { runService, type RunningService } from './run-service.js';
 import { resolveRunServiceOptions, type RunServiceOptionsInput } from './run-service-options.js';
+import { runServiceHarness as harness, type RunServiceHarness as Harness } from './test-fixtures.js';
 
 const SECRET = 'pw-Zq81hunter';
-
-/** Everything a test injects, and what it observed. */
-function harness() {
-  const clock = new FakeClock();
-  const proc = new EventEmitter();
-  const exits: number[] = [];
-  let out = '';
-  const stdout = { write: (chunk: string) => void (out += chunk), isTTY: false };
-  const log: string[] = [];
-  return {
-    clock,
-    proc,
-    exits,
-    log,
-    output: () => out,
-    lines: () =>
-      out
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-    options: (extra: RunServiceOptionsInput = {}): RunServiceOptionsInput => ({
-      port: 0,
-      host: '127.0.0.1',
-      clock,
-      process: proc,
-      stdout,
-      exit: (code) => void exits.push(code),
-      drainDelayMs: 1_000,
-      gracePeriodMs: 10_000,
-      startupBudgetMs: 30_000,
-      ...extra,
-    }),
-  };
-}
-
-type Harness = ReturnType<typeof harness>;
 
 function status(port: number, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
