@@ -76,6 +76,14 @@ describe('describeRedisTarget', () => {
     expect(describeRedisTarget({ options: { host: 'cache', password: 'hunter2' } })).toBe('cache:6379/0');
   });
 
+  it('names the host ioredis falls back to (localhost) when the URL or options give none', () => {
+    expect(describeRedisTarget({ url: 'redis://' })).toBe('localhost:6379/0');
+    expect(describeRedisTarget({ url: 'redis:///3' })).toBe('localhost:6379/3');
+    expect(describeRedisTarget({ url: 'rediss://' })).toBe('rediss://localhost:6379/0');
+    expect(describeRedisTarget({ options: { port: 6380, password: 'hunter2' } })).toBe('localhost:6380/0');
+    expect(describeRedisTarget({ url: 'redis://', options: { host: 'cache' } })).toBe('cache:6379/0');
+  });
+
   it('keeps the rediss scheme, so an error shows that TLS was used', () => {
     const target = describeRedisTarget({ url: 'rediss://app:hunter2@cache.internal:6380/2' });
     expect(target).toBe('rediss://cache.internal:6380/2');

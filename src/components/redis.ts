@@ -63,6 +63,9 @@ export interface RedisComponentOptionsInput {
 const TLS_TIMEOUT_HINT =
   'no TLS connection within connectTimeoutMs: rediss:// to a server without TLS waits like this, so check the scheme (redis:// for a plain server); otherwise the server is slow or unreachable';
 
+/** The host ioredis connects to when neither the URL nor the options name one. */
+const IOREDIS_DEFAULT_HOST = 'localhost';
+
 /** Whether the client speaks TLS: a `rediss://` URL, or `options.tls`. */
 function usesTlsOf(input: RedisComponentOptionsInput): boolean {
   return Boolean(input.options?.tls) || /^rediss:/i.test(input.url ?? '');
@@ -71,7 +74,8 @@ function usesTlsOf(input: RedisComponentOptionsInput): boolean {
 /**
  * Where the options point, without any secret: `host:port/db`, or `rediss://host:port/db` when the
  * connection uses TLS (a `rediss://` URL or `options.tls`), so an error shows that TLS was tried.
- * The user name and password never appear. @internal
+ * The user name and password never appear. With no host given (`redis://`, or options without
+ * `host`), ioredis connects to `localhost`, and so says the target. @internal
  */
 export function describeRedisTarget(input: RedisComponentOptionsInput): string {
   const o = input.options ?? {};
@@ -79,7 +83,7 @@ export function describeRedisTarget(input: RedisComponentOptionsInput): string {
   if (input.url) {
     try {
       const url = new URL(input.url);
-      const host = o.host ?? url.hostname ?? '127.0.0.1';
+      const host = o.host ?? (url.hostname || IOREDIS_DEFAULT_HOST);
       const port = o.port ?? (url.port ? Number(url.port) : 6379);
       const db = o.db ?? (Number(url.pathname.replace(/^\//, '')) || 0);
       return `${scheme}${host}:${port}/${db}`;
@@ -87,7 +91,7 @@ export function describeRedisTarget(input: RedisComponentOptionsInput): string {
       return redactUrl(input.url);
     }
   }
-  return `${scheme}${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`;
+  return `${scheme}${o.host ?? IOREDIS_DEFAULT_HOST}:${o.port ?? 6379}/${o.db ?? 0}`;
 }
 
 /**
