@@ -138,27 +138,45 @@ export class CircuitBreakerPolicy extends ChainedPolicy {
     return undefined;
   }
 
+  /**
+   * The state changes before the counter resets, so a user's {@link FailureCounter} whose `reset()`
+   * throws cannot hold the breaker half-open (or closed) for ever: the events are still emitted, and
+   * the call then fails with what was thrown, as when `success()` or `failure()` throws.
+   */
   private probeSucceeded(generation: number): void {
     this.probes--;
     if (generation !== this.generation) return;
-    this.counter.reset();
-    this.transition('closed');
-    if (this.resetEmitter.hasListeners) this.resetEmitter.emit();
+    try {
+      this.transition('closed', true);
+    } finally {
+      if (this.resetEmitter.hasListeners) this.resetEmitter.emit();
+    }
   }
 
+  /** Opens, resetting the counter (see {@link probeSucceeded} for when `reset()` throws). */
   private open(error: unknown, errorClass: ErrorClass): void {
     this.lastFailure = error;
-    this.counter.reset();
     this.openedAt = this.options.clock.now();
-    this.transition('open');
-    if (this.breakEmitter.hasListeners) this.breakEmitter.emit({ error, errorClass });
+    try {
+      this.transition('open', true);
+    } finally {
+      if (this.breakEmitter.hasListeners) this.breakEmitter.emit({ error, errorClass });
+    }
   }
 
-  private transition(to: CircuitState): void {
+  /**
+   * Changes the state, then resets the counter when `resetCounter`, then tells the listeners (who
+   * thus see the new state and the reset counter in {@link toJSON}), even when `reset()` threw.
+   */
+  private transition(to: CircuitState, resetCounter = false): void {
     const from = this.current;
     this.current = to;
     this.generation++;
-    if (this.stateEmitter.hasListeners) this.stateEmitter.emit({ from, to });
+    try {
+      if (resetCounter) this.counter.reset();
+    } finally {
+      if (this.stateEmitter.hasListeners) this.stateEmitter.emit({ from, to });
+    }
   }
 }
 

@@ -4,6 +4,7 @@ import { runUntilSettled } from '../testing/run-until-settled.js';
 import type { BreakerStrategy, FailureCounter } from './breaker/breaker-strategy.js';
 import { consecutiveBreaker } from './breaker/consecutive-breaker.js';
 import { circuitBreaker, type CircuitBreakerPolicy } from './circuit-breaker.js';
+import { BreakerOpenError } from '../errors/breaker-open-error.js';
 import { RetryExhaustedError } from './retry-exhausted-error.js';
 import { retry } from './retry.js';
 import { timeout } from './timeout.js';
@@ -114,5 +115,106 @@ describe("an outer layer's bookkeeping that throws settles the call (never a han
     expect((error as RetryExhaustedError).cause).toBe(boom);
     expect(calls).toBe(1);
     expect(clock.pending).toBe(0);
+  });
+});
+
+/** A user's strategy that opens on the first failure and whose `reset()` throws `boom`. */
+function resetThrowsStrategy(boom: Error): BreakerStrategy {
+  return {
+    kind: 'reset-throws',
+    create(): FailureCounter {
+      return {
+        success() {},
+        failure: () => true,
+        reset() {
+          throw boom;
+        },
+        toJSON: () => ({ kind: 'reset-throws' }),
+      };
+    },
+  };
+}
+
+describe('a FailureCounter whose reset() throws cannot keep the breaker from changing state', () => {
+  const boom = new Error('reset() exploded');
+  const halfOpen = (clock: FakeClock): CircuitBreakerPolicy =>
+    circuitBreaker({
+      clock,
+      breaker: resetThrowsStrategy(boom),
+      halfOpenAfterMs: 1_000,
+      initialState: { state: 'open', halfOpenInMs: 0, counter: { kind: 'reset-throws' } },
+    });
+
+  it('a closed breaker still opens; the call fails with the thrown error', async () => {
+    const clock = new FakeClock();
+    const breaker = circuitBreaker({ clock, breaker: resetThrowsStrategy(boom), halfOpenAfterMs: 1_000 });
+    const breaks: unknown[] = [];
+    breaker.onBreak(({ error }) => breaks.push(error));
+    const failure = refused();
+    const result = await runUntilSettled(
+      clock,
+      breaker.execute(() => Promise.reject(failure)),
+    );
+    expect(result).toEqual({ ok: false, error: boom });
+    expect(breaker.state).toBe('open');
+    expect(breaks).toEqual([failure]);
+    let calls = 0;
+    const next = await runUntilSettled(
+      clock,
+      breaker.execute(() => ++calls),
+    );
+    expect(next.ok).toBe(false);
+    expect((next as { error: unknown }).error).toBeInstanceOf(BreakerOpenError);
+    expect(calls).toBe(0);
+  });
+
+  it('a successful probe still closes the breaker; the call fails with the thrown error', async () => {
+    const clock = new FakeClock();
+    const breaker = halfOpen(clock);
+    let resets = 0;
+    breaker.onReset(() => resets++);
+    const result = await runUntilSettled(
+      clock,
+      breaker.execute(() => 'ok'),
+    );
+    expect(result).toEqual({ ok: false, error: boom });
+    expect(breaker.state).toBe('closed');
+    expect(breaker.probesInFlight).toBe(0);
+    expect(resets).toBe(1);
+  });
+
+  it('(unchanged by the reorder) a state-change listener sees the new state with the counter already reset', async () => {
+    const clock = new FakeClock();
+    const breaker = circuitBreaker({ clock, breaker: consecutiveBreaker(2), halfOpenAfterMs: 1_000 });
+    const seen: unknown[] = [];
+    breaker.onStateChange(() => seen.push(breaker.toJSON()));
+    for (let i = 0; i < 2; i++) await breaker.execute(() => Promise.reject(refused())).catch(() => undefined);
+    expect(seen).toEqual([
+      { state: 'open', halfOpenInMs: 1_000, counter: { kind: 'consecutive', failures: 0 } },
+    ]);
+  });
+
+  it('a failed probe still reopens the breaker for halfOpenAfterMs', async () => {
+    const clock = new FakeClock();
+    const breaker = halfOpen(clock);
+    const result = await runUntilSettled(
+      clock,
+      breaker.execute(() => Promise.reject(refused())),
+    );
+    expect(result).toEqual({ ok: false, error: boom });
+    expect(breaker.state).toBe('open');
+    expect(breaker.probesInFlight).toBe(0);
+    await clock.advance(999);
+    const early = await runUntilSettled(
+      clock,
+      breaker.execute(() => 'ok'),
+    );
+    expect((early as { error: unknown }).error).toBeInstanceOf(BreakerOpenError);
+    await clock.advance(1);
+    await runUntilSettled(
+      clock,
+      breaker.execute(() => 'ok'),
+    );
+    expect(breaker.state).toBe('closed');
   });
 });
