@@ -24,8 +24,12 @@ describe('toDependencyError', () => {
     ['ESERVFAIL', 'querySrv ESERVFAIL _postgresql._tcp.db.internal', 'transient', 3],
     ['ETIMEOUT', 'queryA ETIMEOUT db.internal', 'transient', 3],
     ['EAI_FAIL', 'getaddrinfo EAI_FAIL db.internal', 'transient', 3],
+    ['EREFUSED', 'querySrv EREFUSED _postgresql._tcp.db.internal', 'transient', 3],
+    ['ENODATA', 'queryA ENODATA db.internal', 'transient', 3],
   ])('classifies %s as %s (exit %i) and keeps the driver code', (code, message, errorClass, exit) => {
-    const error = toDependencyError('postgres', 'app@db:5432/app', pgError(code, message));
+    // dns.resolve* errors name the host they looked up (ENODATA counts as DNS only then).
+    const cause = Object.assign(pgError(code, message), { hostname: 'db.internal' });
+    const error = toDependencyError('postgres', 'app@db:5432/app', cause);
     expect(error).toBeInstanceOf(DependencyError);
     expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', driverCode: code, classification: errorClass });
     expect(classify(error)).toBe(errorClass);

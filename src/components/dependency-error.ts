@@ -82,6 +82,9 @@ const HINTS: Readonly<Record<string, string>> = {
   ESERVFAIL: 'the DNS server failed to resolve the host name; check the resolver if it lasts',
   ETIMEOUT: 'the DNS server did not answer in time; check the resolver if it lasts',
   EAI_FAIL: 'name resolution failed (DNS); check the resolver settings (/etc/resolv.conf) if it lasts',
+  EREFUSED: 'the DNS server refused the query; check the resolver settings (/etc/resolv.conf) if it lasts',
+  ENODATA:
+    'the host name has no DNS record of the type looked up (an address or SRV record); check the name and its records if it lasts',
 };
 
 function hintFor(driverCode: string | undefined, classification: ErrorClass): string | undefined {

@@ -8,6 +8,9 @@ import type { ErrorClass } from './classification.js';
 import { isRetryableClass } from './classification.js';
 
 const withCode = (code: string, message = 'boom'): Error => Object.assign(new Error(message), { code });
+/** An error shaped as `dns.resolve*` gives it. */
+const dnsError = (code: string, syscall: string, hostname: string): Error =>
+  Object.assign(new Error(`${syscall} ${code} ${hostname}`), { code, syscall, hostname });
 
 describe('classify', () => {
   const table: Array<[string, unknown, ErrorClass]> = [
@@ -23,6 +26,12 @@ describe('classify', () => {
     ['ESERVFAIL', withCode('ESERVFAIL', 'querySrv ESERVFAIL _pg._tcp.db.internal'), 'transient'],
     ['ETIMEOUT (DNS)', withCode('ETIMEOUT', 'queryA ETIMEOUT db.internal'), 'transient'],
     ['EAI_FAIL', withCode('EAI_FAIL', 'getaddrinfo EAI_FAIL db.internal'), 'transient'],
+    // dns.resolve*: the DNS server refused the query (EREFUSED), or the name has no record of the
+    // type asked (ENODATA: no SRV record yet for a service whose pods are not ready). ENODATA is
+    // also an errno ("No data available"): only a DNS query's (it names the host) is transient.
+    ['EREFUSED', dnsError('EREFUSED', 'querySrv', '_pg._tcp.db.internal'), 'transient'],
+    ['ENODATA (DNS)', dnsError('ENODATA', 'queryA', 'db.internal'), 'transient'],
+    ['ENODATA (not DNS)', withCode('ENODATA', 'ENODATA: no data available'), 'internal'],
     ['EMFILE', withCode('EMFILE'), 'capacity'],
     ['ERR_INVALID_URL', withCode('ERR_INVALID_URL'), 'config'],
     ['53300 too_many_connections', withCode('53300'), 'capacity'],

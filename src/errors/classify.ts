@@ -39,6 +39,10 @@ const NETWORK_TRANSIENT = new Set([
   'ESERVFAIL',
   'ETIMEOUT',
   'EAI_FAIL',
+  // The DNS server refused the query (`dns.resolve*`): a resolver that does not serve this client or
+  // zone, or one still starting (CoreDNS before its forwarders are up). Outside our settings, as
+  // above: retried, and one that lasts ends at the deadline with the hint to check the resolver.
+  'EREFUSED',
   'EPIPE',
   'ESOCKETTIMEDOUT',
   'ERR_SOCKET_CONNECTION_TIMEOUT',
@@ -46,6 +50,16 @@ const NETWORK_TRANSIENT = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_SOCKET',
 ]);
+
+/**
+ * `dns.resolve*`'s ENODATA: the name exists but has no record of the type asked (no SRV record yet
+ * for a service whose pods are not ready, an A record asked of a host with only AAAA). Transient
+ * like ENOTFOUND, for the same cold-start reason. The same code is also an errno ("No data
+ * available"), which is not a DNS answer: only an error naming the host it looked up counts.
+ */
+function isDnsNoData(error: object, code: string): boolean {
+  return code === 'ENODATA' && typeof (error as { hostname?: unknown }).hostname === 'string';
+}
 
 const NETWORK_CAPACITY = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
 
@@ -149,7 +163,7 @@ export const builtinRule: ClassificationRule = (error) => {
   }
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if (NETWORK_TRANSIENT.has(code)) return 'transient';
+    if (NETWORK_TRANSIENT.has(code) || isDnsNoData(error, code)) return 'transient';
     if (NETWORK_CAPACITY.has(code)) return 'capacity';
     if (NETWORK_CONFIG.has(code)) return 'config';
     if (FILE_CONFIG.has(code) && typeof (error as { path?: unknown }).path === 'string') return 'config';
