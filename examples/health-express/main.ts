@@ -29,6 +29,7 @@ import {
   type HealthHandler,
   type Orchestrator,
 } from '../../src/index.js';
+import { portFromEnvOrExit } from '../health-port.js';
 
 /** Options of {@link startExpressExample}. */
 export interface ExpressExampleOptions {
@@ -124,7 +125,7 @@ export async function startExpressExample(options: ExpressExampleOptions = {}): 
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const example = await startExpressExample({
-    port: Number(process.env.PORT ?? 3000),
+    port: portFromEnvOrExit(process.env.PORT),
     host: process.env.HOST,
     databaseDown: process.env.DB_DOWN === '1',
     healthToken: process.env.HEALTH_TOKEN,

@@ -26,6 +26,7 @@ import {
   type HealthHandler,
   type Orchestrator,
 } from '../../src/index.js';
+import { portFromEnvOrExit } from '../health-port.js';
 
 /** Options of {@link startFastifyExample}. */
 export interface FastifyExampleOptions {
@@ -128,7 +129,7 @@ export async function startFastifyExample(options: FastifyExampleOptions = {}): 
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const example = await startFastifyExample({
-    port: Number(process.env.PORT ?? 3000),
+    port: portFromEnvOrExit(process.env.PORT),
     host: process.env.HOST,
     cacheDown: process.env.CACHE_DOWN === '1',
     healthToken: process.env.HEALTH_TOKEN,

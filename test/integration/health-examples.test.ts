@@ -2,6 +2,7 @@
  * The Fastify and Express examples, run on port 0 against a real Orchestrator: probes during
  * startup, after it, degraded and failed startups, and the drain on shutdown.
  */
+import { execFile } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
@@ -171,5 +172,23 @@ describe('examples/health-express', () => {
     } finally {
       await example.shutdown();
     }
+  });
+});
+
+describe.each(['health-express', 'health-fastify'])('examples/%s run as documented', (name) => {
+  // `PORT=abc npx tsx examples/.../main.ts` handed NaN to listen: exit 1 with a stack trace about
+  // `options.port`, not naming PORT.
+  it.each(['abc', '70000', ''])('exits 78 naming PORT for PORT=%j, before listening', async (port) => {
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', `examples/${name}/main.ts`],
+        { env: { ...process.env, PORT: port }, timeout: 20_000 },
+        (error, _stdout, stderr) =>
+          resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stderr }),
+      );
+    });
+    expect(run.code, run.stderr).toBe(78);
+    expect(run.stderr).toContain(`PORT: must be a whole number from 0 to 65535, got ${JSON.stringify(port)}`);
   });
 });
