@@ -1,13 +1,14 @@
 /**
  * phasegate's health endpoints in an Express 5 app, mounted as middleware.
  *
- * Run: `npx tsx examples/health-express/main.ts` (PORT=3000 by default), then, while it starts:
+ * Run: `npx tsx examples/health-express/main.ts` (PORT=3000 by default; it listens on 127.0.0.1,
+ * `HOST=0.0.0.0` to let other hosts in), then, while it starts:
  *
  * ```sh
  * curl -i localhost:3000/startupz   # 503 for ~2 s, then 200
  * curl -i localhost:3000/readyz     # 503 until ready
  * curl -s localhost:3000/health     # full detail from loopback; elsewhere only with the token
- * curl -s -H "Authorization: Bearer $HEALTH_TOKEN" http://<host>:3000/health
+ * curl -s -H "Authorization: Bearer $HEALTH_TOKEN" http://<host>:3000/health   # with HOST=0.0.0.0
  * curl -s localhost:3000/metrics
  * ```
  *
@@ -28,11 +29,17 @@ import {
   type HealthHandler,
   type Orchestrator,
 } from '../../src/index.js';
+import { portFromEnvOrExit } from '../health-port.js';
 
 /** Options of {@link startExpressExample}. */
 export interface ExpressExampleOptions {
   /** @default 3000 */
   readonly port?: number;
+  /**
+   * Interface to listen on; `0.0.0.0` lets other hosts reach it (their `/health` detail needs the
+   * token). @default '127.0.0.1'
+   */
+  readonly host?: string | undefined;
   /** How long the simulated database takes to connect. @default 2000 */
   readonly databaseConnectMs?: number;
   /** Make the database refuse every connection. @default false */
@@ -91,7 +98,7 @@ export async function startExpressExample(options: ExpressExampleOptions = {}): 
   });
   // Express 5 hands a listen error (EADDRINUSE...) to this callback instead of throwing it.
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(options.port ?? 3000, '127.0.0.1', (error) => {
+    const s = app.listen(options.port ?? 3000, options.host ?? '127.0.0.1', (error) => {
       if (error) reject(error);
       else resolve(s);
     });
@@ -118,7 +125,8 @@ export async function startExpressExample(options: ExpressExampleOptions = {}): 
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const example = await startExpressExample({
-    port: Number(process.env.PORT ?? 3000),
+    port: portFromEnvOrExit(process.env.PORT),
+    host: process.env.HOST,
     databaseDown: process.env.DB_DOWN === '1',
     healthToken: process.env.HEALTH_TOKEN,
   });

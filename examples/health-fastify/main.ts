@@ -1,7 +1,8 @@
 /**
  * phasegate's health endpoints in a Fastify app.
  *
- * Run: `npx tsx examples/health-fastify/main.ts` (PORT=3000 by default), then, while it starts:
+ * Run: `npx tsx examples/health-fastify/main.ts` (PORT=3000 by default; it listens on 127.0.0.1,
+ * `HOST=0.0.0.0` to let other hosts in), then, while it starts:
  *
  * ```sh
  * curl -i localhost:3000/startupz   # 503 for ~2 s, then 200
@@ -25,11 +26,17 @@ import {
   type HealthHandler,
   type Orchestrator,
 } from '../../src/index.js';
+import { portFromEnvOrExit } from '../health-port.js';
 
 /** Options of {@link startFastifyExample}. */
 export interface FastifyExampleOptions {
   /** @default 3000 */
   readonly port?: number;
+  /**
+   * Interface to listen on; `0.0.0.0` lets other hosts reach it (their `/health` detail needs the
+   * token). @default '127.0.0.1'
+   */
+  readonly host?: string | undefined;
   /** How long the simulated database takes to connect. @default 2000 */
   readonly databaseConnectMs?: number;
   /** Make the degradable cache fail (graceful mode keeps the service up, DEGRADED). @default false */
@@ -102,7 +109,7 @@ export async function startFastifyExample(options: FastifyExampleOptions = {}): 
   const app = Fastify();
   await app.register(phasegateHealthPlugin, { health });
   app.get('/hello', async () => ({ hello: 'world', availability: orchestrator.availability }));
-  const url = await app.listen({ port: options.port ?? 3000, host: '127.0.0.1' });
+  const url = await app.listen({ port: options.port ?? 3000, host: options.host ?? '127.0.0.1' });
 
   // A startup failure is visible on /startupz and /health; the example keeps serving them.
   const started = orchestrator.start().catch(() => undefined);
@@ -122,7 +129,8 @@ export async function startFastifyExample(options: FastifyExampleOptions = {}): 
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const example = await startFastifyExample({
-    port: Number(process.env.PORT ?? 3000),
+    port: portFromEnvOrExit(process.env.PORT),
+    host: process.env.HOST,
     cacheDown: process.env.CACHE_DOWN === '1',
     healthToken: process.env.HEALTH_TOKEN,
   });

@@ -112,4 +112,28 @@ describe('phasegate run', () => {
     expect(run.code).toBe(78);
     expect(run.stderr).toContain('cannot load no/such/service.mjs');
   });
+
+  it('exits 78 for a module whose own import is missing, blaming the import, not the path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'phasegate-run-'));
+    try {
+      // The path given is right; what is missing is a package and a file the module imports. The
+      // old hint ("give the path of a .js or .mjs module") sent the user after the wrong problem.
+      const cases = [
+        ["import 'phasegate-no-such-package';\n", "Cannot find package 'phasegate-no-such-package'"],
+        ["import './helper-missing.mjs';\n", 'helper-missing.mjs'],
+      ];
+      for (const [source, missing] of cases) {
+        const file = join(dir, 'service.mjs');
+        await writeFile(file, `${source}export default { phases: [] };\n`);
+        const run = await runPhasegate(['run', file]);
+        expect(run.code, run.stderr).toBe(78);
+        expect(run.stderr).toContain(`${file} imports a module that cannot be found`);
+        expect(run.stderr).toContain(missing);
+        expect(run.stderr).toContain('fix: install the package, or correct the import in');
+        expect(run.stderr).not.toContain('give the path of a .js or .mjs module');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -2,11 +2,18 @@
  * The Fastify and Express examples, run on port 0 against a real Orchestrator: probes during
  * startup, after it, degraded and failed startups, and the drain on shutdown.
  */
+import { execFile } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { startExpressExample } from '../../examples/health-express/main.js';
 import { startFastifyExample } from '../../examples/health-fastify/main.js';
 import { httpRequest } from './health-fixtures.js';
+
+/** An IPv4 address of this machine other than loopback, for a caller that is not local. */
+const outsideAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
 
 async function codes(url: string): Promise<Record<string, number>> {
   const paths = ['/livez', '/startupz', '/readyz'];
@@ -69,6 +76,30 @@ describe('examples/health-fastify', () => {
   });
 });
 
+describe('examples/health-fastify and HOST', () => {
+  it.skipIf(outsideAddress === undefined)(
+    'with host 0.0.0.0, a non-loopback caller gets {status} only, and full detail with the token',
+    async () => {
+      const example = await startFastifyExample({
+        port: 0,
+        host: '0.0.0.0',
+        databaseConnectMs: 10,
+        drainDelayMs: 0,
+        healthToken: 'tok',
+      });
+      try {
+        await example.started;
+        const outside = `http://${outsideAddress}:${new URL(example.url).port}/health`;
+        expect(JSON.parse((await httpRequest(outside)).body)).toEqual({ status: 'ready' });
+        const detail = await httpRequest(outside, { headers: { authorization: 'Bearer tok' } });
+        expect(JSON.parse(detail.body).components).toHaveLength(2);
+      } finally {
+        await example.shutdown();
+      }
+    },
+  );
+});
+
 describe('examples/health-express', () => {
   it('starts and becomes ready; /health detail needs loopback or the token', async () => {
     const example = await startExpressExample({
@@ -87,6 +118,30 @@ describe('examples/health-express', () => {
       await example.shutdown();
     }
   });
+
+  // The example's doc shows `curl -H "Authorization: Bearer $HEALTH_TOKEN" http://<host>:3000/health`,
+  // but it listened on 127.0.0.1 only, so no other host could connect: the token path was unreachable.
+  it.skipIf(outsideAddress === undefined)(
+    'with host 0.0.0.0, a non-loopback caller gets {status} only, and full detail with the token',
+    async () => {
+      const example = await startExpressExample({
+        port: 0,
+        host: '0.0.0.0',
+        databaseConnectMs: 10,
+        drainDelayMs: 0,
+        healthToken: 'tok',
+      });
+      try {
+        await example.started;
+        const outside = `http://${outsideAddress}:${new URL(example.url).port}/health`;
+        expect(JSON.parse((await httpRequest(outside)).body)).toEqual({ status: 'ready' });
+        const detail = await httpRequest(outside, { headers: { authorization: 'Bearer tok' } });
+        expect(JSON.parse(detail.body).components).toHaveLength(1);
+      } finally {
+        await example.shutdown();
+      }
+    },
+  );
 
   it('fails with the listen error when the port is taken (not a TypeError from a server that never listened)', async () => {
     const taken = createServer();
@@ -117,5 +172,23 @@ describe('examples/health-express', () => {
     } finally {
       await example.shutdown();
     }
+  });
+});
+
+describe.each(['health-express', 'health-fastify'])('examples/%s run as documented', (name) => {
+  // `PORT=abc npx tsx examples/.../main.ts` handed NaN to listen: exit 1 with a stack trace about
+  // `options.port`, not naming PORT.
+  it.each(['abc', '70000', ''])('exits 78 naming PORT for PORT=%j, before listening', async (port) => {
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', `examples/${name}/main.ts`],
+        { env: { ...process.env, PORT: port }, timeout: 20_000 },
+        (error, _stdout, stderr) =>
+          resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stderr }),
+      );
+    });
+    expect(run.code, run.stderr).toBe(78);
+    expect(run.stderr).toContain(`PORT: must be a whole number from 0 to 65535, got ${JSON.stringify(port)}`);
   });
 });

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
@@ -109,12 +110,22 @@ export async function runModule(
 }
 
 async function loadServiceModule(file: string, load: ModuleLoader): Promise<ServiceModule> {
-  const url = pathToFileURL(isAbsolute(file) ? file : resolve(file)).href;
+  const path = isAbsolute(file) ? file : resolve(file);
+  const url = pathToFileURL(path).href;
   let loaded: unknown;
   try {
     loaded = await load(url);
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && IMPORT_NOT_FOUND_ERRORS.has(code) && isFile(path)) {
+      // The module is there; a package or file it imports is not. The path is not the problem.
+      throw new ConfigError(
+        '<module>',
+        `${file} imports a module that cannot be found: ${safeMessage(error)}`,
+        `install the package, or correct the import in ${file}`,
+        error,
+      );
+    }
     const notFound = typeof code === 'string' && MODULE_PATH_ERRORS.has(code);
     throw new ConfigError(
       '<module>',
@@ -155,6 +166,20 @@ const MODULE_PATH_ERRORS = new Set([
   'ERR_UNKNOWN_FILE_EXTENSION',
   'ERR_UNSUPPORTED_DIR_IMPORT',
 ]);
+
+/**
+ * Errors Node gives both for the module's own path and for what the module imports: when the
+ * module's file exists, they are about an import.
+ */
+const IMPORT_NOT_FOUND_ERRORS = new Set(['ERR_MODULE_NOT_FOUND', 'ERR_UNSUPPORTED_DIR_IMPORT']);
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
 
 function overrides(flags: RunFlags): RunServiceOptionsInput {
   const out: { -readonly [K in keyof RunServiceOptionsInput]: RunServiceOptionsInput[K] } = {};
