@@ -76,30 +76,6 @@ describe('examples/health-fastify', () => {
   });
 });
 
-describe('examples/health-fastify and HOST', () => {
-  it.skipIf(outsideAddress === undefined)(
-    'with host 0.0.0.0, a non-loopback caller gets {status} only, and full detail with the token',
-    async () => {
-      const example = await startFastifyExample({
-        port: 0,
-        host: '0.0.0.0',
-        databaseConnectMs: 10,
-        drainDelayMs: 0,
-        healthToken: 'tok',
-      });
-      try {
-        await example.started;
-        const outside = `http://${outsideAddress}:${new URL(example.url).port}/health`;
-        expect(JSON.parse((await httpRequest(outside)).body)).toEqual({ status: 'ready' });
-        const detail = await httpRequest(outside, { headers: { authorization: 'Bearer tok' } });
-        expect(JSON.parse(detail.body).components).toHaveLength(2);
-      } finally {
-        await example.shutdown();
-      }
-    },
-  );
-});
-
 describe('examples/health-express', () => {
   it('starts and becomes ready; /health detail needs loopback or the token', async () => {
     const example = await startExpressExample({
@@ -118,30 +94,6 @@ describe('examples/health-express', () => {
       await example.shutdown();
     }
   });
-
-  // The example's doc shows `curl -H "Authorization: Bearer $HEALTH_TOKEN" http://<host>:3000/health`,
-  // but it listened on 127.0.0.1 only, so no other host could connect: the token path was unreachable.
-  it.skipIf(outsideAddress === undefined)(
-    'with host 0.0.0.0, a non-loopback caller gets {status} only, and full detail with the token',
-    async () => {
-      const example = await startExpressExample({
-        port: 0,
-        host: '0.0.0.0',
-        databaseConnectMs: 10,
-        drainDelayMs: 0,
-        healthToken: 'tok',
-      });
-      try {
-        await example.started;
-        const outside = `http://${outsideAddress}:${new URL(example.url).port}/health`;
-        expect(JSON.parse((await httpRequest(outside)).body)).toEqual({ status: 'ready' });
-        const detail = await httpRequest(outside, { headers: { authorization: 'Bearer tok' } });
-        expect(JSON.parse(detail.body).components).toHaveLength(1);
-      } finally {
-        await example.shutdown();
-      }
-    },
-  );
 
   it('fails with the listen error when the port is taken (not a TypeError from a server that never listened)', async () => {
     const taken = createServer();
@@ -191,4 +143,33 @@ describe.each(['health-express', 'health-fastify'])('examples/%s run as document
     expect(run.code, run.stderr).toBe(78);
     expect(run.stderr).toContain(`PORT: must be a whole number from 0 to 65535, got ${JSON.stringify(port)}`);
   });
+});
+
+// The Express example's doc shows `curl -H "Authorization: Bearer $HEALTH_TOKEN" http://<host>:3000/health`,
+// but both examples listened on 127.0.0.1 only, so no other host could connect: the token path was unreachable.
+describe('examples/health-fastify and health-express with HOST', () => {
+  it.skipIf(outsideAddress === undefined).each([
+    ['health-fastify', startFastifyExample, 2],
+    ['health-express', startExpressExample, 1],
+  ] as const)(
+    '%s with host 0.0.0.0: a non-loopback caller gets {status} only, and full detail with the token',
+    async (_name, start, components) => {
+      const example = await start({
+        port: 0,
+        host: '0.0.0.0',
+        databaseConnectMs: 10,
+        drainDelayMs: 0,
+        healthToken: 'tok',
+      });
+      try {
+        await example.started;
+        const outside = `http://${outsideAddress}:${new URL(example.url).port}/health`;
+        expect(JSON.parse((await httpRequest(outside)).body)).toEqual({ status: 'ready' });
+        const detail = await httpRequest(outside, { headers: { authorization: 'Bearer tok' } });
+        expect(JSON.parse(detail.body).components).toHaveLength(components);
+      } finally {
+        await example.shutdown();
+      }
+    },
+  );
 });
