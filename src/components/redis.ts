@@ -2,6 +2,7 @@ import type * as IORedis from 'ioredis';
 import type { Redis, RedisOptions } from 'ioredis';
 import { abortReason } from '../common/abort-reason.js';
 import { systemClock, type Clock } from '../common/clock.js';
+import { settlesWithin } from '../common/settles-within.js';
 import { defaultRandom, type Random } from '../common/random.js';
 import { lazyModule } from '../common/lazy-module.js';
 import { redactUrl, safeMessage } from '../common/redact.js';
@@ -129,13 +130,6 @@ function reviveIfStranded(client: Redis): void {
  */
 function dropIfStillUp(client: Redis): void {
   if (client.status === 'ready') client.stream?.destroy();
-}
-
-/** Wait for `promise`, but at most `ms` on `clock`; resolves either way. */
-async function atMost(clock: Clock, ms: number, promise: Promise<unknown>): Promise<void> {
-  const bound = new AbortController();
-  await Promise.race([promise.catch(() => undefined), clock.sleep(ms, bound.signal).catch(() => undefined)]);
-  bound.abort();
 }
 
 /**
@@ -269,7 +263,7 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
     async stop(client, { signal }) {
       if (client.status === 'ready') {
         const quit = untilAborted(client.quit(), signal);
-        await atMost(clocks.get(client) ?? systemClock, quitTimeoutMs, quit);
+        await settlesWithin(clocks.get(client) ?? systemClock, quitTimeoutMs, quit);
       }
       client.disconnect();
     },

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { CancelTimer } from '../common/clock.js';
+import { settlesWithin } from '../common/settles-within.js';
 import { Scope } from '../common/scope.js';
 import { abortReason } from '../common/abort-reason.js';
 import { lazyModule } from '../common/lazy-module.js';
@@ -180,17 +180,12 @@ export class PostgresAdmission implements FleetAdmission {
    * Never rejects.
    */
   private async settle(client: pg.Client, work: () => Promise<unknown>): Promise<void> {
-    let cancel: CancelTimer = () => undefined;
-    const late = new Promise<false>((resolve) => {
-      cancel = this.options.clock.timer(this.releaseTimeoutMs, () => resolve(false));
-    });
     const done = work().then(
       () => true,
       () => false,
     );
-    const finished = await Promise.race([done, late]);
-    cancel();
-    if (!finished) destroy(client);
+    const finished = await settlesWithin(this.options.clock, this.releaseTimeoutMs, done);
+    if (!finished || !(await done)) destroy(client);
   }
 
   /** Open the dedicated connection, bounded by the request's deadline and signal (on the clock). */

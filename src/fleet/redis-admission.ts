@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { CancelTimer } from '../common/clock.js';
+import { settlesWithin } from '../common/settles-within.js';
 import { abortReason } from '../common/abort-reason.js';
 import { toDependencyError } from '../components/dependency-error.js';
 import { ConfigError } from '../errors/config-error.js';
@@ -184,16 +185,11 @@ export class RedisAdmission implements FleetAdmission {
    * client it opened is disconnected at once; a client given as `redis` is left as it is.
    */
   async close(): Promise<void> {
-    let cancel: CancelTimer = () => undefined;
-    const late = new Promise<void>((resolve) => {
-      cancel = this.options.clock.timer(this.leaseMs, resolve);
-    });
     const orderly = async (): Promise<void> => {
       await Promise.allSettled([...this.held].map((lease) => lease.release()));
       await this.client?.close();
     };
-    await Promise.race([orderly(), late]);
-    cancel();
+    await settlesWithin(this.options.clock, this.leaseMs, orderly());
     this.client?.disconnect();
   }
 

@@ -15,6 +15,7 @@
 import { abortReason } from '../../common/abort-reason.js';
 import { Emitter, type Event } from '../../common/events.js';
 import { AbortedError } from '../../errors/aborted-error.js';
+import { settlesWithin } from '../../common/settles-within.js';
 import { linkSignals, untilAborted } from '../abort.js';
 import type { PgConnection, PgQueryResult } from './connection.js';
 import { acquireTimeoutError, connectionLostError } from './pool-errors.js';
@@ -277,12 +278,11 @@ export class PostgresPool {
     }
     if (this.waiters.length > 0) this.waiters.failAll(this.stopped());
     if (this.background.size > 0) {
-      const bound = new AbortController();
-      await Promise.race([
+      await settlesWithin(
+        this.options.clock,
+        this.options.backgroundStopMs,
         Promise.allSettled([...this.background]),
-        this.options.clock.sleep(this.options.backgroundStopMs, bound.signal).catch(() => undefined),
-      ]);
-      bound.abort();
+      );
     }
     const closing: Array<Promise<void>> = [];
     for (const entry of this.entries) {

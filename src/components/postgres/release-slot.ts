@@ -1,4 +1,5 @@
-import type { CancelTimer, Clock } from '../../common/clock.js';
+import type { Clock } from '../../common/clock.js';
+import { settlesWithin } from '../../common/settles-within.js';
 import type { AdmissionLease } from '../admission-hook.js';
 import type { PoolSession } from './pool-types.js';
 
@@ -25,16 +26,6 @@ export async function releaseSlot(
 ): Promise<void> {
   if (!slot) return;
   const began = clock.now();
-  let cancelTimer: CancelTimer = () => undefined;
-  const late = new Promise<false>((resolve) => {
-    cancelTimer = clock.timer(timeoutMs, () => resolve(false));
-  });
-  const released = slot.lease.release().then(
-    () => true,
-    () => true,
-  );
-  const finished = await Promise.race([released, late]);
-  cancelTimer();
-  if (finished) return;
+  if (await settlesWithin(clock, timeoutMs, slot.lease.release())) return;
   onAbandoned(clock.now() - began, slot.session.closeIfUnanswered());
 }
