@@ -49,6 +49,20 @@ function setup(options: Partial<PostgresComponentOptionsInput> & { url?: string 
   return { app, spec, t, start, connections };
 }
 
+/**
+ * A component's pool of 3 reaching the real Postgres through a TCP proxy (so its path can go dark),
+ * started and grown to 3. The proxy is closed first at cleanup, cutting what is left.
+ */
+async function grownBehindProxy(options: Partial<PostgresComponentOptionsInput> = {}) {
+  const proxy = await TcpProxy.before(databaseUrl(), 5432);
+  proxy.forward();
+  const parts = setup({ url: proxy.via(databaseUrl()), max: 3, minReady: 1, ...options });
+  const pool = await parts.start();
+  cleanups.push(() => proxy.close());
+  await waitUntil(() => pool.open === 3, { message: 'pool grown to 3' });
+  return { ...parts, proxy, pool };
+}
+
 describe('postgresComponent (real Postgres)', () => {
   it('is ready with minReady verified connections, grows to its target in the background, and stop() closes all', async () => {
     const { spec, t, start, connections } = setup({ max: 6, minReady: 2, maxConcurrentOpens: 2 });
@@ -255,17 +269,7 @@ describe('postgresComponent (real Postgres)', () => {
 
   it('stop() closes connections whose network path went dark at once, not when TCP gives up', async () => {
     // pg's end() sends Terminate and waits for the server's FIN, which a dark path never brings.
-    const proxy = await TcpProxy.before(databaseUrl(), 5432);
-    proxy.forward();
-    const { spec, start } = setup({
-      url: proxy.via(databaseUrl()),
-      max: 3,
-      minReady: 1,
-      readLiveLimits: false,
-    });
-    const pool = await start();
-    cleanups.push(() => proxy.close()); // runs first: cuts what is left
-    await waitUntil(() => pool.open === 3, { message: 'pool grown to 3' });
+    const { spec, pool, proxy } = await grownBehindProxy({ readLiveLimits: false });
     proxy.stallOpen();
     const stopped = Promise.resolve(spec.stop!(pool, { signal: AbortSignal.timeout(5_000) })).then(
       () => 'stopped',
@@ -281,18 +285,7 @@ describe('postgresComponent (real Postgres)', () => {
     // A failover that moves the address leaves connections that neither answer nor reset. The
     // recheck's limits read used to wait on such a connection for good (until TCP gave up, minutes
     // later), and the growth loop with it: no recheck, no refill.
-    const proxy = await TcpProxy.before(databaseUrl(), 5432);
-    proxy.forward();
-    const { start, connections } = setup({
-      url: proxy.via(databaseUrl()),
-      max: 3,
-      minReady: 1,
-      targetRecheckMs: 200,
-      openTimeoutMs: 500,
-    });
-    const pool = await start();
-    cleanups.push(() => proxy.close()); // runs first: cuts what is left
-    await waitUntil(() => pool.open === 3, { message: 'pool grown to 3' });
+    const { pool, proxy, connections } = await grownBehindProxy({ targetRecheckMs: 200, openTimeoutMs: 500 });
     proxy.stallOpen();
     // The server still holds the 3 dark sessions (the proxy keeps them); a 4th is a replacement.
     await waitUntil(async () => (await connections()) >= 4, {
