@@ -113,6 +113,38 @@ describe('phasegate program', () => {
     expect(unknownCommand.codes).toEqual([78]);
   });
 
+  it('plan with a flag given twice is bad input: exit 78 naming the flag, not the last value silently', async () => {
+    for (const [flag, first, second] of [
+      ['--instances', '2', '20'],
+      ['--max-connections', '100', '500'],
+      ['--file', 'a.yaml', 'b.yaml'],
+      ['--database-url', 'postgres://app:hunter2@db/app', 'postgres://app:hunter3@db2/app'],
+    ] as const) {
+      const io = recorder();
+      await main(
+        argv(
+          'plan',
+          '--instances',
+          '2',
+          '--pool-max',
+          '10',
+          '--max-connections',
+          '100',
+          flag,
+          first,
+          flag,
+          second,
+        ),
+        io,
+      );
+      expect(io.codes).toEqual([78]);
+      expect(io.err_).toContain(`${flag} was given more than once`);
+      expect(io.err_).toContain(`give ${flag} once`);
+      expect(io.err_ + io.out_).not.toMatch(/hunter[23]/);
+      expect(io.out_).toBe('');
+    }
+  });
+
   it('runs plan through the program: the incident exits 1', async () => {
     const io = recorder();
     await buildProgram(io).parseAsync(

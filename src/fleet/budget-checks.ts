@@ -3,8 +3,8 @@ import { ConfigError } from '../errors/config-error.js';
 // Checks of the numbers of a connection budget (planConnectionBudget's input), each failing with a
 // ConfigError that names the field, says what it must be and how to fix it.
 
-/** The rules a budget number is checked against. */
-export type Check = 'integer>=0' | 'integer>=1' | 'number>0' | 'fraction';
+/** The rules a budget number is checked against (`fraction` is [0, 1), `share` is (0, 1]). */
+export type Check = 'integer>=0' | 'integer>=1' | 'number>0' | 'fraction' | 'share';
 
 /** `value` when it satisfies `rule`, else a ConfigError at `path` ("is required" when undefined). */
 export function check(path: string, value: unknown, rule: Check): number {
@@ -18,7 +18,9 @@ export function check(path: string, value: unknown, rule: Check): number {
         ? Number.isSafeInteger(value) && value >= 1
         : rule === 'number>0'
           ? value > 0
-          : value >= 0 && value < 1);
+          : rule === 'share'
+            ? value > 0 && value <= 1
+            : value >= 0 && value < 1);
   if (ok) return value as number;
   if (value === undefined) throw new ConfigError(path, 'is required', `set ${path}`);
   const wanted = {
@@ -26,10 +28,12 @@ export function check(path: string, value: unknown, rule: Check): number {
     'integer>=1': `a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`,
     'number>0': 'a number > 0',
     fraction: 'a number in [0, 1)',
+    share: 'a number in (0, 1]',
   }[rule];
   throw new ConfigError(
     path,
-    `must be ${wanted}, got ${JSON.stringify(value) ?? String(value)}`,
+    // String(): JSON would print Infinity and NaN as `null`.
+    `must be ${wanted}, got ${typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value))}`,
     `set ${path} to ${wanted}`,
   );
 }

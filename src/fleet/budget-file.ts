@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors/config-error.js';
+import { describeFileIssue } from './budget-file-issues.js';
 
 const count = z.number().int().min(0);
 const positiveCount = z.number().int().min(1);
@@ -61,7 +62,8 @@ export type BudgetFile = z.infer<typeof budgetFileSchema>;
 
 /**
  * Parse and validate the YAML text of a budget file. Throws a {@link ConfigError} whose path names the
- * file and the key (`plan.yaml: pool.maxOverflow`), listing every problem found.
+ * file and the key (`plan.yaml: pool.maxOverflow`), listing every problem found in the words
+ * `planConnectionBudget` uses for the same key, each with its fix (a likely meant key for a typo).
  */
 export function parseBudgetFile(text: string, fileName: string): BudgetFile {
   let data: unknown;
@@ -73,16 +75,9 @@ export function parseBudgetFile(text: string, fileName: string): BudgetFile {
   }
   const result = budgetFileSchema.safeParse(data ?? {});
   if (result.success) return result.data;
-  const issues = result.error.issues;
-  const first = issues[0]!;
-  const where = (path: readonly PropertyKey[]): string =>
-    path.length ? path.map(String).join('.') : '(top level)';
   // The first problem is named by the error's path; any others follow with their own.
-  const others = issues.slice(1).map((issue) => `${where(issue.path)}: ${issue.message}`);
-  const problems = others.length === 0 ? first.message : `${first.message}; also ${others.join('; ')}`;
-  throw new ConfigError(
-    `${fileName}: ${where(first.path)}`,
-    problems,
-    '`phasegate plan --help` lists the keys',
-  );
+  const [first, ...others] = result.error.issues.map((issue) => describeFileIssue(issue, data ?? {}));
+  const problems = [first!.problem, ...others.map((other) => `${other.where}: ${other.problem}`)];
+  const fixes = [...new Set([first!, ...others].map((p) => p.fix))];
+  throw new ConfigError(`${fileName}: ${first!.where}`, problems.join('; also '), fixes.join('; '));
 }

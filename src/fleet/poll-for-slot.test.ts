@@ -143,6 +143,40 @@ describe('pollForSlot', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('an abort just as a try succeeds rejects at once, without waiting for a give-back that never ends', async () => {
+    // The abort lands some microtasks after the try's success; one of these counts falls between the
+    // success and pollForSlot seeing it (the slot is in hand, the scope aborted). A give-back that
+    // hangs there (a Redis or a session gone dark) must not hold up the rejection.
+    for (let hops = 0; hops < 8; hops++) {
+      const clock = new FakeClock();
+      const controller = new AbortController();
+      const given: number[] = [];
+      const attempt: SlotAttempt<number> = {
+        tryOnce: () => {
+          let later = Promise.resolve();
+          for (let i = 0; i < hops; i++) later = later.then(() => undefined);
+          void later.then(() => controller.abort(new Error('stop')));
+          return Promise.resolve(hops);
+        },
+        giveBack: (taken) => {
+          given.push(taken);
+          return new Promise(() => undefined);
+        },
+      };
+      let outcome: unknown = 'pending';
+      void pollForSlot(attempt, options(clock, { signal: controller.signal })).then(
+        (slot) => (outcome = slot),
+        (error: unknown) => (outcome = error),
+      );
+      await clock.advance(0);
+      // Either the slot was granted before the abort (the caller holds it), or the wait rejected
+      // with the reason and the slot was handed back.
+      if (given.length === 0) expect(outcome).toEqual({ taken: hops, waitedMs: 0 });
+      else expect([outcome, given]).toEqual([expect.objectContaining({ message: 'stop' }), [hops]]);
+      expect(clock.pending).toBe(0);
+    }
+  });
+
   it('a failing try ends the wait with its own error', async () => {
     const clock = new FakeClock();
     const failure = Object.assign(new Error('Connection terminated'), { code: 'ECONNRESET' });

@@ -43,7 +43,7 @@ export interface PolledSlot<T> {
  * (`next = min(maxDelay, uniform(initialDelay, 3 × previous))`, never past the deadline) and try again.
  *
  * - Abort: rejects at once with the signal's reason; the sleep's timer is cancelled, and a try still in
- *   flight that later succeeds is given back.
+ *   flight that later succeeds is given back (without waiting for the give-back to finish).
  * - Deadline: no try starts at or after the deadline, the last wait ends at it, and a try still in
  *   flight when it passes is abandoned (and given back if it succeeds). Then rejects with
  *   {@link AdmissionTimeoutError}.
@@ -69,7 +69,9 @@ export async function pollForSlot<T>(
       );
       if (taken !== undefined) {
         if (scope.aborted) {
-          await attempt.giveBack(taken).catch(() => undefined);
+          // Given back as raceAbort gives back a late success, without waiting: on a backend gone dark
+          // the give-back would never end, and the caller asked to stop now.
+          giveBackLate(attempt, taken);
           throw abortReason(scope.signal);
         }
         return { taken, waitedMs: clock.now() - start };
@@ -86,5 +88,14 @@ export async function pollForSlot<T>(
     throw error;
   } finally {
     scope.dispose();
+  }
+}
+
+/** Give back a slot nobody will use, without waiting; a failure (thrown or rejected) is ignored. */
+function giveBackLate<T>(attempt: SlotAttempt<T>, taken: T): void {
+  try {
+    attempt.giveBack(taken).catch(() => undefined);
+  } catch {
+    // A backend that cannot give back leaves the slot to its own expiry (a lease, a session).
   }
 }

@@ -100,6 +100,31 @@ describe('RedisAdmission lease signal', () => {
   });
 });
 
+describe('RedisAdmission lease release', () => {
+  it('waits at most leaseMs for a release that Redis never answers, and then the lease is released', async () => {
+    const clock = new FakeClock();
+    const redis: RedisLike = {
+      eval: ((script: string) =>
+        script === RELEASE_SCRIPT
+          ? new Promise(() => undefined)
+          : Promise.resolve(1)) as unknown as RedisLike['eval'],
+      quit: (() => Promise.resolve('OK')) as unknown as RedisLike['quit'],
+    };
+    const admission = new RedisAdmission({ width: 1, redis, clock, leaseMs: 600 });
+    const request = { signal: new AbortController().signal, deadline: Infinity, firstConnection: undefined };
+    const lease = await admission.acquire(request);
+    let settled = false;
+    void lease.release().then(() => (settled = true));
+    expect(lease.released).toBe(true);
+    await clock.advance(599);
+    expect(settled).toBe(false);
+    await clock.advance(1);
+    // Past leaseMs the lease has expired in Redis anyway: a caller awaiting release() goes on.
+    expect(settled).toBe(true);
+    expect(clock.pending).toBe(0);
+  });
+});
+
 describe('RedisAdmission close', () => {
   it('waits at most leaseMs for releases that Redis never answers (a path gone dark)', async () => {
     const clock = new FakeClock();

@@ -47,7 +47,10 @@ export interface RedisAdmissionOptionsInput extends AdmissionCommonOptionsInput 
   readonly onLeaseLost?: (lease: RedisAdmissionLease) => void;
 }
 
-/** A lease of the Redis backend. */
+/**
+ * A lease of the Redis backend. Its `release()` waits at most `leaseMs` for Redis to remove it: past
+ * that the lease has expired anyway, and a path to Redis gone dark would never answer.
+ */
 export interface RedisAdmissionLease extends FleetAdmissionLease {
   /** The member id in the sorted set. */
   readonly id: string;
@@ -232,8 +235,9 @@ export class RedisAdmission implements FleetAdmission {
         released = true;
         cancelTick?.();
         this.held.delete(lease);
-        // If Redis cannot be reached the lease still expires after leaseMs.
-        await this.remove(id).catch(() => undefined);
+        // If Redis cannot be reached the lease still expires after leaseMs: wait no longer than that
+        // (on a path gone dark the removal would never be answered).
+        await settlesWithin(clock, this.leaseMs, this.remove(id));
       },
     };
     const lose = (problem: string): void => {

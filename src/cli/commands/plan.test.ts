@@ -250,7 +250,8 @@ describe('phasegate plan', () => {
     const bad = capture();
     expect(await runPlan({ file: 'bad.yaml' }, bad.io, deps)).toBe(78);
     expect(bad.err).toContain('bad.yaml: pool.poolSize');
-    expect(bad.err).toContain('Unrecognized key: "maxConections"');
+    expect(bad.err).toContain('unknown key "maxConections"');
+    expect(bad.err).toContain('did you mean maxConnections?');
 
     const broken = capture();
     expect(await runPlan({ file: 'broken.yaml' }, broken.io, deps)).toBe(78);
