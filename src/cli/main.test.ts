@@ -145,6 +145,23 @@ describe('phasegate program', () => {
     }
   });
 
+  it('run with a flag given twice is bad input: exit 78 naming the flag, before loading the module', async () => {
+    for (const [flag, first, second] of [
+      ['--port', '8080', '9090'],
+      ['--host', '127.0.0.1', '0.0.0.0'],
+      ['--mode', 'deterministic', 'graceful'],
+      ['--budget-ms', '60000', '240000'],
+    ] as const) {
+      const io = recorder();
+      await main(argv('run', 'no-such-service.mjs', flag, first, flag, second), io);
+      expect(io.codes).toEqual([78]);
+      expect(io.err_).toContain(`${flag} was given more than once (first "${first}")`);
+      // Refused by the parser: the module (which does not exist) was never looked for.
+      expect(io.err_).not.toContain('no-such-service');
+      expect(io.out_).toBe('');
+    }
+  });
+
   it('runs plan through the program: the incident exits 1', async () => {
     const io = recorder();
     await buildProgram(io).parseAsync(

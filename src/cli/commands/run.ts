@@ -12,6 +12,7 @@ import {
   type RunServiceOptionsInput,
 } from '../../index.js';
 import { integerFlag } from '../integer-flag.js';
+import { onceFlag } from '../once-flag.js';
 // Type-only: a value import from main.ts would be circular (main.ts registers this command).
 import type { CliIo } from '../main.js';
 
@@ -69,10 +70,19 @@ export function registerRun(
     .option(
       '--port <n>',
       'port of the health endpoints (and of the server, if the module has none); 0 for any free port',
+      onceFlag('--port'),
     )
-    .option('--host <address>', 'interface to bind to (default: all)')
-    .option('--mode <mode>', 'deterministic (fail fast) or graceful (start degraded, recover)')
-    .option('--budget-ms <ms>', 'the startup deadline, e.g. the platform startup window')
+    .option('--host <address>', 'interface to bind to (default: all)', onceFlag('--host'))
+    .option(
+      '--mode <mode>',
+      'deterministic (fail fast) or graceful (start degraded, recover)',
+      onceFlag('--mode'),
+    )
+    .option(
+      '--budget-ms <ms>',
+      'the startup deadline, e.g. the platform startup window',
+      onceFlag('--budget-ms'),
+    )
     .action(async (file: string, flags: RunFlags) => {
       const code = await runModule(file, flags, io, load);
       io.exit(code);
