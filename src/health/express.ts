@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SnapshotSource } from '../orchestrator/snapshot.js';
-import { createHealthHandler, isHealthHandler, type HealthHandler } from './handler.js';
+import { healthHandlerFor, isHealthHandler, type HealthHandler } from './handler.js';
 import { requireSnapshotSource, type HealthOptionsInput } from './options.js';
 
 /** A Connect/Express-style middleware. */
@@ -23,7 +23,8 @@ export type HealthMiddleware = (
  *
  * @param health A handler from {@link createHealthHandler} (share it to call `setDraining()` on
  *   shutdown), or a snapshot source, for which a handler is made from `options`.
- * @throws {ConfigError} when it is neither, or when `options` are invalid.
+ * @throws {ConfigError} when it is neither, or when `options` are invalid (naming
+ *   `healthMiddleware options.<option>`).
  *
  * @example
  * ```ts
@@ -42,7 +43,7 @@ export function healthMiddleware(
   if (isHealthHandler(healthOrSource)) handler = healthOrSource;
   else {
     requireSnapshotSource(healthOrSource, 'healthMiddleware(source)');
-    handler = createHealthHandler(healthOrSource, options);
+    handler = healthHandlerFor(healthOrSource, options, 'healthMiddleware options');
   }
   return (req, res, next) => {
     if (!handler(req, res)) next();

@@ -88,6 +88,21 @@ describe('phasegateHealthPlugin', () => {
     expect(error?.message).toMatch(/pass degradedIsReady to createHealthHandler/);
   });
 
+  // The plugin's own checks named `phasegateHealthPlugin options.source`, but the handler it makes
+  // from `source` named its options `health.degradedIsReady`, an option the caller never wrote.
+  it.each([
+    ['degradedIsReady', { degradedIsReady: 'yes' }],
+    ['token', { token: '' }],
+    ['live', { live: true }],
+    ['metrics', { metrics: 'on' }],
+    ['metrics.prefix', { metrics: { prefix: 'not a prefix' } }],
+  ])('names an invalid health option %s as the plugin option the caller gave', (path, bad) => {
+    const { urls, error } = register({ source: { snapshot: () => snapshot }, ...bad } as never);
+    expect(urls).toEqual([]);
+    expect(isConfigError(error)).toBe(true);
+    expect(error).toMatchObject({ path: `phasegateHealthPlugin options.${path}` });
+  });
+
   it('hands only the health options to the handler it makes: Fastify register options are not typos', () => {
     const options = {
       source: { snapshot: () => snapshot },

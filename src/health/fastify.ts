@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError } from '../errors/config-error.js';
 import type { SnapshotSource } from '../orchestrator/snapshot.js';
-import { createHealthHandler, isHealthHandler, type HealthHandler } from './handler.js';
+import { healthHandlerFor, isHealthHandler, type HealthHandler } from './handler.js';
 import { HEALTH_OPTION_KEYS, requireSnapshotSource, type HealthOptionsInput } from './options.js';
 import { HealthPaths } from './states.js';
 
@@ -138,7 +138,7 @@ function resolveHandler(options: FastifyHealthOptions): HealthHandler {
   const healthOptions = Object.fromEntries(
     HEALTH_OPTION_KEYS.filter((key) => Object.hasOwn(options, key)).map((key) => [key, options[key]]),
   ) as HealthOptionsInput;
-  return createHealthHandler(options.source, healthOptions);
+  return healthHandlerFor(options.source, healthOptions, 'phasegateHealthPlugin options');
 }
 
 // The health paths are fixed (the README's "Contracts") and the platform's probes expect them there.
