@@ -223,6 +223,21 @@ describe.each(['health-express', 'health-fastify'])('examples/%s main and stop s
     expect(run.stdout).toContain('stopped');
     expect(run.stdout).not.toContain('startup settled');
   });
+
+  it('SIGTERM once started drains and exits 0 by itself (nothing left to keep the process alive)', async () => {
+    let sent = false;
+    const run = await runMain(name, (stdout, child) => {
+      if (!sent && stdout.includes('startup settled')) {
+        sent = true;
+        child.kill('SIGTERM');
+      }
+    });
+    expect({ code: run.code, signal: run.signal }, run.stdout + run.stderr).toEqual({
+      code: 0,
+      signal: null,
+    });
+    expect(run.stdout).toMatch(/SIGTERM: draining\nstopped\n/);
+  });
 });
 
 describe('examples/health-fastify and health-express shut down during startup', () => {
