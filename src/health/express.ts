@@ -22,7 +22,9 @@ export type HealthMiddleware = (
  * matched against `req.url`, so `app.use('/ops', healthMiddleware(...))` serves `/ops/readyz`.
  *
  * @param health A handler from {@link createHealthHandler} (share it to call `setDraining()` on
- *   shutdown), or a snapshot source, for which a handler is made from `options`.
+ *   shutdown), or a snapshot source, for which a handler is made from `options`. Express has no
+ *   close hook, so metrics made that way stay on their registry: with a registry you share, make
+ *   the handler yourself and call `health.metrics?.dispose()` when the app closes.
  * @throws {ConfigError} when it is neither, or when `options` are invalid (naming
  *   `healthMiddleware options.<option>`).
  *
