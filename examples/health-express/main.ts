@@ -15,7 +15,8 @@
  * `DB_DOWN=1` keeps the (critical) database failing: startup exhausts its budget and fails, so
  * `/startupz` and `/readyz` stay 503 while `/livez` stays 200 (a restart would not help the
  * database). SIGINT/SIGTERM drains: `/readyz` turns 503, then the server closes and the components
- * stop in reverse order.
+ * stop in reverse order; exit 0. During startup it aborts the startup instead, cleans up and exits
+ * 130 (SIGINT) or 143 (SIGTERM); a second signal exits at once.
  */
 import express from 'express';
 import type { Server } from 'node:http';
@@ -30,6 +31,7 @@ import {
   type Orchestrator,
 } from '../../src/index.js';
 import { portFromEnvOrExit } from '../health-port.js';
+import { runExample } from '../health-signals.js';
 
 /** Options of {@link startExpressExample}. */
 export interface ExpressExampleOptions {
@@ -59,7 +61,10 @@ export interface ExpressExample {
   readonly health: HealthHandler;
   /** Resolves when startup has settled (ready or failed). */
   readonly started: Promise<void>;
-  /** What SIGTERM does: drain, close the server, stop the components. */
+  /**
+   * What SIGTERM does: drain (once startup has settled), close the server, stop the components
+   * (aborting a startup still under way).
+   */
   shutdown(): Promise<void>;
 }
 
@@ -112,7 +117,12 @@ export async function startExpressExample(options: ExpressExampleOptions = {}): 
   const shutdown = (): Promise<void> => {
     stopping ??= (async () => {
       health.setDraining(); // /readyz 503: the load balancer stops sending traffic
-      await new Promise((resolve) => setTimeout(resolve, options.drainDelayMs ?? 1000));
+      // Only a service that was up can have traffic to drain. A startup still under way (a signal
+      // while the database connects) is not drained: waiting would only let it go on.
+      const status = orchestrator.status;
+      if (status === 'ready' || status === 'degraded') {
+        await new Promise((resolve) => setTimeout(resolve, options.drainDelayMs ?? 1000));
+      }
       const closed = new Promise((resolve) => server.close(resolve));
       server.closeIdleConnections();
       await closed;
@@ -124,19 +134,13 @@ export async function startExpressExample(options: ExpressExampleOptions = {}): 
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const example = await startExpressExample({
-    port: portFromEnvOrExit(process.env.PORT),
-    host: process.env.HOST,
-    databaseDown: process.env.DB_DOWN === '1',
-    healthToken: process.env.HEALTH_TOKEN,
-  });
-  console.log(`listening on ${example.url}; try: curl -i ${example.url}/readyz`);
-  await example.started;
-  console.log(`startup settled: ${example.orchestrator.status} (${example.orchestrator.availability})`);
-  const onSignal = (signal: NodeJS.Signals): void => {
-    console.log(`${signal}: draining`);
-    void example.shutdown().then(() => console.log('stopped'));
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  const port = portFromEnvOrExit(process.env.PORT);
+  await runExample(() =>
+    startExpressExample({
+      port,
+      host: process.env.HOST,
+      databaseDown: process.env.DB_DOWN === '1',
+      healthToken: process.env.HEALTH_TOKEN,
+    }),
+  );
 }

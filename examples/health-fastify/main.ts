@@ -14,7 +14,8 @@
  *
  * `CACHE_DOWN=1` makes the (degradable) cache fail: the service starts DEGRADED, `/startupz` is 200
  * and `/readyz` stays 503. Ctrl-C (SIGINT) or SIGTERM drains: `/readyz` turns 503 first, then the
- * server closes and the components stop in reverse order.
+ * server closes and the components stop in reverse order; exit 0. During startup it aborts the
+ * startup instead, cleans up and exits 130 (SIGINT) or 143 (SIGTERM); a second signal exits at once.
  */
 import Fastify from 'fastify';
 import { pathToFileURL } from 'node:url';
@@ -27,6 +28,7 @@ import {
   type Orchestrator,
 } from '../../src/index.js';
 import { portFromEnvOrExit } from '../health-port.js';
+import { runExample } from '../health-signals.js';
 
 /** Options of {@link startFastifyExample}. */
 export interface FastifyExampleOptions {
@@ -56,7 +58,10 @@ export interface FastifyExample {
   readonly health: HealthHandler;
   /** Resolves when startup has settled (ready, degraded, or failed). */
   readonly started: Promise<void>;
-  /** What SIGTERM does: drain, close the server, stop the components. */
+  /**
+   * What SIGTERM does: drain (once startup has settled), close the server, stop the components
+   * (aborting a startup still under way).
+   */
   shutdown(): Promise<void>;
 }
 
@@ -118,7 +123,12 @@ export async function startFastifyExample(options: FastifyExampleOptions = {}): 
   const shutdown = (): Promise<void> => {
     stopping ??= (async () => {
       health.setDraining(); // /readyz 503: the load balancer stops sending traffic
-      await new Promise((resolve) => setTimeout(resolve, options.drainDelayMs ?? 1000));
+      // Only a service that was up can have traffic to drain. A startup still under way (a signal
+      // while the database connects) is not drained: waiting would only let it go on.
+      const status = orchestrator.status;
+      if (status === 'ready' || status === 'degraded') {
+        await new Promise((resolve) => setTimeout(resolve, options.drainDelayMs ?? 1000));
+      }
       await app.close();
       await orchestrator.stop(); // reverse order of start
     })();
@@ -128,19 +138,13 @@ export async function startFastifyExample(options: FastifyExampleOptions = {}): 
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const example = await startFastifyExample({
-    port: portFromEnvOrExit(process.env.PORT),
-    host: process.env.HOST,
-    cacheDown: process.env.CACHE_DOWN === '1',
-    healthToken: process.env.HEALTH_TOKEN,
-  });
-  console.log(`listening on ${example.url}; try: curl -i ${example.url}/readyz`);
-  await example.started;
-  console.log(`startup settled: ${example.orchestrator.status} (${example.orchestrator.availability})`);
-  const onSignal = (signal: NodeJS.Signals): void => {
-    console.log(`${signal}: draining`);
-    void example.shutdown().then(() => console.log('stopped'));
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  const port = portFromEnvOrExit(process.env.PORT);
+  await runExample(() =>
+    startFastifyExample({
+      port,
+      host: process.env.HOST,
+      cacheDown: process.env.CACHE_DOWN === '1',
+      healthToken: process.env.HEALTH_TOKEN,
+    }),
+  );
 }

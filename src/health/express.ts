@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SnapshotSource } from '../orchestrator/snapshot.js';
-import { createHealthHandler, isHealthHandler, type HealthHandler } from './handler.js';
+import { healthHandlerFor, isHealthHandler, type HealthHandler } from './handler.js';
 import { requireSnapshotSource, type HealthOptionsInput } from './options.js';
 
 /** A Connect/Express-style middleware. */
@@ -22,8 +22,11 @@ export type HealthMiddleware = (
  * matched against `req.url`, so `app.use('/ops', healthMiddleware(...))` serves `/ops/readyz`.
  *
  * @param health A handler from {@link createHealthHandler} (share it to call `setDraining()` on
- *   shutdown), or a snapshot source, for which a handler is made from `options`.
- * @throws {ConfigError} when it is neither, or when `options` are invalid.
+ *   shutdown), or a snapshot source, for which a handler is made from `options`. Express has no
+ *   close hook, so metrics made that way stay on their registry: with a registry you share, make
+ *   the handler yourself and call `health.metrics?.dispose()` when the app closes.
+ * @throws {ConfigError} when it is neither, or when `options` are invalid (naming
+ *   `healthMiddleware options.<option>`).
  *
  * @example
  * ```ts
@@ -42,7 +45,7 @@ export function healthMiddleware(
   if (isHealthHandler(healthOrSource)) handler = healthOrSource;
   else {
     requireSnapshotSource(healthOrSource, 'healthMiddleware(source)');
-    handler = createHealthHandler(healthOrSource, options);
+    handler = healthHandlerFor(healthOrSource, options, 'healthMiddleware options');
   }
   return (req, res, next) => {
     if (!handler(req, res)) next();

@@ -1,4 +1,5 @@
 import Fastify from 'fastify';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { isConfigError } from '../errors/config-error.js';
 import { exitCodeFor } from '../errors/exit-codes.js';
@@ -88,6 +89,21 @@ describe('phasegateHealthPlugin', () => {
     expect(error?.message).toMatch(/pass degradedIsReady to createHealthHandler/);
   });
 
+  // The plugin's own checks named `phasegateHealthPlugin options.source`, but the handler it makes
+  // from `source` named its options `health.degradedIsReady`, an option the caller never wrote.
+  it.each([
+    ['degradedIsReady', { degradedIsReady: 'yes' }],
+    ['token', { token: '' }],
+    ['live', { live: true }],
+    ['metrics', { metrics: 'on' }],
+    ['metrics.prefix', { metrics: { prefix: 'not a prefix' } }],
+  ])('names an invalid health option %s as the plugin option the caller gave', (path, bad) => {
+    const { urls, error } = register({ source: { snapshot: () => snapshot }, ...bad } as never);
+    expect(urls).toEqual([]);
+    expect(isConfigError(error)).toBe(true);
+    expect(error).toMatchObject({ path: `phasegateHealthPlugin options.${path}` });
+  });
+
   it('hands only the health options to the handler it makes: Fastify register options are not typos', () => {
     const options = {
       source: { snapshot: () => snapshot },
@@ -134,5 +150,41 @@ describe('phasegateHealthPlugin', () => {
     } finally {
       await app.close();
     }
+  });
+
+  // The metrics the plugin made from `source` stayed on the registry after app.close(): a new app
+  // registering the plugin on that registry (the next test, a restart) failed, "the registry
+  // already has a metric named phasegate_status".
+  it('removes the metrics it made from their registry when the app closes', async () => {
+    const registry = new Registry();
+    const first = Fastify();
+    await first.register(phasegateHealthPlugin, {
+      source: { snapshot: () => snapshot },
+      metrics: { registry },
+    });
+    await first.ready();
+    expect(registry.getSingleMetric('phasegate_status')).toBeDefined();
+    await first.close();
+    expect(registry.getSingleMetric('phasegate_status')).toBeUndefined();
+    const second = Fastify();
+    try {
+      await second.register(phasegateHealthPlugin, {
+        source: { snapshot: () => snapshot },
+        metrics: { registry },
+      });
+      expect((await second.inject({ method: 'GET', url: '/metrics' })).body).toContain('phasegate_status');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('leaves the metrics of a handler it was given alone: the handler is the caller’s', async () => {
+    const registry = new Registry();
+    const health = createHealthHandler({ snapshot: () => snapshot }, { metrics: { registry } });
+    const app = Fastify();
+    await app.register(phasegateHealthPlugin, { health });
+    await app.close();
+    expect(registry.getSingleMetric('phasegate_status')).toBeDefined();
+    health.metrics!.dispose();
   });
 });

@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError } from '../errors/config-error.js';
 import type { SnapshotSource } from '../orchestrator/snapshot.js';
-import { createHealthHandler, isHealthHandler, type HealthHandler } from './handler.js';
+import { healthHandlerFor, isHealthHandler, type HealthHandler } from './handler.js';
 import { HEALTH_OPTION_KEYS, requireSnapshotSource, type HealthOptionsInput } from './options.js';
 import { HealthPaths } from './states.js';
 
@@ -40,6 +40,11 @@ export interface FastifyLikeInstance {
   }): unknown;
   /** The methods the instance routes (Fastify 5); Fastify 4's standard ones when absent. */
   readonly supportedMethods?: readonly string[];
+  /**
+   * Adds a hook; the plugin adds an `onClose` one that removes the metrics it made from a `source`
+   * from their registry when the app closes. Without it they stay registered.
+   */
+  addHook?(name: 'onClose', hook: (instance: never, done: (error?: Error) => void) => void): unknown;
 }
 
 /** Options of {@link phasegateHealthPlugin}: either a ready-made `health` handler or a `source`. */
@@ -64,7 +69,8 @@ const DEFAULT_METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIO
  * handler as the standalone server (same rules, same redaction, same prepared replies): GET and HEAD
  * are answered, every other method gets 405 with `Allow: GET, HEAD`, so the app cannot also route,
  * say, `POST /health` (Fastify rejects the duplicate route). The reply is written to `reply.raw`
- * after `reply.hijack()`; Fastify still runs `onResponse` hooks and logs the request.
+ * after `reply.hijack()`; Fastify still runs `onResponse` hooks and logs the request. Metrics it
+ * makes from `source` are removed from their registry when the app closes (`onClose`).
  *
  * @example
  * ```ts
@@ -103,6 +109,16 @@ export function phasegateHealthPlugin(
     if (url === HealthPaths.METRICS && health.metrics === undefined) continue;
     instance.route({ method, url, handler });
   }
+  // Metrics the plugin made from `source` (not the ones of a shared `health` handler, nor a
+  // ready-made HealthMetrics) may sit on the application's registry: off it when the app closes, so
+  // a new app on that registry does not find the names taken.
+  const own = options.health === undefined && health.metrics !== options.metrics ? health.metrics : undefined;
+  if (own !== undefined) {
+    instance.addHook?.('onClose', (_instance, closed) => {
+      own.dispose();
+      closed();
+    });
+  }
   done();
 }
 
@@ -138,7 +154,7 @@ function resolveHandler(options: FastifyHealthOptions): HealthHandler {
   const healthOptions = Object.fromEntries(
     HEALTH_OPTION_KEYS.filter((key) => Object.hasOwn(options, key)).map((key) => [key, options[key]]),
   ) as HealthOptionsInput;
-  return createHealthHandler(options.source, healthOptions);
+  return healthHandlerFor(options.source, healthOptions, 'phasegateHealthPlugin options');
 }
 
 // The health paths are fixed (the README's "Contracts") and the platform's probes expect them there.

@@ -145,12 +145,26 @@ const UNKNOWN_HEALTH = prepare(503, '{"status":"unknown"}', JSON_TYPE);
  */
 export function createHealthHandler(source: SnapshotSource, input: HealthOptionsInput = {}): HealthHandler {
   requireSnapshotSource(source, 'createHealthHandler(source)');
-  const options = resolveHealthOptions(input);
+  return healthHandlerFor(source, input, 'health');
+}
+
+/**
+ * {@link createHealthHandler} for a caller that takes the health options under another name: an
+ * invalid option is a ConfigError at `<optionsPath>.<option>` (`phasegateHealthPlugin
+ * options.degradedIsReady`), where the caller wrote it. `source` must have been checked. Internal.
+ */
+export function healthHandlerFor(
+  source: SnapshotSource,
+  input: HealthOptionsInput,
+  optionsPath: string,
+): HealthHandler {
+  const options = resolveHealthOptions(input, optionsPath);
   let draining = false;
   // /metrics reports what /health does: draining and UNAVAILABLE once setDraining() was called.
   const metrics = metricsFor(
     { snapshot: () => reportedSnapshot(source.snapshot(), draining) },
     options.metrics,
+    `${optionsPath}.metrics`,
   );
   const degradedIsReady = options.degradedIsReady;
   let startedBefore = false;
@@ -280,13 +294,17 @@ export function isHealthHandler(value: unknown): value is HealthHandler {
   return typeof value === 'function' && typeof (value as Partial<HealthHandler>).setDraining === 'function';
 }
 
-function metricsFor(source: SnapshotSource, option: HealthOptions['metrics']): HealthMetrics | undefined {
+function metricsFor(
+  source: SnapshotSource,
+  option: HealthOptions['metrics'],
+  path: string,
+): HealthMetrics | undefined {
   if (option === false) return undefined;
   if (option === true) return createHealthMetrics(source);
   if (typeof (option as Partial<HealthMetrics>).render === 'function') return option as HealthMetrics;
   // Named as the handler names its other options (`health.degradedIsReady`), which is also where
   // runService takes them (its `health` option), not as createHealthMetrics's own `metrics.prefix`.
-  return createHealthMetrics(source, option as HealthMetricsOptionsInput, 'health.metrics');
+  return createHealthMetrics(source, option as HealthMetricsOptionsInput, path);
 }
 
 /** A throwing `live` hook must not turn liveness into a crash; it counts as live. */

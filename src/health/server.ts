@@ -19,8 +19,9 @@ export interface HealthServer extends AsyncDisposable {
   /** Same as `handler.setDraining`: `/readyz` answers 503 from now on (or again 200 with `false`). */
   setDraining(draining?: boolean): void;
   /**
-   * Stop listening, end every connection (keep-alive ones included) and remove the server's
-   * listeners. Idempotent: later calls return the same promise.
+   * Stop listening, end every connection (keep-alive ones included), remove the server's listeners
+   * and the metrics it registered (not ready-made ones it was given). Idempotent: later calls return
+   * the same promise.
    */
   close(): Promise<void>;
 }
@@ -53,6 +54,10 @@ export async function startHealthServer(
   const { port, host } = resolveListenOptions(input);
   const { port: _port, host: _host, ...handlerOptions } = input;
   const handler = createHealthHandler(source, handlerOptions);
+  // Metrics the handler made (not a ready-made HealthMetrics passed in) come off their registry when
+  // the server closes or fails to listen: it may be the application's, and starting again on it
+  // would find the names taken.
+  const ownMetrics = handler.metrics === input.metrics ? undefined : handler.metrics;
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (handler(req, res)) return;
     res.writeHead(404, NOT_FOUND_HEADERS);
@@ -63,6 +68,7 @@ export async function startHealthServer(
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       server.removeListener('request', onRequest);
+      ownMetrics?.dispose();
       reject(listenConfigError(error, port, host, { port: 'health.port', host: 'health.host' }) ?? error);
     };
     server.once('error', onError);
@@ -85,6 +91,7 @@ export async function startHealthServer(
     closing ??= new Promise<void>((resolve) => {
       server.close(() => {
         server.removeListener('request', onRequest);
+        ownMetrics?.dispose();
         resolve();
       });
       // Keep-alive and in-flight connections would hold close() open until their timeouts.

@@ -48,7 +48,9 @@ export type PlanSource = Plan | PlanInput | ((setup: PlanSetup) => Plan | PlanIn
  *
  * On a stop signal: `/readyz` turns 503, the service keeps serving for the drain delay, then closes
  * the HTTP server and what `listen` returned, and stops the components in reverse order, all within
- * the grace period; a second signal exits at once. A signal during startup aborts it, cleans up and
+ * the grace period; a second signal exits at once. On exit the `/metrics` series it registered
+ * (`health.metrics`, also on a registry you share) are removed again; a ready-made `HealthMetrics`
+ * you passed stays yours. A signal during startup aborts it, cleans up and
  * exits 130 (SIGINT) or 143 (SIGTERM). A failed startup exits with `exitCodeFor(error)`: 3 for a
  * dependency, 78 for configuration. Setting up the logger, the live view and the process hooks is
  * part of startup: `loggerOptions` that pino refuses (a redact path it cannot parse) exit 78, a

@@ -149,6 +149,7 @@ export class ServiceLifecycle {
         ...options.health,
         metrics: metricsWithEvents(options.health.metrics, orchestrator),
       });
+      if (service.health.metrics !== options.health.metrics) service.ownMetrics = service.health.metrics;
       if (this.stop.stopSignal) service.health.setDraining();
       service.mounted = await mountServer(service.health, {
         server: options.server,

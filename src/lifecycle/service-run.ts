@@ -6,6 +6,7 @@
 
 import type { Disposable } from '../common/events.js';
 import type { HealthHandler } from '../health/handler.js';
+import type { HealthMetrics } from '../health/metrics.js';
 import type { Orchestrator } from '../orchestrator/orchestrator.js';
 import type { MountedServer } from './http-mount.js';
 import type { LiveView } from './live-view.js';
@@ -51,6 +52,11 @@ export class ServiceRun {
   source: ServiceSnapshotSource | undefined;
   /** The health endpoints. */
   health: HealthHandler | undefined;
+  /**
+   * The health handler's metrics when runService made them (not a ready-made `HealthMetrics` given
+   * in its options), removed from their registry on exit.
+   */
+  ownMetrics: HealthMetrics | undefined;
   /** The HTTP server, once it listens. */
   mounted: MountedServer | undefined;
   /** What `listen` returned, closed in reverse order on shutdown. */

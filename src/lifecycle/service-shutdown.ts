@@ -113,8 +113,9 @@ export class ServiceShutdown {
   }
 
   /**
-   * Exit with `code`, once: cancel the grace timer, let go of the process hooks, the subscription
-   * and the live view, stop listening, resolve `exited`, then call `exit`.
+   * Exit with `code`, once: cancel the grace timer, let go of the process hooks, the subscription,
+   * the live view and the metrics runService registered, stop listening, resolve `exited`, then call
+   * `exit`.
    */
   finish(code: number, exit = this.run.options?.exit): void {
     if (this.finished) return;
@@ -126,6 +127,9 @@ export class ServiceShutdown {
     run.subscription?.dispose();
     run.hooks?.dispose();
     run.liveView?.close();
+    // Off a registry the application may share (a second service on it would find the names taken),
+    // and off the orchestrator's events.
+    run.ownMetrics?.dispose();
     // A forced exit skips the rest of the cleanup; at least stop listening (the process may live on
     // when `exit` is not process.exit, as in tests).
     const server = run.mounted?.server;

@@ -2,7 +2,7 @@
  * The Fastify and Express examples, run on port 0 against a real Orchestrator: probes during
  * startup, after it, degraded and failed startups, and the drain on shutdown.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
@@ -171,5 +171,92 @@ describe('examples/health-fastify and health-express with HOST', () => {
         await example.shutdown();
       }
     },
+  );
+});
+
+/** Run an example's main as documented; resolves with its exit code (or the signal that killed it). */
+function runMain(name: string, onStdout: (text: string, child: ChildProcess) => void): Promise<Exited> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', `examples/${name}/main.ts`], {
+      env: { ...process.env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      onStdout(stdout, child);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+interface Exited {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+// Both mains installed their SIGINT/SIGTERM handlers only once startup had settled: Ctrl-C while the
+// database was still connecting killed the process by the signal, without closing the server or
+// stopping what had started, instead of aborting startup and exiting 130/143 after cleanup.
+describe.each(['health-express', 'health-fastify'])('examples/%s main and stop signals', (name) => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s during startup aborts it, cleans up and exits %i', async (signal, code) => {
+    let sent = false;
+    const run = await runMain(name, (stdout, child) => {
+      if (!sent && stdout.includes('listening on')) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    expect({ code: run.code, signal: run.signal }, run.stdout + run.stderr).toEqual({ code, signal: null });
+    expect(run.stdout).toContain(`${signal} during startup: aborting`);
+    expect(run.stdout).toContain('stopped');
+    expect(run.stdout).not.toContain('startup settled');
+  });
+
+  it('SIGTERM once started drains and exits 0 by itself (nothing left to keep the process alive)', async () => {
+    let sent = false;
+    const run = await runMain(name, (stdout, child) => {
+      if (!sent && stdout.includes('startup settled')) {
+        sent = true;
+        child.kill('SIGTERM');
+      }
+    });
+    expect({ code: run.code, signal: run.signal }, run.stdout + run.stderr).toEqual({
+      code: 0,
+      signal: null,
+    });
+    expect(run.stdout).toMatch(/SIGTERM: draining\nstopped\n/);
+  });
+});
+
+describe('examples/health-fastify and health-express shut down during startup', () => {
+  // shutdown() waited out the drain delay first, while the database kept connecting, although
+  // /readyz had never answered 200, so no traffic could be there to drain.
+  it.each([
+    ['health-fastify', startFastifyExample],
+    ['health-express', startExpressExample],
+  ] as const)(
+    '%s: aborts the startup without waiting for the drain delay',
+    async (_name, start) => {
+      const example = await start({ port: 0, databaseConnectMs: 60_000, drainDelayMs: 60_000 });
+      await example.shutdown();
+      await example.started;
+      expect(example.orchestrator.status).toBe('stopped');
+      expect(example.orchestrator.snapshot().components[0]).toMatchObject({ name: 'database' });
+      expect(example.orchestrator.tryGet('database')).toBeUndefined();
+      await expect(httpRequest(`${example.url}/livez`)).rejects.toThrow(/ECONNREFUSED/);
+    },
+    10_000,
   );
 });

@@ -7,7 +7,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isConfigError } from '../../src/errors/config-error.js';
 import { exitCodeFor } from '../../src/errors/exit-codes.js';
+import { Registry } from 'prom-client';
 import { createHealthHandler } from '../../src/health/handler.js';
+import { createHealthMetrics } from '../../src/health/metrics.js';
 import type { HealthServerOptionsInput } from '../../src/health/options.js';
 import { startHealthServer, type HealthServer } from '../../src/health/server.js';
 import { AVAILABILITY_LEVELS } from '../../src/orchestrator/availability.js';
@@ -414,6 +416,46 @@ describe('lifecycle of the server', () => {
       expect(error, host).toMatchObject({ path: 'health.host' });
       expect(exitCodeFor(error)).toBe(78);
     }
+  });
+
+  // The handler's metrics stayed on the caller's registry after close(), and after a listen that
+  // failed: starting again on that registry (another port, the next test) was a ConfigError, "the
+  // registry already has a metric named phasegate_status".
+  it('removes the metrics it registered on a shared registry on close() and when listen fails', async () => {
+    const registry = new Registry();
+    const first = await startHealthServer(new FakeSource(), {
+      port: 0,
+      host: '127.0.0.1',
+      metrics: { registry },
+    });
+    const taken = await startHealthServer(new FakeSource(), {
+      port: first.port,
+      host: '127.0.0.1',
+      metrics: { registry: new Registry() },
+    }).catch((e: unknown) => e);
+    expect(taken).toMatchObject({ path: 'health.port' });
+    await first.close();
+    expect(registry.getSingleMetric('phasegate_status')).toBeUndefined();
+
+    const inUse = await serve(new FakeSource());
+    const failed = await startHealthServer(new FakeSource(), {
+      port: inUse.port,
+      host: '127.0.0.1',
+      metrics: { registry },
+    }).catch((e: unknown) => e);
+    expect(failed).toMatchObject({ path: 'health.port' });
+    expect(registry.getSingleMetric('phasegate_status')).toBeUndefined();
+    const again = await serve(new FakeSource(), { metrics: { registry } });
+    expect((await httpRequest(`${again.url}/metrics`)).body).toContain('phasegate_status');
+  });
+
+  it('leaves ready-made metrics it was given on their registry: they are the caller’s', async () => {
+    const registry = new Registry();
+    const metrics = createHealthMetrics(new FakeSource(), { registry });
+    const server = await startHealthServer(new FakeSource(), { port: 0, host: '127.0.0.1', metrics });
+    await server.close();
+    expect(registry.getSingleMetric('phasegate_status')).toBeDefined();
+    metrics.dispose();
   });
 
   it('reports the real port when asked for port 0', async () => {

@@ -203,6 +203,25 @@ export function connectionsOf(instance: string): Promise<number> {
 }
 
 /**
+ * Resolves once the server shows none of the instance's connections; rejects after `timeoutMs`. For
+ * the check after an instance has exited: a backend whose client has closed its connection leaves
+ * `pg_stat_activity` a moment later (it has to read the EOF and exit), which under load took longer
+ * than the one query the tests made right after the exit (seen as 1 instead of 0 in a loaded run).
+ */
+export async function noConnectionsOf(instance: string, timeoutMs = 5_000): Promise<void> {
+  let last = -1;
+  await waitUntil(
+    async () => {
+      last = await connectionsOf(instance);
+      return last === 0;
+    },
+    { timeoutMs, message: `no connection of ${instance}` },
+  ).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}; last count ${last}`);
+  });
+}
+
+/**
  * A login role with `CONNECTION LIMIT limit` (or none) and a schema of its own (named after it, so
  * the example's unqualified `messages` table lands there: `search_path` starts with `"$user"`).
  */

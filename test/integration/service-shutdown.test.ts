@@ -19,6 +19,7 @@ import { httpRequest } from './health-fixtures.js';
 import {
   TcpProxy,
   connectionsOf,
+  noConnectionsOf,
   roleWithSchema,
   startChat,
   stopAllChats,
@@ -53,7 +54,7 @@ describe.each(['SIGTERM', 'SIGHUP'] as const)('%s leaves no connection of the in
       const exit = await chat.exited;
       expect(exit.code, chat.output()).toBe(143);
       expect(chat.events('service.startup-aborted')).toHaveLength(1);
-      expect(await connectionsOf(chat.instance)).toBe(0);
+      await noConnectionsOf(chat.instance);
     } finally {
       await stopAllChats();
       await proxy.close();
@@ -74,7 +75,7 @@ describe.each(['SIGTERM', 'SIGHUP'] as const)('%s leaves no connection of the in
     const exit = await chat.exited;
     expect(exit.code, chat.output()).toBe(0);
     expect(exit.signal).toBeNull();
-    expect(await connectionsOf(chat.instance)).toBe(0);
+    await noConnectionsOf(chat.instance);
     expect(chat.events('service.draining')).toHaveLength(1);
     expect(chat.events('service.forced-exit')).toEqual([]);
   });
@@ -268,6 +269,6 @@ describe('connections are released on a clean stop even when clients are connect
     // until its timeout: the whole stop takes the drain delay plus a little.
     expect(exit.at - signalledAt).toBeLessThan(3_000);
     agent.destroy();
-    expect(await connectionsOf(chat.instance)).toBe(0);
+    await noConnectionsOf(chat.instance);
   });
 });
