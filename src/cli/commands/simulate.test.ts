@@ -165,6 +165,16 @@ describe('phasegate simulate', { timeout: 60_000 }, () => {
     expect(err).toContain('also database.maxConnections');
   });
 
+  it('prints no result when the report cannot be written after the run, and exits 78', async () => {
+    // /dev/full passes the check (a file in a writable directory) and refuses the write: ENOSPC.
+    const { out, err, code } = await run([join(dir, 'ok.yaml'), '--json', '--report', '/dev/full'], {
+      settle: 'tick',
+    });
+    expect(code).toBe(78);
+    expect(err).toContain('--report: cannot write /dev/full: ENOSPC');
+    expect(out).toBe('');
+  });
+
   it('checks --report before the run: a directory, a missing one, a file in its place or an empty path exits 78 and prints no result', async () => {
     // A file where its directory should be passed the check, and failed only after the run.
     const notADirectory = join(dir, 'ok.yaml', 'r.html');
