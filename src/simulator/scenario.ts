@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, isConfigError, safeMessage } from '../index.js';
+import { parseConfig } from './config-issues.js';
 
 /** Longest `durationMs` a scenario may simulate: a day. */
 export const MAX_DURATION_MS = 86_400_000;
@@ -271,47 +272,13 @@ export type Scenario = z.output<typeof ScenarioSchema>;
 /** One strategy entry of a scenario. */
 export type StrategyEntry = z.output<typeof StrategyEntrySchema>;
 
-/** `['strategies', 1, 'name']` → `strategies[1].name`. */
-export function formatPath(path: ReadonlyArray<PropertyKey>, prefix = ''): string {
-  let out = prefix;
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out === '' ? '(root)' : out;
-}
-
-/** A zod issue as a field path and a problem (an unknown key is named in the path). */
-function describeIssue(issue: z.core.$ZodIssue): { path: ReadonlyArray<PropertyKey>; problem: string } {
-  if (issue.code === 'unrecognized_keys')
-    return { path: [...issue.path, issue.keys[0]!], problem: 'unknown field' };
-  return { path: issue.path, problem: issue.message };
-}
-
-/**
- * Turn zod issues into a {@link ConfigError} naming the first bad field; the other problems, if
- * any, follow in its message with their paths.
- */
-export function zodConfigError(error: z.ZodError, prefix = '', hint?: string): ConfigError {
-  const [first, ...rest] = error.issues.map(describeIssue);
-  const others = rest.map(({ path, problem }) => `${formatPath(path, prefix)}: ${problem}`);
-  const problem = others.length === 0 ? first!.problem : `${first!.problem}; also ${others.join('; ')}`;
-  return new ConfigError(
-    formatPath(first!.path, prefix),
-    problem,
-    hint ?? 'see examples/scenarios/ for the format',
-  );
-}
-
 /**
  * Validate a parsed scenario object and fill in the defaults.
  *
  * @throws ConfigError naming the path of the first bad field, e.g. `database.maxConnections`.
  */
 export function parseScenario(input: unknown): Scenario {
-  const result = ScenarioSchema.safeParse(input);
-  if (!result.success) throw zodConfigError(result.error);
-  return result.data;
+  return parseConfig(ScenarioSchema, input, '', 'see examples/scenarios/ for the format');
 }
 
 /**
