@@ -81,7 +81,13 @@ export async function runSimulate(
     scenario = withOverrides(await loadScenario(file), { instances, seed });
     // Before the run, which may take a while: a report that cannot be written fails now.
     if (flags.report !== undefined) await checkReportPath(flags.report);
-    const rendered = await render(scenario, flags.report !== undefined, options, io.progress);
+    const rendered = await render(scenario, flags.report !== undefined, options, io.progress).catch(
+      (error: unknown) => {
+        // The strategies are checked when the simulation starts: name the file, as for the rest.
+        if (!isConfigError(error)) throw error;
+        throw new ConfigError(`${file}: ${error.path}`, error.problem, error.hint, error);
+      },
+    );
     // The report first: a command that exits 78 prints no result, as when the check above fails.
     if (flags.report !== undefined) {
       try {
