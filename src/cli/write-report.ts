@@ -2,24 +2,27 @@
  * Writing `phasegate simulate --report`: all or nothing, so a failed write (a full disk, an I/O
  * error) never leaves half a report behind, nor destroys the report an earlier run wrote there.
  */
-import { open, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { open, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
  * Write `text` to `path`. A new file or a regular one is written to a temporary file beside it
  * (`.<name>.<pid>.tmp`) that is then renamed over `path`: on a failure the temporary file is removed
  * and `path` is as it was. Anything else at `path` (a device such as `/dev/stdout`, a FIFO) is
- * written in place, as it cannot be replaced.
+ * written in place, as it cannot be replaced. A symbolic link is followed: the file it names is
+ * replaced, the link stays.
  *
  * @throws the file system's error, after cleaning up.
  */
 export async function writeFileWhole(path: string, text: string): Promise<void> {
-  const existing = await stat(path).catch(() => undefined);
+  // Through a symbolic link, as a plain write would: the file it names is replaced, not the link.
+  const target = await realpath(path).catch(() => path);
+  const existing = await stat(target).catch(() => undefined);
   if (existing !== undefined && !existing.isFile()) {
-    await writeFile(path, text);
+    await writeFile(target, text);
     return;
   }
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
   // `wx`: never write through (nor, on a failure, remove) something already at that name.
   const file = await open(temporary, 'wx', (existing?.mode ?? 0o666) & 0o777);
   try {
@@ -28,7 +31,7 @@ export async function writeFileWhole(path: string, text: string): Promise<void> 
     } finally {
       await file.close();
     }
-    await rename(temporary, path);
+    await rename(temporary, target);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
     throw error;
