@@ -57,8 +57,8 @@ export function registerSimulate(program: Command, io: CliIo, options: SimulateO
     .argument('<scenario>', 'scenario YAML file (see examples/scenarios/)')
     .option('--json', 'print JSON instead of a table (byte-identical for the same scenario and seed)')
     .option('--report <file>', 'write a self-contained HTML report with charts')
-    .option('--instances <n>', "override the scenario's fleet.instances")
-    .option('--seed <n>', "override the scenario's seed")
+    .option('--instances <n>', `override the scenario's fleet.instances (1 to ${MAX_INSTANCES})`)
+    .option('--seed <n>', `override the scenario's seed (0 to ${MAX_SEED})`)
     .action(async (file: string, flags: SimulateFlags) => {
       io.exit(await runSimulate(file, flags, io, options));
     });
