@@ -23,7 +23,7 @@ describe('formatTable', () => {
     const dashed = formatTable({ ...result, strategies: [notAll] });
     expect(dashed).toContain('— not reached: p50/p99 ready land on an instance that never became ready');
     expect(dashed.trimEnd().split('\n').at(-1)).toBe(
-      '  every instance ready (warm); × bound is all ready ÷ the lower bound, so it needs both.',
+      '  every instance ready (warm); × bound is all ready ÷ a lower bound above 0 ms, so it needs both.',
     );
   });
 

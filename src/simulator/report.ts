@@ -113,7 +113,7 @@ export function formatTable(result: SimulationResult, scenario?: Scenario): stri
 /** What a `—` (a `null` in the JSON) in the strategy summary means. */
 const NOT_REACHED = [
   '— not reached: p50/p99 ready land on an instance that never became ready; all ready (all warm) needs',
-  '  every instance ready (warm); × bound is all ready ÷ the lower bound, so it needs both.',
+  '  every instance ready (warm); × bound is all ready ÷ a lower bound above 0 ms, so it needs both.',
 ];
 
 const PALETTE: Readonly<Record<string, string>> = {
