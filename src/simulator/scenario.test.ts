@@ -62,6 +62,21 @@ describe('scenario', () => {
     );
   });
 
+  it('refuses a pool no database could hold, which made a run allocate without end', () => {
+    for (const field of ['poolSize', 'maxOverflow'] as const) {
+      expect(configError(() => parseScenario({ ...base, service: { [field]: 10_000_000 } }))).toEqual({
+        path: `service.${field}`,
+        problem: "must be at most 10000: a database's max_connections is in the thousands at most",
+      });
+    }
+    expect(
+      parseScenario({ ...base, service: { poolSize: 10_000, maxOverflow: 10_000 } }).service,
+    ).toMatchObject({
+      poolSize: 10_000,
+      maxOverflow: 10_000,
+    });
+  });
+
   it('names the path of a bad field', () => {
     expect(configError(() => parseScenario({ ...base, database: { maxConnections: -1 } })).path).toBe(
       'database.maxConnections',
