@@ -48,6 +48,68 @@ describe('formatTable', () => {
   });
 });
 
+/** A time cell back in ms, with how far from the exact figure its rounding may be. */
+function cellMs(cell: string): { ms: number; within: number } | null {
+  if (cell === '—') return null;
+  const [, value, unit] = /^([\d.]+) (ms|s|min)$/.exec(cell)!;
+  const scale = { ms: 1, s: 1000, min: 60_000 }[unit as 'ms' | 's' | 'min'];
+  return { ms: Number(value) * scale, within: unit === 'ms' ? 0 : scale / 20 };
+}
+
+describe('formatTable and the JSON', () => {
+  // Every kind of cell: times in ms, s and min, dashes, ratios.
+  const spread: ScenarioInput = {
+    ...small,
+    durationMs: 300_000,
+    fleet: { instances: 30, startSpreadMs: 130_000 },
+    service: { poolSize: 3, maxOverflow: 0, minReady: 2 },
+    strategies: [{ name: 'incident', attemptTimeoutMs: 5_000 }, { name: 'phasegate' }],
+  };
+  it.each([
+    ['ms', small],
+    ['s and min', { ...spread, database: { maxConnections: 100 } }],
+    ['dashes', { ...spread, database: { maxConnections: 60 } }],
+  ])('show the same figures, row by row (%s)', async (_, input) => {
+    const { result } = await simulate(parseScenario(input));
+    const lines = formatTable(result).split('\n');
+    const header = lines[3]!.split(/ {2,}/);
+    for (const strategy of result.strategies) {
+      const row = lines
+        .find((line) => line.startsWith(`${strategy.name} `))!
+        .trim()
+        .split(/ {2,}/);
+      const cell = (name: string): string => row[header.indexOf(name)]!;
+      expect(cell('ready')).toBe(`${strategy.ready}/${strategy.instances}`);
+      expect(Number(cell('exit 3'))).toBe(strategy.exit3);
+      expect(Number(cell('probe kills'))).toBe(strategy.probeKills);
+      expect(Number(cell('restarts'))).toBe(strategy.restarts);
+      expect(Number(cell('attempts'))).toBe(strategy.attempts);
+      expect(Number(cell('wasted'))).toBe(strategy.wasted);
+      expect(Number(cell('peak conns'))).toBe(strategy.peakConnections);
+      const times: Array<[string, number | null]> = [
+        ['p50 ready', strategy.allReadyMs.p50],
+        ['p99 ready', strategy.allReadyMs.p99],
+        ['all ready', strategy.allReadyMs.max],
+        ['all warm', strategy.allWarmMs],
+      ];
+      for (const [name, ms] of times) {
+        const shown = cellMs(cell(name));
+        if (ms === null) expect(shown, name).toBeNull();
+        else expect(Math.abs(shown!.ms - ms), name).toBeLessThanOrEqual(shown!.within);
+      }
+      const ratio = cell('× bound');
+      if (strategy.ratioToLowerBound === null) expect(ratio).toBe('—');
+      else
+        expect(Math.abs(Number(ratio.replace('×', '')) - strategy.ratioToLowerBound)).toBeLessThanOrEqual(
+          0.005,
+        );
+    }
+    const bound = cellMs(/^Lower bound: (none|[\d.]+ \w+)/.exec(lines[1]!)![1]!.replace('none', '—'));
+    if (result.lowerBoundMs === null) expect(bound).toBeNull();
+    else expect(Math.abs(bound!.ms - result.lowerBoundMs)).toBeLessThanOrEqual(bound!.within);
+  });
+});
+
 describe('renderHtml', () => {
   it('escapes the scenario name, its description and strategy labels', async () => {
     const hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>&amp;\'';
