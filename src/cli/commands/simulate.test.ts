@@ -176,14 +176,21 @@ describe('phasegate simulate', { timeout: 60_000 }, () => {
     expect(out).toBe('');
   });
 
-  it('checks --report before the run: a directory, a missing one, a file in its place or an empty path exits 78 and prints no result', async () => {
+  it('checks --report before the run: a directory (or a name ending in /), a missing one, a file in its place or an empty path exits 78 and prints no result', async () => {
     // A file where its directory should be passed the check, and failed only after the run.
     const notADirectory = join(dir, 'ok.yaml', 'r.html');
-    for (const report of [dir, join(dir, 'no-such-dir', 'r.html'), '', ' ', notADirectory]) {
-      const { out, err, code } = await run([join(dir, 'ok.yaml'), '--report', report]);
+    // So did the name of a directory yet to be made: `out/`.
+    const directoryName = `${join(dir, 'out')}/`;
+    for (const report of [dir, join(dir, 'no-such-dir', 'r.html'), '', ' ', notADirectory, directoryName]) {
+      // The run would announce itself to a progress writer.
+      const progress: string[] = [];
+      const { out, err, code } = await run([join(dir, 'ok.yaml'), '--report', report], {}, (text) =>
+        progress.push(text),
+      );
       expect(code).toBe(78);
       expect(err).toContain('--report');
       expect(out).toBe('');
+      expect(progress, report).toEqual([]);
     }
   });
 });

@@ -150,8 +150,13 @@ async function checkReportPath(path: string): Promise<void> {
     throw new ConfigError('--report', 'is empty', 'give a file name, e.g. --report storm.html');
   }
   const existing = await stat(path).catch(() => undefined);
-  if (existing?.isDirectory()) {
-    throw new ConfigError('--report', `${path} is a directory`, 'give a file name, e.g. --report storm.html');
+  // `out/`: a directory's name, whether or not it exists yet (it failed only after the run).
+  if (existing?.isDirectory() || /[\\/]$/.test(path)) {
+    throw new ConfigError(
+      '--report',
+      `${path} ${existing?.isDirectory() ? 'is' : 'names'} a directory`,
+      'give a file name, e.g. --report storm.html',
+    );
   }
   // A read-only report of an earlier run: the report replaces a file, which its directory allows.
   if (existing !== undefined) {
