@@ -1,4 +1,15 @@
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,10 +29,11 @@ describe('writeFileWhole', () => {
   it('replaces a file, keeping its mode, and leaves no temporary file', async () => {
     const file = join(dir, 'mode', 'report.html');
     await mkdir(join(dir, 'mode'));
-    await writeFile(file, 'old', { mode: 0o640 });
+    await writeFile(file, 'old');
+    await chmod(file, 0o666); // group- and world-writable: the umask (022 by default) takes that off a new file
     await writeFileWhole(file, 'new');
     expect(await readFile(file, 'utf8')).toBe('new');
-    expect((await stat(file)).mode & 0o777).toBe(0o640);
+    expect((await stat(file)).mode & 0o777).toBe(0o666);
     expect(await readdir(join(dir, 'mode'))).toEqual(['report.html']);
   });
 

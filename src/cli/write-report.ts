@@ -28,6 +28,8 @@ export async function writeFileWhole(path: string, text: string): Promise<void> 
   try {
     try {
       await file.writeFile(text);
+      // The mode the replaced file had, exactly (open() took the umask off it).
+      if (existing !== undefined) await file.chmod(existing.mode & 0o7777);
     } finally {
       await file.close();
     }
