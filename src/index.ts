@@ -322,6 +322,7 @@ export {
   MAX_INSTANCES,
   MAX_SEED,
   lowerBound,
+  instanceReadyFloorMs,
   simulate,
   runFleet,
   builtinStrategies,

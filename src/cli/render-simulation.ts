@@ -27,7 +27,7 @@ export function renderSimulation(
   report: boolean,
 ): RenderedSimulation {
   return {
-    table: formatSimulationTable(outcome.result),
+    table: formatSimulationTable(outcome.result, scenario),
     json: simulationToJson(outcome.result),
     html: report ? renderSimulationHtml(outcome, scenario) : undefined,
   };

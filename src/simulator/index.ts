@@ -50,7 +50,7 @@ export {
   type ScenarioInput,
   type StrategyEntry,
 } from './scenario.js';
-export { lowerBound, type LowerBound } from './lower-bound.js';
+export { lowerBound, instanceReadyFloorMs, type LowerBound } from './lower-bound.js';
 export type { Strategy, StrategyDefinition, StrategyContext, SimInstance } from './strategy.js';
 export {
   builtinStrategies,

@@ -105,3 +105,25 @@ function slotsFinish(scenario: Scenario, setups: number, egress: number, setupMs
     slots = Math.min(maxSlots, slots + step);
   }
 }
+
+/**
+ * The least time one process needs from its own start to become ready: its egress delay, one
+ * setup, its `minReady` accepts one after another, and authentication, every duration at its
+ * minimum. A process not ready within `platform.startupWindowMs` is killed, and its restart waits for
+ * egress again; so when this exceeds the window no instance can ever become ready, whatever the
+ * strategy (the `egress-blackout` example).
+ *
+ * @example
+ * ```ts
+ * if (instanceReadyFloorMs(scenario) > scenario.platform.startupWindowMs) console.log('no instance can start');
+ * ```
+ */
+export function instanceReadyFloorMs(scenario: Scenario): number {
+  const { connector, database, platform, service } = scenario;
+  return (
+    rangeMin(platform.egressDelayMs) +
+    rangeMin(connector.setupMs) +
+    service.minReady * rangeMin(database.acceptMs) +
+    rangeMin(database.authMs)
+  );
+}

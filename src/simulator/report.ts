@@ -4,6 +4,7 @@
  */
 
 import type { SimulationOutcome, SimulationResult, StrategyResult } from './result.js';
+import { instanceReadyFloorMs } from './lower-bound.js';
 import type { Scenario } from './scenario.js';
 import { escapeXml, lineChart, type ChartLine, type ChartReference } from './svg-chart.js';
 
@@ -67,14 +68,35 @@ const SUMMARY_COLUMNS: readonly SummaryColumn[] = [
   { short: '× bound', long: '× lower bound', cell: (s) => ratio(s.ratioToLowerBound) },
 ];
 
-/** A table for people, as printed by `phasegate simulate`. */
-export function formatTable(result: SimulationResult): string {
+/**
+ * When no process can become ready before its startup window closes, a sentence saying so (the
+ * lower bound alone does not: it is a time for the whole fleet); else `undefined`.
+ */
+function windowNote(scenario: Scenario | undefined): string | undefined {
+  if (scenario === undefined) return undefined;
+  const floor = instanceReadyFloorMs(scenario);
+  const window = scenario.platform.startupWindowMs;
+  if (floor <= window) return undefined;
+  return (
+    `No instance can be ready within its startup window (${formatMs(window)}): one needs at least ` +
+    `${formatMs(Math.round(floor))} from its start (egress, a setup, ${scenario.service.minReady} accepts, ` +
+    'authentication): none can become ready, whatever the strategy.'
+  );
+}
+
+/**
+ * A table for people, as printed by `phasegate simulate`. With the `scenario`, it also says when its
+ * startup window is too short for any instance to become ready.
+ */
+export function formatTable(result: SimulationResult, scenario?: Scenario): string {
   const bound = result.lowerBoundMs;
+  const note = windowNote(scenario);
   const lines = [
     `Scenario ${result.scenario.name} (seed ${result.scenario.seed}): ${result.scenario.instances} instances, ${formatMs(result.scenario.durationMs)} simulated at most`,
     bound === null
       ? `Lower bound: none — the database cannot hold ${result.lowerBound.setupsNeeded} connections (capacity ${result.lowerBound.capacity}); no strategy can make every instance ready`
       : `Lower bound: ${formatMs(bound)} (${result.lowerBound.setupsNeeded} setups, limited by the ${result.lowerBound.limitedBy})`,
+    ...(note === undefined ? [] : [note]),
     '',
   ];
   const header = SUMMARY_COLUMNS.map((column) => column.short);
@@ -83,8 +105,16 @@ export function formatTable(result: SimulationResult): string {
   const render = (cells: string[]): string =>
     cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   lines.push(render(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(render));
+  // A dash is JSON's null: say what it stands for, where the table shows one.
+  if (rows.some((row) => row.includes('—'))) lines.push('', ...NOT_REACHED);
   return `${lines.join('\n')}\n`;
 }
+
+/** What a `—` (a `null` in the JSON) in the strategy summary means. */
+const NOT_REACHED = [
+  '— not reached: p50/p99 ready land on an instance that never became ready; all ready (all warm) needs',
+  '  every instance ready (warm); × bound is all ready ÷ a lower bound above 0 ms, so it needs both.',
+];
 
 const PALETTE: Readonly<Record<string, string>> = {
   incident: '#c8324b',
@@ -219,17 +249,18 @@ export function renderHtml(outcome: SimulationOutcome, scenario: Scenario): stri
     result.lowerBoundMs === null
       ? `No lower bound: the database cannot hold ${result.lowerBound.setupsNeeded} connections at once (capacity ${result.lowerBound.capacity}), so no strategy can make every instance ready.`
       : `Lower bound ${formatMs(result.lowerBoundMs)}: ${result.lowerBound.setupsNeeded} connection setups (instances × minReady) through the connector and the database at their fastest, with scale-outs at the earliest; limited by the ${result.lowerBound.limitedBy}.`;
+  const note = windowNote(scenario);
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
     `<title>phasegate simulation: ${escapeXml(result.scenario.name)}</title>`,
     `<style>${STYLE}</style></head><body>`,
     `<h1>Startup storm: ${escapeXml(result.scenario.name)}</h1>`,
-    `<p class="lead">${escapeXml(scenario.description || '')} ${result.scenario.instances} instances, seed ${result.scenario.seed}. ${escapeXml(boundText)}</p>`,
+    `<p class="lead">${escapeXml(scenario.description || '')} ${result.scenario.instances} instances, seed ${result.scenario.seed}. ${escapeXml(note === undefined ? boundText : `${boundText} ${note}`)}</p>`,
     `<div class="cards">${cards.join('')}</div>`,
     ...charts.map((svg) => `<div class="chart">${svg}</div>`),
     table,
-    `<p class="notes">Times are virtual, from the start of the rollout. “Ready” means the instance passed its readiness check; “warm” means its pools reached their target. Wasted attempts are connection attempts that yielded no connection (refused with 53300/57P03, timed out, or cut off by an exit). Each strategy ran on its own copy of the same infrastructure with the same seed.</p>`,
+    `<p class="notes">Times are virtual, from the start of the rollout. “Ready” means the instance passed its readiness check; “warm” means its pools reached their target. ${escapeXml(NOT_REACHED.join(' ').replace(/ {2,}/g, ' '))} Wasted attempts are connection attempts that yielded no connection (refused with 53300/57P03, timed out, or cut off by an exit). Each strategy ran on its own copy of the same infrastructure with the same seed.</p>`,
     '</body></html>',
     '',
   ].join('\n');

@@ -28,7 +28,10 @@ export interface StrategyResult {
   readonly name: string;
   /** Instances in the fleet. */
   readonly instances: number;
-  /** Instances ready at the end. */
+  /**
+   * Instances that became ready, each counted once: one that exited later (a database restart
+   * terminated its connections) still counts, so this is not the count at the end.
+   */
   readonly ready: number;
   /** Process exits with code 3 (a dependency failed). */
   readonly exit3: number;

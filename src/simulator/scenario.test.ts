@@ -33,6 +33,50 @@ describe('scenario', () => {
     expect(scenario.strategies.map((s) => s.name)).toEqual(['incident', 'naive-backoff', 'phasegate']);
   });
 
+  it("says what is wrong in the file's terms: missing, of the wrong type, out of range, or unknown", () => {
+    // zod's own words were "Invalid input: expected object, received undefined" and the like.
+    expect(configError(() => parseScenario({ name: 'x' }))).toEqual({
+      path: 'fleet',
+      problem: 'is required',
+    });
+    const problem = (input: unknown): string => configError(() => parseScenario(input)).problem;
+    expect(problem({ ...base, fleet: { instances: 2.5 } })).toBe('must be a whole number, got 2.5');
+    expect(problem({ ...base, fleet: { instances: '5' } })).toBe('must be a number, got "5"');
+    expect(problem({ ...base, fleet: { instances: null } })).toBe('must be a number, got nothing');
+    expect(problem({ ...base, fleet: { instances: 0 } })).toBe('must be greater than 0, got 0');
+    expect(problem({ ...base, connector: { setupMs: -1 } })).toBe('must be at least 0, got -1');
+    expect(problem({ ...base, durationMs: Infinity })).toBe('must be a finite number, got Infinity');
+    expect(problem({ ...base, strategies: [] })).toBe('must not be empty');
+    expect(problem([])).toBe('must be a mapping of fields, got a list');
+    // An unknown field names the fields allowed there, the likely one first; in a { min, max } too.
+    expect(configError(() => parseScenario({ ...base, platform: { crashloop: {} } }))).toEqual({
+      path: 'platform.crashloop',
+      problem:
+        'unknown field (did you mean crashLoop?); the fields here are startupWindowMs, crashLoop, egressDelayMs',
+    });
+    expect(problem({ ...base, connector: { setupMs: { min: 1, max: 2, mx: 3 } } })).toBe(
+      'unknown field (did you mean max?); the fields here are min, max',
+    );
+    expect(problem({ ...base, colour: 'red' })).toMatch(
+      /^unknown field; the fields here are name, description,/,
+    );
+  });
+
+  it('refuses a pool no database could hold, which made a run allocate without end', () => {
+    for (const field of ['poolSize', 'maxOverflow'] as const) {
+      expect(configError(() => parseScenario({ ...base, service: { [field]: 10_000_000 } }))).toEqual({
+        path: `service.${field}`,
+        problem: "must be at most 10000: a database's max_connections is in the thousands at most",
+      });
+    }
+    expect(
+      parseScenario({ ...base, service: { poolSize: 10_000, maxOverflow: 10_000 } }).service,
+    ).toMatchObject({
+      poolSize: 10_000,
+      maxOverflow: 10_000,
+    });
+  });
+
   it('names the path of a bad field', () => {
     expect(configError(() => parseScenario({ ...base, database: { maxConnections: -1 } })).path).toBe(
       'database.maxConnections',
@@ -61,7 +105,10 @@ describe('scenario', () => {
       'strategies[0].name',
     );
     const unknown = configError(() => parseScenario({ ...base, fleet: { instances: 1, instancs: 2 } }));
-    expect(unknown).toEqual({ path: 'fleet.instancs', problem: 'unknown field' });
+    expect(unknown).toEqual({
+      path: 'fleet.instancs',
+      problem: 'unknown field (did you mean instances?); the fields here are instances, startSpreadMs',
+    });
     expect(configError(() => parseScenario({ name: 'x' })).path).toBe('fleet');
     // Bounds that keep a run finite: a day at most, and at most 100 000 samples.
     expect(configError(() => parseScenario({ ...base, durationMs: 1e300 })).path).toBe('durationMs');

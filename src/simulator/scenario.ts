@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, isConfigError, safeMessage } from '../index.js';
+import { parseConfig } from './config-issues.js';
 
 /** Longest `durationMs` a scenario may simulate: a day. */
 export const MAX_DURATION_MS = 86_400_000;
@@ -21,6 +22,12 @@ export const MAX_INSTANCES = 10_000;
  * silently repeat the results of a smaller one (2^32 + 1 those of 1).
  */
 export const MAX_SEED = 0xffff_ffff;
+/**
+ * Most connections one instance's pool may have, `poolSize` and `maxOverflow` each: more than a
+ * database holds at all, and a larger figure (a typo, `10000000`) made a run allocate every attempt
+ * of it and never finish.
+ */
+export const MAX_POOL = 10_000;
 /** Most time-series samples a scenario may ask for (`durationMs / sampleMs`). */
 export const MAX_SAMPLES = 100_000;
 
@@ -160,13 +167,15 @@ export const DatabaseSchema = z
     path: ['reserved'],
   });
 
+const poolTooLarge = `must be at most ${MAX_POOL}: a database's max_connections is in the thousands at most`;
+
 /** What each instance of the service wants from the database. */
 export const ServiceSchema = z
   .strictObject({
-    /** Pool size. @default 20 (the incident's engine) */
-    poolSize: positiveCount.default(20),
-    /** Overflow above the pool size. @default 30 (the incident's engine) */
-    maxOverflow: count.default(30),
+    /** Pool size, at most {@link MAX_POOL}. @default 20 (the incident's engine) */
+    poolSize: positiveCount.max(MAX_POOL, poolTooLarge).default(20),
+    /** Overflow above the pool size, at most {@link MAX_POOL}. @default 30 (the incident's engine) */
+    maxOverflow: count.max(MAX_POOL, poolTooLarge).default(30),
     /** Connections an instance needs before it can serve; the lower bound's unit. @default 2 */
     minReady: positiveCount.default(2),
   })
@@ -271,47 +280,13 @@ export type Scenario = z.output<typeof ScenarioSchema>;
 /** One strategy entry of a scenario. */
 export type StrategyEntry = z.output<typeof StrategyEntrySchema>;
 
-/** `['strategies', 1, 'name']` → `strategies[1].name`. */
-export function formatPath(path: ReadonlyArray<PropertyKey>, prefix = ''): string {
-  let out = prefix;
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out === '' ? '(root)' : out;
-}
-
-/** A zod issue as a field path and a problem (an unknown key is named in the path). */
-function describeIssue(issue: z.core.$ZodIssue): { path: ReadonlyArray<PropertyKey>; problem: string } {
-  if (issue.code === 'unrecognized_keys')
-    return { path: [...issue.path, issue.keys[0]!], problem: 'unknown field' };
-  return { path: issue.path, problem: issue.message };
-}
-
-/**
- * Turn zod issues into a {@link ConfigError} naming the first bad field; the other problems, if
- * any, follow in its message with their paths.
- */
-export function zodConfigError(error: z.ZodError, prefix = '', hint?: string): ConfigError {
-  const [first, ...rest] = error.issues.map(describeIssue);
-  const others = rest.map(({ path, problem }) => `${formatPath(path, prefix)}: ${problem}`);
-  const problem = others.length === 0 ? first!.problem : `${first!.problem}; also ${others.join('; ')}`;
-  return new ConfigError(
-    formatPath(first!.path, prefix),
-    problem,
-    hint ?? 'see examples/scenarios/ for the format',
-  );
-}
-
 /**
  * Validate a parsed scenario object and fill in the defaults.
  *
  * @throws ConfigError naming the path of the first bad field, e.g. `database.maxConnections`.
  */
 export function parseScenario(input: unknown): Scenario {
-  const result = ScenarioSchema.safeParse(input);
-  if (!result.success) throw zodConfigError(result.error);
-  return result.data;
+  return parseConfig(ScenarioSchema, input, '', 'see examples/scenarios/ for the format');
 }
 
 /**

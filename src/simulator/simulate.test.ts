@@ -117,6 +117,9 @@ describe('simulate', () => {
       strategies: [{ name: 'incident', attemptTimeoutMs: -5 }],
     });
     expect(await configPath(simulate(badOption))).toBe('strategies[0].attemptTimeoutMs');
+    // A pool of ten million (a typo) ran without end, allocating every attempt of it.
+    const huge = parseScenario({ ...incident, strategies: [{ name: 'incident', connections: 10_000_000 }] });
+    expect(await configPath(simulate(huge))).toBe('strategies[0].connections');
     const typo = parseScenario({ ...incident, strategies: [{ name: 'phasegate', admision: 'local' }] });
     expect(await configPath(simulate(typo))).toBe('strategies[0].admision');
     // A first backoff above the cap (given, or the default 30 s) used to pass here and make every

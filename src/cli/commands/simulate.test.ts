@@ -130,7 +130,8 @@ describe('phasegate simulate', { timeout: 60_000 }, () => {
     await writeFile(join(dir, 'unknown.yaml'), SCENARIO.replace('- name: phasegate', '- name: warp-drive'));
     const { err, code } = await run([join(dir, 'unknown.yaml')]);
     expect(code).toBe(78);
-    expect(err).toContain('strategies[1].name');
+    // The file is named, as for a field the scenario's own validation refuses.
+    expect(err).toContain(`${join(dir, 'unknown.yaml')}: strategies[1].name`);
     expect(err).toContain('warp-drive');
   });
 
@@ -165,14 +166,31 @@ describe('phasegate simulate', { timeout: 60_000 }, () => {
     expect(err).toContain('also database.maxConnections');
   });
 
-  it('checks --report before the run: a directory, a missing one, a file in its place or an empty path exits 78 and prints no result', async () => {
+  it('prints no result when the report cannot be written after the run, and exits 78', async () => {
+    // /dev/full passes the check (a file in a writable directory) and refuses the write: ENOSPC.
+    const { out, err, code } = await run([join(dir, 'ok.yaml'), '--json', '--report', '/dev/full'], {
+      settle: 'tick',
+    });
+    expect(code).toBe(78);
+    expect(err).toContain('--report: cannot write /dev/full: ENOSPC');
+    expect(out).toBe('');
+  });
+
+  it('checks --report before the run: a directory (or a name ending in /), a missing one, a file in its place or an empty path exits 78 and prints no result', async () => {
     // A file where its directory should be passed the check, and failed only after the run.
     const notADirectory = join(dir, 'ok.yaml', 'r.html');
-    for (const report of [dir, join(dir, 'no-such-dir', 'r.html'), '', ' ', notADirectory]) {
-      const { out, err, code } = await run([join(dir, 'ok.yaml'), '--report', report]);
+    // So did the name of a directory yet to be made: `out/`.
+    const directoryName = `${join(dir, 'out')}/`;
+    for (const report of [dir, join(dir, 'no-such-dir', 'r.html'), '', ' ', notADirectory, directoryName]) {
+      // The run would announce itself to a progress writer.
+      const progress: string[] = [];
+      const { out, err, code } = await run([join(dir, 'ok.yaml'), '--report', report], {}, (text) =>
+        progress.push(text),
+      );
       expect(code).toBe(78);
       expect(err).toContain('--report');
       expect(out).toBe('');
+      expect(progress, report).toEqual([]);
     }
   });
 });

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, stat, writeFile } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -18,6 +18,7 @@ import {
 import { integerFlag } from '../integer-flag.js';
 import { renderSimulation, type RenderedSimulation } from '../render-simulation.js';
 import { simulateInWorker } from '../simulate-in-worker.js';
+import { writeFileWhole } from '../write-report.js';
 // Type-only: a value import from main.ts would be circular (main.ts registers this command).
 import type { CliIo } from '../main.js';
 
@@ -33,7 +34,11 @@ export interface SimulateFlags {
 export const SimulateExitCodes = {
   /** The simulation ran (whatever the strategies achieved). */
   OK: 0,
-  /** A bad scenario file or flag; the message names the field. */
+  /**
+   * A bad scenario file or flag, or a `--report` that cannot be written (checked before the run;
+   * a write that fails after it leaves no file behind); the message names the field or flag, and
+   * nothing is printed on standard output.
+   */
   BAD_INPUT: ExitCodes.CONFIG,
 } as const;
 
@@ -46,13 +51,14 @@ export function registerSimulate(program: Command, io: CliIo, options: SimulateO
       'Simulate a fleet starting at once through a network connector into a database with a ' +
         'connection limit, running the real orchestrator, policies and Postgres component on virtual ' +
         'time, for each strategy of the scenario side by side. Prints a table (or JSON with --json) ' +
-        'with each strategy against the physical lower bound. Exit 0 when it ran, 78 for a bad scenario.',
+        'with each strategy against the physical lower bound. Exit 0 when it ran, 78 for a bad scenario, ' +
+        'flag or --report path.',
     )
     .argument('<scenario>', 'scenario YAML file (see examples/scenarios/)')
     .option('--json', 'print JSON instead of a table (byte-identical for the same scenario and seed)')
     .option('--report <file>', 'write a self-contained HTML report with charts')
-    .option('--instances <n>', "override the scenario's fleet.instances")
-    .option('--seed <n>', "override the scenario's seed")
+    .option('--instances <n>', `override the scenario's fleet.instances (1 to ${MAX_INSTANCES})`)
+    .option('--seed <n>', `override the scenario's seed (0 to ${MAX_SEED})`)
     .action(async (file: string, flags: SimulateFlags) => {
       io.exit(await runSimulate(file, flags, io, options));
     });
@@ -75,20 +81,27 @@ export async function runSimulate(
     scenario = withOverrides(await loadScenario(file), { instances, seed });
     // Before the run, which may take a while: a report that cannot be written fails now.
     if (flags.report !== undefined) await checkReportPath(flags.report);
-    const rendered = await render(scenario, flags.report !== undefined, options, io.progress);
-    io.out(flags.json ? rendered.json : rendered.table);
+    const rendered = await render(scenario, flags.report !== undefined, options, io.progress).catch(
+      (error: unknown) => {
+        // The strategies are checked when the simulation starts: name the file, as for the rest.
+        if (!isConfigError(error)) throw error;
+        throw new ConfigError(`${file}: ${error.path}`, error.problem, error.hint, error);
+      },
+    );
+    // The report first: a command that exits 78 prints no result, as when the check above fails.
     if (flags.report !== undefined) {
       try {
-        await writeFile(flags.report, rendered.html ?? '');
+        await writeFileWhole(flags.report, rendered.html ?? '');
       } catch (error) {
         throw new ConfigError(
           '--report',
           `cannot write ${flags.report}: ${safeMessage(error)}`,
-          'check the path',
+          'check the path and the free space',
         );
       }
-      if (!flags.json) io.out(`\nReport written to ${flags.report}\n`);
     }
+    io.out(flags.json ? rendered.json : rendered.table);
+    if (flags.report !== undefined && !flags.json) io.out(`\nReport written to ${flags.report}\n`);
   } catch (error) {
     if (!isConfigError(error)) throw error;
     io.err(`phasegate simulate: ${error.message}\n`);
@@ -137,8 +150,21 @@ async function checkReportPath(path: string): Promise<void> {
     throw new ConfigError('--report', 'is empty', 'give a file name, e.g. --report storm.html');
   }
   const existing = await stat(path).catch(() => undefined);
-  if (existing?.isDirectory()) {
-    throw new ConfigError('--report', `${path} is a directory`, 'give a file name, e.g. --report storm.html');
+  // `out/`: a directory's name, whether or not it exists yet (it failed only after the run).
+  if (existing?.isDirectory() || /[\\/]$/.test(path)) {
+    throw new ConfigError(
+      '--report',
+      `${path} ${existing?.isDirectory() ? 'is' : 'names'} a directory`,
+      'give a file name, e.g. --report storm.html',
+    );
+  }
+  // A read-only report of an earlier run: the report replaces a file, which its directory allows.
+  if (existing !== undefined) {
+    try {
+      await access(path, constants.W_OK);
+    } catch (error) {
+      throw new ConfigError('--report', `cannot write ${path}: ${safeMessage(error)}`, 'check the path');
+    }
   }
   const directory = dirname(resolve(path));
   // access() checks a file's mode bits too: a file where the directory should be passes it.

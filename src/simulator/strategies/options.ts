@@ -4,7 +4,7 @@
 
 import type { z } from 'zod';
 import type { StrategyEntry } from '../scenario.js';
-import { zodConfigError } from '../scenario.js';
+import { parseConfig } from '../config-issues.js';
 
 /**
  * Parse the options of a strategy entry (everything but `name` and `label`) with `schema`.
@@ -17,8 +17,5 @@ export function parseStrategyOptions<S extends z.ZodType>(
   path: string,
 ): z.output<S> {
   const { name: _name, label: _label, ...options } = entry;
-  const result = schema.safeParse(options);
-  if (!result.success)
-    throw zodConfigError(result.error, path, 'see the strategy options in examples/scenarios/');
-  return result.data;
+  return parseConfig(schema, options, path, 'see the strategy options in examples/scenarios/');
 }

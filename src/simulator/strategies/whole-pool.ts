@@ -18,6 +18,7 @@ import {
   wrap,
   type Policy,
 } from '../../index.js';
+import { MAX_POOL } from '../scenario.js';
 import type { SimConnection } from '../sim-connection.js';
 import type { Strategy, StrategyContext, StrategyDefinition } from '../strategy.js';
 import { openAll } from './open-all.js';
@@ -46,8 +47,13 @@ export const WholePoolOptionsSchema = z.strictObject({
   breakerFailures: z.number().int().nonnegative().optional(),
   /** How long the breaker stays open, in ms. @default 60000 (the incident) */
   breakerOpenMs: positive.optional(),
-  /** Connections warmed at once. @default service.poolSize + service.maxOverflow */
-  connections: z.number().int().positive().optional(),
+  /** Connections warmed at once, at most `MAX_POOL`. @default service.poolSize + service.maxOverflow */
+  connections: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_POOL, `must be at most ${MAX_POOL}: a database's max_connections is in the thousands at most`)
+    .optional(),
   /** The service's own startup budget, in ms; omit for none (only the platform's window). */
   budgetMs: positive.optional(),
 });

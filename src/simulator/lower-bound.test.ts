@@ -1,0 +1,98 @@
+/**
+ * The lower bound is a bound: no strategy, not even one that opens exactly `minReady` connections
+ * at once and nothing else, becomes ready sooner in the simulator, over random connectors,
+ * databases, egress delays and fleets.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { instanceReadyFloorMs, lowerBound } from './lower-bound.js';
+import type { Range } from './range.js';
+import { parseScenario } from './scenario.js';
+import { simulate } from './simulate.js';
+import { builtinStrategies } from './strategies/index.js';
+import type { StrategyDefinition } from './strategy.js';
+
+/** Opens `minReady` connections in parallel and is ready: the least any strategy can do. */
+const greedy: StrategyDefinition = {
+  name: 'greedy',
+  description: 'opens minReady connections at once, then is ready',
+  create: ({ scenario }) => ({
+    name: 'greedy',
+    async launch(instance) {
+      await Promise.all(Array.from({ length: scenario.service.minReady }, () => instance.connect()));
+      instance.warm();
+    },
+  }),
+};
+
+const range = (max: number): fc.Arbitrary<Range> =>
+  fc.oneof(
+    fc.integer({ min: 0, max }),
+    fc
+      .tuple(fc.integer({ min: 0, max }), fc.integer({ min: 0, max }))
+      .map(([min, extra]) => ({ min, max: min + extra })),
+  );
+
+const scenarios = fc
+  .record({
+    instances: fc.integer({ min: 1, max: 25 }),
+    startSpreadMs: fc.integer({ min: 0, max: 5_000 }),
+    egressDelayMs: range(3_000),
+    slots: fc.integer({ min: 1, max: 20 }),
+    extraSlots: fc.integer({ min: 0, max: 40 }),
+    step: fc.integer({ min: 1, max: 10 }),
+    setupMs: range(200),
+    pressureMs: fc.integer({ min: 0, max: 3_000 }),
+    scaleUpDelayMs: range(5_000),
+    maxSetupsPerSecond: fc.option(fc.integer({ min: 1, max: 500 }), { nil: undefined }),
+    acceptMs: range(20),
+    authMs: range(30),
+    minReady: fc.integer({ min: 1, max: 3 }),
+    seed: fc.integer({ min: 0, max: 1_000 }),
+  })
+  .map((a) =>
+    parseScenario({
+      name: 'random',
+      seed: a.seed,
+      durationMs: 600_000,
+      fleet: { instances: a.instances, startSpreadMs: a.startSpreadMs },
+      platform: { egressDelayMs: a.egressDelayMs },
+      connector: {
+        slots: a.slots,
+        maxSlots: a.slots + a.extraSlots,
+        ...(a.extraSlots > 0 ? { step: a.step } : {}),
+        setupMs: a.setupMs,
+        pressureMs: a.pressureMs,
+        scaleUpDelayMs: a.scaleUpDelayMs,
+        ...(a.maxSetupsPerSecond === undefined ? {} : { maxSetupsPerSecond: a.maxSetupsPerSecond }),
+      },
+      database: { maxConnections: 200, acceptMs: a.acceptMs, authMs: a.authMs },
+      service: { poolSize: 3, maxOverflow: 0, minReady: a.minReady },
+      strategies: [{ name: 'phasegate' }, { name: 'greedy' }],
+    }),
+  );
+
+describe('lowerBound', () => {
+  it('is never beaten, and a lone instance is never ready before instanceReadyFloorMs', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenarios, async (scenario) => {
+        const bound = lowerBound(scenario).ms!;
+        const { result } = await simulate(scenario, { strategies: { ...builtinStrategies, greedy } });
+        expect(result.lowerBoundMs).toBe(Math.round(bound));
+        for (const strategy of result.strategies) {
+          // Greedy can always be ready: at most 25 × 3 connections, and 197 to hold them.
+          if (strategy.name === 'greedy') expect(strategy.allReadyMs.max).not.toBeNull();
+          const allReady = strategy.allReadyMs.max;
+          if (allReady === null) continue;
+          expect(allReady, strategy.name).toBeGreaterThanOrEqual(result.lowerBoundMs!);
+          if (scenario.fleet.instances === 1) {
+            expect(allReady, strategy.name).toBeGreaterThanOrEqual(
+              Math.round(instanceReadyFloorMs(scenario)),
+            );
+          }
+        }
+      }),
+      { numRuns: 60, seed: 20261127 },
+    );
+  }, 60_000);
+});
