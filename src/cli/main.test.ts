@@ -162,6 +162,21 @@ describe('phasegate program', () => {
     }
   });
 
+  it('simulate with a flag given twice is bad input: exit 78 naming the flag, before the scenario is read', async () => {
+    for (const [flag, first, second] of [
+      ['--instances', '10', '1000'],
+      ['--seed', '1', '2'],
+      ['--report', 'a.html', 'b.html'],
+    ] as const) {
+      const io = recorder();
+      await main(argv('simulate', 'no-such-scenario.yaml', flag, first, flag, second), io);
+      expect(io.codes).toEqual([78]);
+      expect(io.err_).toContain(`${flag} was given more than once (first "${first}")`);
+      expect(io.err_).not.toContain('no-such-scenario');
+      expect(io.out_).toBe('');
+    }
+  });
+
   it('runs plan through the program: the incident exits 1', async () => {
     const io = recorder();
     await buildProgram(io).parseAsync(
