@@ -51,7 +51,7 @@ export class DependencyError extends PhasegateError {
     super(ErrorCodes.DEPENDENCY, `${init.dependency} ${init.target}: ${init.problem}${code}`, {
       classification: init.classification,
       cause: init.cause,
-      hint: init.hint ?? hintFor(init.driverCode, init.classification),
+      hint: init.hint ?? hintFor(init.driverCode, init.classification, init.cause),
     });
     this.dependency = init.dependency;
     this.target = init.target;
@@ -87,10 +87,26 @@ const HINTS: Readonly<Record<string, string>> = {
     'the host name has no DNS record of the type looked up (an address or SRV record); check the name and its records if it lasts',
 };
 
-function hintFor(driverCode: string | undefined, classification: ErrorClass): string | undefined {
-  if (driverCode && HINTS[driverCode]) return HINTS[driverCode];
+function hintFor(
+  driverCode: string | undefined,
+  classification: ErrorClass,
+  cause: unknown,
+): string | undefined {
+  if (driverCode && HINTS[driverCode] && !isErrnoNoData(driverCode, cause)) return HINTS[driverCode];
   if (classification === 'capacity') return 'the far side is full or starting; it is retried with backoff';
   return undefined;
+}
+
+/**
+ * ENODATA is a DNS answer (`dns.resolve*`: the error names the `hostname` it looked up) and also an
+ * errno, "No data available" (a missing extended attribute, a stream with no data), which the DNS
+ * hint would send a person to the wrong place for. True when the error in `cause` carrying the code
+ * is that errno. Without a `cause` (a `DependencyError` built by hand) the code alone decides.
+ */
+function isErrnoNoData(driverCode: string, cause: unknown): boolean {
+  if (driverCode !== 'ENODATA') return false;
+  const carrier = causeChain(cause).find((e) => (e as { code?: unknown }).code === driverCode);
+  return carrier !== undefined && typeof (carrier as { hostname?: unknown }).hostname !== 'string';
 }
 
 /** The causes of an error, outermost first (`fetch` wraps the socket error in `cause`). */
