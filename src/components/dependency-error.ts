@@ -76,6 +76,8 @@ const HINTS: Readonly<Record<string, string>> = {
   '57P03': 'the server is starting up; waiting helps',
   WRONGPASS: 'check the Redis user name and password',
   NOAUTH: 'the Redis server needs a password: add it to the connection settings',
+  NOPERM:
+    "the Redis user's ACL does not allow the command named in the message: grant it (ACL SETUSER <user> +<command>) or use another user",
   ECONNREFUSED: 'is the server running and listening on that address?',
   ENOTFOUND: 'check the host name',
   EAI_AGAIN: 'the host name could not be resolved right now (DNS)',
@@ -139,7 +141,8 @@ export function driverCodeOf(error: unknown): string | undefined {
     const code = (candidate as { code?: unknown }).code;
     if (typeof code === 'string' && code !== '') return code;
     const message = (candidate as { message?: unknown }).message;
-    const reply = typeof message === 'string' ? /^(NOAUTH|WRONGPASS|LOADING|BUSY)\b/.exec(message) : null;
+    const reply =
+      typeof message === 'string' ? /^(NOAUTH|WRONGPASS|NOPERM|LOADING|BUSY)\b/.exec(message) : null;
     if (reply) return reply[1];
   }
   return undefined;

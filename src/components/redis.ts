@@ -135,8 +135,9 @@ function dropIfStillUp(client: Redis): void {
 /**
  * A Redis client (ioredis) as a startup component. Each start attempt makes one connection with
  * ioredis's own retrying turned off, so the attempt succeeds or fails with a classified error and
- * the policy decides what happens next (WRONGPASS / NOAUTH are `permanent`; a refused socket is
- * `transient`; LOADING is `capacity`). Aborting the attempt drops the socket. Once started, the client
+ * the policy decides what happens next (WRONGPASS / NOAUTH, and NOPERM for a user whose ACL does
+ * not allow PING, are `permanent`; a refused socket is `transient`; LOADING is `capacity`).
+ * Aborting the attempt drops the socket. Once started, the client
  * reconnects on its own with jitter when the connection drops (`reconnect`), as a plain ioredis
  * client does. `check` sends `PING` (failing as `transient` while the client is reconnecting, and
  * reconnecting first if it was left closed; a PING unanswered within the check's timeout drops the

@@ -95,6 +95,11 @@ describe('classify', () => {
     ],
     ['redis NOAUTH', new Error('NOAUTH Authentication required.'), 'permanent'],
     ['redis WRONGPASS', new Error('WRONGPASS invalid username-password pair'), 'permanent'],
+    [
+      'redis NOPERM (the ACL does not allow the command)',
+      new Error("NOPERM this user has no permissions to run the 'ping' command"),
+      'permanent',
+    ],
     ['redis LOADING', new Error('LOADING Redis is loading the dataset in memory'), 'capacity'],
     ['redis max clients', new Error('ERR max number of clients reached'), 'capacity'],
     ['redis BUSY', new Error('BUSY Redis is busy running a script'), 'capacity'],

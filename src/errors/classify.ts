@@ -137,7 +137,8 @@ const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, ErrorClass]> = [
   [/^(ERR )?max number of clients reached/i, 'capacity'],
   [/^LOADING\b/, 'capacity'],
   [/^BUSY\b/, 'capacity'],
-  [/^(NOAUTH|WRONGPASS)\b/, 'permanent'],
+  // NOPERM: the Redis user's ACL does not allow a command it was sent (a person grants it).
+  [/^(NOAUTH|WRONGPASS|NOPERM)\b/, 'permanent'],
   [/invalid username-password pair|password authentication failed/i, 'permanent'],
   // Our TLS settings (sslmode=require) do not match the server's: a person must change one of them.
   [/^The server does not support SSL connections/, 'config'],

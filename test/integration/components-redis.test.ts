@@ -169,6 +169,22 @@ describe('redisComponent (real Redis)', () => {
     }
   });
 
+  it('a user the ACL does not allow PING is permanent (exit 78) with a hint, not a bug', async () => {
+    const user = uniqueName('phasegate_noperm');
+    await admin.call('ACL', 'SETUSER', user, 'on', '>right-password-5c2', '-@all');
+    try {
+      const spec = redisComponent({ url: url.replace('redis://', `redis://${user}:right-password-5c2@`) });
+      const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', dependency: 'redis', driverCode: 'NOPERM' });
+      expect((error as Error).message).toMatch(/no permissions to run the 'ping' command/);
+      expect(classify(error)).toBe('permanent');
+      expect(exitCodeFor(error)).toBe(78);
+      expect((error as { hint?: string }).hint).toMatch(/ACL/);
+    } finally {
+      await admin.call('ACL', 'DELUSER', user);
+    }
+  });
+
   it('an unreachable server is transient (the policy retries it)', async () => {
     const port = await freePort();
     const spec = redisComponent({ url: `redis://127.0.0.1:${port}` });
