@@ -68,6 +68,9 @@ export function isDependencyError(value: unknown): value is DependencyError {
   );
 }
 
+/** The hint of an answer that is not HTTP (see the `HPE_` codes in `classify`). */
+const NOT_HTTP = "the address does not answer HTTP: check the URL's host, port and scheme";
+
 const HINTS: Readonly<Record<string, string>> = {
   '28P01': 'check the user name and password',
   '28000': 'check the user name, password and the server access rules (pg_hba.conf)',
@@ -79,6 +82,9 @@ const HINTS: Readonly<Record<string, string>> = {
   NOPERM:
     "the Redis user's ACL does not allow the command named in the message: grant it (ACL SETUSER <user> +<command>) or use another user",
   ECONNREFUSED: 'is the server running and listening on that address?',
+  HPE_INVALID_CONSTANT: NOT_HTTP,
+  HPE_INVALID_VERSION: NOT_HTTP,
+  HPE_INVALID_STATUS: NOT_HTTP,
   ENOTFOUND: 'check the host name',
   EAI_AGAIN: 'the host name could not be resolved right now (DNS)',
   ESERVFAIL: 'the DNS server failed to resolve the host name; check the resolver if it lasts',

@@ -60,6 +60,16 @@ export class HttpStatusError extends DependencyError {
   }
 }
 
+/**
+ * fetch's refusal of a port on the Fetch standard's list of blocked ports ("bad port": SMTP, IRC,
+ * X11, 10080...), which it gives without connecting, as `TypeError: fetch failed` whose cause says
+ * only that. No waiting changes it.
+ */
+function isBlockedPort(error: unknown): boolean {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return cause instanceof Error && cause.message === 'bad port';
+}
+
 /** Options of {@link httpComponent}. */
 export interface HttpComponentOptionsInput {
   /** Component name. @default `http:<host>` */
@@ -99,7 +109,9 @@ export interface HttpEndpoint {
  * signal) and expect `expectStatus`. The body is discarded. Redirects are not followed: a 3xx is the
  * answer (so a redirect to a login page is not taken for "up"; list it in `expectStatus` to accept
  * it). A refused socket is `transient`; 429 and 503 are `capacity` (their `Retry-After` is
- * honoured); other 5xx `transient`; other unexpected statuses `permanent`.
+ * honoured); other 5xx `transient`; other unexpected statuses `permanent`. An address that answers
+ * something other than HTTP, and a port fetch refuses (the Fetch standard's blocked ports, such as
+ * 10080), are `config`.
  *
  * @example
  * ```ts
@@ -131,6 +143,16 @@ export function httpComponent(input: HttpComponentOptionsInput): ComponentSpec<H
       response = await fetch(requestUrl, { method: 'GET', headers, redirect: 'manual', signal });
     } catch (error) {
       if (signal.aborted) throw abortReason(signal);
+      if (isBlockedPort(error)) {
+        throw new DependencyError({
+          dependency: 'http',
+          target: url,
+          classification: 'config',
+          problem: `fetch refuses port ${parsed.port}, one the Fetch standard blocks`,
+          hint: 'serve the endpoint on another port (blocked ports include 6000, 6665-6669 and 10080), or check it with tcpComponent',
+          cause: error,
+        });
+      }
       throw toDependencyError('http', url, error);
     }
     await response.body?.cancel().catch(() => undefined);

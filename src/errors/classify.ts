@@ -81,6 +81,12 @@ const NETWORK_CONFIG = new Set([
   'CERT_NOT_YET_VALID',
   'CERT_REVOKED',
   'ERR_SSL_WRONG_VERSION_NUMBER',
+  // fetch (undici) read an answer whose first line is not an HTTP status line: the address is
+  // something else (a Redis or Postgres port, TLS where `http:` was given). Other parser errors,
+  // of an HTTP server that broke off or garbled its headers, stay unrecognised.
+  'HPE_INVALID_CONSTANT',
+  'HPE_INVALID_VERSION',
+  'HPE_INVALID_STATUS',
 ]);
 
 /**
