@@ -105,6 +105,7 @@ describe('classify', () => {
     ['redis BUSY', new Error('BUSY Redis is busy running a script'), 'capacity'],
     ['redis READONLY', new Error("READONLY You can't write against a read only replica."), 'transient'],
     ['redis closed', new Error('Connection is closed.'), 'transient'],
+    ['ioredis commandTimeout', new Error('Command timed out'), 'transient'],
     [
       'ioredis MaxRetriesPerRequestError',
       Object.assign(new Error('x'), { name: 'MaxRetriesPerRequestError' }),

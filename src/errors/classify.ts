@@ -156,6 +156,8 @@ const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, ErrorClass]> = [
     'transient',
   ],
   [/Stream isn't writeable|Reached the max retries per request limit/i, 'transient'],
+  // ioredis's `commandTimeout` passed without a reply (a slow server, or a path gone dark).
+  [/^Command timed out$/, 'transient'],
 ];
 
 /**

@@ -247,6 +247,28 @@ describe('redisComponent (real Redis)', () => {
     expect((error as { hint?: string }).hint).toContain('rediss:// to a server without TLS');
   });
 
+  it('a PING unanswered within options.commandTimeout is transient, and its socket is dropped', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => {
+      socket.resume();
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const spec = redisComponent({ url: `redis://127.0.0.1:${port}`, options: { commandTimeout: 200 } });
+      const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', dependency: 'redis' });
+      expect((error as Error).message).toContain('Command timed out');
+      expect(classify(error)).toBe('transient');
+      expect(exitCodeFor(error)).toBe(3);
+      await waitUntil(() => sockets.size === 0, { message: 'socket closed after the failed attempt' });
+    } finally {
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
   it('honours the attempt signal: a server that never answers is dropped on abort', async () => {
     const sockets = new Set<net.Socket>();
     const silent = net.createServer((socket) => {
