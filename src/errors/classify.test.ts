@@ -32,6 +32,10 @@ describe('classify', () => {
     ['EREFUSED', dnsError('EREFUSED', 'querySrv', '_pg._tcp.db.internal'), 'transient'],
     ['ENODATA (DNS)', dnsError('ENODATA', 'queryA', 'db.internal'), 'transient'],
     ['ENODATA (not DNS)', withCode('ENODATA', 'ENODATA: no data available'), 'internal'],
+    // undici (fetch): the connect, the response headers or the body took longer than its timeouts.
+    ['UND_ERR_CONNECT_TIMEOUT', withCode('UND_ERR_CONNECT_TIMEOUT', 'Connect Timeout Error'), 'transient'],
+    ['UND_ERR_HEADERS_TIMEOUT', withCode('UND_ERR_HEADERS_TIMEOUT', 'Headers Timeout Error'), 'transient'],
+    ['UND_ERR_BODY_TIMEOUT', withCode('UND_ERR_BODY_TIMEOUT', 'Body Timeout Error'), 'transient'],
     ['EMFILE', withCode('EMFILE'), 'capacity'],
     ['ERR_INVALID_URL', withCode('ERR_INVALID_URL'), 'config'],
     ['53300 too_many_connections', withCode('53300'), 'capacity'],

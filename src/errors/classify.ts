@@ -48,6 +48,10 @@ const NETWORK_TRANSIENT = new Set([
   'ERR_SOCKET_CONNECTION_TIMEOUT',
   'ERR_SOCKET_CLOSED',
   'UND_ERR_CONNECT_TIMEOUT',
+  // fetch (undici): connected, but no response headers, or no more of the body, within its own
+  // timeouts (300 s each by default): a slow or stalled server, like a connect timeout.
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
   'UND_ERR_SOCKET',
 ]);
 
