@@ -95,12 +95,25 @@ const HINTS: Readonly<Record<string, string>> = {
     'the host name has no DNS record of the type looked up (an address or SRV record); check the name and its records if it lasts',
 };
 
+/** Hints for driver errors that carry no code, by their message. */
+const MESSAGE_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
+  [
+    /^SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a (non-empty )?string/,
+    'the server asks for a password and none was given: add it to the connection settings (or PGPASSWORD)',
+  ],
+];
+
 function hintFor(
   driverCode: string | undefined,
   classification: ErrorClass,
   cause: unknown,
 ): string | undefined {
   if (driverCode && HINTS[driverCode] && !isErrnoNoData(driverCode, cause)) return HINTS[driverCode];
+  for (const candidate of causeChain(cause)) {
+    const message = (candidate as { message?: unknown }).message;
+    if (typeof message !== 'string') continue;
+    for (const [pattern, hint] of MESSAGE_HINTS) if (pattern.test(message)) return hint;
+  }
   if (classification === 'capacity') return 'the far side is full or starting; it is retried with backoff';
   return undefined;
 }

@@ -88,6 +88,11 @@ describe('classify', () => {
     ],
     ['pg bad password message', new Error('password authentication failed for user "app"'), 'permanent'],
     [
+      'pg: the server asks for a password the settings do not give',
+      new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string'),
+      'config',
+    ],
+    [
       'pg sslmode=require, server without TLS',
       new Error('The server does not support SSL connections'),
       'config',

@@ -150,6 +150,9 @@ const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, ErrorClass]> = [
   // NOPERM: the Redis user's ACL does not allow a command it was sent (a person grants it).
   [/^(NOAUTH|WRONGPASS|NOPERM)\b/, 'permanent'],
   [/invalid username-password pair|password authentication failed/i, 'permanent'],
+  // pg: the server asks for a SCRAM password and the settings give none (a URL without one, no
+  // PGPASSWORD): our settings are incomplete.
+  [/^SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a (non-empty )?string/, 'config'],
   // Our TLS settings (sslmode=require) do not match the server's: a person must change one of them.
   [/^The server does not support SSL connections/, 'config'],
   // ioredis reading a reply from something that is not Redis (an HTTP port): the address is wrong.
