@@ -81,6 +81,12 @@ describe('classify', () => {
     ['pg message without code', new Error('sorry, too many clients already'), 'capacity'],
     ['pg starting up message', new Error('the database system is starting up'), 'capacity'],
     ['pg terminated', new Error('Connection terminated unexpectedly'), 'transient'],
+    ['pg query_timeout', new Error('Query read timeout'), 'transient'],
+    [
+      'pg query on a connection that failed',
+      new Error('Client has encountered a connection error and is not queryable'),
+      'transient',
+    ],
     [
       'pg reserved slots',
       new Error('remaining connection slots are reserved for non-replication superuser connections'),

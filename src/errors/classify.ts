@@ -163,6 +163,8 @@ const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, ErrorClass]> = [
     'transient',
   ],
   [/Stream isn't writeable|Reached the max retries per request limit/i, 'transient'],
+  // pg: `query_timeout` passed without a reply; a query on a connection that already failed.
+  [/^Query read timeout$|^Client has encountered a connection error and is not queryable$/, 'transient'],
   // ioredis's `commandTimeout` passed without a reply (a slow server, or a path gone dark).
   [/^Command timed out$/, 'transient'],
 ];
