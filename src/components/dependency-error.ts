@@ -82,6 +82,12 @@ const HINTS: Readonly<Record<string, string>> = {
   NOPERM:
     "the Redis user's ACL does not allow the command named in the message: grant it (ACL SETUSER <user> +<command>) or use another user",
   ECONNREFUSED: 'is the server running and listening on that address?',
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+    'the server requires a TLS client certificate: add one and its key to the TLS settings',
+  ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE:
+    'the server refused the TLS handshake: it may require a client certificate, or share no cipher; check both TLS settings',
+  ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION:
+    'no TLS version suits both sides: check the minimum and maximum TLS versions of the settings and the server',
   HPE_INVALID_CONSTANT: NOT_HTTP,
   HPE_INVALID_VERSION: NOT_HTTP,
   HPE_INVALID_STATUS: NOT_HTTP,

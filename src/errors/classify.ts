@@ -85,6 +85,11 @@ const NETWORK_CONFIG = new Set([
   'CERT_NOT_YET_VALID',
   'CERT_REVOKED',
   'ERR_SSL_WRONG_VERSION_NUMBER',
+  // The server ended the handshake: it requires a client certificate we did not send (TLS 1.3 says
+  // so; TLS 1.2 says "handshake failure", as for no cipher in common), or no TLS version suits both.
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+  'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+  'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION',
   // fetch (undici) read an answer whose first line is not an HTTP status line: the address is
   // something else (a Redis or Postgres port, TLS where `http:` was given). Other parser errors,
   // of an HTTP server that broke off or garbled its headers, stay unrecognised.
