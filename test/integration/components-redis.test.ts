@@ -150,6 +150,36 @@ describe('redisComponent (real Redis)', () => {
     }
   });
 
+  it('so does a check whose PING ran out of options.commandTimeout before the check’s own timeout', async () => {
+    const proxy = await TcpProxy.before(url, 6379);
+    const connectionName = uniqueName('redis-dark-command-timeout');
+    try {
+      proxy.forward();
+      const spec = redisComponent({
+        url: proxy.via(url),
+        options: { connectionName, commandTimeout: 100 },
+        reconnect: constantBackoff(50),
+      });
+      const client = await spec.start(testComponentContext().ctx);
+      proxy.stallOpen();
+      await expect(spec.check!(client, { signal: AbortSignal.timeout(5_000) })).rejects.toThrow(
+        /Command timed out/,
+      );
+      await waitUntil(
+        () =>
+          Promise.resolve(spec.check!(client, { signal: AbortSignal.timeout(1_000) })).then(
+            () => true,
+            () => false,
+          ),
+        { timeoutMs: 5_000, message: 'check passes again on a new connection' },
+      );
+      await spec.stop!(client, { signal: AbortSignal.timeout(5_000) });
+    } finally {
+      await proxy.close();
+    }
+    await waitUntil(async () => (await clientsNamed(connectionName)) === 0, { message: 'clients gone' });
+  });
+
   it('a wrong password is permanent, and the password appears in no message', async () => {
     const user = uniqueName('phasegate_user');
     await admin.call('ACL', 'SETUSER', user, 'on', '>right-password-3d1', '~*', '+@all');
