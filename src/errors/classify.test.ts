@@ -110,6 +110,7 @@ describe('classify', () => {
     ],
     ['redis NOAUTH', new Error('NOAUTH Authentication required.'), 'permanent'],
     ['redis WRONGPASS', new Error('WRONGPASS invalid username-password pair'), 'permanent'],
+    ['redis < 6, wrong password', new Error('ERR invalid password'), 'permanent'],
     [
       'redis NOPERM (the ACL does not allow the command)',
       new Error("NOPERM this user has no permissions to run the 'ping' command"),

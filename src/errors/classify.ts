@@ -154,7 +154,8 @@ const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, ErrorClass]> = [
   [/^BUSY\b/, 'capacity'],
   // NOPERM: the Redis user's ACL does not allow a command it was sent (a person grants it).
   [/^(NOAUTH|WRONGPASS|NOPERM)\b/, 'permanent'],
-  [/invalid username-password pair|password authentication failed/i, 'permanent'],
+  // Redis before 6 answers a wrong AUTH password with a plain ERR reply.
+  [/invalid username-password pair|password authentication failed|^ERR invalid password/i, 'permanent'],
   // pg: the server asks for a SCRAM password and the settings give none (a URL without one, no
   // PGPASSWORD): our settings are incomplete.
   [/^SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a (non-empty )?string/, 'config'],
