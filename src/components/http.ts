@@ -70,6 +70,28 @@ function isBlockedPort(error: unknown): boolean {
   return cause instanceof Error && cause.message === 'bad port';
 }
 
+/**
+ * `headers` as fetch sends them, checked one by one: a header fetch cannot send (a name with a
+ * space, a value with a line break, as a token read from a file may have) is a {@link ConfigError}
+ * naming the header, never showing the value (it is often a credential, which fetch's own
+ * `TypeError` would print whole).
+ */
+function requestHeaders(input: Readonly<Record<string, string>> | undefined): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(input ?? {})) {
+    try {
+      headers.append(name, value);
+    } catch {
+      throw new ConfigError(
+        `http.headers[${JSON.stringify(name)}]`,
+        'is not a header fetch can send (its value is not shown here)',
+        'use a token-like name, and a value without line breaks, control characters or characters beyond Latin-1',
+      );
+    }
+  }
+  return headers;
+}
+
 /** Options of {@link httpComponent}. */
 export interface HttpComponentOptionsInput {
   /** Component name. @default `http:<host>` */
@@ -126,7 +148,7 @@ export function httpComponent(input: HttpComponentOptionsInput): ComponentSpec<H
     throw new ConfigError('http.expectStatus', 'must be HTTP statuses (100-599)', 'e.g. 200 or [200, 204]');
   }
   const url = redactUrl(input.url);
-  const headers = new Headers(input.headers);
+  const headers = requestHeaders(input.headers);
   if (parsed.username || parsed.password) {
     if (!headers.has('authorization')) {
       const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;

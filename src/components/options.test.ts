@@ -53,6 +53,24 @@ describe('component options are validated up front', () => {
     expect(configPath(() => httpComponent({ url: 'ftp://x/' }))).toBe('http.url');
     expect(configPath(() => httpComponent({ url: 'http://x/', expectStatus: [] }))).toBe('http.expectStatus');
     expect(configPath(() => httpComponent({ url: 'http://x/', expectStatus: 42 }))).toBe('http.expectStatus');
+    expect(configPath(() => httpComponent({ url: 'http://x/', headers: { 'bad name': 'v' } }))).toBe(
+      'http.headers["bad name"]',
+    );
+  });
+
+  it('http: a header value fetch cannot send is a ConfigError that never shows the value', () => {
+    // A token read from a file or an environment variable with a line break inside it.
+    const headers = { Authorization: 'Bearer s3cr3t-t0ken\nrest' };
+    let caught: unknown;
+    try {
+      httpComponent({ url: 'http://x/', headers });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isConfigError(caught)).toBe(true);
+    expect(caught).toMatchObject({ path: 'http.headers["Authorization"]' });
+    expect(`${(caught as Error).message} ${JSON.stringify(caught)}`).not.toContain('s3cr3t');
+    expect((caught as { cause?: unknown }).cause).toBeUndefined();
   });
 });
 
