@@ -57,6 +57,25 @@ describe('toDependencyError', () => {
     expect(error.hint).toBeUndefined();
   });
 
+  it('gives the Unix socket hint to a connect ENOENT only, not to a missing file', () => {
+    const socket = Object.assign(new Error('connect ENOENT /cloudsql/p:r:db/.s.PGSQL.5432'), {
+      code: 'ENOENT',
+      syscall: 'connect',
+      address: '/cloudsql/p:r:db/.s.PGSQL.5432',
+    });
+    const fromSocket = toDependencyError('postgres', 'app@/cloudsql/p:r:db/app', socket);
+    expect(fromSocket).toMatchObject({ driverCode: 'ENOENT', classification: 'transient' });
+    expect(fromSocket.hint).toMatch(/Unix socket/);
+    const file = Object.assign(new Error("ENOENT: no such file or directory, open '/certs/ca.pem'"), {
+      code: 'ENOENT',
+      syscall: 'open',
+      path: '/certs/ca.pem',
+    });
+    const fromFile = toDependencyError('postgres', 'app@db/app', file);
+    expect(fromFile).toMatchObject({ driverCode: 'ENOENT', classification: 'config' });
+    expect(fromFile.hint).toBeUndefined();
+  });
+
   it('looks through the cause chain of fetch errors', () => {
     const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:80'), { code: 'ECONNREFUSED' });
     const error = new TypeError('fetch failed', { cause });

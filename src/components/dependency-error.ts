@@ -82,6 +82,8 @@ const HINTS: Readonly<Record<string, string>> = {
   NOPERM:
     "the Redis user's ACL does not allow the command named in the message: grant it (ACL SETUSER <user> +<command>) or use another user",
   ECONNREFUSED: 'is the server running and listening on that address?',
+  ENOENT:
+    'the Unix socket is not there: is the server (or its proxy) running, and is the socket directory right?',
   ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED:
     'the server requires a TLS client certificate: add one and its key to the TLS settings',
   ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE:
@@ -114,7 +116,7 @@ function hintFor(
   classification: ErrorClass,
   cause: unknown,
 ): string | undefined {
-  if (driverCode && HINTS[driverCode] && !isErrnoNoData(driverCode, cause)) return HINTS[driverCode];
+  if (driverCode && HINTS[driverCode] && hintApplies(driverCode, cause)) return HINTS[driverCode];
   for (const candidate of causeChain(cause)) {
     const message = (candidate as { message?: unknown }).message;
     if (typeof message !== 'string') continue;
@@ -125,15 +127,25 @@ function hintFor(
 }
 
 /**
- * ENODATA is a DNS answer (`dns.resolve*`: the error names the `hostname` it looked up) and also an
- * errno, "No data available" (a missing extended attribute, a stream with no data), which the DNS
- * hint would send a person to the wrong place for. True when the error in `cause` carrying the code
- * is that errno. Without a `cause` (a `DependencyError` built by hand) the code alone decides.
+ * Codes whose hint fits only one of their meanings, told apart by the error carrying the code:
+ * ENODATA is a DNS answer (`dns.resolve*`, the error names its `hostname`) and also the errno "No
+ * data available" (a missing extended attribute); ENOENT is a Unix socket not there (`connect`)
+ * and also a missing file (a setting's path), whose message says enough.
  */
-function isErrnoNoData(driverCode: string, cause: unknown): boolean {
-  if (driverCode !== 'ENODATA') return false;
+const HINT_ONLY_FOR: Readonly<Record<string, (carrier: object) => boolean>> = {
+  ENODATA: (carrier) => typeof (carrier as { hostname?: unknown }).hostname === 'string',
+  ENOENT: (carrier) => (carrier as { syscall?: unknown }).syscall === 'connect',
+};
+
+/**
+ * Whether the hint of `driverCode` fits the error in `cause` carrying it. Without a `cause` (a
+ * `DependencyError` built by hand) the code alone decides.
+ */
+function hintApplies(driverCode: string, cause: unknown): boolean {
+  const fits = HINT_ONLY_FOR[driverCode];
+  if (fits === undefined) return true;
   const carrier = causeChain(cause).find((e) => (e as { code?: unknown }).code === driverCode);
-  return carrier !== undefined && typeof (carrier as { hostname?: unknown }).hostname !== 'string';
+  return carrier === undefined || (typeof carrier === 'object' && carrier !== null && fits(carrier));
 }
 
 /** The causes of an error, outermost first (`fetch` wraps the socket error in `cause`). */

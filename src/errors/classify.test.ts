@@ -1,9 +1,14 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classify, createClassifier } from './classify.js';
 import { AttemptTimeoutError } from './attempt-timeout-error.js';
 import { BreakerOpenError } from './breaker-open-error.js';
 import { ConfigError } from './config-error.js';
 import { DeadlineExceededError } from './deadline-exceeded-error.js';
+import { exitCodeFor } from './exit-codes.js';
 import type { ErrorClass } from './classification.js';
 import { isRetryableClass } from './classification.js';
 
@@ -142,13 +147,20 @@ describe('classify', () => {
     expect(classify(error)).toBe(expected);
   });
 
-  it('a Unix socket that is not there is not taken for a missing file the settings name', () => {
-    // The server is not running (yet): its socket error carries an address, not a path.
-    const socket = Object.assign(withCode('ENOENT', 'connect ENOENT /run/postgresql/.s.PGSQL.5432'), {
-      syscall: 'connect',
-      address: '/run/postgresql/.s.PGSQL.5432',
-    });
-    expect(classify(socket)).not.toBe('config');
+  it('a Unix socket that is not there (the server or its proxy not up yet) is transient, not config', async () => {
+    // A Postgres, or a Cloud SQL Auth Proxy sidecar, that has not created its socket yet: the
+    // error carries the socket as its address, not a path the settings name.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'phasegate-socket-'));
+    try {
+      const error = await new Promise((resolve) => {
+        net.connect({ path: path.join(dir, '.s.PGSQL.5432') }).on('error', resolve);
+      });
+      expect(error).toMatchObject({ code: 'ENOENT', syscall: 'connect' });
+      expect(classify(error)).toBe('transient');
+      expect(exitCodeFor(error)).toBe(3);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('user rules run before the built-in ones', () => {

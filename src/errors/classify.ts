@@ -65,6 +65,17 @@ function isDnsNoData(error: object, code: string): boolean {
   return code === 'ENODATA' && typeof (error as { hostname?: unknown }).hostname === 'string';
 }
 
+/**
+ * A Unix socket that is not there (`connect ENOENT /run/postgresql/.s.PGSQL.5432`): the server, or
+ * a proxy in front of it (the Cloud SQL Auth Proxy's `/cloudsql/...` sockets), has not created it
+ * yet, as a TCP server not yet listening refuses. Transient like ECONNREFUSED; a wrong socket
+ * directory ends at the deadline with the hint to check it. Told from a missing file the settings
+ * name by its `connect` syscall (such an error has an `address`, not a `path`).
+ */
+function isMissingSocket(error: object, code: string): boolean {
+  return code === 'ENOENT' && (error as { syscall?: unknown }).syscall === 'connect';
+}
+
 const NETWORK_CAPACITY = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
 
 /**
@@ -187,7 +198,9 @@ export const builtinRule: ClassificationRule = (error) => {
   }
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if (NETWORK_TRANSIENT.has(code) || isDnsNoData(error, code)) return 'transient';
+    if (NETWORK_TRANSIENT.has(code) || isDnsNoData(error, code) || isMissingSocket(error, code)) {
+      return 'transient';
+    }
     if (NETWORK_CAPACITY.has(code)) return 'capacity';
     if (NETWORK_CONFIG.has(code)) return 'config';
     if (FILE_CONFIG.has(code) && typeof (error as { path?: unknown }).path === 'string') return 'config';
