@@ -68,6 +68,10 @@ export function isDependencyError(value: unknown): value is DependencyError {
   );
 }
 
+/** The hint of a server certificate that no CA this process trusts vouches for. */
+const UNTRUSTED_CERT =
+  "this process does not trust the server's TLS certificate: give its CA (sslrootcert=, the TLS ca option, or NODE_EXTRA_CA_CERTS)";
+
 /** The hint of an answer that is not HTTP (see the `HPE_` codes in `classify`). */
 const NOT_HTTP = "the address does not answer HTTP: check the URL's host, port and scheme";
 
@@ -84,6 +88,18 @@ const HINTS: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'is the server running and listening on that address?',
   ENOENT:
     'the Unix socket is not there: is the server (or its proxy) running, and is the socket directory right?',
+  DEPTH_ZERO_SELF_SIGNED_CERT: UNTRUSTED_CERT,
+  SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED_CERT,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED_CERT,
+  UNABLE_TO_GET_ISSUER_CERT: UNTRUSTED_CERT,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: UNTRUSTED_CERT,
+  CERT_HAS_EXPIRED: "the server's TLS certificate has expired (or this machine's clock is wrong): renew it",
+  CERT_NOT_YET_VALID:
+    "the server's TLS certificate is not valid yet: check this machine's clock, or the certificate's dates",
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    "the server's TLS certificate names another host: connect by a name it lists, or reissue it for this one",
+  ERR_SSL_WRONG_VERSION_NUMBER:
+    'the server does not speak TLS on that port: use a plain connection (sslmode=disable, http:, redis:) or its TLS port',
   ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED:
     'the server requires a TLS client certificate: add one and its key to the TLS settings',
   ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE:
