@@ -122,6 +122,10 @@ const HINTS: Readonly<Record<string, string>> = {
 /** Hints for driver errors that carry no code, by their message. */
 const MESSAGE_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
   [
+    /^Protocol error, got .* as reply type byte/,
+    "the address does not answer as Redis: check the URL's host and port",
+  ],
+  [
     /^SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a (non-empty )?string/,
     'the server asks for a password and none was given: add it to the connection settings (or PGPASSWORD)',
   ],

@@ -254,6 +254,7 @@ describe('redisComponent (real Redis)', () => {
       expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', dependency: 'redis' });
       expect(classify(error)).toBe('config');
       expect(exitCodeFor(error)).toBe(78);
+      expect((error as { hint?: string }).hint).toMatch(/does not answer as Redis/);
     } finally {
       web.closeAllConnections();
       await new Promise<void>((resolve) => web.close(() => resolve()));
