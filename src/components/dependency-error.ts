@@ -122,6 +122,10 @@ const HINTS: Readonly<Record<string, string>> = {
 /** Hints for driver errors that carry no code, by their message. */
 const MESSAGE_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
   [
+    /^The server does not support SSL connections/,
+    'the server does not offer TLS: connect without it (sslmode=disable or prefer), or enable TLS on the server',
+  ],
+  [
     /^Protocol error, got .* as reply type byte/,
     "the address does not answer as Redis: check the URL's host and port",
   ],

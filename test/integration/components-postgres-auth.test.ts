@@ -89,6 +89,15 @@ describe('postgresComponent against a server that checks passwords', () => {
     expect(server.connectionsReceived() - before).toBe(1);
   });
 
+  it('sslmode=require against a server without TLS is config (exit 78) with a hint', async () => {
+    const spec = postgresComponent({ connection: `${server.url}?sslmode=require` });
+    const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+    expect((error as Error).message).toContain('The server does not support SSL connections');
+    expect(classify(error)).toBe('config');
+    expect(exitCodeFor(error)).toBe(78);
+    expect((error as { hint?: string }).hint).toMatch(/sslmode/);
+  });
+
   it('the right password starts, and stop() ends every connection', async () => {
     const spec = postgresComponent({ connection: server.url, max: 3, minReady: 2, openJitterMs: 0 });
     const t = testComponentContext();
