@@ -26,7 +26,7 @@ describe('toDependencyError', () => {
     ['EAI_FAIL', 'getaddrinfo EAI_FAIL db.internal', 'transient', 3],
     ['EREFUSED', 'querySrv EREFUSED _postgresql._tcp.db.internal', 'transient', 3],
     ['ENODATA', 'queryA ENODATA db.internal', 'transient', 3],
-  ])('classifies %s as %s (exit %i) and keeps the driver code', (code, message, errorClass, exit) => {
+  ])('classifies %s (%s) as %s, exit %i, and keeps the driver code', (code, message, errorClass, exit) => {
     // dns.resolve* errors name the host they looked up (ENODATA counts as DNS only then).
     const cause = Object.assign(pgError(code, message), { hostname: 'db.internal' });
     const error = toDependencyError('postgres', 'app@db:5432/app', cause);
@@ -36,6 +36,44 @@ describe('toDependencyError', () => {
     expect(exitCodeFor(error)).toBe(exit);
     expect(error.message).toContain('postgres app@db:5432/app: ');
     expect(error.hint).toBeTruthy();
+  });
+
+  it('gives the DNS hint to a DNS ENODATA only, not to the errno "No data available"', () => {
+    const dns = Object.assign(new Error('queryA ENODATA db.internal'), {
+      code: 'ENODATA',
+      syscall: 'queryA',
+      hostname: 'db.internal',
+    });
+    expect(toDependencyError('postgres', 'db:5432', dns).hint).toMatch(/DNS record/);
+    // The errno, as fs and other syscalls give it (a missing extended attribute, say): no hostname.
+    const errno = Object.assign(new Error('ENODATA: no data available, getxattr'), {
+      code: 'ENODATA',
+      errno: -61,
+      syscall: 'getxattr',
+      path: '/etc/ssl/client.key',
+    });
+    const error = toDependencyError('postgres', 'db:5432', new Error('connect failed', { cause: errno }));
+    expect(error).toMatchObject({ driverCode: 'ENODATA', classification: 'internal' });
+    expect(error.hint).toBeUndefined();
+  });
+
+  it('gives the Unix socket hint to a connect ENOENT only, not to a missing file', () => {
+    const socket = Object.assign(new Error('connect ENOENT /cloudsql/p:r:db/.s.PGSQL.5432'), {
+      code: 'ENOENT',
+      syscall: 'connect',
+      address: '/cloudsql/p:r:db/.s.PGSQL.5432',
+    });
+    const fromSocket = toDependencyError('postgres', 'app@/cloudsql/p:r:db/app', socket);
+    expect(fromSocket).toMatchObject({ driverCode: 'ENOENT', classification: 'transient' });
+    expect(fromSocket.hint).toMatch(/Unix socket/);
+    const file = Object.assign(new Error("ENOENT: no such file or directory, open '/certs/ca.pem'"), {
+      code: 'ENOENT',
+      syscall: 'open',
+      path: '/certs/ca.pem',
+    });
+    const fromFile = toDependencyError('postgres', 'app@db/app', file);
+    expect(fromFile).toMatchObject({ driverCode: 'ENOENT', classification: 'config' });
+    expect(fromFile.hint).toBeUndefined();
   });
 
   it('looks through the cause chain of fetch errors', () => {

@@ -51,7 +51,7 @@ export class DependencyError extends PhasegateError {
     super(ErrorCodes.DEPENDENCY, `${init.dependency} ${init.target}: ${init.problem}${code}`, {
       classification: init.classification,
       cause: init.cause,
-      hint: init.hint ?? hintFor(init.driverCode, init.classification),
+      hint: init.hint ?? hintFor(init.driverCode, init.classification, init.cause),
     });
     this.dependency = init.dependency;
     this.target = init.target;
@@ -68,6 +68,13 @@ export function isDependencyError(value: unknown): value is DependencyError {
   );
 }
 
+/** The hint of a server certificate that no CA this process trusts vouches for. */
+const UNTRUSTED_CERT =
+  "this process does not trust the server's TLS certificate: give its CA (sslrootcert=, the TLS ca option, or NODE_EXTRA_CA_CERTS)";
+
+/** The hint of an answer that is not HTTP (see the `HPE_` codes in `classify`). */
+const NOT_HTTP = "the address does not answer HTTP: check the URL's host, port and scheme";
+
 const HINTS: Readonly<Record<string, string>> = {
   '28P01': 'check the user name and password',
   '28000': 'check the user name, password and the server access rules (pg_hba.conf)',
@@ -76,7 +83,32 @@ const HINTS: Readonly<Record<string, string>> = {
   '57P03': 'the server is starting up; waiting helps',
   WRONGPASS: 'check the Redis user name and password',
   NOAUTH: 'the Redis server needs a password: add it to the connection settings',
+  NOPERM:
+    "the Redis user's ACL does not allow the command named in the message: grant it (ACL SETUSER <user> +<command>) or use another user",
   ECONNREFUSED: 'is the server running and listening on that address?',
+  ENOENT:
+    'the Unix socket is not there: is the server (or its proxy) running, and is the socket directory right?',
+  DEPTH_ZERO_SELF_SIGNED_CERT: UNTRUSTED_CERT,
+  SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED_CERT,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED_CERT,
+  UNABLE_TO_GET_ISSUER_CERT: UNTRUSTED_CERT,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: UNTRUSTED_CERT,
+  CERT_HAS_EXPIRED: "the server's TLS certificate has expired (or this machine's clock is wrong): renew it",
+  CERT_NOT_YET_VALID:
+    "the server's TLS certificate is not valid yet: check this machine's clock, or the certificate's dates",
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    "the server's TLS certificate names another host: connect by a name it lists, or reissue it for this one",
+  ERR_SSL_WRONG_VERSION_NUMBER:
+    'the server does not speak TLS on that port: use a plain connection (sslmode=disable, http:, redis:) or its TLS port',
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+    'the server requires a TLS client certificate: add one and its key to the TLS settings',
+  ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE:
+    'the server refused the TLS handshake: it may require a client certificate, or share no cipher; check both TLS settings',
+  ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION:
+    'no TLS version suits both sides: check the minimum and maximum TLS versions of the settings and the server',
+  HPE_INVALID_CONSTANT: NOT_HTTP,
+  HPE_INVALID_VERSION: NOT_HTTP,
+  HPE_INVALID_STATUS: NOT_HTTP,
   ENOTFOUND: 'check the host name',
   EAI_AGAIN: 'the host name could not be resolved right now (DNS)',
   ESERVFAIL: 'the DNS server failed to resolve the host name; check the resolver if it lasts',
@@ -87,10 +119,57 @@ const HINTS: Readonly<Record<string, string>> = {
     'the host name has no DNS record of the type looked up (an address or SRV record); check the name and its records if it lasts',
 };
 
-function hintFor(driverCode: string | undefined, classification: ErrorClass): string | undefined {
-  if (driverCode && HINTS[driverCode]) return HINTS[driverCode];
+/** Hints for driver errors that carry no code, by their message. */
+const MESSAGE_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
+  [
+    /^The server does not support SSL connections/,
+    'the server does not offer TLS: connect without it (sslmode=disable or prefer), or enable TLS on the server',
+  ],
+  [
+    /^Protocol error, got .* as reply type byte/,
+    "the address does not answer as Redis: check the URL's host and port",
+  ],
+  [
+    /^SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a (non-empty )?string/,
+    'the server asks for a password and none was given: add it to the connection settings (or PGPASSWORD)',
+  ],
+];
+
+function hintFor(
+  driverCode: string | undefined,
+  classification: ErrorClass,
+  cause: unknown,
+): string | undefined {
+  if (driverCode && HINTS[driverCode] && hintApplies(driverCode, cause)) return HINTS[driverCode];
+  for (const candidate of causeChain(cause)) {
+    const message = (candidate as { message?: unknown }).message;
+    if (typeof message !== 'string') continue;
+    for (const [pattern, hint] of MESSAGE_HINTS) if (pattern.test(message)) return hint;
+  }
   if (classification === 'capacity') return 'the far side is full or starting; it is retried with backoff';
   return undefined;
+}
+
+/**
+ * Codes whose hint fits only one of their meanings, told apart by the error carrying the code:
+ * ENODATA is a DNS answer (`dns.resolve*`, the error names its `hostname`) and also the errno "No
+ * data available" (a missing extended attribute); ENOENT is a Unix socket not there (`connect`)
+ * and also a missing file (a setting's path), whose message says enough.
+ */
+const HINT_ONLY_FOR: Readonly<Record<string, (carrier: object) => boolean>> = {
+  ENODATA: (carrier) => typeof (carrier as { hostname?: unknown }).hostname === 'string',
+  ENOENT: (carrier) => (carrier as { syscall?: unknown }).syscall === 'connect',
+};
+
+/**
+ * Whether the hint of `driverCode` fits the error in `cause` carrying it. Without a `cause` (a
+ * `DependencyError` built by hand) the code alone decides.
+ */
+function hintApplies(driverCode: string, cause: unknown): boolean {
+  const fits = HINT_ONLY_FOR[driverCode];
+  if (fits === undefined) return true;
+  const carrier = causeChain(cause).find((e) => (e as { code?: unknown }).code === driverCode);
+  return carrier === undefined || (typeof carrier === 'object' && carrier !== null && fits(carrier));
 }
 
 /** The causes of an error, outermost first (`fetch` wraps the socket error in `cause`). */
@@ -123,7 +202,8 @@ export function driverCodeOf(error: unknown): string | undefined {
     const code = (candidate as { code?: unknown }).code;
     if (typeof code === 'string' && code !== '') return code;
     const message = (candidate as { message?: unknown }).message;
-    const reply = typeof message === 'string' ? /^(NOAUTH|WRONGPASS|LOADING|BUSY)\b/.exec(message) : null;
+    const reply =
+      typeof message === 'string' ? /^(NOAUTH|WRONGPASS|NOPERM|LOADING|BUSY)\b/.exec(message) : null;
     if (reply) return reply[1];
   }
   return undefined;

@@ -60,6 +60,38 @@ export class HttpStatusError extends DependencyError {
   }
 }
 
+/**
+ * fetch's refusal of a port on the Fetch standard's list of blocked ports ("bad port": SMTP, IRC,
+ * X11, 10080...), which it gives without connecting, as `TypeError: fetch failed` whose cause says
+ * only that. No waiting changes it.
+ */
+function isBlockedPort(error: unknown): boolean {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return cause instanceof Error && cause.message === 'bad port';
+}
+
+/**
+ * `headers` as fetch sends them, checked one by one: a header fetch cannot send (a name with a
+ * space, a value with a line break, as a token read from a file may have) is a {@link ConfigError}
+ * naming the header, never showing the value (it is often a credential, which fetch's own
+ * `TypeError` would print whole).
+ */
+function requestHeaders(input: Readonly<Record<string, string>> | undefined): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(input ?? {})) {
+    try {
+      headers.append(name, value);
+    } catch {
+      throw new ConfigError(
+        `http.headers[${JSON.stringify(name)}]`,
+        'is not a header fetch can send (its value is not shown here)',
+        'use a token-like name, and a value without line breaks, control characters or characters beyond Latin-1',
+      );
+    }
+  }
+  return headers;
+}
+
 /** Options of {@link httpComponent}. */
 export interface HttpComponentOptionsInput {
   /** Component name. @default `http:<host>` */
@@ -99,7 +131,9 @@ export interface HttpEndpoint {
  * signal) and expect `expectStatus`. The body is discarded. Redirects are not followed: a 3xx is the
  * answer (so a redirect to a login page is not taken for "up"; list it in `expectStatus` to accept
  * it). A refused socket is `transient`; 429 and 503 are `capacity` (their `Retry-After` is
- * honoured); other 5xx `transient`; other unexpected statuses `permanent`.
+ * honoured); other 5xx `transient`; other unexpected statuses `permanent`. An address that answers
+ * something other than HTTP, and a port fetch refuses (the Fetch standard's blocked ports, such as
+ * 10080), are `config`.
  *
  * @example
  * ```ts
@@ -114,7 +148,7 @@ export function httpComponent(input: HttpComponentOptionsInput): ComponentSpec<H
     throw new ConfigError('http.expectStatus', 'must be HTTP statuses (100-599)', 'e.g. 200 or [200, 204]');
   }
   const url = redactUrl(input.url);
-  const headers = new Headers(input.headers);
+  const headers = requestHeaders(input.headers);
   if (parsed.username || parsed.password) {
     if (!headers.has('authorization')) {
       const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
@@ -131,6 +165,16 @@ export function httpComponent(input: HttpComponentOptionsInput): ComponentSpec<H
       response = await fetch(requestUrl, { method: 'GET', headers, redirect: 'manual', signal });
     } catch (error) {
       if (signal.aborted) throw abortReason(signal);
+      if (isBlockedPort(error)) {
+        throw new DependencyError({
+          dependency: 'http',
+          target: url,
+          classification: 'config',
+          problem: `fetch refuses port ${parsed.port}, one the Fetch standard blocks`,
+          hint: 'serve the endpoint on another port (blocked ports include 6000, 6665-6669 and 10080), or check it with tcpComponent',
+          cause: error,
+        });
+      }
       throw toDependencyError('http', url, error);
     }
     await response.body?.cancel().catch(() => undefined);

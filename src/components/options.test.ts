@@ -53,6 +53,40 @@ describe('component options are validated up front', () => {
     expect(configPath(() => httpComponent({ url: 'ftp://x/' }))).toBe('http.url');
     expect(configPath(() => httpComponent({ url: 'http://x/', expectStatus: [] }))).toBe('http.expectStatus');
     expect(configPath(() => httpComponent({ url: 'http://x/', expectStatus: 42 }))).toBe('http.expectStatus');
+    expect(configPath(() => httpComponent({ url: 'http://x/', headers: { 'bad name': 'v' } }))).toBe(
+      'http.headers["bad name"]',
+    );
+  });
+
+  it('tcp: a URL given as the host is a ConfigError that never shows its password', () => {
+    let caught: unknown;
+    try {
+      tcpComponent({ host: 'postgres://app:hunter2@db.internal', port: 5432 });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isConfigError(caught)).toBe(true);
+    expect(caught).toMatchObject({ path: 'tcp.host' });
+    expect(`${(caught as Error).message} ${JSON.stringify(caught)}`).not.toContain('hunter2');
+    // Names and addresses, IPv6 included, are fine.
+    for (const host of ['db.internal', '10.0.0.7', '::1', 'fe80::1%eth0']) {
+      expect(tcpComponent({ host, port: 5432 }).name).toBe(`tcp:${host}:5432`);
+    }
+  });
+
+  it('http: a header value fetch cannot send is a ConfigError that never shows the value', () => {
+    // A token read from a file or an environment variable with a line break inside it.
+    const headers = { Authorization: 'Bearer s3cr3t-t0ken\nrest' };
+    let caught: unknown;
+    try {
+      httpComponent({ url: 'http://x/', headers });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isConfigError(caught)).toBe(true);
+    expect(caught).toMatchObject({ path: 'http.headers["Authorization"]' });
+    expect(`${(caught as Error).message} ${JSON.stringify(caught)}`).not.toContain('s3cr3t');
+    expect((caught as { cause?: unknown }).cause).toBeUndefined();
   });
 });
 

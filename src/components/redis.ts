@@ -132,16 +132,22 @@ function dropIfStillUp(client: Redis): void {
   if (client.status === 'ready') client.stream?.destroy();
 }
 
+/** ioredis's error for a command that got no reply within `options.commandTimeout`. */
+function isCommandTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Command timed out';
+}
+
 /**
  * A Redis client (ioredis) as a startup component. Each start attempt makes one connection with
  * ioredis's own retrying turned off, so the attempt succeeds or fails with a classified error and
- * the policy decides what happens next (WRONGPASS / NOAUTH are `permanent`; a refused socket is
- * `transient`; LOADING is `capacity`). Aborting the attempt drops the socket. Once started, the client
- * reconnects on its own with jitter when the connection drops (`reconnect`), as a plain ioredis
- * client does. `check` sends `PING` (failing as `transient` while the client is reconnecting, and
- * reconnecting first if it was left closed; a PING unanswered within the check's timeout drops the
- * connection, so one whose network path went dark is replaced rather than trusted until TCP gives
- * up); `stop` sends `QUIT`, bounded, then disconnects.
+ * the policy decides what happens next (WRONGPASS / NOAUTH, and NOPERM for a user whose ACL does
+ * not allow PING, are `permanent`; a refused socket is `transient`; LOADING is `capacity`).
+ * Aborting the attempt drops the socket. Once started, the client reconnects on its own with jitter
+ * when the connection drops (`reconnect`), as a plain ioredis client does. `check` sends `PING`
+ * (failing as `transient` while the client is reconnecting, and reconnecting first if it was left
+ * closed; a PING unanswered within the check's timeout, or within `options.commandTimeout` when
+ * that is shorter, drops the connection, so one whose network path went dark is replaced rather
+ * than trusted until TCP gives up); `stop` sends `QUIT`, bounded, then disconnects.
  *
  * @example
  * ```ts
@@ -257,6 +263,8 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
           dropIfStillUp(client);
           throw abortReason(signal);
         }
+        // The PING ran out of the user's `commandTimeout` before the check's own: as unanswered.
+        if (isCommandTimeout(error)) dropIfStillUp(client);
         throw toDependencyError('redis', target, error);
       }
     },

@@ -68,11 +68,20 @@ export function probeTcp(host: string, port: number, signal: AbortSignal): Promi
  * ```ts
  * const smtp = tcpComponent({ host: 'mail.internal', port: 25, critical: false });
  * ```
- * @throws ConfigError when `host` or `port` is invalid.
+ * @throws ConfigError when `host` (a URL, say) or `port` is invalid.
  */
 export function tcpComponent(input: TcpComponentOptionsInput): ComponentSpec<TcpEndpoint> {
   if (typeof input.host !== 'string' || input.host === '') {
     throw new ConfigError('tcp.host', 'must be a non-empty host name or address', 'e.g. host: "127.0.0.1"');
+  }
+  // A URL (or user@host) where a host belongs would reach the component's name and every message,
+  // its password with it: refuse it without showing it.
+  if (/[/@\s]/.test(input.host)) {
+    throw new ConfigError(
+      'tcp.host',
+      'must be a host name or address, not a URL (the value is not shown: it may hold a password)',
+      'give the host alone, e.g. host: "db.internal", and the port as port',
+    );
   }
   const port = requireInteger('tcp.port', input.port, 1);
   if (port > 65_535) throw new ConfigError('tcp.port', `${port} is not a port`, 'use 1 to 65535');

@@ -1,9 +1,14 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classify, createClassifier } from './classify.js';
 import { AttemptTimeoutError } from './attempt-timeout-error.js';
 import { BreakerOpenError } from './breaker-open-error.js';
 import { ConfigError } from './config-error.js';
 import { DeadlineExceededError } from './deadline-exceeded-error.js';
+import { exitCodeFor } from './exit-codes.js';
 import type { ErrorClass } from './classification.js';
 import { isRetryableClass } from './classification.js';
 
@@ -32,6 +37,10 @@ describe('classify', () => {
     ['EREFUSED', dnsError('EREFUSED', 'querySrv', '_pg._tcp.db.internal'), 'transient'],
     ['ENODATA (DNS)', dnsError('ENODATA', 'queryA', 'db.internal'), 'transient'],
     ['ENODATA (not DNS)', withCode('ENODATA', 'ENODATA: no data available'), 'internal'],
+    // undici (fetch): the connect, the response headers or the body took longer than its timeouts.
+    ['UND_ERR_CONNECT_TIMEOUT', withCode('UND_ERR_CONNECT_TIMEOUT', 'Connect Timeout Error'), 'transient'],
+    ['UND_ERR_HEADERS_TIMEOUT', withCode('UND_ERR_HEADERS_TIMEOUT', 'Headers Timeout Error'), 'transient'],
+    ['UND_ERR_BODY_TIMEOUT', withCode('UND_ERR_BODY_TIMEOUT', 'Body Timeout Error'), 'transient'],
     ['EMFILE', withCode('EMFILE'), 'capacity'],
     ['ERR_INVALID_URL', withCode('ERR_INVALID_URL'), 'config'],
     ['53300 too_many_connections', withCode('53300'), 'capacity'],
@@ -77,12 +86,23 @@ describe('classify', () => {
     ['pg message without code', new Error('sorry, too many clients already'), 'capacity'],
     ['pg starting up message', new Error('the database system is starting up'), 'capacity'],
     ['pg terminated', new Error('Connection terminated unexpectedly'), 'transient'],
+    ['pg query_timeout', new Error('Query read timeout'), 'transient'],
+    [
+      'pg query on a connection that failed',
+      new Error('Client has encountered a connection error and is not queryable'),
+      'transient',
+    ],
     [
       'pg reserved slots',
       new Error('remaining connection slots are reserved for non-replication superuser connections'),
       'capacity',
     ],
     ['pg bad password message', new Error('password authentication failed for user "app"'), 'permanent'],
+    [
+      'pg: the server asks for a password the settings do not give',
+      new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string'),
+      'config',
+    ],
     [
       'pg sslmode=require, server without TLS',
       new Error('The server does not support SSL connections'),
@@ -95,11 +115,18 @@ describe('classify', () => {
     ],
     ['redis NOAUTH', new Error('NOAUTH Authentication required.'), 'permanent'],
     ['redis WRONGPASS', new Error('WRONGPASS invalid username-password pair'), 'permanent'],
+    ['redis < 6, wrong password', new Error('ERR invalid password'), 'permanent'],
+    [
+      'redis NOPERM (the ACL does not allow the command)',
+      new Error("NOPERM this user has no permissions to run the 'ping' command"),
+      'permanent',
+    ],
     ['redis LOADING', new Error('LOADING Redis is loading the dataset in memory'), 'capacity'],
     ['redis max clients', new Error('ERR max number of clients reached'), 'capacity'],
     ['redis BUSY', new Error('BUSY Redis is busy running a script'), 'capacity'],
     ['redis READONLY', new Error("READONLY You can't write against a read only replica."), 'transient'],
     ['redis closed', new Error('Connection is closed.'), 'transient'],
+    ['ioredis commandTimeout', new Error('Command timed out'), 'transient'],
     [
       'ioredis MaxRetriesPerRequestError',
       Object.assign(new Error('x'), { name: 'MaxRetriesPerRequestError' }),
@@ -120,13 +147,20 @@ describe('classify', () => {
     expect(classify(error)).toBe(expected);
   });
 
-  it('a Unix socket that is not there is not taken for a missing file the settings name', () => {
-    // The server is not running (yet): its socket error carries an address, not a path.
-    const socket = Object.assign(withCode('ENOENT', 'connect ENOENT /run/postgresql/.s.PGSQL.5432'), {
-      syscall: 'connect',
-      address: '/run/postgresql/.s.PGSQL.5432',
-    });
-    expect(classify(socket)).not.toBe('config');
+  it('a Unix socket that is not there (the server or its proxy not up yet) is transient, not config', async () => {
+    // A Postgres, or a Cloud SQL Auth Proxy sidecar, that has not created its socket yet: the
+    // error carries the socket as its address, not a path the settings name.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'phasegate-socket-'));
+    try {
+      const error = await new Promise((resolve) => {
+        net.connect({ path: path.join(dir, '.s.PGSQL.5432') }).on('error', resolve);
+      });
+      expect(error).toMatchObject({ code: 'ENOENT', syscall: 'connect' });
+      expect(classify(error)).toBe('transient');
+      expect(exitCodeFor(error)).toBe(3);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('user rules run before the built-in ones', () => {

@@ -48,6 +48,10 @@ const NETWORK_TRANSIENT = new Set([
   'ERR_SOCKET_CONNECTION_TIMEOUT',
   'ERR_SOCKET_CLOSED',
   'UND_ERR_CONNECT_TIMEOUT',
+  // fetch (undici): connected, but no response headers, or no more of the body, within its own
+  // timeouts (300 s each by default): a slow or stalled server, like a connect timeout.
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
   'UND_ERR_SOCKET',
 ]);
 
@@ -59,6 +63,17 @@ const NETWORK_TRANSIENT = new Set([
  */
 function isDnsNoData(error: object, code: string): boolean {
   return code === 'ENODATA' && typeof (error as { hostname?: unknown }).hostname === 'string';
+}
+
+/**
+ * A Unix socket that is not there (`connect ENOENT /run/postgresql/.s.PGSQL.5432`): the server, or
+ * a proxy in front of it (the Cloud SQL Auth Proxy's `/cloudsql/...` sockets), has not created it
+ * yet, as a TCP server not yet listening refuses. Transient like ECONNREFUSED; a wrong socket
+ * directory ends at the deadline with the hint to check it. Told from a missing file the settings
+ * name by its `connect` syscall (such an error has an `address`, not a `path`).
+ */
+function isMissingSocket(error: object, code: string): boolean {
+  return code === 'ENOENT' && (error as { syscall?: unknown }).syscall === 'connect';
 }
 
 const NETWORK_CAPACITY = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
@@ -81,6 +96,17 @@ const NETWORK_CONFIG = new Set([
   'CERT_NOT_YET_VALID',
   'CERT_REVOKED',
   'ERR_SSL_WRONG_VERSION_NUMBER',
+  // The server ended the handshake: it requires a client certificate we did not send (TLS 1.3 says
+  // so; TLS 1.2 says "handshake failure", as for no cipher in common), or no TLS version suits both.
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+  'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+  'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION',
+  // fetch (undici) read an answer whose first line is not an HTTP status line: the address is
+  // something else (a Redis or Postgres port, TLS where `http:` was given). Other parser errors,
+  // of an HTTP server that broke off or garbled its headers, stay unrecognised.
+  'HPE_INVALID_CONSTANT',
+  'HPE_INVALID_VERSION',
+  'HPE_INVALID_STATUS',
 ]);
 
 /**
@@ -137,8 +163,13 @@ const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, ErrorClass]> = [
   [/^(ERR )?max number of clients reached/i, 'capacity'],
   [/^LOADING\b/, 'capacity'],
   [/^BUSY\b/, 'capacity'],
-  [/^(NOAUTH|WRONGPASS)\b/, 'permanent'],
-  [/invalid username-password pair|password authentication failed/i, 'permanent'],
+  // NOPERM: the Redis user's ACL does not allow a command it was sent (a person grants it).
+  [/^(NOAUTH|WRONGPASS|NOPERM)\b/, 'permanent'],
+  // Redis before 6 answers a wrong AUTH password with a plain ERR reply.
+  [/invalid username-password pair|password authentication failed|^ERR invalid password/i, 'permanent'],
+  // pg: the server asks for a SCRAM password and the settings give none (a URL without one, no
+  // PGPASSWORD): our settings are incomplete.
+  [/^SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a (non-empty )?string/, 'config'],
   // Our TLS settings (sslmode=require) do not match the server's: a person must change one of them.
   [/^The server does not support SSL connections/, 'config'],
   // ioredis reading a reply from something that is not Redis (an HTTP port): the address is wrong.
@@ -149,6 +180,10 @@ const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, ErrorClass]> = [
     'transient',
   ],
   [/Stream isn't writeable|Reached the max retries per request limit/i, 'transient'],
+  // pg: `query_timeout` passed without a reply; a query on a connection that already failed.
+  [/^Query read timeout$|^Client has encountered a connection error and is not queryable$/, 'transient'],
+  // ioredis's `commandTimeout` passed without a reply (a slow server, or a path gone dark).
+  [/^Command timed out$/, 'transient'],
 ];
 
 /**
@@ -163,7 +198,9 @@ export const builtinRule: ClassificationRule = (error) => {
   }
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if (NETWORK_TRANSIENT.has(code) || isDnsNoData(error, code)) return 'transient';
+    if (NETWORK_TRANSIENT.has(code) || isDnsNoData(error, code) || isMissingSocket(error, code)) {
+      return 'transient';
+    }
     if (NETWORK_CAPACITY.has(code)) return 'capacity';
     if (NETWORK_CONFIG.has(code)) return 'config';
     if (FILE_CONFIG.has(code) && typeof (error as { path?: unknown }).path === 'string') return 'config';

@@ -74,19 +74,28 @@ export function createRuntime(
 
 /**
  * Record `error`, why a start gave up, as the component's last error, unless it only restates what
- * the last attempt already recorded: the same error, the policy's wrapper of it (whose `cause` it
- * is, e.g. `PG_ERR_RETRY_EXHAUSTED`), or `cutShort`, the reason the start was cut short (a deadline,
- * `stop()`). `/health` should show the attempt's own error (e.g. 28P01).
+ * the last attempt already recorded: the same error, the policies' wrappers of it (found along the
+ * `cause` chain: `PG_ERR_RETRY_EXHAUSTED`, or that wrapping the `PG_ERR_BREAKER_OPEN` of a call the
+ * open breaker rejected, whose `cause` is the failure that opened it), or `cutShort`, the reason the
+ * start was cut short (a deadline, `stop()`). `/health` should show the attempt's own error (e.g.
+ * 28P01).
  */
 export function recordGiveUp(runtime: ComponentRuntime, error: unknown, cutShort: unknown): void {
   const restatesLast =
-    runtime.hasError &&
-    (error === runtime.lastError ||
-      (cutShort !== undefined && error === cutShort) ||
-      (error as { cause?: unknown } | null)?.cause === runtime.lastError);
+    runtime.hasError && ((cutShort !== undefined && error === cutShort) || wraps(error, runtime.lastError));
   if (restatesLast) return;
   runtime.lastError = error;
   runtime.hasError = true;
+}
+
+/** Whether `inner` is `error` or one of its first few causes (policies nest a few levels at most). */
+function wraps(error: unknown, inner: unknown): boolean {
+  let current = error;
+  for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth++) {
+    if (current === inner) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /** States in which a component's handle is usable. */

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { isStartupError } from '../errors/startup-error.js';
 import type { ComponentSpec } from './component.js';
-import { constantBackoff, retry, timeout, wrap } from '../policies/index.js';
+import {
+  circuitBreaker,
+  consecutiveBreaker,
+  constantBackoff,
+  retry,
+  timeout,
+  wrap,
+} from '../policies/index.js';
 import type { FakeClock } from '../testing/fake-clock.js';
 import { fakeComponent, type FakeComponent } from '../testing/fake-component.js';
 import { runUntilSettled } from '../testing/run-until-settled.js';
@@ -55,6 +62,34 @@ describe('Orchestrator: lastError is the component’s own failure', () => {
     expect(orchestrator.snapshot().components[0]!.attempts).toBe(3);
     expect(lastErrorOf(orchestrator, 'redis')?.code).toBe('NOAUTH');
     await orchestrator.stop();
+  });
+
+  it('keeps the attempt’s own error when the retry gives up on an open breaker’s wait', async () => {
+    // Three refusals open the breaker for 60 s; the fourth call is rejected without running, and
+    // the retry gives up since that wait does not fit the 5 s phase: RETRY_EXHAUSTED wraps the
+    // BreakerOpenError, which wraps the third refusal.
+    const { clock, orchestrator } = orchestratorFixture((clock) => [
+      {
+        name: 'database',
+        budgetMs: 5_000,
+        components: [
+          fakeComponent({
+            name: 'db',
+            clock,
+            failTimes: Infinity,
+            policy: wrap(
+              retry({ clock, maxAttempts: 10, backoff: constantBackoff(100) }),
+              circuitBreaker({ clock, breaker: consecutiveBreaker(3), halfOpenAfterMs: 60_000 }),
+            ),
+          }),
+        ],
+      },
+    ]);
+    const result = await runUntilSettled(clock, orchestrator.start());
+    expect(result.ok).toBe(false);
+    expect(orchestrator.snapshot().components[0]).toMatchObject({ attempts: 3, breaker: 'open' });
+    expect(lastErrorOf(orchestrator, 'db')).toMatchObject({ code: 'ECONNREFUSED', class: 'transient' });
+    expect(clock.pending).toBe(0);
   });
 
   it('keeps the last error when stop() cancels a recovery attempt in flight', async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BreakerOpenError } from '../errors/breaker-open-error.js';
+import { ErrorCodes } from '../errors/codes.js';
+import { PhasegateError } from '../errors/phasegate-error.js';
 import type { ConfigError } from '../errors/config-error.js';
 import { isConfigError } from '../errors/config-error.js';
 import { FakeClock } from '../testing/fake-clock.js';
@@ -48,6 +50,23 @@ describe('circuitBreaker', () => {
     expect((rejected.error as BreakerOpenError).retryAfterMs).toBe(600);
     expect((rejected.error as BreakerOpenError).cause).toBe(third);
     expect(clock.pending).toBe(0); // it schedules no timer of its own
+  });
+
+  it('a rejection carries the hint of the failure that opened it', async () => {
+    const clock = new FakeClock();
+    const breaker = circuitBreaker({ clock, breaker: consecutiveBreaker(1), halfOpenAfterMs: 1000 });
+    const hint = 'is the server running and listening on that address?';
+    await fail(
+      breaker,
+      new PhasegateError(ErrorCodes.DEPENDENCY, 'refused', { classification: 'transient', hint }),
+    );
+    const rejected = (await outcome(breaker.execute(() => 1))).error as BreakerOpenError;
+    expect(rejected).toBeInstanceOf(BreakerOpenError);
+    expect(rejected.hint).toBe(hint);
+    // An error that is not ours has no hint to pass on.
+    await clock.advance(1000);
+    await fail(breaker);
+    expect(((await outcome(breaker.execute(() => 1))).error as BreakerOpenError).hint).toBeUndefined();
   });
 
   it('a success resets the count of failures in a row', async () => {

@@ -77,6 +77,27 @@ describe('postgresComponent against a server that checks passwords', () => {
     expect(server.connectionsReceived() - before).toBe(1);
   });
 
+  it('a URL without the password the server asks for is config (exit 78) with a hint, not a bug', async () => {
+    const spec = postgresComponent({ connection: server.urlWith({ password: '' }) });
+    const before = server.connectionsReceived();
+    const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', dependency: 'postgres' });
+    expect((error as Error).message).toContain('client password must be a string');
+    expect(classify(error)).toBe('config');
+    expect(exitCodeFor(error)).toBe(78);
+    expect((error as { hint?: string }).hint).toMatch(/add it to the connection settings/);
+    expect(server.connectionsReceived() - before).toBe(1);
+  });
+
+  it('sslmode=require against a server without TLS is config (exit 78) with a hint', async () => {
+    const spec = postgresComponent({ connection: `${server.url}?sslmode=require` });
+    const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+    expect((error as Error).message).toContain('The server does not support SSL connections');
+    expect(classify(error)).toBe('config');
+    expect(exitCodeFor(error)).toBe(78);
+    expect((error as { hint?: string }).hint).toMatch(/sslmode/);
+  });
+
   it('the right password starts, and stop() ends every connection', async () => {
     const spec = postgresComponent({ connection: server.url, max: 3, minReady: 2, openJitterMs: 0 });
     const t = testComponentContext();

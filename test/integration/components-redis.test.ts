@@ -150,6 +150,36 @@ describe('redisComponent (real Redis)', () => {
     }
   });
 
+  it('so does a check whose PING ran out of options.commandTimeout before the check’s own timeout', async () => {
+    const proxy = await TcpProxy.before(url, 6379);
+    const connectionName = uniqueName('redis-dark-command-timeout');
+    try {
+      proxy.forward();
+      const spec = redisComponent({
+        url: proxy.via(url),
+        options: { connectionName, commandTimeout: 100 },
+        reconnect: constantBackoff(50),
+      });
+      const client = await spec.start(testComponentContext().ctx);
+      proxy.stallOpen();
+      await expect(spec.check!(client, { signal: AbortSignal.timeout(5_000) })).rejects.toThrow(
+        /Command timed out/,
+      );
+      await waitUntil(
+        () =>
+          Promise.resolve(spec.check!(client, { signal: AbortSignal.timeout(1_000) })).then(
+            () => true,
+            () => false,
+          ),
+        { timeoutMs: 5_000, message: 'check passes again on a new connection' },
+      );
+      await spec.stop!(client, { signal: AbortSignal.timeout(5_000) });
+    } finally {
+      await proxy.close();
+    }
+    await waitUntil(async () => (await clientsNamed(connectionName)) === 0, { message: 'clients gone' });
+  });
+
   it('a wrong password is permanent, and the password appears in no message', async () => {
     const user = uniqueName('phasegate_user');
     await admin.call('ACL', 'SETUSER', user, 'on', '>right-password-3d1', '~*', '+@all');
@@ -164,6 +194,22 @@ describe('redisComponent (real Redis)', () => {
         dependency: 'redis',
       });
       expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain(secret);
+    } finally {
+      await admin.call('ACL', 'DELUSER', user);
+    }
+  });
+
+  it('a user the ACL does not allow PING is permanent (exit 78) with a hint, not a bug', async () => {
+    const user = uniqueName('phasegate_noperm');
+    await admin.call('ACL', 'SETUSER', user, 'on', '>right-password-5c2', '-@all');
+    try {
+      const spec = redisComponent({ url: url.replace('redis://', `redis://${user}:right-password-5c2@`) });
+      const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', dependency: 'redis', driverCode: 'NOPERM' });
+      expect((error as Error).message).toMatch(/no permissions to run the 'ping' command/);
+      expect(classify(error)).toBe('permanent');
+      expect(exitCodeFor(error)).toBe(78);
+      expect((error as { hint?: string }).hint).toMatch(/ACL/);
     } finally {
       await admin.call('ACL', 'DELUSER', user);
     }
@@ -208,6 +254,7 @@ describe('redisComponent (real Redis)', () => {
       expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', dependency: 'redis' });
       expect(classify(error)).toBe('config');
       expect(exitCodeFor(error)).toBe(78);
+      expect((error as { hint?: string }).hint).toMatch(/does not answer as Redis/);
     } finally {
       web.closeAllConnections();
       await new Promise<void>((resolve) => web.close(() => resolve()));
@@ -229,6 +276,28 @@ describe('redisComponent (real Redis)', () => {
       classification: 'transient',
     });
     expect((error as { hint?: string }).hint).toContain('rediss:// to a server without TLS');
+  });
+
+  it('a PING unanswered within options.commandTimeout is transient, and its socket is dropped', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => {
+      socket.resume();
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const spec = redisComponent({ url: `redis://127.0.0.1:${port}`, options: { commandTimeout: 200 } });
+      const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', dependency: 'redis' });
+      expect((error as Error).message).toContain('Command timed out');
+      expect(classify(error)).toBe('transient');
+      expect(exitCodeFor(error)).toBe(3);
+      await waitUntil(() => sockets.size === 0, { message: 'socket closed after the failed attempt' });
+    } finally {
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it('honours the attempt signal: a server that never answers is dropped on abort', async () => {

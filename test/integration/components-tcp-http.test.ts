@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpComponent } from '../../src/components/http.js';
 import { tcpComponent } from '../../src/components/tcp.js';
 import { classify } from '../../src/errors/classify.js';
+import { exitCodeFor } from '../../src/errors/exit-codes.js';
 import { testComponentContext } from '../../src/testing/component-context.js';
 import { freePort } from './helpers/free-port.js';
 import { waitUntil } from './helpers/wait-until.js';
@@ -126,6 +127,42 @@ describe('httpComponent', () => {
     const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
     expect(classify(error)).toBe('transient');
     expect(error).toMatchObject({ driverCode: 'ECONNREFUSED' });
+  });
+
+  it('an address where something other than HTTP answers is config (exit 78), not a bug', async () => {
+    // A Redis port, say: its reply is not an HTTP status line, and it will not become one.
+    const sockets = new Set<net.Socket>();
+    const redisLike = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.end('-ERR unknown command\r\n');
+    });
+    await new Promise<void>((resolve) => redisLike.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = redisLike.address() as net.AddressInfo;
+      const spec = httpComponent({ url: `http://127.0.0.1:${port}/health` });
+      const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', dependency: 'http' });
+      expect((error as { driverCode?: string }).driverCode).toMatch(/^HPE_/);
+      expect(classify(error)).toBe('config');
+      expect(exitCodeFor(error)).toBe(78);
+      expect((error as { hint?: string }).hint).toMatch(/does not answer HTTP/);
+    } finally {
+      // fetch (Node 20's undici) leaves its socket open after a reply it cannot parse.
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => redisLike.close(() => resolve()));
+    }
+  });
+
+  it('a port fetch() refuses to use is config (exit 78) with a hint, not a bug', async () => {
+    // 10080 is on the Fetch standard's list of blocked ports: fetch fails without connecting.
+    const spec = httpComponent({ url: 'http://svc:pa55@127.0.0.1:10080/health' });
+    const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', dependency: 'http' });
+    expect((error as Error).message).toContain('port 10080');
+    expect(classify(error)).toBe('config');
+    expect(exitCodeFor(error)).toBe(78);
+    expect((error as { hint?: string }).hint).toMatch(/another port/);
+    expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain('pa55');
   });
 
   it('honours the attempt signal on a server that never answers', async () => {
