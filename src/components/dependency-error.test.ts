@@ -18,6 +18,7 @@ describe('toDependencyError', () => {
     ['28P01', 'password authentication failed for user "app"', 'permanent', 78],
     ['28000', 'no pg_hba.conf entry for host', 'permanent', 78],
     ['3D000', 'database "nope" does not exist', 'permanent', 78],
+    ['42501', 'permission denied for database "app"', 'permanent', 78],
     ['53300', 'sorry, too many clients already', 'capacity', 3],
     ['57P03', 'the database system is starting up', 'capacity', 3],
     ['ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432', 'transient', 3],

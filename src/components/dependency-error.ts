@@ -79,6 +79,8 @@ const HINTS: Readonly<Record<string, string>> = {
   '28P01': 'check the user name and password',
   '28000': 'check the user name, password and the server access rules (pg_hba.conf)',
   '3D000': 'create the database, or correct its name in the connection settings',
+  '42501':
+    'grant the role the privilege the message names, e.g. GRANT CONNECT ON DATABASE <db> TO <role>, or connect as a role that has it',
   '53300': 'the server has no free connection slot: lower the pool size or raise the limit',
   '57P03': 'the server is starting up; waiting helps',
   WRONGPASS: 'check the Redis user name and password',

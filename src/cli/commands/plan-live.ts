@@ -2,7 +2,7 @@
  * `phasegate plan --database-url`: what it says about the server it read, and the exit code when it
  * could not read it.
  */
-import { classify, redactUrl, safeMessage, type LiveLimits } from '../../index.js';
+import { classify, redactUrl, safeMessage, toDependencyError, type LiveLimits } from '../../index.js';
 // Type-only: a value import from main.ts would be circular (main.ts registers this command).
 import type { CliIo } from '../main.js';
 import { PlanExitCodes } from './plan.js';
@@ -15,17 +15,20 @@ import { PlanExitCodes } from './plan.js';
  */
 export function failedToRead(error: unknown, databaseUrl: string, io: Pick<CliIo, 'err'>): number {
   const where = `could not read limits from ${redactUrl(databaseUrl)}`;
+  // The fix the components give for the same driver error (28P01: check the user name and password).
+  const hint = toDependencyError('postgres', redactUrl(databaseUrl), error).hint;
+  const fix = hint === undefined ? '' : ` (fix: ${hint})`;
   switch (classify(error)) {
     case 'transient':
     case 'capacity':
-      io.err(`phasegate plan: ${where}: ${safeMessage(error)}\n`);
+      io.err(`phasegate plan: ${where}: ${safeMessage(error)}${fix}\n`);
       return PlanExitCodes.DATABASE_UNREACHABLE;
     case 'config':
     case 'permanent': {
       const file = urlParameterNaming(databaseUrl, (error as { path?: unknown }).path);
       const problem = file
         ? `--database-url: ${file} cannot be read (${safeMessage(error)}); correct the path or the file's permissions`
-        : `${where}: ${safeMessage(error)}`;
+        : `${where}: ${safeMessage(error)}${fix}`;
       io.err(`phasegate plan: ${problem}\n`);
       return PlanExitCodes.BAD_INPUT;
     }

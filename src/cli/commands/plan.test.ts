@@ -383,6 +383,20 @@ describe('phasegate plan', () => {
     };
     expect(await runPlan({ ...incident, databaseUrl: url }, denied.io, deniedDeps)).toBe(78);
     expect(refused.err + denied.err).not.toContain('hunter2');
+    // Each says what to do, as the Postgres component's errors do.
+    expect(refused.err).toContain('(fix: is the server running and listening on that address?)');
+    expect(denied.err).toContain('(fix: check the user name and password)');
+
+    const noConnect = capture();
+    const noConnectDeps: PlanDependencies = {
+      ...noIo,
+      readLiveLimits: () =>
+        Promise.reject(Object.assign(new Error('permission denied for database "app"'), { code: '42501' })),
+    };
+    expect(await runPlan({ ...incident, databaseUrl: url }, noConnect.io, noConnectDeps)).toBe(78);
+    expect(noConnect.err).toContain(
+      'permission denied for database "app" (fix: grant the role the privilege the message names',
+    );
   });
 
   it('--database-url naming a file that cannot be read (sslrootcert) exits 78, naming the parameter and the file', async () => {
