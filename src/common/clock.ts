@@ -32,8 +32,11 @@ export interface Clock {
   timer(ms: number, callback: () => void): CancelTimer;
 }
 
-/** Node's timers fire after 1 ms for delays above 2^31 - 1 ms; longer waits are chained. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * The longest delay a Node.js timer keeps: a longer one fires after 1 ms instead. The clock chains
+ * longer waits; a delay handed to a driver's own timer must not exceed it.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function nodeTimer(ms: number, callback: () => void, keepAlive: boolean): CancelTimer {
   let handle: NodeJS.Timeout;

@@ -48,6 +48,11 @@ describe('component options are validated up front', () => {
     expect(configPath(() => redisComponent({ url: 'redis://x', reconnect: true as never }))).toBe(
       'redis.reconnect',
     );
+    // ioredis's own timer would fire after 1 ms: refused, not a connect that never waits.
+    expect(configPath(() => redisComponent({ url: 'redis://x', connectTimeoutMs: 2 ** 31 }))).toBe(
+      'redis.connectTimeoutMs',
+    );
+    expect(() => redisComponent({ url: 'redis://x', connectTimeoutMs: 2 ** 31 - 1 })).not.toThrow();
     expect(configPath(() => tcpComponent({ host: 'h', port: 0 }))).toBe('tcp.port');
     expect(configPath(() => httpComponent({ url: 'not a url' }))).toBe('http.url');
     expect(configPath(() => httpComponent({ url: 'ftp://x/' }))).toBe('http.url');

@@ -1,7 +1,7 @@
 import type * as IORedis from 'ioredis';
 import type { Redis, RedisOptions } from 'ioredis';
 import { abortReason } from '../common/abort-reason.js';
-import { systemClock, type Clock } from '../common/clock.js';
+import { MAX_TIMER_MS, systemClock, type Clock } from '../common/clock.js';
 import { settlesWithin } from '../common/settles-within.js';
 import { defaultRandom, type Random } from '../common/random.js';
 import { lazyModule } from '../common/lazy-module.js';
@@ -33,13 +33,15 @@ export interface RedisComponentOptionsInput {
   /**
    * Once started, how the client reconnects on its own when the connection drops (ioredis's
    * `retryStrategy`, never giving up; commands fail at once while it is away, as there is no
-   * offline queue). `false`: it stays closed until a health check (`check`) reconnects it.
+   * offline queue). `false`: it stays closed until a health check (`check`) reconnects it. A step
+   * whose `duration` is not a finite number >= 0 waits 5 s; one beyond a timer's 2^31 - 1 ms waits
+   * that long.
    * @default decorrelatedJitterBackoff({ initialMs: 100, maxMs: 5_000 })
    */
   readonly reconnect?: Backoff | false;
   /** Jitter source of `reconnect`. @default Math.random */
   readonly random?: Random;
-  /** Bound of the TCP connect inside one start attempt. @default 10_000 */
+  /** Bound of the TCP connect inside one start attempt, at most 2^31 - 1 ms. @default 10_000 */
   readonly connectTimeoutMs?: number;
   /** How long `stop` waits for `QUIT` before dropping the socket. @default 2_000 */
   readonly quitTimeoutMs?: number;
@@ -103,8 +105,24 @@ function reconnectStrategy(backoff: Backoff, random: Random): (attempt: number) 
   let step: BackoffStep | undefined;
   return (attempt) => {
     step = attempt <= 1 || step === undefined ? backoff.start(random) : step.next();
-    return Math.max(1, Math.round(step.duration));
+    return reconnectDelayMs(step.duration);
   };
+}
+
+/** The wait of a reconnect whose `reconnect` step had no usable duration: the default's cap. */
+const FALLBACK_RECONNECT_MS = 5_000;
+
+/**
+ * A reconnect step's duration as ioredis's timer gets it: rounded, at least 1 ms and at most what a
+ * timer keeps. A user's `Backoff` whose step is not a finite number >= 0 (NaN from a typo,
+ * Infinity, a missing `duration`) waits {@link FALLBACK_RECONNECT_MS}: ioredis would otherwise
+ * reconnect every millisecond, as Node runs such a timer after 1 ms.
+ */
+function reconnectDelayMs(duration: unknown): number {
+  if (typeof duration !== 'number' || !Number.isFinite(duration) || duration < 0) {
+    return FALLBACK_RECONNECT_MS;
+  }
+  return Math.min(MAX_TIMER_MS, Math.max(1, Math.round(duration)));
 }
 
 /**
@@ -160,6 +178,14 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
     throw new ConfigError('redis.url', 'no connection settings', 'pass url: "redis://host:6379" or options');
   }
   const connectTimeoutMs = requirePositive('redis.connectTimeoutMs', input.connectTimeoutMs ?? 10_000);
+  // ioredis hands it to a Node timer of its own, which would fire after 1 ms instead.
+  if (connectTimeoutMs > MAX_TIMER_MS) {
+    throw new ConfigError(
+      'redis.connectTimeoutMs',
+      `must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest Node.js timer), got ${connectTimeoutMs}`,
+      'pass a bound in ms such as 10000',
+    );
+  }
   const quitTimeoutMs = requirePositive('redis.quitTimeoutMs', input.quitTimeoutMs ?? 2_000);
   const reconnect = input.reconnect ?? decorrelatedJitterBackoff({ initialMs: 100, maxMs: 5_000 });
   if (reconnect !== false && typeof reconnect?.start !== 'function') {

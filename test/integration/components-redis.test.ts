@@ -13,6 +13,7 @@ import { redisComponent } from '../../src/components/redis.js';
 import { classify } from '../../src/errors/classify.js';
 import { exitCodeFor } from '../../src/errors/exit-codes.js';
 import { constantBackoff } from '../../src/policies/backoff/constant-backoff.js';
+import type { Backoff } from '../../src/policies/backoff/backoff.js';
 import { testComponentContext } from '../../src/testing/component-context.js';
 import { uniqueName } from './helpers/database.js';
 import { freePort } from './helpers/free-port.js';
@@ -58,6 +59,22 @@ describe('redisComponent (real Redis)', () => {
     await expect(spec.check!(client, { signal: AbortSignal.timeout(5_000) })).resolves.toBeUndefined();
     expect(client.status).toBe('ready');
     await spec.stop!(client, { signal: AbortSignal.timeout(5_000) });
+  });
+
+  it("a reconnect Backoff without a usable duration waits 5 s, not ioredis's 1 ms loop", async () => {
+    for (const duration of [Number.NaN, Infinity, -1, undefined, 2 ** 40]) {
+      const backoff = { start: () => ({ duration, next: () => ({ duration }) }) } as unknown as Backoff;
+      const spec = redisComponent({ url, reconnect: backoff });
+      const client = await spec.start(testComponentContext().ctx);
+      try {
+        // The strategy ioredis calls when the started client's connection drops.
+        const strategy = client.options.retryStrategy!;
+        const expected = duration === 2 ** 40 ? 2 ** 31 - 1 : 5_000;
+        expect([strategy(1), strategy(2)]).toEqual([expected, expected]);
+      } finally {
+        await spec.stop!(client, { signal: AbortSignal.timeout(5_000) });
+      }
+    }
   });
 
   it('reconnects on its own after the connection dropped; check says transient meanwhile', async () => {
