@@ -95,7 +95,7 @@ export interface TimelineOptionsInput {
  *
  * @example
  * ```ts
- * const json = orchestrator.timeline.toJSON(); // { version: 1, events: [{ t: 0, type: 'startup-start', ... }] }
+ * const json = orchestrator.timeline.toJSON(); // { version: 1, ..., events: [{ t: 0, type: 'startup-start', ... }, ...] }
  * ```
  */
 export class Timeline {
