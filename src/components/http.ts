@@ -104,17 +104,17 @@ export interface HttpComponentOptionsInput {
   readonly url: string;
   /** Status (or statuses) that count as up. @default 200 */
   readonly expectStatus?: number | readonly number[];
-  /** Request headers (e.g. an authorization header; never shown). */
+  /** Request headers (e.g. an authorization header; never shown). @default none */
   readonly headers?: Readonly<Record<string, string>>;
   /** See {@link ComponentSpec.critical}. @default true */
   readonly critical?: boolean;
   /** See {@link ComponentSpec.degradable}. @default false */
   readonly degradable?: boolean;
-  /** See {@link ComponentSpec.degradesTo}. */
+  /** See {@link ComponentSpec.degradesTo}. @default 'DEGRADED' */
   readonly degradesTo?: Availability;
-  /** See {@link ComponentSpec.dependsOn}. */
+  /** See {@link ComponentSpec.dependsOn}. @default [] */
   readonly dependsOn?: readonly string[];
-  /** See {@link ComponentSpec.policy}. */
+  /** See {@link ComponentSpec.policy}. @default the orchestrator's `defaultPolicy` */
   readonly policy?: Policy;
 }
 
