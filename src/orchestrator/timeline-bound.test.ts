@@ -104,4 +104,13 @@ describe('Timeline: bounded during a long startup', () => {
       timeline.record({ type: 'component-healthy', at: n, phase: 'p', component: 'db' });
     expect(timeline.toJSON()).toMatchObject({ dropped: 0, events: { length: 20 } });
   });
+
+  it.each([[Number.NaN], [Infinity], [0], ['40']])(
+    'formatWaterfall refuses width %s with a ConfigError naming it (NaN drew empty bars)',
+    (width) => {
+      expect(() => formatWaterfall(new Timeline(), { width: width as number })).toThrow(
+        expect.objectContaining({ code: 'PG_ERR_CONFIG', path: 'waterfall.width' }),
+      );
+    },
+  );
 });
