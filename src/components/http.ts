@@ -22,6 +22,12 @@ export function classifyHttpStatus(status: number): ErrorClass {
 /**
  * The wait a `Retry-After` header asks for, in ms: its delta-seconds form (`Retry-After: 7`). The
  * HTTP-date form, and anything else, gives `undefined` (the policy's own back-off applies).
+ *
+ * @example
+ * ```ts
+ * parseRetryAfter('7'); // 7000
+ * parseRetryAfter('Wed, 21 Oct 2026 07:28:00 GMT'); // undefined
+ * ```
  */
 export function parseRetryAfter(value: string | null | undefined): number | undefined {
   if (value === null || value === undefined || !/^\s*\d+\s*$/.test(value)) return undefined;

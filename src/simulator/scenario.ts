@@ -291,6 +291,11 @@ export type StrategyEntry = z.output<typeof StrategyEntrySchema>;
  * Validate a parsed scenario object and fill in the defaults.
  *
  * @throws ConfigError naming the path of the first bad field, e.g. `database.maxConnections`.
+ * @example
+ * ```ts
+ * const scenario = parseScenario({ name: 'small', fleet: { instances: 20 }, database: { maxConnections: 30 } });
+ * scenario.connector.slots; // 50, the default
+ * ```
  */
 export function parseScenario(input: unknown): Scenario {
   return parseConfig(ScenarioSchema, input, '', 'see examples/scenarios/ for the format');
@@ -338,7 +343,14 @@ export function parseScenarioText(text: string, source = 'scenario'): Scenario {
   }
 }
 
-/** Apply command-line overrides (`--instances`, `--seed`). */
+/**
+ * Apply command-line overrides (`--instances`, `--seed`), validated as the scenario's own fields.
+ *
+ * @example
+ * ```ts
+ * const bigger = withOverrides(await loadScenario('examples/scenarios/incident.yaml'), { instances: 1000 });
+ * ```
+ */
 export function withOverrides(
   scenario: Scenario,
   overrides: { readonly instances?: number | undefined; readonly seed?: number | undefined },
