@@ -22,6 +22,12 @@ export function classifyHttpStatus(status: number): ErrorClass {
 /**
  * The wait a `Retry-After` header asks for, in ms: its delta-seconds form (`Retry-After: 7`). The
  * HTTP-date form, and anything else, gives `undefined` (the policy's own back-off applies).
+ *
+ * @example
+ * ```ts
+ * parseRetryAfter('7'); // 7000
+ * parseRetryAfter('Wed, 21 Oct 2026 07:28:00 GMT'); // undefined
+ * ```
  */
 export function parseRetryAfter(value: string | null | undefined): number | undefined {
   if (value === null || value === undefined || !/^\s*\d+\s*$/.test(value)) return undefined;
@@ -104,17 +110,17 @@ export interface HttpComponentOptionsInput {
   readonly url: string;
   /** Status (or statuses) that count as up. @default 200 */
   readonly expectStatus?: number | readonly number[];
-  /** Request headers (e.g. an authorization header; never shown). */
+  /** Request headers (e.g. an authorization header; never shown). @default none */
   readonly headers?: Readonly<Record<string, string>>;
   /** See {@link ComponentSpec.critical}. @default true */
   readonly critical?: boolean;
   /** See {@link ComponentSpec.degradable}. @default false */
   readonly degradable?: boolean;
-  /** See {@link ComponentSpec.degradesTo}. */
+  /** See {@link ComponentSpec.degradesTo}. @default 'DEGRADED' */
   readonly degradesTo?: Availability;
-  /** See {@link ComponentSpec.dependsOn}. */
+  /** See {@link ComponentSpec.dependsOn}. @default [] */
   readonly dependsOn?: readonly string[];
-  /** See {@link ComponentSpec.policy}. */
+  /** See {@link ComponentSpec.policy}. @default the orchestrator's `defaultPolicy` */
   readonly policy?: Policy;
 }
 

@@ -22,12 +22,13 @@ const ioredis = lazyModule<typeof IORedis>('ioredis');
 export interface RedisComponentOptionsInput {
   /** Component name. @default 'redis' */
   readonly name?: string;
-  /** `redis://[user:password@]host:port/db`. Its password never appears in a message. */
+  /** `redis://[user:password@]host:port/db`. Its password never appears in a message. @default none */
   readonly url?: string;
   /**
    * ioredis options. Their `retryStrategy` is replaced: off during start attempts (the policy
    * retries), `reconnect` once started. `enableReadyCheck` is off: a start attempt (and `check`)
    * PINGs instead, so a server loading its dataset fails it as `capacity` (LOADING) at once.
+   * @default none (ioredis's defaults, on `url`)
    */
   readonly options?: RedisOptions;
   /**
@@ -49,11 +50,11 @@ export interface RedisComponentOptionsInput {
   readonly critical?: boolean;
   /** See {@link ComponentSpec.degradable}. @default false */
   readonly degradable?: boolean;
-  /** See {@link ComponentSpec.degradesTo}. */
+  /** See {@link ComponentSpec.degradesTo}. @default 'DEGRADED' */
   readonly degradesTo?: Availability;
-  /** See {@link ComponentSpec.dependsOn}. */
+  /** See {@link ComponentSpec.dependsOn}. @default [] */
   readonly dependsOn?: readonly string[];
-  /** See {@link ComponentSpec.policy}. */
+  /** See {@link ComponentSpec.policy}. @default the orchestrator's `defaultPolicy` */
   readonly policy?: Policy;
 }
 

@@ -20,11 +20,11 @@ export interface TcpComponentOptionsInput {
   readonly critical?: boolean;
   /** See {@link ComponentSpec.degradable}. @default false */
   readonly degradable?: boolean;
-  /** See {@link ComponentSpec.degradesTo}. */
+  /** See {@link ComponentSpec.degradesTo}. @default 'DEGRADED' */
   readonly degradesTo?: Availability;
-  /** See {@link ComponentSpec.dependsOn}. */
+  /** See {@link ComponentSpec.dependsOn}. @default [] */
   readonly dependsOn?: readonly string[];
-  /** See {@link ComponentSpec.policy}. */
+  /** See {@link ComponentSpec.policy}. @default the orchestrator's `defaultPolicy` */
   readonly policy?: Policy;
 }
 

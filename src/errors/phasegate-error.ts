@@ -42,7 +42,19 @@ export class PhasegateError extends Error {
 // these, and a per-instance defineProperty costs a hidden-class transition each time.
 Object.defineProperty(PhasegateError.prototype, BRAND, { value: true });
 
-/** True for any phasegate error, even one from another copy of the package (no `instanceof`). */
+/**
+ * True for any phasegate error, even one from another copy of the package (no `instanceof`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await orchestrator.start();
+ * } catch (error) {
+ *   if (isPhasegateError(error) && error.code === ErrorCodes.PHASE_TIMEOUT) console.error(error.hint);
+ *   process.exitCode = exitCodeFor(error);
+ * }
+ * ```
+ */
 export function isPhasegateError(value: unknown): value is PhasegateError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
 }

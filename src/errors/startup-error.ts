@@ -11,11 +11,11 @@ export interface StartupErrorContext {
   readonly phase?: string | undefined;
   /** The component that failed. */
   readonly component?: string | undefined;
-  /** How many attempts were made. */
+  /** How many attempts were made. @default 0 */
   readonly attempts?: number | undefined;
-  /** Time from the start of startup to the failure, in ms. */
+  /** Time from the start of startup to the failure, in ms. @default 0 */
   readonly elapsedMs?: number | undefined;
-  /** The startup budget, in ms. */
+  /** The startup budget, in ms. @default Infinity */
   readonly budgetMs?: number | undefined;
   /** Class of the underlying failure. */
   readonly classification: ErrorClass;

@@ -1,6 +1,8 @@
 import type pg from 'pg';
+import { MAX_TIMER_MS } from '../common/clock.js';
 import { lazyModule } from '../common/lazy-module.js';
 import { CLIENT_SESSION_CONDITION } from '../components/postgres/limits.js';
+import { ConfigError } from '../errors/config-error.js';
 import type { ConnectionBudgetInput } from './connection-budget-options.js';
 
 const pgDriver = lazyModule<typeof pg>('pg');
@@ -36,7 +38,10 @@ export interface LiveLimits {
 
 /** Options of {@link readLiveLimits}. */
 export interface ReadLiveLimitsOptions {
-  /** Give up connecting after this long. @default 10000 */
+  /**
+   * Give up connecting after this long, in ms, and bound the query that reads the limits by the same
+   * (a finite number > 0, at most 2^31 - 1: the driver reads 0 as no bound at all). @default 10000
+   */
   readonly connectTimeoutMs?: number;
 }
 
@@ -77,7 +82,8 @@ interface LimitsRow {
  * Read `max_connections`, the reserved slots, the number of other connected clients and the
  * `CONNECTION LIMIT`s of the URL's role and database from a live server, for `phasegate plan
  * --database-url` (give it the service's own credentials: the role's limit is the login role's). Opens one connection and closes it again. Errors are
- * the driver's own (classify them with `classify()`); none of them contains the password.
+ * the driver's own (classify them with `classify()`); none of them contains the password. A bad
+ * `connectTimeoutMs` rejects with a `ConfigError` before any connection is opened.
  *
  * @example
  * ```ts
@@ -90,6 +96,13 @@ export async function readLiveLimits(
   options: ReadLiveLimitsOptions = {},
 ): Promise<LiveLimits> {
   const timeout = options.connectTimeoutMs ?? 10_000;
+  if (typeof timeout !== 'number' || !(timeout > 0) || timeout > MAX_TIMER_MS) {
+    throw new ConfigError(
+      'connectTimeoutMs',
+      `must be a number of ms > 0 and at most ${MAX_TIMER_MS}, got ${String(timeout)}`,
+      'e.g. 10000, or leave it out',
+    );
+  }
   const client = new (pgDriver().Client)({
     connectionString: databaseUrl,
     connectionTimeoutMillis: timeout,

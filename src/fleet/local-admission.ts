@@ -17,9 +17,9 @@ export interface LocalAdmissionOptionsInput {
   readonly width?: number;
   /** The start delay is uniform in [0, maxStartDelayMs). @default 1000 */
   readonly maxStartDelayMs?: number;
-  /** @default systemClock */
+  /** Clock the start delay sleeps on. @default systemClock */
   readonly clock?: Clock;
-  /** @default Math.random */
+  /** Random source of the start delay. @default Math.random */
   readonly random?: Random;
 }
 

@@ -24,11 +24,12 @@ export type RedisLike = Pick<Redis, 'eval' | 'quit'>;
 
 /** Options of {@link RedisAdmission}. Give either `redis` or `url`. */
 export interface RedisAdmissionOptionsInput extends AdmissionCommonOptionsInput {
-  /** A client you own; {@link RedisAdmission.close} leaves it open. */
+  /** A client you own; {@link RedisAdmission.close} leaves it open. @default none: give this or `url` */
   readonly redis?: RedisLike;
   /**
    * A `redis://` or `rediss://` URL; the admission opens its own client and closes it in
-   * {@link RedisAdmission.close}. Its password never appears in an error.
+   * {@link RedisAdmission.close}. Its password never appears in an error. @default none: give this
+   * or `redis`
    */
   readonly url?: string;
   /** The sorted set holding the leases. @default `phasegate:admission:<namespace>` */
@@ -42,7 +43,8 @@ export interface RedisAdmissionOptionsInput extends AdmissionCommonOptionsInput 
   readonly refreshMs?: number;
   /**
    * Called once when a held lease is lost: a refresh found it expired, or Redis could not confirm it
-   * for `leaseMs` (the slot may be reused). Not called after `release()`.
+   * for `leaseMs` (the slot may be reused). Not called after `release()`. @default none (the lease's
+   * `signal` still aborts)
    */
   readonly onLeaseLost?: (lease: RedisAdmissionLease) => void;
 }

@@ -53,9 +53,13 @@ export interface FastifyHealthOptions extends HealthOptionsInput {
    * A handler from {@link createHealthHandler}; share it to drive `/readyz` with
    * `health.setDraining()` on shutdown. When given, the health options (`degradedIsReady`, `token`,
    * ...) belong to `createHealthHandler`: given here as well, they fail the registration.
+   * @default none: give this or `source`
    */
   readonly health?: HealthHandler;
-  /** The snapshot source, when no `health` is given (a handler is then made from the options). */
+  /**
+   * The snapshot source, when no `health` is given (a handler is then made from the options).
+   * @default none: give this or `health`
+   */
   readonly source?: SnapshotSource;
 }
 

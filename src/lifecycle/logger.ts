@@ -153,7 +153,7 @@ export function redactValue(value: unknown, depth = 0): unknown {
  * ```ts
  * const logger = createLogger({ level: 'debug' });
  * logger.info({ url: 'postgres://app:hunter2@db/app' }, 'connecting');
- * // {"level":30,...,"url":"postgres://app:***@db/app","msg":"connecting"}
+ * // {"level":"info",...,"url":"postgres://app:***@db/app","msg":"connecting"}
  * ```
  */
 export function createLogger(options: LoggerOptionsInput = {}): Logger {

@@ -61,10 +61,13 @@ export interface RunServiceOptionsInput {
   /**
    * Your `node:http` server: the health endpoints are mounted into it, in front of its own request
    * listeners, and it is made to listen on `port` unless it already listens.
-   * @default a new server (the health endpoints on their own port)
+   * @default a new `node:http` server on `port`, serving the health endpoints and what `listen` mounts
    */
   readonly server?: Server;
-  /** Port to listen on; 0 picks a free one (see `RunningService.port`). @default 8080 */
+  /**
+   * Port to listen on (ignored for a `server` that already listens); 0 picks a free one, which
+   * `RunningService.listening` resolves with and `ServiceContext.port` holds. @default 8080
+   */
   readonly port?: number;
   /** Interface to bind. @default undefined (every interface) */
   readonly host?: string;

@@ -92,6 +92,9 @@ export interface ComponentSpec<H = unknown> {
   stop?(handle: H, context: ComponentCallContext): Promise<void> | void;
   /** Health check after startup: throw (or return `false`) when unhealthy. */
   check?(handle: H, context: ComponentCallContext): Promise<boolean | void> | boolean | void;
-  /** The policy each start attempt runs under; the orchestrator supplies a default when absent. */
+  /**
+   * The policy each start attempt runs under.
+   * @default the orchestrator's `defaultPolicy` (`defaultComponentPolicy` unless set)
+   */
   readonly policy?: Policy;
 }

@@ -132,7 +132,7 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
   /**
    * Whether the service should take traffic: status `ready` (or `degraded` when `degradedIsReady`)
    * and every critical component `ready` (or `degraded`, when allowed). A critical component that a
-   * health check found unhealthy makes it false.
+   * health check found unhealthy makes it false. `degradedIsReady` defaults to false.
    */
   isReady(options: { readonly degradedIsReady?: boolean } = {}): boolean {
     const allowDegraded = options.degradedIsReady ?? false;

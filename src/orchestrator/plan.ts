@@ -9,6 +9,7 @@ export interface PhaseInput {
   /**
    * A fixed budget for this phase, in ms. The phase gets exactly this (capped by what is left of the
    * total budget) and never inherits time earlier phases did not use. Exclusive with `share`.
+   * @default none (the phase is weighted by `share`)
    */
   readonly budgetMs?: number;
   /**

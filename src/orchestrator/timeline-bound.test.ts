@@ -88,4 +88,29 @@ describe('Timeline: bounded during a long startup', () => {
     ]);
     expect(timeline.toJSON().dropped).toBe(8);
   });
+
+  it.each([[0], [-1], [2.5], [Number.NaN], ['100']])(
+    'refuses maxEvents %s with a ConfigError naming it, instead of failing later in record()',
+    (maxEvents) => {
+      expect(() => new Timeline({ maxEvents: maxEvents as number })).toThrow(
+        expect.objectContaining({ code: 'PG_ERR_CONFIG', path: 'timeline.maxEvents' }),
+      );
+    },
+  );
+
+  it('takes maxEvents Infinity: nothing is dropped', () => {
+    const timeline = new Timeline({ maxEvents: Infinity });
+    for (let n = 0; n < 20; n++)
+      timeline.record({ type: 'component-healthy', at: n, phase: 'p', component: 'db' });
+    expect(timeline.toJSON()).toMatchObject({ dropped: 0, events: { length: 20 } });
+  });
+
+  it.each([[Number.NaN], [Infinity], [0], ['40']])(
+    'formatWaterfall refuses width %s with a ConfigError naming it (NaN drew empty bars)',
+    (width) => {
+      expect(() => formatWaterfall(new Timeline(), { width: width as number })).toThrow(
+        expect.objectContaining({ code: 'PG_ERR_CONFIG', path: 'waterfall.width' }),
+      );
+    },
+  );
 });

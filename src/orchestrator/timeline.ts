@@ -1,6 +1,7 @@
 import { redactText, safeMessage } from '../common/redact.js';
 import type { ErrorClass } from '../errors/classification.js';
 import { classify as defaultClassify, type Classifier } from '../errors/classify.js';
+import { requireInteger } from '../policies/validate.js';
 import type { Availability } from './availability.js';
 import { errorCodeOf } from './component-runtime.js';
 import type { OrchestratorEvent, OrchestratorEventType } from './orchestrator-events.js';
@@ -84,7 +85,8 @@ export interface TimelineOptionsInput {
    * `component-attempt-end` and `component-mark` events after the first `maxEvents / 2` events are
    * dropped (a component retrying for a long, or unbounded, budget), so the start of the story, its
    * latest attempts and every phase, outcome and status event stay; after startup the oldest
-   * post-startup events (health flaps, recovery attempts) are dropped. @default 10_000
+   * post-startup events (health flaps, recovery attempts) are dropped. A whole number >= 1, or
+   * `Infinity` to keep every event. @default 10_000
    */
   readonly maxEvents?: number;
 }
@@ -95,7 +97,7 @@ export interface TimelineOptionsInput {
  *
  * @example
  * ```ts
- * const json = orchestrator.timeline.toJSON(); // { version: 1, events: [{ t: 0, type: 'startup-start', ... }] }
+ * const json = orchestrator.timeline.toJSON(); // { version: 1, ..., events: [{ t: 0, type: 'startup-start', ... }, ...] }
  * ```
  */
 export class Timeline {
@@ -105,10 +107,13 @@ export class Timeline {
   private startupEvents = Infinity;
   private droppedCount = 0;
 
-  /** Starts empty; `maxEvents` defaults to 10 000 and `classify` to the built-in `classify`. */
+  /**
+   * Starts empty; `maxEvents` defaults to 10 000 and `classify` to the built-in `classify`.
+   * @throws ConfigError at `timeline.maxEvents` when it is not a whole number >= 1 or `Infinity`.
+   */
   constructor(options: TimelineOptionsInput = {}) {
     this.classify = options.classify ?? defaultClassify;
-    this.maxEvents = options.maxEvents ?? 10_000;
+    this.maxEvents = requireInteger('timeline.maxEvents', options.maxEvents ?? 10_000, 1, true);
   }
 
   /** The raw events, oldest first. */

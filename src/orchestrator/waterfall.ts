@@ -1,8 +1,9 @@
+import { requirePositive } from '../policies/validate.js';
 import { Timeline, type TimelineEntry, type TimelineJSON } from './timeline.js';
 
 /** Options of {@link formatWaterfall}. */
 export interface WaterfallOptionsInput {
-  /** Width of the bar column in characters. @default 32 */
+  /** Width of the bar column in characters, a finite number > 0 (below 8 it is raised to 8). @default 32 */
   readonly width?: number;
 }
 
@@ -21,6 +22,7 @@ interface Row {
  * verdict: `READY in 31060 ms`, `DEGRADED in ...`, `ABORTED after ...`, `FAILED after ...: code,
  * class, phase/component after N attempts`, or `STARTING (last event at ... ms)` while running.
  *
+ * @throws ConfigError at `waterfall.width` when the width is not a finite number > 0.
  * @example
  * ```ts
  * console.log(formatWaterfall(orchestrator.timeline));
@@ -36,7 +38,7 @@ export function formatWaterfall(
   options: WaterfallOptionsInput = {},
 ): string {
   const json = timeline instanceof Timeline ? timeline.toJSON() : timeline;
-  const width = Math.max(8, Math.floor(options.width ?? 32));
+  const width = Math.max(8, Math.floor(requirePositive('waterfall.width', options.width ?? 32)));
   const events = json.events;
   const lastT = events.reduce((max, e) => Math.max(max, e.t), 0);
   const total = Math.max(1, json.durationMs ?? lastT);

@@ -19,7 +19,7 @@ export interface PolicyContext {
 
 /** Cancellation and deadline for one `execute` call. A {@link Scope} fits this shape. */
 export interface ExecuteOptions {
-  /** Cancels the call. */
+  /** Cancels the call. @default none */
   readonly signal?: AbortSignal | undefined;
   /** Absolute deadline on the policy's clock. @default Infinity */
   readonly deadline?: number | undefined;

@@ -115,7 +115,7 @@ export const ConnectorSchema = z
     pressureMs: ms.default(5_000),
     /** Scale-out delay. @default { min: 10000, max: 30000 } (observed in the incident) */
     scaleUpDelayMs: RangeSchema.default({ min: 10_000, max: 30_000 }),
-    /** Most setups started per second; omit for no limit. */
+    /** Most setups started per second. @default none (no limit) */
     maxSetupsPerSecond: z.number().finite().positive().optional(),
   })
   .refine((c) => (c.maxSlots ?? c.slots) >= c.slots, {
@@ -158,7 +158,7 @@ export const DatabaseSchema = z
      * away. Until `atMs + durationMs` new connections get `57P03`; then other clients take their
      * slots back and service is normal. `atMs` must come before the scenario's `durationMs`. A
      * scenario with a restart always runs for its full `durationMs` (without one, a run ends once
-     * every instance is ready and warm). Omit for no restart.
+     * every instance is ready and warm). @default none (no restart)
      */
     restart: z.strictObject({ atMs: ms, durationMs: positiveMs }).optional(),
   })
@@ -189,7 +189,9 @@ export const ServiceSchema = z
  * twice with different options), plus that strategy's own options.
  */
 export const StrategyEntrySchema = z.looseObject({
+  /** A registered strategy: `incident`, `naive-backoff`, `phasegate`, or one given to `simulate`. */
   name: z.string().min(1),
+  /** Name shown in the table and the report. @default the strategy's own name */
   label: z.string().min(1).optional(),
 });
 
@@ -198,7 +200,7 @@ export const ScenarioSchema = z
   .strictObject({
     /** Short name, shown in reports. */
     name: z.string().min(1),
-    /** What the scenario models and where its numbers come from. */
+    /** What the scenario models and where its numbers come from. @default '' */
     description: z.string().default(''),
     /** Seed of every random stream, from 0 to {@link MAX_SEED}. @default 1 */
     seed: z
@@ -219,10 +221,15 @@ export const ScenarioSchema = z
      * @default 1000
      */
     sampleMs: positiveMs.default(1_000),
+    /** The fleet being rolled out (`instances` is required). */
     fleet: FleetSchema,
+    /** What the platform does with a starting instance. @default {} (every field at its default) */
     platform: PlatformSchema.prefault({}),
+    /** The network connector. @default {} (every field at its default) */
     connector: ConnectorSchema.prefault({}),
+    /** The database. @default {} (every field at its default) */
     database: DatabaseSchema.prefault({}),
+    /** What each instance wants from the database. @default {} (every field at its default) */
     service: ServiceSchema.prefault({}),
     /** Strategies, in report order. @default incident, naive-backoff, phasegate */
     strategies: z
@@ -284,6 +291,11 @@ export type StrategyEntry = z.output<typeof StrategyEntrySchema>;
  * Validate a parsed scenario object and fill in the defaults.
  *
  * @throws ConfigError naming the path of the first bad field, e.g. `database.maxConnections`.
+ * @example
+ * ```ts
+ * const scenario = parseScenario({ name: 'small', fleet: { instances: 20 }, database: { maxConnections: 30 } });
+ * scenario.connector.slots; // 50, the default
+ * ```
  */
 export function parseScenario(input: unknown): Scenario {
   return parseConfig(ScenarioSchema, input, '', 'see examples/scenarios/ for the format');
@@ -331,7 +343,14 @@ export function parseScenarioText(text: string, source = 'scenario'): Scenario {
   }
 }
 
-/** Apply command-line overrides (`--instances`, `--seed`). */
+/**
+ * Apply command-line overrides (`--instances`, `--seed`), validated as the scenario's own fields.
+ *
+ * @example
+ * ```ts
+ * const bigger = withOverrides(await loadScenario('examples/scenarios/incident.yaml'), { instances: 1000 });
+ * ```
+ */
 export function withOverrides(
   scenario: Scenario,
   overrides: { readonly instances?: number | undefined; readonly seed?: number | undefined },

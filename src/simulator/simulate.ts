@@ -20,7 +20,7 @@ export interface SimulateOptions {
   readonly strategies?: Readonly<Record<string, StrategyDefinition>>;
   /** How the engine settles promise continuations between events. @default 'tick' */
   readonly settle?: SettleMode;
-  /** Called after each strategy's run (for progress output). */
+  /** Called after each strategy's run (for progress output). @default none */
   readonly onStrategyDone?: (run: FleetRun) => void;
 }
 

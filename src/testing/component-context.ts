@@ -28,7 +28,7 @@ export interface TestComponentContextOptions {
   readonly name?: string;
   /** `ctx.phase`. @default 'test' */
   readonly phase?: string;
-  /** Called with each mark's name as it is made (to wait for one). */
+  /** Called with each mark's name as it is made (to wait for one). @default none */
   readonly onMark?: (event: string) => void;
 }
 

@@ -21,6 +21,7 @@ export type Settled<T> =
  * hang), or after `limit` timers (something keeps scheduling; a `limit` that is not a number >= 0 is
  * a `RangeError`, since the guard would never trip).
  *
+ * @param limit Most timers to run. @default 10_000
  * @example
  * ```ts
  * const result = await runUntilSettled(clock, orchestrator.start());

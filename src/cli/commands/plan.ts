@@ -101,7 +101,7 @@ export function registerPlan(
     .description(
       "Plan the fleet's database connections: does the rollout peak fit max_connections, and which " +
         'DB_POOL_MAX, DB_POOL_MIN_READY, admission width and startup budget do. Exit 0 when it fits, ' +
-        '1 when it is overcommitted, 78 for bad input, 3 when --database-url cannot be reached.',
+        '1 when it is overcommitted, 78 for bad input, 3 when the --database-url server cannot be reached, is full or is starting.',
     )
     .option('--instances <n>', 'instances in steady state (replicas)', onceFlag('--instances'))
     .option(

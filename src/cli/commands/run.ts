@@ -69,18 +69,18 @@ export function registerRun(
     .argument('<module>', 'the service module (.js/.mjs; a .ts module needs node --import tsx)')
     .option(
       '--port <n>',
-      'port of the health endpoints (and of the server, if the module has none); 0 for any free port',
+      "port the health endpoints and the app listen on (default: the module's options.port, else 8080); 0 for any free port",
       onceFlag('--port'),
     )
-    .option('--host <address>', 'interface to bind to (default: all)', onceFlag('--host'))
+    .option('--host <address>', 'interface to bind to (default: options.host, else all)', onceFlag('--host'))
     .option(
       '--mode <mode>',
-      'deterministic (fail fast) or graceful (start degraded, recover)',
+      'deterministic (fail fast) or graceful (start degraded, recover) (default: options.mode, else deterministic)',
       onceFlag('--mode'),
     )
     .option(
       '--budget-ms <ms>',
-      'the startup deadline, e.g. the platform startup window',
+      'the startup deadline, e.g. the platform startup window (default: options.startupBudgetMs, else 60000)',
       onceFlag('--budget-ms'),
     )
     .action(async (file: string, flags: RunFlags) => {

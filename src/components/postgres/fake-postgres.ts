@@ -196,7 +196,7 @@ export class FakePostgres {
     return connection;
   };
 
-  /** Drop `count` open connections from the server side. */
+  /** Drop `count` open connections (default 1) from the server side. */
   kill(count = 1): void {
     for (const connection of [...this.connections].slice(0, count)) connection.kill();
   }

@@ -23,10 +23,11 @@ export interface PostgresComponentOptionsInput {
   readonly name?: string;
   /**
    * A connection string or a `pg` client configuration. Its password never appears in a message.
+   * @default none: give this or `connectionFactory`
    * @example 'postgres://app:secret@db:5432/app'
    */
   readonly connection?: PostgresConnectionConfig;
-  /** Opens connections instead of `pg` (the simulator, tests). Overrides `connection`. */
+  /** Opens connections instead of `pg` (the simulator, tests). Overrides `connection`. @default `pg` on `connection` */
   readonly connectionFactory?: ConnectionFactory;
   /** How the server is named in messages when `connectionFactory` is given. @default 'postgres' */
   readonly targetLabel?: string;
@@ -78,11 +79,11 @@ export interface PostgresComponentOptionsInput {
   readonly critical?: boolean;
   /** See {@link ComponentSpec.degradable}. @default false */
   readonly degradable?: boolean;
-  /** See {@link ComponentSpec.degradesTo}. */
+  /** See {@link ComponentSpec.degradesTo}. @default 'DEGRADED' */
   readonly degradesTo?: Availability;
-  /** See {@link ComponentSpec.dependsOn}. */
+  /** See {@link ComponentSpec.dependsOn}. @default [] */
   readonly dependsOn?: readonly string[];
-  /** See {@link ComponentSpec.policy}. */
+  /** See {@link ComponentSpec.policy}. @default the orchestrator's `defaultPolicy` */
   readonly policy?: Policy;
 }
 

@@ -30,7 +30,7 @@ const positive = z.number().finite().positive();
 export const WholePoolOptionsSchema = z.strictObject({
   /**
    * Per-attempt timeout, in ms. The incident's history: 8 000 → 20 000 → 45 000 → 75 000 (staging's
-   * connection timeout).
+   * connection timeout). @default 75000 (the incident's last)
    */
   attemptTimeoutMs: positive.optional(),
   /** Attempts in total. @default 5 (the incident) */
@@ -41,9 +41,12 @@ export const WholePoolOptionsSchema = z.strictObject({
   backoffFactor: z.number().finite().min(1).optional(),
   /** Backoff cap, in ms, at least `backoffInitialMs`. @default 30000 (the incident) */
   backoffMaxMs: positive.optional(),
-  /** Added jitter, 0–1 of the delay. */
+  /** Added jitter, 0–1 of the delay. @default 0.5 for `incident`, 0 for `naive-backoff` */
   jitter: z.number().min(0).max(1).optional(),
-  /** Consecutive failures that open the breaker; 0 for no breaker. */
+  /**
+   * Consecutive failures that open the breaker; 0 for no breaker.
+   * @default 3 for `incident`, 0 (no breaker) for `naive-backoff`
+   */
   breakerFailures: z.number().int().nonnegative().optional(),
   /** How long the breaker stays open, in ms. @default 60000 (the incident) */
   breakerOpenMs: positive.optional(),
@@ -54,7 +57,7 @@ export const WholePoolOptionsSchema = z.strictObject({
     .positive()
     .max(MAX_POOL, `must be at most ${MAX_POOL}: a database's max_connections is in the thousands at most`)
     .optional(),
-  /** The service's own startup budget, in ms; omit for none (only the platform's window). */
+  /** The service's own startup budget, in ms. @default none (only the platform's window) */
   budgetMs: positive.optional(),
 });
 
