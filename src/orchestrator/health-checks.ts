@@ -6,8 +6,9 @@ import type { OrchestratorCore } from './core.js';
 /**
  * Post-start health checks: every `checkIntervalMs` on the clock, each up component with a `check`
  * is checked (concurrently, each bounded by `checkTimeoutMs`). A check that throws, returns `false`
- * or times out makes the component `unhealthy`; a passing check makes an unhealthy one `ready`
- * again. Transitions emit `component-unhealthy` / `component-healthy` and update availability.
+ * or times out makes the component `unhealthy` and is its `lastError` (each failing check, so an
+ * unhealthy component shows why its latest check failed); a passing check makes an unhealthy one
+ * `ready` again. Transitions emit `component-unhealthy` / `component-healthy` and update availability.
  * Rounds never overlap: the next is scheduled when one ends.
  */
 export class HealthChecks {
@@ -61,8 +62,9 @@ export class HealthChecks {
     if (result.outcome === 'aborted' || !runtime.hasHandle || runtime.handle !== handle) return;
     const healthy = result.outcome === 'ok' && result.value !== false;
     const base = { phase: runtime.phase, component: runtime.spec.name };
-    if (!healthy && runtime.state === 'ready') {
-      runtime.state = 'unhealthy';
+    if (!healthy) {
+      // `lastError` is the latest failure: a check that keeps failing, for another reason now (the
+      // database came back and refuses the role), replaces the error of the check that failed first.
       const error =
         result.outcome === 'ok'
           ? new Error(`health check of "${runtime.spec.name}" returned false`)
@@ -70,9 +72,11 @@ export class HealthChecks {
       runtime.lastError = error;
       runtime.hasError = true;
       runtime.lastErrorAttempt = runtime.attempts;
+      if (runtime.state !== 'ready') return;
+      runtime.state = 'unhealthy';
       core.emit({ type: 'component-unhealthy', ...base, error });
       core.updateAvailability();
-    } else if (healthy && runtime.state === 'unhealthy') {
+    } else if (runtime.state === 'unhealthy') {
       runtime.state = 'ready';
       core.emit({ type: 'component-healthy', ...base });
       core.updateAvailability();

@@ -185,4 +185,34 @@ describe('Orchestrator: lastError is the component’s own failure', () => {
     expect((await runUntilSettled(clock, started)).ok).toBe(true);
     await orchestrator.stop();
   });
+
+  it('is the latest failing health check’s error while a component stays unhealthy', async () => {
+    const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
+    let component!: FakeComponent;
+    const { clock, orchestrator } = orchestratorFixture(
+      (clock) => {
+        component = fakeComponent({ name: 'db', clock, withCheck: true });
+        return [{ name: 'database', components: [component] }];
+      },
+      { checkIntervalMs: Infinity },
+    );
+    expect((await runUntilSettled(clock, orchestrator.start())).ok).toBe(true);
+    component.healthy = coded('read ETIMEDOUT', 'ETIMEDOUT');
+    await orchestrator.checkNow();
+    expect(orchestrator.snapshot().components[0]?.state).toBe('unhealthy');
+    expect(lastErrorOf(orchestrator, 'db')?.code).toBe('ETIMEDOUT');
+
+    // Still failing, now for another reason (the database came back and refuses the role).
+    component.healthy = coded('password authentication failed', '28P01');
+    await orchestrator.checkNow();
+    expect(orchestrator.snapshot().components[0]?.state).toBe('unhealthy');
+    expect(lastErrorOf(orchestrator, 'db')).toMatchObject({ code: '28P01', class: 'permanent' });
+
+    component.healthy = true;
+    await orchestrator.checkNow();
+    expect(orchestrator.snapshot().components[0]?.state).toBe('ready');
+    expect(lastErrorOf(orchestrator, 'db')?.code).toBe('28P01'); // kept after it passes again
+    await runUntilSettled(clock, orchestrator.stop());
+    expect(clock.pending).toBe(0);
+  });
 });

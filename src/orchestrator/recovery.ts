@@ -7,8 +7,9 @@ import { startComponent } from './start-component.js';
  * Keep recovering a degraded component in the background (graceful mode), until it is back or the
  * component's lifetime ends (the orchestrator stops).
  *
- * Each round waits a step of the recovery backoff on the clock, skips the round while a dependency
- * is still down, and otherwise starts the component under its own policy within
+ * Each round waits a step of the recovery backoff on the clock; while a dependency is still down it
+ * then waits for the dependencies to be up (rather than for the next step, up to the backoff's cap
+ * after they came back), and starts the component under its own policy within
  * `recoveryAttemptMs`. On success the component is `ready` again, joins the stop order, and
  * availability is raised.
  */
@@ -28,7 +29,7 @@ async function recover(core: OrchestratorCore, runtime: ComponentRuntime): Promi
     }
     step = step.next();
     const dependencies = (runtime.spec.dependsOn ?? []).map((name) => core.runtime(name));
-    if (!dependencies.every(isUp)) continue;
+    if (!(await dependenciesUp(core, dependencies, lifetime))) return;
     const scope = Scope.root(clock, {
       budgetMs: recoveryAttemptMs,
       signal: lifetime,
@@ -58,4 +59,31 @@ async function recover(core: OrchestratorCore, runtime: ComponentRuntime): Promi
     core.updateAvailability();
     return;
   }
+}
+
+/**
+ * Resolve true once every one of `dependencies` is up (at once when they are), false when
+ * `lifetime` ends first. A dependency comes back only through its own recovery (or start), which
+ * emits `component-recovered` (or `component-ready`): each such event is a moment to look again.
+ */
+function dependenciesUp(
+  core: OrchestratorCore,
+  dependencies: readonly ComponentRuntime[],
+  lifetime: AbortSignal,
+): Promise<boolean> {
+  if (dependencies.every(isUp)) return Promise.resolve(true);
+  if (lifetime.aborted) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    const done = (up: boolean): void => {
+      subscription.dispose();
+      lifetime.removeEventListener('abort', onAbort);
+      resolve(up);
+    };
+    const onAbort = (): void => done(false);
+    const subscription = core.emitter.event((event) => {
+      if (event.type !== 'component-recovered' && event.type !== 'component-ready') return;
+      if (dependencies.every(isUp)) done(true);
+    });
+    lifetime.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -320,6 +320,44 @@ describe('Timeline', () => {
     expect(lines.at(-1)).toBe('DEGRADED in 50 ms (availability DEGRADED; down: redis)');
   });
 
+  it('a DEGRADED verdict names only what is still down at the end of startup, not what recovered during it', async () => {
+    const clock = new FakeClock();
+    const once = (name: string, failTimes: number, startMs = 0) =>
+      fakeComponent({
+        name,
+        clock,
+        startMs,
+        degradable: true,
+        failTimes,
+        policy: retry({ clock, maxAttempts: 1 }),
+      });
+    const orchestrator = createOrchestrator(
+      {
+        phases: [
+          { name: 'cache', components: [once('redis', 1)] },
+          { name: 'search', components: [once('search', Infinity, 5_000)] },
+        ],
+      },
+      {
+        clock,
+        mode: 'graceful',
+        budgetMs: 60_000,
+        recoveryBackoff: constantBackoff(1_000),
+        wallClock: () => WALL,
+      },
+    );
+    await runUntilSettled(clock, orchestrator.start());
+    // redis came back 1 s in, while search was starting; search failed at 5 s and is still down.
+    expect(orchestrator.snapshot().components.map((c) => `${c.name}:${c.state}`)).toEqual([
+      'redis:ready',
+      'search:degraded',
+    ]);
+    expect(formatWaterfall(orchestrator.timeline).split('\n').at(-1)).toBe(
+      'DEGRADED in 5000 ms (availability DEGRADED; down: search)',
+    );
+    await runUntilSettled(clock, orchestrator.stop());
+  });
+
   it('keeps every startup event but drops the oldest later ones past maxEvents', () => {
     const timeline = new Timeline({ maxEvents: 3 });
     const at = (n: number): OrchestratorEvent => ({

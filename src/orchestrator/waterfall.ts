@@ -135,8 +135,14 @@ function verdict(json: TimelineJSON): string {
     case 'ready':
       return `READY in ${json.durationMs} ms (availability ${availability})`;
     case 'degraded': {
-      const degraded = json.events.filter((e) => e.type === 'component-degraded').map((e) => e.component);
-      return `DEGRADED in ${json.durationMs} ms (availability ${availability}; down: ${degraded.join(', ')})`;
+      // Down when startup ended: degraded, and not recovered before its end (recovery may bring a
+      // component back while later phases still start).
+      const down = new Set<string>();
+      for (const e of json.events.slice(0, json.events.indexOf(end))) {
+        if (e.type === 'component-degraded') down.add(e.component!);
+        else if (e.type === 'component-recovered') down.delete(e.component!);
+      }
+      return `DEGRADED in ${json.durationMs} ms (availability ${availability}; down: ${[...down].join(', ')})`;
     }
     case 'aborted':
       return `ABORTED after ${json.durationMs} ms: ${end.message ?? 'cancelled'}`;

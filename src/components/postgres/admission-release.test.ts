@@ -66,4 +66,28 @@ describe('postgresComponent: an admission release that never settles', () => {
     });
     await spec.stop!(pool, stopSignal());
   });
+
+  it('a release that throws instead of returning a promise does not end growth (a lost connection is replaced)', async () => {
+    const h = harness((clock) => new FakePostgres(clock));
+    let releases = 0;
+    const admission: AdmissionProvider = {
+      backend: 'test',
+      acquire: async () => ({
+        // A provider's own release, written without async: it throws where it should reject.
+        release: () => {
+          releases++;
+          throw new Error('the lease is gone');
+        },
+      }),
+    };
+    const { spec, pool } = await startReady(h, { readLiveLimits: false, admission });
+    await advanceUntil(h, () => releases === 1);
+    expect(pool.stats).toMatchObject({ open: 8, target: 8 });
+
+    h.server.kill(2);
+    await advanceUntil(h, () => pool.open === 8 && h.server.open === 8, 5_000);
+    await spec.stop!(pool, stopSignal());
+    expect(h.server.open).toBe(0);
+    expect(h.clock.pending).toBe(0);
+  });
 });

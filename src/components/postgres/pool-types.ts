@@ -60,7 +60,11 @@ export interface PoolSession extends PgConnection {
 
 /** A connection borrowed from the pool; give it back with {@link PoolLease.release}. */
 export interface PoolLease {
-  /** The borrowed connection. */
+  /**
+   * The borrowed connection. A statement sent on it directly is not seen by the pool: prefer
+   * {@link PoolLease.query}, whose answers tell the component's health check that a pool with every
+   * connection lent out still works (without them, that check queues for a connection).
+   */
   readonly connection: PgConnection;
   /** Run a statement on it; a connection-level failure marks it broken. */
   query(text: string, values?: readonly unknown[]): Promise<PgQueryResult>;

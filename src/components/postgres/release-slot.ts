@@ -16,7 +16,10 @@ export interface Slot {
  * wait for it, would stop for good. One that does not finish in time is abandoned: the session is
  * closed when a statement sent on it is still unanswered (the Postgres unlock: the advisory lock
  * ends with the session, and the pool replaces the connection), and a Redis lease expires by itself.
- * `onAbandoned` hears how long it waited and whether it closed the connection. Never rejects.
+ * `onAbandoned` hears how long it waited and whether it closed the connection. Never rejects, also
+ * when a provider's `release()` throws instead of returning a promise (it then counts as settled:
+ * the provider said what it could). A rejection here would end the growth loop, and with it the
+ * refills of lost connections and the rechecks, for good.
  */
 export async function releaseSlot(
   slot: Slot | undefined,
@@ -26,6 +29,12 @@ export async function releaseSlot(
 ): Promise<void> {
   if (!slot) return;
   const began = clock.now();
-  if (await settlesWithin(clock, timeoutMs, slot.lease.release())) return;
+  let releasing: Promise<void>;
+  try {
+    releasing = slot.lease.release();
+  } catch {
+    return;
+  }
+  if (await settlesWithin(clock, timeoutMs, releasing)) return;
   onAbandoned(clock.now() - began, slot.session.closeIfUnanswered());
 }

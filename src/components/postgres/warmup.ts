@@ -42,7 +42,10 @@ export interface PoolGrowthOptions {
   readonly backoff: { readonly baseMs: number; readonly capMs: number };
   /** Failed rounds in a row before growth settles at what it has (while at least `minReady`). */
   readonly maxGrowthRetries: number;
-  /** The target to aim for again after a backoff (re-reads live limits when allowed). */
+  /**
+   * The target to aim for: decided again after a backoff and once an admission slot is held
+   * (re-reads live limits when allowed).
+   */
   readonly decideTarget: (signal: AbortSignal) => Promise<number>;
   /** Fleet admission; without it growth starts at once. */
   readonly admission?: AdmissionProvider | undefined;
@@ -189,6 +192,22 @@ async function admit(o: PoolGrowthOptions): Promise<Slot | undefined> {
 }
 
 /**
+ * The target once a slot is held, decided again: the decision that sent the pool to wait is as old
+ * as the wait (up to `admissionTimeoutMs`), and the instances admitted meanwhile have grown, so its
+ * live figures no longer say what is free. A stale target grew past what the others left, into the
+ * `headroom` and on to the server's 53300. A decision that fails keeps the target; never below what
+ * is open or `minReady`.
+ */
+async function decideUnderSlot(o: PoolGrowthOptions): Promise<number> {
+  const { pool } = o;
+  const next = await o.decideTarget(o.signal).catch(() => {
+    if (o.signal.aborted) throw abortReason(o.signal);
+    return pool.target;
+  });
+  return Math.max(next, pool.open, o.minReady);
+}
+
+/**
  * Grow to the target while `lease` holds the slot. When the slot is lost (its `signal` aborts), the
  * opens in flight are aborted and none start: the connections already open stay (they are within
  * the instance's share), and growth settles as given up at what is open; the next recheck waits for
@@ -267,8 +286,10 @@ async function recheckTarget(o: PoolGrowthOptions): Promise<void> {
     return; // no slot now (reported by admit): try again at the next recheck
   }
   try {
-    o.onEvent({ type: 'pool-target-raised', from: pool.target, to: next });
-    pool.setTarget(next);
+    const admitted = slot === undefined ? next : await decideUnderSlot(o);
+    if (admitted <= pool.target) return; // the others admitted meanwhile took what was freed
+    o.onEvent({ type: 'pool-target-raised', from: pool.target, to: admitted });
+    pool.setTarget(admitted);
     await growUnder(o, slot?.lease);
   } finally {
     await release(o, slot);
@@ -295,6 +316,7 @@ export async function runPoolGrowth(options: PoolGrowthOptions): Promise<void> {
       let slot: Slot | undefined;
       try {
         slot = await admit(o);
+        if (slot !== undefined) pool.setTarget(await decideUnderSlot(o));
         o.onEvent({ type: 'pool-growing', open: pool.open, target: pool.target });
         await growUnder(o, slot?.lease);
       } catch (error) {
