@@ -182,6 +182,46 @@ describe('postgresComponent', () => {
     await spec.stop!(pool, { signal: new AbortController().signal });
   });
 
+  it('after a failover took every connection, refills minReady at once and the rest under admission', async () => {
+    const h = harness((clock) => new FakePostgres(clock));
+    const log: string[] = [];
+    const admission: AdmissionProvider = {
+      backend: 'test',
+      acquire: async () => {
+        log.push(`acquire open=${h.server.open}`);
+        await h.clock.sleep(700);
+        return { release: async () => void log.push(`release open=${h.server.open}`) };
+      },
+    };
+    const { spec, pool } = await startReady(h, { readLiveLimits: false, admission });
+    await h.clock.advance(5_000);
+    expect(pool.stats).toMatchObject({ open: 8, target: 8 });
+    expect(log).toEqual(['acquire open=2', 'release open=8']);
+    // A failover: the server terminates every backend. The whole fleet refills at this moment, so
+    // past what serving needs the pool waits for a slot, as its warm-up did.
+    h.server.kill(8);
+    await h.clock.advance(5_000);
+    expect(pool.stats).toMatchObject({ open: 8, target: 8 });
+    expect(log).toEqual(['acquire open=2', 'release open=8', 'acquire open=2', 'release open=8']);
+    // One connection lost above minReady: refilled under a slot too.
+    h.server.kill(1);
+    await h.clock.advance(5_000);
+    expect(pool.open).toBe(8);
+    expect(log.slice(4)).toEqual(['acquire open=7', 'release open=8']);
+    await spec.stop!(pool, { signal: new AbortController().signal });
+    expect(h.clock.pending).toBe(0);
+  });
+
+  it('without an admission provider refills lost connections at once', async () => {
+    const h = harness((clock) => new FakePostgres(clock));
+    const { spec, pool } = await startReady(h, { readLiveLimits: false });
+    await h.clock.advance(5_000);
+    h.server.kill(8);
+    await h.clock.advance(2_000);
+    expect(pool.stats).toMatchObject({ open: 8, target: 8 });
+    await spec.stop!(pool, { signal: new AbortController().signal });
+  });
+
   it('stays at minReady and says so when the admission wait fails', async () => {
     const h = harness((clock) => new FakePostgres(clock));
     const admission: AdmissionProvider = {

@@ -74,10 +74,10 @@ type RoundResult = { readonly ok: true } | { readonly ok: false; readonly error:
  * Open connections until open + opening reaches the target, `maxConcurrentOpens` at a time. `stop`
  * (the pool's stop, or the admission slot lost) aborts the opens in flight and starts no more.
  */
-async function fillRound(o: PoolGrowthOptions, signal: AbortSignal): Promise<RoundResult> {
+async function fillRound(o: PoolGrowthOptions, signal: AbortSignal, cap: number): Promise<RoundResult> {
   const { pool } = o;
   let failure: { error: unknown } | undefined;
-  const wanted = (): boolean => !failure && pool.open + pool.opening < pool.target;
+  const wanted = (): boolean => !failure && pool.open + pool.opening < Math.min(pool.target, cap);
   const worker = async (): Promise<void> => {
     while (wanted()) {
       await o.clock.sleep(o.random() * o.openJitterMs, signal);
@@ -90,7 +90,7 @@ async function fillRound(o: PoolGrowthOptions, signal: AbortSignal): Promise<Rou
       }
     }
   };
-  const workers = Math.min(o.maxConcurrentOpens, pool.target - pool.open - pool.opening);
+  const workers = Math.min(o.maxConcurrentOpens, Math.min(pool.target, cap) - pool.open - pool.opening);
   await Promise.all(Array.from({ length: Math.max(0, workers) }, worker));
   return failure ? { ok: false, error: failure.error } : { ok: true };
 }
@@ -107,11 +107,13 @@ function giveUp(o: PoolGrowthOptions, errorClass: ErrorClass, message: string): 
 }
 
 /**
- * Grow (or refill) to the target. Returns when the target is reached, or when growth settles after
- * `maxGrowthRetries` failed rounds in a row without progress (or a failure waiting cannot fix);
- * below `minReady` it keeps trying. Rejects only when `stop` aborts (`o.signal` or a lost slot).
+ * Grow (or refill) to the target, or only up to `cap` when that is lower (then it returns there
+ * without `pool-at-target`: the rest is grown under admission). Returns when the target (or `cap`)
+ * is reached, or when growth settles after `maxGrowthRetries` failed rounds in a row without
+ * progress (or a failure waiting cannot fix); below `minReady` it keeps trying. Rejects only when
+ * `stop` aborts (`o.signal` or a lost slot).
  */
-async function fill(o: PoolGrowthOptions, stop: AbortSignal = o.signal): Promise<void> {
+async function fill(o: PoolGrowthOptions, stop: AbortSignal = o.signal, cap = Infinity): Promise<void> {
   const { pool } = o;
   let failures = 0;
   let delay = o.backoff.baseMs;
@@ -122,7 +124,7 @@ async function fill(o: PoolGrowthOptions, stop: AbortSignal = o.signal): Promise
   let restoreTo = 0;
   for (;;) {
     const before = pool.open;
-    const result = await fillRound(o, stop);
+    const result = await fillRound(o, stop, cap);
     if (pool.open > before) {
       failures = 0;
       delay = o.backoff.baseMs;
@@ -132,8 +134,10 @@ async function fill(o: PoolGrowthOptions, stop: AbortSignal = o.signal): Promise
         o.onEvent({ type: 'pool-target-restored', from: pool.target, to: restoreTo });
         pool.setTarget(restoreTo);
         restoreTo = 0;
+        if (cap < pool.target) return;
         continue;
       }
+      if (cap < pool.target) return;
       o.onEvent({ type: 'pool-at-target', open: pool.open, target: pool.target });
       return;
     }
@@ -310,30 +314,50 @@ export async function runPoolGrowth(options: PoolGrowthOptions): Promise<void> {
     }
   };
   const o: PoolGrowthOptions = { ...options, onEvent };
-  const { pool, signal } = o;
+  const { pool } = o;
   try {
-    if (pool.open < pool.target) {
-      let slot: Slot | undefined;
-      try {
-        slot = await admit(o);
-        if (slot !== undefined) pool.setTarget(await decideUnderSlot(o));
-        o.onEvent({ type: 'pool-growing', open: pool.open, target: pool.target });
-        await growUnder(o, slot?.lease);
-      } catch (error) {
-        if (signal.aborted) throw error;
-        // The admission wait failed: stay at what we have rather than grow unadmitted.
-        giveUp(o, classifyDriverError(error), safeMessage(error));
-      } finally {
-        await release(o, slot);
-      }
-    } else {
-      o.onEvent({ type: 'pool-at-target', open: pool.open, target: pool.target });
-    }
+    if (pool.open < pool.target) await growAdmitted(o);
+    else o.onEvent({ type: 'pool-at-target', open: pool.open, target: pool.target });
     for (;;) {
       if (await waitForLossOrRecheck(o)) await recheckTarget(o);
-      else await fill(o);
+      else await refill(o);
     }
   } catch {
     // Only an abort ends the loop; the pool is stopping.
   }
+}
+
+/**
+ * Grow to the target under an admission slot (at once without a provider): the warm-up past
+ * `minReady`, and a refill's part past it. Rejects only when `o.signal` aborts.
+ */
+async function growAdmitted(o: PoolGrowthOptions): Promise<void> {
+  const { pool } = o;
+  let slot: Slot | undefined;
+  try {
+    slot = await admit(o);
+    if (slot !== undefined) pool.setTarget(await decideUnderSlot(o));
+    o.onEvent({ type: 'pool-growing', open: pool.open, target: pool.target });
+    await growUnder(o, slot?.lease);
+  } catch (error) {
+    if (o.signal.aborted) throw error;
+    // The admission wait failed: stay at what we have rather than grow unadmitted.
+    giveUp(o, classifyDriverError(error), safeMessage(error));
+  } finally {
+    await release(o, slot);
+  }
+}
+
+/**
+ * Replace lost connections. Up to `minReady` at once, without a slot, as the start opened them:
+ * serving needs them, and an advisory-lock slot needs a connection to lock on. The rest under
+ * admission, like the warm-up: when a restart or a failover took every connection, every instance
+ * of the fleet refills at the same moment, the storm admission exists to spread. Without an
+ * admission provider, all at once.
+ */
+async function refill(o: PoolGrowthOptions): Promise<void> {
+  const { pool } = o;
+  if (o.admission === undefined) return fill(o);
+  if (pool.open < o.minReady) await fill(o, o.signal, o.minReady);
+  if (pool.open + pool.opening < pool.target) await growAdmitted(o);
 }
