@@ -13,6 +13,20 @@ import { freePort } from '../../test/integration/helpers/free-port.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** The program an instance runs: `file` with `args`, in `cwd`. */
+export interface FleetCommand {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+}
+
+/** The chat-backend example under tsx, what the storm runs. */
+export const CHAT_BACKEND: FleetCommand = {
+  file: process.execPath,
+  args: ['--import', 'tsx', 'examples/chat-backend/main.ts'],
+  cwd: ROOT,
+};
+
 /** One parsed log line of a child, with its `time` as epoch ms (the example logs ISO strings). */
 export interface LogLine {
   readonly time: number;
@@ -49,23 +63,38 @@ export class FleetInstance {
   private partial = '';
   private readonly child: ChildProcess;
 
+  /**
+   * Spawns the process. A process that cannot be started (its working directory or program is
+   * missing, the system is out of processes) counts as exited with code `null` and signal `null`,
+   * the reason in {@link FleetInstance.tail}: Node reports that as an `error` event and never emits
+   * `exit`. @throws what `spawn` throws synchronously (an invalid argument or environment).
+   */
   constructor(
     readonly name: string,
     readonly port: number,
     env: Readonly<Record<string, string>>,
+    command: FleetCommand = CHAT_BACKEND,
   ) {
     this.spawnedAt = Date.now();
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'examples/chat-backend/main.ts'], {
-      cwd: ROOT,
+    this.child = spawn(command.file, command.args, {
+      cwd: command.cwd,
       env: { ...process.env, ...env, PORT: String(port), APP_INSTANCE: name, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.on('data', (chunk: Buffer) => this.read(chunk.toString()));
     this.child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        this.exit = { code, signal };
+      const ended = (exit: Exit): void => {
+        this.exit ??= exit;
         resolve(this.exit);
+      };
+      this.child.once('exit', (code, signal) => ended({ code, signal }));
+      // Without a listener, a failed spawn would be an uncaught exception of the benchmark (leaving
+      // the rest of the fleet and the database running); an error of a running child (a failed
+      // kill) is no exit.
+      this.child.on('error', (error) => {
+        this.output += `\n[spawn] ${error.message}\n`;
+        if (this.child.pid === undefined) ended({ code: null, signal: null });
       });
     });
   }
@@ -128,13 +157,25 @@ export class FleetInstance {
 
 /**
  * Spawn `count` instances at once, instance i with `env(i)` (its PORT and APP_INSTANCE are added).
+ * When one cannot be spawned (`env` or `spawn` throws), those already running are stopped before
+ * the error is rethrown: the caller has no handle on them.
  */
 export async function spawnFleet(
   count: number,
   env: (index: number) => Readonly<Record<string, string>>,
+  command: FleetCommand = CHAT_BACKEND,
 ): Promise<FleetInstance[]> {
   const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
-  return ports.map((port, i) => new FleetInstance(`storm-${i + 1}`, port, env(i)));
+  const fleet: FleetInstance[] = [];
+  try {
+    for (const [i, port] of ports.entries()) {
+      fleet.push(new FleetInstance(`storm-${i + 1}`, port, env(i), command));
+    }
+  } catch (error) {
+    await stopFleet(fleet);
+    throw error;
+  }
+  return fleet;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
