@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pollReadyAndWarm, spawnFleet, stopFleet } from './fleet.js';
+import { pollReadyAndWarm, spawnFleet, stopFleet, type FleetInstance } from './fleet.js';
 import type { StormConfig } from './storm-config.js';
 
 /** The phases of one uncontended start, ms. */
@@ -30,14 +30,15 @@ export interface Baseline {
  */
 export async function measureBaseline(config: StormConfig, databaseUrl: string): Promise<Baseline> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'phasegate-storm-baseline-'));
-  const [instance] = await spawnFleet(1, () => ({
-    ...config.env,
-    FLEET_SIZE: '1',
-    FLEET_ADMISSION: 'local',
-    DATABASE_URL: databaseUrl,
-    DATA_DIR: dataDir,
-  }));
+  let instance: FleetInstance | undefined;
   try {
+    [instance] = await spawnFleet(1, () => ({
+      ...config.env,
+      FLEET_SIZE: '1',
+      FLEET_ADMISSION: 'local',
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dataDir,
+    }));
     await pollReadyAndWarm(instance!, Date.now() + 60_000);
     if (instance!.readyAt === undefined)
       throw new Error(`the baseline instance never became ready:\n${instance!.tail()}`);
@@ -60,7 +61,8 @@ export async function measureBaseline(config: StormConfig, databaseUrl: string):
       spawnToReadyMs: instance!.readyAt - instance!.spawnedAt,
     };
   } finally {
-    await stopFleet([instance!]);
+    // The data directory goes even when the instance could not be spawned.
+    await stopFleet(instance ? [instance] : []);
     await rm(dataDir, { recursive: true, force: true });
   }
 }
