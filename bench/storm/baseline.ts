@@ -26,9 +26,14 @@ export interface Baseline {
 
 /**
  * Start one instance of the example on `databaseUrl` with the storm's settings (but FLEET_SIZE 1 and
- * local admission), wait until it is ready and warm, stop it, and report its timings.
+ * local admission), wait until it is ready and warm, stop it, and report its timings. When `signal`
+ * aborts, the instance is stopped and the promise rejects with its reason.
  */
-export async function measureBaseline(config: StormConfig, databaseUrl: string): Promise<Baseline> {
+export async function measureBaseline(
+  config: StormConfig,
+  databaseUrl: string,
+  signal?: AbortSignal,
+): Promise<Baseline> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'phasegate-storm-baseline-'));
   let instance: FleetInstance | undefined;
   try {
@@ -39,7 +44,7 @@ export async function measureBaseline(config: StormConfig, databaseUrl: string):
       DATABASE_URL: databaseUrl,
       DATA_DIR: dataDir,
     }));
-    await pollReadyAndWarm(instance!, Date.now() + 60_000);
+    await pollReadyAndWarm(instance!, Date.now() + 60_000, signal ? { signal } : {});
     if (instance!.readyAt === undefined)
       throw new Error(`the baseline instance never became ready:\n${instance!.tail()}`);
     const at = (line: { time: number } | undefined, what: string): number => {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FleetInstance, spawnFleet, stopFleet, type FleetCommand } from './fleet.js';
+import { FleetInstance, pollReadyAndWarm, spawnFleet, stopFleet, type FleetCommand } from './fleet.js';
 
 /** A process that runs until it is stopped, with `marker` in its command line. */
 function idle(marker: string): FleetCommand {
@@ -59,5 +59,26 @@ describe('spawnFleet', () => {
       expect(exits.map((exit) => exit.signal)).toEqual(['SIGTERM', 'SIGTERM']);
     }
     expect(running(marker)).toEqual([]);
+  });
+});
+
+describe('pollReadyAndWarm', () => {
+  it('stops polling and rejects with the reason as soon as the signal aborts', async () => {
+    let polls = 0;
+    // An instance that never answers: without the signal, the poll runs until the deadline.
+    const instance = {
+      readyAt: undefined,
+      exit: undefined,
+      get: () => {
+        polls++;
+        return Promise.resolve({ status: 0, body: '' });
+      },
+    } as unknown as FleetInstance;
+    const controller = new AbortController();
+    const polling = pollReadyAndWarm(instance, Date.now() + 3_600_000, { signal: controller.signal });
+    const reason = new Error('storm: interrupted by SIGINT');
+    controller.abort(reason);
+    await expect(polling).rejects.toBe(reason);
+    expect(polls).toBeLessThanOrEqual(1);
   });
 });

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { systemClock } from '../../src/common/clock.js';
 import { freePort } from '../../test/integration/helpers/free-port.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -119,11 +120,25 @@ export class FleetInstance {
     if (this.exit === undefined) this.child.kill(name);
   }
 
-  /** GET `path` on the instance; status and body, or status 0 when the request failed. */
-  get(requestPath: string, timeoutMs = 2_000): Promise<{ status: number; body: string }> {
+  /**
+   * GET `path` on the instance; status and body, or status 0 when the request failed (or `signal`
+   * aborted it).
+   */
+  get(
+    requestPath: string,
+    timeoutMs = 2_000,
+    signal?: AbortSignal,
+  ): Promise<{ status: number; body: string }> {
     return new Promise((resolve) => {
       const req = request(
-        { host: '127.0.0.1', port: this.port, path: requestPath, agent: false, timeout: timeoutMs },
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          path: requestPath,
+          agent: false,
+          timeout: timeoutMs,
+          ...(signal ? { signal } : {}),
+        },
         (res) => {
           let body = '';
           res.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -178,8 +193,6 @@ export async function spawnFleet(
   return fleet;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 function postgresPool(body: string): PoolFigures | undefined {
   try {
     const health = JSON.parse(body) as {
@@ -191,30 +204,47 @@ function postgresPool(body: string): PoolFigures | undefined {
   }
 }
 
+/** Options of {@link pollReadyAndWarm}. */
+export interface PollOptions {
+  /** Interval of the `/readyz` polls, ms. @default 50 */
+  readonly readyEveryMs?: number;
+  /** Interval of the `/health` polls, ms. @default 100 */
+  readonly warmEveryMs?: number;
+  /** Stops the polling: the promise rejects with its reason. @default none */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * Poll one instance until it is ready (`/readyz` 200, every `readyEveryMs`) and warm (`/health`
  * shows the postgres pool at its target, every `warmEveryMs`), it exits, or `deadline` (epoch ms)
- * passes. Fills in `readyAt`, `warmAt` and `warmPool`.
+ * passes. Fills in `readyAt`, `warmAt` and `warmPool`. Rejects with the reason of `signal` as soon
+ * as it aborts (an interrupted benchmark stops at once, not at the deadline).
  */
 export async function pollReadyAndWarm(
   instance: FleetInstance,
   deadline: number,
-  readyEveryMs = 50,
-  warmEveryMs = 100,
+  options: PollOptions = {},
 ): Promise<void> {
+  const { readyEveryMs = 50, warmEveryMs = 100, signal } = options;
+  const poll = async (requestPath: string): Promise<{ status: number; body: string }> => {
+    signal?.throwIfAborted();
+    const response = await instance.get(requestPath, 2_000, signal);
+    signal?.throwIfAborted();
+    return response;
+  };
   while (instance.readyAt === undefined && instance.exit === undefined && Date.now() < deadline) {
     const sentAt = Date.now();
-    if ((await instance.get('/readyz')).status === 200) instance.readyAt = sentAt;
-    else await sleep(readyEveryMs);
+    if ((await poll('/readyz')).status === 200) instance.readyAt = sentAt;
+    else await systemClock.sleep(readyEveryMs, signal);
   }
   while (instance.warmAt === undefined && instance.exit === undefined && Date.now() < deadline) {
     const sentAt = Date.now();
-    const pool = postgresPool((await instance.get('/health')).body);
+    const pool = postgresPool((await poll('/health')).body);
     if (pool !== undefined && pool.open === pool.target) {
       instance.warmAt = sentAt;
       instance.warmPool = { open: pool.open, target: pool.target };
     } else {
-      await sleep(warmEveryMs);
+      await systemClock.sleep(warmEveryMs, signal);
     }
   }
 }
