@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pollReadyAndWarm, spawnFleet, stopFleet } from './fleet.js';
+import { pollReadyAndWarm, spawnFleet, stopFleet, type FleetInstance } from './fleet.js';
 import type { StormConfig } from './storm-config.js';
 
 /** The phases of one uncontended start, ms. */
@@ -26,19 +26,25 @@ export interface Baseline {
 
 /**
  * Start one instance of the example on `databaseUrl` with the storm's settings (but FLEET_SIZE 1 and
- * local admission), wait until it is ready and warm, stop it, and report its timings.
+ * local admission), wait until it is ready and warm, stop it, and report its timings. When `signal`
+ * aborts, the instance is stopped and the promise rejects with its reason.
  */
-export async function measureBaseline(config: StormConfig, databaseUrl: string): Promise<Baseline> {
+export async function measureBaseline(
+  config: StormConfig,
+  databaseUrl: string,
+  signal?: AbortSignal,
+): Promise<Baseline> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'phasegate-storm-baseline-'));
-  const [instance] = await spawnFleet(1, () => ({
-    ...config.env,
-    FLEET_SIZE: '1',
-    FLEET_ADMISSION: 'local',
-    DATABASE_URL: databaseUrl,
-    DATA_DIR: dataDir,
-  }));
+  let instance: FleetInstance | undefined;
   try {
-    await pollReadyAndWarm(instance!, Date.now() + 60_000);
+    [instance] = await spawnFleet(1, () => ({
+      ...config.env,
+      FLEET_SIZE: '1',
+      FLEET_ADMISSION: 'local',
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dataDir,
+    }));
+    await pollReadyAndWarm(instance!, Date.now() + 60_000, signal ? { signal } : {});
     if (instance!.readyAt === undefined)
       throw new Error(`the baseline instance never became ready:\n${instance!.tail()}`);
     const at = (line: { time: number } | undefined, what: string): number => {
@@ -60,7 +66,8 @@ export async function measureBaseline(config: StormConfig, databaseUrl: string):
       spawnToReadyMs: instance!.readyAt - instance!.spawnedAt,
     };
   } finally {
-    await stopFleet([instance!]);
+    // The data directory goes even when the instance could not be spawned.
+    await stopFleet(instance ? [instance] : []);
     await rm(dataDir, { recursive: true, force: true });
   }
 }

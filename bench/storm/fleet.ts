@@ -9,9 +9,24 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { systemClock } from '../../src/common/clock.js';
 import { freePort } from '../../test/integration/helpers/free-port.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The program an instance runs: `file` with `args`, in `cwd`. */
+export interface FleetCommand {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+}
+
+/** The chat-backend example under tsx, what the storm runs. */
+export const CHAT_BACKEND: FleetCommand = {
+  file: process.execPath,
+  args: ['--import', 'tsx', 'examples/chat-backend/main.ts'],
+  cwd: ROOT,
+};
 
 /** One parsed log line of a child, with its `time` as epoch ms (the example logs ISO strings). */
 export interface LogLine {
@@ -49,23 +64,38 @@ export class FleetInstance {
   private partial = '';
   private readonly child: ChildProcess;
 
+  /**
+   * Spawns the process. A process that cannot be started (its working directory or program is
+   * missing, the system is out of processes) counts as exited with code `null` and signal `null`,
+   * the reason in {@link FleetInstance.tail}: Node reports that as an `error` event and never emits
+   * `exit`. @throws what `spawn` throws synchronously (an invalid argument or environment).
+   */
   constructor(
     readonly name: string,
     readonly port: number,
     env: Readonly<Record<string, string>>,
+    command: FleetCommand = CHAT_BACKEND,
   ) {
     this.spawnedAt = Date.now();
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'examples/chat-backend/main.ts'], {
-      cwd: ROOT,
+    this.child = spawn(command.file, command.args, {
+      cwd: command.cwd,
       env: { ...process.env, ...env, PORT: String(port), APP_INSTANCE: name, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.on('data', (chunk: Buffer) => this.read(chunk.toString()));
     this.child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        this.exit = { code, signal };
+      const ended = (exit: Exit): void => {
+        this.exit ??= exit;
         resolve(this.exit);
+      };
+      this.child.once('exit', (code, signal) => ended({ code, signal }));
+      // Without a listener, a failed spawn would be an uncaught exception of the benchmark (leaving
+      // the rest of the fleet and the database running); an error of a running child (a failed
+      // kill) is no exit.
+      this.child.on('error', (error) => {
+        this.output += `\n[spawn] ${error.message}\n`;
+        if (this.child.pid === undefined) ended({ code: null, signal: null });
       });
     });
   }
@@ -90,11 +120,25 @@ export class FleetInstance {
     if (this.exit === undefined) this.child.kill(name);
   }
 
-  /** GET `path` on the instance; status and body, or status 0 when the request failed. */
-  get(requestPath: string, timeoutMs = 2_000): Promise<{ status: number; body: string }> {
+  /**
+   * GET `path` on the instance; status and body, or status 0 when the request failed (or `signal`
+   * aborted it).
+   */
+  get(
+    requestPath: string,
+    timeoutMs = 2_000,
+    signal?: AbortSignal,
+  ): Promise<{ status: number; body: string }> {
     return new Promise((resolve) => {
       const req = request(
-        { host: '127.0.0.1', port: this.port, path: requestPath, agent: false, timeout: timeoutMs },
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          path: requestPath,
+          agent: false,
+          timeout: timeoutMs,
+          ...(signal ? { signal } : {}),
+        },
         (res) => {
           let body = '';
           res.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -128,16 +172,26 @@ export class FleetInstance {
 
 /**
  * Spawn `count` instances at once, instance i with `env(i)` (its PORT and APP_INSTANCE are added).
+ * When one cannot be spawned (`env` or `spawn` throws), those already running are stopped before
+ * the error is rethrown: the caller has no handle on them.
  */
 export async function spawnFleet(
   count: number,
   env: (index: number) => Readonly<Record<string, string>>,
+  command: FleetCommand = CHAT_BACKEND,
 ): Promise<FleetInstance[]> {
   const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
-  return ports.map((port, i) => new FleetInstance(`storm-${i + 1}`, port, env(i)));
+  const fleet: FleetInstance[] = [];
+  try {
+    for (const [i, port] of ports.entries()) {
+      fleet.push(new FleetInstance(`storm-${i + 1}`, port, env(i), command));
+    }
+  } catch (error) {
+    await stopFleet(fleet);
+    throw error;
+  }
+  return fleet;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function postgresPool(body: string): PoolFigures | undefined {
   try {
@@ -150,30 +204,47 @@ function postgresPool(body: string): PoolFigures | undefined {
   }
 }
 
+/** Options of {@link pollReadyAndWarm}. */
+export interface PollOptions {
+  /** Interval of the `/readyz` polls, ms. @default 50 */
+  readonly readyEveryMs?: number;
+  /** Interval of the `/health` polls, ms. @default 100 */
+  readonly warmEveryMs?: number;
+  /** Stops the polling: the promise rejects with its reason. @default none */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * Poll one instance until it is ready (`/readyz` 200, every `readyEveryMs`) and warm (`/health`
  * shows the postgres pool at its target, every `warmEveryMs`), it exits, or `deadline` (epoch ms)
- * passes. Fills in `readyAt`, `warmAt` and `warmPool`.
+ * passes. Fills in `readyAt`, `warmAt` and `warmPool`. Rejects with the reason of `signal` as soon
+ * as it aborts (an interrupted benchmark stops at once, not at the deadline).
  */
 export async function pollReadyAndWarm(
   instance: FleetInstance,
   deadline: number,
-  readyEveryMs = 50,
-  warmEveryMs = 100,
+  options: PollOptions = {},
 ): Promise<void> {
+  const { readyEveryMs = 50, warmEveryMs = 100, signal } = options;
+  const poll = async (requestPath: string): Promise<{ status: number; body: string }> => {
+    signal?.throwIfAborted();
+    const response = await instance.get(requestPath, 2_000, signal);
+    signal?.throwIfAborted();
+    return response;
+  };
   while (instance.readyAt === undefined && instance.exit === undefined && Date.now() < deadline) {
     const sentAt = Date.now();
-    if ((await instance.get('/readyz')).status === 200) instance.readyAt = sentAt;
-    else await sleep(readyEveryMs);
+    if ((await poll('/readyz')).status === 200) instance.readyAt = sentAt;
+    else await systemClock.sleep(readyEveryMs, signal);
   }
   while (instance.warmAt === undefined && instance.exit === undefined && Date.now() < deadline) {
     const sentAt = Date.now();
-    const pool = postgresPool((await instance.get('/health')).body);
+    const pool = postgresPool((await poll('/health')).body);
     if (pool !== undefined && pool.open === pool.target) {
       instance.warmAt = sentAt;
       instance.warmPool = { open: pool.open, target: pool.target };
     } else {
-      await sleep(warmEveryMs);
+      await systemClock.sleep(warmEveryMs, signal);
     }
   }
 }

@@ -10,6 +10,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { systemClock, type CancelTimer, type Clock } from '../../src/common/clock.js';
+import { raceAbort } from '../../src/common/race-abort.js';
 import { percentile } from '../../src/simulator/result.js';
 import { ConnectorProxy } from './connector-proxy.js';
 import { pollReadyAndWarm, spawnFleet, stopFleet, type FleetInstance } from './fleet.js';
@@ -83,9 +85,40 @@ export interface RealStormOptions {
   readonly stormTimeoutMs?: number;
   /** Sampling interval of pg_stat_activity. @default 50 */
   readonly sampleEveryMs?: number;
+  /** Interrupts the storm: it stops everything it started and rejects with the reason. @default none */
+  readonly signal?: AbortSignal;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** How the wait at the gate ended. */
+export type GateOutcome = 'held' | 'exited' | 'timeout';
+
+/**
+ * Wait until `allHeld` resolves (every instance is at the gate), one of `exits` resolves (an
+ * instance died while booting), or `timeoutMs` passes on `clock`; reject with the reason of
+ * `signal` as soon as it aborts. Whichever way it ends, the timeout's timer is cancelled: left
+ * armed (60 s by default), it kept the benchmark's process alive after the results were written.
+ */
+export async function waitAtGate(
+  allHeld: Promise<void>,
+  exits: ReadonlyArray<Promise<unknown>>,
+  timeoutMs: number,
+  options: { readonly signal?: AbortSignal; readonly clock?: Clock } = {},
+): Promise<GateOutcome> {
+  const clock = options.clock ?? systemClock;
+  let cancel: CancelTimer | undefined;
+  const outcome = Promise.race([
+    allHeld.then(() => 'held' as const),
+    Promise.race(exits).then(() => 'exited' as const),
+    new Promise<'timeout'>((resolve) => {
+      cancel = clock.timer(timeoutMs, () => resolve('timeout'));
+    }),
+  ]);
+  try {
+    return await (options.signal ? raceAbort(outcome, options.signal, () => undefined) : outcome);
+  } finally {
+    cancel?.();
+  }
+}
 
 function times(values: ReadonlyArray<number | null>): Times {
   const sorted = values.map((v) => v ?? Infinity).sort((a, b) => a - b);
@@ -126,7 +159,8 @@ function describe(instance: FleetInstance, t0: number): InstanceResult {
 
 /**
  * Run the storm against `databaseUrl` (the fleet role's URL, direct) with the settings of `config`.
- * Samples connections through `adminUrl`. Everything it starts is stopped before it returns.
+ * Samples connections through `adminUrl`. Everything it starts is stopped before it returns (or
+ * rejects: when `options.signal` aborts, at once).
  */
 export async function runRealStorm(
   config: StormConfig,
@@ -135,6 +169,8 @@ export async function runRealStorm(
 ): Promise<MeasuredStorm> {
   const gateTimeoutMs = options.gateTimeoutMs ?? 60_000;
   const stormTimeoutMs = options.stormTimeoutMs ?? 90_000;
+  const { signal } = options;
+  signal?.throwIfAborted();
   const target = new URL(urls.databaseUrl);
   const proxy = await ConnectorProxy.start({
     ...config.connector,
@@ -147,6 +183,7 @@ export async function runRealStorm(
   try {
     await mkdir(dataDir, { recursive: true });
     sampler = await startSampler(urls.adminUrl, options.sampleEveryMs ?? 50);
+    signal?.throwIfAborted();
     const allHeld = new Promise<void>((resolve) =>
       proxy.onHeld((held) => {
         if (held >= config.instances) resolve();
@@ -158,12 +195,12 @@ export async function runRealStorm(
       DATABASE_URL: proxy.via(urls.databaseUrl),
       DATA_DIR: path.join(dataDir, String(i + 1)),
     }));
-    const anyExit = Promise.race(fleet.map((instance) => instance.exited));
-    const outcome = await Promise.race([
-      allHeld.then(() => 'held' as const),
-      anyExit.then(() => 'exited' as const),
-      sleep(gateTimeoutMs).then(() => 'timeout' as const),
-    ]);
+    const outcome = await waitAtGate(
+      allHeld,
+      fleet.map((instance) => instance.exited),
+      gateTimeoutMs,
+      signal ? { signal } : {},
+    );
     if (outcome === 'exited') {
       const dead = fleet.find((instance) => instance.exit !== undefined)!;
       throw new Error(`${dead.name} exited before the storm began:\n${dead.tail()}`);
@@ -172,8 +209,10 @@ export async function runRealStorm(
     const perfT0 = performance.now();
     proxy.openGate();
 
-    await Promise.all(fleet.map((instance) => pollReadyAndWarm(instance, t0 + stormTimeoutMs)));
-    await sleep(500); // sample a little past the last warm instance
+    await Promise.all(
+      fleet.map((instance) => pollReadyAndWarm(instance, t0 + stormTimeoutMs, signal ? { signal } : {})),
+    );
+    await systemClock.sleep(500, signal); // sample a little past the last warm instance
     const samples = await sampler.stop();
     sampler = undefined;
     await stopFleet(fleet);

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { loadScenario } from '../../src/simulator/scenario.js';
 import { isMain, type BenchResult } from '../run.js';
 import { measureBaseline } from './baseline.js';
+import { interruptOn } from './interrupt.js';
 import { predictStorm } from './predicted.js';
 import { ConnectorProxy } from './connector-proxy.js';
 import { startStormDatabase } from './database.js';
@@ -58,6 +59,11 @@ export interface StormBenchOptionsInput {
   readonly scenario?: string;
   /** Real storms to run (the measured figure is their median). @default 1 */
   readonly runs?: number;
+  /**
+   * Interrupts the benchmark: it stops everything it started (fleet, proxy, database, data
+   * directories) and rejects with the reason. @default none
+   */
+  readonly signal?: AbortSignal;
 }
 
 function resultFile(scenarioFile: string): string {
@@ -70,7 +76,8 @@ function resultFile(scenarioFile: string): string {
 
 /**
  * Run the whole benchmark; prints as it goes and writes bench/results/storm.json (for another
- * scenario, bench/results/storm-<file name>.json). Everything it starts is stopped before it returns.
+ * scenario, bench/results/storm-<file name>.json). Everything it starts is stopped before it returns,
+ * also when `options.signal` aborts (Ctrl-C of `npm run bench:storm`).
  *
  * @throws ConfigError for a scenario the real storm cannot reproduce, or a bad `runs`.
  */
@@ -80,6 +87,7 @@ export default async function run(options: StormBenchOptionsInput = {}): Promise
   if (!Number.isInteger(runs) || runs < 1) {
     throw new ConfigError('runs', `must be an integer >= 1, got ${runs}`, 'pass --runs 3, for example');
   }
+  const { signal } = options;
   const scenario = await loadScenario(scenarioFile);
   const config = stormConfig(scenario);
   const log = (text: string): void => console.log(text);
@@ -102,6 +110,7 @@ export default async function run(options: StormBenchOptionsInput = {}): Promise
   const db = await startStormDatabase(config.database);
   log(`database: embedded Postgres on port ${db.server.port} (${Date.now() - startedAt} ms to start)`);
   try {
+    signal?.throwIfAborted();
     const direct = await passThrough(new URL(db.appUrl));
     let cost;
     let baseline;
@@ -112,7 +121,8 @@ export default async function run(options: StormBenchOptionsInput = {}): Promise
           `with ${cost.parallel} at once -> acceptMs ${cost.acceptMs.toFixed(2)}, authMs ` +
           `${cost.authMs.toFixed(2)}; SELECT 1 ${cost.queryMs.toFixed(2)} ms`,
       );
-      baseline = await measureBaseline(config, direct.via(db.appUrl));
+      signal?.throwIfAborted();
+      baseline = await measureBaseline(config, direct.via(db.appUrl), signal);
       log(
         `baseline (1 instance, no contention): boot ${baseline.bootMs} ms, first phases ` +
           `${baseline.beforeDatabaseMs} ms, pool ${baseline.poolMs} ms, later phases ${baseline.afterPoolMs} ms; ` +
@@ -125,13 +135,20 @@ export default async function run(options: StormBenchOptionsInput = {}): Promise
     const measured: MeasuredStorm[] = [];
     for (let i = 0; i < runs; i++) {
       log(`storm: spawning ${config.instances} instances...`);
-      measured.push(await runRealStorm(config, { databaseUrl: db.appUrl, adminUrl: db.adminUrl }));
+      measured.push(
+        await runRealStorm(
+          config,
+          { databaseUrl: db.appUrl, adminUrl: db.adminUrl },
+          signal ? { signal } : {},
+        ),
+      );
       log(formatRun(measured[i]!, i));
     }
     const last = measured[measured.length - 1]!;
 
     const simulated = withMeasuredCosts(scenario, cost);
     const prediction = await predictStorm(simulated, SEEDS);
+    signal?.throwIfAborted();
     const comparison = compareStorm(prediction, measured);
     log('');
     log(formatComparison(comparison, prediction.first.lowerBoundMs));
@@ -190,15 +207,20 @@ function parseArgs(args: readonly string[]): StormBenchOptionsInput {
 }
 
 if (isMain(import.meta.url)) {
-  run(parseArgs(process.argv.slice(2))).then(
-    (result) => {
-      for (const check of result.checks) {
-        console.log(`${check.pass ? 'PASS' : 'MISS'}  storm: ${check.name} (${check.detail})`);
-      }
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
+  const interrupt = interruptOn(process, (signal) =>
+    console.error(`storm: ${signal}, stopping the fleet and the database (again to quit at once)...`),
   );
+  run({ ...parseArgs(process.argv.slice(2)), signal: interrupt.signal })
+    .then(
+      (result) => {
+        for (const check of result.checks) {
+          console.log(`${check.pass ? 'PASS' : 'MISS'}  storm: ${check.name} (${check.detail})`);
+        }
+      },
+      (error: unknown) => {
+        if (interrupt.exitCode() === undefined) console.error(error);
+        process.exitCode = interrupt.exitCode() ?? 1;
+      },
+    )
+    .finally(() => interrupt.dispose());
 }

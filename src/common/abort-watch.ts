@@ -31,7 +31,17 @@ function listOf(signal: AbortSignal): WatchLink {
         }
         for (const watcher of watchers) unwatchAbort(watcher);
         const reason = abortReason(signal);
-        for (const watcher of watchers) watcher.onAbort(reason);
+        for (const watcher of watchers) {
+          // One watcher that throws (a clock of your own whose cancel fails) must not leave the
+          // others, already unlinked, waiting for ever: the error is re-thrown on its own.
+          try {
+            watcher.onAbort(reason);
+          } catch (error) {
+            queueMicrotask(() => {
+              throw error;
+            });
+          }
+        }
       },
       { once: true },
     );

@@ -76,3 +76,30 @@ describe('sleepOnTimer', () => {
     expect(clock.pending).toBe(0);
   });
 });
+
+describe('sleepOnTimer when a timer cannot be cancelled', () => {
+  it('still rejects every sleep on the aborted signal, and re-throws the cancel error on its own', async () => {
+    const failing = new Error('cancel failed');
+    const throwingCancel: TimerFn = () => () => {
+      throw failing;
+    };
+    const fine: TimerFn = () => () => undefined;
+    const controller = new AbortController();
+    const first = sleepOnTimer(throwingCancel, 1_000, controller.signal);
+    const second = sleepOnTimer(fine, 1_000, controller.signal);
+    const deferred: Array<() => void> = [];
+    const queue = vi
+      .spyOn(globalThis, 'queueMicrotask')
+      .mockImplementation((task) => void deferred.push(task));
+    const reason = new Error('stop');
+    try {
+      controller.abort(reason);
+    } finally {
+      queue.mockRestore();
+    }
+    await expect(first).rejects.toBe(reason);
+    await expect(second).rejects.toBe(reason);
+    expect(deferred).toHaveLength(1);
+    expect(() => deferred[0]!()).toThrow(failing);
+  });
+});

