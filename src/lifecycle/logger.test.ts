@@ -113,6 +113,31 @@ describe('createLogger redacts at the logger', () => {
     expect(JSON.parse(line!)).toMatchObject({ accessToken: '***', tokens: 5 });
   });
 
+  it('censors auth, credentials, passphrases and private keys, but not oauth or bypass settings', () => {
+    const { stream, lines } = capture();
+    createLogger({ stream }).info(
+      {
+        redis: { auth: SECRET },
+        aws: { credentials: { accessKeyId: 'AKIA', secretAccessKey: SECRET } },
+        tls: { passphrase: SECRET, privateKey: SECRET, private_key: SECRET },
+        gcpCredential: SECRET,
+        oauth: { issuer: 'https://id.example' },
+        bypass: true,
+      },
+      'settings',
+    );
+    const [line] = lines();
+    expect(line).not.toContain(SECRET);
+    expect(JSON.parse(line!)).toMatchObject({
+      redis: { auth: '***' },
+      aws: { credentials: '***' },
+      tls: { passphrase: '***', privateKey: '***', private_key: '***' },
+      gcpCredential: '***',
+      oauth: { issuer: 'https://id.example' },
+      bypass: true,
+    });
+  });
+
   it("keeps an AggregateError's errors (a refused dual-stack connect has an empty message), redacted", () => {
     const { stream, lines } = capture();
     const logger = createLogger({ stream });

@@ -83,10 +83,11 @@ export const SECRET_PATHS: readonly string[] = [
 /**
  * Keys whose values are secrets at any depth (the deep walk below censors them): a secret's name,
  * alone or at the end of a longer one (`accessToken`, `DB_PASSWORD`, `proxy-authorization`,
- * `set-cookie`); `pass` only alone (`bypass` is no secret).
+ * `set-cookie`, `sslPassphrase`, `tls.privateKey`, `awsCredentials`); `pass` and `auth` only alone
+ * (`bypass` and `oauth` are no secrets; the text redactor hides `auth=...` likewise).
  */
 const SECRET_KEY =
-  /^(?:pass|[\w.-]*?(?:password|passwd|pwd|token|secret|api[-_]?key|access[-_]?key|authorization|cookie))$/i;
+  /^(?:pass|auth|[\w.-]*?(?:password|passwd|passphrase|pwd|token|secret|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|authorization|cookie))$/i;
 
 /** Nesting depth beyond which the walk stops and writes a placeholder (guards against huge objects). */
 const MAX_DEPTH = 8;
