@@ -22,6 +22,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs as parseNodeArgs } from 'node:util';
 import { loadScenario } from '../../src/simulator/scenario.js';
 import { isMain, type BenchResult } from '../run.js';
 import { measureBaseline } from './baseline.js';
@@ -192,14 +193,42 @@ export default async function run(options: StormBenchOptionsInput = {}): Promise
   }
 }
 
-/** `--scenario FILE` and `--runs N`. */
-function parseArgs(args: readonly string[]): StormBenchOptionsInput {
-  const value = (flag: string): string | undefined => {
-    const at = args.indexOf(flag);
-    return at >= 0 ? args[at + 1] : undefined;
-  };
-  const runs = value('--runs');
-  const scenario = value('--scenario');
+/**
+ * `--scenario FILE` and `--runs N` (also as `--runs=N`), strictly: an unknown flag, a flag without
+ * its value or a `--runs` that is not a whole number >= 1 is a ConfigError naming the flag, as the
+ * CLI's flags are (a misspelled `--run 3` used to run once without a word).
+ */
+export function parseStormArgs(args: readonly string[]): StormBenchOptionsInput {
+  let values: { runs?: string | undefined; scenario?: string | undefined };
+  try {
+    ({ values } = parseNodeArgs({
+      args: [...args],
+      options: { runs: { type: 'string' }, scenario: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new ConfigError(
+      'arguments',
+      error instanceof Error ? error.message : String(error),
+      'use --runs N and --scenario FILE',
+    );
+  }
+  const { runs, scenario } = values;
+  if (scenario !== undefined && (scenario === '' || scenario.startsWith('--'))) {
+    throw new ConfigError(
+      '--scenario',
+      `needs a file, got ${JSON.stringify(scenario)}`,
+      'e.g. --scenario bench/storm/scenario.yaml',
+    );
+  }
+  if (runs !== undefined && !/^[1-9]\d*$/.test(runs)) {
+    throw new ConfigError(
+      '--runs',
+      `must be a whole number >= 1, got ${JSON.stringify(runs)}`,
+      'e.g. --runs 3',
+    );
+  }
   return {
     ...(scenario !== undefined ? { scenario } : {}),
     ...(runs !== undefined ? { runs: Number(runs) } : {}),
@@ -210,7 +239,15 @@ if (isMain(import.meta.url)) {
   const interrupt = interruptOn(process, (signal) =>
     console.error(`storm: ${signal}, stopping the fleet and the database (again to quit at once)...`),
   );
-  run({ ...parseArgs(process.argv.slice(2)), signal: interrupt.signal })
+  let args: StormBenchOptionsInput;
+  try {
+    args = parseStormArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(`storm: ${error instanceof Error ? error.message : String(error)}`);
+    interrupt.dispose();
+    process.exit(78);
+  }
+  run({ ...args, signal: interrupt.signal })
     .then(
       (result) => {
         for (const check of result.checks) {
