@@ -3,6 +3,7 @@
  * log lines scrolling above it. Plain ANSI escapes; no dependency.
  */
 
+import { plainText } from '../common/plain-text.js';
 import { Writable } from 'node:stream';
 import type {
   ComponentSnapshot,
@@ -60,17 +61,6 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-/**
- * Text from a snapshot made safe for a terminal: names and error messages may come from a remote
- * server, and a control character in them would move the cursor, clear the screen, or (a line
- * break) make the region taller than the erase sequence assumes. Line breaks and tabs become
- * spaces, other control characters `?`.
- */
-function plain(text: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return String(text).replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => ('\n\r\t'.includes(c) ? ' ' : '?'));
-}
-
 function componentDetail(component: ComponentSnapshot): string {
   const parts: string[] = [component.state];
   if (component.attempts > 1) parts.push(`attempt ${component.attempts}`);
@@ -78,7 +68,7 @@ function componentDetail(component: ComponentSnapshot): string {
     parts.push(`pool ${component.pool.open}/${component.pool.target} (max ${component.pool.max})`);
   if (component.breaker && component.breaker !== 'closed') parts.push(`breaker ${component.breaker}`);
   if (component.lastError && component.state !== 'ready') {
-    parts.push(plain(`${component.lastError.class}: ${component.lastError.message}`));
+    parts.push(plainText(`${component.lastError.class}: ${component.lastError.message}`));
   }
   if (!component.critical) parts.push('optional');
   return parts.join('  ');
@@ -107,11 +97,11 @@ export function renderSnapshot(
         : phase.startedAt !== null
           ? formatDuration(Math.max(0, now - phase.startedAt))
           : '';
-    lines.push(` ${paint(code, mark || spin)} ${plain(phase.name).padEnd(14)} ${took}`.trimEnd());
+    lines.push(` ${paint(code, mark || spin)} ${plainText(phase.name).padEnd(14)} ${took}`.trimEnd());
     for (const component of snapshot.components.filter((c) => c.phase === phase.name)) {
       const [cMark, cCode] = COMPONENT_MARK[component.state];
       lines.push(
-        `     ${paint(cCode, cMark || spin)} ${plain(component.name).padEnd(16)} ${componentDetail(component)}`,
+        `     ${paint(cCode, cMark || spin)} ${plainText(component.name).padEnd(16)} ${componentDetail(component)}`,
       );
     }
   }
@@ -125,7 +115,7 @@ function fit(line: string, width: number): string {
   for (let i = 0; i < line.length; i++) {
     if (line[i] === '\u001b') {
       const end = line.indexOf('m', i);
-      // Only our own colour escapes reach here (snapshot text goes through plain()); one without its
+      // Only our own colour escapes reach here (snapshot text goes through plainText()); one without its
       // `m` would otherwise send the loop back to the start of the line, for ever.
       if (end === -1) break;
       out += line.slice(i, end + 1);

@@ -189,6 +189,27 @@ describe('Timeline', () => {
     await orchestrator.stop();
   });
 
+  it('formats control characters in names and messages as plain text, one line per row', async () => {
+    const { clock, orchestrator } = incident();
+    await runUntilSettled(clock, orchestrator.start());
+    const json = orchestrator.timeline.toJSON();
+    const hostile = 'con\nfig\u001b[2J\u0007';
+    const forged = {
+      ...json,
+      events: json.events.map((e) => ({
+        ...e,
+        component: e.component === 'config' ? hostile : e.component,
+        message: e.message === null ? null : `${e.message}\r\nFAKE LINE`,
+      })),
+    };
+    const lines = formatWaterfall(forged).split('\n');
+    expect(lines).toHaveLength(formatWaterfall(json).split('\n').length);
+    // eslint-disable-next-line no-control-regex -- looking for control characters
+    expect(lines.filter((line) => /[\u0000-\u001f\u007f-\u009f]/.test(line))).toEqual([]);
+    expect(lines[3]).toMatch(/^ {2}con fig\?\[2J\? /);
+    await orchestrator.stop();
+  });
+
   it('formats a waterfall: phases and components on the time axis, attempts, waits and the verdict', async () => {
     const { clock, orchestrator } = incident();
     await runUntilSettled(clock, orchestrator.start());

@@ -1,3 +1,4 @@
+import { plainText } from '../common/plain-text.js';
 import { requirePositive } from '../policies/validate.js';
 import { Timeline, type TimelineEntry, type TimelineJSON } from './timeline.js';
 
@@ -21,6 +22,7 @@ interface Row {
  * with a numeric `waitedMs`, e.g. `admission-wait`), and background recovery. The last line is the
  * verdict: `READY in 31060 ms`, `DEGRADED in ...`, `ABORTED after ...`, `FAILED after ...: code,
  * class, phase/component after N attempts`, or `STARTING (last event at ... ms)` while running.
+ * Control characters in names and messages are shown as plain text (see `plainText`).
  *
  * @throws ConfigError at `waterfall.width` when the width is not a finite number > 0.
  * @example
@@ -70,7 +72,8 @@ export function formatWaterfall(
       `${share.padStart(7)}  |${bar(row.start, duration, total, width)}|`;
     return row.detail ? `${text} ${row.detail}` : text;
   });
-  return [header, columns, ...lines, verdict(json)].join('\n');
+  // Names and messages may hold control characters (a remote server's error text): one line each.
+  return [header, columns, ...lines, verdict(json)].map(plainText).join('\n');
 }
 
 function componentRow(name: string, events: readonly TimelineEntry[], total: number): Row {
