@@ -9,6 +9,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, isConfigError, safeMessage } from '../index.js';
 import { parseConfig } from './config-issues.js';
+import { MAX_POOL, POOL_TOO_LARGE } from './pool-limit.js';
 
 /** Longest `durationMs` a scenario may simulate: a day. */
 export const MAX_DURATION_MS = 86_400_000;
@@ -22,12 +23,7 @@ export const MAX_INSTANCES = 10_000;
  * silently repeat the results of a smaller one (2^32 + 1 those of 1).
  */
 export const MAX_SEED = 0xffff_ffff;
-/**
- * Most connections one instance's pool may have, `poolSize` and `maxOverflow` each: more than a
- * database holds at all, and a larger figure (a typo, `10000000`) made a run allocate every attempt
- * of it and never finish.
- */
-export const MAX_POOL = 10_000;
+export { MAX_POOL } from './pool-limit.js';
 /** Most time-series samples a scenario may ask for (`durationMs / sampleMs`). */
 export const MAX_SAMPLES = 100_000;
 
@@ -167,15 +163,13 @@ export const DatabaseSchema = z
     path: ['reserved'],
   });
 
-const poolTooLarge = `must be at most ${MAX_POOL}: a database's max_connections is in the thousands at most`;
-
 /** What each instance of the service wants from the database. */
 export const ServiceSchema = z
   .strictObject({
     /** Pool size, at most {@link MAX_POOL}. @default 20 (the incident's engine) */
-    poolSize: positiveCount.max(MAX_POOL, poolTooLarge).default(20),
+    poolSize: positiveCount.max(MAX_POOL, POOL_TOO_LARGE).default(20),
     /** Overflow above the pool size, at most {@link MAX_POOL}. @default 30 (the incident's engine) */
-    maxOverflow: count.max(MAX_POOL, poolTooLarge).default(30),
+    maxOverflow: count.max(MAX_POOL, POOL_TOO_LARGE).default(30),
     /** Connections an instance needs before it can serve; the lower bound's unit. @default 2 */
     minReady: positiveCount.default(2),
   })

@@ -18,7 +18,7 @@ import {
   wrap,
   type Policy,
 } from '../../index.js';
-import { MAX_POOL } from '../scenario.js';
+import { MAX_POOL, POOL_TOO_LARGE } from '../pool-limit.js';
 import type { SimConnection } from '../sim-connection.js';
 import type { Strategy, StrategyContext, StrategyDefinition } from '../strategy.js';
 import { openAll } from './open-all.js';
@@ -51,12 +51,7 @@ export const WholePoolOptionsSchema = z.strictObject({
   /** How long the breaker stays open, in ms. @default 60000 (the incident) */
   breakerOpenMs: positive.optional(),
   /** Connections warmed at once, at most `MAX_POOL`. @default service.poolSize + service.maxOverflow */
-  connections: z
-    .number()
-    .int()
-    .positive()
-    .max(MAX_POOL, `must be at most ${MAX_POOL}: a database's max_connections is in the thousands at most`)
-    .optional(),
+  connections: z.number().int().positive().max(MAX_POOL, POOL_TOO_LARGE).optional(),
   /** The service's own startup budget, in ms. @default none (only the platform's window) */
   budgetMs: positive.optional(),
 });
