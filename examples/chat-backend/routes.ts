@@ -101,14 +101,20 @@ function requestUrl(req: IncomingMessage): URL {
   }
 }
 
-/** An integer query parameter between `min` and `max`; `fallback` when it is missing or empty. */
+/**
+ * The integer query parameter `name`, between `min` and `max`; `fallback` when it is missing or
+ * empty. Given twice (`after=1&after=9`) it is a 400: which one the client meant is anyone's guess.
+ */
 function integerParam(
-  value: string | null,
+  params: URLSearchParams,
   name: string,
   fallback: number,
   { min = 0, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {},
 ): number {
-  if (value === null || value === '') return fallback;
+  const values = params.getAll(name);
+  if (values.length > 1) throw new HttpError(400, `${name} must be given once, got ${values.length} values`);
+  const value = values[0];
+  if (value === undefined || value === '') return fallback;
   if (!/^\d{1,16}$/.test(value) || Number(value) < min || Number(value) > max) {
     throw new HttpError(400, `${name} must be an integer between ${min} and ${max}`);
   }
@@ -141,8 +147,8 @@ export function createChatRoutes(
       return;
     }
     if (req.method === 'GET' || req.method === 'HEAD') {
-      const after = integerParam(url.searchParams.get('after'), 'after', 0);
-      const limit = integerParam(url.searchParams.get('limit'), 'limit', PAGE.default, {
+      const after = integerParam(url.searchParams, 'after', 0);
+      const limit = integerParam(url.searchParams, 'limit', PAGE.default, {
         min: 1,
         max: PAGE.max,
       });

@@ -163,6 +163,13 @@ describe('the chat API with unusual input', () => {
       id: number;
     }>;
     expect(page.map((m) => m.id)).toEqual(ids.slice(0, 2));
+    for (const query of ['after=1&after=2', 'after=0&limit=5&limit=500']) {
+      const reply = await chat.request('GET', `/messages?${query}`);
+      expect(reply.status, query).toBe(400);
+      expect((JSON.parse(reply.body) as { error: string }).error, query).toMatch(
+        /^(after|limit) must be given once, got 2 values$/,
+      );
+    }
     for (const limit of ['0', '501', '-1', 'ten']) {
       const reply = await chat.request('GET', `/messages?after=0&limit=${limit}`);
       expect(reply.status, limit).toBe(400);
