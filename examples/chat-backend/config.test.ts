@@ -105,6 +105,28 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain(secret);
   });
 
+  it.each([
+    ['DATABASE_URL', 'postgres://app:s3cretpw@db:99999/app'],
+    ['DATABASE_URL', 'postgres://app:s3cretpw@db:port/app'],
+    ['DATABASE_URL', 'postgres://app:s3cretpw@db1:5432,db2:5432/app'],
+    ['REDIS_URL', 'redis://:s3cretpw@cache:65536'],
+  ])('refuses a %s that the driver could not parse (%s), before anything starts', (variable, url) => {
+    const error = configError({ [variable]: url });
+    expect(error.path).toBe(variable);
+    expect(error.message).toContain('must be a valid URL (one host, and a port of at most 65535)');
+    expect(error.message).not.toContain('s3cretpw');
+    expect(error.exit).toBe(78);
+  });
+
+  it.each([
+    'postgres://app@/app?host=/var/run/postgresql', // a Unix socket: pg reads an empty host
+    'postgres:///app?host=/tmp',
+    'postgresql://app:p%40ss@[::1]:5432/app',
+    'postgres://app:p@ss@db/app', // an unencoded @ in the password
+  ])('accepts the DATABASE_URL %s, which the pg driver reads', (url) => {
+    expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+  });
+
   it('still shows where an invalid URL points, to help fix it', () => {
     const error = configError({ DATABASE_URL: 'postgres://app:hunter2 x@db.internal:5432/app' });
     expect(error.message).toContain('db.internal:5432/app');

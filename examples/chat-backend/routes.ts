@@ -24,8 +24,9 @@ const MAX_JSON_BYTES_PER_CHARACTER = 12;
 
 /**
  * Largest accepted request body, in bytes: the longest message however its JSON is encoded, plus
- * room for the object around it. A longer body gets 413 without being read; a shorter one with too
- * long a text gets 400 and the reason.
+ * room for the object around it. A longer body gets 413: at once when its `content-length` says so,
+ * else as soon as that many bytes have come (a chunked body); a shorter one with too long a text
+ * gets 400 and the reason.
  */
 export const MAX_BODY_BYTES = MAX_TEXT_LENGTH * MAX_JSON_BYTES_PER_CHARACTER + 1024;
 
@@ -56,15 +57,28 @@ function reply(res: ServerResponse, status: number, body: unknown, key?: Signing
 /** `application/json`, optionally with parameters (`; charset=utf-8`), but not `application/json-seq`. */
 const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
 
+/** The client went away while its request body was still coming: nobody is left to answer. */
+class ClientGoneError extends Error {}
+
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   if (!JSON_MEDIA_TYPE.test(type)) throw new HttpError(415, 'content-type must be application/json');
+  const tooLarge = (): HttpError => new HttpError(413, `body must be at most ${MAX_BODY_BYTES} bytes`);
+  // A declared length (Node has checked it is one number) is refused before any of the body is read.
+  if (Number(req.headers['content-length']) > MAX_BODY_BYTES) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `body must be at most ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) throw tooLarge();
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw new ClientGoneError('the client closed the connection before sending the whole body', {
+      cause: error,
+    });
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
@@ -87,14 +101,20 @@ function requestUrl(req: IncomingMessage): URL {
   }
 }
 
-/** An integer query parameter between `min` and `max`; `fallback` when it is missing or empty. */
+/**
+ * The integer query parameter `name`, between `min` and `max`; `fallback` when it is missing or
+ * empty. Given twice (`after=1&after=9`) it is a 400: which one the client meant is anyone's guess.
+ */
 function integerParam(
-  value: string | null,
+  params: URLSearchParams,
   name: string,
   fallback: number,
   { min = 0, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {},
 ): number {
-  if (value === null || value === '') return fallback;
+  const values = params.getAll(name);
+  if (values.length > 1) throw new HttpError(400, `${name} must be given once, got ${values.length} values`);
+  const value = values[0];
+  if (value === undefined || value === '') return fallback;
   if (!/^\d{1,16}$/.test(value) || Number(value) < min || Number(value) > max) {
     throw new HttpError(400, `${name} must be an integer between ${min} and ${max}`);
   }
@@ -127,8 +147,8 @@ export function createChatRoutes(
       return;
     }
     if (req.method === 'GET' || req.method === 'HEAD') {
-      const after = integerParam(url.searchParams.get('after'), 'after', 0);
-      const limit = integerParam(url.searchParams.get('limit'), 'limit', PAGE.default, {
+      const after = integerParam(url.searchParams, 'after', 0);
+      const limit = integerParam(url.searchParams, 'limit', PAGE.default, {
         min: 1,
         max: PAGE.max,
       });
@@ -141,11 +161,19 @@ export function createChatRoutes(
 
   return (req, res) => {
     handle(req, res).catch((error: unknown) => {
+      if (error instanceof ClientGoneError) {
+        // A client hanging up is not a failure of this service: no error line, no status to count.
+        logger.debug({ event: 'http.client-gone', method: req.method, path: req.url }, error.message);
+        res.destroy();
+        return;
+      }
       if (res.headersSent) {
         res.destroy();
         return;
       }
       if (error instanceof HttpError) {
+        // The rest of a body too large is not read: keeping the connection would mean reading it.
+        if (error.status === 413) res.setHeader('connection', 'close');
         reply(res, error.status, { error: error.message });
         return;
       }

@@ -183,3 +183,52 @@ describe('FakeClock settings', () => {
     expect(clock.now()).toBe(0);
   });
 });
+
+describe('FakeClock.advance called while another advance runs', () => {
+  it('runs advances that were not awaited one after the other: the time is the sum of them', async () => {
+    const clock = new FakeClock();
+    const fired: number[] = [];
+    clock.timer(10, () => fired.push(clock.now()));
+    clock.timer(30, () => fired.push(clock.now()));
+    await Promise.all([clock.advance(20), clock.advance(20)]);
+    expect(clock.now()).toBe(40);
+    expect(fired).toEqual([10, 30]);
+  });
+
+  it('runs an advance called from a timer callback after the running one, and time never goes back', async () => {
+    const clock = new FakeClock();
+    const seen: number[] = [];
+    let inner: Promise<void> | undefined;
+    clock.timer(10, () => {
+      seen.push(clock.now());
+      inner = clock.advance(200);
+    });
+    for (const at of [50, 150, 250]) clock.timer(at, () => seen.push(clock.now()));
+    await clock.advance(100);
+    // The outer advance ran only the timers due by its own target.
+    expect(clock.now()).toBe(100);
+    expect(seen).toEqual([10, 50]);
+    await inner;
+    expect(clock.now()).toBe(300);
+    expect(seen).toEqual([10, 50, 150, 250]);
+  });
+
+  it('lets next() and runAll() take their turn too, and an advance that rejects does not block the next', async () => {
+    const clock = new FakeClock();
+    const fired: number[] = [];
+    clock.timer(5, () => fired.push(clock.now()));
+    clock.timer(50, () => fired.push(clock.now()));
+    let repeats = 0;
+    const again = (): void => void (++repeats < 10 && clock.timer(0, again));
+    clock.timer(60, again); // at t=60 it reschedules itself 9 times: runAll(3) gives up
+    const results = await Promise.allSettled([
+      clock.advance(20),
+      clock.next(),
+      clock.runAll(3),
+      clock.advance(1),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(fired).toEqual([5, 50]);
+    expect(clock.now()).toBe(61);
+  });
+});

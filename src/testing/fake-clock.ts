@@ -14,7 +14,8 @@ const SAME_INSTANT_LIMIT = 100_000;
  * A {@link Clock} on virtual time, for tests and the simulator. Nothing happens until you advance
  * it: {@link FakeClock.advance} runs every timer that falls due, in time order (ties in creation
  * order), letting promise callbacks settle between timers so that chains of sleeps behave as they
- * would on real time.
+ * would on real time. `advance`, `next` and `runAll` take turns: one called while another is
+ * running (from a timer's callback, or not awaited) starts when that one has finished.
  *
  * @example
  * ```ts
@@ -28,6 +29,10 @@ export class FakeClock implements Clock {
   private time: number;
   private seq = 0;
   private readonly queue: Sleeper[] = [];
+  /** Calls of `advance`, `next` and `runAll` running or waiting for their turn. */
+  private turns = 0;
+  /** Settles when the last of them has finished. */
+  private lastTurn: Promise<void> = Promise.resolve();
 
   /** @param start Initial virtual time in ms, a finite number (else a `RangeError`). @default 0 */
   constructor(start = 0) {
@@ -84,16 +89,27 @@ export class FakeClock implements Clock {
    * than 100 000 timers have run at one instant (something keeps rescheduling itself with a delay
    * of 0, which would never end).
    *
+   * Called while another `advance`, `next` or `runAll` is running (from a timer's callback, or
+   * without awaiting the first), it waits for that one to finish and then moves on by its own `ms`:
+   * time never goes back, and {@link FakeClock.now} stays the start plus every `advance`.
+   *
    * @param ms A finite number of ms, 0 or more (0 runs the timers due now); anything else rejects
    *   with a `RangeError`, since time never goes back. To run every timer whatever its due time, use
    *   {@link FakeClock.runAll}.
    */
-  async advance(ms: number): Promise<void> {
+  advance(ms: number): Promise<void> {
     if (!(ms >= 0 && Number.isFinite(ms))) {
-      throw new RangeError(
-        `FakeClock.advance: ms must be a finite number >= 0, got ${ms}; use runAll() to run every pending timer`,
+      return Promise.reject(
+        new RangeError(
+          `FakeClock.advance: ms must be a finite number >= 0, got ${ms}; use runAll() to run every pending timer`,
+        ),
       );
     }
+    return this.inTurn(() => this.advanceNow(ms));
+  }
+
+  private async advanceNow(ms: number): Promise<void> {
+    // Taken when this call's turn comes: one that waited starts where the one before it ended.
     const target = this.time + ms;
     await settle();
     let atThisInstant = 0;
@@ -119,12 +135,14 @@ export class FakeClock implements Clock {
    * Advance to the next pending timer and run it (and any due at the same instant). Returns `false`
    * when no timer can fire: none is pending, or only timers of infinite delay, which never fire.
    */
-  async next(): Promise<boolean> {
-    await settle();
-    const next = this.queue[0];
-    if (!next || next.at === Infinity) return false;
-    await this.advance(next.at - this.time);
-    return true;
+  next(): Promise<boolean> {
+    return this.inTurn(async () => {
+      await settle();
+      const next = this.queue[0];
+      if (!next || next.at === Infinity) return false;
+      await this.advanceNow(next.at - this.time);
+      return true;
+    });
   }
 
   /**
@@ -135,10 +153,14 @@ export class FakeClock implements Clock {
    * @param limit Rejects with an error once `limit` timers have run and more are due (a loop that
    *   keeps scheduling); a `RangeError` if it is not a number >= 0. @default 10_000
    */
-  async runAll(limit = 10_000): Promise<number> {
+  runAll(limit = 10_000): Promise<number> {
     if (!(limit >= 0)) {
-      throw new RangeError(`FakeClock.runAll: limit must be a number >= 0, got ${limit}`);
+      return Promise.reject(new RangeError(`FakeClock.runAll: limit must be a number >= 0, got ${limit}`));
     }
+    return this.inTurn(() => this.runAllNow(limit));
+  }
+
+  private async runAllNow(limit: number): Promise<number> {
     let count = 0;
     await settle();
     while (this.queue.length > 0 && this.queue[0]!.at !== Infinity) {
@@ -156,6 +178,28 @@ export class FakeClock implements Clock {
       await settle();
     }
     return count;
+  }
+
+  /**
+   * Run `op` now if no `advance`, `next` or `runAll` is running, else once those called before it
+   * have finished (however they ended). Running two at once would let each move the time to its
+   * own target: the time could go back, and two `advance(20)` would add up to 20.
+   */
+  private inTurn<T>(op: () => Promise<T>): Promise<T> {
+    const inTurn = async (): Promise<T> => {
+      try {
+        return await op();
+      } finally {
+        // Before the caller resumes: a call made right after `await advance()` starts at once.
+        this.turns--;
+      }
+    };
+    const result = this.turns++ === 0 ? inTurn() : this.lastTurn.then(inTurn);
+    this.lastTurn = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
   }
 
   private insert(sleeper: Sleeper): void {

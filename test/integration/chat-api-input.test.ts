@@ -23,16 +23,30 @@ function asciiJson(value: unknown): string {
 }
 
 /** Send one raw HTTP/1.1 request (a target `http.request` would not send as is); the status line. */
-function rawStatusLine(port: number, target: string): Promise<string> {
+async function rawStatusLine(port: number, target: string): Promise<string> {
+  const head = await rawExchange(
+    port,
+    `GET ${target} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n`,
+  );
+  return head.split('\r\n')[0] ?? '';
+}
+
+/**
+ * Write `request` as is on a new connection and resolve with the answer's head (status line and
+ * headers) as soon as it has come (the request may be unfinished), or with what came when the
+ * server closed.
+ */
+function rawExchange(port: number, request: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () =>
-      socket.write(`GET ${target} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n`),
-    );
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
     let answer = '';
     socket.setTimeout(5_000, () => socket.destroy(new Error('no answer within 5 s')));
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString();
+      if (answer.includes('\r\n\r\n')) socket.destroy();
+    });
     socket.on('error', reject);
-    socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+    socket.on('close', () => resolve(answer.split('\r\n\r\n')[0] ?? ''));
   });
 }
 
@@ -69,6 +83,33 @@ describe('the chat API with unusual input', () => {
     const huge = await post(JSON.stringify({ text: 'x'.repeat(200_000) }));
     expect(huge.status).toBe(413);
     expect(huge.headers.connection).toBe('close');
+  });
+
+  it('refuses a body whose content-length is past the limit at once, without waiting for the body', async () => {
+    // Only the head is sent: the answer must not wait for 10 MB that will never come.
+    const head =
+      'POST /messages HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n' +
+      'content-length: 10000000\r\n\r\n{"text":"';
+    const answer = (await rawExchange(chat.port, head)).split('\r\n');
+    expect(answer[0]).toBe('HTTP/1.1 413 Payload Too Large');
+    // And the connection is not kept alive, which would mean reading the 10 MB to skip them.
+    expect(answer.map((line) => line.toLowerCase())).toContain('connection: close');
+  });
+
+  it('takes a client that hangs up in the middle of its body for what it is, not a failed request', async () => {
+    const socket = connect(chat.port, '127.0.0.1', () =>
+      socket.write(
+        'POST /messages HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n' +
+          'content-length: 100\r\n\r\n{"text":"cut',
+        () => setTimeout(() => socket.destroy(), 100),
+      ),
+    );
+    socket.on('error', () => undefined);
+    const seen = () => chat.events('http.client-gone').length + chat.events('http.error').length;
+    await waitUntil(() => seen() > 0, { message: 'the server noticed the client leave' });
+    // Before: an `error` line "request failed" with status 503, for a reply nobody was there to get.
+    expect(chat.events('http.error')).toEqual([]);
+    expect(chat.events('http.client-gone')).toMatchObject([{ level: 'debug', method: 'POST' }]);
   });
 
   it('answers GET /ws without a WebSocket upgrade with 426 and what it takes, not 404', async () => {
@@ -122,6 +163,13 @@ describe('the chat API with unusual input', () => {
       id: number;
     }>;
     expect(page.map((m) => m.id)).toEqual(ids.slice(0, 2));
+    for (const query of ['after=1&after=2', 'after=0&limit=5&limit=500']) {
+      const reply = await chat.request('GET', `/messages?${query}`);
+      expect(reply.status, query).toBe(400);
+      expect((JSON.parse(reply.body) as { error: string }).error, query).toMatch(
+        /^(after|limit) must be given once, got 2 values$/,
+      );
+    }
     for (const limit of ['0', '501', '-1', 'ten']) {
       const reply = await chat.request('GET', `/messages?after=0&limit=${limit}`);
       expect(reply.status, limit).toBe(400);
