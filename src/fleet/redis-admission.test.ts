@@ -100,18 +100,29 @@ describe('RedisAdmission lease signal', () => {
   });
 });
 
+/** A Redis that grants every lease and never answers a release (its path went dark). */
+function releaseNeverAnswered(): RedisLike {
+  return {
+    eval: ((script: string) =>
+      script === RELEASE_SCRIPT
+        ? new Promise(() => undefined)
+        : Promise.resolve(1)) as unknown as RedisLike['eval'],
+    quit: (() => Promise.resolve('OK')) as unknown as RedisLike['quit'],
+  };
+}
+
+const anyRequest = () => ({
+  signal: new AbortController().signal,
+  deadline: Infinity,
+  firstConnection: undefined,
+});
+
 describe('RedisAdmission lease release', () => {
   it('waits at most leaseMs for a release that Redis never answers, and then the lease is released', async () => {
     const clock = new FakeClock();
-    const redis: RedisLike = {
-      eval: ((script: string) =>
-        script === RELEASE_SCRIPT
-          ? new Promise(() => undefined)
-          : Promise.resolve(1)) as unknown as RedisLike['eval'],
-      quit: (() => Promise.resolve('OK')) as unknown as RedisLike['quit'],
-    };
+    const redis = releaseNeverAnswered();
     const admission = new RedisAdmission({ width: 1, redis, clock, leaseMs: 600 });
-    const request = { signal: new AbortController().signal, deadline: Infinity, firstConnection: undefined };
+    const request = anyRequest();
     const lease = await admission.acquire(request);
     let settled = false;
     void lease.release().then(() => (settled = true));
@@ -128,15 +139,9 @@ describe('RedisAdmission lease release', () => {
 describe('RedisAdmission close', () => {
   it('waits at most leaseMs for releases that Redis never answers (a path gone dark)', async () => {
     const clock = new FakeClock();
-    const redis: RedisLike = {
-      eval: ((script: string) =>
-        script === RELEASE_SCRIPT
-          ? new Promise(() => undefined)
-          : Promise.resolve(1)) as unknown as RedisLike['eval'],
-      quit: (() => Promise.resolve('OK')) as unknown as RedisLike['quit'],
-    };
+    const redis = releaseNeverAnswered();
     const admission = new RedisAdmission({ width: 2, redis, clock, leaseMs: 600 });
-    const request = { signal: new AbortController().signal, deadline: Infinity, firstConnection: undefined };
+    const request = anyRequest();
     await admission.acquire(request);
     await admission.acquire(request);
     let closed = false;
