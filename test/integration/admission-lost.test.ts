@@ -90,6 +90,14 @@ async function instance(admission: AdmissionProvider, gated: boolean) {
 }
 
 /**
+ * Wait until A holds the slot, before B starts: started together, B's first try could reach a
+ * loaded server before A's (a Redis client still connecting), and the test is about A's slot.
+ */
+async function aHoldsTheSlot(a: Awaited<ReturnType<typeof instance>>): Promise<void> {
+  await waitUntil(() => a.events().includes('admission-wait'), { message: 'A to take the slot' });
+}
+
+/**
  * Take the slot from A (`steal`), then check that A stopped growing while B took the slot and grew:
  * A never holds more than minReady again, and ends there with nothing in flight.
  */
@@ -133,6 +141,7 @@ describe('a slot lost while the pool grows (real servers)', () => {
     const namespace = uniqueName('lease-lost-pg');
     const admission = (): PostgresAdmission => new PostgresAdmission({ width: 1, namespace, poll: fastPoll });
     const a = await instance(admission(), true);
+    await aHoldsTheSlot(a);
     const b = await instance(admission(), false);
     const lockPid = async (): Promise<number | undefined> =>
       withAdmin(async (client) => {
@@ -170,6 +179,7 @@ describe('a slot lost while the pool grows (real servers)', () => {
       for (const created of admissions) await created.close();
     });
     const a = await instance(admission(), true);
+    await aHoldsTheSlot(a);
     const b = await instance(admission(), false);
     const observer = new Redis(url);
     cleanups.push(async () => void (await observer.quit()));
