@@ -106,11 +106,22 @@ export async function fill(
     o.onEvent({ type: 'pool-growth-backoff', delayMs: Math.round(delay), failures });
     await o.clock.sleep(delay, stop);
     // Not cut short by a lost slot: the decision's query runs on a borrowed connection to the end.
-    const next = await o.decideTarget(o.signal).catch(() => {
-      if (o.signal.aborted) throw abortReason(o.signal);
-      return pool.target;
-    });
+    const next = await decideTarget(o);
     if (stop.aborted) throw abortReason(stop);
-    pool.setTarget(Math.max(next, pool.open, o.minReady));
+    pool.setTarget(next);
   }
+}
+
+/**
+ * The target decided again (`o.decideTarget`, re-reading live limits when allowed), never below what
+ * is open or `minReady`; a decision that fails keeps the current target. Rejects only when
+ * `o.signal` aborts.
+ */
+export async function decideTarget(o: PoolGrowthOptions): Promise<number> {
+  const { pool } = o;
+  const next = await o.decideTarget(o.signal).catch(() => {
+    if (o.signal.aborted) throw abortReason(o.signal);
+    return pool.target;
+  });
+  return Math.max(next, pool.open, o.minReady);
 }

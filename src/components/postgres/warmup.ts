@@ -18,7 +18,7 @@ import type { AdmissionLease, AdmissionProvider } from '../admission-hook.js';
 import { classifyDriverError } from '../dependency-error.js';
 import type { GrowthEvent } from './growth-events.js';
 import type { PostgresPool } from './pool.js';
-import { fill, giveUp } from './pool-fill.js';
+import { decideTarget, fill, giveUp } from './pool-fill.js';
 import { releaseSlot, type Slot } from './release-slot.js';
 
 export type { GrowthEvent } from './growth-events.js';
@@ -97,22 +97,6 @@ async function admit(o: PoolGrowthOptions): Promise<Slot | undefined> {
 }
 
 /**
- * The target once a slot is held, decided again: the decision that sent the pool to wait is as old
- * as the wait (up to `admissionTimeoutMs`), and the instances admitted meanwhile have grown, so its
- * live figures no longer say what is free. A stale target grew past what the others left, into the
- * `headroom` and on to the server's 53300. A decision that fails keeps the target; never below what
- * is open or `minReady`.
- */
-async function decideUnderSlot(o: PoolGrowthOptions): Promise<number> {
-  const { pool } = o;
-  const next = await o.decideTarget(o.signal).catch(() => {
-    if (o.signal.aborted) throw abortReason(o.signal);
-    return pool.target;
-  });
-  return Math.max(next, pool.open, o.minReady);
-}
-
-/**
  * Grow to the target while `lease` holds the slot. When the slot is lost (its `signal` aborts), the
  * opens in flight are aborted and none start: the connections already open stay (they are within
  * the instance's share), and growth settles as given up at what is open; the next recheck waits for
@@ -178,10 +162,7 @@ async function waitForLossOrRecheck(o: PoolGrowthOptions): Promise<boolean> {
  */
 async function recheckTarget(o: PoolGrowthOptions): Promise<void> {
   const { pool } = o;
-  const next = await o.decideTarget(o.signal).catch(() => {
-    if (o.signal.aborted) throw abortReason(o.signal);
-    return pool.target;
-  });
+  const next = await decideTarget(o);
   if (next <= pool.target) return;
   let slot: Slot | undefined;
   try {
@@ -191,7 +172,8 @@ async function recheckTarget(o: PoolGrowthOptions): Promise<void> {
     return; // no slot now (reported by admit): try again at the next recheck
   }
   try {
-    const admitted = slot === undefined ? next : await decideUnderSlot(o);
+    // Decided again under the slot: the instances admitted while it waited have grown since.
+    const admitted = slot === undefined ? next : await decideTarget(o);
     if (admitted <= pool.target) return; // the others admitted meanwhile took what was freed
     o.onEvent({ type: 'pool-target-raised', from: pool.target, to: admitted });
     pool.setTarget(admitted);
@@ -237,7 +219,10 @@ async function growAdmitted(o: PoolGrowthOptions): Promise<void> {
   let slot: Slot | undefined;
   try {
     slot = await admit(o);
-    if (slot !== undefined) pool.setTarget(await decideUnderSlot(o));
+    // Decided again once the slot is held: the decision that sent the pool to wait is as old as the
+    // wait (up to `admissionTimeoutMs`), and the instances admitted meanwhile have grown; a stale
+    // target grew past what they left, into the `headroom` and on to the server's 53300.
+    if (slot !== undefined) pool.setTarget(await decideTarget(o));
     o.onEvent({ type: 'pool-growing', open: pool.open, target: pool.target });
     await growUnder(o, slot?.lease);
   } catch (error) {
