@@ -1,4 +1,4 @@
-import { systemClock, type CancelTimer, type Clock } from '../common/clock.js';
+import { MAX_TIMER_MS, systemClock, type CancelTimer, type Clock } from '../common/clock.js';
 
 /** Something with a due time that the queue calls back when that time has come. @internal */
 export interface DeadlineEntry {
@@ -10,8 +10,8 @@ export interface DeadlineEntry {
   expire(): void;
 }
 
-/** The longest delay Node's timers honour (about 24.8 days); longer ones would fire after 1 ms. */
-export const MAX_TIMER_MS = 2_147_483_647;
+/** The longest delay Node's timers honour (about 24.8 days); the clock module's. */
+export { MAX_TIMER_MS };
 
 /**
  * Many timeouts on one clock timer: a min-heap of due times with a single timer armed for the
