@@ -11,7 +11,7 @@ import { FakeClock } from '../../testing/fake-clock.js';
 import type { AdmissionProvider } from '../admission-hook.js';
 import { FakePostgres } from './fake-postgres.js';
 import { PostgresPool } from './pool.js';
-import { events, harness, startReady, type Harness } from './test-fixtures.js';
+import { advanceUntil, events, harness, startReady, type Harness } from './test-fixtures.js';
 
 const stopSignal = (): { signal: AbortSignal } => ({ signal: new AbortController().signal });
 
@@ -39,12 +39,6 @@ function losableAdmission(h: Harness) {
   const listeners = (index: number): number =>
     getEventListeners(leases[index]!.controller.signal, 'abort').length;
   return { admission, log, lose, listeners };
-}
-
-/** Advance in small steps until `condition` holds (at most `ms` of virtual time). */
-async function advanceUntil(h: Harness, condition: () => boolean, ms = 10_000): Promise<void> {
-  for (let t = 0; t < ms && !condition(); t += 5) await h.clock.advance(5);
-  expect(condition()).toBe(true);
 }
 
 describe('postgresComponent: admission slot lost while growing', () => {

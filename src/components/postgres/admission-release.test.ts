@@ -7,15 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { PostgresAdmission } from '../../fleet/postgres-admission.js';
 import type { AdmissionProvider } from '../admission-hook.js';
 import { FakePostgres } from './fake-postgres.js';
-import { events, harness, startReady, type Harness } from './test-fixtures.js';
+import { advanceUntil, events, harness, startReady } from './test-fixtures.js';
 
 const stopSignal = (): { signal: AbortSignal } => ({ signal: new AbortController().signal });
-
-/** Advance in small steps until `condition` holds (at most `ms` of virtual time). */
-async function advanceUntil(h: Harness, condition: () => boolean, ms = 10_000): Promise<void> {
-  for (let t = 0; t < ms && !condition(); t += 5) await h.clock.advance(5);
-  expect(condition()).toBe(true);
-}
 
 describe('postgresComponent: an admission release that never settles', () => {
   it('is abandoned after openTimeoutMs, and growth goes on (a lost connection is replaced)', async () => {

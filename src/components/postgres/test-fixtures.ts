@@ -2,6 +2,7 @@
  * The Postgres component's unit-test harness: a `testComponentContext` on a FakeClock, a
  * `FakePostgres`, and helpers to start the component and let virtual time pass.
  */
+import { expect } from 'vitest';
 import { seededRandom } from '../../common/random.js';
 import { FakeClock } from '../../testing/fake-clock.js';
 import { testComponentContext, type TestComponentContext } from '../../testing/component-context.js';
@@ -54,3 +55,9 @@ export async function startReady(h: Harness, options: Partial<PostgresComponentO
 }
 
 export const events = (h: Harness): string[] => h.marks.map((m) => m.event);
+
+/** Advance in small steps until `condition` holds (at most `ms` of virtual time), and check it does. */
+export async function advanceUntil(h: Harness, condition: () => boolean, ms = 10_000): Promise<void> {
+  for (let t = 0; t < ms && !condition(); t += 5) await h.clock.advance(5);
+  expect(condition()).toBe(true);
+}
