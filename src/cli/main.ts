@@ -11,6 +11,7 @@ import { ExitCodes, OUTPUT_GONE_CODES, redactText } from '../index.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRun } from './commands/run.js';
 import { registerSimulate } from './commands/simulate.js';
+import { refuseRepeatedFlags } from './once-flag.js';
 
 /** Exit code for bad input on the command line (EX_CONFIG, as for any configuration error). */
 export const EXIT_BAD_INPUT = ExitCodes.CONFIG;
@@ -107,6 +108,8 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerPlan(program, io);
   registerSimulate(program, io);
   registerRun(program, io);
+  // A flag given twice is bad input, not "the last one wins" (see onceFlag).
+  for (const command of program.commands) refuseRepeatedFlags(command);
   return program;
 }
 

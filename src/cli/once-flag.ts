@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 
 /**
  * A commander argument parser that refuses a flag given twice (`--instances 2 ... --instances 20`):
@@ -20,4 +20,26 @@ export function onceFlag(flag: string): (value: string, previous: string | undef
     }
     return value;
   };
+}
+
+/**
+ * Refuse a repeat of every flag of `command` that takes a value (see {@link onceFlag}), present and
+ * added later alike: called once per command by the program, instead of a parser on each option.
+ * Options with a parser or a default of their own are left as they are (a default would read as a
+ * first value).
+ */
+export function refuseRepeatedFlags(command: Command): Command {
+  for (const option of command.options) {
+    const takesValue = option.required || option.optional;
+    if (
+      !takesValue ||
+      option.variadic ||
+      option.parseArg !== undefined ||
+      option.defaultValue !== undefined
+    ) {
+      continue;
+    }
+    option.argParser(onceFlag(option.long ?? option.flags));
+  }
+  return command;
 }

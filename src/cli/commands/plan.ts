@@ -17,7 +17,6 @@ import {
 } from '../../index.js';
 // Type-only: a value import from main.ts would be circular (main.ts registers this command).
 import type { CliIo } from '../main.js';
-import { onceFlag } from '../once-flag.js';
 import { describeConfigError, mergeInputs, type Origin } from './plan-inputs.js';
 import { describeLive, failedToRead } from './plan-live.js';
 
@@ -103,85 +102,46 @@ export function registerPlan(
         'DB_POOL_MAX, DB_POOL_MIN_READY, admission width and startup budget do. Exit 0 when it fits, ' +
         '1 when it is overcommitted, 78 for bad input, 3 when the --database-url server cannot be reached, is full or is starting.',
     )
-    .option('--instances <n>', 'instances in steady state (replicas)', onceFlag('--instances'))
+    .option('--instances <n>', 'instances in steady state (replicas)')
     .option(
       '--max-instances <n>',
       'most instances alive during a rollout: replicas plus surge (default: --instances)',
-      onceFlag('--max-instances'),
     )
-    .option(
-      '--pool-size <n>',
-      'per-instance pool_size (SQLAlchemy style; with --max-overflow)',
-      onceFlag('--pool-size'),
-    )
-    .option('--max-overflow <n>', 'per-instance max_overflow (default 0)', onceFlag('--max-overflow'))
-    .option(
-      '--pool-min <n>',
-      'per-instance pool min (min/max style; instead of --pool-size)',
-      onceFlag('--pool-min'),
-    )
-    .option('--pool-max <n>', 'per-instance pool max (min/max style)', onceFlag('--pool-max'))
-    .option('--max-connections <n>', "the server's max_connections", onceFlag('--max-connections'))
+    .option('--pool-size <n>', 'per-instance pool_size (SQLAlchemy style; with --max-overflow)')
+    .option('--max-overflow <n>', 'per-instance max_overflow (default 0)')
+    .option('--pool-min <n>', 'per-instance pool min (min/max style; instead of --pool-size)')
+    .option('--pool-max <n>', 'per-instance pool max (min/max style)')
+    .option('--max-connections <n>', "the server's max_connections")
     .option(
       '--reserved <n>',
       'superuser_reserved_connections (+ reserved_connections on Postgres 16+) (default 3)',
-      onceFlag('--reserved'),
     )
-    .option(
-      '--other-clients <n>',
-      'connections held by other clients (default 0)',
-      onceFlag('--other-clients'),
-    )
-    .option(
-      '--headroom <n>',
-      'connections the recommendation leaves free (default max(2, 5 % of available))',
-      onceFlag('--headroom'),
-    )
-    .option(
-      '--probe-period <s>',
-      'startup probe periodSeconds (default 10 when the threshold is given)',
-      onceFlag('--probe-period'),
-    )
+    .option('--other-clients <n>', 'connections held by other clients (default 0)')
+    .option('--headroom <n>', 'connections the recommendation leaves free (default max(2, 5 % of available))')
+    .option('--probe-period <s>', 'startup probe periodSeconds (default 10 when the threshold is given)')
     .option(
       '--probe-failure-threshold <n>',
       'startup probe failureThreshold (default 3 when the period is given)',
-      onceFlag('--probe-failure-threshold'),
     )
-    .option(
-      '--startup-margin <share>',
-      'share of the probe window kept as margin (default 0.2)',
-      onceFlag('--startup-margin'),
-    )
-    .option(
-      '--min-ready-fraction <share>',
-      'minReady as a share of the pool max (default 0.25)',
-      onceFlag('--min-ready-fraction'),
-    )
+    .option('--startup-margin <share>', 'share of the probe window kept as margin (default 0.2)')
+    .option('--min-ready-fraction <share>', 'minReady as a share of the pool max (default 0.25)')
     .option(
       '--min-ready <n>',
       'connections an instance needs before ready (DB_POOL_MIN_READY); instead of --min-ready-fraction',
-      onceFlag('--min-ready'),
     )
     .option(
       '--setup-rate <n>',
       'new connections/s the path to the database accepts (default 50, an assumption)',
-      onceFlag('--setup-rate'),
     )
-    .option(
-      '--connect-latency <ms>',
-      'time to set up one connection (default 100)',
-      onceFlag('--connect-latency'),
-    )
+    .option('--connect-latency <ms>', 'time to set up one connection (default 100)')
     .option(
       '--warmup-concurrency <n>',
       'connections one instance opens in parallel while warming (default 2)',
-      onceFlag('--warmup-concurrency'),
     )
-    .option('--file <plan.yaml>', 'read the inputs from a YAML file (flags override it)', onceFlag('--file'))
+    .option('--file <plan.yaml>', 'read the inputs from a YAML file (flags override it)')
     .option(
       '--database-url <url>',
       "read max_connections, reserved, other clients and the role's and database's connection limits from a live server (use the service's own role)",
-      onceFlag('--database-url'),
     )
     .option('--json', 'print JSON instead of a table')
     .addHelpText('after', FILE_HELP)

@@ -12,7 +12,6 @@ import {
   type RunServiceOptionsInput,
 } from '../../index.js';
 import { integerFlag } from '../integer-flag.js';
-import { onceFlag } from '../once-flag.js';
 // Type-only: a value import from main.ts would be circular (main.ts registers this command).
 import type { CliIo } from '../main.js';
 
@@ -70,18 +69,15 @@ export function registerRun(
     .option(
       '--port <n>',
       "port the health endpoints and the app listen on (default: the module's options.port, else 8080); 0 for any free port",
-      onceFlag('--port'),
     )
-    .option('--host <address>', 'interface to bind to (default: options.host, else all)', onceFlag('--host'))
+    .option('--host <address>', 'interface to bind to (default: options.host, else all)')
     .option(
       '--mode <mode>',
       'deterministic (fail fast) or graceful (start degraded, recover) (default: options.mode, else deterministic)',
-      onceFlag('--mode'),
     )
     .option(
       '--budget-ms <ms>',
       'the startup deadline, e.g. the platform startup window (default: options.startupBudgetMs, else 60000)',
-      onceFlag('--budget-ms'),
     )
     .action(async (file: string, flags: RunFlags) => {
       const code = await runModule(file, flags, io, load);

@@ -16,7 +16,6 @@ import {
   type SimulateOptions,
 } from '../../index.js';
 import { integerFlag } from '../integer-flag.js';
-import { onceFlag } from '../once-flag.js';
 import { renderSimulation, type RenderedSimulation } from '../render-simulation.js';
 import { simulateInWorker } from '../simulate-in-worker.js';
 import { writeFileWhole } from '../write-report.js';
@@ -57,13 +56,9 @@ export function registerSimulate(program: Command, io: CliIo, options: SimulateO
     )
     .argument('<scenario>', 'scenario YAML file (see examples/scenarios/)')
     .option('--json', 'print JSON instead of a table (byte-identical for the same scenario and seed)')
-    .option('--report <file>', 'write a self-contained HTML report with charts', onceFlag('--report'))
-    .option(
-      '--instances <n>',
-      `override the scenario's fleet.instances (1 to ${MAX_INSTANCES})`,
-      onceFlag('--instances'),
-    )
-    .option('--seed <n>', `override the scenario's seed (0 to ${MAX_SEED})`, onceFlag('--seed'))
+    .option('--report <file>', 'write a self-contained HTML report with charts')
+    .option('--instances <n>', `override the scenario's fleet.instances (1 to ${MAX_INSTANCES})`)
+    .option('--seed <n>', `override the scenario's seed (0 to ${MAX_SEED})`)
     .action(async (file: string, flags: SimulateFlags) => {
       io.exit(await runSimulate(file, flags, io, options));
     });
