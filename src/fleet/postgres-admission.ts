@@ -3,8 +3,6 @@ import { settlesWithin } from '../common/settles-within.js';
 import { Scope } from '../common/scope.js';
 import { abortReason } from '../common/abort-reason.js';
 import { lazyModule } from '../common/lazy-module.js';
-import { parseUrlOption } from '../common/url-option.js';
-import { ConfigError } from '../errors/config-error.js';
 import {
   checkRequest,
   resolveCommonOptions,
@@ -17,6 +15,7 @@ import {
 import { AdmissionLostError } from './admission-lost-error.js';
 import { AdmissionTimeoutError } from './admission-timeout-error.js';
 import { pollForSlot } from './poll-for-slot.js';
+import { checkConnection, checkReleaseTimeout, sessionOf } from './postgres-admission-options.js';
 import { watchSession } from './session-watch.js';
 
 const pgDriver = lazyModule<typeof pg>('pg');
@@ -255,75 +254,10 @@ export class PostgresAdmission implements FleetAdmission {
   }
 }
 
-const CONNECTION_HINT =
-  'give a postgres://user:password@host:5432/database URL or a pg client config, or leave it unset to use the first connection';
-
-/**
- * The dedicated `connection` option, checked before any lease is asked for: an empty string would
- * make pg fall back to PGHOST/PGUSER (locks taken on another server than the fleet's), and anything
- * but a URL or a config object would fail only at the first acquire.
- */
-function checkConnection(connection: unknown): string | pg.ClientConfig | undefined {
-  if (connection === undefined) return undefined;
-  const schemes = ['postgres:', 'postgresql:'];
-  if (typeof connection === 'string') {
-    parseUrlOption('admission.connection', connection, schemes, CONNECTION_HINT);
-    return connection;
-  }
-  if (typeof connection !== 'object' || connection === null || Array.isArray(connection)) {
-    const got = connection === null ? 'null' : Array.isArray(connection) ? 'an array' : typeof connection;
-    throw new ConfigError(
-      'admission.connection',
-      `must be a postgres:// URL or a pg client config, got ${got}`,
-      CONNECTION_HINT,
-    );
-  }
-  const { connectionString } = connection as { connectionString?: unknown };
-  if (connectionString !== undefined) {
-    parseUrlOption('admission.connection.connectionString', connectionString, schemes, CONNECTION_HINT);
-  }
-  return connection as pg.ClientConfig;
-}
-
-/** `releaseTimeoutMs`: a finite number > 0, and only with a dedicated `connection` (else it does nothing). */
-function checkReleaseTimeout(value: unknown, connection: unknown): number {
-  if (value === undefined) return 10_000;
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new ConfigError(
-      'admission.releaseTimeoutMs',
-      `must be a finite number of ms > 0, got ${String(value)}`,
-      'e.g. 10000',
-    );
-  }
-  if (connection === undefined) {
-    throw new ConfigError(
-      'admission.releaseTimeoutMs',
-      'applies only to a dedicated `connection`; without one the unlock runs on `firstConnection`, whose owner bounds it',
-      'give `connection` too, or leave releaseTimeoutMs unset',
-    );
-  }
-  return value;
-}
-
 /** Close a client at once, even one still connecting (whose `end()` alone waits for the socket). */
 function destroy(client: pg.Client): void {
   client.end().catch(() => undefined);
   (
     client as unknown as { connection?: { stream?: { destroy?: () => void } } }
   ).connection?.stream?.destroy?.();
-}
-
-function sessionOf(firstConnection: unknown): SqlSession {
-  if (
-    typeof firstConnection !== 'object' ||
-    firstConnection === null ||
-    typeof (firstConnection as { query?: unknown }).query !== 'function'
-  ) {
-    throw new ConfigError(
-      'admission.firstConnection',
-      'is not a pg client (it has no query method)',
-      "pass the instance's first connection, or give the Postgres admission a dedicated `connection`",
-    );
-  }
-  return firstConnection as SqlSession;
 }
