@@ -94,4 +94,21 @@ describe('startMessageFeed', () => {
     await feed.settled();
     expect(sent).toEqual([]);
   });
+
+  it('does not report a read that fails after close (the pool closing at shutdown)', async () => {
+    let fail: (error: Error) => void = () => undefined;
+    const chat = {
+      lastId: async () => 0,
+      list: () => new Promise<Message[]>((_resolve, reject) => (fail = reject)),
+    };
+    const errors: unknown[] = [];
+    const feed = startMessageFeed(chat, () => undefined, { onReadError: (e) => errors.push(e) });
+    feed.heard(message(2));
+    await feed.started;
+    await new Promise((resolve) => setImmediate(resolve)); // the read is in flight
+    feed.close();
+    fail(new Error('pool closed'));
+    await feed.settled();
+    expect(errors).toEqual([]);
+  });
 });

@@ -82,7 +82,10 @@ export function startMessageFeed(
   return {
     started,
     heard(message) {
-      queue = queue.then(() => catchUp(message)).catch((error: unknown) => onReadError?.(error));
+      queue = queue
+        .then(() => catchUp(message))
+        // After close a failed read is the pool closing at shutdown, not something to report.
+        .catch((error: unknown) => (closed ? undefined : onReadError?.(error)));
     },
     settled: () => queue,
     close() {
