@@ -23,11 +23,11 @@ async function listening(): Promise<{ server: Server; port: number }> {
 }
 
 /** A WebSocket client that completes the handshake and then never reads again. */
-async function stalledClient(port: number, read = false): Promise<Socket> {
+async function stalledClient(port: number, read = false, target = '/ws'): Promise<Socket> {
   const socket = connect(port, '127.0.0.1');
   await once(socket, 'connect');
   socket.write(
-    'GET /ws HTTP/1.1\r\nhost: localhost\r\nupgrade: websocket\r\nconnection: Upgrade\r\n' +
+    `GET ${target} HTTP/1.1\r\nhost: localhost\r\nupgrade: websocket\r\nconnection: Upgrade\r\n` +
       'sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n',
   );
   const [head] = (await once(socket, 'data')) as [Buffer];
@@ -133,5 +133,13 @@ describe('startBroadcast', () => {
     await chat.post('eight');
     while (received.length === 0) await nextTurn();
     expect(received).toEqual([8]);
+  });
+
+  it('accepts the absolute form of the target (RFC 9112 3.2.2), as the HTTP routes do', async () => {
+    const { server, port } = await listening();
+    const broadcast = startBroadcast(server, new ChatService(() => undefined));
+    opened.push(broadcast);
+    await stalledClient(port, true, 'http://localhost/ws?client=1');
+    expect(broadcast.clients).toBe(1);
   });
 });

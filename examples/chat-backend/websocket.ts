@@ -8,6 +8,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { systemClock, type CancelTimer, type Clock, type Disposable, type Event } from '../../src/index.js';
 import type { ChatService, Message } from './chat-service.js';
 import { startMessageFeed } from './message-feed.js';
+import { requestUrl } from './request-target.js';
 
 /** The running broadcast. */
 export interface Broadcast {
@@ -86,8 +87,9 @@ export function startBroadcast(
   const feed = startMessageFeed(chat, (message) => send(message), onReadError ? { onReadError } : {});
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== WS_PATH) {
+    // The same path the HTTP routes see (an absolute-form target included), so that `GET /ws`
+    // without an upgrade (426) and with one do not disagree.
+    if (requestUrl(req)?.pathname !== WS_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
