@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/testing/index.js';
 import type { Message } from './chat-service.js';
 import { startMessageFeed } from './message-feed.js';
 
@@ -110,5 +111,36 @@ describe('startMessageFeed', () => {
     fail(new Error('pool closed'));
     await feed.settled();
     expect(errors).toEqual([]);
+  });
+
+  it('gives up on a read that does not answer in time (a blackholed database) and goes on without it', async () => {
+    const clock = new FakeClock();
+    const hang = () => new Promise<never>(() => undefined);
+    const stored = [1, 2, 3, 4];
+    let answering = false;
+    const chat = {
+      lastId: hang,
+      list: async (after: number) => (answering ? stored.filter((id) => id > after).map(message) : hang()),
+    };
+    const sent: number[] = [];
+    const errors: unknown[] = [];
+    const feed = startMessageFeed(chat, (m) => sent.push(m.id), {
+      clock,
+      readTimeoutMs: 5_000,
+      onReadError: (e) => errors.push(e),
+    });
+    feed.heard(message(2)); // the start position is never read: the feed starts before 2
+    await clock.advance(5_000);
+    await feed.settled();
+    expect(sent).toEqual([2]);
+
+    feed.heard(message(4)); // 3 is missed, and its read hangs
+    await clock.advance(5_000);
+    await feed.settled();
+    expect(errors).toEqual([expect.objectContaining({ code: 'CHAT_FEED_READ_TIMEOUT' })]);
+    answering = true;
+    feed.heard(message(4));
+    await feed.settled();
+    expect(sent).toEqual([2, 3, 4]);
   });
 });

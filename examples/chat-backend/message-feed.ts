@@ -11,7 +11,16 @@
  * no waiting for a gap to fill. A message heard of again is not sent again.
  */
 
+import { systemClock, type Clock } from '../../src/index.js';
 import type { ChatService, Message } from './chat-service.js';
+
+/** A read of the feed did not answer within {@link MessageFeedOptions.readTimeoutMs}. */
+export class FeedReadTimeoutError extends Error {
+  readonly code = 'CHAT_FEED_READ_TIMEOUT';
+  constructor(readonly timeoutMs: number) {
+    super(`the database did not answer within ${timeoutMs} ms`);
+  }
+}
 
 /** A running {@link startMessageFeed}. */
 export interface MessageFeed {
@@ -34,6 +43,16 @@ export interface MessageFeedOptions {
   readonly onReadError?: (error: unknown) => void;
   /** Messages read at a time when catching up. @default 500 */
   readonly pageSize?: number;
+  /**
+   * How long a read may take before the feed goes on without it (a read that fails), so that a
+   * database that stopped answering does not hold up every message after it, nor the clients
+   * waiting to connect until the feed has started.
+   *
+   * @default 5_000
+   */
+  readonly readTimeoutMs?: number;
+  /** Clock of {@link MessageFeedOptions.readTimeoutMs}. @default systemClock */
+  readonly clock?: Clock;
 }
 
 /**
@@ -41,7 +60,7 @@ export interface MessageFeedOptions {
  * each one `heard` at least once (a later one heard stands for those before it).
  *
  * The feed starts at the last id stored. When the database cannot say (graceful mode, started
- * without it), it starts before the first message heard of: one with a smaller id heard of later is
+ * without it, or it does not answer in time), it starts before the first message heard of: one with a smaller id heard of later is
  * not sent (it was stored before anything this instance sent).
  */
 export function startMessageFeed(
@@ -49,11 +68,17 @@ export function startMessageFeed(
   send: (message: Message) => void,
   options: MessageFeedOptions = {},
 ): MessageFeed {
-  const { onReadError, pageSize = 500 } = options;
+  const { onReadError, pageSize = 500, readTimeoutMs = 5_000, clock = systemClock } = options;
+  /** `read`, or a {@link FeedReadTimeoutError} once it has taken `readTimeoutMs` (its answer is then dropped). */
+  const bounded = <T>(read: Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const cancel = clock.timer(readTimeoutMs, () => reject(new FeedReadTimeoutError(readTimeoutMs)));
+      read.then(resolve, reject).finally(cancel);
+    });
   /** The last id sent, or up to which no client is owed anything. */
   let position: number | undefined;
   let closed = false;
-  const started = chat.lastId().then(
+  const started = bounded(chat.lastId()).then(
     (id) => {
       position = id;
     },
@@ -72,7 +97,7 @@ export function startMessageFeed(
     if (message.id === position + 1) return deliver(message);
     // Read rather than trust the announcement: ids are read from `position` on, stored ones only.
     for (;;) {
-      const page = await chat.list(position, pageSize);
+      const page = await bounded(chat.list(position, pageSize));
       if (closed) return;
       for (const stored of page) deliver(stored);
       if (page.length < pageSize || position >= message.id) return;

@@ -50,7 +50,7 @@ export interface BroadcastOptions {
    * @default 30_000
    */
   readonly heartbeatMs?: number;
-  /** Clock of the heartbeat. @default systemClock */
+  /** Clock of the heartbeat and of the bound on database reads (see message-feed.ts). @default systemClock */
   readonly clock?: Clock;
   /**
    * Called when the messages before one just heard of could not be read from the database (it is
@@ -84,7 +84,10 @@ export function startBroadcast(
     onReadError,
   } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
-  const feed = startMessageFeed(chat, (message) => send(message), onReadError ? { onReadError } : {});
+  const feed = startMessageFeed(chat, (message) => send(message), {
+    clock,
+    ...(onReadError ? { onReadError } : {}),
+  });
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // The same path the HTTP routes see (an absolute-form target included), so that `GET /ws`
