@@ -6,9 +6,11 @@
  * through Redis, and of those Redis lost (an outage) never. Sent as they came, id 12 (posted here)
  * could go out before 11 (posted elsewhere, stored first), and a client cut off in between would
  * catch up with `GET /messages?after=12` past 11 for good. Messages commit in id order
- * (`MESSAGE_ORDER_LOCK`, see `ChatService.post`): once message N is stored, every smaller id is stored or never will
- * be, so one read of the ids between the last one sent and N finds every message in between, with
- * no waiting for a gap to fill. A message heard of again is not sent again.
+ * (`MESSAGE_ORDER_LOCK`, see `ChatService.post`): once message N is stored, every smaller id is
+ * stored or never will be, so one read of the ids between the last one sent and N finds every
+ * message in between. No waiting for a gap to fill (a gap may be an id that never commits), and no
+ * second sequence: the lock already makes the id the commit order. A message heard of again is not
+ * sent again.
  */
 
 import { systemClock, type Clock } from '../../src/index.js';
@@ -60,8 +62,8 @@ export interface MessageFeedOptions {
  * each one `heard` at least once (a later one heard stands for those before it).
  *
  * The feed starts at the last id stored. When the database cannot say (graceful mode, started
- * without it, or it does not answer in time), it starts before the first message heard of: one with a smaller id heard of later is
- * not sent (it was stored before anything this instance sent).
+ * without it, or it does not answer in time), it starts before the first message heard of: one with
+ * a smaller id heard of later is not sent (it was stored before anything this instance sent).
  */
 export function startMessageFeed(
   chat: Pick<ChatService, 'lastId' | 'list'>,
@@ -69,7 +71,7 @@ export function startMessageFeed(
   options: MessageFeedOptions = {},
 ): MessageFeed {
   const { onReadError, pageSize = 500, readTimeoutMs = 5_000, clock = systemClock } = options;
-  /** `read`, or a {@link FeedReadTimeoutError} once it has taken `readTimeoutMs` (its answer is then dropped). */
+  /** `read`, or a {@link FeedReadTimeoutError} after `readTimeoutMs` (its answer is then dropped). */
   const bounded = <T>(read: Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const cancel = clock.timer(readTimeoutMs, () => reject(new FeedReadTimeoutError(readTimeoutMs)));
