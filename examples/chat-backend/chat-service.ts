@@ -193,6 +193,15 @@ export class ChatService {
     return result.rows.map(toMessage);
   }
 
+  /**
+   * The largest id stored, 0 when there is none. Every message with a smaller id is stored already or
+   * never will be (see {@link ChatService.post}): the position of a reader that has seen everything.
+   */
+  async lastId(): Promise<number> {
+    const result = await this.db.query('SELECT coalesce(max(id), 0) AS id FROM messages');
+    return Number(result.rows[0]!.id);
+  }
+
   /** Forget every listener. */
   close(): void {
     this.created.clear();

@@ -43,6 +43,7 @@ import { cacheComponent } from './cache-component.js';
 import { selfCheckHttp } from './self-check.js';
 import type { Message } from './chat-service.js';
 import { loadOrCreateSigningKey, type SigningKey } from './signing-key.js';
+import { repeatedWarning } from './repeated-warning.js';
 import { startBroadcast, type Broadcast } from './websocket.js';
 
 /** What the plan's components share with each other and with `listen`. */
@@ -236,6 +237,12 @@ export function buildChatPlan(config: ChatConfig, server: Server, logger: Logger
               { event: 'chat.ws-slow-client', bufferedBytes },
               'cut off a WebSocket client that stopped reading',
             ),
+          // One line per 10 s while the database is down, not one per message heard of meanwhile.
+          onReadError: repeatedWarning(logger, {
+            event: 'chat.ws-catch-up-failed',
+            message:
+              'could not read the messages to send to WebSocket clients; they go out with the next one',
+          }),
         },
       );
       return runtime.broadcast;

@@ -12,6 +12,7 @@ import {
   checkMessageBody,
   type ChatService,
 } from './chat-service.js';
+import { requestUrl } from './request-target.js';
 import type { SigningKey } from './signing-key.js';
 import { WS_PATH } from './websocket.js';
 
@@ -88,20 +89,6 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 /**
- * The request target as a URL. An origin-form target (`/messages?after=1`) is a path even when it
- * starts with `//` (resolved against a base, `//messages` would be the host "messages"); an
- * absolute-form target (`http://host/messages`) names its own path. Anything else is a 400.
- */
-function requestUrl(req: IncomingMessage): URL {
-  const target = req.url ?? '/';
-  try {
-    return new URL(target.startsWith('/') ? `http://localhost${target}` : target);
-  } catch {
-    throw new HttpError(400, 'the request target must be a path such as /messages');
-  }
-}
-
-/**
  * The integer query parameter `name`, between `min` and `max`; `fallback` when it is missing or
  * empty. Given twice (`after=1&after=9`) it is a 400: which one the client meant is anyone's guess.
  */
@@ -134,6 +121,7 @@ export function createChatRoutes(
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = requestUrl(req);
+    if (!url) throw new HttpError(400, 'the request target must be a path such as /messages');
     if (url.pathname === WS_PATH) {
       // The WebSocket's path without an upgrade (a browser tab, curl): say what it takes.
       res.setHeader('upgrade', 'websocket');

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Emitter } from '../../src/index.js';
 import { FakeClock } from '../../src/testing/index.js';
-import { ChatService, type Message } from './chat-service.js';
+import { ChatService, type Database, type Message } from './chat-service.js';
 import { startBroadcast, type Broadcast } from './websocket.js';
 
 const opened: Array<{ close(): unknown }> = [];
@@ -23,11 +23,11 @@ async function listening(): Promise<{ server: Server; port: number }> {
 }
 
 /** A WebSocket client that completes the handshake and then never reads again. */
-async function stalledClient(port: number, read = false): Promise<Socket> {
+async function stalledClient(port: number, read = false, target = '/ws'): Promise<Socket> {
   const socket = connect(port, '127.0.0.1');
   await once(socket, 'connect');
   socket.write(
-    'GET /ws HTTP/1.1\r\nhost: localhost\r\nupgrade: websocket\r\nconnection: Upgrade\r\n' +
+    `GET ${target} HTTP/1.1\r\nhost: localhost\r\nupgrade: websocket\r\nconnection: Upgrade\r\n` +
       'sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n',
   );
   const [head] = (await once(socket, 'data')) as [Buffer];
@@ -106,5 +106,40 @@ describe('startBroadcast', () => {
     for (let turn = 0; turn < 1_000 && broadcast.clients > 1; turn++) await nextTurn();
     expect(broadcast.clients).toBe(1);
     expect(answering.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('accepts clients once it knows which message it starts after, and sends them every one after it', async () => {
+    const { server, port } = await listening();
+    let startAt: (id: number) => void = () => undefined;
+    const database: Database = {
+      query: (text) =>
+        text.includes('max(id)')
+          ? new Promise((resolve) => (startAt = (id) => resolve({ rows: [{ id }] })))
+          : Promise.resolve({ rows: [{ id: 8, text: 'eight', created_at: new Date(0) }] }),
+      withConnection: () => Promise.reject(new Error('not used')),
+    };
+    const chat = new ChatService(() => database);
+    const broadcast = startBroadcast(server, chat);
+    opened.push(broadcast);
+    const client = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+    opened.push(client);
+    const received: number[] = [];
+    client.on('message', (data) => received.push((JSON.parse(String(data)) as Message).id));
+    for (let turn = 0; turn < 100; turn++) await nextTurn();
+    // Message 7 was stored meanwhile, and the database says 7 is the last: the client is not owed it.
+    expect(broadcast.clients).toBe(0);
+    startAt(7);
+    await once(client, 'open');
+    await chat.post('eight');
+    while (received.length === 0) await nextTurn();
+    expect(received).toEqual([8]);
+  });
+
+  it('accepts the absolute form of the target (RFC 9112 3.2.2), as the HTTP routes do', async () => {
+    const { server, port } = await listening();
+    const broadcast = startBroadcast(server, new ChatService(() => undefined));
+    opened.push(broadcast);
+    await stalledClient(port, true, 'http://localhost/ws?client=1');
+    expect(broadcast.clients).toBe(1);
   });
 });

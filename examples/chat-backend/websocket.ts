@@ -7,6 +7,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { systemClock, type CancelTimer, type Clock, type Disposable, type Event } from '../../src/index.js';
 import type { ChatService, Message } from './chat-service.js';
+import { startMessageFeed } from './message-feed.js';
+import { requestUrl } from './request-target.js';
 
 /** The running broadcast. */
 export interface Broadcast {
@@ -48,14 +50,25 @@ export interface BroadcastOptions {
    * @default 30_000
    */
   readonly heartbeatMs?: number;
-  /** Clock of the heartbeat. @default systemClock */
+  /** Clock of the heartbeat and of the bound on database reads (see message-feed.ts). @default systemClock */
   readonly clock?: Clock;
+  /**
+   * Called when the messages before one just heard of could not be read from the database (it is
+   * down): they go out with the next message heard of.
+   */
+  readonly onReadError?: (error: unknown) => void;
 }
 
 /**
  * Accept WebSocket upgrades on `GET /ws` of `server` and send every message `chat` stores, and every
  * message other instances share through `fanout`, to every client. Other upgrade paths get 404. A
  * client whose backlog passes {@link BroadcastOptions.maxBufferedBytes} is cut off.
+ *
+ * Each client gets the messages stored after it connected (and any stored before that this instance
+ * had not heard of yet) in id order, each once, none left out (see message-feed.ts): one whose
+ * announcement through `fanout` comes late, or never (Redis down), is read from the database when a
+ * later one is heard of. A client that reconnects catches up with
+ * `GET /messages?after=<the last id it got>`.
  */
 export function startBroadcast(
   server: Server,
@@ -63,16 +76,30 @@ export function startBroadcast(
   fanout?: Fanout,
   options: BroadcastOptions = {},
 ): Broadcast {
-  const { maxBufferedBytes = 1_048_576, onSlowClient, heartbeatMs = 30_000, clock = systemClock } = options;
+  const {
+    maxBufferedBytes = 1_048_576,
+    onSlowClient,
+    heartbeatMs = 30_000,
+    clock = systemClock,
+    onReadError,
+  } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+  const feed = startMessageFeed(chat, (message) => send(message), {
+    clock,
+    ...(onReadError ? { onReadError } : {}),
+  });
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== WS_PATH) {
+    // The same path the HTTP routes see (an absolute-form target included), so that `GET /ws`
+    // without an upgrade (426) and with one do not disagree.
+    if (requestUrl(req)?.pathname !== WS_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    // Not before the feed knows where it starts: a message stored before that would not be sent.
+    void feed.started.then(() =>
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)),
+    );
   };
   server.on('upgrade', onUpgrade);
 
@@ -112,11 +139,11 @@ export function startBroadcast(
   };
   const subscriptions: Disposable[] = [
     chat.onMessage((message) => {
-      send(message);
+      feed.heard(message);
       fanout?.publish(message);
     }),
   ];
-  if (fanout) subscriptions.push(fanout.remote(send));
+  if (fanout) subscriptions.push(fanout.remote((message) => feed.heard(message)));
 
   let closing: Promise<void> | undefined;
   return {
@@ -127,6 +154,7 @@ export function startBroadcast(
       (closing ??= new Promise<void>((resolve) => {
         cancelHeartbeat();
         for (const subscription of subscriptions) subscription.dispose();
+        feed.close();
         server.off('upgrade', onUpgrade);
         for (const client of wss.clients) client.close(1001, 'server shutting down');
         // Give clients a moment to answer the close frame, then cut what is left.
