@@ -2,7 +2,10 @@ import type pg from 'pg';
 import { settlesWithin } from '../common/settles-within.js';
 import { Scope } from '../common/scope.js';
 import { abortReason } from '../common/abort-reason.js';
+import { raceAbort } from '../common/race-abort.js';
 import { lazyModule } from '../common/lazy-module.js';
+import { describePostgresTarget } from '../components/postgres/connection.js';
+import { toDependencyError } from '../components/dependency-error.js';
 import {
   checkRequest,
   resolveCommonOptions,
@@ -120,7 +123,10 @@ export class PostgresAdmission implements FleetAdmission {
    * Take a free slot: on a dedicated connection when `connection` was given, else on
    * `request.firstConnection`, whose session then holds the lock until the lease is released.
    * Polls with jitter while all K are held. Rejects with the signal's reason on abort and with an
-   * `AdmissionTimeoutError` at the deadline, leaving no lock behind.
+   * `AdmissionTimeoutError` at the deadline, leaving no lock behind. A dedicated connection that
+   * fails (refused, a bad password, or no answer by the deadline: a path gone dark) rejects with a
+   * `DependencyError` (`postgres`, its redacted target, classified by its cause) instead: the server
+   * is out of reach, not the fleet busy.
    *
    * The lease's `signal` aborts with an `AdmissionLostError` when the lock's session ends while it
    * is held: when `request.firstConnectionClosed` aborts, or, without it, when the session (a
@@ -138,6 +144,11 @@ export class PostgresAdmission implements FleetAdmission {
         {
           tryOnce: (signal) => this.trySlots(session, signal),
           giveBack: (slot) => this.unlock(session, slot),
+          // The pool's first connection may be busy with a caller's long query, which says nothing
+          // about the server; a dedicated connection that never answers is a server out of reach.
+          ...(dedicated && {
+            unanswered: (waitedMs: number) => this.unreachable(unanswered('the first try', waitedMs)),
+          }),
         },
         {
           ...this.options,
@@ -187,7 +198,16 @@ export class PostgresAdmission implements FleetAdmission {
     if (!finished || !(await done)) destroy(client);
   }
 
-  /** Open the dedicated connection, bounded by the request's deadline and signal (on the clock). */
+  /** A failure of the dedicated connection as a `DependencyError` (postgres, the redacted target). */
+  private unreachable(error: unknown): Error {
+    return toDependencyError('postgres', describePostgresTarget(this.connection ?? {}), error);
+  }
+
+  /**
+   * Open the dedicated connection, bounded by the request's deadline and signal (on the clock). A
+   * connection refused, rejected (a bad password: `permanent`) or not made by the deadline (a path
+   * gone dark: `ETIMEDOUT`, `transient`) is a `DependencyError`, not a busy fleet.
+   */
   private async connect(request: AdmissionRequest, start: number): Promise<pg.Client> {
     const { clock } = this.options;
     if (request.deadline <= start) throw new AdmissionTimeoutError(this.backend, this.width, 0);
@@ -200,19 +220,18 @@ export class PostgresAdmission implements FleetAdmission {
       signal: request.signal,
       label: 'admission',
     });
-    const onAbort = (): void => destroy(client);
-    scope.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await client.connect();
-      if (scope.aborted) throw abortReason(scope.signal);
+      // Raced, not awaited alone: pg never settles the connect() of a client ended while it was
+      // still connecting (its end() silences the "terminated" error), so on a path gone dark an
+      // abort or the deadline left the wait hanging forever.
+      await raceAbort(client.connect(), scope.signal, () => undefined);
       return client;
     } catch (error) {
       destroy(client);
       if (request.signal.aborted) throw abortReason(request.signal);
-      if (scope.aborted) throw new AdmissionTimeoutError(this.backend, this.width, clock.now() - start);
-      throw error;
+      if (scope.aborted) throw this.unreachable(unanswered('the connection', clock.now() - start));
+      throw this.unreachable(error);
     } finally {
-      scope.signal.removeEventListener('abort', onAbort);
       scope.dispose();
     }
   }
@@ -252,6 +271,12 @@ export class PostgresAdmission implements FleetAdmission {
       },
     };
   }
+}
+
+/** Why a wait ended with no answer from the server at all: not a busy fleet, a server out of reach. */
+function unanswered(what: string, waitedMs: number): Error {
+  const problem = `no answer to the admission's dedicated connection (${what}) within ${Math.round(waitedMs)} ms`;
+  return Object.assign(new Error(problem), { code: 'ETIMEDOUT' });
 }
 
 /** Close a client at once, even one still connecting (whose `end()` alone waits for the socket). */

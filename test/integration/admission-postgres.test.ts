@@ -277,6 +277,59 @@ describe('PostgresAdmission (real Postgres)', () => {
     }
   });
 
+  it('a dedicated connection the server rejects fails at once with a permanent DependencyError', async () => {
+    const url = new URL(DATABASE_URL);
+    url.username = `no_such_role_${randomUUID().slice(0, 8)}`;
+    url.password = 'hunter2';
+    const admission = new PostgresAdmission({ width: 1, connection: url.toString() });
+    const started = systemClock.now();
+    const error = await admission.acquire(request(undefined, started + 10_000)).catch((e: unknown) => e);
+    expect(systemClock.now() - started).toBeLessThan(5_000);
+    // It was pg's own DatabaseError, with no classification and no hint of where it came from.
+    expect(error).toMatchObject({
+      code: 'PG_ERR_DEPENDENCY',
+      dependency: 'postgres',
+      classification: 'permanent',
+      driverCode: '28000',
+    });
+    expect((error as Error).message).not.toContain('hunter2');
+  });
+
+  it('a dedicated connection that is never answered ends at the deadline as unreachable, and on abort', async () => {
+    // It hung past the deadline (pg's connect never settled once the client was ended); with the
+    // wait bounded, it said "no slot free" (AdmissionTimeoutError, capacity) for a server out of reach.
+    const proxy = await TcpProxy.before(DATABASE_URL, 5432);
+    try {
+      proxy.forward(0); // accept, never forward: a path gone dark
+      const admission = new PostgresAdmission({
+        width: 1,
+        namespace: `pg-admission-${randomUUID()}`,
+        connection: proxy.via(DATABASE_URL),
+      });
+      const error = await admission
+        .acquire(request(undefined, systemClock.now() + 300))
+        .catch((e: unknown) => e);
+      expect(error).not.toBeInstanceOf(AdmissionTimeoutError);
+      expect(error).toMatchObject({
+        code: 'PG_ERR_DEPENDENCY',
+        dependency: 'postgres',
+        classification: 'transient',
+        driverCode: 'ETIMEDOUT',
+      });
+      // An abort while connecting ends the wait too (pg never settles the connect of a client
+      // ended mid-handshake, and the wait hung on it).
+      const controller = new AbortController();
+      const aborted = admission
+        .acquire(request(undefined, Infinity, controller.signal))
+        .catch((e: unknown) => e);
+      setTimeout(() => controller.abort(new Error('stop')), 100);
+      const late = new Promise((resolve) => setTimeout(() => resolve('still waiting after 3 s'), 3_000));
+      expect(await Promise.race([aborted, late])).toMatchObject({ message: 'stop' });
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('gives up at the deadline with AdmissionTimeoutError and the time waited', async () => {
     const namespace = `pg-admission-${randomUUID()}`;
     const holder = await connect();
