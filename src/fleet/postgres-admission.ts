@@ -106,6 +106,8 @@ export class PostgresAdmission implements FleetAdmission {
   private readonly options: AdmissionCommonOptions;
   private readonly connection: string | pg.ClientConfig | undefined;
   private readonly releaseTimeoutMs: number;
+  /** Leases held on a dedicated connection, which {@link PostgresAdmission.close} releases. */
+  private readonly dedicatedLeases = new Set<PostgresAdmissionLease>();
 
   /**
    * @throws ConfigError when `width`, `namespace`, the `poll` delays, `connection` or
@@ -166,8 +168,15 @@ export class PostgresAdmission implements FleetAdmission {
     }
   }
 
-  /** Nothing to close: a dedicated connection belongs to its lease and ends with its release. */
-  async close(): Promise<void> {}
+  /**
+   * Release every lease still held on a dedicated connection (the connections this admission
+   * opened), each bounded by `releaseTimeoutMs`: an open connection would keep the process alive
+   * and its lock held. Leases on `request.firstConnection` are left as they are: that session is the
+   * caller's, and its locks end when it closes.
+   */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.dedicatedLeases].map((lease) => lease.release()));
+  }
 
   private async trySlots(session: SqlSession, signal: AbortSignal): Promise<number | undefined> {
     const offset = Math.floor(this.options.random() * this.width);
@@ -250,7 +259,7 @@ export class PostgresAdmission implements FleetAdmission {
       const problem = `the session holding advisory lock slot ${slot} ended`;
       lost.abort(new AdmissionLostError(this.backend, problem, cause));
     });
-    return {
+    const lease: PostgresAdmissionLease = {
       backend: this.backend,
       waitedMs,
       slot,
@@ -264,12 +273,15 @@ export class PostgresAdmission implements FleetAdmission {
         unwatch();
         // An unlock can only fail on a session that is broken or closed, and its locks end with it.
         if (!dedicated) return this.unlock(session, slot).catch(() => undefined);
+        this.dedicatedLeases.delete(lease);
         await this.settle(dedicated, async () => {
           await this.unlock(session, slot);
           await dedicated.end();
         });
       },
     };
+    if (dedicated) this.dedicatedLeases.add(lease);
+    return lease;
   }
 }
 

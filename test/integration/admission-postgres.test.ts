@@ -141,6 +141,31 @@ describe('PostgresAdmission (real Postgres)', () => {
     await waitFor(async () => (await open()) === 0, 5000, 'dedicated connections to close');
   });
 
+  it('close() releases the leases held on dedicated connections and closes those connections', async () => {
+    // close() did nothing: the dedicated connections stayed open with their locks, and kept the
+    // process from exiting.
+    const namespace = `pg-admission-${randomUUID()}`;
+    const appName = `phasegate-admission-${randomUUID().slice(0, 8)}`;
+    const admission = new PostgresAdmission({
+      width: 2,
+      namespace,
+      connection: { connectionString: DATABASE_URL, application_name: appName },
+    });
+    const leases = [await admission.acquire(request(undefined)), await admission.acquire(request(undefined))];
+    expect(await locksHeld(namespace)).toBe(2);
+    await admission.close();
+    expect(leases.map((lease) => lease.released)).toEqual([true, true]);
+    expect(await locksHeld(namespace)).toBe(0);
+    const open = async (): Promise<number> =>
+      (
+        await observer.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+          [appName],
+        )
+      ).rows[0]!.n;
+    await waitFor(async () => (await open()) === 0, 5000, 'dedicated connections to close');
+  });
+
   it('a holder killed with SIGKILL frees its slot when its connection drops', async () => {
     const namespace = `pg-admission-${randomUUID()}`;
     const script = `
