@@ -126,7 +126,8 @@ export class PostgresAdmission implements FleetAdmission {
    * `request.firstConnection`, whose session then holds the lock until the lease is released.
    * Polls with jitter while all K are held. Rejects with the signal's reason on abort and with an
    * `AdmissionTimeoutError` at the deadline, leaving no lock behind. A dedicated connection that
-   * fails (refused, a bad password, or no answer by the deadline: a path gone dark) rejects with a
+   * fails (refused, a bad password, terminated while waiting, or no answer by the deadline: a
+   * path gone dark) rejects with a
    * `DependencyError` (`postgres`, its redacted target, classified by its cause) instead: the server
    * is out of reach, not the fleet busy.
    *
@@ -144,7 +145,12 @@ export class PostgresAdmission implements FleetAdmission {
     try {
       const { taken: slot } = await pollForSlot<number>(
         {
-          tryOnce: (signal) => this.trySlots(session, signal),
+          tryOnce: (signal) =>
+            dedicated
+              ? this.trySlots(session, signal).catch((error: unknown) => {
+                  throw this.unreachable(error); // e.g. the server terminated the connection
+                })
+              : this.trySlots(session, signal),
           giveBack: (slot) => this.unlock(session, slot),
           // The pool's first connection may be busy with a caller's long query, which says nothing
           // about the server; a dedicated connection that never answers is a server out of reach.

@@ -355,6 +355,38 @@ describe('PostgresAdmission (real Postgres)', () => {
     }
   });
 
+  it('a dedicated connection terminated while waiting ends the wait with a DependencyError', async () => {
+    const namespace = `pg-admission-${randomUUID()}`;
+    const holder = await connect();
+    const held = await new PostgresAdmission({ width: 1, namespace }).acquire(request(holder));
+    const appName = `phasegate-admission-${randomUUID().slice(0, 8)}`;
+    const admission = new PostgresAdmission({
+      width: 1,
+      namespace,
+      poll: fastPoll,
+      connection: { connectionString: DATABASE_URL, application_name: appName },
+    });
+    const outcome = admission
+      .acquire(request(undefined, systemClock.now() + 10_000))
+      .catch((e: unknown) => e);
+    const terminate = async (): Promise<number> =>
+      (
+        await observer.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1) t',
+          [appName],
+        )
+      ).rows[0]!.n;
+    await waitFor(async () => (await terminate()) === 1, 5000, 'the dedicated connection');
+    // It was pg's raw error ("terminating connection due to administrator command" or "Connection
+    // terminated unexpectedly"), with no classification and no word of which connection.
+    expect(await outcome).toMatchObject({
+      code: 'PG_ERR_DEPENDENCY',
+      dependency: 'postgres',
+      classification: 'transient',
+    });
+    await held.release();
+  });
+
   it('gives up at the deadline with AdmissionTimeoutError and the time waited', async () => {
     const namespace = `pg-admission-${randomUUID()}`;
     const holder = await connect();
