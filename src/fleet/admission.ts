@@ -42,7 +42,12 @@ export interface FleetAdmission extends AdmissionProvider {
    * `ConfigError` at `admission.deadline` when the deadline is NaN or not a number.
    */
   acquire(request: AdmissionRequest): Promise<FleetAdmissionLease>;
-  /** Close what the admission opened itself (a Redis client it created). Leases should be released first. */
+  /**
+   * Close what the admission opened itself: Redis releases the leases still held and closes a
+   * client it created; Postgres releases the leases held on dedicated connections (closing them);
+   * local has nothing to close. A Postgres lease on `request.firstConnection` is left to that
+   * session's owner, so release leases first.
+   */
   close(): Promise<void>;
 }
 

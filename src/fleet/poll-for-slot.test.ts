@@ -143,6 +143,31 @@ describe('pollForSlot', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it("a deadline before any try was answered ends with the attempt's unanswered error, not a busy fleet", async () => {
+    const clock = new FakeClock();
+    const dark: SlotAttempt<number> = {
+      tryOnce: () => new Promise<never>(() => undefined),
+      giveBack: () => Promise.resolve(),
+      unanswered: (waitedMs) => new Error(`no answer in ${waitedMs} ms`),
+    };
+    const outcome = pollForSlot(dark, options(clock, { deadline: 2000 })).catch((e: unknown) => e);
+    await clock.advance(2000);
+    const error = await outcome;
+    expect(error).not.toBeInstanceOf(AdmissionTimeoutError);
+    expect(error).toMatchObject({ message: 'no answer in 2000 ms' });
+    expect(clock.pending).toBe(0);
+
+    // Once a try said "busy", the deadline is a busy fleet's, even if a later try hangs.
+    let tries = 0;
+    const busyThenDark: SlotAttempt<number> = {
+      ...dark,
+      tryOnce: () => (tries++ === 0 ? Promise.resolve(undefined) : new Promise<never>(() => undefined)),
+    };
+    const later = pollForSlot(busyThenDark, options(clock, { deadline: 4000 })).catch((e: unknown) => e);
+    await clock.advance(2000);
+    expect(await later).toBeInstanceOf(AdmissionTimeoutError);
+  });
+
   it('an abort just as a try succeeds rejects at once, without waiting for a give-back that never ends', async () => {
     // The abort lands some microtasks after the try's success; one of these counts falls between the
     // success and pollForSlot seeing it (the slot is in hand, the scope aborted). A give-back that

@@ -14,6 +14,13 @@ export interface SlotAttempt<T> {
   tryOnce(signal: AbortSignal): Promise<T | undefined>;
   /** Give back a slot that was taken after the caller stopped waiting (abort or deadline). */
   giveBack(taken: T): Promise<void>;
+  /**
+   * The error to end the wait with when the deadline passes before any try was answered: the
+   * backend never said the slots were busy (a path to it gone dark, a server that accepts and never
+   * replies), so an {@link AdmissionTimeoutError} ("other instances are warming") would blame the
+   * fleet. Given the time waited, in ms. @default an AdmissionTimeoutError, as for a busy fleet
+   */
+  unanswered?(waitedMs: number): Error;
 }
 
 /** Where and how long {@link pollForSlot} waits. */
@@ -46,7 +53,8 @@ export interface PolledSlot<T> {
  *   flight that later succeeds is given back (without waiting for the give-back to finish).
  * - Deadline: no try starts at or after the deadline, the last wait ends at it, and a try still in
  *   flight when it passes is abandoned (and given back if it succeeds). Then rejects with
- *   {@link AdmissionTimeoutError}.
+ *   {@link AdmissionTimeoutError}, or, when no try was answered at all, with the attempt's
+ *   {@link SlotAttempt.unanswered} error if it has one.
  *
  * Errors of a try (a lost connection, say) end the wait and propagate as they are.
  */
@@ -61,12 +69,14 @@ export async function pollForSlot<T>(
   if (signal.aborted) throw abortReason(signal);
   if (options.deadline <= start) throw timeout();
   const scope = Scope.root(clock, { budgetMs: options.deadline - start, signal, label: 'admission' });
+  let answered = false;
   try {
     let delay = options.initialDelayMs;
     for (;;) {
       const taken = await raceAbort(attempt.tryOnce(scope.signal), scope.signal, (late) =>
         late === undefined ? undefined : attempt.giveBack(late),
       );
+      answered = true;
       if (taken !== undefined) {
         if (scope.aborted) {
           // Given back as raceAbort gives back a late success, without waiting: on a backend gone dark
@@ -84,7 +94,9 @@ export async function pollForSlot<T>(
     }
   } catch (error) {
     if (signal.aborted) throw abortReason(signal);
-    if (scope.aborted) throw timeout();
+    if (scope.aborted) {
+      throw !answered && attempt.unanswered ? attempt.unanswered(clock.now() - start) : timeout();
+    }
     throw error;
   } finally {
     scope.dispose();

@@ -130,6 +130,27 @@ describe('PostgresAdmission dedicated connection on a path gone dark', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('a dedicated connection that never answers a try ends the wait with a DependencyError, not a busy fleet', async () => {
+    const clock = new FakeClock();
+    fakePg(() => Promise.resolve({ rows: [] }));
+    vi.spyOn(promised, 'query').mockImplementation(() => new Promise(() => undefined));
+    const connection = 'postgres://app:hunter2@db.internal/app';
+    const admission = new PostgresAdmission({ width: 1, clock, connection, releaseTimeoutMs: 500 });
+    let outcome: unknown;
+    void admission.acquire({ ...request, deadline: 1_000 }).catch((error: unknown) => (outcome = error));
+    await clock.advance(1_500);
+    expect(outcome).not.toBeInstanceOf(AdmissionTimeoutError);
+    expect(outcome).toMatchObject({
+      code: 'PG_ERR_DEPENDENCY',
+      dependency: 'postgres',
+      target: 'app@db.internal:5432/app',
+      classification: 'transient',
+      driverCode: 'ETIMEDOUT',
+    });
+    expect((outcome as Error).message).not.toContain('hunter2');
+    expect(clock.pending).toBe(0);
+  });
+
   it.each<[string, unknown]>([
     ['zero', 0],
     ['negative', -1],

@@ -2,7 +2,10 @@ import type pg from 'pg';
 import { settlesWithin } from '../common/settles-within.js';
 import { Scope } from '../common/scope.js';
 import { abortReason } from '../common/abort-reason.js';
+import { raceAbort } from '../common/race-abort.js';
 import { lazyModule } from '../common/lazy-module.js';
+import { describePostgresTarget } from '../components/postgres/connection.js';
+import { toDependencyError } from '../components/dependency-error.js';
 import {
   checkRequest,
   resolveCommonOptions,
@@ -103,6 +106,8 @@ export class PostgresAdmission implements FleetAdmission {
   private readonly options: AdmissionCommonOptions;
   private readonly connection: string | pg.ClientConfig | undefined;
   private readonly releaseTimeoutMs: number;
+  /** Leases held on a dedicated connection, which {@link PostgresAdmission.close} releases. */
+  private readonly dedicatedLeases = new Set<PostgresAdmissionLease>();
 
   /**
    * @throws ConfigError when `width`, `namespace`, the `poll` delays, `connection` or
@@ -120,7 +125,11 @@ export class PostgresAdmission implements FleetAdmission {
    * Take a free slot: on a dedicated connection when `connection` was given, else on
    * `request.firstConnection`, whose session then holds the lock until the lease is released.
    * Polls with jitter while all K are held. Rejects with the signal's reason on abort and with an
-   * `AdmissionTimeoutError` at the deadline, leaving no lock behind.
+   * `AdmissionTimeoutError` at the deadline, leaving no lock behind. A dedicated connection that
+   * fails (refused, a bad password, terminated while waiting, or no answer by the deadline: a
+   * path gone dark) rejects with a
+   * `DependencyError` (`postgres`, its redacted target, classified by its cause) instead: the server
+   * is out of reach, not the fleet busy.
    *
    * The lease's `signal` aborts with an `AdmissionLostError` when the lock's session ends while it
    * is held: when `request.firstConnectionClosed` aborts, or, without it, when the session (a
@@ -136,8 +145,18 @@ export class PostgresAdmission implements FleetAdmission {
     try {
       const { taken: slot } = await pollForSlot<number>(
         {
-          tryOnce: (signal) => this.trySlots(session, signal),
+          tryOnce: (signal) =>
+            dedicated
+              ? this.trySlots(session, signal).catch((error: unknown) => {
+                  throw this.unreachable(error); // e.g. the server terminated the connection
+                })
+              : this.trySlots(session, signal),
           giveBack: (slot) => this.unlock(session, slot),
+          // The pool's first connection may be busy with a caller's long query, which says nothing
+          // about the server; a dedicated connection that never answers is a server out of reach.
+          ...(dedicated && {
+            unanswered: (waitedMs: number) => this.unreachable(unanswered('the first try', waitedMs)),
+          }),
         },
         {
           ...this.options,
@@ -155,8 +174,15 @@ export class PostgresAdmission implements FleetAdmission {
     }
   }
 
-  /** Nothing to close: a dedicated connection belongs to its lease and ends with its release. */
-  async close(): Promise<void> {}
+  /**
+   * Release every lease still held on a dedicated connection (the connections this admission
+   * opened), each bounded by `releaseTimeoutMs`: an open connection would keep the process alive
+   * and its lock held. Leases on `request.firstConnection` are left as they are: that session is the
+   * caller's, and its locks end when it closes.
+   */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.dedicatedLeases].map((lease) => lease.release()));
+  }
 
   private async trySlots(session: SqlSession, signal: AbortSignal): Promise<number | undefined> {
     const offset = Math.floor(this.options.random() * this.width);
@@ -187,7 +213,16 @@ export class PostgresAdmission implements FleetAdmission {
     if (!finished || !(await done)) destroy(client);
   }
 
-  /** Open the dedicated connection, bounded by the request's deadline and signal (on the clock). */
+  /** A failure of the dedicated connection as a `DependencyError` (postgres, the redacted target). */
+  private unreachable(error: unknown): Error {
+    return toDependencyError('postgres', describePostgresTarget(this.connection ?? {}), error);
+  }
+
+  /**
+   * Open the dedicated connection, bounded by the request's deadline and signal (on the clock). A
+   * connection refused, rejected (a bad password: `permanent`) or not made by the deadline (a path
+   * gone dark: `ETIMEDOUT`, `transient`) is a `DependencyError`, not a busy fleet.
+   */
   private async connect(request: AdmissionRequest, start: number): Promise<pg.Client> {
     const { clock } = this.options;
     if (request.deadline <= start) throw new AdmissionTimeoutError(this.backend, this.width, 0);
@@ -200,19 +235,18 @@ export class PostgresAdmission implements FleetAdmission {
       signal: request.signal,
       label: 'admission',
     });
-    const onAbort = (): void => destroy(client);
-    scope.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await client.connect();
-      if (scope.aborted) throw abortReason(scope.signal);
+      // Raced, not awaited alone: pg never settles the connect() of a client ended while it was
+      // still connecting (its end() silences the "terminated" error), so on a path gone dark an
+      // abort or the deadline left the wait hanging forever.
+      await raceAbort(client.connect(), scope.signal, () => undefined);
       return client;
     } catch (error) {
       destroy(client);
       if (request.signal.aborted) throw abortReason(request.signal);
-      if (scope.aborted) throw new AdmissionTimeoutError(this.backend, this.width, clock.now() - start);
-      throw error;
+      if (scope.aborted) throw this.unreachable(unanswered('the connection', clock.now() - start));
+      throw this.unreachable(error);
     } finally {
-      scope.signal.removeEventListener('abort', onAbort);
       scope.dispose();
     }
   }
@@ -231,7 +265,7 @@ export class PostgresAdmission implements FleetAdmission {
       const problem = `the session holding advisory lock slot ${slot} ended`;
       lost.abort(new AdmissionLostError(this.backend, problem, cause));
     });
-    return {
+    const lease: PostgresAdmissionLease = {
       backend: this.backend,
       waitedMs,
       slot,
@@ -245,13 +279,22 @@ export class PostgresAdmission implements FleetAdmission {
         unwatch();
         // An unlock can only fail on a session that is broken or closed, and its locks end with it.
         if (!dedicated) return this.unlock(session, slot).catch(() => undefined);
+        this.dedicatedLeases.delete(lease);
         await this.settle(dedicated, async () => {
           await this.unlock(session, slot);
           await dedicated.end();
         });
       },
     };
+    if (dedicated) this.dedicatedLeases.add(lease);
+    return lease;
   }
+}
+
+/** Why a wait ended with no answer from the server at all: not a busy fleet, a server out of reach. */
+function unanswered(what: string, waitedMs: number): Error {
+  const problem = `no answer to the admission's dedicated connection (${what}) within ${Math.round(waitedMs)} ms`;
+  return Object.assign(new Error(problem), { code: 'ETIMEDOUT' });
 }
 
 /** Close a client at once, even one still connecting (whose `end()` alone waits for the socket). */

@@ -150,7 +150,9 @@ export class RedisAdmission implements FleetAdmission {
    * K leases are held. Rejects with the signal's reason on abort and with an
    * `AdmissionTimeoutError` at the deadline, leaving no lease behind. A Redis that cannot be reached
    * ends the wait with a `DependencyError` (`redis`, the cause's class: `transient` for a refused
-   * connection) rather than looking like a busy fleet. `request.firstConnection` is not used.
+   * connection) rather than looking like a busy fleet; so does one that never answered the wait's
+   * first try by the deadline (a path gone dark: `ETIMEDOUT`, `transient`). `request.firstConnection`
+   * is not used.
    */
   async acquire(request: AdmissionRequest): Promise<RedisAdmissionLease> {
     checkRequest(request);
@@ -170,6 +172,7 @@ export class RedisAdmission implements FleetAdmission {
           return Number(result) === 1 ? id : undefined;
         },
         giveBack: (taken) => this.remove(taken),
+        unanswered: (waitedMs) => this.failure(unanswered(waitedMs)),
       },
       {
         ...this.options,
@@ -279,4 +282,10 @@ export class RedisAdmission implements FleetAdmission {
     this.held.add(lease);
     return lease;
   }
+}
+
+/** Why a wait ended with no answer from Redis at all: not a busy fleet, a Redis out of reach. */
+function unanswered(waitedMs: number): Error {
+  const problem = `no answer to the admission's first try within ${Math.round(waitedMs)} ms`;
+  return Object.assign(new Error(problem), { code: 'ETIMEDOUT' });
 }

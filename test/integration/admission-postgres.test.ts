@@ -141,6 +141,31 @@ describe('PostgresAdmission (real Postgres)', () => {
     await waitFor(async () => (await open()) === 0, 5000, 'dedicated connections to close');
   });
 
+  it('close() releases the leases held on dedicated connections and closes those connections', async () => {
+    // close() did nothing: the dedicated connections stayed open with their locks, and kept the
+    // process from exiting.
+    const namespace = `pg-admission-${randomUUID()}`;
+    const appName = `phasegate-admission-${randomUUID().slice(0, 8)}`;
+    const admission = new PostgresAdmission({
+      width: 2,
+      namespace,
+      connection: { connectionString: DATABASE_URL, application_name: appName },
+    });
+    const leases = [await admission.acquire(request(undefined)), await admission.acquire(request(undefined))];
+    expect(await locksHeld(namespace)).toBe(2);
+    await admission.close();
+    expect(leases.map((lease) => lease.released)).toEqual([true, true]);
+    expect(await locksHeld(namespace)).toBe(0);
+    const open = async (): Promise<number> =>
+      (
+        await observer.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+          [appName],
+        )
+      ).rows[0]!.n;
+    await waitFor(async () => (await open()) === 0, 5000, 'dedicated connections to close');
+  });
+
   it('a holder killed with SIGKILL frees its slot when its connection drops', async () => {
     const namespace = `pg-admission-${randomUUID()}`;
     const script = `
@@ -275,6 +300,91 @@ describe('PostgresAdmission (real Postgres)', () => {
     } finally {
       await proxy.close(); // cuts the dark session the proxy still holds, and its lock with it
     }
+  });
+
+  it('a dedicated connection the server rejects fails at once with a permanent DependencyError', async () => {
+    const url = new URL(DATABASE_URL);
+    url.username = `no_such_role_${randomUUID().slice(0, 8)}`;
+    url.password = 'hunter2';
+    const admission = new PostgresAdmission({ width: 1, connection: url.toString() });
+    const started = systemClock.now();
+    const error = await admission.acquire(request(undefined, started + 10_000)).catch((e: unknown) => e);
+    expect(systemClock.now() - started).toBeLessThan(5_000);
+    // It was pg's own DatabaseError, with no classification and no hint of where it came from.
+    expect(error).toMatchObject({
+      code: 'PG_ERR_DEPENDENCY',
+      dependency: 'postgres',
+      classification: 'permanent',
+      driverCode: '28000',
+    });
+    expect((error as Error).message).not.toContain('hunter2');
+  });
+
+  it('a dedicated connection that is never answered ends at the deadline as unreachable, and on abort', async () => {
+    // It hung past the deadline (pg's connect never settled once the client was ended); with the
+    // wait bounded, it said "no slot free" (AdmissionTimeoutError, capacity) for a server out of reach.
+    const proxy = await TcpProxy.before(DATABASE_URL, 5432);
+    try {
+      proxy.forward(0); // accept, never forward: a path gone dark
+      const admission = new PostgresAdmission({
+        width: 1,
+        namespace: `pg-admission-${randomUUID()}`,
+        connection: proxy.via(DATABASE_URL),
+      });
+      const error = await admission
+        .acquire(request(undefined, systemClock.now() + 300))
+        .catch((e: unknown) => e);
+      expect(error).not.toBeInstanceOf(AdmissionTimeoutError);
+      expect(error).toMatchObject({
+        code: 'PG_ERR_DEPENDENCY',
+        dependency: 'postgres',
+        classification: 'transient',
+        driverCode: 'ETIMEDOUT',
+      });
+      // An abort while connecting ends the wait too (pg never settles the connect of a client
+      // ended mid-handshake, and the wait hung on it).
+      const controller = new AbortController();
+      const aborted = admission
+        .acquire(request(undefined, Infinity, controller.signal))
+        .catch((e: unknown) => e);
+      setTimeout(() => controller.abort(new Error('stop')), 100);
+      const late = new Promise((resolve) => setTimeout(() => resolve('still waiting after 3 s'), 3_000));
+      expect(await Promise.race([aborted, late])).toMatchObject({ message: 'stop' });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a dedicated connection terminated while waiting ends the wait with a DependencyError', async () => {
+    const namespace = `pg-admission-${randomUUID()}`;
+    const holder = await connect();
+    const held = await new PostgresAdmission({ width: 1, namespace }).acquire(request(holder));
+    const appName = `phasegate-admission-${randomUUID().slice(0, 8)}`;
+    const admission = new PostgresAdmission({
+      width: 1,
+      namespace,
+      poll: fastPoll,
+      connection: { connectionString: DATABASE_URL, application_name: appName },
+    });
+    const outcome = admission
+      .acquire(request(undefined, systemClock.now() + 10_000))
+      .catch((e: unknown) => e);
+    const terminate = async (): Promise<number> =>
+      (
+        await observer.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1) t',
+          [appName],
+        )
+      ).rows[0]!.n;
+    await waitFor(async () => (await terminate()) === 1, 5000, 'the dedicated connection');
+    // It was pg's raw error ("terminating connection due to administrator command" or "Connection
+    // terminated unexpectedly"), with no classification and no word of which connection.
+    expect(await outcome).toMatchObject({
+      code: 'PG_ERR_DEPENDENCY',
+      dependency: 'postgres',
+      classification: 'transient',
+    });
+    await held.release();
   });
 
   it('gives up at the deadline with AdmissionTimeoutError and the time waited', async () => {

@@ -271,6 +271,33 @@ describe('RedisAdmission (real Redis)', () => {
     }
   });
 
+  it('a Redis that accepts and never answers ends the wait with a DependencyError, not "no slot free"', async () => {
+    // A dark path (no reply, no reset) timed out as AdmissionTimeoutError, `capacity`, with the hint
+    // "other instances are warming": a Redis out of reach looked like a busy fleet.
+    const proxy = await TcpProxy.before(REDIS_URL, 6379);
+    try {
+      proxy.forward(0); // accept, never forward
+      const dark = new RedisAdmission({
+        url: proxy.via('redis://app:hunter2@127.0.0.1:6379'),
+        width: 1,
+        namespace: `redis-admission-${randomUUID()}`,
+      });
+      admissions.push(dark);
+      const error = await dark.acquire(request(systemClock.now() + 300)).catch((e: unknown) => e);
+      expect(error).not.toBeInstanceOf(AdmissionTimeoutError);
+      expect(error).toMatchObject({
+        code: 'PG_ERR_DEPENDENCY',
+        dependency: 'redis',
+        classification: 'transient',
+        driverCode: 'ETIMEDOUT',
+      });
+      expect((error as Error).message).toMatch(/no answer .* within \d+ ms/);
+      expect((error as Error).message).not.toContain('hunter2');
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('notices a lease it cannot refresh for leaseMs (Redis unreachable) as lost, and stops its timer', async () => {
     const namespace = `redis-admission-${randomUUID()}`;
     const proxy = await redisProxy();

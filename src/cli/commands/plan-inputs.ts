@@ -40,7 +40,8 @@ export type Origin = 'flag' | 'file' | 'database';
 
 function numberFlag(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*$/.test(value)) {
+  // Decimal notation, exponent included (`1e3`, as YAML reads it); not hex, `Infinity` or ''.
+  if (!/^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(value)) {
     throw new ConfigError(flag, `must be a number, got ${JSON.stringify(value)}`, `e.g. ${flag} 10`);
   }
   return Number(value);

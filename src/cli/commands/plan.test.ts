@@ -150,6 +150,11 @@ describe('phasegate plan', () => {
     ],
     ['a zero probe period', { ...incident, probePeriod: '0' }, /--probe-period: must be a number > 0/],
     [
+      'a count in exponent notation too large to count exactly (it said "must be a number")',
+      { ...incident, instances: '1e20' },
+      /--instances: must be a whole number from 1 to 9007199254740991, got 100000000000000000000/,
+    ],
+    [
       'a count too large to count exactly',
       { ...incident, instances: '99999999999999999999' },
       /--instances: must be a whole number from 1 to 9007199254740991, got 100000000000000000000/,
@@ -160,6 +165,26 @@ describe('phasegate plan', () => {
     expect(c.err).toMatch(message);
     expect(c.err).toContain('fix:');
     expect(c.out).toBe('');
+  });
+
+  it('reads numbers in exponent notation, as the YAML file does', async () => {
+    // `--setup-rate 1e3` exited 78 with "--setup-rate: must be a number, got "1e3"".
+    const c = capture();
+    const flags = { ...incident, maxConnections: '1e3', setupRate: '1.5e3', json: true };
+    expect(await runPlan(flags, c.io, noIo)).toBe(0);
+    const json = JSON.parse(c.out) as { availableConnections: number; reasons: string[] };
+    expect(json.availableConnections).toBe(997);
+    expect(json.reasons.join('\n')).toContain('~1500 new connections/s');
+    for (const [flag, value] of [
+      ['--setup-rate', 'Infinity'],
+      ['--instances', '0x10'],
+      ['--instances', '1e'],
+    ] as const) {
+      const bad = capture();
+      const key = flag === '--setup-rate' ? 'setupRate' : 'instances';
+      expect(await runPlan({ ...incident, [key]: value }, bad.io, noIo)).toBe(78);
+      expect(bad.err).toContain(`${flag}: must be a number, got "${value}"`);
+    }
   });
 
   it('reads a YAML file, and flags override it', async () => {
