@@ -73,8 +73,18 @@ export const PlatformSchema = z.strictObject({
    */
   crashLoop: z
     .strictObject({
-      /** @default 10000 */
-      initialMs: ms.default(10_000),
+      /**
+       * First restart delay, at least 1 ms: no platform restarts a process in less, and with 0 every
+       * delay is 0 (`min(maxMs, 0 × 2^n)`), so a strategy that fails at once would be restarted at the
+       * same virtual instant forever and the run would never end. @default 10000
+       */
+      initialMs: ms
+        .min(
+          1,
+          'must be at least 1 ms: with 0 every restart delay is 0, and a process that fails at once ' +
+            'is restarted at the same virtual instant forever (Kubernetes waits 10000 ms)',
+        )
+        .default(10_000),
       /** At least `initialMs`. @default 300000 */
       maxMs: ms.default(300_000),
       /** A process that ran this long resets the delay. @default 600000 */
