@@ -3,7 +3,7 @@
  * (startup-probe kills, crash-loop restarts), and records what happened.
  */
 
-import { exitCodeFor, seededRandom, type CancelTimer } from '../index.js';
+import { ConfigError, exitCodeFor, seededRandom, type CancelTimer } from '../index.js';
 import { SimulationEngine, type SettleMode, type SimProcess } from './engine.js';
 import { SimulatedInfrastructure } from './infra.js';
 import { deriveSeed } from './range.js';
@@ -55,7 +55,19 @@ export interface RunFleetOptions {
    * @default false
    */
   readonly captureStacks?: boolean;
+  /**
+   * Events the run may take before it is given up as a runaway (see {@link SIMULATION_MAX_EVENTS}).
+   * @default SIMULATION_MAX_EVENTS
+   */
+  readonly maxEvents?: number;
 }
+
+/**
+ * Events one strategy's run may take. A storm of 1,000 instances over 10 virtual minutes takes
+ * under 200,000 (BENCHMARKS.md); a run past this has something repeating in next to no virtual
+ * time, and would otherwise go on for many minutes.
+ */
+export const SIMULATION_MAX_EVENTS = 50_000_000;
 
 interface InstanceState {
   readonly index: number;
@@ -216,6 +228,7 @@ export async function runFleet(
   const stackTraceLimit = Error.stackTraceLimit;
   if (!options.captureStacks) Error.stackTraceLimit = 0;
   let result: Awaited<ReturnType<SimulationEngine['run']>>;
+  const maxEvents = options.maxEvents ?? SIMULATION_MAX_EVENTS;
   try {
     // A run ends early once every instance is ready and warm, except with a database restart: what
     // a restart does to a warm fleet (and how it refills) is the point, so it runs the full duration.
@@ -223,7 +236,12 @@ export async function runFleet(
     result = await engine.run({
       until: scenario.durationMs,
       stopWhen: stopEarly ? () => ready === n && warm === n : undefined,
+      maxEvents,
     });
+  } catch (error) {
+    // The engine's guard (this engine runs once, so its count is this run's): say what to change.
+    if (engine.events <= maxEvents) throw error;
+    throw runawayError(entry.label ?? strategy.name, path, maxEvents, engine.now(), scenario.durationMs);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
@@ -248,4 +266,17 @@ export async function runFleet(
     events: result.events,
     series,
   };
+}
+
+/** The scenario's run went past its event budget: something repeats in next to no virtual time. */
+function runawayError(name: string, path: string, maxEvents: number, atMs: number, durationMs: number) {
+  const seconds = (ms: number): string => `${+(ms / 1000).toFixed(3)} s`;
+  return new ConfigError(
+    path,
+    `strategy "${name}" ran more than ${maxEvents} simulation events and reached only ` +
+      `${seconds(atMs)} of the ${seconds(durationMs)} simulated: processes or attempts that fail ` +
+      'in next to no virtual time are repeated too fast to simulate',
+    "raise platform.crashLoop.initialMs, the setup and accept times or the strategy's timeouts and " +
+      'backoff, or simulate fewer instances or a shorter durationMs',
+  );
 }
