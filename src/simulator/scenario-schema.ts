@@ -136,7 +136,10 @@ export const DatabaseSchema = z
     maxConnections: positiveCount.default(100),
     /** `superuser_reserved_connections`. @default 3 (Postgres default) */
     reserved: count.default(3),
-    /** Connections other clients hold throughout. @default 0 */
+    /**
+     * Connections other clients hold throughout; `reserved + otherClients` must be below
+     * `maxConnections`, leaving the fleet at least one. @default 0
+     */
     otherClients: count.default(0),
     /**
      * Serial postmaster time per connection. @default 3 (assumption: SCRAM over TLS manages
@@ -164,9 +167,15 @@ export const DatabaseSchema = z
      */
     restart: z.strictObject({ atMs: ms, durationMs: positiveMs }).optional(),
   })
-  .refine((d) => d.reserved + d.otherClients < d.maxConnections, {
-    message: 'reserved + otherClients must leave at least one connection',
-    path: ['reserved'],
+  .superRefine((d, ctx) => {
+    if (d.reserved + d.otherClients < d.maxConnections) return;
+    // Name the field that took the last connection: otherClients when it holds any (reserved is
+    // usually left at its default), else reserved.
+    ctx.addIssue({
+      code: 'custom',
+      path: [d.otherClients > 0 ? 'otherClients' : 'reserved'],
+      message: `reserved (${d.reserved}) + otherClients (${d.otherClients}) must leave at least one of maxConnections (${d.maxConnections}) to the fleet`,
+    });
   });
 
 /** What each instance of the service wants from the database. */

@@ -174,6 +174,22 @@ describe('scenario', () => {
     ).toMatchObject({ initialMs: 1, maxMs: 1 });
   });
 
+  it('names otherClients, with the figures, when other clients take every connection', () => {
+    // The error named database.reserved (left at its default) when otherClients filled the database.
+    const others = configError(() =>
+      parseScenario({ ...base, database: { maxConnections: 100, otherClients: 100 } }),
+    );
+    expect(others).toEqual({
+      path: 'database.otherClients',
+      problem:
+        'reserved (3) + otherClients (100) must leave at least one of maxConnections (100) to the fleet',
+    });
+    const reserved = configError(() =>
+      parseScenario({ ...base, database: { maxConnections: 5, reserved: 5 } }),
+    );
+    expect(reserved.path).toBe('database.reserved');
+  });
+
   it('reports YAML syntax errors with the line', () => {
     const error = configError(() => parseScenarioText('name: x\nfleet: [1, 2\n', 'bad.yaml'));
     expect(error.path).toMatch(/^bad\.yaml:\d+$/);
