@@ -79,8 +79,8 @@ function windowNote(scenario: Scenario | undefined): string | undefined {
   if (floor <= window) return undefined;
   return (
     `No instance can be ready within its startup window (${formatMs(window)}): one needs at least ` +
-    `${formatMs(Math.round(floor))} from its start (egress, a setup, ${scenario.service.minReady} accepts, ` +
-    'authentication): none can become ready, whatever the strategy.'
+    `${formatMs(Math.round(floor))} from its start (egress, ${scenario.service.minReady} connection setups ` +
+    'and accepts, authentication): none can become ready, whatever the strategy.'
   );
 }
 
