@@ -63,9 +63,9 @@ export interface RunFleetOptions {
 }
 
 /**
- * Events one strategy's run may take. A storm of 1,000 instances over 10 virtual minutes takes
- * under 200,000 (BENCHMARKS.md); a run past this has something repeating in next to no virtual
- * time, and would otherwise go on for many minutes.
+ * Events one strategy's run may take. The incident at 1,000 instances over 10 virtual minutes takes
+ * under 200,000 (BENCHMARKS.md), at 10,000 instances about 2 M; a run past this most likely has
+ * something repeating in next to no virtual time, and would otherwise go on for many minutes.
  */
 export const SIMULATION_MAX_EVENTS = 50_000_000;
 
@@ -274,8 +274,8 @@ function runawayError(name: string, path: string, maxEvents: number, atMs: numbe
   return new ConfigError(
     path,
     `strategy "${name}" ran more than ${maxEvents} simulation events and reached only ` +
-      `${seconds(atMs)} of the ${seconds(durationMs)} simulated: processes or attempts that fail ` +
-      'in next to no virtual time are repeated too fast to simulate',
+      `${seconds(atMs)} of the ${seconds(durationMs)} simulated: too much happens to simulate, most ` +
+      'likely processes or attempts failing and starting again in next to no virtual time',
     "raise platform.crashLoop.initialMs, the setup and accept times or the strategy's timeouts and " +
       'backoff, or simulate fewer instances or a shorter durationMs',
   );
