@@ -14,6 +14,13 @@ const small: ScenarioInput = {
 };
 
 describe('formatTable', () => {
+  it('says "1 instance", not "1 instances", in the table and the report', async () => {
+    const scenario = parseScenario({ ...small, fleet: { instances: 1 } });
+    const outcome = await simulate(scenario);
+    expect(formatTable(outcome.result)).toMatch(/^Scenario small \(seed 1\): 1 instance, /);
+    expect(renderHtml(outcome, scenario)).toContain(' 1 instance, seed 1.');
+  });
+
   it('says what a dash stands for, only when it shows one', async () => {
     const { result } = await simulate(parseScenario(small));
     expect(result.strategies[0]!.allReadyMs.max).not.toBeNull();
