@@ -86,6 +86,9 @@ const STREAM_STRATEGY = 3;
 /**
  * Simulate `definition` on `scenario`. Every strategy of a scenario gets a fresh engine and fresh
  * infrastructure with the same seeds, so they face the same conditions.
+ *
+ * @throws ConfigError at `path` when the run passes `options.maxEvents` events (a runaway: see
+ *   {@link SIMULATION_MAX_EVENTS}), saying how far virtual time got and what to raise.
  */
 export async function runFleet(
   scenario: Scenario,
@@ -269,7 +272,13 @@ export async function runFleet(
 }
 
 /** The scenario's run went past its event budget: something repeats in next to no virtual time. */
-function runawayError(name: string, path: string, maxEvents: number, atMs: number, durationMs: number) {
+function runawayError(
+  name: string,
+  path: string,
+  maxEvents: number,
+  atMs: number,
+  durationMs: number,
+): ConfigError {
   const seconds = (ms: number): string => `${+(ms / 1000).toFixed(3)} s`;
   return new ConfigError(
     path,
