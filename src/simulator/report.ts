@@ -243,7 +243,7 @@ export function renderHtml(outcome: SimulationOutcome, scenario: Scenario): stri
     const details = [
       `p50 ready ${formatMs(s.allReadyMs.p50)} · all warm ${formatMs(s.allWarmMs)}`,
       `${s.attempts} attempts, ${s.wasted} wasted · peak ${s.peakConnections} connections`,
-      `${s.exit3} exits (code 3) · ${s.restarts} restarts · ${ratio(s.ratioToLowerBound)} the lower bound`,
+      `${s.exit3} exits (code 3) · ${s.restarts} restarts · ${s.ratioToLowerBound === null ? 'no ratio to' : ratio(s.ratioToLowerBound)} the lower bound`,
     ];
     return `<div class="card" style="--c:${palette[i]}"><div class="name">${escapeXml(s.name)}</div><div class="big">${escapeXml(headline(s))}</div><div class="small">${details.map(escapeXml).join('<br>')}</div></div>`;
   });
