@@ -325,6 +325,7 @@ export {
   instanceReadyFloorMs,
   simulate,
   runFleet,
+  SIMULATION_MAX_EVENTS,
   builtinStrategies,
   incidentStrategy,
   naiveBackoffStrategy,

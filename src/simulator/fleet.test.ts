@@ -44,6 +44,34 @@ describe('runFleet', () => {
     expect(run.series.data().ready.at(-1)).toBe(4);
   });
 
+  it('gives up a run past its event budget with a ConfigError naming the strategy and what to change', async () => {
+    // Every process fails at once and the platform restarts it 1 ms later: 60,000 restarts a minute
+    // per instance. Past the engine's budget the run used to end in a bare "more than N events"
+    // Error, which the CLI printed as an internal error (exit 70) after minutes of silence.
+    const strategy = define('fail-at-once', () => ({
+      name: 'fail-at-once',
+      launch: () => Promise.reject(new Error('refused')),
+    }));
+    const run = runFleet(
+      scenario({ platform: { crashLoop: { initialMs: 1, maxMs: 1 } } }),
+      strategy,
+      { name: 'fail-at-once' },
+      'strategies[2]',
+      { maxEvents: 10_000 },
+    );
+    const error = await run.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ path: 'strategies[2]' });
+    const { problem, hint } = error as ConfigError;
+    expect(problem).toMatch(
+      /^strategy "fail-at-once" ran more than 10000 simulation events and reached only [\d.]+ s of the 120 s simulated:/,
+    );
+    expect(hint).toContain('platform.crashLoop.initialMs');
+  });
+
   it('kills an instance whose startup window closes and restarts it after the crash-loop delay', async () => {
     const starts: Array<[number, number, number]> = [];
     const strategy = define('hang', ({ clock }) => ({

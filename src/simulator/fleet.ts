@@ -3,7 +3,7 @@
  * (startup-probe kills, crash-loop restarts), and records what happened.
  */
 
-import { exitCodeFor, seededRandom, type CancelTimer } from '../index.js';
+import { ConfigError, exitCodeFor, seededRandom, type CancelTimer } from '../index.js';
 import { SimulationEngine, type SettleMode, type SimProcess } from './engine.js';
 import { SimulatedInfrastructure } from './infra.js';
 import { deriveSeed } from './range.js';
@@ -55,7 +55,19 @@ export interface RunFleetOptions {
    * @default false
    */
   readonly captureStacks?: boolean;
+  /**
+   * Events the run may take before it is given up as a runaway (see {@link SIMULATION_MAX_EVENTS}).
+   * @default SIMULATION_MAX_EVENTS
+   */
+  readonly maxEvents?: number;
 }
+
+/**
+ * Events one strategy's run may take. The incident at 1,000 instances over 10 virtual minutes takes
+ * under 200,000 (BENCHMARKS.md), at 10,000 instances about 2 M; a run past this most likely has
+ * something repeating in next to no virtual time, and would otherwise go on for many minutes.
+ */
+export const SIMULATION_MAX_EVENTS = 50_000_000;
 
 interface InstanceState {
   readonly index: number;
@@ -74,6 +86,9 @@ const STREAM_STRATEGY = 3;
 /**
  * Simulate `definition` on `scenario`. Every strategy of a scenario gets a fresh engine and fresh
  * infrastructure with the same seeds, so they face the same conditions.
+ *
+ * @throws ConfigError at `path` when the run passes `options.maxEvents` events (a runaway: see
+ *   {@link SIMULATION_MAX_EVENTS}), saying how far virtual time got and what to raise.
  */
 export async function runFleet(
   scenario: Scenario,
@@ -216,6 +231,7 @@ export async function runFleet(
   const stackTraceLimit = Error.stackTraceLimit;
   if (!options.captureStacks) Error.stackTraceLimit = 0;
   let result: Awaited<ReturnType<SimulationEngine['run']>>;
+  const maxEvents = options.maxEvents ?? SIMULATION_MAX_EVENTS;
   try {
     // A run ends early once every instance is ready and warm, except with a database restart: what
     // a restart does to a warm fleet (and how it refills) is the point, so it runs the full duration.
@@ -223,7 +239,12 @@ export async function runFleet(
     result = await engine.run({
       until: scenario.durationMs,
       stopWhen: stopEarly ? () => ready === n && warm === n : undefined,
+      maxEvents,
     });
+  } catch (error) {
+    // The engine's guard (this engine runs once, so its count is this run's): say what to change.
+    if (engine.events <= maxEvents) throw error;
+    throw runawayError(entry.label ?? strategy.name, path, maxEvents, engine.now(), scenario.durationMs);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
@@ -248,4 +269,23 @@ export async function runFleet(
     events: result.events,
     series,
   };
+}
+
+/** The scenario's run went past its event budget: something repeats in next to no virtual time. */
+function runawayError(
+  name: string,
+  path: string,
+  maxEvents: number,
+  atMs: number,
+  durationMs: number,
+): ConfigError {
+  const seconds = (ms: number): string => `${+(ms / 1000).toFixed(3)} s`;
+  return new ConfigError(
+    path,
+    `strategy "${name}" ran more than ${maxEvents} simulation events and reached only ` +
+      `${seconds(atMs)} of the ${seconds(durationMs)} simulated: too much happens to simulate, most ` +
+      'likely processes or attempts failing and starting again in next to no virtual time',
+    "raise platform.crashLoop.initialMs, the setup and accept times or the strategy's timeouts and " +
+      'backoff, or simulate fewer instances or a shorter durationMs',
+  );
 }

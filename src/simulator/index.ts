@@ -62,7 +62,7 @@ export {
   type PhasegateSettings,
 } from './strategies/index.js';
 export { openAll } from './strategies/open-all.js';
-export { runFleet, type FleetRun, type RunFleetOptions } from './fleet.js';
+export { runFleet, SIMULATION_MAX_EVENTS, type FleetRun, type RunFleetOptions } from './fleet.js';
 export { simulate, type SimulateOptions } from './simulate.js';
 export type {
   SimulationResult,

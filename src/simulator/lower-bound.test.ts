@@ -96,3 +96,26 @@ describe('lowerBound', () => {
     );
   }, 60_000);
 });
+
+describe('instanceReadyFloorMs', () => {
+  const lone = (connector: Record<string, unknown>, minReady: number) =>
+    parseScenario({
+      name: 'floor',
+      fleet: { instances: 1 },
+      platform: { startupWindowMs: 1_000 },
+      connector: { setupMs: 50, ...connector },
+      database: { acceptMs: 3, authMs: 5 },
+      service: { poolSize: 5, maxOverflow: 0, minReady },
+    });
+
+  it('counts the connector: its start rate and its slots, not only one setup', () => {
+    // One setup every 2 s: the second of two cannot start before 2 s, so no instance is ready within a
+    // 1 s window. The floor said 61 ms (one setup, two accepts, authentication) and the table kept
+    // quiet about a window no strategy can meet.
+    expect(instanceReadyFloorMs(lone({ slots: 2, maxSetupsPerSecond: 0.5 }, 2))).toBe(2_000 + 50 + 3 + 5);
+    // Five setups through one slot: one after another.
+    expect(instanceReadyFloorMs(lone({ slots: 1 }, 5))).toBe(5 * 50 + 3 + 5);
+    // Enough slots, no rate: one setup, then the accepts one after another.
+    expect(instanceReadyFloorMs(lone({ slots: 5 }, 5))).toBe(50 + 5 * 3 + 5);
+  });
+});

@@ -107,11 +107,17 @@ function slotsFinish(scenario: Scenario, setups: number, egress: number, setupMs
 }
 
 /**
- * The least time one process needs from its own start to become ready: its egress delay, one
- * setup, its `minReady` accepts one after another, and authentication, every duration at its
- * minimum. A process not ready within `platform.startupWindowMs` is killed, and its restart waits for
- * egress again; so when this exceeds the window no instance can ever become ready, whatever the
- * strategy (the `egress-blackout` example).
+ * The least time one process needs from its own start to become ready, every duration at its
+ * minimum: its egress delay, then its `minReady` connections, the slowest of
+ *
+ * - one setup, then its accepts one after another;
+ * - its setups through the connector's slots (`maxSlots` at most): `ceil(minReady / maxSlots)`
+ *   setups one after another, then the last one's accept;
+ * - its setups started `1000 / maxSetupsPerSecond` ms apart: the last one's start, setup and accept;
+ *
+ * and authentication. A process not ready within `platform.startupWindowMs` is killed, and its
+ * restart waits for egress again; so when this exceeds the window no instance can ever become
+ * ready, whatever the strategy (the `egress-blackout` example).
  *
  * @example
  * ```ts
@@ -120,10 +126,14 @@ function slotsFinish(scenario: Scenario, setups: number, egress: number, setupMs
  */
 export function instanceReadyFloorMs(scenario: Scenario): number {
   const { connector, database, platform, service } = scenario;
+  const setup = rangeMin(connector.setupMs);
+  const accept = rangeMin(database.acceptMs);
+  const needed = service.minReady;
+  const slotRounds = Math.ceil(needed / (connector.maxSlots ?? connector.slots));
+  const spacing = connector.maxSetupsPerSecond === undefined ? 0 : 1000 / connector.maxSetupsPerSecond;
   return (
     rangeMin(platform.egressDelayMs) +
-    rangeMin(connector.setupMs) +
-    service.minReady * rangeMin(database.acceptMs) +
+    Math.max(setup + needed * accept, slotRounds * setup + accept, (needed - 1) * spacing + setup + accept) +
     rangeMin(database.authMs)
   );
 }

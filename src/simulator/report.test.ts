@@ -14,6 +14,23 @@ const small: ScenarioInput = {
 };
 
 describe('formatTable', () => {
+  it('says "1 instance", not "1 instances", in the table and the report', async () => {
+    const scenario = parseScenario({ ...small, fleet: { instances: 1 } });
+    const outcome = await simulate(scenario);
+    expect(formatTable(outcome.result)).toMatch(/^Scenario small \(seed 1\): 1 instance, /);
+    expect(renderHtml(outcome, scenario)).toContain(' 1 instance, seed 1.');
+  });
+
+  it('says "no ratio to the lower bound" on a card without one, not "— the lower bound"', async () => {
+    const scenario = parseScenario(small);
+    const outcome = await simulate(scenario);
+    expect(renderHtml(outcome, scenario)).toMatch(/ · [\d.]+× the lower bound</);
+    const none = { ...outcome.result.strategies[0]!, ratioToLowerBound: null };
+    const html = renderHtml({ ...outcome, result: { ...outcome.result, strategies: [none] } }, scenario);
+    expect(html).toContain(' · no ratio to the lower bound<');
+    expect(html).not.toContain('— the lower bound');
+  });
+
   it('says what a dash stands for, only when it shows one', async () => {
     const { result } = await simulate(parseScenario(small));
     expect(result.strategies[0]!.allReadyMs.max).not.toBeNull();

@@ -26,6 +26,9 @@ export function formatMs(ms: number | null): string {
 
 const ratio = (value: number | null): string => (value === null ? '—' : `${value.toFixed(2)}×`);
 
+/** `1 instance`, `10 instances`. */
+const instancesText = (n: number): string => `${n} ${n === 1 ? 'instance' : 'instances'}`;
+
 /** One line summing up a strategy's outcome. */
 export function headline(strategy: StrategyResult): string {
   const { ready, instances } = strategy;
@@ -79,8 +82,8 @@ function windowNote(scenario: Scenario | undefined): string | undefined {
   if (floor <= window) return undefined;
   return (
     `No instance can be ready within its startup window (${formatMs(window)}): one needs at least ` +
-    `${formatMs(Math.round(floor))} from its start (egress, a setup, ${scenario.service.minReady} accepts, ` +
-    'authentication): none can become ready, whatever the strategy.'
+    `${formatMs(Math.round(floor))} from its start (egress, ${scenario.service.minReady} connection setups ` +
+    'and accepts, authentication): none can become ready, whatever the strategy.'
   );
 }
 
@@ -92,7 +95,7 @@ export function formatTable(result: SimulationResult, scenario?: Scenario): stri
   const bound = result.lowerBoundMs;
   const note = windowNote(scenario);
   const lines = [
-    `Scenario ${result.scenario.name} (seed ${result.scenario.seed}): ${result.scenario.instances} instances, ${formatMs(result.scenario.durationMs)} simulated at most`,
+    `Scenario ${result.scenario.name} (seed ${result.scenario.seed}): ${instancesText(result.scenario.instances)}, ${formatMs(result.scenario.durationMs)} simulated at most`,
     bound === null
       ? `Lower bound: none — the database cannot hold ${result.lowerBound.setupsNeeded} connections (capacity ${result.lowerBound.capacity}); no strategy can make every instance ready`
       : `Lower bound: ${formatMs(bound)} (${result.lowerBound.setupsNeeded} setups, limited by the ${result.lowerBound.limitedBy})`,
@@ -240,7 +243,7 @@ export function renderHtml(outcome: SimulationOutcome, scenario: Scenario): stri
     const details = [
       `p50 ready ${formatMs(s.allReadyMs.p50)} · all warm ${formatMs(s.allWarmMs)}`,
       `${s.attempts} attempts, ${s.wasted} wasted · peak ${s.peakConnections} connections`,
-      `${s.exit3} exits (code 3) · ${s.restarts} restarts · ${ratio(s.ratioToLowerBound)} the lower bound`,
+      `${s.exit3} exits (code 3) · ${s.restarts} restarts · ${s.ratioToLowerBound === null ? 'no ratio to' : ratio(s.ratioToLowerBound)} the lower bound`,
     ];
     return `<div class="card" style="--c:${palette[i]}"><div class="name">${escapeXml(s.name)}</div><div class="big">${escapeXml(headline(s))}</div><div class="small">${details.map(escapeXml).join('<br>')}</div></div>`;
   });
@@ -256,7 +259,7 @@ export function renderHtml(outcome: SimulationOutcome, scenario: Scenario): stri
     `<title>phasegate simulation: ${escapeXml(result.scenario.name)}</title>`,
     `<style>${STYLE}</style></head><body>`,
     `<h1>Startup storm: ${escapeXml(result.scenario.name)}</h1>`,
-    `<p class="lead">${escapeXml(scenario.description || '')} ${result.scenario.instances} instances, seed ${result.scenario.seed}. ${escapeXml(note === undefined ? boundText : `${boundText} ${note}`)}</p>`,
+    `<p class="lead">${escapeXml(scenario.description || '')} ${instancesText(result.scenario.instances)}, seed ${result.scenario.seed}. ${escapeXml(note === undefined ? boundText : `${boundText} ${note}`)}</p>`,
     `<div class="cards">${cards.join('')}</div>`,
     ...charts.map((svg) => `<div class="chart">${svg}</div>`),
     table,

@@ -73,8 +73,18 @@ export const PlatformSchema = z.strictObject({
    */
   crashLoop: z
     .strictObject({
-      /** @default 10000 */
-      initialMs: ms.default(10_000),
+      /**
+       * First restart delay, at least 1 ms: no platform restarts a process in less, and with 0 every
+       * delay is 0 (`min(maxMs, 0 × 2^n)`), so a strategy that fails at once would be restarted at the
+       * same virtual instant forever and the run would never end. @default 10000
+       */
+      initialMs: ms
+        .min(
+          1,
+          'must be at least 1 ms: with 0 every restart delay is 0, and a process that fails at once ' +
+            'is restarted at the same virtual instant forever (Kubernetes waits 10000 ms)',
+        )
+        .default(10_000),
       /** At least `initialMs`. @default 300000 */
       maxMs: ms.default(300_000),
       /** A process that ran this long resets the delay. @default 600000 */
@@ -126,7 +136,10 @@ export const DatabaseSchema = z
     maxConnections: positiveCount.default(100),
     /** `superuser_reserved_connections`. @default 3 (Postgres default) */
     reserved: count.default(3),
-    /** Connections other clients hold throughout. @default 0 */
+    /**
+     * Connections other clients hold throughout; `reserved + otherClients` must be below
+     * `maxConnections`, leaving the fleet at least one. @default 0
+     */
     otherClients: count.default(0),
     /**
      * Serial postmaster time per connection. @default 3 (assumption: SCRAM over TLS manages
@@ -154,9 +167,15 @@ export const DatabaseSchema = z
      */
     restart: z.strictObject({ atMs: ms, durationMs: positiveMs }).optional(),
   })
-  .refine((d) => d.reserved + d.otherClients < d.maxConnections, {
-    message: 'reserved + otherClients must leave at least one connection',
-    path: ['reserved'],
+  .superRefine((d, ctx) => {
+    if (d.reserved + d.otherClients < d.maxConnections) return;
+    // Name the field that took the last connection: otherClients when it holds any (reserved is
+    // usually left at its default), else reserved.
+    ctx.addIssue({
+      code: 'custom',
+      path: [d.otherClients > 0 ? 'otherClients' : 'reserved'],
+      message: `reserved (${d.reserved}) + otherClients (${d.otherClients}) must leave at least one of maxConnections (${d.maxConnections}) to the fleet`,
+    });
   });
 
 /** What each instance of the service wants from the database. */

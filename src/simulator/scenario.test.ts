@@ -159,6 +159,37 @@ describe('scenario', () => {
     ).toEqual({ atMs: 59_999, durationMs: 1 });
   });
 
+  it('refuses a crash-loop delay under 1 ms, which restarted a process that fails at once forever', () => {
+    // initialMs 0 made every restart delay 0 (min(maxMs, 0 × 2^n)): a strategy failing in zero
+    // virtual time was restarted at the same instant over and over, and the run never ended.
+    for (const initialMs of [0, 0.5]) {
+      const error = configError(() =>
+        parseScenario({ ...base, platform: { crashLoop: { initialMs, maxMs: initialMs } } }),
+      );
+      expect(error.path).toBe('platform.crashLoop.initialMs');
+      expect(error.problem).toMatch(/^must be at least 1 ms: /);
+    }
+    expect(
+      parseScenario({ ...base, platform: { crashLoop: { initialMs: 1, maxMs: 1 } } }).platform.crashLoop,
+    ).toMatchObject({ initialMs: 1, maxMs: 1 });
+  });
+
+  it('names otherClients, with the figures, when other clients take every connection', () => {
+    // The error named database.reserved (left at its default) when otherClients filled the database.
+    const others = configError(() =>
+      parseScenario({ ...base, database: { maxConnections: 100, otherClients: 100 } }),
+    );
+    expect(others).toEqual({
+      path: 'database.otherClients',
+      problem:
+        'reserved (3) + otherClients (100) must leave at least one of maxConnections (100) to the fleet',
+    });
+    const reserved = configError(() =>
+      parseScenario({ ...base, database: { maxConnections: 5, reserved: 5 } }),
+    );
+    expect(reserved.path).toBe('database.reserved');
+  });
+
   it('reports YAML syntax errors with the line', () => {
     const error = configError(() => parseScenarioText('name: x\nfleet: [1, 2\n', 'bad.yaml'));
     expect(error.path).toMatch(/^bad\.yaml:\d+$/);

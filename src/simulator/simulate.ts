@@ -28,8 +28,10 @@ export interface SimulateOptions {
  * Simulate a scenario: each of its strategies on a fresh engine and fresh infrastructure with the
  * same seed, then the lower bound and each strategy's ratio to it.
  *
- * @throws ConfigError naming `strategies[i].name` for an unknown strategy, a strategy's bad option, or
- *   `strategies[i].label` for a second strategy shown under the same name (label, else `Strategy.name`).
+ * @throws ConfigError naming `strategies[i].name` for an unknown strategy, a strategy's bad option,
+ *   `strategies[i].label` for a second strategy shown under the same name (label, else `Strategy.name`),
+ *   or `strategies[i]` for a run past `SIMULATION_MAX_EVENTS` (fleet.ts) events (something failing and
+ *   being restarted or retried in next to no virtual time).
  *
  * @example
  * ```ts

@@ -141,13 +141,14 @@ export function lineChart(input: LineChartInput): string {
       );
     }
   }
-  // Lines, as steps: a value holds until the next sample.
+  // Lines, as steps: a value holds until the next sample. A sample that repeats the one before adds
+  // nothing to draw (a day of samples would otherwise add 100,000 segments per line).
   for (const line of input.lines) {
     if (line.t.length === 0) continue;
     let d = `M${fmt(x(line.t[0]!))} ${fmt(y(line.values[0]!))}`;
     for (let i = 1; i < line.t.length && line.t[i]! <= xMax; i++) {
-      d += `H${fmt(x(line.t[i]!))}`;
-      if (line.values[i] !== line.values[i - 1]) d += `V${fmt(y(line.values[i]!))}`;
+      if (line.values[i] === line.values[i - 1]) continue;
+      d += `H${fmt(x(line.t[i]!))}V${fmt(y(line.values[i]!))}`;
     }
     d += `H${fmt(x(xMax))}`;
     const dash = line.dash ? ` stroke-dasharray="${line.dash}"` : '';

@@ -116,6 +116,31 @@ describe('phasegate simulate', { timeout: 60_000 }, () => {
     expect(err).toContain('database.maxConnections');
   });
 
+  it('exits 78 naming platform.crashLoop.initialMs for a zero restart delay, instead of never ending', async () => {
+    // A strategy that fails in zero virtual time (every duration 0, the database full, one attempt)
+    // under a zero crash-loop delay was restarted at the same virtual instant forever: the command
+    // printed nothing and never ended.
+    await writeFile(
+      join(dir, 'zero-loop.yaml'),
+      [
+        'name: zero-loop',
+        'durationMs: 60000',
+        'fleet: { instances: 5 }',
+        'platform: { crashLoop: { initialMs: 0, maxMs: 0 } }',
+        'connector: { slots: 5, setupMs: 0 }',
+        'database: { maxConnections: 10, acceptMs: 0, authMs: 0, queryMs: 0 }',
+        'strategies: [{ name: naive-backoff, maxAttempts: 1 }]',
+        '',
+      ].join('\n'),
+    );
+    const { out, err, code } = await run([join(dir, 'zero-loop.yaml')]);
+    expect(code).toBe(78);
+    expect(out).toBe('');
+    expect(err).toContain(
+      `${join(dir, 'zero-loop.yaml')}: platform.crashLoop.initialMs: must be at least 1 ms`,
+    );
+  });
+
   it('prints the same bytes from its worker thread as from a run in this thread', async () => {
     const args = [join(dir, 'ok.yaml'), '--json', '--instances', '5'];
     const inWorker = await run(args);

@@ -130,7 +130,7 @@ async function render(
     const { strategies, fleet, durationMs } = scenario;
     progress(
       `Simulating ${strategies.length} ${strategies.length === 1 ? 'strategy' : 'strategies'} × ` +
-        `${fleet.instances} instances, ` +
+        `${fleet.instances} ${fleet.instances === 1 ? 'instance' : 'instances'}, ` +
         `up to ${(durationMs / 60_000).toFixed(1)} virtual min each...\n`,
     );
     let last = performance.now();
