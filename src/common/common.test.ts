@@ -45,6 +45,27 @@ describe('redact', () => {
     ['git+https://ghp_abc123@github.com/o/r.git', 'git+https://***@github.com/o/r.git'],
     ['postgres://app@db:5432/app', 'postgres://app@db:5432/app'],
     ['see https://example.com/a@b', 'see https://example.com/a@b'],
+    // A ConfigError's path that ends in a secret's name is followed by the problem, not a value:
+    // the problem's first word stays. A value written after such a name anywhere else still goes.
+    [
+      'Invalid configuration at HEALTH_TOKEN: must be at least 16 characters (fix: unset it)',
+      'Invalid configuration at HEALTH_TOKEN: must be at least 16 characters (fix: unset it)',
+    ],
+    [
+      'Invalid configuration at phases[0].components[1].options.password: expected a string',
+      'Invalid configuration at phases[0].components[1].options.password: expected a string',
+    ],
+    [
+      'Invalid configuration at phasegateHealthPlugin options.token: the token must be non-empty',
+      'Invalid configuration at phasegateHealthPlugin options.token: the token must be non-empty',
+    ],
+    ['TOKEN: abc123', 'TOKEN: ***'],
+    ['HEALTH_TOKEN: abc123 was sent', 'HEALTH_TOKEN: *** was sent'],
+    [
+      'Invalid configuration at dsn: bad value, password: hunter2 token=abc',
+      'Invalid configuration at dsn: bad value, password: *** token=***',
+    ],
+    ['Invalid configuration at HEALTH_TOKEN=abc123', 'Invalid configuration at HEALTH_TOKEN=***'],
   ])('redactText(%s)', (input, expected) => {
     expect(redactText(input)).toBe(expected);
   });

@@ -38,6 +38,26 @@ const AUTHORIZATION =
   /(?<![a-z0-9_.-])((?:proxy-)?authorization["']?\s*[=:]\s*)(?:"[^"]*"|'[^']*'|((?:basic|bearer|digest|negotiate|ntlm|token|dpop)[ \t]+)?[^\s&;,'"]+)/gi;
 const BEARER = /\b(bearer\s+)[a-z0-9._~+/=-]+/gi;
 
+/** How a {@link ConfigError}'s message starts: `Invalid configuration at <path>: <problem>`. */
+const CONFIG_PATH_LEAD = 'Invalid configuration at ';
+/** How far before a `name: ` {@link namesConfigPath} looks for {@link CONFIG_PATH_LEAD}. */
+const MAX_CONFIG_PATH_LOOKBACK = 512;
+
+/**
+ * True when the `name: ` at `at` in `text` is the path of a ConfigError's message
+ * (`Invalid configuration at HEALTH_TOKEN: must be at least 16 characters`): a setting's name
+ * followed by what is wrong with it, never its value, so the first word of the problem stays.
+ * A secret written as `TOKEN: abc123` anywhere else, the problem text included, is still hidden.
+ */
+function namesConfigPath(text: string, at: number): boolean {
+  // A bounded look back (a path is short): text with many `name: value` pairs costs no more per pair.
+  const before = text.slice(Math.max(0, at - MAX_CONFIG_PATH_LOOKBACK), at);
+  const lead = before.lastIndexOf(CONFIG_PATH_LEAD);
+  // Between the lead and the name, only the start of the path: no `:` (the path has ended) and no
+  // line break.
+  return lead >= 0 && !/[:\n]/.test(before.slice(lead + CONFIG_PATH_LEAD.length));
+}
+
 /**
  * Every pattern above needs a `:` (a URL's scheme, `key: value`), a `=` (`key=value`) or the word
  * `bearer`: text with none of them holds nothing to redact (most error messages, e.g. `sorry, too
@@ -68,7 +88,11 @@ export function redactText(text: string): string {
       AUTHORIZATION,
       (_m, key: string, scheme: string | undefined) => `${key}${scheme ?? ''}${REDACTED}`,
     )
-    .replace(KEY_VALUE, (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`)
+    .replace(
+      KEY_VALUE,
+      (match: string, key: string, sep: string, _value: string, at: number, whole: string) =>
+        sep === ': ' && namesConfigPath(whole, at) ? match : `${key}${sep}${REDACTED}`,
+    )
     .replace(BEARER, (_m, prefix: string) => `${prefix}${REDACTED}`);
 }
 

@@ -139,6 +139,25 @@ describe('phasegateHealthPlugin', () => {
     }
   });
 
+  it('answers 404 itself for a variant of a health path on an instance whose reply has no callNotFound', () => {
+    let route: Parameters<FastifyLikeInstance['route']>[0] | undefined;
+    const instance: FastifyLikeInstance = { route: (r) => (route ??= r) };
+    phasegateHealthPlugin(instance, { source: { snapshot: () => snapshot } }, () => undefined);
+    const written: unknown[] = [];
+    const raw = {
+      headersSent: false,
+      destroyed: false,
+      writeHead: (status: number) => written.push(status),
+      end: (body?: string) => written.push(body),
+    };
+    let hijacked = false;
+    route!.handler(
+      { raw: { url: '/readyz/?x=1', method: 'GET', headers: {}, socket: {} } as never },
+      { raw: raw as never, hijack: () => (hijacked = true) },
+    );
+    expect([hijacked, ...written]).toEqual([true, 404, 'not found\n']);
+  });
+
   it('with metrics off, leaves every method of /metrics to the app', async () => {
     const app = Fastify();
     await app.register(phasegateHealthPlugin, { source: { snapshot: () => snapshot }, metrics: false });

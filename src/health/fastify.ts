@@ -25,6 +25,12 @@ export interface FastifyLikeReply {
   readonly raw: ServerResponse;
   /** Tells Fastify that the plugin writes the reply itself (to `raw`). */
   hijack(): unknown;
+  /**
+   * Answers with the app's not-found handler: for a URL the app's router sends to a health route
+   * that is not the health path itself (`/readyz/` under `ignoreTrailingSlash`, `/READYZ` under
+   * `caseSensitive: false`, `//readyz` under `ignoreDuplicateSlashes`). Without it, a plain 404.
+   */
+  callNotFound?(): unknown;
 }
 
 /** The instance members the plugin uses. */
@@ -63,7 +69,25 @@ export interface FastifyHealthOptions extends HealthOptionsInput {
   readonly source?: SnapshotSource;
 }
 
-const PATHS = Object.values(HealthPaths);
+const PATHS: readonly string[] = Object.values(HealthPaths);
+/** The path of a request URL, without its query. */
+function pathOf(url = '/'): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+const NOT_FOUND = 'not found\n';
+
+/** A plain 404 on a hijacked reply, for a request the handler did not answer. */
+function notFound(res: ServerResponse): void {
+  res.writeHead(404, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(NOT_FOUND),
+    'cache-control': 'no-store',
+  });
+  res.end(NOT_FOUND);
+}
+
 /** The methods Fastify 4 and 5 both route by default, for an instance without `supportedMethods`. */
 const DEFAULT_METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
 
@@ -101,8 +125,15 @@ export function phasegateHealthPlugin(
     return;
   }
   const handler = (request: FastifyLikeRequest, reply: FastifyLikeReply): void => {
+    // The app's router options can route variants of a path here (`/readyz/`, `/READYZ`) that the
+    // handler does not answer: the paths are fixed, as on the standalone server and under Express.
+    // A hijacked reply that nobody writes would leave the request hanging.
+    if (!PATHS.includes(pathOf(request.raw.url)) && typeof reply.callNotFound === 'function') {
+      reply.callNotFound();
+      return;
+    }
     reply.hijack();
-    health(request.raw, reply.raw);
+    if (!health(request.raw, reply.raw)) notFound(reply.raw);
   };
   // Every method, not only GET and HEAD: the handler answers the others 405 with `Allow`, as the
   // standalone server and the Express middleware do, where Fastify alone would answer 404.

@@ -78,20 +78,48 @@ describe('createHealthMetrics', () => {
       'phasegate_component_attempts{component="redis",phase="cache"} 7',
       'phasegate_component_up{component="postgres",phase="database",critical="true"} 1',
       'phasegate_component_up{component="redis",phase="cache",critical="false"} 0',
-      'phasegate_breaker_state{component="postgres"} 1',
-      'phasegate_breaker_state{component="redis"} 2',
-      'phasegate_pool_connections{component="postgres",kind="open"} 5',
-      'phasegate_pool_connections{component="postgres",kind="target"} 12',
-      'phasegate_pool_connections{component="postgres",kind="max"} 50',
-      'phasegate_pool_connections{component="postgres",kind="idle"} 2',
+      'phasegate_breaker_state{component="postgres",phase="database"} 1',
+      'phasegate_breaker_state{component="redis",phase="cache"} 2',
+      'phasegate_pool_connections{component="postgres",phase="database",kind="open"} 5',
+      'phasegate_pool_connections{component="postgres",phase="database",kind="target"} 12',
+      'phasegate_pool_connections{component="postgres",phase="database",kind="max"} 50',
+      'phasegate_pool_connections{component="postgres",phase="database",kind="idle"} 2',
       'phasegate_admission_wait_seconds{backend="postgres"} 2.5',
     ]) {
       expect(lines).toContain(expected);
     }
     // A running phase has no duration yet; a component without a breaker has no breaker series.
     expect(text).not.toContain('phasegate_phase_duration_seconds{phase="database"}');
-    expect(text).not.toContain('phasegate_breaker_state{component="key"}');
+    expect(text).not.toContain('phasegate_breaker_state{component="key"');
     expect(metrics.contentType).toContain('text/plain');
+  });
+
+  it("labels every per-component series with the component's phase, as attempts and up are", async () => {
+    const metrics = createHealthMetrics(sourceOf(base));
+    metrics.observeComponentStart({
+      component: 'postgres',
+      phase: 'database',
+      durationMs: 5,
+      outcome: 'ready',
+    });
+    const phaseOf = new Map(base.components.map((c) => [c.name, c.phase]));
+    const samples = (await metrics.render()).split('\n').filter((l) => l.includes('component="'));
+    const series = new Set(samples.map((l) => l.slice(0, l.indexOf('{'))));
+    expect(series).toEqual(
+      new Set([
+        'phasegate_component_attempts',
+        'phasegate_component_up',
+        'phasegate_breaker_state',
+        'phasegate_pool_connections',
+        'phasegate_component_start_duration_seconds_bucket',
+        'phasegate_component_start_duration_seconds_sum',
+        'phasegate_component_start_duration_seconds_count',
+      ]),
+    );
+    for (const line of samples) {
+      const component = /component="(\w+)"/.exec(line)![1]!;
+      expect(line).toContain(`component="${component}",phase="${phaseOf.get(component)}"`);
+    }
   });
 
   it('has no startup duration sample until the service is ready, and none after a failed start', async () => {

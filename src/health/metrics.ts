@@ -67,9 +67,10 @@ const seconds = (ms: number): number => ms / 1000;
  * (one-hot), `phasegate_startup_duration_seconds`, `phasegate_phase_duration_seconds{phase}`,
  * `phasegate_component_start_duration_seconds{component,phase,outcome}` (histogram),
  * `phasegate_component_attempts{component,phase}`, `phasegate_component_up{component,phase,critical}` (1 only while ready),
- * `phasegate_breaker_state{component}` (0 closed, 1 half-open, 2 open),
- * `phasegate_pool_connections{component,kind="open"|"target"|"max"|"idle"|"waiting"}`,
- * `phasegate_admission_wait_seconds{backend}`.
+ * `phasegate_breaker_state{component,phase}` (0 closed, 1 half-open, 2 open),
+ * `phasegate_pool_connections{component,phase,kind="open"|"target"|"max"|"idle"|"waiting"}`,
+ * `phasegate_admission_wait_seconds{backend}`. Every per-component series carries both
+ * `component` and `phase`, so any of them can be selected or summed by phase alike.
  *
  * @param optionsPath Where `input` sits in the caller's configuration, for the path of a
  *   `ConfigError` (`metrics.prefix`, or `health.metrics.prefix` from the health options).
@@ -184,34 +185,37 @@ export function createHealthMetrics(
       }
     },
   });
-  const breaker: Gauge<'component'> = new Gauge({
+  const breaker: Gauge<'component' | 'phase'> = new Gauge({
     name: `${prefix}breaker_state`,
     help: 'Circuit-breaker state of each component: 0 closed, 1 half-open, 2 open.',
-    labelNames: ['component'],
+    labelNames: ['component', 'phase'],
     registers,
     collect() {
       breaker.reset();
       for (const c of snapshot().components) {
         const value = c.breaker === null ? undefined : BREAKER_STATE_VALUES[c.breaker];
-        if (value !== undefined) breaker.set({ component: redactText(c.name) }, value);
+        if (value !== undefined) {
+          breaker.set({ component: redactText(c.name), phase: redactText(c.phase) }, value);
+        }
       }
     },
   });
-  const pool: Gauge<'component' | 'kind'> = new Gauge({
+  const pool: Gauge<'component' | 'phase' | 'kind'> = new Gauge({
     name: `${prefix}pool_connections`,
     help: 'Connection pool figures by kind: open connections, the current target (fair share), the configured max, idle connections, callers waiting for one.',
-    labelNames: ['component', 'kind'],
+    labelNames: ['component', 'phase', 'kind'],
     registers,
     collect() {
       pool.reset();
       for (const c of snapshot().components) {
         if (c.pool === undefined) continue;
         const component = redactText(c.name);
-        pool.set({ component, kind: 'open' }, c.pool.open);
-        pool.set({ component, kind: 'target' }, c.pool.target);
-        pool.set({ component, kind: 'max' }, c.pool.max);
-        if (c.pool.idle !== undefined) pool.set({ component, kind: 'idle' }, c.pool.idle);
-        if (c.pool.waiting !== undefined) pool.set({ component, kind: 'waiting' }, c.pool.waiting);
+        const phase = redactText(c.phase);
+        pool.set({ component, phase, kind: 'open' }, c.pool.open);
+        pool.set({ component, phase, kind: 'target' }, c.pool.target);
+        pool.set({ component, phase, kind: 'max' }, c.pool.max);
+        if (c.pool.idle !== undefined) pool.set({ component, phase, kind: 'idle' }, c.pool.idle);
+        if (c.pool.waiting !== undefined) pool.set({ component, phase, kind: 'waiting' }, c.pool.waiting);
       }
     },
   });

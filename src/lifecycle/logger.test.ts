@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors/config-error.js';
 import { StartupError } from '../errors/startup-error.js';
 import { ErrorCodes } from '../errors/codes.js';
 import { redactText } from '../common/redact.js';
@@ -61,6 +62,26 @@ describe('createLogger redacts at the logger', () => {
     // Each error of the chain keeps its own message and stack; the cause's are not appended to it.
     expect(err.message).toBe(redactText(outer.message));
     expect(String(err.stack)).not.toContain('caused by');
+  });
+
+  it("keeps a ConfigError's message whole when its path names a secret, and still hides a secret in free text", () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ stream });
+    const error = new ConfigError(
+      'HEALTH_TOKEN',
+      'must be at least 16 characters without spaces',
+      'generate one with `openssl rand -hex 32`, or unset it',
+    );
+    logger.fatal({ err: error }, 'invalid configuration');
+    logger.info(`sent TOKEN: ${SECRET} and password=${SECRET}`);
+    const [config, free] = lines().map((line) => JSON.parse(line) as Record<string, unknown>);
+    const err = config!.err as Record<string, unknown>;
+    expect(err.message).toBe(
+      'Invalid configuration at HEALTH_TOKEN: must be at least 16 characters without spaces (fix: generate one with `openssl rand -hex 32`, or unset it)',
+    );
+    expect(String(err.stack)).toContain('HEALTH_TOKEN: must be at least 16 characters');
+    expect(err.problem).toBe('must be at least 16 characters without spaces');
+    expect(free!.msg).toBe('sent TOKEN: *** and password=***');
   });
 
   it('keeps the bindings of every ancestor in a grandchild, redacted', () => {

@@ -33,7 +33,9 @@ describe('examples/health-fastify', () => {
         availability: 'FULL',
       });
       const metrics = await httpRequest(`${example.url}/metrics`);
-      expect(metrics.body).toContain('phasegate_pool_connections{component="database",kind="target"} 10');
+      expect(metrics.body).toContain(
+        'phasegate_pool_connections{component="database",phase="database",kind="target"} 10',
+      );
       expect(metrics.body).toContain(
         'phasegate_component_start_duration_seconds_count{component="database",phase="database",outcome="ready"} 1',
       );

@@ -83,6 +83,26 @@ describe('Fastify plugin', () => {
     }
   });
 
+  it("answers the variants of a probe path the app's router takes for it (/readyz/, /READYZ, //readyz) with the app's 404 instead of never answering", async () => {
+    for (const [routerOptions, path] of [
+      [{ ignoreTrailingSlash: true }, '/readyz/'],
+      [{ caseSensitive: false }, '/READYZ'],
+      [{ ignoreDuplicateSlashes: true }, '//readyz'],
+    ] as const) {
+      const app = Fastify({ routerOptions });
+      await app.register(phasegateHealthPlugin, { source: new FakeSource() });
+      const url = await app.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        // A hijacked reply that nobody writes would hang here until the timeout.
+        const res = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(2_000) });
+        expect([path, res.status, JSON.parse(await res.text()).statusCode]).toEqual([path, 404, 404]);
+        expect((await httpRequest(`${url}/readyz`)).status).toBe(200);
+      } finally {
+        await app.close();
+      }
+    }
+  });
+
   it('fails registration with a clear error when given neither health nor source', async () => {
     const app = Fastify();
     await expect(app.register(phasegateHealthPlugin, {})).rejects.toThrow(/pass `health`/);

@@ -315,9 +315,9 @@ describe('/metrics', () => {
       'phasegate_availability{level="FULL"} 1',
       'phasegate_phase_duration_seconds{phase="database"} 30.94',
       'phasegate_component_attempts{component="postgres",phase="database"} 3',
-      'phasegate_breaker_state{component="postgres"} 2',
-      'phasegate_pool_connections{component="postgres",kind="open"} 5',
-      'phasegate_pool_connections{component="postgres",kind="target"} 12',
+      'phasegate_breaker_state{component="postgres",phase="database"} 2',
+      'phasegate_pool_connections{component="postgres",phase="database",kind="open"} 5',
+      'phasegate_pool_connections{component="postgres",phase="database",kind="target"} 12',
       'phasegate_admission_wait_seconds{backend="local"} 1.5',
       'phasegate_component_start_duration_seconds_count{component="postgres",phase="database",outcome="ready"} 1',
     ]) {
