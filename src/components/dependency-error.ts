@@ -90,6 +90,8 @@ const HINTS: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'is the server running and listening on that address?',
   ENOENT:
     'the Unix socket is not there: is the server (or its proxy) running, and is the socket directory right?',
+  EACCES:
+    'this process may not open the Unix socket: let the user this service runs as in (the permissions of the socket and of its directory, e.g. its group), or run the service as a user they allow',
   DEPTH_ZERO_SELF_SIGNED_CERT: UNTRUSTED_CERT,
   SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED_CERT,
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED_CERT,
@@ -155,12 +157,15 @@ function hintFor(
 /**
  * Codes whose hint fits only one of their meanings, told apart by the error carrying the code:
  * ENODATA is a DNS answer (`dns.resolve*`, the error names its `hostname`) and also the errno "No
- * data available" (a missing extended attribute); ENOENT is a Unix socket not there (`connect`)
- * and also a missing file (a setting's path), whose message says enough.
+ * data available" (a missing extended attribute); ENOENT and EACCES are a Unix socket not there
+ * or not open to us (`connect`; a TCP connect's EACCES, which names a `port`, is a security policy
+ * the socket hint does not fit) and also a missing or unreadable file (a setting's path), whose
+ * message says enough.
  */
 const HINT_ONLY_FOR: Readonly<Record<string, (carrier: object) => boolean>> = {
   ENODATA: (carrier) => typeof (carrier as { hostname?: unknown }).hostname === 'string',
   ENOENT: (carrier) => (carrier as { syscall?: unknown }).syscall === 'connect',
+  EACCES: (carrier) => (carrier as { syscall?: unknown }).syscall === 'connect' && !('port' in carrier),
 };
 
 /**

@@ -11,6 +11,7 @@ import { DeadlineExceededError } from './deadline-exceeded-error.js';
 import { exitCodeFor } from './exit-codes.js';
 import type { ErrorClass } from './classification.js';
 import { isRetryableClass } from './classification.js';
+import { deniedSocketError } from './test-fixtures.js';
 
 const withCode = (code: string, message = 'boom'): Error => Object.assign(new Error(message), { code });
 /** An error shaped as `dns.resolve*` gives it. */
@@ -161,6 +162,15 @@ describe('classify', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a Unix socket this process may not open (mode 000) is permanent: exit 78, not a bug, not retried', async () => {
+    // A Postgres or Redis socket, or its directory, that the user this service runs as may not
+    // open: waiting does not change a file mode. The error is a real one (see deniedSocketError).
+    const error = await deniedSocketError();
+    expect(error).toMatchObject({ code: 'EACCES', syscall: 'connect' });
+    expect(classify(error)).toBe('permanent');
+    expect(exitCodeFor(error)).toBe(78);
   });
 
   it('user rules run before the built-in ones', () => {

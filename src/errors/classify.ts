@@ -76,6 +76,18 @@ function isMissingSocket(error: object, code: string): boolean {
   return code === 'ENOENT' && (error as { syscall?: unknown }).syscall === 'connect';
 }
 
+/**
+ * A connection this process is not allowed to make (`connect EACCES /run/postgresql/.s.PGSQL.5432`):
+ * a Unix socket, or its directory, whose permissions do not let the user this service runs as in;
+ * less often a TCP connect a security policy (SELinux, AppArmor) or a broadcast address refuses. Not
+ * a bug, and waiting does not change a file mode or a user: `permanent`, like a role without a
+ * privilege (42501), with the hint to fix the permissions or the user. Told from an unreadable file
+ * the settings name (`config`, below) by its `connect` syscall.
+ */
+function isDeniedConnect(error: object, code: string): boolean {
+  return code === 'EACCES' && (error as { syscall?: unknown }).syscall === 'connect';
+}
+
 const NETWORK_CAPACITY = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
 
 /**
@@ -201,6 +213,7 @@ export const builtinRule: ClassificationRule = (error) => {
     if (NETWORK_TRANSIENT.has(code) || isDnsNoData(error, code) || isMissingSocket(error, code)) {
       return 'transient';
     }
+    if (isDeniedConnect(error, code)) return 'permanent';
     if (NETWORK_CAPACITY.has(code)) return 'capacity';
     if (NETWORK_CONFIG.has(code)) return 'config';
     if (FILE_CONFIG.has(code) && typeof (error as { path?: unknown }).path === 'string') return 'config';
