@@ -87,6 +87,8 @@ const HINTS: Readonly<Record<string, string>> = {
   NOAUTH: 'the Redis server needs a password: add it to the connection settings',
   NOPERM:
     "the Redis user's ACL does not allow the command named in the message: grant it (ACL SETUSER <user> +<command>) or use another user",
+  DENIED:
+    'the Redis server is in protected mode (its default user has no password), so it accepts only clients on its own host: give it a password (requirepass or an ACL user) and put it in the URL, or set protected-mode no on a server only trusted networks reach',
   ECONNREFUSED: 'is the server running and listening on that address?',
   ENOENT:
     'the Unix socket is not there: is the server (or its proxy) running, and is the socket directory right?',
@@ -210,7 +212,7 @@ export function driverCodeOf(error: unknown): string | undefined {
     if (typeof code === 'string' && code !== '') return code;
     const message = (candidate as { message?: unknown }).message;
     const reply =
-      typeof message === 'string' ? /^(NOAUTH|WRONGPASS|NOPERM|LOADING|BUSY)\b/.exec(message) : null;
+      typeof message === 'string' ? /^(NOAUTH|WRONGPASS|NOPERM|DENIED|LOADING|BUSY)\b/.exec(message) : null;
     if (reply) return reply[1];
   }
   return undefined;

@@ -122,6 +122,13 @@ describe('classify', () => {
       new Error("NOPERM this user has no permissions to run the 'ping' command"),
       'permanent',
     ],
+    [
+      'redis DENIED (protected mode refuses a client not on the loopback interface)',
+      new Error(
+        'DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user.',
+      ),
+      'permanent',
+    ],
     ['redis LOADING', new Error('LOADING Redis is loading the dataset in memory'), 'capacity'],
     ['redis max clients', new Error('ERR max number of clients reached'), 'capacity'],
     ['redis BUSY', new Error('BUSY Redis is busy running a script'), 'capacity'],

@@ -177,6 +177,9 @@ const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, ErrorClass]> = [
   [/^BUSY\b/, 'capacity'],
   // NOPERM: the Redis user's ACL does not allow a command it was sent (a person grants it).
   [/^(NOAUTH|WRONGPASS|NOPERM)\b/, 'permanent'],
+  // DENIED: a Redis in protected mode (no password for the default user) refuses a client that is
+  // not on its loopback interface. A person sets a password or changes the server's settings.
+  [/^DENIED\b/, 'permanent'],
   // Redis before 6 answers a wrong AUTH password with a plain ERR reply.
   [/invalid username-password pair|password authentication failed|^ERR invalid password/i, 'permanent'],
   // pg: the server asks for a SCRAM password and the settings give none (a URL without one, no
