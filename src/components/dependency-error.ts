@@ -72,6 +72,10 @@ export function isDependencyError(value: unknown): value is DependencyError {
 const UNTRUSTED_CERT =
   "this process does not trust the server's TLS certificate: give its CA (sslrootcert=, the TLS ca option, or NODE_EXTRA_CA_CERTS)";
 
+/** The hint of a TLS certificate or key in the settings that is not (whole) PEM. */
+const NOT_PEM =
+  'a TLS certificate or key in the settings is not PEM (-----BEGIN ... -----END ...) or is cut short: check the files (sslcert=, sslkey=, or the TLS cert and key options)';
+
 /** The hint of an answer that is not HTTP (see the `HPE_` codes in `classify`). */
 const NOT_HTTP = "the address does not answer HTTP: check the URL's host, port and scheme";
 
@@ -112,6 +116,12 @@ const HINTS: Readonly<Record<string, string>> = {
     'the server refused the TLS handshake: it may require a client certificate, or share no cipher; check both TLS settings',
   ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION:
     'no TLS version suits both sides: check the minimum and maximum TLS versions of the settings and the server',
+  ERR_OSSL_X509_KEY_VALUES_MISMATCH:
+    'the TLS client key is not the one of the client certificate: give the key the certificate was issued for (sslkey= and sslcert=, or the TLS key and cert options)',
+  ERR_OSSL_BAD_DECRYPT:
+    'the TLS client key is encrypted and its passphrase is missing or wrong: give the passphrase (the TLS passphrase option) or an unencrypted key',
+  ERR_OSSL_PEM_NO_START_LINE: NOT_PEM,
+  ERR_OSSL_PEM_BAD_END_LINE: NOT_PEM,
   HPE_INVALID_CONSTANT: NOT_HTTP,
   HPE_INVALID_VERSION: NOT_HTTP,
   HPE_INVALID_STATUS: NOT_HTTP,

@@ -113,6 +113,13 @@ const NETWORK_CONFIG = new Set([
   'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
   'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
   'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION',
+  // The client certificate or key the settings give cannot be used, found before any handshake
+  // (`tls.connect` throws; pg and ioredis pass the error on): a key that is not the certificate's,
+  // an encrypted key without its passphrase (or with a wrong one), a file that is not PEM.
+  'ERR_OSSL_X509_KEY_VALUES_MISMATCH',
+  'ERR_OSSL_BAD_DECRYPT',
+  'ERR_OSSL_PEM_NO_START_LINE',
+  'ERR_OSSL_PEM_BAD_END_LINE',
   // fetch (undici) read an answer whose first line is not an HTTP status line: the address is
   // something else (a Redis or Postgres port, TLS where `http:` was given). Other parser errors,
   // of an HTTP server that broke off or garbled its headers, stay unrecognised.
