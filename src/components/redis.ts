@@ -242,11 +242,14 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
       const reply = await untilAborted(client.ping(), signal);
       if (reply !== 'PONG') throw new Error(`PING answered ${JSON.stringify(reply)}`);
     } catch (error) {
+      // Connected, then closed (not a PING left unanswered on a connection still up).
+      const closedAfterConnecting = connected && (client.status === 'end' || client.status === 'close');
       client.disconnect();
       if (signal.aborted) throw abortReason(signal);
       const failure = toDependencyError('redis', target, lastError ?? error);
       const { host, port, path } = client.options;
-      if (connected && failure.classification === 'transient' && !usesTls && !path && host && port) {
+      const plainTcp = !usesTls && !path && host && port;
+      if (closedAfterConnecting && failure.classification === 'transient' && plainTcp) {
         const refusal = await redisRefusal(host, port, clock, signal);
         if (signal.aborted) throw abortReason(signal);
         if (refusal) throw toDependencyError('redis', target, refusal);
