@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../errors/classify.js';
 import { exitCodeFor } from '../errors/exit-codes.js';
+import { deniedSocketError } from '../errors/test-fixtures.js';
 import {
   DependencyError,
   classifyDriverError,
@@ -75,6 +76,25 @@ describe('toDependencyError', () => {
     const fromFile = toDependencyError('postgres', 'app@db/app', file);
     expect(fromFile).toMatchObject({ driverCode: 'ENOENT', classification: 'config' });
     expect(fromFile.hint).toBeUndefined();
+  });
+
+  it('a Unix socket this process may not open: permanent, with the hint to fix its permissions or the user', async () => {
+    const error = toDependencyError('postgres', 'app@/run/postgresql/app', await deniedSocketError());
+    expect(error).toMatchObject({ driverCode: 'EACCES', classification: 'permanent' });
+    expect(error.message).toMatch(/connect EACCES .*s\.sock/);
+    expect(error.hint).toMatch(/permissions of the socket and of its directory/);
+    expect(exitCodeFor(error)).toBe(78);
+    // A TCP connect's EACCES (a security policy, a broadcast address) is not about a socket's mode.
+    const tcp = Object.assign(new Error('connect EACCES 10.0.0.255:5432'), {
+      code: 'EACCES',
+      syscall: 'connect',
+      address: '10.0.0.255',
+      port: 5432,
+    });
+    expect(toDependencyError('postgres', 'app@10.0.0.255/app', tcp)).toMatchObject({
+      classification: 'permanent',
+      hint: undefined,
+    });
   });
 
   it('looks through the cause chain of fetch errors', () => {

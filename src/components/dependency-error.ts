@@ -72,6 +72,10 @@ export function isDependencyError(value: unknown): value is DependencyError {
 const UNTRUSTED_CERT =
   "this process does not trust the server's TLS certificate: give its CA (sslrootcert=, the TLS ca option, or NODE_EXTRA_CA_CERTS)";
 
+/** The hint of a TLS certificate or key in the settings that is not (whole) PEM. */
+const NOT_PEM =
+  'a TLS certificate or key in the settings is not PEM (-----BEGIN ... -----END ...) or is cut short: check the files (sslcert=, sslkey=, or the TLS cert and key options)';
+
 /** The hint of an answer that is not HTTP (see the `HPE_` codes in `classify`). */
 const NOT_HTTP = "the address does not answer HTTP: check the URL's host, port and scheme";
 
@@ -87,9 +91,13 @@ const HINTS: Readonly<Record<string, string>> = {
   NOAUTH: 'the Redis server needs a password: add it to the connection settings',
   NOPERM:
     "the Redis user's ACL does not allow the command named in the message: grant it (ACL SETUSER <user> +<command>) or use another user",
+  DENIED:
+    'the Redis server is in protected mode (its default user has no password), so it accepts only clients on its own host: give it a password (requirepass or an ACL user) and put it in the URL, or set protected-mode no on a server only trusted networks reach',
   ECONNREFUSED: 'is the server running and listening on that address?',
   ENOENT:
     'the Unix socket is not there: is the server (or its proxy) running, and is the socket directory right?',
+  EACCES:
+    'this process may not open the Unix socket: let the user this service runs as in (the permissions of the socket and of its directory, e.g. its group), or run the service as a user they allow',
   DEPTH_ZERO_SELF_SIGNED_CERT: UNTRUSTED_CERT,
   SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED_CERT,
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED_CERT,
@@ -108,6 +116,12 @@ const HINTS: Readonly<Record<string, string>> = {
     'the server refused the TLS handshake: it may require a client certificate, or share no cipher; check both TLS settings',
   ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION:
     'no TLS version suits both sides: check the minimum and maximum TLS versions of the settings and the server',
+  ERR_OSSL_X509_KEY_VALUES_MISMATCH:
+    'the TLS client key is not the one of the client certificate: give the key the certificate was issued for (sslkey= and sslcert=, or the TLS key and cert options)',
+  ERR_OSSL_BAD_DECRYPT:
+    'the TLS client key is encrypted and its passphrase is missing or wrong: give the passphrase (the TLS passphrase option) or an unencrypted key',
+  ERR_OSSL_PEM_NO_START_LINE: NOT_PEM,
+  ERR_OSSL_PEM_BAD_END_LINE: NOT_PEM,
   HPE_INVALID_CONSTANT: NOT_HTTP,
   HPE_INVALID_VERSION: NOT_HTTP,
   HPE_INVALID_STATUS: NOT_HTTP,
@@ -155,12 +169,15 @@ function hintFor(
 /**
  * Codes whose hint fits only one of their meanings, told apart by the error carrying the code:
  * ENODATA is a DNS answer (`dns.resolve*`, the error names its `hostname`) and also the errno "No
- * data available" (a missing extended attribute); ENOENT is a Unix socket not there (`connect`)
- * and also a missing file (a setting's path), whose message says enough.
+ * data available" (a missing extended attribute); ENOENT and EACCES are a Unix socket not there
+ * or not open to us (`connect`; a TCP connect's EACCES, which names a `port`, is a security policy
+ * the socket hint does not fit) and also a missing or unreadable file (a setting's path), whose
+ * message says enough.
  */
 const HINT_ONLY_FOR: Readonly<Record<string, (carrier: object) => boolean>> = {
   ENODATA: (carrier) => typeof (carrier as { hostname?: unknown }).hostname === 'string',
   ENOENT: (carrier) => (carrier as { syscall?: unknown }).syscall === 'connect',
+  EACCES: (carrier) => (carrier as { syscall?: unknown }).syscall === 'connect' && !('port' in carrier),
 };
 
 /**
@@ -205,7 +222,7 @@ export function driverCodeOf(error: unknown): string | undefined {
     if (typeof code === 'string' && code !== '') return code;
     const message = (candidate as { message?: unknown }).message;
     const reply =
-      typeof message === 'string' ? /^(NOAUTH|WRONGPASS|NOPERM|LOADING|BUSY)\b/.exec(message) : null;
+      typeof message === 'string' ? /^(NOAUTH|WRONGPASS|NOPERM|DENIED|LOADING|BUSY)\b/.exec(message) : null;
     if (reply) return reply[1];
   }
   return undefined;

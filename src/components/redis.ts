@@ -15,6 +15,7 @@ import type { Policy } from '../policies/policy.js';
 import { requirePositive } from '../policies/validate.js';
 import { untilAborted } from './abort.js';
 import { DependencyError, toDependencyError } from './dependency-error.js';
+import { redisRefusal } from './redis-refusal.js';
 
 const ioredis = lazyModule<typeof IORedis>('ioredis');
 
@@ -159,8 +160,11 @@ function isCommandTimeout(error: unknown): boolean {
 /**
  * A Redis client (ioredis) as a startup component. Each start attempt makes one connection with
  * ioredis's own retrying turned off, so the attempt succeeds or fails with a classified error and
- * the policy decides what happens next (WRONGPASS / NOAUTH, and NOPERM for a user whose ACL does
- * not allow PING, are `permanent`; a refused socket is `transient`; LOADING is `capacity`).
+ * the policy decides what happens next (WRONGPASS / NOAUTH, NOPERM for a user whose ACL does not
+ * allow PING, and DENIED from a server in protected mode, which accepts only clients on its own
+ * host while its default user has no password, are `permanent`; a refused socket is `transient`;
+ * LOADING is `capacity`). A connection the server closes at once is asked why on a second
+ * connection that writes nothing (ioredis's own loses the reply; plain TCP only, not over TLS).
  * Aborting the attempt drops the socket. Once started, the client reconnects on its own with jitter
  * when the connection drops (`reconnect`), as a plain ioredis client does. `check` sends `PING`
  * (failing as `transient` while the client is reconnecting, and reconnecting first if it was left
@@ -216,24 +220,40 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
 
   /**
    * Connect `client` and PING it (a server still loading its dataset answers LOADING: `capacity`),
-   * failing with the error ioredis reported rather than "Connection is closed".
+   * failing with the error ioredis reported rather than "Connection is closed". A connection the
+   * server closed at once is asked why on a connection of its own (see `redisRefusal`): a server
+   * in protected mode refuses with DENIED (`permanent`), which ioredis does not report.
    */
-  const connect = async (client: Redis, signal: AbortSignal): Promise<void> => {
+  const connect = async (client: Redis, signal: AbortSignal, clock: Clock): Promise<void> => {
     let lastError: unknown;
+    let connected = false;
     const onError = (error: unknown): void => {
       lastError = error;
     };
+    const onConnect = (): void => {
+      connected = true;
+    };
     const onAbort = (): void => client.disconnect();
     client.on('error', onError);
+    client.on('connect', onConnect);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       await untilAborted(client.connect(), signal);
       const reply = await untilAborted(client.ping(), signal);
       if (reply !== 'PONG') throw new Error(`PING answered ${JSON.stringify(reply)}`);
     } catch (error) {
+      // Connected, then closed (not a PING left unanswered on a connection still up).
+      const closedAfterConnecting = connected && (client.status === 'end' || client.status === 'close');
       client.disconnect();
       if (signal.aborted) throw abortReason(signal);
       const failure = toDependencyError('redis', target, lastError ?? error);
+      const { host, port, path } = client.options;
+      const plainTcp = !usesTls && !path && host && port;
+      if (closedAfterConnecting && failure.classification === 'transient' && plainTcp) {
+        const refusal = await redisRefusal(host, port, clock, signal);
+        if (signal.aborted) throw abortReason(signal);
+        if (refusal) throw toDependencyError('redis', target, refusal);
+      }
       if (!usesTls || failure.driverCode !== 'ETIMEDOUT') throw failure;
       throw new DependencyError({
         dependency: 'redis',
@@ -247,6 +267,7 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
     } finally {
       signal.removeEventListener('abort', onAbort);
       client.off('error', onError);
+      client.off('connect', onConnect);
     }
   };
 
@@ -263,7 +284,7 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
       const client = input.url ? new Client(input.url, clientOptions) : new Client(clientOptions);
       // Errors surface through the commands and connect(); without a listener ioredis would log them.
       client.on('error', () => undefined);
-      await connect(client, ctx.signal);
+      await connect(client, ctx.signal, ctx.clock);
       clocks.set(client, ctx.clock);
       // Started: from now on a dropped connection is reconnected by ioredis (which reads the strategy
       // when the connection closes); `stop` (QUIT / disconnect) still ends it for good.
@@ -282,7 +303,9 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
         });
       }
       try {
-        if (status === 'end' || status === 'close') return await connect(client, signal);
+        if (status === 'end' || status === 'close') {
+          return await connect(client, signal, clocks.get(client) ?? systemClock);
+        }
         const reply = await untilAborted(client.ping(), signal);
         if (reply !== 'PONG') throw new Error(`PING answered ${JSON.stringify(reply)}`);
       } catch (error) {

@@ -7,6 +7,7 @@ import tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toDependencyError } from '../components/dependency-error.js';
 import { classify } from './classify.js';
+import { exitCodeFor } from './exit-codes.js';
 
 /**
  * TLS handshakes that fail because of how the two sides are set up, made for real against a local
@@ -16,6 +17,10 @@ import { classify } from './classify.js';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'phasegate-tls-'));
 let cert: Buffer | undefined;
 let key: Buffer | undefined;
+/** Another key than the certificate's. */
+let otherKey: Buffer | undefined;
+/** The certificate's key, encrypted with the passphrase `secret`. */
+let encryptedKey: Buffer | undefined;
 try {
   execFileSync(
     'openssl',
@@ -26,8 +31,21 @@ try {
     ],
     { stdio: 'ignore' },
   );
+  execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-out', path.join(dir, 'other.pem')], {
+    stdio: 'ignore',
+  });
+  execFileSync(
+    'openssl',
+    [
+      ...['pkey', '-in', path.join(dir, 'key.pem'), '-aes256', '-passout', 'pass:secret'],
+      ...['-out', path.join(dir, 'encrypted.pem')],
+    ],
+    { stdio: 'ignore' },
+  );
   cert = readFileSync(path.join(dir, 'cert.pem'));
   key = readFileSync(path.join(dir, 'key.pem'));
+  otherKey = readFileSync(path.join(dir, 'other.pem'));
+  encryptedKey = readFileSync(path.join(dir, 'encrypted.pem'));
 } catch {
   // No openssl on this machine: the tests below are skipped.
 }
@@ -94,6 +112,52 @@ describe.skipIf(cert === undefined)(
       const error = await handshakeError(server, client);
       expect(error).toMatchObject({ code });
       expect(classify(error)).toBe('config');
+      expect(toDependencyError('postgres', 'db:5432', error).hint).toMatch(hint);
+    });
+
+    // A client certificate or key that cannot be used fails before any handshake: `tls.connect`
+    // throws (pg emits that error, ioredis rejects with it). Before, exit 1 as a bug.
+    it.each<[string, () => tls.ConnectionOptions, string, RegExp]>([
+      [
+        'a key that is not the certificate’s',
+        () => ({ cert, key: otherKey }),
+        'ERR_OSSL_X509_KEY_VALUES_MISMATCH',
+        /not the one of the client certificate/,
+      ],
+      [
+        'an encrypted key without its passphrase',
+        () => ({ cert, key: encryptedKey }),
+        'ERR_OSSL_BAD_DECRYPT',
+        /passphrase/,
+      ],
+      [
+        'an encrypted key with a wrong passphrase',
+        () => ({ cert, key: encryptedKey, passphrase: 'wrong' }),
+        'ERR_OSSL_BAD_DECRYPT',
+        /passphrase/,
+      ],
+      [
+        'a certificate file that is not PEM',
+        () => ({ cert: Buffer.from('not a certificate'), key }),
+        'ERR_OSSL_PEM_NO_START_LINE',
+        /not PEM/,
+      ],
+      [
+        'a certificate file cut short',
+        () => ({ cert: cert!.subarray(0, 300), key }),
+        'ERR_OSSL_PEM_BAD_END_LINE',
+        /cut short/,
+      ],
+    ])('the client certificate or key of the settings: %s', (_name, options, code, hint) => {
+      let error: unknown;
+      try {
+        tls.connect({ host: '127.0.0.1', port: 9, ...options() }).destroy();
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(error).toMatchObject({ code });
+      expect(classify(error)).toBe('config');
+      expect(exitCodeFor(error)).toBe(78);
       expect(toDependencyError('postgres', 'db:5432', error).hint).toMatch(hint);
     });
 

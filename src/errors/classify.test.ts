@@ -11,6 +11,7 @@ import { DeadlineExceededError } from './deadline-exceeded-error.js';
 import { exitCodeFor } from './exit-codes.js';
 import type { ErrorClass } from './classification.js';
 import { isRetryableClass } from './classification.js';
+import { deniedSocketError } from './test-fixtures.js';
 
 const withCode = (code: string, message = 'boom'): Error => Object.assign(new Error(message), { code });
 /** An error shaped as `dns.resolve*` gives it. */
@@ -121,6 +122,13 @@ describe('classify', () => {
       new Error("NOPERM this user has no permissions to run the 'ping' command"),
       'permanent',
     ],
+    [
+      'redis DENIED (protected mode refuses a client not on the loopback interface)',
+      new Error(
+        'DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user.',
+      ),
+      'permanent',
+    ],
     ['redis LOADING', new Error('LOADING Redis is loading the dataset in memory'), 'capacity'],
     ['redis max clients', new Error('ERR max number of clients reached'), 'capacity'],
     ['redis BUSY', new Error('BUSY Redis is busy running a script'), 'capacity'],
@@ -161,6 +169,15 @@ describe('classify', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a Unix socket this process may not open (mode 000) is permanent: exit 78, not a bug, not retried', async () => {
+    // A Postgres or Redis socket, or its directory, that the user this service runs as may not
+    // open: waiting does not change a file mode. The error is a real one (see deniedSocketError).
+    const error = await deniedSocketError();
+    expect(error).toMatchObject({ code: 'EACCES', syscall: 'connect' });
+    expect(classify(error)).toBe('permanent');
+    expect(exitCodeFor(error)).toBe(78);
   });
 
   it('user rules run before the built-in ones', () => {

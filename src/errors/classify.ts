@@ -76,6 +76,18 @@ function isMissingSocket(error: object, code: string): boolean {
   return code === 'ENOENT' && (error as { syscall?: unknown }).syscall === 'connect';
 }
 
+/**
+ * A connection this process is not allowed to make (`connect EACCES /run/postgresql/.s.PGSQL.5432`):
+ * a Unix socket, or its directory, whose permissions do not let the user this service runs as in;
+ * less often a TCP connect a security policy (SELinux, AppArmor) or a broadcast address refuses. Not
+ * a bug, and waiting does not change a file mode or a user: `permanent`, like a role without a
+ * privilege (42501), with the hint to fix the permissions or the user. Told from an unreadable file
+ * the settings name (`config`, below) by its `connect` syscall.
+ */
+function isDeniedConnect(error: object, code: string): boolean {
+  return code === 'EACCES' && (error as { syscall?: unknown }).syscall === 'connect';
+}
+
 const NETWORK_CAPACITY = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
 
 /**
@@ -101,6 +113,13 @@ const NETWORK_CONFIG = new Set([
   'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
   'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
   'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION',
+  // The client certificate or key the settings give cannot be used, found before any handshake
+  // (`tls.connect` throws; pg and ioredis pass the error on): a key that is not the certificate's,
+  // an encrypted key without its passphrase (or with a wrong one), a file that is not PEM.
+  'ERR_OSSL_X509_KEY_VALUES_MISMATCH',
+  'ERR_OSSL_BAD_DECRYPT',
+  'ERR_OSSL_PEM_NO_START_LINE',
+  'ERR_OSSL_PEM_BAD_END_LINE',
   // fetch (undici) read an answer whose first line is not an HTTP status line: the address is
   // something else (a Redis or Postgres port, TLS where `http:` was given). Other parser errors,
   // of an HTTP server that broke off or garbled its headers, stay unrecognised.
@@ -165,6 +184,9 @@ const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, ErrorClass]> = [
   [/^BUSY\b/, 'capacity'],
   // NOPERM: the Redis user's ACL does not allow a command it was sent (a person grants it).
   [/^(NOAUTH|WRONGPASS|NOPERM)\b/, 'permanent'],
+  // DENIED: a Redis in protected mode (no password for the default user) refuses a client that is
+  // not on its loopback interface. A person sets a password or changes the server's settings.
+  [/^DENIED\b/, 'permanent'],
   // Redis before 6 answers a wrong AUTH password with a plain ERR reply.
   [/invalid username-password pair|password authentication failed|^ERR invalid password/i, 'permanent'],
   // pg: the server asks for a SCRAM password and the settings give none (a URL without one, no
@@ -201,6 +223,7 @@ export const builtinRule: ClassificationRule = (error) => {
     if (NETWORK_TRANSIENT.has(code) || isDnsNoData(error, code) || isMissingSocket(error, code)) {
       return 'transient';
     }
+    if (isDeniedConnect(error, code)) return 'permanent';
     if (NETWORK_CAPACITY.has(code)) return 'capacity';
     if (NETWORK_CONFIG.has(code)) return 'config';
     if (FILE_CONFIG.has(code) && typeof (error as { path?: unknown }).path === 'string') return 'config';

@@ -25,6 +25,11 @@ import { TcpProxy } from './service-harness.js';
 let url: string;
 let admin: Redis;
 
+/** An IPv4 address of this machine other than loopback, for a client that is not local. */
+const outsideAddress = Object.values(os.networkInterfaces())
+  .flat()
+  .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
+
 beforeAll(async () => {
   url = requireRedis();
   admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -231,6 +236,45 @@ describe('redisComponent (real Redis)', () => {
       await admin.call('ACL', 'DELUSER', user);
     }
   });
+
+  it.skipIf(outsideAddress === undefined)(
+    'a server in protected mode refusing a client not on its loopback interface (DENIED) is permanent with a hint, not "Connection is closed"',
+    async () => {
+      // Redis in protected mode (the default, with no password for the default user) writes
+      // "-DENIED ..." to such a client and closes. ioredis's CLIENT SETINFO writes draw the closed
+      // socket's reset before the reply is read (and it drops the reply when it is read), so the
+      // attempt saw "Connection is closed" or EPIPE; the component asks on a connection of its own.
+      const address = outsideAddress!;
+      const server = await startRedisServer(10_000, [
+        '--bind',
+        '127.0.0.1',
+        address,
+        '--protected-mode',
+        'yes',
+      ]);
+      expect(server, 'redis-server must be installed').toBeDefined();
+      try {
+        const spec = redisComponent({ url: `redis://${address}:${server!.port}` });
+        // Several attempts: before, one in a few happened to read the reply (and classed it internal).
+        for (let attempt = 0; attempt < 10; attempt++) {
+          const error = await spec.start(testComponentContext().ctx).catch((e: unknown) => e);
+          expect(error).toMatchObject({
+            code: 'PG_ERR_DEPENDENCY',
+            dependency: 'redis',
+            driverCode: 'DENIED',
+          });
+          expect((error as Error).message).toBe(
+            `redis ${address}:${server!.port}/0: DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user.`,
+          );
+          expect(classify(error)).toBe('permanent');
+          expect(exitCodeFor(error)).toBe(78);
+          expect((error as { hint?: string }).hint).toMatch(/protected mode.*password.*protected-mode no/);
+        }
+      } finally {
+        await server!.stop();
+      }
+    },
+  );
 
   it('an unreachable server is transient (the policy retries it)', async () => {
     const port = await freePort();

@@ -1,4 +1,11 @@
 import type { Clock } from '../../common/clock.js';
+import {
+  requireClock,
+  requireFunction,
+  requireInteger,
+  requireNonNegative,
+  requirePositive,
+} from '../../policies/validate.js';
 import type { ConnectionFactory, PgConnection, PgQueryResult } from './connection.js';
 
 /** A pool's figures at one moment. */
@@ -23,17 +30,20 @@ export interface PostgresPoolOptions {
   readonly factory: ConnectionFactory;
   /** Clock for every timer (acquire and open timeouts, background stop bound). */
   readonly clock: Clock;
-  /** Upper bound of the target. */
+  /** Upper bound of the target: an integer >= 1. */
   readonly max: number;
-  /** Initial target. @default max */
+  /** Initial target: an integer >= 0; one above `max` is lowered to `max`. @default max */
   readonly target?: number;
   /** Redacted description of the server, for error messages. @default 'postgres' */
   readonly label?: string;
-  /** How long `acquire` waits for a free connection. @default 10_000 */
+  /** How long `acquire` waits for a free connection, in ms (> 0). @default 10_000 */
   readonly acquireTimeoutMs?: number;
-  /** Bound of one open, round trip included. @default 15_000 */
+  /** Bound of one open, round trip included, in ms (> 0). @default 15_000 */
   readonly openTimeoutMs?: number;
-  /** How long `end()` lets background tasks finish (e.g. release an admission slot). @default 2_000 */
+  /**
+   * How long `end()` lets background tasks finish (e.g. release an admission slot), in ms (>= 0).
+   * @default 2_000
+   */
   readonly backgroundStopMs?: number;
 }
 
@@ -82,4 +92,21 @@ export function sameStats(a: PoolStats, b: PoolStats): boolean {
     a.target === b.target &&
     a.max === b.max
   );
+}
+
+/**
+ * The pool's options, checked: `postgresComponent` validates its own before, but a pool built
+ * directly (it is exported) got none, and a `max` of 0 or NaN, or a timeout of NaN, made a pool
+ * that never lends a connection or whose waits end at once, without a word. @internal
+ */
+export function validatePoolOptions(o: Required<PostgresPoolOptions>): Required<PostgresPoolOptions> {
+  const path = (key: string): string => `PostgresPool.${key}`;
+  requireFunction(path('factory'), o.factory);
+  requireClock(path('clock'), o.clock);
+  requireInteger(path('max'), o.max, 1);
+  requireInteger(path('target'), o.target, 0);
+  requirePositive(path('acquireTimeoutMs'), o.acquireTimeoutMs);
+  requirePositive(path('openTimeoutMs'), o.openTimeoutMs);
+  requireNonNegative(path('backgroundStopMs'), o.backgroundStopMs);
+  return o;
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../testing/fake-clock.js';
 import { isDependencyError } from '../dependency-error.js';
 import { FakePostgres, sqlError } from './fake-postgres.js';
-import { PostgresPool, type PoolStats } from './pool.js';
+import { ConfigError } from '../../errors/config-error.js';
+import { PostgresPool, type PoolStats, type PostgresPoolOptions } from './pool.js';
 
 function setup(options: { max?: number; connectMs?: number } = {}) {
   const clock = new FakeClock();
@@ -24,6 +25,55 @@ async function open(pool: PostgresPool, clock: FakeClock, count: number): Promis
 }
 
 describe('PostgresPool', () => {
+  it.each([
+    ['max', { max: 0 }, /PostgresPool\.max: must be an integer >= 1, got 0/],
+    ['max', { max: Number.NaN }, /PostgresPool\.max: must be an integer >= 1, got NaN/],
+    ['max', { max: 2.5 }, /PostgresPool\.max: must be an integer >= 1, got 2\.5/],
+    ['target', { target: -1 }, /PostgresPool\.target: must be an integer >= 0, got -1/],
+    ['target', { target: Number.NaN }, /PostgresPool\.target: must be an integer >= 0, got NaN/],
+    [
+      'acquireTimeoutMs',
+      { acquireTimeoutMs: 0 },
+      /PostgresPool\.acquireTimeoutMs: must be a finite number > 0/,
+    ],
+    ['acquireTimeoutMs', { acquireTimeoutMs: Number.NaN }, /PostgresPool\.acquireTimeoutMs: .* got NaN/],
+    [
+      'openTimeoutMs',
+      { openTimeoutMs: -5 },
+      /PostgresPool\.openTimeoutMs: must be a finite number > 0, got -5/,
+    ],
+    ['openTimeoutMs', { openTimeoutMs: Infinity }, /PostgresPool\.openTimeoutMs: .* got Infinity/],
+    [
+      'backgroundStopMs',
+      { backgroundStopMs: -1 },
+      /PostgresPool\.backgroundStopMs: must be a finite number >= 0/,
+    ],
+    ['factory', { factory: undefined }, /PostgresPool\.factory: must be a function/],
+    ['clock', { clock: {} }, /PostgresPool\.clock: must be a Clock/],
+  ])('rejects an invalid %s (%o) with a ConfigError naming it and the fix', (path, override, message) => {
+    const clock = new FakeClock();
+    const server = new FakePostgres(clock);
+    const options = { factory: server.factory, clock, max: 5, ...override } as PostgresPoolOptions;
+    const build = (): PostgresPool => new PostgresPool(options);
+    expect(build).toThrow(ConfigError);
+    expect(build).toThrow(message);
+    expect(build).toThrow(expect.objectContaining({ path: `PostgresPool.${path}`, code: 'PG_ERR_CONFIG' }));
+  });
+
+  it('an option given as undefined takes its default, and a target above max is lowered to max', () => {
+    const clock = new FakeClock();
+    const server = new FakePostgres(clock);
+    const pool = new PostgresPool({
+      factory: server.factory,
+      clock,
+      max: 4,
+      target: undefined as unknown as number,
+      acquireTimeoutMs: undefined as unknown as number,
+    });
+    expect(pool.stats).toMatchObject({ target: 4, max: 4 });
+    expect(new PostgresPool({ factory: server.factory, clock, max: 4, target: 9 }).stats.target).toBe(4);
+  });
+
   it('verifies each new connection with a round trip before counting it', async () => {
     const { clock, server, pool } = setup();
     const opening = pool.openConnection();

@@ -21,7 +21,7 @@ import type { PgConnection, PgQueryResult } from './connection.js';
 import { acquireTimeoutError, connectionLostError } from './pool-errors.js';
 import { PendingOpen, type OpenHost } from './pending-open.js';
 import type { PoolLease, PoolSession, PoolStats, PostgresPoolOptions } from './pool-types.js';
-import { sameStats } from './pool-types.js';
+import { sameStats, validatePoolOptions } from './pool-types.js';
 import { closeEntry, leaseOf, markEntryBroken, sessionOf, settleAfterRelease } from './pool-entry.js';
 import type { Entry } from './pool-entry.js';
 import { RoundTrips } from './round-trips.js';
@@ -67,17 +67,24 @@ export class PostgresPool {
   /** Fires whenever a figure of {@link PostgresPool.stats} changes. */
   readonly onChange: Event<PoolStats> = this.changed.event;
 
-  /** Opens nothing yet. The target starts at `options.target` (default `max`), clamped to `[0, max]`. */
+  /**
+   * Opens nothing yet. The target starts at `options.target` (default `max`), lowered to `max`.
+   *
+   * @throws ConfigError naming the option (`PostgresPool.max`, ...) when `factory` is not a function,
+   * `clock` not a Clock, `max` not an integer >= 1, `target` not an integer >= 0, `acquireTimeoutMs`
+   * or `openTimeoutMs` not a finite number > 0, or `backgroundStopMs` not a finite number >= 0.
+   */
   constructor(options: PostgresPoolOptions) {
-    this.options = {
-      target: options.max,
-      label: 'postgres',
-      acquireTimeoutMs: 10_000,
-      openTimeoutMs: 15_000,
-      backgroundStopMs: 2_000,
+    this.options = validatePoolOptions({
       ...options,
-    };
-    this.targetValue = Math.min(this.options.max, Math.max(0, this.options.target));
+      // `??`, not defaults spread under the options: a key given as `undefined` gets its default.
+      target: options.target ?? options.max,
+      label: options.label ?? 'postgres',
+      acquireTimeoutMs: options.acquireTimeoutMs ?? 10_000,
+      openTimeoutMs: options.openTimeoutMs ?? 15_000,
+      backgroundStopMs: options.backgroundStopMs ?? 2_000,
+    });
+    this.targetValue = Math.min(this.options.max, this.options.target);
     this.waiters = new WaiterQueue<Entry>(this.options.clock, () => this.emitChange());
     this.roundTrips = new RoundTrips(this.options.clock);
   }
