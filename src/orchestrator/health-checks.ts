@@ -9,12 +9,17 @@ import type { OrchestratorCore } from './core.js';
  * or times out makes the component `unhealthy` and is its `lastError` (each failing check, so an
  * unhealthy component shows why its latest check failed); a passing check makes an unhealthy one
  * `ready` again. Transitions emit `component-unhealthy` / `component-healthy` and update availability.
- * Rounds never overlap: the next is scheduled when one ends.
+ * Rounds never overlap: the next is scheduled when one ends. A round run by `checkNow` may overlap
+ * one in flight; then only the outcome of the check that started last counts for a component (a
+ * slow check that times out after a newer one passed says nothing about the component now).
  */
 export class HealthChecks {
   private cancelTimer: CancelTimer | undefined;
   private round: Promise<void> | undefined;
   private readonly controller = new AbortController();
+  /** Per component, the number of the check that started last (earlier ones are superseded). */
+  private readonly latest = new Map<ComponentRuntime, number>();
+  private checksStarted = 0;
 
   constructor(private readonly core: OrchestratorCore) {}
 
@@ -53,6 +58,8 @@ export class HealthChecks {
     const { core } = this;
     const check = runtime.spec.check!;
     const handle = runtime.handle;
+    const number = ++this.checksStarted;
+    this.latest.set(runtime, number);
     const result = await boundedCall(
       core.options.clock,
       core.options.checkTimeoutMs,
@@ -60,6 +67,7 @@ export class HealthChecks {
       this.controller.signal,
     );
     if (result.outcome === 'aborted' || !runtime.hasHandle || runtime.handle !== handle) return;
+    if (this.latest.get(runtime) !== number) return;
     const healthy = result.outcome === 'ok' && result.value !== false;
     const base = { phase: runtime.phase, component: runtime.spec.name };
     if (!healthy) {

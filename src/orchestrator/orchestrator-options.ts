@@ -74,7 +74,11 @@ export interface OrchestratorOptionsInput {
   readonly stopTimeoutMs?: number;
   /** Backoff between background recovery rounds (graceful mode). @default decorrelated jitter 1 s to 30 s */
   readonly recoveryBackoff?: Backoff;
-  /** Deadline of one recovery round (the component's policy runs within it). @default 30_000 */
+  /**
+   * Deadline of one recovery round (the component's policy runs within it). When the policy makes
+   * no attempt in a round because none fits (its adaptive timeout learned during startup that
+   * attempts take longer), later rounds get twice as long, until one fits. @default 30_000
+   */
   readonly recoveryAttemptMs?: number;
   /** Interval of post-start health checks; `Infinity` turns them off. @default 10_000 */
   readonly checkIntervalMs?: number;

@@ -172,7 +172,10 @@ export class Orchestrator implements SnapshotSource, AsyncDisposable {
     return runtime?.hasHandle ? (runtime.handle as T) : undefined;
   }
 
-  /** Run one round of health checks now (the same as a scheduled round). */
+  /**
+   * Run one round of health checks now (the same as a scheduled round). When it overlaps a round in
+   * flight, a component's state follows the check that started last.
+   */
   checkNow(): Promise<void> {
     return this.checks.runRound();
   }

@@ -1,4 +1,5 @@
 import { Scope } from '../common/scope.js';
+import { isRetryExhaustedError } from '../policies/retry-exhausted-error.js';
 import { isUp, recordGiveUp, type ComponentRuntime } from './component-runtime.js';
 import type { OrchestratorCore } from './core.js';
 import { startComponent } from './start-component.js';
@@ -12,6 +13,11 @@ import { startComponent } from './start-component.js';
  * after they came back), and starts the component under its own policy within
  * `recoveryAttemptMs`. On success the component is `ready` again, joins the stop order, and
  * availability is raised.
+ *
+ * A round in which the policy made no attempt because none fits before the round's deadline (its
+ * adaptive timeout learned during startup that attempts take longer than `recoveryAttemptMs`, and
+ * with no attempt it never learns otherwise) doubles the next rounds' deadline until one fits, and
+ * leaves `lastError` alone (it keeps the attempts' own error, not "gave up after 0 attempts").
  */
 export function startRecovery(core: OrchestratorCore, runtime: ComponentRuntime): void {
   core.track(recover(core, runtime));
@@ -21,6 +27,7 @@ async function recover(core: OrchestratorCore, runtime: ComponentRuntime): Promi
   const { clock, random, recoveryBackoff, recoveryAttemptMs } = core.options;
   const lifetime = runtime.lifetime.signal;
   let step = recoveryBackoff.start(random);
+  let roundMs = recoveryAttemptMs;
   while (!lifetime.aborted) {
     try {
       await clock.sleep(step.duration, lifetime);
@@ -31,7 +38,7 @@ async function recover(core: OrchestratorCore, runtime: ComponentRuntime): Promi
     const dependencies = (runtime.spec.dependsOn ?? []).map((name) => core.runtime(name));
     if (!(await dependenciesUp(core, dependencies, lifetime))) return;
     const scope = Scope.root(clock, {
-      budgetMs: recoveryAttemptMs,
+      budgetMs: roundMs,
       signal: lifetime,
       label: `recovery of "${runtime.spec.name}"`,
     });
@@ -39,7 +46,9 @@ async function recover(core: OrchestratorCore, runtime: ComponentRuntime): Promi
     try {
       handle = await startComponent(core, runtime, scope, true);
     } catch (error) {
-      if (!lifetime.aborted) recordGiveUp(runtime, error, scope.signal.reason);
+      if (lifetime.aborted) continue;
+      if (noAttemptFitted(error)) roundMs *= 2;
+      else recordGiveUp(runtime, error, scope.signal.reason);
       continue;
     } finally {
       scope.dispose();
@@ -59,6 +68,11 @@ async function recover(core: OrchestratorCore, runtime: ComponentRuntime): Promi
     core.updateAvailability();
     return;
   }
+}
+
+/** Whether a retry gave up before its first attempt because none could finish before the deadline. */
+function noAttemptFitted(error: unknown): boolean {
+  return isRetryExhaustedError(error) && error.attempts === 0 && error.reason === 'deadline';
 }
 
 /**
