@@ -66,6 +66,24 @@ const request = (firstConnection: unknown, deadline = Infinity, signal = new Abo
   firstConnection,
 });
 
+/**
+ * A namespace whose one slot is held (`held`, on a connection of its own) and an admission of width 1
+ * that waits on a dedicated connection named `appName` (so pg_stat_activity can find it).
+ */
+async function slotHeldAndDedicatedWaiter() {
+  const namespace = `pg-admission-${randomUUID()}`;
+  const holder = await connect();
+  const held = await new PostgresAdmission({ width: 1, namespace }).acquire(request(holder));
+  const appName = `phasegate-admission-${randomUUID().slice(0, 8)}`;
+  const admission = new PostgresAdmission({
+    width: 1,
+    namespace,
+    poll: fastPoll,
+    connection: { connectionString: DATABASE_URL, application_name: appName },
+  });
+  return { namespace, held, appName, admission };
+}
+
 beforeAll(async () => {
   observer = new pg.Pool({ connectionString: DATABASE_URL, max: 3 });
 });
@@ -246,16 +264,7 @@ describe('PostgresAdmission (real Postgres)', () => {
   });
 
   it('abort while a dedicated connection is waiting closes it', async () => {
-    const namespace = `pg-admission-${randomUUID()}`;
-    const holder = await connect();
-    const held = await new PostgresAdmission({ width: 1, namespace }).acquire(request(holder));
-    const appName = `phasegate-admission-${randomUUID().slice(0, 8)}`;
-    const admission = new PostgresAdmission({
-      width: 1,
-      namespace,
-      poll: fastPoll,
-      connection: { connectionString: DATABASE_URL, application_name: appName },
-    });
+    const { namespace, held, appName, admission } = await slotHeldAndDedicatedWaiter();
     const open = async (): Promise<number> =>
       (
         await observer.query<{ n: number }>(
@@ -356,16 +365,7 @@ describe('PostgresAdmission (real Postgres)', () => {
   });
 
   it('a dedicated connection terminated while waiting ends the wait with a DependencyError', async () => {
-    const namespace = `pg-admission-${randomUUID()}`;
-    const holder = await connect();
-    const held = await new PostgresAdmission({ width: 1, namespace }).acquire(request(holder));
-    const appName = `phasegate-admission-${randomUUID().slice(0, 8)}`;
-    const admission = new PostgresAdmission({
-      width: 1,
-      namespace,
-      poll: fastPoll,
-      connection: { connectionString: DATABASE_URL, application_name: appName },
-    });
+    const { held, appName, admission } = await slotHeldAndDedicatedWaiter();
     const outcome = admission
       .acquire(request(undefined, systemClock.now() + 10_000))
       .catch((e: unknown) => e);
