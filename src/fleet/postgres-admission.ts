@@ -193,8 +193,9 @@ export class PostgresAdmission implements FleetAdmission {
         },
       );
       if (this.closing.signal.aborted) {
-        // Granted as close() began: a dedicated connection's lock ends with it (below).
-        if (!dedicated) await this.unlock(session, slot).catch(() => undefined);
+        // Granted as close() began: a dedicated connection's lock ends with it (below); on the
+        // caller's session the unlock is not waited for (a caller's long query may hold it up).
+        if (!dedicated) void this.unlock(session, slot).catch(() => undefined);
         throw abortReason(this.closing.signal);
       }
       const closed = dedicated ? undefined : firstConnectionClosed;
