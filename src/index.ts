@@ -25,6 +25,7 @@ export {
   advisoryLockKey,
   AdmissionTimeoutError,
   AdmissionLostError,
+  AdmissionClosedError,
   type ConnectionBudget,
   type ConnectionBudgetInput,
   type PoolSettingsInput,

@@ -144,3 +144,70 @@ describe('startMessageFeed', () => {
     expect(sent).toEqual([2, 3, 4]);
   });
 });
+
+describe('startMessageFeed retry', () => {
+  it('sends what a failed catch-up missed once the database answers, without another message', async () => {
+    const clock = new FakeClock();
+    const { chat, state } = fakeChat([1, 2, 3]);
+    const sent: number[] = [];
+    const errors: unknown[] = [];
+    const feed = startMessageFeed(chat, (m) => sent.push(m.id), {
+      clock,
+      retryDelayMs: 1_000,
+      maxRetryDelayMs: 4_000,
+      onReadError: (e) => errors.push(e),
+    });
+    await feed.started;
+    state.down = true;
+    feed.heard(message(3));
+    await feed.settled();
+    expect(errors).toHaveLength(1);
+    // Down still: tried again after 1 s, then 2 s, then 4 s (the cap), 4 s...
+    for (const [delay, failures] of [
+      [1_000, 2],
+      [2_000, 3],
+      [4_000, 4],
+      [4_000, 5],
+    ] as const) {
+      await clock.advance(delay - 1);
+      await feed.settled();
+      expect(errors).toHaveLength(failures - 1);
+      await clock.advance(1);
+      await feed.settled();
+      expect(errors).toHaveLength(failures);
+    }
+    expect(sent).toEqual([]);
+    state.down = false; // a quiet chat: nothing more is heard of
+    await clock.advance(4_000);
+    await feed.settled();
+    expect(sent).toEqual([1, 2, 3]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('a message heard of before the retry sends everything and cancels it; close cancels it too', async () => {
+    const clock = new FakeClock();
+    const { chat, state } = fakeChat([1, 2, 3]);
+    const sent: number[] = [];
+    const feed = startMessageFeed(chat, (m) => sent.push(m.id), { clock, retryDelayMs: 1_000 });
+    await feed.started;
+    state.down = true;
+    feed.heard(message(2));
+    await feed.settled();
+    expect(clock.pending).toBe(1);
+    state.down = false;
+    feed.heard(message(3));
+    await feed.settled();
+    expect(sent).toEqual([1, 2, 3]);
+    expect(clock.pending).toBe(0);
+
+    state.down = true;
+    feed.heard(message(5)); // 4 missed, and the read fails
+    await feed.settled();
+    expect(clock.pending).toBe(1);
+    feed.close();
+    expect(clock.pending).toBe(0);
+    const reads = state.reads;
+    await clock.advance(60_000);
+    expect(state.reads).toBe(reads);
+  });
+});

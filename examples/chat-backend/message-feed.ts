@@ -13,7 +13,7 @@
  * sent again.
  */
 
-import { systemClock, type Clock } from '../../src/index.js';
+import { systemClock, type CancelTimer, type Clock } from '../../src/index.js';
 import type { ChatService, Message } from './chat-service.js';
 
 /** A read of the feed did not answer within {@link MessageFeedOptions.readTimeoutMs}. */
@@ -39,10 +39,21 @@ export interface MessageFeed {
 /** How {@link startMessageFeed} reads what it missed. */
 export interface MessageFeedOptions {
   /**
-   * Called when the messages before one heard of could not be read (the database is down); they and
-   * that message are sent with the next message heard of.
+   * Called when the messages before one heard of could not be read (the database is down), on each
+   * try. They and that message are read again after {@link MessageFeedOptions.retryDelayMs}, or with
+   * the next message heard of if that comes first.
    */
   readonly onReadError?: (error: unknown) => void;
+  /**
+   * How long after a failed catch-up it is tried again, on the clock, without waiting for another
+   * message (a quiet chat may not get one). Doubles with each failure in a row, up to
+   * {@link MessageFeedOptions.maxRetryDelayMs}; one timer at most, cancelled by `close()`.
+   *
+   * @default 1_000
+   */
+  readonly retryDelayMs?: number;
+  /** The longest wait between two tries of a failed catch-up. @default 30_000 */
+  readonly maxRetryDelayMs?: number;
   /** Messages read at a time when catching up. @default 500 */
   readonly pageSize?: number;
   /**
@@ -53,7 +64,7 @@ export interface MessageFeedOptions {
    * @default 5_000
    */
   readonly readTimeoutMs?: number;
-  /** Clock of {@link MessageFeedOptions.readTimeoutMs}. @default systemClock */
+  /** Clock of the read timeout and the retry delay. @default systemClock */
   readonly clock?: Clock;
 }
 
@@ -70,7 +81,14 @@ export function startMessageFeed(
   send: (message: Message) => void,
   options: MessageFeedOptions = {},
 ): MessageFeed {
-  const { onReadError, pageSize = 500, readTimeoutMs = 5_000, clock = systemClock } = options;
+  const {
+    onReadError,
+    pageSize = 500,
+    readTimeoutMs = 5_000,
+    retryDelayMs = 1_000,
+    maxRetryDelayMs = 30_000,
+    clock = systemClock,
+  } = options;
   /** `read`, or a {@link FeedReadTimeoutError} after `readTimeoutMs` (its answer is then dropped). */
   const bounded = <T>(read: Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
@@ -88,6 +106,10 @@ export function startMessageFeed(
   );
   // One catch-up at a time: each starts where the one before left off.
   let queue = started;
+  /** The highest message whose catch-up failed and is not sent yet: the retry stands for it. */
+  let owed: Message | undefined;
+  let retryDelay = retryDelayMs;
+  let cancelRetry: CancelTimer | undefined;
 
   const deliver = (message: Message): void => {
     position = message.id;
@@ -106,17 +128,47 @@ export function startMessageFeed(
     }
   };
 
+  /** After a failed catch-up: try `message` again later, unless a retry is already waiting. */
+  const retryLater = (message: Message): void => {
+    if (owed === undefined || message.id > owed.id) owed = message;
+    if (cancelRetry !== undefined) return;
+    const delay = retryDelay;
+    retryDelay = Math.min(retryDelay * 2, maxRetryDelayMs);
+    cancelRetry = clock.timer(delay, () => {
+      cancelRetry = undefined;
+      const again = owed;
+      owed = undefined;
+      if (again !== undefined && !closed) hear(again);
+    });
+  };
+  /** After a catch-up that succeeded: what was owed and is sent now needs no retry. */
+  const caughtUp = (): void => {
+    retryDelay = retryDelayMs;
+    if (owed !== undefined && position !== undefined && owed.id > position) return;
+    owed = undefined;
+    cancelRetry?.();
+    cancelRetry = undefined;
+  };
+  const hear = (message: Message): void => {
+    queue = queue
+      .then(() => catchUp(message))
+      .then(caughtUp, (error: unknown) => {
+        // After close a failed read is the pool closing at shutdown, not something to report.
+        if (closed) return;
+        retryLater(message);
+        onReadError?.(error);
+      })
+      .catch(() => undefined); // a throwing onReadError must not stop every catch-up after it
+  };
+
   return {
     started,
-    heard(message) {
-      queue = queue
-        .then(() => catchUp(message))
-        // After close a failed read is the pool closing at shutdown, not something to report.
-        .catch((error: unknown) => (closed ? undefined : onReadError?.(error)));
-    },
+    heard: hear,
     settled: () => queue,
     close() {
       closed = true;
+      cancelRetry?.();
+      cancelRetry = undefined;
     },
   };
 }

@@ -241,7 +241,7 @@ export function buildChatPlan(config: ChatConfig, server: Server, logger: Logger
           onReadError: repeatedWarning(logger, {
             event: 'chat.ws-catch-up-failed',
             message:
-              'could not read the messages to send to WebSocket clients; they go out with the next one',
+              'could not read the messages to send to WebSocket clients; they go out once the database answers',
           }),
         },
       );

@@ -54,7 +54,8 @@ export interface BroadcastOptions {
   readonly clock?: Clock;
   /**
    * Called when the messages before one just heard of could not be read from the database (it is
-   * down): they go out with the next message heard of.
+   * down): they go out once a retry reads them (after 1 s, doubling up to 30 s) or with the next
+   * message heard of, whichever comes first.
    */
   readonly onReadError?: (error: unknown) => void;
 }

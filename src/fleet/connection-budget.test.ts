@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { planConnectionBudget } from './connection-budget.js';
+import { formatConnectionBudget } from './format-budget.js';
 import type { ConnectionBudgetInput } from './connection-budget-options.js';
 import { isConfigError } from '../errors/config-error.js';
 
@@ -346,6 +347,18 @@ describe('planConnectionBudget: properties', () => {
         expect(plan.fits).toBe(plan.maxInstancesThatFit >= plan.maxInstances);
         expect(plan.estimates.allWarmMs).toBeGreaterThanOrEqual(plan.estimates.allReadyMs);
       }),
+    );
+  });
+});
+
+describe('formatConnectionBudget wording', () => {
+  it('says "1 connection", not "1 connections", when overcommitted by one', () => {
+    // 2 × 49 = 98 > 97 available.
+    const plan = planConnectionBudget({ ...incident, pool: { poolSize: 19, maxOverflow: 30 } });
+    expect(plan.overcommittedBy).toBe(1);
+    expect(formatConnectionBudget(plan)).toContain('OVERCOMMITTED by 1 connection at peak');
+    expect(formatConnectionBudget(planConnectionBudget(incident))).toContain(
+      'OVERCOMMITTED by 3 connections at peak',
     );
   });
 });

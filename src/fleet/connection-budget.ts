@@ -1,3 +1,4 @@
+import { countNoun } from '../common/count-noun.js';
 import {
   defaultHeadroom,
   resolveConnectionBudgetOptions,
@@ -88,8 +89,6 @@ export interface ConnectionBudget {
   readonly reasons: readonly string[];
 }
 
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-
 /**
  * Plan a fleet's connections against the database's limit: does the rollout peak fit, by how much is
  * it overcommitted, and which pool max, minReady, admission width and startup budget do fit.
@@ -151,7 +150,7 @@ export function computeBudget(o: ConnectionBudgetOptions): ConnectionBudget {
   };
 
   const reasons: string[] = [];
-  const peakText = `${plural(o.maxInstances, 'instance')} × ${o.perInstanceMax} (${o.poolDescription})`;
+  const peakText = `${countNoun(o.maxInstances, 'instance')} × ${o.perInstanceMax} (${o.poolDescription})`;
   const availableText = `${available} available (${limit.text})`;
   if (fits) {
     reasons.push(`Fits: ${peakText} = ${peak - o.otherClients} <= ${availableText}.`);
@@ -162,7 +161,7 @@ export function computeBudget(o: ConnectionBudgetOptions): ConnectionBudget {
     reasons.push(
       maxInstancesThatFit === 0
         ? `Not even one instance fits at ${o.perInstanceMax} connections.`
-        : `Overcommitted as soon as ${maxInstancesThatFit + 1} instances run: only ${plural(maxInstancesThatFit, 'instance')} at ${o.perInstanceMax} connections ${maxInstancesThatFit === 1 ? 'fits' : 'fit'}.`,
+        : `Overcommitted as soon as ${maxInstancesThatFit + 1} instances run: only ${countNoun(maxInstancesThatFit, 'instance')} at ${o.perInstanceMax} connections ${maxInstancesThatFit === 1 ? 'fits' : 'fit'}.`,
     );
   }
   if (o.otherClients > poolLimit) {
@@ -172,7 +171,7 @@ export function computeBudget(o: ConnectionBudgetOptions): ConnectionBudget {
   }
   if (!feasible) {
     reasons.push(
-      `No setting fits: ${available} available connections cannot give each of ${plural(o.maxInstances, 'instance')} even one; ${limit.by === 'server' ? 'raise max_connections' : `raise the ${limit.by}'s CONNECTION LIMIT`}, lower other clients or run fewer instances.`,
+      `No setting fits: ${available} available connections cannot give each of ${countNoun(o.maxInstances, 'instance')} even one; ${limit.by === 'server' ? 'raise max_connections' : `raise the ${limit.by}'s CONNECTION LIMIT`}, lower other clients or run fewer instances.`,
     );
   } else {
     const capped =

@@ -1,3 +1,4 @@
+import { countNoun } from '../common/count-noun.js';
 import type { ConnectionBudget } from './connection-budget.js';
 
 /**
@@ -12,7 +13,10 @@ import type { ConnectionBudget } from './connection-budget.js';
 export function formatConnectionBudget(plan: ConnectionBudget): string {
   const r = plan.recommended;
   const rows: Array<[string, string]> = [
-    ['verdict', plan.fits ? 'FITS' : `OVERCOMMITTED by ${plan.overcommittedBy} connections at peak`],
+    [
+      'verdict',
+      plan.fits ? 'FITS' : `OVERCOMMITTED by ${countNoun(plan.overcommittedBy, 'connection')} at peak`,
+    ],
     [
       'instances',
       plan.maxInstances === plan.instances

@@ -34,6 +34,7 @@ export type {
 } from './admission.js';
 export { AdmissionTimeoutError } from './admission-timeout-error.js';
 export { AdmissionLostError } from './admission-lost-error.js';
+export { AdmissionClosedError } from './admission-closed-error.js';
 export { pollForSlot, type PollForSlotOptions, type PolledSlot, type SlotAttempt } from './poll-for-slot.js';
 export { createAdmission, isAdmissionBackendName, type AdmissionOptionsInput } from './create-admission.js';
 export { PostgresAdmission, advisoryLockKey } from './postgres-admission.js';

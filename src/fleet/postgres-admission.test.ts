@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isConfigError } from '../errors/config-error.js';
 import { FakeClock } from '../testing/fake-clock.js';
+import { AdmissionClosedError } from './admission-closed-error.js';
 import { AdmissionTimeoutError } from './admission-timeout-error.js';
 import { PostgresAdmission } from './postgres-admission.js';
 
@@ -172,5 +173,69 @@ describe('PostgresAdmission dedicated connection on a path gone dark', () => {
     expect(() => new PostgresAdmission({ width: 1, releaseTimeoutMs: 5_000 })).toThrow(
       expect.objectContaining({ code: 'PG_ERR_CONFIG', path: 'admission.releaseTimeoutMs' }),
     );
+  });
+});
+
+describe('PostgresAdmission close() racing an acquire', () => {
+  const promised = pg.Client.prototype as unknown as {
+    connect(): Promise<void>;
+    query(text: string): Promise<unknown>;
+    end(): Promise<void>;
+  };
+  const request = { signal: new AbortController().signal, deadline: Infinity, firstConnection: undefined };
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** pg clients whose connect or first try answer when the test says; records which were ended. */
+  function deferredPg(hold: 'connect' | 'try') {
+    const answer: Array<() => void> = [];
+    const ended: pg.Client[] = [];
+    vi.spyOn(promised, 'connect').mockImplementation(() =>
+      hold === 'connect' ? new Promise<void>((resolve) => answer.push(resolve)) : Promise.resolve(),
+    );
+    vi.spyOn(promised, 'query').mockImplementation((text) =>
+      hold === 'try' && text.includes('pg_try_advisory_lock')
+        ? new Promise((resolve) => answer.push(() => resolve({ rows: [{ locked: true }] })))
+        : Promise.resolve({ rows: [{ locked: true, unlocked: true }] }),
+    );
+    vi.spyOn(promised, 'end').mockImplementation(function (this: pg.Client) {
+      ended.push(this);
+      return Promise.resolve();
+    });
+    return { answer, ended };
+  }
+
+  it.each<['connect' | 'try']>([['connect'], ['try']])(
+    'an acquire whose %s is in flight rejects with AdmissionClosedError and close() ends its connection',
+    async (hold) => {
+      const clock = new FakeClock();
+      const { answer, ended } = deferredPg(hold);
+      const admission = new PostgresAdmission({ width: 1, clock, connection: 'postgres://db/app' });
+      const outcome = admission.acquire(request).then(
+        () => 'granted',
+        (error: unknown) => error,
+      );
+      await clock.advance(0);
+      expect(answer).toHaveLength(1);
+      await admission.close();
+      answer[0]!(); // the server answers only now: the lock (or the connection) comes too late
+      const error = await outcome;
+      expect(error).toBeInstanceOf(AdmissionClosedError);
+      expect(error).toMatchObject({ code: 'PG_ERR_ABORTED', backend: 'postgres' });
+      // The dedicated connection is ended (and so its lock): nothing keeps the process alive.
+      expect(ended).toHaveLength(1);
+      expect(clock.pending).toBe(0);
+    },
+  );
+
+  it('refuses an acquire after close()', async () => {
+    const clock = new FakeClock();
+    const { answer } = deferredPg('try');
+    const admission = new PostgresAdmission({ width: 1, clock, connection: 'postgres://db/app' });
+    await admission.close();
+    await expect(admission.acquire(request)).rejects.toBeInstanceOf(AdmissionClosedError);
+    expect(answer).toHaveLength(0);
   });
 });

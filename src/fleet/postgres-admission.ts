@@ -5,6 +5,7 @@ import { abortReason } from '../common/abort-reason.js';
 import { raceAbort } from '../common/race-abort.js';
 import { lazyModule } from '../common/lazy-module.js';
 import { describePostgresTarget } from '../components/postgres/connection.js';
+import { linkSignals } from '../components/abort.js';
 import { toDependencyError } from '../components/dependency-error.js';
 import {
   checkRequest,
@@ -15,6 +16,7 @@ import {
   type FleetAdmission,
   type FleetAdmissionLease,
 } from './admission.js';
+import { AdmissionClosedError } from './admission-closed-error.js';
 import { AdmissionLostError } from './admission-lost-error.js';
 import { AdmissionTimeoutError } from './admission-timeout-error.js';
 import { pollForSlot } from './poll-for-slot.js';
@@ -108,6 +110,10 @@ export class PostgresAdmission implements FleetAdmission {
   private readonly releaseTimeoutMs: number;
   /** Leases held on a dedicated connection, which {@link PostgresAdmission.close} releases. */
   private readonly dedicatedLeases = new Set<PostgresAdmissionLease>();
+  /** Aborted by {@link PostgresAdmission.close}: ends the waits in flight, refuses new ones. */
+  private readonly closing = new AbortController();
+  /** Acquires in flight, which `close()` lets finish (their dedicated connections ended) first. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   /**
    * @throws ConfigError when `width`, `namespace`, the `poll` delays, `connection` or
@@ -134,12 +140,32 @@ export class PostgresAdmission implements FleetAdmission {
    * The lease's `signal` aborts with an `AdmissionLostError` when the lock's session ends while it
    * is held: when `request.firstConnectionClosed` aborts, or, without it, when the session (a
    * `pg.Client`, or the dedicated connection) emits `end` or `error`.
+   *
+   * Once `close()` has begun, rejects with an {@link AdmissionClosedError}: a wait in flight stops,
+   * and a slot granted after that is given back at once (its dedicated connection ended).
    */
   async acquire(request: AdmissionRequest): Promise<PostgresAdmissionLease> {
-    const { clock } = this.options;
     checkRequest(request);
-    const start = clock.now();
     if (request.signal.aborted) throw abortReason(request.signal);
+    if (this.closing.signal.aborted) throw abortReason(this.closing.signal);
+    const wait = linkSignals(request.signal, this.closing.signal);
+    const acquiring = this.take({ ...request, signal: wait.signal }, request.firstConnectionClosed);
+    this.inFlight.add(acquiring);
+    try {
+      return await acquiring;
+    } finally {
+      this.inFlight.delete(acquiring);
+      wait.dispose();
+    }
+  }
+
+  /** {@link PostgresAdmission.acquire} with `request.signal` also aborted by `close()`. */
+  private async take(
+    request: AdmissionRequest,
+    firstConnectionClosed: AbortSignal | undefined,
+  ): Promise<PostgresAdmissionLease> {
+    const { clock } = this.options;
+    const start = clock.now();
     const dedicated = this.connection === undefined ? undefined : await this.connect(request, start);
     const session = dedicated ?? sessionOf(request.firstConnection);
     try {
@@ -166,7 +192,13 @@ export class PostgresAdmission implements FleetAdmission {
           backend: this.backend,
         },
       );
-      const closed = dedicated ? undefined : request.firstConnectionClosed;
+      if (this.closing.signal.aborted) {
+        // Granted as close() began: a dedicated connection's lock ends with it (below); on the
+        // caller's session the unlock is not waited for (a caller's long query may hold it up).
+        if (!dedicated) void this.unlock(session, slot).catch(() => undefined);
+        throw abortReason(this.closing.signal);
+      }
+      const closed = dedicated ? undefined : firstConnectionClosed;
       return this.lease(session, slot, clock.now() - start, dedicated, closed);
     } catch (error) {
       if (dedicated) await this.settle(dedicated, () => dedicated.end());
@@ -179,8 +211,13 @@ export class PostgresAdmission implements FleetAdmission {
    * opened), each bounded by `releaseTimeoutMs`: an open connection would keep the process alive
    * and its lock held. Leases on `request.firstConnection` are left as they are: that session is the
    * caller's, and its locks end when it closes.
+   *
+   * An `acquire` in flight rejects with an {@link AdmissionClosedError}, and close() waits for it
+   * to end the dedicated connection it opened (bounded by `releaseTimeoutMs`), so none is left open.
    */
   async close(): Promise<void> {
+    if (!this.closing.signal.aborted) this.closing.abort(new AdmissionClosedError(this.backend));
+    await Promise.allSettled([...this.inFlight]);
     await Promise.allSettled([...this.dedicatedLeases].map((lease) => lease.release()));
   }
 

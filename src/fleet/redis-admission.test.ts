@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isConfigError } from '../errors/config-error.js';
 import { FakeClock } from '../testing/fake-clock.js';
+import { AdmissionClosedError } from './admission-closed-error.js';
 import { AdmissionLostError } from './admission-lost-error.js';
 import { RedisAdmission, type RedisLike } from './redis-admission.js';
 import { REFRESH_SCRIPT, RELEASE_SCRIPT } from './redis-lease-scripts.js';
@@ -150,6 +151,87 @@ describe('RedisAdmission close', () => {
     expect(closed).toBe(false);
     await clock.advance(1);
     expect(closed).toBe(true);
+    expect(clock.pending).toBe(0);
+  });
+});
+
+describe('RedisAdmission close() racing an acquire', () => {
+  /** A Redis whose acquire answers wait for `grant()`; counts the leases it holds. */
+  function slowGrantRedis() {
+    const held = new Set<string>();
+    const grants: Array<() => void> = [];
+    let quit = false;
+    const redis: RedisLike = {
+      eval: ((script: string, _keys: number, _key: string, ...args: unknown[]) => {
+        if (quit) return Promise.reject(new Error('Connection is closed.'));
+        if (script === RELEASE_SCRIPT) {
+          held.delete(String(args[0]));
+          return Promise.resolve(1);
+        }
+        if (script === REFRESH_SCRIPT) return Promise.resolve(held.has(String(args[0])) ? 1 : 0);
+        const id = String(args[1]);
+        return new Promise((resolve) =>
+          grants.push(() => {
+            held.add(id);
+            resolve(1);
+          }),
+        );
+      }) as unknown as RedisLike['eval'],
+      quit: (() => {
+        quit = true;
+        return Promise.resolve('OK');
+      }) as unknown as RedisLike['quit'],
+    };
+    return { redis, held, grants, wasQuit: () => quit };
+  }
+
+  it('gives back a slot granted after close() began and rejects the acquire with AdmissionClosedError', async () => {
+    const clock = new FakeClock();
+    const { redis, held, grants } = slowGrantRedis();
+    const admission = new RedisAdmission({ width: 1, redis, clock, leaseMs: 600 });
+    const acquiring = admission.acquire(anyRequest());
+    const outcome = acquiring.then(
+      () => 'granted',
+      (error: unknown) => error,
+    );
+    await clock.advance(0);
+    expect(grants).toHaveLength(1);
+    let closed = false;
+    const closing = admission.close().then(() => (closed = true));
+    await clock.advance(0);
+    // close() waits for the try in flight: its slot must be given back before the client goes.
+    expect(closed).toBe(false);
+    grants[0]!();
+    await closing;
+    expect(held.size).toBe(0);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(AdmissionClosedError);
+    expect(error).toMatchObject({ code: 'PG_ERR_ABORTED', backend: 'redis' });
+    expect((error as Error).message).toContain('closed');
+    // No refresh timer of a lease nobody holds.
+    expect(clock.pending).toBe(0);
+  });
+
+  it('ends a wait polling for a busy slot at once, leaving no timer', async () => {
+    const clock = new FakeClock();
+    const busy: RedisLike = {
+      eval: (() => Promise.resolve(0)) as unknown as RedisLike['eval'],
+      quit: (() => Promise.resolve('OK')) as unknown as RedisLike['quit'],
+    };
+    const admission = new RedisAdmission({ width: 1, redis: busy, clock });
+    const outcome = admission.acquire(anyRequest()).catch((error: unknown) => error);
+    await clock.advance(0);
+    await admission.close();
+    expect(await outcome).toBeInstanceOf(AdmissionClosedError);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('refuses an acquire after close()', async () => {
+    const clock = new FakeClock();
+    const { redis } = slowGrantRedis();
+    const admission = new RedisAdmission({ width: 1, redis, clock });
+    await admission.close();
+    await expect(admission.acquire(anyRequest())).rejects.toBeInstanceOf(AdmissionClosedError);
     expect(clock.pending).toBe(0);
   });
 });

@@ -3,8 +3,10 @@ import type { Redis } from 'ioredis';
 import type { CancelTimer } from '../common/clock.js';
 import { settlesWithin } from '../common/settles-within.js';
 import { abortReason } from '../common/abort-reason.js';
+import { linkSignals } from '../components/abort.js';
 import { toDependencyError } from '../components/dependency-error.js';
 import { ConfigError } from '../errors/config-error.js';
+import { AdmissionClosedError } from './admission-closed-error.js';
 import { AdmissionLostError } from './admission-lost-error.js';
 import {
   checkRequest,
@@ -98,6 +100,10 @@ export class RedisAdmission implements FleetAdmission {
   private readonly refreshMs: number;
   private readonly onLeaseLost: ((lease: RedisAdmissionLease) => void) | undefined;
   private readonly held = new Set<RedisAdmissionLease>();
+  /** Aborted by {@link RedisAdmission.close}: ends the waits in flight, refuses new ones. */
+  private readonly closing = new AbortController();
+  /** Commands of acquires in flight (a try, a give-back), which `close()` lets finish first. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   /**
    * Opens no connection yet: a client made from `url` connects lazily, on the first `acquire`.
@@ -151,37 +157,52 @@ export class RedisAdmission implements FleetAdmission {
    * `AdmissionTimeoutError` at the deadline, leaving no lease behind. A Redis that cannot be reached
    * ends the wait with a `DependencyError` (`redis`, the cause's class: `transient` for a refused
    * connection) rather than looking like a busy fleet; so does one that never answered the wait's
-   * first try by the deadline (a path gone dark: `ETIMEDOUT`, `transient`). `request.firstConnection`
-   * is not used.
+   * first try by the deadline (a path gone dark: `ETIMEDOUT`, `transient`). Once `close()` has
+   * begun, rejects with an {@link AdmissionClosedError}, and a slot granted after that is given back
+   * at once. `request.firstConnection` is not used.
    */
   async acquire(request: AdmissionRequest): Promise<RedisAdmissionLease> {
     checkRequest(request);
     const start = this.options.clock.now();
     if (request.signal.aborted) throw abortReason(request.signal);
+    if (this.closing.signal.aborted) throw abortReason(this.closing.signal);
     const id = randomUUID();
     let sentAt = start;
-    await pollForSlot<string>(
-      {
-        tryOnce: async () => {
-          sentAt = this.options.clock.now();
-          const result = await this.redis
-            .eval(ACQUIRE_SCRIPT, 1, this.key, this.width, id, this.leaseMs)
-            .catch((error: unknown) => {
-              throw this.failure(error);
-            });
-          return Number(result) === 1 ? id : undefined;
+    const wait = linkSignals(request.signal, this.closing.signal);
+    try {
+      await pollForSlot<string>(
+        {
+          tryOnce: () =>
+            this.track(async () => {
+              sentAt = this.options.clock.now();
+              const result = await this.redis
+                .eval(ACQUIRE_SCRIPT, 1, this.key, this.width, id, this.leaseMs)
+                .catch((error: unknown) => {
+                  throw this.failure(error);
+                });
+              if (Number(result) !== 1) return undefined;
+              // Granted after close() began: give it back here, before close() closes the client.
+              if (this.closing.signal.aborted) return this.remove(id).then(() => undefined);
+              return id;
+            }),
+          giveBack: (taken) => this.track(() => this.remove(taken)),
+          unanswered: (waitedMs) => this.failure(unanswered(waitedMs)),
         },
-        giveBack: (taken) => this.remove(taken),
-        unanswered: (waitedMs) => this.failure(unanswered(waitedMs)),
-      },
-      {
-        ...this.options,
-        ...this.options.poll,
-        signal: request.signal,
-        deadline: request.deadline,
-        backend: this.backend,
-      },
-    );
+        {
+          ...this.options,
+          ...this.options.poll,
+          signal: wait.signal,
+          deadline: request.deadline,
+          backend: this.backend,
+        },
+      );
+    } finally {
+      wait.dispose();
+    }
+    if (this.closing.signal.aborted) {
+      await this.track(() => this.remove(id)).catch(() => undefined);
+      throw abortReason(this.closing.signal);
+    }
     return this.hold(id, this.options.clock.now() - start, sentAt);
   }
 
@@ -191,9 +212,16 @@ export class RedisAdmission implements FleetAdmission {
    * clock: on a network path to Redis that went dark (no reply, no reset) neither the releases nor
    * `QUIT` would ever be answered, and past `leaseMs` the leases have expired anyway. Then the
    * client it opened is disconnected at once; a client given as `redis` is left as it is.
+   *
+   * An `acquire` still waiting rejects at once with an {@link AdmissionClosedError}; one whose try
+   * is in flight gives back the slot that try gets (before the client is closed), so no lease is left
+   * behind refreshing.
    */
   async close(): Promise<void> {
+    if (!this.closing.signal.aborted) this.closing.abort(new AdmissionClosedError(this.backend));
     const orderly = async (): Promise<void> => {
+      // A settled try may start a give-back: wait until nothing is in flight.
+      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
       await Promise.allSettled([...this.held].map((lease) => lease.release()));
       await this.client?.close();
     };
@@ -204,6 +232,17 @@ export class RedisAdmission implements FleetAdmission {
   /** A failed command as a `DependencyError` (redis, the redacted target, the classified cause). */
   private failure(error: unknown): Error {
     return this.client ? this.client.failure(error) : toDependencyError('redis', this.target, error);
+  }
+
+  /** Run `work` counted as in flight until it settles (see {@link RedisAdmission.close}). */
+  private track<T>(work: () => Promise<T>): Promise<T> {
+    const running = work();
+    this.inFlight.add(running);
+    void running.then(
+      () => this.inFlight.delete(running),
+      () => this.inFlight.delete(running),
+    );
+    return running;
   }
 
   private async remove(id: string): Promise<void> {

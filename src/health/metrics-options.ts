@@ -24,6 +24,9 @@ export interface HealthMetricsOptionsInput {
   /**
    * Also collect prom-client's default process metrics (CPU, memory, event loop lag) on the registry.
    * On a registry that has them already (another service collected them), they are not added twice.
+   * They are collected once per process (prom-client's GC observer and event-loop monitor cannot be
+   * stopped) and the same metrics are registered on every later registry, so restarting the health
+   * server does not add observers. A registry holding only some of their names is a ConfigError.
    * @default false
    */
   readonly defaultMetrics?: boolean;

@@ -16,6 +16,7 @@ import {
   resolveHealthMetricsOptions,
   type HealthMetricsOptionsInput,
 } from './metrics-options.js';
+import { defaultMetricsFor } from './default-metrics.js';
 import { SERVICE_STATUSES } from './states.js';
 
 export type { HealthMetricsOptionsInput } from './metrics-options.js';
@@ -74,7 +75,8 @@ const seconds = (ms: number): number => ms / 1000;
  *
  * @param optionsPath Where `input` sits in the caller's configuration, for the path of a
  *   `ConfigError` (`metrics.prefix`, or `health.metrics.prefix` from the health options).
- * @throws ConfigError when an option is invalid or a metric name is taken on the registry.
+ * @throws ConfigError when an option is invalid or a metric name is taken on the registry (a
+ *   default process metric's too, with `defaultMetrics`); nothing is registered then.
  *
  * @example
  * ```ts
@@ -95,9 +97,10 @@ export function createHealthMetrics(
     events,
     ...options
   } = resolveHealthMetricsOptions(input, optionsPath);
-  const { Gauge, Histogram, Registry, collectDefaultMetrics } = promClient();
+  const { Gauge, Histogram, Registry } = promClient();
   const registry = options.registry ?? new Registry();
   const registers = [registry];
+  const defaults = options.defaultMetrics ? defaultMetricsFor(registry, optionsPath) : [];
 
   // One snapshot per scrape: prom-client calls every metric's collect() in the same synchronous pass
   // of registry.metrics(), so the first one takes the snapshot and a microtask forgets it.
@@ -241,16 +244,8 @@ export function createHealthMetrics(
 
   const names = HEALTH_METRIC_NAMES.map((name) => `${prefix}${name}`);
 
-  let stopDefault: (() => void) | undefined;
-  // Another service on this registry may have collected them already; twice would throw.
-  if (options.defaultMetrics && registry.getSingleMetric('process_cpu_user_seconds_total') === undefined) {
-    collectDefaultMetrics({ register: registry });
-    stopDefault = () => {
-      // prom-client offers no handle to stop default metrics; they are plain collect-time gauges,
-      // so removing the registry's remaining metrics is enough (only when we own the registry).
-      if (options.registry === undefined) registry.clear();
-    };
-  }
+  // Checked up front (defaultMetricsFor): registering the same objects again cannot throw.
+  for (const metric of defaults) registry.registerMetric(metric);
 
   let disposed = false;
   const observe = (o: ComponentStartObservation): void => {
@@ -287,7 +282,8 @@ export function createHealthMetrics(
       disposed = true;
       subscription?.dispose();
       for (const name of names) registry.removeSingleMetric(name);
-      stopDefault?.();
+      // On a shared registry the default metrics stay: another service there may be using them.
+      if (options.registry === undefined) for (const m of defaults) registry.removeSingleMetric(m.name);
     },
   };
 }

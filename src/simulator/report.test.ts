@@ -21,6 +21,47 @@ describe('formatTable', () => {
     expect(renderHtml(outcome, scenario)).toContain(' 1 instance, seed 1.');
   });
 
+  it('says "1 attempt", "1 exit", "1 restart", "1 connection" (not "1 attempts"...) in the table and the report', async () => {
+    const scenario = parseScenario({
+      ...small,
+      fleet: { instances: 1 },
+      service: { poolSize: 1, maxOverflow: 0, minReady: 1 },
+    });
+    const outcome = await simulate(scenario);
+    const ones = {
+      ...outcome.result.strategies[0]!,
+      ready: 0,
+      allReadyMs: { p50: null, p99: null, max: null },
+      attempts: 1,
+      peakConnections: 1,
+      exit3: 1,
+      restarts: 1,
+    };
+    const result = {
+      ...outcome.result,
+      strategies: [ones],
+      lowerBound: { ...outcome.result.lowerBound, setupsNeeded: 1 },
+    };
+    const html = renderHtml({ ...outcome, result }, scenario);
+    expect(html).toContain('1 attempt, ');
+    expect(html).toContain('peak 1 connection<');
+    expect(html).toContain('1 exit (code 3) · 1 restart · ');
+    expect(html).toContain('0 of 1 ready, 1 exit with code 3');
+    expect(html).toContain(': 1 connection setup (instances × minReady)');
+    expect(formatTable(result)).toContain('(1 setup, limited by');
+    const full = await simulate(parseScenario({ ...small, fleet: { instances: 1 } }));
+    expect(renderHtml(full, scenario)).toMatch(/the one instance ready in /);
+    expect(html).not.toMatch(/\b1 (attempts|exits|restarts|connections|setups|connection setups)\b/);
+    const blackout = parseScenario({
+      ...small,
+      service: { poolSize: 1, maxOverflow: 0, minReady: 1 },
+      platform: { startupWindowMs: 240_000, egressDelayMs: { min: 250_000, max: 300_000 } },
+      durationMs: 600_000,
+    });
+    const note = '(egress, 1 connection setup and accept, authentication)';
+    expect(formatTable((await simulate(blackout)).result, blackout)).toContain(note);
+  });
+
   it('says "no ratio to the lower bound" on a card without one, not "— the lower bound"', async () => {
     const scenario = parseScenario(small);
     const outcome = await simulate(scenario);

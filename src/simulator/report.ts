@@ -26,16 +26,24 @@ export function formatMs(ms: number | null): string {
 
 const ratio = (value: number | null): string => (value === null ? '—' : `${value.toFixed(2)}×`);
 
+/**
+ * `1 attempt`, `3 attempts`: singular for exactly one. (The simulator imports only the public API,
+ * so not `src/common/count-noun.ts`.)
+ */
+const countNoun = (n: number, singular: string, plural = `${singular}s`): string =>
+  `${n} ${n === 1 ? singular : plural}`;
+
 /** `1 instance`, `10 instances`. */
-const instancesText = (n: number): string => `${n} ${n === 1 ? 'instance' : 'instances'}`;
+const instancesText = (n: number): string => countNoun(n, 'instance');
 
 /** One line summing up a strategy's outcome. */
 export function headline(strategy: StrategyResult): string {
   const { ready, instances } = strategy;
   if (ready === instances && strategy.allReadyMs.max !== null) {
-    return `all ${instances} ready in ${formatMs(strategy.allReadyMs.max)}`;
+    const all = instances === 1 ? 'the one instance' : `all ${instances}`;
+    return `${all} ready in ${formatMs(strategy.allReadyMs.max)}`;
   }
-  const exits = strategy.exit3 > 0 ? `, ${strategy.exit3} exits with code 3` : '';
+  const exits = strategy.exit3 > 0 ? `, ${countNoun(strategy.exit3, 'exit')} with code 3` : '';
   const kills = strategy.probeKills > 0 ? `, ${strategy.probeKills} killed by the startup probe` : '';
   return `${ready} of ${instances} ready${exits}${kills}`;
 }
@@ -71,6 +79,10 @@ const SUMMARY_COLUMNS: readonly SummaryColumn[] = [
   { short: '× bound', long: '× lower bound', cell: (s) => ratio(s.ratioToLowerBound) },
 ];
 
+/** `1 connection setup and accept`, `2 connection setups and accepts`. */
+const setupsText = (n: number): string =>
+  countNoun(n, 'connection setup and accept', 'connection setups and accepts');
+
 /**
  * When no process can become ready before its startup window closes, a sentence saying so (the
  * lower bound alone does not: it is a time for the whole fleet); else `undefined`.
@@ -82,8 +94,8 @@ function windowNote(scenario: Scenario | undefined): string | undefined {
   if (floor <= window) return undefined;
   return (
     `No instance can be ready within its startup window (${formatMs(window)}): one needs at least ` +
-    `${formatMs(Math.round(floor))} from its start (egress, ${scenario.service.minReady} connection setups ` +
-    'and accepts, authentication): none can become ready, whatever the strategy.'
+    `${formatMs(Math.round(floor))} from its start (egress, ${setupsText(scenario.service.minReady)}, ` +
+    'authentication): none can become ready, whatever the strategy.'
   );
 }
 
@@ -97,8 +109,8 @@ export function formatTable(result: SimulationResult, scenario?: Scenario): stri
   const lines = [
     `Scenario ${result.scenario.name} (seed ${result.scenario.seed}): ${instancesText(result.scenario.instances)}, ${formatMs(result.scenario.durationMs)} simulated at most`,
     bound === null
-      ? `Lower bound: none — the database cannot hold ${result.lowerBound.setupsNeeded} connections (capacity ${result.lowerBound.capacity}); no strategy can make every instance ready`
-      : `Lower bound: ${formatMs(bound)} (${result.lowerBound.setupsNeeded} setups, limited by the ${result.lowerBound.limitedBy})`,
+      ? `Lower bound: none — the database cannot hold ${countNoun(result.lowerBound.setupsNeeded, 'connection')} (capacity ${result.lowerBound.capacity}); no strategy can make every instance ready`
+      : `Lower bound: ${formatMs(bound)} (${countNoun(result.lowerBound.setupsNeeded, 'setup')}, limited by the ${result.lowerBound.limitedBy})`,
     ...(note === undefined ? [] : [note]),
     '',
   ];
@@ -242,16 +254,16 @@ export function renderHtml(outcome: SimulationOutcome, scenario: Scenario): stri
   const cards = result.strategies.map((s, i) => {
     const details = [
       `p50 ready ${formatMs(s.allReadyMs.p50)} · all warm ${formatMs(s.allWarmMs)}`,
-      `${s.attempts} attempts, ${s.wasted} wasted · peak ${s.peakConnections} connections`,
-      `${s.exit3} exits (code 3) · ${s.restarts} restarts · ${s.ratioToLowerBound === null ? 'no ratio to' : ratio(s.ratioToLowerBound)} the lower bound`,
+      `${countNoun(s.attempts, 'attempt')}, ${s.wasted} wasted · peak ${countNoun(s.peakConnections, 'connection')}`,
+      `${countNoun(s.exit3, 'exit')} (code 3) · ${countNoun(s.restarts, 'restart')} · ${s.ratioToLowerBound === null ? 'no ratio to' : ratio(s.ratioToLowerBound)} the lower bound`,
     ];
     return `<div class="card" style="--c:${palette[i]}"><div class="name">${escapeXml(s.name)}</div><div class="big">${escapeXml(headline(s))}</div><div class="small">${details.map(escapeXml).join('<br>')}</div></div>`;
   });
   const table = formatHtmlTable(result);
   const boundText =
     result.lowerBoundMs === null
-      ? `No lower bound: the database cannot hold ${result.lowerBound.setupsNeeded} connections at once (capacity ${result.lowerBound.capacity}), so no strategy can make every instance ready.`
-      : `Lower bound ${formatMs(result.lowerBoundMs)}: ${result.lowerBound.setupsNeeded} connection setups (instances × minReady) through the connector and the database at their fastest, with scale-outs at the earliest; limited by the ${result.lowerBound.limitedBy}.`;
+      ? `No lower bound: the database cannot hold ${countNoun(result.lowerBound.setupsNeeded, 'connection')} at once (capacity ${result.lowerBound.capacity}), so no strategy can make every instance ready.`
+      : `Lower bound ${formatMs(result.lowerBoundMs)}: ${countNoun(result.lowerBound.setupsNeeded, 'connection setup')} (instances × minReady) through the connector and the database at their fastest, with scale-outs at the earliest; limited by the ${result.lowerBound.limitedBy}.`;
   const note = windowNote(scenario);
   return [
     '<!doctype html>',

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/common/clock.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
+import { AdmissionClosedError } from '../../src/fleet/admission-closed-error.js';
 import { AdmissionTimeoutError } from '../../src/fleet/admission-timeout-error.js';
 import { PostgresAdmission, advisoryLockKey } from '../../src/fleet/postgres-admission.js';
 import { pgConnectionFactory } from '../../src/components/postgres/connection.js';
@@ -182,6 +183,32 @@ describe('PostgresAdmission (real Postgres)', () => {
         )
       ).rows[0]!.n;
     await waitFor(async () => (await open()) === 0, 5000, 'dedicated connections to close');
+  });
+
+  it('close() while an acquire is connecting its dedicated connection leaves no lock or connection', async () => {
+    // The acquire in flight was granted after close() returned: its dedicated connection stayed
+    // open with its lock, and kept the process alive.
+    const namespace = `pg-admission-${randomUUID()}`;
+    const appName = `phasegate-admission-${randomUUID().slice(0, 8)}`;
+    const admission = new PostgresAdmission({
+      width: 1,
+      namespace,
+      connection: { connectionString: DATABASE_URL, application_name: appName },
+    });
+    const outcome = admission.acquire(request(undefined)).catch((error: unknown) => error);
+    await admission.close();
+    const result = await outcome;
+    if (!(result instanceof Error)) await (result as { release(): Promise<void> }).release();
+    expect(result).toBeInstanceOf(AdmissionClosedError);
+    expect(await locksHeld(namespace)).toBe(0);
+    const open = async (): Promise<number> =>
+      (
+        await observer.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+          [appName],
+        )
+      ).rows[0]!.n;
+    await waitFor(async () => (await open()) === 0, 5000, 'the dedicated connection to close');
   });
 
   it('a holder killed with SIGKILL frees its slot when its connection drops', async () => {

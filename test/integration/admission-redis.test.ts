@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/common/clock.js';
 import { FakeClock } from '../../src/testing/fake-clock.js';
+import { AdmissionClosedError } from '../../src/fleet/admission-closed-error.js';
 import { AdmissionTimeoutError } from '../../src/fleet/admission-timeout-error.js';
 import { RedisAdmission, type RedisAdmissionLease } from '../../src/fleet/redis-admission.js';
 import { TcpProxy } from './service-harness.js';
@@ -242,6 +243,33 @@ describe('RedisAdmission (real Redis)', () => {
     expect(await observer.zcard(keyOf(namespace))).toBe(2);
     await owner.close();
     expect(await observer.exists(keyOf(namespace))).toBe(0);
+  });
+
+  it.each<[string, boolean]>([
+    ['a client it was given', true],
+    ['its own client', false],
+  ])('close() while an acquire is in flight (on %s) leaves no lease behind', async (_, given) => {
+    // The acquire's command was already sent when close() ran: it was granted afterwards and its
+    // lease stayed in the set, refreshed on a client the caller still owns.
+    const namespace = `redis-admission-${randomUUID()}`;
+    const redis = given ? new Redis(REDIS_URL) : undefined;
+    try {
+      await redis?.ping(); // connected, so the try is on the wire when close() runs
+      const created = new RedisAdmission({
+        width: 1,
+        namespace,
+        leaseMs: 1_000,
+        ...(redis ? { redis } : { url: REDIS_URL }),
+      });
+      const outcome = created.acquire(request()).catch((error: unknown) => error);
+      await created.close();
+      const result = await outcome;
+      if (!(result instanceof Error)) await (result as RedisAdmissionLease).release();
+      expect(result).toBeInstanceOf(AdmissionClosedError);
+      expect(await observer.zcard(keyOf(namespace))).toBe(0);
+    } finally {
+      await redis?.quit();
+    }
   });
 
   it('close() on a path to Redis gone dark ends after leaseMs instead of hanging', async () => {
