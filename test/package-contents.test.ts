@@ -40,6 +40,38 @@ describe('the published package', () => {
     expect(tests).toEqual([]);
   });
 
+  it('ships nothing but the build, its sources, the example scenarios and the README', () => {
+    // Not the tests, the benchmarks, the chat example (its .data/ holds a signing key and a database).
+    const allowed = /^(dist\/|src\/|examples\/scenarios\/[^/]+\.yaml$|README\.md$|package\.json$)/;
+    expect([...packed].filter((path) => !allowed.test(path))).toEqual([]);
+  });
+
+  it('ships the entry points package.json names: main, types, bin (a node script)', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      main: string;
+      types: string;
+      bin: Record<string, string>;
+    };
+    const entries = [pkg.main, pkg.types, ...Object.values(pkg.bin)];
+    for (const entry of entries) expect(packed).toContain(normalize(entry));
+    for (const bin of Object.values(pkg.bin)) {
+      expect(readFileSync(join(root, bin), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
+    }
+  });
+
+  it('gives every subpath of the exports map its types, next to its code', () => {
+    const { exports } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, string | { types?: string; import?: string }>;
+    };
+    const withCode = Object.entries(exports).filter(([subpath]) => subpath !== './package.json');
+    expect(withCode.map(([subpath]) => subpath)).toEqual(['.', './testing']);
+    for (const [subpath, entry] of withCode) {
+      expect(typeof entry, subpath).toBe('object');
+      const { types, import: code } = entry as { types?: string; import?: string };
+      expect(types, `${subpath}: types`).toBe(code?.replace(/\.js$/, '.d.ts'));
+    }
+  });
+
   it('ships what the exports map names', () => {
     const { exports } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
       exports: Record<string, string | Record<string, string>>;

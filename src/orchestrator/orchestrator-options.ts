@@ -49,7 +49,11 @@ export type PolicyFactory = (component: ComponentSpec, context: PolicyFactoryCon
 
 /** Options of the orchestrator; every field is optional. */
 export interface OrchestratorOptionsInput {
-  /** @default 'deterministic' */
+  /**
+   * `deterministic`: a critical failure stops what started and rejects `start()` (`degradable` is
+   * ignored). `graceful`: a `degradable` component that fails leaves the service up at a lower
+   * availability and keeps recovering in the background. @default 'deterministic'
+   */
   readonly mode?: OrchestratorMode;
   /**
    * Total startup budget in ms: the platform's startup window (e.g. `failureThreshold ×

@@ -40,6 +40,23 @@ describe('FakeClock', () => {
     await expect(sleeping).rejects.toThrow('stop');
     expect(clock.pending).toBe(0);
     await expect(clock.sleep(1, controller.signal)).rejects.toThrow('stop');
+    expect(clock.pending).toBe(0);
+  });
+
+  it('rejects a sleep aborted by a timer during advance, at that instant, and runs the rest', async () => {
+    const clock = new FakeClock();
+    const controller = new AbortController();
+    const settled = clock.sleep(500, controller.signal).then(
+      () => 'resolved',
+      () => `rejected at ${clock.now()}`,
+    );
+    clock.timer(100, () => controller.abort(new Error('cancelled')));
+    let later = 0;
+    clock.timer(800, () => (later = clock.now()));
+    await clock.advance(1000);
+    expect(await settled).toBe('rejected at 100');
+    expect(later).toBe(800);
+    expect(clock.pending).toBe(0);
   });
 
   it('cancelling a timer removes it; cancelling twice is harmless', () => {
@@ -230,5 +247,21 @@ describe('FakeClock.advance called while another advance runs', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect(fired).toEqual([5, 50]);
     expect(clock.now()).toBe(61);
+  });
+});
+
+describe('FakeClock with a timer callback that throws', () => {
+  it('rejects the advance with its error, stops the time there and leaves later timers pending', async () => {
+    const clock = new FakeClock();
+    const fired: number[] = [];
+    clock.timer(10, () => {
+      throw new Error('boom');
+    });
+    clock.timer(20, () => fired.push(clock.now()));
+    await expect(clock.advance(100)).rejects.toThrow('boom');
+    expect(clock.now()).toBe(10);
+    expect(clock.pendingTimes).toEqual([20]);
+    await clock.advance(10);
+    expect(fired).toEqual([20]);
   });
 });

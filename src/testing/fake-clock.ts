@@ -91,7 +91,10 @@ export class FakeClock implements Clock {
    *
    * Called while another `advance`, `next` or `runAll` is running (from a timer's callback, or
    * without awaiting the first), it waits for that one to finish and then moves on by its own `ms`:
-   * time never goes back, and {@link FakeClock.now} stays the start plus every `advance`.
+   * time never goes back, and {@link FakeClock.now} stays the start plus every `advance`. The one
+   * exception: a timer callback that throws ends the call there (as it would end the process on the
+   * system clock). It rejects with that error, the time stays at that timer's due time, and the
+   * timers after it stay pending for the next call. `next` and `runAll` stop the same way.
    *
    * @param ms A finite number of ms, 0 or more (0 runs the timers due now); anything else rejects
    *   with a `RangeError`, since time never goes back. To run every timer whatever its due time, use

@@ -17,18 +17,27 @@ export interface FakeComponentOptionsInput {
   readonly name: string;
   /** The clock its delays run on (a {@link FakeClock} in tests). */
   readonly clock: Clock;
-  /** Fail this many attempts before succeeding; `Infinity` never succeeds. @default 0 */
+  /**
+   * Fail this many attempts before succeeding: a whole number >= 0, or `Infinity` to never succeed
+   * (anything else is a `RangeError`). @default 0
+   */
   readonly failTimes?: number;
   /**
    * What a failing attempt throws (a function gets the attempt number).
    * @default an `ECONNREFUSED` error (classified transient)
    */
   readonly error?: unknown;
-  /** How long each attempt takes before it succeeds or fails. @default 0 */
+  /**
+   * How long each attempt takes before it succeeds or fails, in ms >= 0; `Infinity` never settles
+   * (a negative or `NaN` value is a `RangeError`). @default 0
+   */
   readonly startMs?: number;
   /** Ignore the attempt's signal (a badly behaved component that keeps running). @default false */
   readonly ignoreSignal?: boolean;
-  /** How long `stop` takes; `Infinity` never finishes (ignoring its signal). @default 0 */
+  /**
+   * How long `stop` takes, in ms >= 0; `Infinity` never finishes (ignoring its signal). A negative or
+   * `NaN` value is a `RangeError`. @default 0
+   */
   readonly stopMs?: number;
   /** Whether the component has a `check`; see {@link FakeComponent.healthy}. @default false */
   readonly withCheck?: boolean;
@@ -79,12 +88,32 @@ export interface FakeComponent extends ComponentSpec<FakeHandle> {
   healthy: boolean | Error;
 }
 
+/**
+ * A count or delay of {@link FakeComponentOptionsInput}, checked: one that is not (`NaN` from a bad
+ * computation, a negative number) would script nothing, and the test around it would check nothing.
+ */
+function checked(
+  name: string,
+  option: 'failTimes' | 'startMs' | 'stopMs',
+  value: number | undefined,
+): number {
+  if (value === undefined) return 0;
+  const ok = option === 'failTimes' ? Number.isInteger(value) || value === Infinity : value >= 0;
+  if (ok && value >= 0) return value;
+  const expected =
+    option === 'failTimes'
+      ? 'a whole number >= 0 or Infinity'
+      : 'a number of ms >= 0 (Infinity: never settles)';
+  throw new RangeError(`fakeComponent(${name}): ${option} must be ${expected}, got ${value}`);
+}
+
 const defaultError = (name: string): Error =>
   Object.assign(new Error(`connect ECONNREFUSED 127.0.0.1:5432 (${name})`), { code: 'ECONNREFUSED' });
 
 /**
  * A fake component for tests of code that runs plans: it fails a scripted number of times, takes a
- * scripted time on the clock, and records attempts, aborts and stops.
+ * scripted time on the clock, and records attempts, aborts and stops. A `failTimes`, `startMs` or
+ * `stopMs` that is negative or `NaN` (or a `failTimes` that is not whole) is a `RangeError` naming it.
  *
  * @example
  * ```ts
@@ -99,8 +128,9 @@ const defaultError = (name: string): Error =>
  */
 export function fakeComponent(options: FakeComponentOptionsInput): FakeComponent {
   const { name, clock, log } = options;
-  const startMs = options.startMs ?? 0;
-  const stopMs = options.stopMs ?? 0;
+  const failTimes = checked(name, 'failTimes', options.failTimes);
+  const startMs = checked(name, 'startMs', options.startMs);
+  const stopMs = checked(name, 'stopMs', options.stopMs);
   const started: FakeAttemptEvent[] = [];
   const aborted: FakeAttemptEvent[] = [];
   const stopped: FakeHandle[] = [];
@@ -167,7 +197,7 @@ export function fakeComponent(options: FakeComponentOptionsInput): FakeComponent
     aborted,
     stopped,
     contexts,
-    remainingFailures: options.failTimes ?? 0,
+    remainingFailures: failTimes,
     healthy: true,
   };
   return component;

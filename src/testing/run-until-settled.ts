@@ -16,10 +16,11 @@ export type Settled<T> =
     };
 
 /**
- * Advance `clock` timer by timer until `promise` settles, and say how it settled (never rejects).
- * Throws when the promise is still pending but no timer that can fire is left on the clock (it would
- * hang), or after `limit` timers (something keeps scheduling; a `limit` that is not a number >= 0 is
- * a `RangeError`, since the guard would never trip).
+ * Advance `clock` timer by timer until `promise` settles, and say how it settled (a rejection of
+ * `promise` resolves as `{ ok: false, error }`). Rejects itself when the promise is still pending but
+ * no timer that can fire is left on the clock (it would hang), or after `limit` timers (something
+ * keeps scheduling; a `limit` that is not a number >= 0 is a `RangeError`, since the guard would
+ * never trip).
  *
  * @param limit Most timers to run. @default 10_000
  * @example
