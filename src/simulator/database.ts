@@ -43,7 +43,10 @@ export interface DatabaseOptions {
   readonly restart?: { readonly atMs: number; readonly durationMs: number } | undefined;
 }
 
-/** Linux's SYN retransmission waits with `tcp_syn_retries = 6`: 1, 2, 4 … 32 s, then 64 s to give up. */
+/**
+ * Linux's waits after each SYN with `tcp_syn_retries = 6`: the first send and six retransmissions,
+ * 1, 2, 4 … 32 s apart, then 64 s for an answer to the last before it gives up (127 s in all).
+ */
 const SYN_WAITS_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000];
 
 /**
@@ -174,8 +177,11 @@ export class DatabaseModel implements AttemptHost {
   step(attempt: Attempt): void {
     attempt.event = undefined;
     if (attempt.inBacklog) this.finishAccept(attempt);
-    else if (attempt.state === 'syn') this.arrive(attempt);
-    else if (attempt.state === 'auth') this.finishAuth(attempt);
+    else if (attempt.state === 'syn') {
+      // The wait after the last retransmission is the wait for its answer: no further SYN is sent.
+      if (attempt.synsDropped >= SYN_WAITS_MS.length) this.timeOut(attempt);
+      else this.arrive(attempt);
+    } else if (attempt.state === 'auth') this.finishAuth(attempt);
   }
 
   /** @internal The client hung up. */
@@ -240,14 +246,7 @@ export class DatabaseModel implements AttemptHost {
     const now = this.engine.now();
     if (this.backlogNow >= this.options.backlog) {
       this.synDrops++;
-      const line = this.synLines[attempt.synsDropped++];
-      if (line === undefined) {
-        attempt.state = 'done';
-        this.refused++;
-        attempt.client!.refused(connectTimedOut());
-        return;
-      }
-      attempt.retransmit = line.push(attempt);
+      attempt.retransmit = this.synLines[attempt.synsDropped++]!.push(attempt);
       return;
     }
     attempt.state = 'backlog';
@@ -256,6 +255,13 @@ export class DatabaseModel implements AttemptHost {
     const start = this.postmasterFreeAt > now ? this.postmasterFreeAt : now;
     this.postmasterFreeAt = start + sample(this.options.acceptMs, this.random);
     this.engine.at(this.postmasterFreeAt, attempt, true);
+  }
+
+  /** Every SYN went unanswered: the client's kernel gives up with `ETIMEDOUT`. */
+  private timeOut(attempt: Attempt): void {
+    attempt.state = 'done';
+    this.refused++;
+    attempt.client!.refused(connectTimedOut());
   }
 
   private finishAccept(attempt: Attempt): void {

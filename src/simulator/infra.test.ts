@@ -164,6 +164,21 @@ describe('DatabaseModel', () => {
     expect(outcome.at - start).toBe(127_000);
   });
 
+  it('times a SYN out once its last retransmission went unanswered for 64 s, even if the backlog has room by then', async () => {
+    // The first connection holds the only backlog place until its accept ends at 126 s; the second's
+    // SYN is dropped at 0, 1, 3, 7, 15, 31 and 63 s (the first send and tcp_syn_retries = 6
+    // retransmissions). Linux then waits 64 s for an answer and gives up: it sends no eighth SYN.
+    const engine = new SimulationEngine();
+    const options = databaseOptions({ maxConnections: 10, backlog: 1, acceptMs: 126_000 });
+    const database = new DatabaseModel(engine, options, seededRandom(1));
+    const outcomes = [accept(database), accept(database)];
+    await engine.run();
+    const [, late] = await Promise.all(outcomes);
+    expect(late!.error?.code).toBe('ETIMEDOUT');
+    expect(late!.at).toBe(127_000);
+    expect(database.stats()).toMatchObject({ synDrops: 7, accepted: 1, refused: 1 });
+  });
+
   it('frees the slot of a client that hangs up while authenticating', async () => {
     const engine = new SimulationEngine();
     const database = new DatabaseModel(engine, databaseOptions({ maxConnections: 10 }), seededRandom(1));
