@@ -108,14 +108,53 @@ describe('DatabaseModel', () => {
     expect(c!.error?.code).toBe('53300');
     expect(c!.error?.message).toMatch(/reserved for roles with the SUPERUSER attribute/);
     expect(classify(c!.error)).toBe('capacity');
+    // Accepted at 30 into a reserved slot, refused once authenticated (its role known) at 35.
+    expect(c!.at).toBe(35);
     expect(database.open).toBe(2);
-    expect(database.peak).toBe(2);
+    expect(database.peak).toBe(3);
     a!.release!();
     a!.release!();
     expect(database.open).toBe(1);
     const d = accept(database);
     await engine.run();
     expect((await d).error).toBeUndefined();
+  });
+
+  it('lets an ordinary role hold a reserved slot only while it authenticates, as Postgres does', async () => {
+    // 5 slots, 3 reserved: Postgres checks the reserved slots after authentication, with the
+    // connection already holding a slot, and refuses it when fewer than 3 others are free.
+    // Accepts at 1, 2, 3 ms; authentication ends at 6, 7, 8 ms. At 6 ms three slots are taken, so
+    // the first is refused although it came first; then two are taken, and the others stay.
+    const engine = new SimulationEngine();
+    const database = new DatabaseModel(engine, databaseOptions({ acceptMs: 1 }), seededRandom(1));
+    const opens: number[] = [];
+    engine.timer(5, () => opens.push(database.open));
+    const outcomes = [accept(database), accept(database), accept(database)];
+    await engine.run();
+    const [a, b, c] = await Promise.all(outcomes);
+    expect(a!.error?.message).toMatch(/reserved for roles with the SUPERUSER attribute/);
+    expect(a!.at).toBe(6);
+    expect([b!.error, b!.at, c!.error, c!.at]).toEqual([undefined, 7, undefined, 8]);
+    expect(opens).toEqual([3]);
+    expect(database.peak).toBe(3);
+    expect(database.open).toBe(2);
+    expect(database.stats()).toMatchObject({ accepted: 2, refused: 1 });
+  });
+
+  it('refuses "too many clients" before authentication once every slot, reserved ones included, is held', async () => {
+    const engine = new SimulationEngine();
+    const database = new DatabaseModel(
+      engine,
+      databaseOptions({ acceptMs: 1, authMs: 100 }),
+      seededRandom(1),
+    );
+    const outcomes = Array.from({ length: 6 }, () => accept(database));
+    await engine.run();
+    const sixth = (await Promise.all(outcomes))[5]!;
+    // Five authenticate from 1–5 ms; the sixth finds no slot when accepted at 6 ms.
+    expect(sixth.error?.message).toBe('sorry, too many clients already');
+    expect(sixth.at).toBe(6);
+    expect(database.peak).toBe(5);
   });
 
   it('says "too many clients" when even reserved slots are taken', async () => {

@@ -49,7 +49,10 @@ export interface StrategyResult {
   readonly attempts: number;
   /** Attempts that yielded no connection: refused (53300/57P03), timed out, aborted or killed. */
   readonly wasted: number;
-  /** Most connections open at the database at once (including other clients' and reserved ones in use). */
+  /**
+   * Most connections open at the database at once: other clients' too, and reserved slots held by
+   * attempts still authenticating (which are then refused).
+   */
   readonly peakConnections: number;
   /**
    * `allReadyMs.max ÷ lowerBoundMs`, both as reported (whole ms), to 3 decimals; `null` when either
