@@ -45,6 +45,32 @@ describe('ConnectorModel', () => {
     expect(connector.stats()).toMatchObject({ scaleUps: 2, slots: 5, setups: 60 });
   });
 
+  it('does not scale out while setups wait only for the throughput limit, with slots to spare', async () => {
+    // One setup a second, 10 ms each: at most one of the two slots is ever busy, so more slots
+    // could not start a setup sooner. The queue is non-empty for 9 s, yet nothing presses on slots.
+    const engine = new SimulationEngine();
+    const options = connectorOptions({ maxSlots: 10, setupMs: 10, maxSetupsPerSecond: 1 });
+    const connector = new ConnectorModel(engine, options, seededRandom(1));
+    for (let i = 0; i < 10; i++) connector.request(through(() => undefined));
+    await engine.run();
+    expect(connector.stats()).toMatchObject({ setups: 10, scaleUps: 0, slots: 2 });
+  });
+
+  it('counts pressure only while every slot is busy and setups queue, without a break', async () => {
+    // 100 ms setups on two slots under a limit of 20 setups a second (one per 50 ms): the second
+    // slot starts its first setup at 50 ms; from then on both stay busy with setups queued, so
+    // pressure counts from 50 ms (not from 0, when a slot was still free) and the scale-out
+    // completes at 50 + 1 000 + 5 000 ms.
+    const engine = new SimulationEngine();
+    const options = connectorOptions({ maxSlots: 4, maxSetupsPerSecond: 20 });
+    const connector = new ConnectorModel(engine, options, seededRandom(1));
+    const slotsAt: Record<number, number> = {};
+    for (const t of [6_049, 6_051]) engine.timer(t, () => (slotsAt[t] = connector.slots));
+    for (let i = 0; i < 200; i++) connector.request(through(() => undefined));
+    await engine.run();
+    expect(slotsAt).toEqual({ 6049: 2, 6051: 4 });
+  });
+
   it('does not scale out when the queue drains before the pressure window', async () => {
     const engine = new SimulationEngine();
     const connector = new ConnectorModel(engine, connectorOptions({ maxSlots: 10 }), seededRandom(1));
