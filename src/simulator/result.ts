@@ -29,8 +29,9 @@ export interface StrategyResult {
   /** Instances in the fleet. */
   readonly instances: number;
   /**
-   * Instances that became ready, each counted once: one that exited later (a database restart
-   * terminated its connections) still counts, so this is not the count at the end.
+   * Instances that became ready. A ready process is never stopped (the platform kills only a
+   * process still starting, and a database restart that terminates its connections leaves it
+   * running), so none of them started again.
    */
   readonly ready: number;
   /** Process exits with code 3 (a dependency failed). */
