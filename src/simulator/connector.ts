@@ -19,7 +19,7 @@ export interface ConnectorOptions {
   readonly step: number;
   /** Time one connection setup holds a slot, in ms. */
   readonly setupMs: Range;
-  /** How long setups must queue without a break before a scale-out starts, in ms. */
+  /** How long setups must queue with every slot busy, without a break, before a scale-out starts, in ms. */
   readonly pressureMs: number;
   /** Time from the start of a scale-out until its slots carry traffic, in ms. */
   readonly scaleUpDelayMs: Range;
@@ -99,9 +99,10 @@ export interface ConnectorStats {
 
 /**
  * The connector. Setups queue first-in first-out for a slot; a setup holds its slot for `setupMs`
- * and then goes on to the database. When the queue has been non-empty for `pressureMs` without a
- * break and no scale-out is under way, a scale-out starts and adds `step` slots after
- * `scaleUpDelayMs`. A cancelled setup (the client timed out) frees its place at once.
+ * and then goes on to the database. When setups have queued with every slot busy for `pressureMs`
+ * without a break and no scale-out is under way, a scale-out starts and adds `step` slots (up to
+ * `maxSlots`) after `scaleUpDelayMs`; setups that wait only for `maxSetupsPerSecond` with a slot
+ * free do not count, since more slots would not start them sooner. A cancelled setup (the client timed out) frees its place at once.
  *
  * @example
  * ```ts
@@ -158,7 +159,6 @@ export class ConnectorModel {
     request.connectorState = 'queued';
     this.queue.push(request);
     this.queuedNow++;
-    if (this.queuedNow === 1) this.armPressure();
     this.pump();
   }
 
@@ -183,7 +183,7 @@ export class ConnectorModel {
     if (waiter.connectorState === 'queued') {
       waiter.connectorState = 'cancelled';
       this.queuedNow--;
-      if (this.queuedNow === 0) this.disarmPressure();
+      this.updatePressure();
       // Cancelled waiters stay in the queue until the head reaches them; when they are most of it
       // (a storm of attempts that time out while queued), drop them now.
       const entries = this.queue.length - this.head;
@@ -200,7 +200,13 @@ export class ConnectorModel {
     }
   }
 
+  /** Start what the slots and the throughput limit allow, then see whether pressure holds. */
   private pump(): void {
+    this.fill();
+    this.updatePressure();
+  }
+
+  private fill(): void {
     while (this.busyNow < this.slotsNow && this.queuedNow > 0) {
       const now = this.engine.now();
       if (now < this.nextStartAt) {
@@ -243,22 +249,25 @@ export class ConnectorModel {
       }
       if (waiter.connectorState === 'queued') {
         this.queuedNow--;
-        if (this.queuedNow === 0) this.disarmPressure();
         return waiter;
       }
     }
   }
 
-  /** The queue became non-empty (or a scale-out ended with setups queued): pressure counts from now. */
-  private armPressure(): void {
-    if (this.scaling || this.slotsNow >= this.options.maxSlots) return;
+  /**
+   * Pressure is setups queued while every slot is busy: what more slots would relieve. (Setups
+   * that wait only for the throughput limit, with a slot free, are not pressure.) It counts from
+   * when it began, or from the end of the last scale-out, and a break resets it; the pending check,
+   * if any, then finds nothing. Called after every change to the queue or the slots.
+   */
+  private updatePressure(): void {
+    if (this.queuedNow === 0 || this.busyNow < this.slotsNow) {
+      this.pressureSince = NaN;
+      return;
+    }
+    if (!Number.isNaN(this.pressureSince) || this.scaling || this.slotsNow >= this.options.maxSlots) return;
     this.pressureSince = this.engine.now();
     this.schedulePressureCheck();
-  }
-
-  /** The queue emptied: the pressure is broken. The pending check, if any, will find nothing. */
-  private disarmPressure(): void {
-    this.pressureSince = NaN;
   }
 
   private schedulePressureCheck(): void {
@@ -294,7 +303,6 @@ export class ConnectorModel {
         this.scaling = false;
         this.scaleUpsDone++;
         this.slotsNow = Math.min(this.options.maxSlots, this.slotsNow + this.options.step);
-        if (this.queuedNow > 0) this.armPressure();
         this.pump();
       },
       true,

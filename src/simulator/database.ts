@@ -19,7 +19,10 @@ export type { BackendOwner, BackendSlot, DatabaseClient, DatabaseTicket } from '
 export interface DatabaseOptions {
   /** `max_connections`. */
   readonly maxConnections: number;
-  /** `superuser_reserved_connections`: slots ordinary roles cannot use. */
+  /**
+   * `superuser_reserved_connections`: slots ordinary roles cannot keep (one may hold a reserved slot
+   * while it authenticates, and is then refused).
+   */
   readonly reserved: number;
   /** Connections held by clients outside the simulated fleet (admin tools, cron jobs...). */
   readonly otherClients: number;
@@ -43,7 +46,10 @@ export interface DatabaseOptions {
   readonly restart?: { readonly atMs: number; readonly durationMs: number } | undefined;
 }
 
-/** Linux's SYN retransmission waits with `tcp_syn_retries = 6`: 1, 2, 4 … 32 s, then 64 s to give up. */
+/**
+ * Linux's waits after each SYN with `tcp_syn_retries = 6`: the first send and six retransmissions,
+ * 1, 2, 4 … 32 s apart, then 64 s for an answer to the last before it gives up (127 s in all).
+ */
 const SYN_WAITS_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000];
 
 /**
@@ -51,9 +57,14 @@ const SYN_WAITS_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000];
  * SYN is dropped and retransmitted (after 1, 2, 4 … 32 s; `ETIMEDOUT` after 127 s, as Linux does).
  * In the backlog it waits for the postmaster, which accepts one connection at a time (`acceptMs`
  * each; a client that hung up meanwhile still costs its accept, as in a real backlog). It is then
- * refused with `53300` if no ordinary slot is free, or `57P03` during the restart window, and
- * otherwise takes a slot and is ready after `authMs`. A restart terminates every backend at its
- * start (see {@link DatabaseOptions.restart}).
+ * refused with `57P03` during the restart window, or with `53300` ("too many clients") when all
+ * `max_connections` slots are taken, and otherwise takes a slot, reserved ones included, and
+ * authenticates for `authMs`. Only then, its role known, is it checked against the reserved slots,
+ * as Postgres does: when fewer than `reserved` slots are free besides its own it gives its slot back
+ * and is refused with `53300` ("reserved for roles with the SUPERUSER attribute"; the fleet's role is
+ * not one); else it is open. So a storm briefly holds reserved slots (they count in `open` and
+ * `peak`), and a connection can be refused because of others authenticating at the same time. A
+ * restart terminates every backend at its start (see {@link DatabaseOptions.restart}).
  *
  * @example
  * ```ts
@@ -174,8 +185,11 @@ export class DatabaseModel implements AttemptHost {
   step(attempt: Attempt): void {
     attempt.event = undefined;
     if (attempt.inBacklog) this.finishAccept(attempt);
-    else if (attempt.state === 'syn') this.arrive(attempt);
-    else if (attempt.state === 'auth') this.finishAuth(attempt);
+    else if (attempt.state === 'syn') {
+      // The wait after the last retransmission is the wait for its answer: no further SYN is sent.
+      if (attempt.synsDropped >= SYN_WAITS_MS.length) this.timeOut(attempt);
+      else this.arrive(attempt);
+    } else if (attempt.state === 'auth') this.finishAuth(attempt);
   }
 
   /** @internal The client hung up. */
@@ -240,14 +254,7 @@ export class DatabaseModel implements AttemptHost {
     const now = this.engine.now();
     if (this.backlogNow >= this.options.backlog) {
       this.synDrops++;
-      const line = this.synLines[attempt.synsDropped++];
-      if (line === undefined) {
-        attempt.state = 'done';
-        this.refused++;
-        attempt.client!.refused(connectTimedOut());
-        return;
-      }
-      attempt.retransmit = line.push(attempt);
+      attempt.retransmit = this.synLines[attempt.synsDropped++]!.push(attempt);
       return;
     }
     attempt.state = 'backlog';
@@ -256,6 +263,13 @@ export class DatabaseModel implements AttemptHost {
     const start = this.postmasterFreeAt > now ? this.postmasterFreeAt : now;
     this.postmasterFreeAt = start + sample(this.options.acceptMs, this.random);
     this.engine.at(this.postmasterFreeAt, attempt, true);
+  }
+
+  /** Every SYN went unanswered: the client's kernel gives up with `ETIMEDOUT`. */
+  private timeOut(attempt: Attempt): void {
+    attempt.state = 'done';
+    this.refused++;
+    attempt.client!.refused(connectTimedOut());
   }
 
   private finishAccept(attempt: Attempt): void {
@@ -269,10 +283,11 @@ export class DatabaseModel implements AttemptHost {
       attempt.client!.refused(startingUp());
       return;
     }
-    if (this.openNow >= this.usable) {
+    // No free backend slot at all: refused before authentication, as Postgres's InitProcess does.
+    if (this.openNow >= this.options.maxConnections) {
       attempt.state = 'done';
       this.refused++;
-      attempt.client!.refused(tooManyClients(this.openNow < this.options.maxConnections));
+      attempt.client!.refused(tooManyClients(false));
       return;
     }
     this.openNow++;
@@ -284,6 +299,17 @@ export class DatabaseModel implements AttemptHost {
 
   private finishAuth(attempt: Attempt): void {
     const client = attempt.client!;
+    // Only now is the role known (not a superuser): Postgres's InitPostgres refuses it when fewer
+    // than `reserved` slots are free besides its own, so the slot it held is given back.
+    if (this.openNow > this.usable) {
+      attempt.state = 'done';
+      attempt.client = undefined;
+      this.backends.remove(attempt);
+      this.openNow--;
+      this.refused++;
+      client.refused(tooManyClients(true));
+      return;
+    }
     attempt.state = 'open';
     attempt.client = undefined;
     this.accepted++;

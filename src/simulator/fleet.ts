@@ -31,7 +31,10 @@ export interface FleetRun {
   readonly attempts: number;
   /** Attempts that yielded no connection: refused, timed out, aborted, or cut off by a kill. */
   readonly wasted: number;
-  /** Most connections open at the database at once (including other clients' and reserved ones in use). */
+  /**
+   * Most connections open at the database at once: other clients' too, and reserved slots held by
+   * attempts still authenticating (which are then refused).
+   */
   readonly peakConnections: number;
   /** Connector scale-outs completed. */
   readonly connectorScaleUps: number;

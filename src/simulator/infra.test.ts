@@ -45,6 +45,32 @@ describe('ConnectorModel', () => {
     expect(connector.stats()).toMatchObject({ scaleUps: 2, slots: 5, setups: 60 });
   });
 
+  it('does not scale out while setups wait only for the throughput limit, with slots to spare', async () => {
+    // One setup a second, 10 ms each: at most one of the two slots is ever busy, so more slots
+    // could not start a setup sooner. The queue is non-empty for 9 s, yet nothing presses on slots.
+    const engine = new SimulationEngine();
+    const options = connectorOptions({ maxSlots: 10, setupMs: 10, maxSetupsPerSecond: 1 });
+    const connector = new ConnectorModel(engine, options, seededRandom(1));
+    for (let i = 0; i < 10; i++) connector.request(through(() => undefined));
+    await engine.run();
+    expect(connector.stats()).toMatchObject({ setups: 10, scaleUps: 0, slots: 2 });
+  });
+
+  it('counts pressure only while every slot is busy and setups queue, without a break', async () => {
+    // 100 ms setups on two slots under a limit of 20 setups a second (one per 50 ms): the second
+    // slot starts its first setup at 50 ms; from then on both stay busy with setups queued, so
+    // pressure counts from 50 ms (not from 0, when a slot was still free) and the scale-out
+    // completes at 50 + 1 000 + 5 000 ms.
+    const engine = new SimulationEngine();
+    const options = connectorOptions({ maxSlots: 4, maxSetupsPerSecond: 20 });
+    const connector = new ConnectorModel(engine, options, seededRandom(1));
+    const slotsAt: Record<number, number> = {};
+    for (const t of [6_049, 6_051]) engine.timer(t, () => (slotsAt[t] = connector.slots));
+    for (let i = 0; i < 200; i++) connector.request(through(() => undefined));
+    await engine.run();
+    expect(slotsAt).toEqual({ 6049: 2, 6051: 4 });
+  });
+
   it('does not scale out when the queue drains before the pressure window', async () => {
     const engine = new SimulationEngine();
     const connector = new ConnectorModel(engine, connectorOptions({ maxSlots: 10 }), seededRandom(1));
@@ -108,14 +134,53 @@ describe('DatabaseModel', () => {
     expect(c!.error?.code).toBe('53300');
     expect(c!.error?.message).toMatch(/reserved for roles with the SUPERUSER attribute/);
     expect(classify(c!.error)).toBe('capacity');
+    // Accepted at 30 into a reserved slot, refused once authenticated (its role known) at 35.
+    expect(c!.at).toBe(35);
     expect(database.open).toBe(2);
-    expect(database.peak).toBe(2);
+    expect(database.peak).toBe(3);
     a!.release!();
     a!.release!();
     expect(database.open).toBe(1);
     const d = accept(database);
     await engine.run();
     expect((await d).error).toBeUndefined();
+  });
+
+  it('lets an ordinary role hold a reserved slot only while it authenticates, as Postgres does', async () => {
+    // 5 slots, 3 reserved: Postgres checks the reserved slots after authentication, with the
+    // connection already holding a slot, and refuses it when fewer than 3 others are free.
+    // Accepts at 1, 2, 3 ms; authentication ends at 6, 7, 8 ms. At 6 ms three slots are taken, so
+    // the first is refused although it came first; then two are taken, and the others stay.
+    const engine = new SimulationEngine();
+    const database = new DatabaseModel(engine, databaseOptions({ acceptMs: 1 }), seededRandom(1));
+    const opens: number[] = [];
+    engine.timer(5, () => opens.push(database.open));
+    const outcomes = [accept(database), accept(database), accept(database)];
+    await engine.run();
+    const [a, b, c] = await Promise.all(outcomes);
+    expect(a!.error?.message).toMatch(/reserved for roles with the SUPERUSER attribute/);
+    expect(a!.at).toBe(6);
+    expect([b!.error, b!.at, c!.error, c!.at]).toEqual([undefined, 7, undefined, 8]);
+    expect(opens).toEqual([3]);
+    expect(database.peak).toBe(3);
+    expect(database.open).toBe(2);
+    expect(database.stats()).toMatchObject({ accepted: 2, refused: 1 });
+  });
+
+  it('refuses "too many clients" before authentication once every slot, reserved ones included, is held', async () => {
+    const engine = new SimulationEngine();
+    const database = new DatabaseModel(
+      engine,
+      databaseOptions({ acceptMs: 1, authMs: 100 }),
+      seededRandom(1),
+    );
+    const outcomes = Array.from({ length: 6 }, () => accept(database));
+    await engine.run();
+    const sixth = (await Promise.all(outcomes))[5]!;
+    // Five authenticate from 1–5 ms; the sixth finds no slot when accepted at 6 ms.
+    expect(sixth.error?.message).toBe('sorry, too many clients already');
+    expect(sixth.at).toBe(6);
+    expect(database.peak).toBe(5);
   });
 
   it('says "too many clients" when even reserved slots are taken', async () => {
@@ -162,6 +227,21 @@ describe('DatabaseModel', () => {
     expect(outcome.error?.code).toBe('ETIMEDOUT');
     expect(classify(outcome.error)).toBe('transient');
     expect(outcome.at - start).toBe(127_000);
+  });
+
+  it('times a SYN out once its last retransmission went unanswered for 64 s, even if the backlog has room by then', async () => {
+    // The first connection holds the only backlog place until its accept ends at 126 s; the second's
+    // SYN is dropped at 0, 1, 3, 7, 15, 31 and 63 s (the first send and tcp_syn_retries = 6
+    // retransmissions). Linux then waits 64 s for an answer and gives up: it sends no eighth SYN.
+    const engine = new SimulationEngine();
+    const options = databaseOptions({ maxConnections: 10, backlog: 1, acceptMs: 126_000 });
+    const database = new DatabaseModel(engine, options, seededRandom(1));
+    const outcomes = [accept(database), accept(database)];
+    await engine.run();
+    const [, late] = await Promise.all(outcomes);
+    expect(late!.error?.code).toBe('ETIMEDOUT');
+    expect(late!.at).toBe(127_000);
+    expect(database.stats()).toMatchObject({ synDrops: 7, accepted: 1, refused: 1 });
   });
 
   it('frees the slot of a client that hangs up while authenticating', async () => {

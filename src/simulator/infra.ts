@@ -92,7 +92,10 @@ export interface NetworkEndpoint {
  * ```ts
  * const infra = new SimulatedInfrastructure(engine, options, seededRandom(1));
  * const endpoint = infra.endpoint();
- * const connection = await endpoint.connect(AbortSignal.timeout(75_000));
+ * // Time out on virtual time: `AbortSignal.timeout` would count wall time.
+ * const controller = new AbortController();
+ * engine.timer(75_000, () => controller.abort(new Error('connect timed out')));
+ * const connection = await endpoint.connect(controller.signal);
  * ```
  */
 export class SimulatedInfrastructure {

@@ -97,6 +97,52 @@ describe('lowerBound', () => {
   }, 60_000);
 });
 
+describe('lowerBound, worked by hand', () => {
+  const scenario = (
+    instances: number,
+    connector: object,
+    database: object = {},
+    spreadMs = 0,
+    egressMs = 0,
+  ) =>
+    parseScenario({
+      name: 'by-hand',
+      fleet: { instances, startSpreadMs: spreadMs },
+      platform: { egressDelayMs: egressMs },
+      connector: {
+        slots: 2,
+        maxSlots: 5,
+        step: 2,
+        setupMs: 100,
+        pressureMs: 1_000,
+        scaleUpDelayMs: 5_000,
+        ...connector,
+      },
+      database: { maxConnections: 1_000, reserved: 0, acceptMs: 0, authMs: 0, ...database },
+      service: { poolSize: 1, maxOverflow: 0, minReady: 1 },
+    });
+
+  it('adds slots a step at a time, pressureMs + scaleUpDelayMs apart, up to maxSlots', () => {
+    // 2 slots of 100 ms carry 120 setups by 6 000 ms; then 4 slots: 80 more take 2 000 ms.
+    expect(lowerBound(scenario(200, {}))).toMatchObject({ ms: 8_000, limitedBy: 'connector' });
+    // 120 by 6 000, 240 more by 12 000 on 4 slots, then 5 (not 6) slots: the last 40 take 800 ms.
+    expect(lowerBound(scenario(400, {})).ms).toBe(12_800);
+  });
+
+  it('spaces starts under maxSetupsPerSecond, and counts serial accepts and the last start', () => {
+    // The 10th start at 9 × 500 ms, then its setup, accept and authentication.
+    expect(lowerBound(scenario(10, { maxSetupsPerSecond: 2 }, { acceptMs: 1, authMs: 3 })).ms).toBe(4_604);
+    // 50 fixed slots finish 100 setups by 200 ms, but 100 accepts of 10 ms after the first setup take to 1 100.
+    const db = lowerBound(
+      scenario(100, { slots: 50, maxSlots: 50, step: undefined }, { acceptMs: 10, authMs: 3 }),
+    );
+    expect(db).toMatchObject({ ms: 1_103, limitedBy: 'database' });
+    // The last of 3 starts at 5 000 ms: its egress, one setup, its accept and authentication.
+    const late = lowerBound(scenario(3, {}, { acceptMs: 1, authMs: 2 }, 5_000, 500));
+    expect(late).toMatchObject({ ms: 5_603, limitedBy: 'latency' });
+  });
+});
+
 describe('instanceReadyFloorMs', () => {
   const lone = (connector: Record<string, unknown>, minReady: number) =>
     parseScenario({

@@ -29,8 +29,9 @@ export interface StrategyResult {
   /** Instances in the fleet. */
   readonly instances: number;
   /**
-   * Instances that became ready, each counted once: one that exited later (a database restart
-   * terminated its connections) still counts, so this is not the count at the end.
+   * Instances that became ready. A ready process is never stopped (the platform kills only a
+   * process still starting, and a database restart that terminates its connections leaves it
+   * running), so none of them started again.
    */
   readonly ready: number;
   /** Process exits with code 3 (a dependency failed). */
@@ -49,7 +50,10 @@ export interface StrategyResult {
   readonly attempts: number;
   /** Attempts that yielded no connection: refused (53300/57P03), timed out, aborted or killed. */
   readonly wasted: number;
-  /** Most connections open at the database at once (including other clients' and reserved ones in use). */
+  /**
+   * Most connections open at the database at once: other clients' too, and reserved slots held by
+   * attempts still authenticating (which are then refused).
+   */
   readonly peakConnections: number;
   /**
    * `allReadyMs.max ÷ lowerBoundMs`, both as reported (whole ms), to 3 decimals; `null` when either

@@ -113,7 +113,10 @@ export const ConnectorSchema = z
     step: positiveCount.optional(),
     /** Time one setup holds a slot. @default { min: 50, max: 150 } (assumption: TCP + TLS handshakes) */
     setupMs: RangeSchema.default({ min: 50, max: 150 }),
-    /** Queueing without a break for this long starts a scale-out. @default 5000 (assumption) */
+    /**
+     * Setups queued with every slot busy, without a break, for this long start a scale-out (waiting
+     * only for `maxSetupsPerSecond` with a slot free does not count). @default 5000 (assumption)
+     */
     pressureMs: ms.default(5_000),
     /** Scale-out delay. @default { min: 10000, max: 30000 } (observed in the incident) */
     scaleUpDelayMs: RangeSchema.default({ min: 10_000, max: 30_000 }),

@@ -85,7 +85,9 @@ describe('simulate', () => {
     expect(pg.ready).toBeLessThanOrEqual(18); // floor(37 / 2)
     expect(pg.allReadyMs.max).toBeNull();
     expect(pg.ratioToLowerBound).toBeNull();
-    expect(pg.peakConnections).toBeLessThanOrEqual(37);
+    // It can keep 37 (40 − 3 reserved); attempts refused for the reserved slots hold one of them
+    // while they authenticate, as in Postgres, so the peak may reach max_connections, never more.
+    expect(pg.peakConnections).toBeLessThanOrEqual(40);
   });
 
   it('never has a strategy beat the lower bound under a connector throughput limit', async () => {

@@ -46,7 +46,9 @@ export interface SimInstance {
  * const oneConnection: Strategy = {
  *   name: 'one-connection',
  *   async launch(instance) {
- *     await instance.connect(AbortSignal.timeout(5_000)); // (use clock-based timeouts in practice)
+ *     // A timeout on the instance's virtual clock (`AbortSignal.timeout` would count wall time, so
+ *     // it would fire at no particular virtual time, or never, and the run would not repeat).
+ *     await timeout({ ms: 5_000, clock: instance.clock }).execute(({ signal }) => instance.connect(signal));
  *     instance.warm();
  *   },
  * };
