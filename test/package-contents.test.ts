@@ -40,9 +40,10 @@ describe('the published package', () => {
     expect(tests).toEqual([]);
   });
 
-  it('ships nothing but the build, its sources, the example scenarios and the README', () => {
+  it('ships nothing but the build, its sources, the example scenarios, the README and the licence', () => {
     // Not the tests, the benchmarks, the chat example (its .data/ holds a signing key and a database).
-    const allowed = /^(dist\/|src\/|examples\/scenarios\/[^/]+\.yaml$|README\.md$|package\.json$)/;
+    const allowed = /^(dist\/|src\/|examples\/scenarios\/[^/]+\.yaml$|README\.md$|LICENSE$|package\.json$)/;
+    expect(packed).toContain('LICENSE');
     expect([...packed].filter((path) => !allowed.test(path))).toEqual([]);
   });
 
@@ -81,5 +82,39 @@ describe('the published package', () => {
     );
     expect(targets).toContain('./dist/testing/index.js');
     for (const target of targets) expect(packed).toContain(normalize(target));
+  });
+
+  it('depends on the types of every package its declarations import', () => {
+    // A consumer's compiler reads dist/**/*.d.ts: a package imported there whose types are only a
+    // devDependency here (pg's are @types/pg) becomes `any` under skipLibCheck, an error without it.
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      name: string;
+      dependencies: Record<string, string>;
+    };
+    const imported = new Set<string>();
+    for (const path of packed) {
+      if (!path.endsWith('.d.ts')) continue;
+      for (const [, specifier] of readFileSync(join(root, path), 'utf8').matchAll(/from '([^'.][^']*)'/g)) {
+        const name = specifier!.startsWith('@')
+          ? specifier!.split('/').slice(0, 2).join('/')
+          : specifier!.split('/')[0]!;
+        if (!name.startsWith('node:') && name !== pkg.name) imported.add(name);
+      }
+    }
+    expect(imported).toContain('pg');
+    const untyped = [...imported].filter((name) => {
+      if (!(name in pkg.dependencies)) return true;
+      const own = JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as {
+        types?: string;
+        typings?: string;
+        exports?: unknown;
+      };
+      const shipsTypes =
+        own.types !== undefined ||
+        own.typings !== undefined ||
+        JSON.stringify(own.exports ?? '').includes('"types"');
+      return !shipsTypes && !(`@types/${name}` in pkg.dependencies);
+    });
+    expect(untyped).toEqual([]);
   });
 });
