@@ -65,6 +65,13 @@ function namesConfigPath(text: string, at: number): boolean {
  */
 const MAY_HOLD_SECRET = /[:=]|bearer/i;
 
+/** A literal {@link AUTHORIZATION} cannot match without. */
+const MAY_HOLD_AUTHORIZATION = /authorization/i;
+/** The secret's names {@link KEY_VALUE} cannot match without. */
+const MAY_HOLD_SECRET_NAME = /password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key|auth/i;
+/** A literal {@link BEARER} cannot match without. */
+const MAY_HOLD_BEARER = /bearer/i;
+
 /** The placeholder that replaces a secret. */
 export const REDACTED = '***';
 
@@ -79,21 +86,33 @@ export const REDACTED = '***';
  */
 export function redactText(text: string): string {
   if (!MAY_HOLD_SECRET.test(text)) return text;
-  return text
-    .replace(URL_USERINFO, (_m, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
-    .replace(URL_USER_ONLY, (match, scheme: string) =>
-      WEB_SCHEME.test(scheme) ? `${scheme}${REDACTED}@` : match,
-    )
-    .replace(
+  let out = text;
+  // Each pattern runs only where the literal it cannot match without is present (checked on the
+  // text as the previous patterns left it): most messages with a `:` hold no URL, no secret's name
+  // and no header, and these scans cost far less than the patterns' own (lookbehind at every
+  // character).
+  if (out.includes('://')) {
+    out = out
+      .replace(URL_USERINFO, (_m, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
+      .replace(URL_USER_ONLY, (match, scheme: string) =>
+        WEB_SCHEME.test(scheme) ? `${scheme}${REDACTED}@` : match,
+      );
+  }
+  if (MAY_HOLD_AUTHORIZATION.test(out)) {
+    out = out.replace(
       AUTHORIZATION,
       (_m, key: string, scheme: string | undefined) => `${key}${scheme ?? ''}${REDACTED}`,
-    )
-    .replace(
+    );
+  }
+  if (MAY_HOLD_SECRET_NAME.test(out)) {
+    out = out.replace(
       KEY_VALUE,
       (match: string, key: string, sep: string, _value: string, at: number, whole: string) =>
         sep === ': ' && namesConfigPath(whole, at) ? match : `${key}${sep}${REDACTED}`,
-    )
-    .replace(BEARER, (_m, prefix: string) => `${prefix}${REDACTED}`);
+    );
+  }
+  if (MAY_HOLD_BEARER.test(out)) out = out.replace(BEARER, (_m, prefix: string) => `${prefix}${REDACTED}`);
+  return out;
 }
 
 /**
