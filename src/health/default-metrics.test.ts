@@ -4,19 +4,11 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { Gauge, Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isConfigError } from '../errors/config-error.js';
-import type { SnapshotSource, StartupSnapshot } from '../orchestrator/snapshot.js';
 import { createHealthMetrics } from './metrics.js';
 import { startHealthServer } from './server.js';
+import { readySource } from './test-fixtures.js';
 
-const snapshot: StartupSnapshot = {
-  status: 'ready',
-  availability: 'FULL',
-  startedAt: 0,
-  readyAt: 1,
-  phases: [],
-  components: [],
-};
-const source: SnapshotSource = { snapshot: () => snapshot };
+const source = readySource;
 // The module object prom-client itself requires, so a spy on it sees prom-client's calls.
 const perfHooks = createRequire(import.meta.url)('node:perf_hooks') as typeof perfHooksModule;
 

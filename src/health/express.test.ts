@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { isConfigError } from '../errors/config-error.js';
-import type { StartupSnapshot } from '../orchestrator/snapshot.js';
 import { healthMiddleware } from './express.js';
+import { readySource } from './test-fixtures.js';
 
-const source = {
-  snapshot: (): StartupSnapshot => ({
-    status: 'ready',
-    availability: 'FULL',
-    startedAt: 0,
-    readyAt: 1,
-    phases: [],
-    components: [],
-  }),
-};
+const source = readySource;
 
 function errorOf(fn: () => unknown): unknown {
   try {

@@ -3,19 +3,12 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { isConfigError } from '../errors/config-error.js';
 import { exitCodeFor } from '../errors/exit-codes.js';
-import type { StartupSnapshot } from '../orchestrator/snapshot.js';
 import { phasegateHealthPlugin, type FastifyLikeInstance } from './fastify.js';
 import { createHealthHandler } from './handler.js';
 import { HealthPaths } from './states.js';
+import { readySnapshot } from './test-fixtures.js';
 
-const snapshot: StartupSnapshot = {
-  status: 'ready',
-  availability: 'FULL',
-  startedAt: 0,
-  readyAt: 1,
-  phases: [],
-  components: [],
-};
+const snapshot = readySnapshot;
 
 /** Register the plugin on a stand-in instance; returns the routes and what `done` was given. */
 function register(options: Parameters<typeof phasegateHealthPlugin>[1]): {

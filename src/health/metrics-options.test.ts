@@ -2,18 +2,10 @@ import { Gauge, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { isConfigError } from '../errors/config-error.js';
 import { exitCodeFor } from '../errors/exit-codes.js';
-import type { SnapshotSource, StartupSnapshot } from '../orchestrator/snapshot.js';
 import { createHealthMetrics, type HealthMetricsOptionsInput } from './metrics.js';
+import { readySource } from './test-fixtures.js';
 
-const snapshot: StartupSnapshot = {
-  status: 'ready',
-  availability: 'FULL',
-  startedAt: 0,
-  readyAt: 1,
-  phases: [],
-  components: [],
-};
-const source: SnapshotSource = { snapshot: () => snapshot };
+const source = readySource;
 
 function configErrorOf(fn: () => unknown): { path: string; message: string; exitCode: number } {
   try {

@@ -43,6 +43,15 @@ async function locksHeld(namespace: string, pid?: number): Promise<number> {
   return rows[0]!.n;
 }
 
+/** Connections the server has open under `applicationName` (a dedicated admission connection's). */
+async function connectionsNamed(applicationName: string): Promise<number> {
+  const { rows } = await observer.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+    [applicationName],
+  );
+  return rows[0]!.n;
+}
+
 async function backendPid(client: pg.Client): Promise<number> {
   const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
   return rows[0]!.pid;
@@ -150,13 +159,7 @@ describe('PostgresAdmission (real Postgres)', () => {
       }),
     );
     expect(maxHolding).toBe(width);
-    const open = async (): Promise<number> =>
-      (
-        await observer.query<{ n: number }>(
-          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
-          [appName],
-        )
-      ).rows[0]!.n;
+    const open = (): Promise<number> => connectionsNamed(appName);
     await waitFor(async () => (await open()) === 0, 5000, 'dedicated connections to close');
   });
 
@@ -175,13 +178,7 @@ describe('PostgresAdmission (real Postgres)', () => {
     await admission.close();
     expect(leases.map((lease) => lease.released)).toEqual([true, true]);
     expect(await locksHeld(namespace)).toBe(0);
-    const open = async (): Promise<number> =>
-      (
-        await observer.query<{ n: number }>(
-          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
-          [appName],
-        )
-      ).rows[0]!.n;
+    const open = (): Promise<number> => connectionsNamed(appName);
     await waitFor(async () => (await open()) === 0, 5000, 'dedicated connections to close');
   });
 
@@ -201,13 +198,7 @@ describe('PostgresAdmission (real Postgres)', () => {
     if (!(result instanceof Error)) await (result as { release(): Promise<void> }).release();
     expect(result).toBeInstanceOf(AdmissionClosedError);
     expect(await locksHeld(namespace)).toBe(0);
-    const open = async (): Promise<number> =>
-      (
-        await observer.query<{ n: number }>(
-          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
-          [appName],
-        )
-      ).rows[0]!.n;
+    const open = (): Promise<number> => connectionsNamed(appName);
     await waitFor(async () => (await open()) === 0, 5000, 'the dedicated connection to close');
   });
 
@@ -292,13 +283,7 @@ describe('PostgresAdmission (real Postgres)', () => {
 
   it('abort while a dedicated connection is waiting closes it', async () => {
     const { namespace, held, appName, admission } = await slotHeldAndDedicatedWaiter();
-    const open = async (): Promise<number> =>
-      (
-        await observer.query<{ n: number }>(
-          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
-          [appName],
-        )
-      ).rows[0]!.n;
+    const open = (): Promise<number> => connectionsNamed(appName);
     const controller = new AbortController();
     const outcome = admission
       .acquire(request(undefined, Infinity, controller.signal))
