@@ -11,21 +11,32 @@ import { advanceUntil, events, harness, startReady } from './test-fixtures.js';
 
 const stopSignal = (): { signal: AbortSignal } => ({ signal: new AbortController().signal });
 
+/** An admission of the `test` backend whose every lease's release runs `release`, counted. */
+function countingAdmission(release: () => Promise<void>): {
+  admission: AdmissionProvider;
+  releases: () => number;
+} {
+  let releases = 0;
+  const admission: AdmissionProvider = {
+    backend: 'test',
+    acquire: async () => ({
+      release: () => {
+        releases++;
+        return release();
+      },
+    }),
+  };
+  return { admission, releases: () => releases };
+}
+
 describe('postgresComponent: an admission release that never settles', () => {
   it('is abandoned after openTimeoutMs, and growth goes on (a lost connection is replaced)', async () => {
     const h = harness((clock) => new FakePostgres(clock));
-    let releases = 0;
-    const admission: AdmissionProvider = {
-      backend: 'test',
-      acquire: async () => ({
-        release: () => {
-          releases++;
-          return new Promise<void>(() => undefined); // Redis unreachable without a reset
-        },
-      }),
-    };
+    const { admission, releases } = countingAdmission(
+      () => new Promise<void>(() => undefined), // Redis unreachable without a reset
+    );
     const { spec, pool } = await startReady(h, { readLiveLimits: false, admission, openTimeoutMs: 1_000 });
-    await advanceUntil(h, () => releases === 1);
+    await advanceUntil(h, () => releases() === 1);
     expect(pool.stats).toMatchObject({ open: 8, target: 8 });
     await h.clock.advance(1_000);
     expect(pool.open).toBe(8);
@@ -41,7 +52,7 @@ describe('postgresComponent: an admission release that never settles', () => {
       { backend: 'test', waitedMs: 1_000, closedConnection: false },
       { backend: 'test', waitedMs: 1_000, closedConnection: false },
     ]);
-    expect(releases).toBe(2);
+    expect(releases()).toBe(2);
     await spec.stop!(pool, stopSignal());
   });
 
@@ -75,19 +86,12 @@ describe('postgresComponent: an admission release that never settles', () => {
 
   it('a release that throws instead of returning a promise does not end growth (a lost connection is replaced)', async () => {
     const h = harness((clock) => new FakePostgres(clock));
-    let releases = 0;
-    const admission: AdmissionProvider = {
-      backend: 'test',
-      acquire: async () => ({
-        // A provider's own release, written without async: it throws where it should reject.
-        release: () => {
-          releases++;
-          throw new Error('the lease is gone');
-        },
-      }),
-    };
+    // A provider's own release, written without async: it throws where it should reject.
+    const { admission, releases } = countingAdmission(() => {
+      throw new Error('the lease is gone');
+    });
     const { spec, pool } = await startReady(h, { readLiveLimits: false, admission });
-    await advanceUntil(h, () => releases === 1);
+    await advanceUntil(h, () => releases() === 1);
     expect(pool.stats).toMatchObject({ open: 8, target: 8 });
 
     h.server.kill(2);
