@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError } from '../errors/config-error.js';
 import type { SnapshotSource } from '../orchestrator/snapshot.js';
-import { healthHandlerFor, isHealthHandler, type HealthHandler } from './handler.js';
+import { healthHandlerFor, isHealthHandler, requestPath, type HealthHandler } from './handler.js';
 import { HEALTH_OPTION_KEYS, requireSnapshotSource, type HealthOptionsInput } from './options.js';
 import { HealthPaths } from './states.js';
 
@@ -70,11 +70,6 @@ export interface FastifyHealthOptions extends HealthOptionsInput {
 }
 
 const PATHS: readonly string[] = Object.values(HealthPaths);
-/** The path of a request URL, without its query. */
-function pathOf(url = '/'): string {
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
-}
 
 const NOT_FOUND = 'not found\n';
 
@@ -128,7 +123,7 @@ export function phasegateHealthPlugin(
     // The app's router options can route variants of a path here (`/readyz/`, `/READYZ`) that the
     // handler does not answer: the paths are fixed, as on the standalone server and under Express.
     // A hijacked reply that nobody writes would leave the request hanging.
-    if (!PATHS.includes(pathOf(request.raw.url)) && typeof reply.callNotFound === 'function') {
+    if (!PATHS.includes(requestPath(request.raw.url)) && typeof reply.callNotFound === 'function') {
       reply.callNotFound();
       return;
     }

@@ -128,6 +128,12 @@ const PUBLIC_HEALTH: ReadonlyMap<ServiceStatus, readonly [PreparedReply, Prepare
 );
 const UNKNOWN_HEALTH = prepare(503, '{"status":"unknown"}', JSON_TYPE);
 
+/** The path of a request target, without its query (what the health paths are matched on). @internal */
+export function requestPath(url = '/'): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
 /**
  * Create the health endpoints for `source`: `/livez`, `/startupz`, `/readyz`, `/health`, `/metrics`
  * (the README's "Contracts" section says what each answers). GET and HEAD are answered; other methods get 405. `/health` answers with the
@@ -220,9 +226,7 @@ export function healthHandlerFor(
   };
 
   const handler = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const path = query === -1 ? url : url.slice(0, query);
+    const path = requestPath(req.url);
     if (
       path !== HealthPaths.READYZ &&
       path !== HealthPaths.LIVEZ &&
