@@ -23,6 +23,16 @@ export interface SlotAttempt<T> {
   unanswered?(waitedMs: number): Error;
 }
 
+/**
+ * The cause of a wait that ended with no answer from the backend at all (see
+ * {@link SlotAttempt.unanswered}): `no answer to <what> within <ms> ms`, code `ETIMEDOUT`, so it
+ * classifies `transient` as a path gone dark does. Not a busy fleet: a backend out of reach.
+ */
+export function noAnswerError(what: string, waitedMs: number): Error {
+  const problem = `no answer to ${what} within ${Math.round(waitedMs)} ms`;
+  return Object.assign(new Error(problem), { code: 'ETIMEDOUT' });
+}
+
 /** Where and how long {@link pollForSlot} waits. */
 export interface PollForSlotOptions {
   readonly clock: Clock;

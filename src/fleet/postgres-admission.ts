@@ -19,7 +19,7 @@ import {
 import { AdmissionClosedError } from './admission-closed-error.js';
 import { AdmissionLostError } from './admission-lost-error.js';
 import { AdmissionTimeoutError } from './admission-timeout-error.js';
-import { pollForSlot } from './poll-for-slot.js';
+import { noAnswerError, pollForSlot } from './poll-for-slot.js';
 import { checkConnection, checkReleaseTimeout, sessionOf } from './postgres-admission-options.js';
 import { watchSession } from './session-watch.js';
 
@@ -328,10 +328,9 @@ export class PostgresAdmission implements FleetAdmission {
   }
 }
 
-/** Why a wait ended with no answer from the server at all: not a busy fleet, a server out of reach. */
+/** Why a wait ended with no answer from the server at all (see {@link noAnswerError}). */
 function unanswered(what: string, waitedMs: number): Error {
-  const problem = `no answer to the admission's dedicated connection (${what}) within ${Math.round(waitedMs)} ms`;
-  return Object.assign(new Error(problem), { code: 'ETIMEDOUT' });
+  return noAnswerError(`the admission's dedicated connection (${what})`, waitedMs);
 }
 
 /** Close a client at once, even one still connecting (whose `end()` alone waits for the socket). */

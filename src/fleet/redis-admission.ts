@@ -17,7 +17,7 @@ import {
   type FleetAdmission,
   type FleetAdmissionLease,
 } from './admission.js';
-import { pollForSlot } from './poll-for-slot.js';
+import { noAnswerError, pollForSlot } from './poll-for-slot.js';
 import { checkRedisUrl, openAdmissionClient, type AdmissionClient } from './redis-admission-client.js';
 import { ACQUIRE_SCRIPT, REFRESH_SCRIPT, RELEASE_SCRIPT } from './redis-lease-scripts.js';
 
@@ -186,7 +186,7 @@ export class RedisAdmission implements FleetAdmission {
               return id;
             }),
           giveBack: (taken) => this.track(() => this.remove(taken)),
-          unanswered: (waitedMs) => this.failure(unanswered(waitedMs)),
+          unanswered: (waitedMs) => this.failure(noAnswerError("the admission's first try", waitedMs)),
         },
         {
           ...this.options,
@@ -321,10 +321,4 @@ export class RedisAdmission implements FleetAdmission {
     this.held.add(lease);
     return lease;
   }
-}
-
-/** Why a wait ended with no answer from Redis at all: not a busy fleet, a Redis out of reach. */
-function unanswered(waitedMs: number): Error {
-  const problem = `no answer to the admission's first try within ${Math.round(waitedMs)} ms`;
-  return Object.assign(new Error(problem), { code: 'ETIMEDOUT' });
 }
