@@ -228,6 +228,10 @@ describe('the chat API while the database is unhealthy after ready', () => {
         expect(reply.status, `${method} ${path}`).toBe(503);
         expect(reply.headers['retry-after']).toBe('1');
       }
+      // The log line travels through the child's stdout pipe, which may deliver it after the reply.
+      await waitUntil(() => chat.events('http.error').length >= before + 2, {
+        message: 'both errors logged',
+      });
       const errors = chat.events('http.error').slice(before);
       expect(errors.map((line) => (line.err as { code?: string }).code)).toEqual([
         'CHAT_DATABASE_UNAVAILABLE',

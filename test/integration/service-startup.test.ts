@@ -132,8 +132,10 @@ describe('graceful mode, database down then back', () => {
       expect(created.status).toBe(201);
       expect(chat.hasExited()).toBe(false);
       expect(chat.events('service.listening')).toHaveLength(1); // the same process all along
-      expect(chat.events('orchestrator.component-recovered').map((line) => line.component)).toContain(
-        'postgres',
+      // Log lines come through the child's stdout pipe, which may deliver them after an HTTP reply.
+      await waitUntil(
+        () => chat.events('orchestrator.component-recovered').some((line) => line.component === 'postgres'),
+        { message: 'the recovery logged' },
       );
     } finally {
       await proxy.close();
@@ -161,6 +163,7 @@ describe('HOST', () => {
       message: 'ready on HOST, or exited',
     });
     expect(chat.hasExited(), chat.output()).toBe(false);
+    await waitUntil(() => chat.events('service.ready').length > 0, { message: 'the ready line logged' });
     expect(chat.events('service.ready')).toHaveLength(1);
     expect(await readyz('127.0.0.1')).toBe(0); // nothing listens there
   });
