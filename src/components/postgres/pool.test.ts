@@ -276,4 +276,17 @@ describe('PostgresPool', () => {
     ]);
     await pool.end();
   });
+
+  it('refuses a target that is not a number, keeping the one it had', async () => {
+    const { pool } = setup();
+    for (const bad of [Number.NaN, '3' as unknown as number]) {
+      expect(() => pool.setTarget(bad)).toThrow(
+        expect.objectContaining({ code: 'PG_ERR_CONFIG', path: 'PostgresPool.setTarget' }),
+      );
+    }
+    expect(pool.stats.target).toBe(5);
+    pool.setTarget(-1);
+    expect(pool.stats.target).toBe(0);
+    await pool.end();
+  });
 });

@@ -15,6 +15,7 @@
 import { abortReason } from '../../common/abort-reason.js';
 import { Emitter, type Event } from '../../common/events.js';
 import { AbortedError } from '../../errors/aborted-error.js';
+import { ConfigError } from '../../errors/config-error.js';
 import { settlesWithin } from '../../common/settles-within.js';
 import { linkSignals, untilAborted } from '../abort.js';
 import type { PgConnection, PgQueryResult } from './connection.js';
@@ -130,8 +131,19 @@ export class PostgresPool {
     return this.ending !== undefined;
   }
 
-  /** Set the target, clamped to `[0, max]`. */
+  /**
+   * Set the target, rounded down and clamped to `[0, max]`.
+   *
+   * @throws ConfigError at `PostgresPool.setTarget` when `target` is not a number or is NaN.
+   */
   setTarget(target: number): void {
+    if (typeof target !== 'number' || Number.isNaN(target)) {
+      throw new ConfigError(
+        'PostgresPool.setTarget',
+        `must be a number, got ${String(target)}`,
+        'pass how many connections the pool should hold, e.g. 5',
+      );
+    }
     const next = Math.min(this.options.max, Math.max(0, Math.floor(target)));
     if (next === this.targetValue) return;
     this.targetValue = next;
