@@ -59,6 +59,35 @@ describe('toDependencyError', () => {
     expect(error.hint).toBeUndefined();
   });
 
+  it('a connect a local firewall refuses (EPERM): permanent, with the firewall hint; a file EPERM gets none', () => {
+    const refused = Object.assign(new Error('connect EPERM 10.0.0.5:5432 - Local (0.0.0.0:0)'), {
+      code: 'EPERM',
+      syscall: 'connect',
+      address: '10.0.0.5',
+      port: 5432,
+    });
+    const fromConnect = toDependencyError('postgres', 'app@10.0.0.5:5432/app', refused);
+    expect(fromConnect).toMatchObject({ driverCode: 'EPERM', classification: 'permanent' });
+    expect(fromConnect.hint).toMatch(/firewall/);
+    const file = Object.assign(new Error("EPERM: operation not permitted, open '/certs/key.pem'"), {
+      code: 'EPERM',
+      syscall: 'open',
+      path: '/certs/key.pem',
+    });
+    const fromFile = toDependencyError('postgres', 'app@db/app', file);
+    expect(fromFile).toMatchObject({ driverCode: 'EPERM', classification: 'config' });
+    expect(fromFile.hint).toBeUndefined();
+  });
+
+  it('a database dropped while connected (57P04): permanent, with the hint to create it again', () => {
+    const dropped = Object.assign(new Error('terminating connection due to dropped database'), {
+      code: '57P04',
+    });
+    const error = toDependencyError('postgres', 'app@db/app', dropped);
+    expect(error).toMatchObject({ driverCode: '57P04', classification: 'permanent' });
+    expect(error.hint).toMatch(/create it again/);
+  });
+
   it('gives the Unix socket hint to a connect ENOENT only, not to a missing file', () => {
     const socket = Object.assign(new Error('connect ENOENT /cloudsql/p:r:db/.s.PGSQL.5432'), {
       code: 'ENOENT',

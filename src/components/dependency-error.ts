@@ -87,6 +87,7 @@ const HINTS: Readonly<Record<string, string>> = {
     'grant the role the privilege the message names, e.g. GRANT CONNECT ON DATABASE <db> TO <role>, or connect as a role that has it',
   '53300': 'the server has no free connection slot: lower the pool size or raise the limit',
   '57P03': 'the server is starting up; waiting helps',
+  '57P04': 'the database was dropped: create it again, or correct its name in the connection settings',
   WRONGPASS: 'check the Redis user name and password',
   NOAUTH: 'the Redis server needs a password: add it to the connection settings',
   NOPERM:
@@ -98,6 +99,8 @@ const HINTS: Readonly<Record<string, string>> = {
     'the Unix socket is not there: is the server (or its proxy) running, and is the socket directory right?',
   EACCES:
     'this process may not open the Unix socket: let the user this service runs as in (the permissions of the socket and of its directory, e.g. its group), or run the service as a user they allow',
+  EPERM:
+    'a local firewall or security policy refuses this connection (a netfilter/iptables OUTPUT rule, seccomp, a cgroup policy): allow the host and port',
   DEPTH_ZERO_SELF_SIGNED_CERT: UNTRUSTED_CERT,
   SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED_CERT,
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED_CERT,
@@ -172,12 +175,13 @@ function hintFor(
  * data available" (a missing extended attribute); ENOENT and EACCES are a Unix socket not there
  * or not open to us (`connect`; a TCP connect's EACCES, which names a `port`, is a security policy
  * the socket hint does not fit) and also a missing or unreadable file (a setting's path), whose
- * message says enough.
+ * message says enough; EPERM's firewall hint fits only a `connect`.
  */
 const HINT_ONLY_FOR: Readonly<Record<string, (carrier: object) => boolean>> = {
   ENODATA: (carrier) => typeof (carrier as { hostname?: unknown }).hostname === 'string',
   ENOENT: (carrier) => (carrier as { syscall?: unknown }).syscall === 'connect',
   EACCES: (carrier) => (carrier as { syscall?: unknown }).syscall === 'connect' && !('port' in carrier),
+  EPERM: (carrier) => (carrier as { syscall?: unknown }).syscall === 'connect',
 };
 
 /**

@@ -59,6 +59,23 @@ describe('classify', () => {
     ['42P01 undefined_table', withCode('42P01'), 'permanent'],
     ['3F000 invalid_schema_name', withCode('3F000'), 'permanent'],
     ['57P02 crash_shutdown', withCode('57P02'), 'transient'],
+    ['57P05 idle_session_timeout', withCode('57P05'), 'transient'],
+    ['57P04 database_dropped', withCode('57P04'), 'permanent'],
+    // A TCP connect a local firewall refuses (netfilter OUTPUT DROP): a person changes the rule.
+    [
+      'connect EPERM (firewall)',
+      Object.assign(withCode('EPERM', 'connect EPERM 10.0.0.5:5432'), {
+        syscall: 'connect',
+        address: '10.0.0.5',
+        port: 5432,
+      }),
+      'permanent',
+    ],
+    [
+      'EPERM of a file the settings name',
+      Object.assign(withCode('EPERM'), { syscall: 'open', path: '/k' }),
+      'config',
+    ],
     ['40P01 deadlock_detected', withCode('40P01'), 'transient'],
     ['55P03 lock_not_available', withCode('55P03'), 'transient'],
     ['57014 query_canceled', withCode('57014'), 'transient'],

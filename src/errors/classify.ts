@@ -82,10 +82,11 @@ function isMissingSocket(error: object, code: string): boolean {
  * less often a TCP connect a security policy (SELinux, AppArmor) or a broadcast address refuses. Not
  * a bug, and waiting does not change a file mode or a user: `permanent`, like a role without a
  * privilege (42501), with the hint to fix the permissions or the user. Told from an unreadable file
- * the settings name (`config`, below) by its `connect` syscall.
+ * the settings name (`config`, below) by its `connect` syscall. A TCP `connect EPERM` is the same
+ * refusal from a local firewall (a netfilter OUTPUT rule that drops, a seccomp or cgroup policy).
  */
 function isDeniedConnect(error: object, code: string): boolean {
-  return code === 'EACCES' && (error as { syscall?: unknown }).syscall === 'connect';
+  return (code === 'EACCES' || code === 'EPERM') && (error as { syscall?: unknown }).syscall === 'connect';
 }
 
 const NETWORK_CAPACITY = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
@@ -150,9 +151,11 @@ function classifySqlState(state: string): ErrorClass | undefined {
     case '42501': // insufficient_privilege
     case '3F000': // invalid_schema_name
     case '42P01': // undefined_table
+    case '57P04': // database_dropped (while connected): a person recreates it, as for 3D000
       return 'permanent';
     case '57P01': // admin_shutdown
     case '57P02': // crash_shutdown
+    case '57P05': // idle_session_timeout: the server closed an idle session; a new one works
     case '40001': // serialization_failure
     case '40P01': // deadlock_detected
     case '55P03': // lock_not_available
