@@ -9,6 +9,7 @@ export { seededRandom, defaultRandom, type Random } from './common/random.js';
 export { Emitter, type Disposable, type Event } from './common/events.js';
 export { redactText, redactUrl, safeMessage, REDACTED } from './common/redact.js';
 export { parseUrlOption } from './common/url-option.js';
+export { checkPostgresUrlOption, postgresUrlParts, type PostgresUrlParts } from './common/postgres-url.js';
 export * from './errors/index.js';
 export {
   planConnectionBudget,

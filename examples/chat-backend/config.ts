@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../src/index.js';
-import { redactText, redactUrl } from '../../src/index.js';
+import { postgresUrlParts, redactText, redactUrl } from '../../src/index.js';
 
 /** How startup treats a failing dependency: fail fast, or start degraded and recover (graceful). */
 export type StartupMode = 'deterministic' | 'graceful';
@@ -70,6 +70,16 @@ const shownSecret = (raw: string): string => `${[...raw].length} characters, not
  * even start without it.
  */
 const parses = (url: string): boolean => URL.canParse(url);
+
+/** Whether `url` parses as the pg driver reads it (also with an empty host: `postgres://u@/db?host=/run`). */
+const readsAsPostgresUrl = (url: string): boolean => {
+  try {
+    postgresUrlParts(url);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const URL_SYNTAX = 'must be a valid URL (one host, and a port of at most 65535)';
 
 /** One schema and one fix per variable, so every error names the variable and says what to do. */
@@ -80,7 +90,7 @@ const VARIABLES = {
       .string()
       .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL')
       // As the pg driver reads it: a URL, or one with an empty host (`postgres://u@/db?host=/run`).
-      .refine((url) => parses(url) || parses(url.replace('@/', '@localhost/')), URL_SYNTAX)
+      .refine(readsAsPostgresUrl, URL_SYNTAX)
       .optional(),
     hint: 'use postgres://user:password@host:5432/dbname, or unset it to start an embedded Postgres under .data/',
   },

@@ -105,6 +105,13 @@ describe('describePostgresTarget', () => {
     );
     expect(describePostgresTarget('::nonsense::')).not.toContain('nonsense');
   });
+
+  it('names the socket directory of a URL with an empty host, as pg reads it', () => {
+    expect(describePostgresTarget('postgres://app:hunter2@/orders?host=/run/postgresql')).toBe(
+      'app@/run/postgresql:5432/orders',
+    );
+    expect(describePostgresTarget('postgres:///orders?host=/tmp&port=5433')).toBe('/tmp:5433/orders');
+  });
 });
 
 describe('describeRedisTarget', () => {

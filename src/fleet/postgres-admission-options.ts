@@ -2,7 +2,7 @@
  * The Postgres admission's own options and request, checked before any lease is asked for.
  */
 import type pg from 'pg';
-import { parseUrlOption } from '../common/url-option.js';
+import { checkPostgresUrlOption } from '../common/postgres-url.js';
 import { ConfigError } from '../errors/config-error.js';
 import type { SqlSession } from './postgres-admission.js';
 
@@ -16,9 +16,8 @@ const CONNECTION_HINT =
  */
 export function checkConnection(connection: unknown): string | pg.ClientConfig | undefined {
   if (connection === undefined) return undefined;
-  const schemes = ['postgres:', 'postgresql:'];
   if (typeof connection === 'string') {
-    parseUrlOption('admission.connection', connection, schemes, CONNECTION_HINT);
+    checkPostgresUrlOption('admission.connection', connection, CONNECTION_HINT);
     return connection;
   }
   if (typeof connection !== 'object' || connection === null || Array.isArray(connection)) {
@@ -31,7 +30,7 @@ export function checkConnection(connection: unknown): string | pg.ClientConfig |
   }
   const { connectionString } = connection as { connectionString?: unknown };
   if (connectionString !== undefined) {
-    parseUrlOption('admission.connection.connectionString', connectionString, schemes, CONNECTION_HINT);
+    checkPostgresUrlOption('admission.connection.connectionString', connectionString, CONNECTION_HINT);
   }
   return connection as pg.ClientConfig;
 }

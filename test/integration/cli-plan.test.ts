@@ -165,6 +165,34 @@ describe(`phasegate CLI (${fromDist ? 'dist/cli/main.js' : 'src via tsx'})`, () 
     expect(run.stdout + run.stderr + table.stdout + table.stderr).not.toContain('sup3rs3cret');
   });
 
+  it('--database-url reads a Unix socket URL with an empty host (postgres://user@/db?host=/dir), as pg does', async (ctx) => {
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    const { rows } = await client.query<{ dirs: string; max: number; user: string; db: string }>(
+      `SELECT current_setting('unix_socket_directories') AS dirs, current_setting('max_connections')::int AS max,
+              current_user AS user, current_database() AS db`,
+    );
+    await client.end();
+    const dir = rows[0]!.dirs.split(',')[0]!.trim();
+    if (!dir.startsWith('/')) ctx.skip(`the test server listens on no Unix socket (${rows[0]!.dirs})`);
+    const url = `postgres://${rows[0]!.user}@/${rows[0]!.db}?host=${dir}`;
+    const run = await phasegate(
+      'plan',
+      '--instances',
+      '2',
+      '--pool-max',
+      '5',
+      '--database-url',
+      url,
+      '--json',
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { live: { maxConnections: number } }).live.maxConnections).toBe(
+      rows[0]!.max,
+    );
+  });
+
   it("--database-url counts the role's CONNECTION LIMIT and its sessions: a fleet the server fits but the role does not is overcommitted", async () => {
     const role = `phasegate_plan_${process.pid}_${Date.now()}`;
     const admin = new pg.Client({ connectionString: DATABASE_URL });

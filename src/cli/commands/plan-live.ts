@@ -2,7 +2,14 @@
  * `phasegate plan --database-url`: what it says about the server it read, and the exit code when it
  * could not read it.
  */
-import { classify, redactUrl, safeMessage, toDependencyError, type LiveLimits } from '../../index.js';
+import {
+  classify,
+  postgresUrlParts,
+  redactUrl,
+  safeMessage,
+  toDependencyError,
+  type LiveLimits,
+} from '../../index.js';
 // Type-only: a value import from main.ts would be circular (main.ts registers this command).
 import type { CliIo } from '../main.js';
 import { PlanExitCodes } from './plan.js';
@@ -42,7 +49,7 @@ function urlParameterNaming(databaseUrl: string, path: unknown): string | undefi
   if (typeof path !== 'string') return undefined;
   let params: URLSearchParams;
   try {
-    params = new URL(databaseUrl).searchParams;
+    params = postgresUrlParts(databaseUrl).params;
   } catch {
     return undefined;
   }

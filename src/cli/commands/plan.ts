@@ -7,7 +7,7 @@ import {
   isConfigError,
   parseBudgetFile,
   planConnectionBudget,
-  parseUrlOption,
+  checkPostgresUrlOption,
   readLiveLimits,
   redactUrl,
   safeMessage,
@@ -168,7 +168,7 @@ export async function runPlan(
     if (flags.databaseUrl !== undefined) {
       // An empty value (an unset `$DATABASE_URL`) would make the driver fall back to PGHOST/PGUSER and
       // read another server's limits; a malformed one would look like an unreachable database.
-      parseUrlOption('--database-url', flags.databaseUrl, ['postgres:', 'postgresql:'], DATABASE_URL_HINT);
+      checkPostgresUrlOption('--database-url', flags.databaseUrl, DATABASE_URL_HINT);
       try {
         live = await deps.readLiveLimits(flags.databaseUrl);
       } catch (error) {

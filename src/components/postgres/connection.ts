@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import { abortReason } from '../../common/abort-reason.js';
 import { lazyModule } from '../../common/lazy-module.js';
+import { postgresUrlParts } from '../../common/postgres-url.js';
 
 const pgDriver = lazyModule<typeof pg>('pg');
 
@@ -165,11 +166,11 @@ export function describePostgresTarget(config: PostgresConnectionConfig): string
   let { user, host, port, database } = clientConfig;
   if (clientConfig.connectionString) {
     try {
-      const url = new URL(clientConfig.connectionString);
-      user ??= decodeURIComponent(url.username) || undefined;
-      host ??= url.hostname || undefined;
-      port ??= url.port ? Number(url.port) : undefined;
-      database ??= decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined;
+      const parts = postgresUrlParts(clientConfig.connectionString);
+      user ??= parts.user;
+      host ??= parts.host;
+      port ??= parts.port;
+      database ??= parts.database;
     } catch {
       return '(unparseable connection string)';
     }
