@@ -65,7 +65,9 @@ export interface AdmissionCommonOptionsInput {
   readonly width: number;
   /**
    * Names the set of slots: instances with the same namespace share K slots. Use one per service and
-   * database. @default 'phasegate'
+   * database. The Postgres backend keys its locks by a 31-bit hash of it (`advisoryLockKey`):
+   * two namespaces on one database whose keys are equal share their slots (a stricter admission, never
+   * a wider one). @default 'phasegate'
    */
   readonly namespace?: string;
   /** Clock every wait uses. @default systemClock */

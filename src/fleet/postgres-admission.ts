@@ -63,6 +63,12 @@ export interface PostgresAdmissionLease extends FleetAdmissionLease {
  * bits so that it is a non-negative int4. Slot `i` is the lock `(key, i)`, which `pg_locks` shows as
  * `classid = key, objid = i, objsubid = 2`.
  *
+ * Two namespaces can hash to the same key (for n namespaces on one database, a chance of about
+ * n²/2³² that some pair does), and so can the two-key advisory locks another application takes with
+ * the same first key. Sharing a key shares slots: together they are admitted at most K at a time, so
+ * a collision makes admission stricter, never wider. Compare the keys of the namespaces (and any
+ * two-key advisory locks of your own) on one database to rule it out.
+ *
  * @example
  * ```sql
  * SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = <advisoryLockKey('svc')>;

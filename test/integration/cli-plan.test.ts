@@ -3,6 +3,7 @@
  * for `--database-url` (see cli-process.ts: the build when there is one, else the source).
  */
 import { readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,32 +166,45 @@ describe(`phasegate CLI (${fromDist ? 'dist/cli/main.js' : 'src via tsx'})`, () 
     expect(run.stdout + run.stderr + table.stdout + table.stderr).not.toContain('sup3rs3cret');
   });
 
-  it('--database-url reads a Unix socket URL with an empty host (postgres://user@/db?host=/dir), as pg does', async (ctx) => {
+  it('--database-url reads a Unix socket URL with an empty host (postgres://user@/db?host=/dir), as pg does', async () => {
     const client = new pg.Client({ connectionString: DATABASE_URL });
     await client.connect();
-    const { rows } = await client.query<{ dirs: string; max: number; user: string; db: string }>(
-      `SELECT current_setting('unix_socket_directories') AS dirs, current_setting('max_connections')::int AS max,
-              current_user AS user, current_database() AS db`,
+    const { rows } = await client.query<{ max: number; user: string; db: string }>(
+      `SELECT current_setting('max_connections')::int AS max, current_user AS user, current_database() AS db`,
     );
     await client.end();
-    const dir = rows[0]!.dirs.split(',')[0]!.trim();
-    if (!dir.startsWith('/')) ctx.skip(`the test server listens on no Unix socket (${rows[0]!.dirs})`);
-    const url = `postgres://${rows[0]!.user}@/${rows[0]!.db}?host=${dir}`;
-    const run = await phasegate(
-      'plan',
-      '--instances',
-      '2',
-      '--pool-max',
-      '5',
-      '--database-url',
-      url,
-      '--json',
-    );
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
-    expect((JSON.parse(run.stdout) as { live: { maxConnections: number } }).live.maxConnections).toBe(
-      rows[0]!.max,
-    );
+    // The test server may listen on TCP only (the embedded one does): a Unix socket in a temporary
+    // directory, named as pg looks for it, forwards to it.
+    const server = new URL(DATABASE_URL);
+    const dir = await mkdtemp(join(tmpdir(), 'phasegate-socket-'));
+    const forward = createServer((socket) => {
+      const upstream = connect(Number(server.port || 5432), server.hostname);
+      socket.pipe(upstream).pipe(socket);
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => forward.listen(join(dir, '.s.PGSQL.5432'), resolve));
+    try {
+      const url = `postgres://${rows[0]!.user}@/${rows[0]!.db}?host=${dir}`;
+      const run = await phasegate(
+        'plan',
+        '--instances',
+        '2',
+        '--pool-max',
+        '5',
+        '--database-url',
+        url,
+        '--json',
+      );
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect((JSON.parse(run.stdout) as { live: { maxConnections: number } }).live.maxConnections).toBe(
+        rows[0]!.max,
+      );
+    } finally {
+      forward.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("--database-url counts the role's CONNECTION LIMIT and its sessions: a fleet the server fits but the role does not is overcommitted", async () => {
