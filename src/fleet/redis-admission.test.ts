@@ -4,7 +4,7 @@ import { FakeClock } from '../testing/fake-clock.js';
 import { AdmissionClosedError } from './admission-closed-error.js';
 import { AdmissionLostError } from './admission-lost-error.js';
 import { RedisAdmission, type RedisLike } from './redis-admission.js';
-import { REFRESH_SCRIPT, RELEASE_SCRIPT } from './redis-lease-scripts.js';
+import { ACQUIRE_SCRIPT, REFRESH_SCRIPT, RELEASE_SCRIPT } from './redis-lease-scripts.js';
 
 /** Everything an error carries that a logger might print: message, own fields, cause. */
 function printed(error: unknown): string {
@@ -232,6 +232,42 @@ describe('RedisAdmission close() racing an acquire', () => {
     const admission = new RedisAdmission({ width: 1, redis, clock });
     await admission.close();
     await expect(admission.acquire(anyRequest())).rejects.toBeInstanceOf(AdmissionClosedError);
+    expect(clock.pending).toBe(0);
+  });
+});
+
+describe('RedisAdmission lease granted by a slow answer', () => {
+  it('counts the lease lost leaseMs after its try was sent, not a refresh period after the answer', async () => {
+    // Redis set the lease when it ran the try, so it expires leaseMs after that on Redis's clock,
+    // however late the answer came. The first refresh tick used to be refreshMs after the answer:
+    // an answer that took most of leaseMs left the holder believing in a lease Redis had already
+    // expired (and could hand to another instance: K + 1 holders) for up to refreshMs.
+    const clock = new FakeClock();
+    const answers: Array<() => void> = [];
+    let refreshes = 0;
+    const redis: RedisLike = {
+      eval: ((script: string) => {
+        if (script === ACQUIRE_SCRIPT) return new Promise((resolve) => answers.push(() => resolve(1)));
+        if (script === REFRESH_SCRIPT) refreshes += 1;
+        return new Promise(() => undefined); // a path gone dark: refreshes are never answered
+      }) as unknown as RedisLike['eval'],
+      quit: (() => Promise.resolve('OK')) as unknown as RedisLike['quit'],
+    };
+    const admission = new RedisAdmission({ width: 1, redis, clock, leaseMs: 300 });
+    const acquiring = admission.acquire(anyRequest());
+    await clock.advance(250);
+    expect(answers).toHaveLength(1);
+    answers[0]!();
+    const lease = await acquiring;
+    expect(lease.waitedMs).toBe(250);
+    // The refresh was due 100 ms after the try was sent: it goes out at once.
+    await clock.advance(0);
+    expect(refreshes).toBe(1);
+    await clock.advance(49);
+    expect(lease.lost).toBe(false);
+    await clock.advance(1);
+    expect(lease.lost).toBe(true);
+    expect((lease.signal.reason as Error).message).toContain('did not confirm the lease for 300 ms');
     expect(clock.pending).toBe(0);
   });
 });

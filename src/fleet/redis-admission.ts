@@ -317,7 +317,9 @@ export class RedisAdmission implements FleetAdmission {
       if (!refreshing) void refresh();
       cancelTick = clock.timer(Math.min(this.refreshMs, left), tick);
     };
-    cancelTick = clock.timer(this.refreshMs, tick);
+    // The first refresh is due refreshMs after the try that set the lease was sent, not after its
+    // answer: an answer that came late (a slow path) has used up part of the lease already.
+    cancelTick = clock.timer(Math.max(0, confirmedAt + this.refreshMs - clock.now()), tick);
     this.held.add(lease);
     return lease;
   }
