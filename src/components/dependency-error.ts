@@ -94,6 +94,9 @@ const HINTS: Readonly<Record<string, string>> = {
     "the Redis user's ACL does not allow the command named in the message: grant it (ACL SETUSER <user> +<command>) or use another user",
   DENIED:
     'the Redis server is in protected mode (its default user has no password), so it accepts only clients on its own host: give it a password (requirepass or an ACL user) and put it in the URL, or set protected-mode no on a server only trusted networks reach',
+  WRONGTYPE:
+    'the Redis key holds a value of another type (another program uses it): give the fleet admission another key or namespace',
+  OOM: 'the Redis server reached its maxmemory and refuses writes: free memory or raise maxmemory (or set an eviction policy)',
   ECONNREFUSED: 'is the server running and listening on that address?',
   ENOENT:
     'the Unix socket is not there: is the server (or its proxy) running, and is the socket directory right?',
@@ -226,7 +229,9 @@ export function driverCodeOf(error: unknown): string | undefined {
     if (typeof code === 'string' && code !== '') return code;
     const message = (candidate as { message?: unknown }).message;
     const reply =
-      typeof message === 'string' ? /^(NOAUTH|WRONGPASS|NOPERM|DENIED|LOADING|BUSY)\b/.exec(message) : null;
+      typeof message === 'string'
+        ? /^(NOAUTH|WRONGPASS|NOPERM|DENIED|LOADING|BUSY|WRONGTYPE|OOM)\b/.exec(message)
+        : null;
     if (reply) return reply[1];
   }
   return undefined;

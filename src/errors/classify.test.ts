@@ -150,6 +150,18 @@ describe('classify', () => {
     ['redis max clients', new Error('ERR max number of clients reached'), 'capacity'],
     ['redis BUSY', new Error('BUSY Redis is busy running a script'), 'capacity'],
     ['redis READONLY', new Error("READONLY You can't write against a read only replica."), 'transient'],
+    [
+      'redis WRONGTYPE (the admission key holds a value of another type: our key setting)',
+      new Error(
+        'WRONGTYPE Operation against a key holding the wrong kind of value script: 7ee8, on @user_script:11.',
+      ),
+      'config',
+    ],
+    [
+      'redis OOM (maxmemory reached: the server is full)',
+      new Error("OOM command not allowed when used memory > 'maxmemory'."),
+      'capacity',
+    ],
     ['redis closed', new Error('Connection is closed.'), 'transient'],
     ['ioredis commandTimeout', new Error('Command timed out'), 'transient'],
     [

@@ -199,6 +199,11 @@ const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, ErrorClass]> = [
   [/^The server does not support SSL connections/, 'config'],
   // ioredis reading a reply from something that is not Redis (an HTTP port): the address is wrong.
   [/^Protocol error, got .* as reply type byte/, 'config'],
+  // WRONGTYPE: the key the fleet admission was given holds another type of value (another program
+  // uses it): the key (or namespace) setting must change. Only the admission sends commands on keys.
+  [/^WRONGTYPE\b/, 'config'],
+  // OOM: the server reached `maxmemory` (noeviction) and refuses writes: it is full, which may pass.
+  [/^OOM\b/, 'capacity'],
   [/^(READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/, 'transient'],
   [
     /Connection is closed|Connection terminated|connection timeout|timeout expired|socket hang up/i,

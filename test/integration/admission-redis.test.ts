@@ -235,6 +235,20 @@ describe('RedisAdmission (real Redis)', () => {
     await held.release();
   });
 
+  it('a key that holds another type fails as config, with a hint at the key setting', async () => {
+    // WRONGTYPE was `internal` (exit 1, "a bug"): the key (or namespace) setting collides with a key
+    // another program uses, which only a person can fix, and waiting never helps.
+    const key = `redis-admission-${randomUUID()}`;
+    await observer.set(key, 'not a sorted set', 'PX', 60_000);
+    const created = new RedisAdmission({ width: 1, url: REDIS_URL, key });
+    admissions.push(created);
+    const error = await created.acquire(request()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PG_ERR_DEPENDENCY', dependency: 'redis', classification: 'config' });
+    expect((error as { hint?: string }).hint).toMatch(/key or namespace/);
+    expect(await observer.get(key)).toBe('not a sorted set');
+    await observer.del(key);
+  });
+
   it('close() releases leases still held and closes its own client', async () => {
     const namespace = `redis-admission-${randomUUID()}`;
     const owner = new RedisAdmission({ width: 2, url: REDIS_URL, namespace });
