@@ -47,6 +47,42 @@ describe('RedisAdmission url', () => {
   });
 });
 
+describe('RedisAdmission leaseMs and refreshMs', () => {
+  const redis: RedisLike = {
+    eval: (() => Promise.resolve(1)) as unknown as RedisLike['eval'],
+    quit: (() => Promise.resolve('OK')) as unknown as RedisLike['quit'],
+  };
+  it.each<[string, Record<string, unknown>, string]>([
+    ['leaseMs NaN', { leaseMs: NaN }, 'admission.leaseMs'],
+    ['leaseMs negative', { leaseMs: -1000 }, 'admission.leaseMs'],
+    ['leaseMs Infinity', { leaseMs: Infinity }, 'admission.leaseMs'],
+    ['leaseMs below 100', { leaseMs: 99 }, 'admission.leaseMs'],
+    ['leaseMs a string', { leaseMs: '10000' }, 'admission.leaseMs'],
+    ['refreshMs NaN', { refreshMs: NaN }, 'admission.refreshMs'],
+    ['refreshMs 0', { refreshMs: 0 }, 'admission.refreshMs'],
+    ['refreshMs negative', { refreshMs: -5 }, 'admission.refreshMs'],
+    ['refreshMs Infinity', { refreshMs: Infinity }, 'admission.refreshMs'],
+    ['refreshMs equal to leaseMs', { leaseMs: 1000, refreshMs: 1000 }, 'admission.refreshMs'],
+    ['refreshMs above half of leaseMs', { leaseMs: 1000, refreshMs: 501 }, 'admission.refreshMs'],
+    // Compared with `>`, a string such as '100' passed as a number and reached the timers.
+    ['refreshMs a string', { refreshMs: '100' }, 'admission.refreshMs'],
+    ['refreshMs true', { refreshMs: true }, 'admission.refreshMs'],
+  ])('refuses %s with a ConfigError naming the option', (_, options, path) => {
+    let error: unknown;
+    try {
+      new RedisAdmission({ width: 1, redis, ...options });
+    } catch (e) {
+      error = e;
+    }
+    expect(isConfigError(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'PG_ERR_CONFIG', path });
+  });
+
+  it('accepts refreshMs of exactly half of leaseMs', () => {
+    expect(() => new RedisAdmission({ width: 1, redis, leaseMs: 1000, refreshMs: 500 })).not.toThrow();
+  });
+});
+
 describe('RedisAdmission lease signal', () => {
   /** A Redis that grants every lease and answers refreshes with `alive` (or fails while `down`). */
   function fakeRedis() {

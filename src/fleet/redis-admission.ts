@@ -130,10 +130,10 @@ export class RedisAdmission implements FleetAdmission {
       );
     }
     const refreshMs = options.refreshMs ?? Math.floor(leaseMs / 3);
-    if (!(refreshMs > 0) || refreshMs > leaseMs / 2) {
+    if (typeof refreshMs !== 'number' || !(refreshMs > 0) || refreshMs > leaseMs / 2) {
       throw new ConfigError(
         'admission.refreshMs',
-        `must be > 0 and at most half of leaseMs (${leaseMs}), got ${refreshMs}`,
+        `must be a number > 0 and at most half of leaseMs (${leaseMs}), got ${String(refreshMs)}`,
         'leave it unset (leaseMs / 3)',
       );
     }
