@@ -43,7 +43,10 @@ export interface RedisComponentOptionsInput {
   readonly reconnect?: Backoff | false;
   /** Jitter source of `reconnect`. @default Math.random */
   readonly random?: Random;
-  /** Bound of the TCP connect inside one start attempt, at most 2^31 - 1 ms. @default 10_000 */
+  /**
+   * Bound of the TCP (and TLS) connect inside one start attempt, at most 2^31 - 1 ms; an attempt
+   * that ends sooner shortens it, so that the connect reports its own error. @default 10_000
+   */
   readonly connectTimeoutMs?: number;
   /** How long `stop` waits for `QUIT` before dropping the socket. @default 2_000 */
   readonly quitTimeoutMs?: number;
@@ -66,7 +69,22 @@ export interface RedisComponentOptionsInput {
  * `transient`, as a slow TLS server or an unreachable host look the same.
  */
 const TLS_TIMEOUT_HINT =
-  'no TLS connection within connectTimeoutMs: rediss:// to a server without TLS waits like this, so check the scheme (redis:// for a plain server); otherwise the server is slow or unreachable';
+  'no TLS connection within connectTimeoutMs (or the time the attempt had left): rediss:// to a server without TLS waits like this, so check the scheme (redis:// for a plain server); otherwise the server is slow or unreachable';
+
+/** Time a start attempt's connect bound leaves before the attempt's own end, to report its own error. */
+const ATTEMPT_MARGIN_MS = 100;
+
+/**
+ * The connect bound of one start attempt: `connectTimeoutMs`, or less when the attempt ends sooner.
+ * The default policy gives a first attempt 10 s, as long as the default `connectTimeoutMs`: its
+ * timeout fired first, so a connect that hangs (`rediss://` to a plain Redis) failed as an attempt
+ * timeout, without the error and hint of the connect. Ending the connect {@link ATTEMPT_MARGIN_MS}
+ * before the attempt lets it report them; an attempt with less time than twice that keeps the bound.
+ */
+export function connectBoundMs(connectTimeoutMs: number, attemptRemainingMs: number): number {
+  const within = Math.floor(attemptRemainingMs - ATTEMPT_MARGIN_MS);
+  return attemptRemainingMs > 2 * ATTEMPT_MARGIN_MS && within < connectTimeoutMs ? within : connectTimeoutMs;
+}
 
 /** The host ioredis connects to when neither the URL nor the options name one. */
 const IOREDIS_DEFAULT_HOST = 'localhost';
@@ -281,10 +299,16 @@ export function redisComponent(input: RedisComponentOptionsInput): ComponentSpec
     async start(ctx) {
       ctx.signal.throwIfAborted();
       const { Redis: Client } = ioredis();
-      const client = input.url ? new Client(input.url, clientOptions) : new Client(clientOptions);
+      const attemptOptions = {
+        ...clientOptions,
+        connectTimeout: connectBoundMs(connectTimeoutMs, ctx.remaining()),
+      };
+      const client = input.url ? new Client(input.url, attemptOptions) : new Client(attemptOptions);
       // Errors surface through the commands and connect(); without a listener ioredis would log them.
       client.on('error', () => undefined);
       await connect(client, ctx.signal, ctx.clock);
+      // Reconnects after the start (ioredis's own, or check's) are bounded by connectTimeoutMs.
+      client.options.connectTimeout = connectTimeoutMs;
       clocks.set(client, ctx.clock);
       // Started: from now on a dropped connection is reconnected by ioredis (which reads the strategy
       // when the connection closes); `stop` (QUIT / disconnect) still ends it for good.

@@ -12,8 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisComponent } from '../../src/components/redis.js';
 import { classify } from '../../src/errors/classify.js';
 import { exitCodeFor } from '../../src/errors/exit-codes.js';
+import { createOrchestrator } from '../../src/orchestrator/index.js';
 import { constantBackoff } from '../../src/policies/backoff/constant-backoff.js';
 import type { Backoff } from '../../src/policies/backoff/backoff.js';
+import { retry } from '../../src/policies/retry.js';
+import { timeout } from '../../src/policies/timeout.js';
+import { wrap } from '../../src/policies/wrap.js';
 import { testComponentContext } from '../../src/testing/component-context.js';
 import { uniqueName } from './helpers/database.js';
 import { freePort } from './helpers/free-port.js';
@@ -337,6 +341,38 @@ describe('redisComponent (real Redis)', () => {
       classification: 'transient',
     });
     expect((error as { hint?: string }).hint).toContain('rediss:// to a server without TLS');
+  });
+
+  it('rediss:// to a plain Redis: the scheme hint also when the attempt timeout is no longer than connectTimeoutMs', async () => {
+    // The default policy bounds a first attempt at 10 s, as long as the default connectTimeoutMs:
+    // the attempt's timeout fired first and the hint never showed. Here both bounds are 1.5 s.
+    const tls = new URL(url);
+    tls.protocol = 'rediss:';
+    const orchestrator = createOrchestrator(
+      {
+        phases: [
+          {
+            name: 'cache',
+            components: [
+              redisComponent({
+                url: tls.toString(),
+                connectTimeoutMs: 1_500,
+                policy: wrap(retry({ maxAttempts: 1 }), timeout({ ms: 1_500 })),
+              }),
+            ],
+          },
+        ],
+      },
+      { mode: 'deterministic', budgetMs: 5_000 },
+    );
+    try {
+      const error = await orchestrator.start().catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'PG_ERR_COMPONENT_FAILED', classification: 'transient' });
+      expect((error as { hint?: string }).hint).toContain('rediss:// to a server without TLS');
+      expect(orchestrator.snapshot().components[0]!.lastError).toMatchObject({ code: 'PG_ERR_DEPENDENCY' });
+    } finally {
+      await orchestrator.stop();
+    }
   });
 
   it('a PING unanswered within options.commandTimeout is transient, and its socket is dropped', async () => {
